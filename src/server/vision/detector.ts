@@ -1,0 +1,81 @@
+// Face detection with Human (BlazeFace + face mesh): boxes, confidence and head pose for every face in a frame.
+import type { Runtime } from './runtime.js';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface FaceDetection {
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+  /** Head pose in radians, from the face mesh. */
+  pose: { yaw: number; pitch: number; roll: number };
+}
+
+export interface DetectorOptions {
+  minConfidence: number;
+  maxFaces: number;
+}
+
+export interface Detector {
+  /** `image` is an int32 [height, width, 3] tensor; it is not disposed here. */
+  detect(image: unknown): Promise<FaceDetection[]>;
+}
+
+/** Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face. */
+function meshBounds(mesh: [number, number, number][] | undefined): Box | null {
+  if (!mesh || mesh.length === 0) return null;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of mesh) {
+    if (x < x0) x0 = x;
+    if (y < y0) y0 = y;
+    if (x > x1) x1 = x;
+    if (y > y1) y1 = y;
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+export async function createDetector(rt: Runtime, opts: DetectorOptions): Promise<Detector> {
+  const human = new rt.Human({
+    backend: rt.backend,
+    modelBasePath: `file://${rt.modelDirs.human}/`,
+    debug: false,
+    async: true,
+    warmup: 'none',
+    // Human caches results between "similar" frames by default; one instance serves many sessions, so never reuse.
+    cacheSensitivity: 0,
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: { rotation: false, maxDetected: opts.maxFaces, minConfidence: opts.minConfidence, skipFrames: 0, skipTime: 0, return: false },
+      mesh: { enabled: true },
+      attention: { enabled: false },
+      iris: { enabled: false },
+      description: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  });
+  await human.load();
+  return {
+    async detect(image) {
+      const result = await human.detect(image);
+      if (result.error) throw new Error(`face detection failed: ${result.error}`);
+      return (result.face as any[]).map((f) => ({
+        box: meshBounds(f.mesh) ?? { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
+        score: f.boxScore ?? f.score,
+        pose: { yaw: f.rotation?.angle?.yaw ?? 0, pitch: f.rotation?.angle?.pitch ?? 0, roll: f.rotation?.angle?.roll ?? 0 },
+      }));
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// The WebSocket protocol between a camera client and the server (docs/protocol.md).
+// Shared by src/server and src/client: it imports nothing but zod, so the browser bundle can use it.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Binary frame header: magic "FR", header version, flags, sequence number, capture time. Then JPEG bytes. */
+export const FRAME_MAGIC = 0x4652; // "FR"
+export const FRAME_HEADER_VERSION = 1;
+export const FRAME_HEADER_BYTES = 16;
+
+export interface FrameHeader {
+  /** Client-assigned, increasing per connection; echoed in the overlay for this frame. */
+  seq: number;
+  /** Client clock, ms since epoch, when the frame was captured; echoed back so the client can measure round trip. */
+  captureTime: number;
+}
+
+export function encodeFrame(header: FrameHeader, jpeg: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + jpeg.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, FRAME_MAGIC);
+  view.setUint8(2, FRAME_HEADER_VERSION);
+  view.setUint8(3, 0); // flags: reserved
+  view.setUint32(4, header.seq >>> 0);
+  view.setFloat64(8, header.captureTime);
+  out.set(jpeg, FRAME_HEADER_BYTES);
+  return out;
+}
+
+export type DecodedFrame = { ok: true; header: FrameHeader; jpeg: Uint8Array } | { ok: false; code: ErrorCode; message: string };
+
+export function decodeFrame(bytes: Uint8Array): DecodedFrame {
+  if (bytes.byteLength < FRAME_HEADER_BYTES + 4) {
+    return { ok: false, code: 'bad_frame', message: `frame of ${bytes.byteLength} bytes is shorter than header + image` };
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint16(0) !== FRAME_MAGIC) return { ok: false, code: 'bad_frame', message: 'frame does not start with magic "FR"' };
+  if (view.getUint8(2) !== FRAME_HEADER_VERSION) {
+    return { ok: false, code: 'bad_frame', message: `frame header version ${view.getUint8(2)} is not ${FRAME_HEADER_VERSION}` };
+  }
+  const seq = view.getUint32(4);
+  const captureTime = view.getFloat64(8);
+  if (!Number.isFinite(captureTime)) return { ok: false, code: 'bad_frame', message: 'capture time is not a finite number' };
+  const jpeg = bytes.subarray(FRAME_HEADER_BYTES);
+  // JPEG SOI marker; anything else is refused before it reaches the decoder.
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return { ok: false, code: 'bad_image', message: 'frame payload is not a JPEG (no SOI marker)' };
+  return { ok: true, header: { seq, captureTime }, jpeg };
+}
+
+/** Stable error codes carried by `error` messages. Clients may switch on them. */
+export const ERROR_CODES = [
+  'bad_message', // text message that is not JSON or fails its schema
+  'unknown_type', // a JSON message whose `type` this server does not know
+  'bad_frame', // binary message with a malformed header
+  'bad_image', // frame payload that is not a decodable JPEG
+  'frame_too_large', // image dimensions over the limit
+  'not_ready', // a frame or command before `hello`
+  'out_of_order', // e.g. enrol.cancel with no enrolment running, or a second enrol.start
+  'enrol_failed', // enrolment could not be committed
+  'internal', // a server fault while handling this message; the session goes on
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Close codes in the 4000-4999 range reserved for applications. Standard ones used too: 1009 (message too big), 1001 (server going away). */
+export const CLOSE_CODES = {
+  unsupportedProtocol: 4000,
+  helloTimeout: 4001,
+  helloExpected: 4002,
+  forbidden: 4003,
+  tooManyErrors: 4004,
+  serverShutdown: 1001,
+  messageTooBig: 1009,
+} as const;
+
+const name = z.string().trim().min(1).max(100);
+
+// ---- client -> server (text) ----
+export const Hello = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  /** Free-form label of the camera or kiosk, recorded with events. */
+  camera: z.string().max(100).optional(),
+  client: z.string().max(100).optional(),
+});
+export const EnrolStart = z.object({
+  type: z.literal('enrol.start'),
+  name,
+  /** How many views to collect; defaults to the server's ENROL_SAMPLES. */
+  samples: z.number().int().min(1).max(20).optional(),
+});
+export const EnrolCancel = z.object({ type: z.literal('enrol.cancel') });
+export const Ping = z.object({ type: z.literal('ping'), t: z.number() });
+
+export const ClientMessage = z.discriminatedUnion('type', [Hello, EnrolStart, EnrolCancel, Ping]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export const CLIENT_MESSAGE_TYPES: readonly string[] = ClientMessage.options.map((o) => o.shape.type.value);
+
+// ---- server -> client ----
+export const TrackState = z.enum(['pending', 'recognized', 'unknown']);
+export const Track = z.object({
+  id: z.number().int(),
+  /** [x, y, width, height] in pixels of the frame as sent. */
+  box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  personId: z.string().nullable(),
+  name: z.string().nullable(),
+  /** Cosine similarity of the voted identity (or best candidate when unknown); null before the first embedding. */
+  score: z.number().nullable(),
+  state: TrackState,
+});
+export type Track = z.infer<typeof Track>;
+
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  sessionId: z.string(),
+  server: z.object({ version: z.string(), backend: z.string(), model: z.string() }),
+  limits: z.object({ maxMessageBytes: z.number(), maxFramePixels: z.number(), maxFramesInFlight: z.number() }),
+});
+export const Overlay = z.object({
+  type: z.literal('overlay'),
+  seq: z.number().int(),
+  captureTime: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  tracks: z.array(Track),
+  /** Per-stage server times for this frame, ms. */
+  timings: z.object({ queue: z.number(), decode: z.number(), detect: z.number(), embed: z.number(), total: z.number() }),
+  /** Session counters: frames received, processed, and dropped because a newer one arrived. */
+  stats: z.object({ received: z.number().int(), processed: z.number().int(), dropped: z.number().int() }),
+});
+export type Overlay = z.infer<typeof Overlay>;
+export const EnrolStarted = z.object({ type: z.literal('enrol.started'), name, required: z.number().int() });
+export const EnrolProgress = z.object({
+  type: z.literal('enrol.progress'),
+  seq: z.number().int(),
+  collected: z.number().int(),
+  required: z.number().int(),
+  accepted: z.boolean(),
+  /** Why this frame's view was not taken, when accepted is false. */
+  reason: z.string().nullable(),
+});
+export const EnrolDone = z.object({
+  type: z.literal('enrol.done'),
+  personId: z.string(),
+  name,
+  faces: z.number().int(),
+  created: z.boolean(),
+});
+export const EnrolCancelled = z.object({ type: z.literal('enrol.cancelled'), reason: z.string() });
+export const GalleryChanged = z.object({ type: z.literal('gallery.changed'), people: z.number().int(), faces: z.number().int() });
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  seq: z.number().int().optional(),
+});
+export const Pong = z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
+
+export const ServerMessage = z.discriminatedUnion('type', [
+  Welcome,
+  Overlay,
+  EnrolStarted,
+  EnrolProgress,
+  EnrolDone,
+  EnrolCancelled,
+  GalleryChanged,
+  ErrorMessage,
+  Pong,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string };
+
+/** Validates one text message from a client; never throws. */
+export function parseClientMessage(text: string): ParsedClientMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'bad_message', message: 'message is not valid JSON' };
+  }
+  const type = (json as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string') return { ok: false, code: 'bad_message', message: 'message has no string "type"' };
+  if (!CLIENT_MESSAGE_TYPES.includes(type)) return { ok: false, code: 'unknown_type', message: `unknown message type "${type}"` };
+  const parsed = ClientMessage.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, code: 'bad_message', message: `${type}: ${issue?.path.join('.') || 'message'} ${issue?.message ?? 'is invalid'}` };
+  }
+  return { ok: true, message: parsed.data };
+}
