@@ -22,6 +22,10 @@ export const ConfigSchema = z.object({
   MATCH_THRESHOLD: num(0.9, -1, 1),
   /** Views collected per enrolment. */
   ENROL_SAMPLES: int(5, 1, 20),
+  /** Enrolment skips a view more similar than this (cosine) to one already taken, so the views differ. */
+  ENROL_MAX_SIMILARITY: num(0.99, 0, 1),
+  /** Largest head turn (yaw or pitch, radians) accepted for an enrolment view. */
+  ENROL_MAX_ANGLE: num(0.5, 0, 1.6),
   /** Smallest face side (px) accepted for enrolment. */
   ENROL_MIN_FACE_PX: int(80, 16),
   /** Detector confidence below which a face is ignored. */

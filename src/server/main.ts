@@ -1,0 +1,34 @@
+// The server process: reads the environment, starts everything, and shuts down cleanly on SIGINT/SIGTERM.
+import { parseConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+const parsed = parseConfig(process.env);
+if (!parsed.ok) {
+  process.stderr.write(`Invalid configuration:\n${parsed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  process.exit(2);
+}
+const config = parsed.config;
+const log = createLogger(config.LOG_LEVEL);
+const t0 = performance.now();
+
+try {
+  const server = await startServer(config, { log });
+  log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: live page ${server.url}/  enrolment ${server.url}/enrol.html`, {
+    database: server.store.kind,
+    backend: server.analyzer.backend,
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  log.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

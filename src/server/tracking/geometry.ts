@@ -1,0 +1,36 @@
+// Box geometry for tracking.
+import type { Box } from '../vision/detector.js';
+
+export function iou(a: Box, b: Box): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Greedy one-to-one association by descending IoU: good enough for the few, well-separated faces of a webcam frame,
+ * and unlike nearest-centre matching it never pairs a box with a far-away one.
+ * Returns, for each detection, the index of its track or -1.
+ */
+export function associate(tracks: Box[], detections: Box[], minIou: number): number[] {
+  const pairs: { t: number; d: number; overlap: number }[] = [];
+  tracks.forEach((tb, t) =>
+    detections.forEach((db, d) => {
+      const overlap = iou(tb, db);
+      if (overlap >= minIou) pairs.push({ t, d, overlap });
+    }),
+  );
+  pairs.sort((a, b) => b.overlap - a.overlap);
+  const result = new Array<number>(detections.length).fill(-1);
+  const usedTracks = new Set<number>();
+  for (const { t, d } of pairs) {
+    if (result[d] !== -1 || usedTracks.has(t)) continue;
+    result[d] = t;
+    usedTracks.add(t);
+  }
+  return result;
+}

@@ -1,0 +1,83 @@
+// A test client speaking the camera protocol over a real WebSocket.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../../src/shared/protocol.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
+export const fixture = (rel: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(FIXTURES, rel)));
+
+type Msg = ServerMessage;
+
+export class TestClient {
+  readonly messages: Msg[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private seq = 0;
+  private waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
+  private closeWaiters: ((c: { code: number; reason: string }) => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) throw new Error('server sent a binary message');
+      const parsed = ServerMessage.safeParse(JSON.parse(String(data)));
+      if (!parsed.success) throw new Error(`server sent an invalid message: ${String(data)}`);
+      const msg = parsed.data;
+      this.messages.push(msg);
+      this.waiters = this.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      for (const w of this.closeWaiters) w(this.closed);
+    });
+  }
+
+  static async connect(baseUrl: string, opts: { hello?: boolean; protocol?: number } = {}): Promise<TestClient> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws');
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const client = new TestClient(ws);
+    if (opts.hello !== false) {
+      client.sendJson({ type: 'hello', protocol: opts.protocol ?? PROTOCOL_VERSION, camera: 'test' });
+      if ((opts.protocol ?? PROTOCOL_VERSION) === PROTOCOL_VERSION) await client.next((m) => m.type === 'welcome');
+    }
+    return client;
+  }
+
+  sendJson(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  sendFrame(jpeg: Uint8Array): number {
+    const seq = ++this.seq;
+    this.ws.send(encodeFrame({ seq, captureTime: Date.now() }, jpeg));
+    return seq;
+  }
+
+  /** Sends a frame and waits for its overlay. */
+  async frame(jpeg: Uint8Array): Promise<Overlay> {
+    const seq = this.sendFrame(jpeg);
+    return (await this.next((m) => m.type === 'overlay' && m.seq === seq)) as Overlay;
+  }
+
+  next<T extends Msg['type']>(pred: (m: Msg) => boolean, timeoutMs = 30_000, _type?: T): Promise<Msg> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a message; last: ${JSON.stringify(this.messages.slice(-3))}`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+
+  waitClose(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('socket did not close')), timeoutMs);
+      this.closeWaiters.push((c) => (clearTimeout(timer), resolve(c)));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
