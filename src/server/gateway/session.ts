@@ -182,7 +182,7 @@ export class Session {
   private async processFrame(frame: PendingFrame): Promise<void> {
     const started = performance.now();
     const queue = started - frame.receivedAt;
-    const result = await this.deps.analyzer.analyze(frame.jpeg);
+    const result = await this.deps.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS);
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
     const analyzed = result.frame;
     let embedMs = 0;

@@ -27,9 +27,10 @@ export interface FaceAnalyzer {
   readonly modelId: string;
   readonly dims: number;
   readonly models: string[];
-  analyze(jpeg: Uint8Array): Promise<AnalyzeResult>;
+  /** `maxPixels` is the caller's limit on the decoded size (each server or request may set its own). */
+  analyze(jpeg: Uint8Array, maxPixels: number): Promise<AnalyzeResult>;
   /** Analyze + embed every face: for still images (enrol from file, compare, eval). */
-  embedAll(bytes: Uint8Array): Promise<{ ok: true; faces: (FaceDetection & FaceEmbedding)[]; width: number; height: number } | { ok: false; code: string; message: string }>;
+  embedAll(bytes: Uint8Array, maxPixels: number): Promise<{ ok: true; faces: (FaceDetection & FaceEmbedding)[]; width: number; height: number } | { ok: false; code: string; message: string }>;
   /** Live tensors, for leak checks. */
   tensorCount(): number;
 }
@@ -39,7 +40,7 @@ function now() {
 }
 
 export async function createFaceAnalyzer(
-  config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES' | 'MAX_FRAME_PIXELS'>,
+  config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES'>,
   log: (msg: string) => void,
 ): Promise<FaceAnalyzer> {
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
@@ -47,9 +48,9 @@ export async function createFaceAnalyzer(
   const embedder = await createEmbedder(rt);
   const { tf } = rt;
 
-  async function analyze(bytes: Uint8Array): Promise<AnalyzeResult> {
+  async function analyze(bytes: Uint8Array, maxPixels: number): Promise<AnalyzeResult> {
     const t0 = now();
-    const decoded = await decodeImage(bytes, config.MAX_FRAME_PIXELS);
+    const decoded = await decodeImage(bytes, maxPixels);
     if (!decoded.ok) return decoded;
     const { image } = decoded;
     const t1 = now();
@@ -91,8 +92,8 @@ export async function createFaceAnalyzer(
     dims: embedder.dims,
     models: ['human:blazeface', 'human:facemesh', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
     analyze,
-    async embedAll(bytes) {
-      const result = await analyze(bytes);
+    async embedAll(bytes, maxPixels) {
+      const result = await analyze(bytes, maxPixels);
       if (!result.ok) return result;
       const { frame } = result;
       try {
@@ -110,6 +111,6 @@ export async function createFaceAnalyzer(
 /** Runs the whole pipeline a few times on a synthetic frame so that kernels are compiled before the first client frame. */
 export async function warmUp(analyzer: FaceAnalyzer, sampleJpeg: Uint8Array, rounds = 2): Promise<number> {
   const t0 = now();
-  for (let i = 0; i < rounds; i++) await analyzer.embedAll(sampleJpeg);
+  for (let i = 0; i < rounds; i++) await analyzer.embedAll(sampleJpeg, 4096 * 4096);
   return now() - t0;
 }

@@ -6,8 +6,14 @@ export type DecodeResult = { ok: true; image: RgbImage } | { ok: false; code: 'b
 
 export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise<DecodeResult> {
   try {
-    // limitInputPixels makes sharp refuse oversized images before allocating them; failOn 'truncated' refuses cut-off JPEGs.
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    // The header alone gives the size, so an oversized image is refused before its pixels are allocated.
+    const meta = await sharp(bytes).metadata();
+    if (!meta.width || !meta.height) return { ok: false, code: 'bad_image', message: 'image has no dimensions' };
+    if (meta.width * meta.height > maxPixels) {
+      return { ok: false, code: 'frame_too_large', message: `image is ${meta.width}x${meta.height}, over the limit of ${maxPixels} pixels` };
+    }
+    // failOn 'truncated' refuses cut-off JPEGs instead of decoding them half grey.
+    const { data, info } = await sharp(bytes, { failOn: 'truncated' })
       .rotate() // honour EXIF orientation (phone photos)
       .removeAlpha()
       .toColourspace('srgb')
@@ -17,7 +23,6 @@ export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise
     return { ok: true, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height } };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (/pixel limit/i.test(message)) return { ok: false, code: 'frame_too_large', message: `image is larger than ${maxPixels} pixels` };
     return { ok: false, code: 'bad_image', message: `image could not be decoded: ${message}` };
   }
 }
