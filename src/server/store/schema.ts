@@ -1,0 +1,54 @@
+// Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
+import { sql } from 'drizzle-orm';
+import { check, customType, index, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
+ * so reads are normalised to Buffer (a zero-copy view) for the rest of the code.
+ */
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType() {
+    return 'bytea';
+  },
+  toDriver(value) {
+    return value;
+  },
+  fromDriver(value) {
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  },
+});
+
+export const people = pgTable('people', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  // Unique so enrolment under an existing name adds faces to that person rather than creating a twin.
+  name: text('name').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const faces = pgTable(
+  'faces',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    // Embeddings from different models are not comparable; the gallery is built per model id.
+    modelId: text('model_id').notNull(),
+    dims: integer('dims').notNull(),
+    /** Float32 little-endian, `dims` values. */
+    embedding: bytea('embedding').notNull(),
+    /** Aligned JPEG crop, so the gallery can be re-embedded when the model changes. */
+    crop: bytea('crop'),
+    quality: real('quality'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('faces_model_id_idx').on(t.modelId),
+    index('faces_person_id_idx').on(t.personId),
+    // The database, not only the application, guarantees an embedding is exactly `dims` float32 values,
+    // so a reader never has to guess how to decode it.
+    check('faces_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
+    // Documented as 0..1; this also rejects NaN (which Postgres sorts above every number).
+    check('faces_quality_range_check', sql`${t.quality} IS NULL OR (${t.quality} >= 0 AND ${t.quality} <= 1)`),
+  ],
+);
