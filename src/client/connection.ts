@@ -1,0 +1,176 @@
+// WebSocket connection to the server: hello on open, validated server messages, reconnect with exponential backoff.
+import { CLOSE_CODES, PROTOCOL_VERSION, ServerMessage } from '../shared/protocol.js';
+import type { ClientMessage } from '../shared/protocol.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+type Welcome = MessageOf<'welcome'>;
+
+export interface ConnectionOptions {
+  url?: string;
+  camera?: string;
+  client?: string;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** Close codes after which reconnecting cannot help: the server refused us. */
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unsupportedProtocol, CLOSE_CODES.forbidden]);
+
+/** ws: or wss: URL of the server's /ws endpoint on the page's own host. */
+export function wsUrlFor(loc: { protocol: string; host: string } = location): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+}
+
+/** Delay before reconnect attempt number `attempt` (0-based): 0.5 s, 1 s, 2 s, 4 s, 5 s, 5 s, ... */
+export function backoffDelay(attempt: number, minMs = 500, maxMs = 5000): number {
+  return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt));
+}
+
+export class Connection {
+  state: ConnectionState = 'connecting';
+  /** Human-readable detail for the current state (close reason, next retry). */
+  detail = '';
+  /** The server's welcome for the current socket; null until it arrives. */
+  welcome: Welcome | null = null;
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private readonly url: string;
+  private readonly stateListeners = new Set<(state: ConnectionState, detail: string) => void>();
+  private readonly messageListeners = new Map<string, Set<(msg: never) => void>>();
+
+  constructor(private readonly options: ConnectionOptions = {}) {
+    this.url = options.url ?? wsUrlFor();
+  }
+
+  /** The socket is open (hello has been sent). */
+  get connected(): boolean {
+    return this.state === 'open';
+  }
+
+  /** The server has welcomed us, so frames and commands may be sent. */
+  get ready(): boolean {
+    return this.connected && this.welcome !== null;
+  }
+
+  onState(listener: (state: ConnectionState, detail: string) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  on<T extends ServerMessage['type']>(type: T, listener: (msg: MessageOf<T>) => void): () => void {
+    let set = this.messageListeners.get(type);
+    if (!set) this.messageListeners.set(type, (set = new Set()));
+    set.add(listener as (msg: never) => void);
+    return () => set.delete(listener as (msg: never) => void);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+  }
+
+  /** Closes for good: no reconnect. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.ws?.close(1000, 'client stopped');
+    this.setState('closed', 'stopped');
+  }
+
+  send(message: ClientMessage): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  sendBinary(bytes: Uint8Array): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(bytes);
+    return true;
+  }
+
+  /** Bytes queued in the socket but not yet sent; lets the streamer back off on a slow link. */
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
+  private open(): void {
+    this.welcome = null;
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', this.url);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (err) {
+      this.scheduleReconnect(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.ws = ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => {
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client });
+      this.setState('open', '');
+    };
+    ws.onmessage = (event: MessageEvent) => this.handleMessage(event.data);
+    ws.onclose = (event: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.welcome = null;
+      if (this.stopped) return;
+      const why = event.reason ? `${event.reason} (${event.code})` : `closed (${event.code})`;
+      if (FATAL_CLOSE_CODES.has(event.code)) this.setState('closed', why);
+      else this.scheduleReconnect(why);
+    };
+    // Errors are always followed by close; nothing to do here but keep the console quiet.
+    ws.onerror = () => undefined;
+  }
+
+  private handleMessage(data: unknown): void {
+    if (typeof data !== 'string') {
+      console.warn('ignoring binary message from server');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      console.warn('ignoring server message that is not JSON', data.slice(0, 200));
+      return;
+    }
+    const parsed = ServerMessage.safeParse(json);
+    if (!parsed.success) {
+      console.warn('ignoring invalid server message', parsed.error.issues[0], data.slice(0, 200));
+      return;
+    }
+    const msg = parsed.data;
+    if (msg.type === 'welcome') {
+      this.welcome = msg;
+      this.attempt = 0;
+    }
+    for (const listener of this.messageListeners.get(msg.type) ?? []) {
+      try {
+        (listener as (m: ServerMessage) => void)(msg);
+      } catch (err) {
+        console.error(`listener for ${msg.type} failed`, err);
+      }
+    }
+  }
+
+  private scheduleReconnect(why: string): void {
+    const delay = backoffDelay(this.attempt, this.options.minBackoffMs, this.options.maxBackoffMs);
+    this.attempt++;
+    this.setState('reconnecting', `${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.open();
+    }, delay);
+  }
+
+  private setState(state: ConnectionState, detail: string): void {
+    this.state = state;
+    this.detail = detail;
+    for (const listener of this.stateListeners) listener(state, detail);
+  }
+}

@@ -1,0 +1,78 @@
+// Browser-test helpers: turn a still photo into a fake-webcam .y4m with ffmpeg and launch the system Chromium on it.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+const run = promisify(execFile);
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FFMPEG_PATH = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
+
+export interface FakeWebcamOptions {
+  seconds?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+/**
+ * Writes a yuv420p y4m clip of `imagePath` (letterboxed to width x height) for
+ * --use-file-for-fake-video-capture; Chromium loops it. Returns outPath.
+ */
+export async function makeFakeWebcamY4m(imagePath: string, outPath: string, opts: FakeWebcamOptions = {}): Promise<string> {
+  const { seconds = 2, width = 640, height = 480, fps = 15 } = opts;
+  if (!outPath.endsWith('.y4m')) throw new Error(`Chromium only reads fake video from a .y4m (or .mjpeg) file, not ${outPath}`);
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const vf = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
+  // -pix_fmt keeps the y4m header at plain "C420" which Chromium's reader accepts.
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-i', imagePath, '-t', String(seconds), '-vf', vf, '-r', String(fps)];
+  args.push('-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', outPath);
+  await run(FFMPEG_PATH, args);
+  return outPath;
+}
+
+/** Launches headless system Chromium with a fake camera that plays `y4mPath`, camera permission granted. */
+export async function launchChromium(y4mPath: string, extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${path.resolve(y4mPath)}`,
+      ...extraArgs,
+    ],
+  });
+}
+
+/** Collects uncaught page errors and console errors so a test can assert there were none. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}
+
+/** Waits until #video (or `selector`) is playing camera frames; returns its intrinsic size. */
+export async function waitForVideo(page: Page, selector = '#video', timeoutMs = 15_000): Promise<{ width: number; height: number }> {
+  await page.waitForFunction(
+    (sel) => {
+      const v = document.querySelector(sel) as HTMLVideoElement | null;
+      return !!v && v.videoWidth > 0 && v.readyState >= 2 && !v.paused;
+    },
+    selector,
+    { timeout: timeoutMs },
+  );
+  return page.$eval(selector, (v) => ({ width: (v as HTMLVideoElement).videoWidth, height: (v as HTMLVideoElement).videoHeight }));
+}
