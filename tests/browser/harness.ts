@@ -34,6 +34,24 @@ export async function makeFakeWebcamY4m(imagePath: string, outPath: string, opts
   return outPath;
 }
 
+/**
+ * A slideshow clip: each photo held for `secondsEach`, so the fake camera shows several different views of a person
+ * (enrolment needs views that differ; a single still gives identical frames).
+ */
+export async function makeSlideshowY4m(imagePaths: string[], outPath: string, opts: FakeWebcamOptions & { secondsEach?: number } = {}): Promise<string> {
+  const { secondsEach = 1, width = 640, height = 480, fps = 15 } = opts;
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+  for (const img of imagePaths) args.push('-loop', '1', '-t', String(secondsEach), '-i', img);
+  const scale = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps},format=yuv420p`;
+  const chains = imagePaths.map((_, i) => `[${i}:v]${scale}[v${i}]`).join(';');
+  const inputs = imagePaths.map((_, i) => `[v${i}]`).join('');
+  args.push('-filter_complex', `${chains};${inputs}concat=n=${imagePaths.length}:v=1:a=0[out]`, '-map', '[out]');
+  args.push('-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', outPath);
+  await run(FFMPEG_PATH, args);
+  return outPath;
+}
+
 /** Launches headless system Chromium with a fake camera that plays `y4mPath`, camera permission granted. */
 export async function launchChromium(y4mPath: string, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({

@@ -1,0 +1,64 @@
+// The real browser path: Debian's Chromium with a fake webcam streams to a real server; enrolment on the page works
+// and the live page labels the face with the enrolled name.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
+import { FIXTURES } from '../helpers/ws-client.js';
+import { collectPageErrors, launchChromium, makeSlideshowY4m } from './harness.js';
+
+describe('browser pages with a fake webcam', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(new URL('../../public/build/live.js', import.meta.url))) {
+      throw new Error('client bundle missing: run `npm run build:client` (npm test does it first)');
+    }
+    const dir = tempDir();
+    const y4m = await makeSlideshowY4m(
+      [1, 2, 3, 4].map((n) => path.join(FIXTURES, `Guido_van_Rossum/${n}.jpg`)),
+      path.join(dir, 'guido.y4m'),
+      { secondsEach: 1.5 },
+    );
+    server = await startTestServer({ DATA_DIR: dir, ENROL_SAMPLES: '3' });
+    browser = await launchChromium(y4m);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('streams frames and shows overlays, fps and latency on the live page', async () => {
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${server.url}/`);
+    await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
+    await expect.poll(async () => page.locator('#tracks li').first().textContent(), { timeout: 20_000 }).toMatch(/^unknown /);
+    await expect.poll(async () => Number.parseFloat((await page.locator('#fps').textContent()) ?? ''), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.locator('#latency').textContent()).toMatch(/\d+\s*ms/);
+    expect(errors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('enrols the person in front of the camera and the live page then shows their name', async () => {
+    const live = await browser.newPage();
+    await live.goto(`${server.url}/`);
+    const enrol = await browser.newPage();
+    await enrol.goto(`${server.url}/enrol.html`);
+    await expect.poll(() => enrol.locator('#enrol-start').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await enrol.locator('#name').fill('Guido van Rossum');
+    await enrol.locator('#enrol-start').click();
+    await expect.poll(() => enrol.locator('#enrol-result').textContent(), { timeout: 60_000 }).toBe('Enrolled Guido van Rossum');
+    expect(await server.store.listPeople()).toMatchObject([{ name: 'Guido van Rossum', faces: 3 }]);
+    // the other open page, already streaming, switches to the name without a reload
+    await expect
+      .poll(async () => (await live.locator('#tracks li').allTextContents()).join('|'), { timeout: 20_000 })
+      .toMatch(/^Guido van Rossum 0\.\d\d #\d+/);
+    // kept for a person to look at: tests/.tmp is gitignored
+    await live.screenshot({ path: fileURLToPath(new URL('../.tmp/live-page.png', import.meta.url)) });
+  });
+});
