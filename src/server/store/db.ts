@@ -9,7 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
-import { createQueries } from './queries.js';
+import { createQueries, type StoreDb } from './queries.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {
@@ -40,6 +40,7 @@ async function openPostgres(url: string, log: (msg: string) => void): Promise<St
     let closed: Promise<void> | undefined;
     return {
       kind: 'postgres',
+      db: db as unknown as StoreDb,
       ...createQueries(db),
       close: () => (closed ??= client.end({ timeout: 5 })),
     };
@@ -69,6 +70,7 @@ async function openPglite(dataDir: string, log: (msg: string) => void): Promise<
     let closed: Promise<void> | undefined;
     return {
       kind: 'pglite',
+      db: db as unknown as StoreDb,
       ...createQueries(db),
       close: () =>
         (closed ??= (async () => {

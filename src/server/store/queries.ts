@@ -6,7 +6,7 @@ import { faces, people } from './schema.js';
 import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person, Store } from './types.js';
 
 export type StoreDb = PgDatabase<PgQueryResultHKT>;
-export type StoreQueries = Omit<Store, 'kind' | 'close'>;
+export type StoreQueries = Omit<Store, 'kind' | 'close' | 'db'>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

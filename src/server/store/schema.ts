@@ -52,3 +52,60 @@ export const faces = pgTable(
     check('faces_quality_range_check', sql`${t.quality} IS NULL OR (${t.quality} >= 0 AND ${t.quality} <= 1)`),
   ],
 );
+
+/** API keys for the REST API and the WebSocket. Only a hash is stored; the key itself is shown once at creation. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['admin', 'operator', 'viewer'] }).notNull(),
+    /** SHA-256 of the key, hex. */
+    keyHash: text('key_hash').notNull().unique(),
+    /** First characters of the key, so an operator can tell keys apart in listings. */
+    prefix: text('prefix').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [check('api_keys_role_check', sql`${t.role} IN ('admin', 'operator', 'viewer')`)],
+);
+
+/** Attendance: one row per person per cooldown window, whichever camera saw them first. */
+export const checkIns = pgTable(
+  'check_ins',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    score: real('score').notNull(),
+    /** Camera or session label given in the client's hello. */
+    camera: text('camera').notNull().default(''),
+  },
+  (t) => [index('check_ins_person_at_idx').on(t.personId, t.at), index('check_ins_at_idx').on(t.at)],
+);
+
+/** Faces that stayed unknown: kept (with a crop and embedding) so an operator can promote or attach them later. */
+export const unknownSightings = pgTable(
+  'unknown_sightings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    camera: text('camera').notNull().default(''),
+    modelId: text('model_id').notNull(),
+    dims: integer('dims').notNull(),
+    embedding: bytea('embedding').notNull(),
+    /** Best view as a small JPEG. */
+    crop: bytea('crop'),
+    /** Similarity to the closest enrolled person (below the threshold, or it would not be unknown). */
+    bestScore: real('best_score'),
+    bestPersonId: uuid('best_person_id').references(() => people.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    index('unknown_sightings_last_seen_idx').on(t.lastSeenAt),
+    check('unknown_sightings_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
+  ],
+);

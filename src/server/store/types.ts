@@ -1,4 +1,5 @@
 // The storage port: what the rest of the server needs from the database. Implemented with drizzle over PGlite or PostgreSQL.
+import type { StoreDb } from './queries.js';
 
 export interface FaceTemplate {
   faceId: string;
@@ -39,6 +40,11 @@ export interface Person {
 
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * The drizzle database, for feature repositories (check-ins, API keys, ...) that build their own queries on it.
+   * Either driver; queries written against pg-core work on both.
+   */
+  readonly db: StoreDb;
   /** Every face embedding made by `modelId`, with its person; used to build the gallery index. */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;
   /** Count of faces stored under other model ids (a gallery that needs re-embedding). */
