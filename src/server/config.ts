@@ -57,7 +57,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
-  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(picked);
   if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`) };

@@ -46,15 +46,20 @@ export async function createGallery(opts: { store: Store; modelId: string; dims:
   }
 
   function search(embedding: Float32Array, people = 5): Match[] {
-    const hits = index.search(embedding, Math.min(entries.length, people * FACES_PER_PERSON));
-    const best = new Map<string, Match>();
-    for (const hit of hits) {
-      const entry = entries[hit.position];
-      if (!entry) continue;
-      const prev = best.get(entry.personId);
-      if (!prev || hit.score > prev.score) best.set(entry.personId, { personId: entry.personId, name: entry.personName, score: hit.score });
+    if (people <= 0) return [];
+    // Fetch nearest faces until enough distinct people are found: one person with many close faces can fill a page.
+    let k = Math.min(entries.length, people * FACES_PER_PERSON);
+    for (;;) {
+      const best = new Map<string, Match>();
+      for (const hit of index.search(embedding, k)) {
+        const entry = entries[hit.position];
+        if (!entry) continue;
+        const prev = best.get(entry.personId);
+        if (!prev || hit.score > prev.score) best.set(entry.personId, { personId: entry.personId, name: entry.personName, score: hit.score });
+      }
+      if (best.size >= people || k >= entries.length) return [...best.values()].sort((a, b) => b.score - a.score).slice(0, people);
+      k = Math.min(entries.length, k * 4);
     }
-    return [...best.values()].sort((a, b) => b.score - a.score).slice(0, people);
   }
 
   rebuild(await store.listFaceTemplates(modelId));

@@ -61,7 +61,9 @@ export function createFaissIndexFactory(): IndexFactory | null {
       },
       search(query, k) {
         const n = index.ntotal();
-        if (n === 0) return [];
+        // FAISS aborts the whole process (an uncaught C++ exception) on k <= 0 or a query of the wrong length.
+        if (n === 0 || k <= 0) return [];
+        if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
         const { distances, labels } = index.search(Array.from(query), Math.min(k, n));
         return labels.map((position, i) => ({ position, score: distances[i]! })).filter((h) => h.position >= 0);
       },
@@ -84,6 +86,7 @@ export const createJsIndex: IndexFactory = (dims) => {
       }
     },
     search(query, k) {
+      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
       const hits = vectors.map((v, position) => {
         let s = 0;
         for (let i = 0; i < dims; i++) s += v[i]! * query[i]!;

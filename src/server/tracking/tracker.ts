@@ -18,7 +18,7 @@ export interface TrackerOptions {
 export interface TrackSnapshot extends Identity {
   id: number;
   box: Box;
-  /** Detections in a row this track was seen in. */
+  /** Frames this track was seen in (misses within TRACK_MAX_MISSES do not reset it). */
   age: number;
 }
 

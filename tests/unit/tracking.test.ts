@@ -1,0 +1,336 @@
+// Tracking: box geometry, identity voting and the per-camera tracker. Pure state, no models.
+import { describe, expect, it } from 'vitest';
+import { associate, iou } from '../../src/server/tracking/geometry.js';
+import { Tracker, type TrackerOptions } from '../../src/server/tracking/tracker.js';
+import { decideIdentity, PENDING, type Identity, type Vote } from '../../src/server/tracking/voting.js';
+import type { Box } from '../../src/server/vision/detector.js';
+
+const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height });
+
+describe('iou', () => {
+  it('is 1 for identical boxes', () => {
+    expect(iou(box(10, 20, 30, 40), box(10, 20, 30, 40))).toBe(1);
+  });
+
+  it('computes a partial overlap by hand', () => {
+    // a = [0,10]x[0,10], b = [5,15]x[5,15]: intersection 5*5 = 25, union 100 + 100 - 25 = 175.
+    expect(iou(box(0, 0, 10, 10), box(5, 5, 10, 10))).toBeCloseTo(25 / 175, 12);
+  });
+
+  it('handles one box inside another', () => {
+    // inner 4x4 = 16 inside outer 10x10 = 100: 16 / 100.
+    expect(iou(box(0, 0, 10, 10), box(3, 3, 4, 4))).toBeCloseTo(0.16, 12);
+  });
+
+  it('is symmetric', () => {
+    const a = box(0, 0, 10, 20);
+    const b = box(4, 6, 12, 8);
+    // x overlap [4,10] = 6, y overlap [6,14] = 8: 48; union 200 + 96 - 48 = 248.
+    expect(iou(a, b)).toBeCloseTo(48 / 248, 12);
+    expect(iou(b, a)).toBeCloseTo(48 / 248, 12);
+  });
+
+  it('is 0 for disjoint boxes and for boxes that only touch', () => {
+    expect(iou(box(0, 0, 10, 10), box(20, 20, 5, 5))).toBe(0);
+    expect(iou(box(0, 0, 10, 10), box(10, 0, 10, 10))).toBe(0); // shared edge, no area
+    expect(iou(box(0, 0, 10, 10), box(0, 10, 10, 10))).toBe(0);
+  });
+
+  it('is 0, not NaN, for zero-area boxes', () => {
+    expect(iou(box(5, 5, 0, 0), box(5, 5, 0, 0))).toBe(0);
+  });
+});
+
+describe('associate', () => {
+  it('pairs each detection with its overlapping track, whatever the order', () => {
+    const tracks = [box(0, 0, 10, 10), box(100, 100, 10, 10)];
+    const detections = [box(101, 101, 10, 10), box(1, 1, 10, 10)];
+    expect(associate(tracks, detections, 0.3)).toEqual([1, 0]);
+  });
+
+  it('returns -1 for detections under the IoU threshold', () => {
+    // IoU of (0,0,10,10) and (5,0,10,10): 50 / 150 = 1/3.
+    expect(associate([box(0, 0, 10, 10)], [box(5, 0, 10, 10)], 0.34)).toEqual([-1]);
+    expect(associate([box(0, 0, 10, 10)], [box(5, 0, 10, 10)], 1 / 3)).toEqual([0]); // threshold is inclusive
+  });
+
+  it('gives a track to at most one detection, the best-overlapping one', () => {
+    const tracks = [box(0, 0, 10, 10)];
+    // d0: IoU 50/150 = 0.333; d1: IoU 90/110 = 0.818.
+    const detections = [box(5, 0, 10, 10), box(1, 0, 10, 10)];
+    expect(associate(tracks, detections, 0.1)).toEqual([-1, 0]);
+  });
+
+  it('is greedy by descending IoU across all pairs', () => {
+    // t0 overlaps d0 (IoU 0.818) and d1 (IoU 0.333); t1 overlaps only d1 (IoU 0.818).
+    const tracks = [box(0, 0, 10, 10), box(9, 0, 10, 10)];
+    const detections = [box(1, 0, 10, 10), box(8, 0, 10, 10)];
+    expect(associate(tracks, detections, 0.1)).toEqual([0, 1]);
+  });
+
+  it('handles no tracks and no detections', () => {
+    expect(associate([], [box(0, 0, 1, 1)], 0.3)).toEqual([-1]);
+    expect(associate([box(0, 0, 1, 1)], [], 0.3)).toEqual([]);
+  });
+});
+
+const A = (score = 0.95): Vote => ({ personId: 'a', name: 'Alice', score });
+const B = (score = 0.95): Vote => ({ personId: 'b', name: 'Bob', score });
+const U = (score = 0.4): Vote => ({ personId: null, name: null, score });
+const alice: Identity = { state: 'recognized', personId: 'a', name: 'Alice', score: 0.95 };
+
+describe('decideIdentity', () => {
+  it('stays pending with no votes', () => {
+    expect(decideIdentity([], PENDING)).toEqual({ state: 'pending', personId: null, name: null, score: null });
+  });
+
+  it('keeps a previous identity when there are no votes', () => {
+    expect(decideIdentity([], alice)).toEqual(alice);
+  });
+
+  it('a single vote is a strict majority', () => {
+    expect(decideIdentity([B(0.9)], PENDING)).toEqual({ state: 'recognized', personId: 'b', name: 'Bob', score: 0.9 });
+  });
+
+  it('a strict majority decides, with the mean score of the winning votes', () => {
+    // A: 3 of 5 votes, scores 0.9, 0.8, 0.7: mean 0.8.
+    const id = decideIdentity([A(0.9), B(0.99), A(0.8), B(0.99), A(0.7)], PENDING);
+    expect(id.state).toBe('recognized');
+    expect(id.personId).toBe('a');
+    expect(id.name).toBe('Alice');
+    expect(id.score).toBeCloseTo(0.8, 12);
+  });
+
+  it('an unknown majority gives state unknown with the mean best-candidate score', () => {
+    // null: 3 of 4 votes, scores 0.3, 0.5, 0.4: mean 0.4.
+    const id = decideIdentity([U(0.3), A(0.95), U(0.5), U(0.4)], alice);
+    expect(id.state).toBe('unknown');
+    expect(id.personId).toBeNull();
+    expect(id.name).toBeNull();
+    expect(id.score).toBeCloseTo(0.4, 12);
+  });
+
+  it('without a strict majority the previous identity holds (hysteresis)', () => {
+    // 2 of 4 is not a strict majority.
+    expect(decideIdentity([B(), B(), U(), A()], alice)).toEqual(alice);
+    // Three-way split: 2 of 5 for the leader.
+    const bob: Identity = { state: 'recognized', personId: 'b', name: 'Bob', score: 0.9 };
+    expect(decideIdentity([A(), A(), U(), U(), B()], bob)).toEqual(bob);
+  });
+
+  it('a tie is never a majority, however uneven the score sums', () => {
+    // A and B both have 2 of 4 votes; B's score sum (1.98) beats A's (0.2), but 2 * 2 <= 4 so no one wins.
+    // (A count tie at the top always means no strict majority, so the score-sum tie-break cannot change the outcome.)
+    expect(decideIdentity([A(0.1), B(0.99), A(0.1), B(0.99)], alice)).toEqual(alice);
+    const unknown: Identity = { state: 'unknown', personId: null, name: null, score: 0.3 };
+    expect(decideIdentity([A(0.1), B(0.99), A(0.1), B(0.99)], unknown)).toEqual(unknown);
+  });
+
+  it('without a majority a pending track stays pending', () => {
+    expect(decideIdentity([A(), B()], PENDING)).toEqual(PENDING);
+    expect(decideIdentity([A(), B(), U()], PENDING).state).toBe('pending');
+  });
+
+  it('the name comes from the votes, not the previous identity', () => {
+    const renamed = decideIdentity([{ personId: 'a', name: 'Alice Smith', score: 0.9 }], alice);
+    expect(renamed.name).toBe('Alice Smith');
+  });
+});
+
+const opts = (over: Partial<TrackerOptions> = {}): TrackerOptions => ({ minIou: 0.3, maxMisses: 2, voteWindow: 3, reembedEvery: 4, ...over });
+
+describe('Tracker', () => {
+  it('keeps a track id while the box moves a little between frames', () => {
+    const t = new Tracker(opts());
+    const ids: number[] = [];
+    for (let f = 0; f < 10; f++) ids.push(t.update([box(100 + f * 2, 50 + f, 80, 80)]).trackIds[0]!);
+    expect(new Set(ids).size).toBe(1);
+    expect(t.visible()).toHaveLength(1);
+    expect(t.visible()[0]!.age).toBe(10);
+    expect(t.visible()[0]!.box).toEqual(box(118, 59, 80, 80));
+  });
+
+  it('gives two faces two ids and keeps them apart as they move', () => {
+    const t = new Tracker(opts());
+    const first = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).trackIds;
+    expect(first[0]).not.toBe(first[1]);
+    // Next frame, detections in the other order and shifted a little.
+    const second = t.update([box(203, 2, 50, 50), box(3, 2, 50, 50)]).trackIds;
+    expect(second).toEqual([first[1], first[0]]);
+    expect(t.visible().map((s) => s.id).sort()).toEqual([...first].sort());
+  });
+
+  it('a box that jumps far away starts a new track', () => {
+    const t = new Tracker(opts());
+    const [id1] = t.update([box(0, 0, 50, 50)]).trackIds;
+    const [id2] = t.update([box(300, 300, 50, 50)]).trackIds;
+    expect(id2).not.toBe(id1);
+  });
+
+  it('keeps the id through up to maxMisses empty frames', () => {
+    const t = new Tracker(opts({ maxMisses: 2 }));
+    const [id] = t.update([box(10, 10, 60, 60)]).trackIds;
+    t.update([]);
+    t.update([]); // misses = 2 = maxMisses: still alive
+    expect(t.update([box(12, 11, 60, 60)]).trackIds).toEqual([id]);
+  });
+
+  it('drops a track missing for more than maxMisses frames; the face comes back with a new id', () => {
+    const t = new Tracker(opts({ maxMisses: 2 }));
+    const [id] = t.update([box(10, 10, 60, 60)]).trackIds;
+    t.update([]);
+    t.update([]);
+    t.update([]); // misses = 3 > maxMisses: retired
+    const [again] = t.update([box(10, 10, 60, 60)]).trackIds;
+    expect(again).not.toBe(id);
+    expect(t.visible()).toHaveLength(1);
+    expect(t.visible()[0]!.state).toBe('pending');
+  });
+
+  it('with maxMisses 0 a single missed frame ends the track', () => {
+    const t = new Tracker(opts({ maxMisses: 0 }));
+    const [id] = t.update([box(10, 10, 60, 60)]).trackIds;
+    t.update([]);
+    expect(t.update([box(10, 10, 60, 60)]).trackIds[0]).not.toBe(id);
+  });
+
+  it('ids are never reused', () => {
+    const t = new Tracker(opts({ maxMisses: 0 }));
+    const seen = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      seen.add(t.update([box(0, 0, 40, 40)]).trackIds[0]!);
+      t.update([]);
+    }
+    expect(seen.size).toBe(5);
+  });
+
+  it('visible() lists only tracks seen in the latest frame', () => {
+    const t = new Tracker(opts({ maxMisses: 3 }));
+    const [a, b] = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).trackIds;
+    expect(t.visible().map((s) => s.id).sort()).toEqual([a, b].sort());
+    t.update([box(1, 0, 50, 50)]); // b missed this frame but is still tracked
+    expect(t.visible().map((s) => s.id)).toEqual([a]);
+    t.update([box(2, 0, 50, 50), box(201, 0, 50, 50)]); // b is back, with its id
+    expect(t.visible().map((s) => s.id).sort()).toEqual([a, b].sort());
+    t.update([]);
+    expect(t.visible()).toEqual([]);
+  });
+
+  it('needEmbedding lists every detection until its vote window is full, then every reembedEvery frames', () => {
+    const t = new Tracker(opts({ voteWindow: 3, reembedEvery: 4 }));
+    const wanted: boolean[] = [];
+    for (let f = 1; f <= 14; f++) {
+      const { trackIds, needEmbedding } = t.update([box(f, 0, 60, 60)]);
+      const wants = needEmbedding.includes(0);
+      wanted.push(wants);
+      if (wants) t.vote(trackIds[0]!, A());
+    }
+    // Frames 1-3 fill the window; then 4 frames after each vote: frames 7, 11 (votes at 3, 7, 11).
+    expect(wanted.map((w, i) => (w ? i + 1 : 0)).filter(Boolean)).toEqual([1, 2, 3, 7, 11]);
+  });
+
+  it('a track keeps asking for an embedding while no vote arrives', () => {
+    const t = new Tracker(opts({ voteWindow: 2 }));
+    for (let f = 0; f < 5; f++) expect(t.update([box(0, 0, 60, 60)]).needEmbedding).toEqual([0]);
+  });
+
+  it('with reembedEvery 0 a track with a full window never asks again', () => {
+    const t = new Tracker(opts({ voteWindow: 2, reembedEvery: 0 }));
+    const asked: number[] = [];
+    for (let f = 1; f <= 20; f++) {
+      const { trackIds, needEmbedding } = t.update([box(0, 0, 60, 60)]);
+      if (needEmbedding.length) {
+        asked.push(f);
+        t.vote(trackIds[0]!, A());
+      }
+    }
+    expect(asked).toEqual([1, 2]);
+  });
+
+  it('needEmbedding gives detection indices, per track', () => {
+    const t = new Tracker(opts({ voteWindow: 1, reembedEvery: 0 }));
+    const first = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]);
+    expect(first.needEmbedding).toEqual([0, 1]);
+    t.vote(first.trackIds[0]!, A()); // only the first face gets its vote
+    // Reordered detections: the unvoted track (now detection 0) still wants one; the voted one (detection 1) does not.
+    const second = t.update([box(201, 0, 50, 50), box(1, 0, 50, 50)]);
+    expect(second.trackIds).toEqual([first.trackIds[1], first.trackIds[0]]);
+    expect(second.needEmbedding).toEqual([0]);
+    // A new face appearing always wants one.
+    const third = t.update([box(202, 0, 50, 50), box(2, 0, 50, 50), box(400, 400, 50, 50)]);
+    expect(third.needEmbedding).toEqual([0, 2]);
+  });
+
+  it('vote returns the decided identity and it shows in visible()', () => {
+    const t = new Tracker(opts({ voteWindow: 5 }));
+    const [id] = t.update([box(0, 0, 60, 60)]).trackIds;
+    expect(t.visible()[0]).toMatchObject({ id, state: 'pending', personId: null, name: null, score: null });
+    const decided = t.vote(id!, A(0.93));
+    expect(decided).toEqual({ state: 'recognized', personId: 'a', name: 'Alice', score: 0.93 });
+    t.update([box(1, 0, 60, 60)]);
+    expect(t.visible()[0]).toMatchObject({ id, state: 'recognized', personId: 'a', name: 'Alice', score: 0.93 });
+  });
+
+  it('labels do not flicker: window 5 with votes A, A, A, null stays A', () => {
+    const t = new Tracker(opts({ voteWindow: 5 }));
+    const [id] = t.update([box(0, 0, 60, 60)]).trackIds;
+    const labels = [A(), A(), A(), U()].map((v) => t.vote(id!, v).personId);
+    expect(labels).toEqual(['a', 'a', 'a', 'a']);
+    // One more stray vote: A has 3 of 5, still a strict majority.
+    expect(t.vote(id!, B()).personId).toBe('a');
+  });
+
+  it('a label changes only when the new identity has a strict majority of the window', () => {
+    const t = new Tracker(opts({ voteWindow: 4 }));
+    const [id] = t.update([box(0, 0, 60, 60)]).trackIds;
+    for (const v of [A(), A(), A(), A()]) t.vote(id!, v);
+    // Window slides: [A,A,A,B] -> A; [A,A,B,B] tie -> A holds; [A,B,B,B] -> B.
+    expect(t.vote(id!, B()).personId).toBe('a');
+    expect(t.vote(id!, B()).personId).toBe('a');
+    expect(t.vote(id!, B()).personId).toBe('b');
+  });
+
+  it('a track that becomes unknown by majority reports state unknown', () => {
+    const t = new Tracker(opts({ voteWindow: 3 }));
+    const [id] = t.update([box(0, 0, 60, 60)]).trackIds;
+    t.vote(id!, A());
+    t.vote(id!, U());
+    expect(t.vote(id!, U()).state).toBe('unknown');
+  });
+
+  it('vote for an unknown track id returns pending and changes nothing', () => {
+    const t = new Tracker(opts());
+    const [id] = t.update([box(0, 0, 60, 60)]).trackIds;
+    expect(t.vote(id! + 100, A())).toEqual(PENDING);
+    expect(t.visible()[0]!.state).toBe('pending');
+  });
+
+  it('resetIdentities makes every track want an embedding again, and one new vote decides', () => {
+    const t = new Tracker(opts({ voteWindow: 3, reembedEvery: 0 }));
+    const [a, b] = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).trackIds;
+    for (let i = 0; i < 3; i++) {
+      t.vote(a!, A());
+      t.vote(b!, A());
+    }
+    expect(t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).needEmbedding).toEqual([]);
+    t.resetIdentities();
+    // Until a new vote the old label is still shown (no flash to pending).
+    const after = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]);
+    expect(after.needEmbedding).toEqual([0, 1]);
+    expect(t.visible().map((s) => s.personId)).toEqual(['a', 'a']);
+    // Three A votes were in the window; one B vote now decides on its own.
+    expect(t.vote(a!, B(0.97))).toEqual({ state: 'recognized', personId: 'b', name: 'Bob', score: 0.97 });
+    expect(t.vote(b!, U(0.2)).state).toBe('unknown');
+  });
+
+  it('resetIdentities also applies to tracks out of view that are still alive', () => {
+    const t = new Tracker(opts({ voteWindow: 1, reembedEvery: 0, maxMisses: 2 }));
+    const [id] = t.update([box(0, 0, 50, 50)]).trackIds;
+    t.vote(id!, A());
+    t.update([]);
+    t.resetIdentities();
+    const back = t.update([box(0, 0, 50, 50)]);
+    expect(back.trackIds).toEqual([id]);
+    expect(back.needEmbedding).toEqual([0]);
+  });
+});
