@@ -18,6 +18,9 @@ as_pg() {
 running() { as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
 
 cmd="${1:-}"; dir="${2:-}"
+# Absolute path, then leave the checkout: the postgres user may not be allowed into it (e.g. under /root).
+[ -n "$dir" ] && dir=$(realpath -m "$dir")
+cd /
 [ -n "$cmd" ] && [ -n "$dir" ] || usage
 # Absolute path: pg_ctl runs as another user and must not depend on our cwd.
 dir="$(mkdir -p "$dir" && cd "$dir" && pwd)"
