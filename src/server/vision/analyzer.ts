@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import type { RgbImage } from './align.js';
 import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
-import { createEmbedder, type FaceEmbedding } from './embedder.js';
+import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding } from './embedder.js';
+import { resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
 
 export interface AnalyzedFrame {
@@ -13,6 +14,8 @@ export interface AnalyzedFrame {
   faces: FaceDetection[];
   image: RgbImage;
   timings: { decode: number; detect: number };
+  /** Border added around the decoded image by a padded retry (embedAll only); boxes refer to the padded image. */
+  offset?: number;
   /** Embeds the given faces of this frame. Call before release(). */
   embed(indices: number[]): Promise<FaceEmbedding[]>;
   /** Frees the frame's tensor. */
@@ -39,20 +42,43 @@ function now() {
   return performance.now();
 }
 
+/** What createFaceAnalyzer returns beyond the facade sessions use: the model's own threshold and chip re-embedding. */
+export interface ModelAnalyzer extends FaceAnalyzer {
+  /** The model manifest's calibrated cosine threshold (MATCH_THRESHOLD overrides it when set). */
+  readonly threshold: number;
+  readonly manifest: ModelManifest;
+  /** Re-embeds stored, already aligned 150x150 RGB chips with this model (gallery migration between models). */
+  embedChips(chips: Uint8Array[]): Promise<Float32Array[]>;
+}
+
+export interface AnalyzerOptions {
+  /** The embedding model (base pipeline + optional head); default: the base pipeline's manifest. */
+  model?: ResolvedModel;
+  /**
+   * Still images only (embedAll): when no face is found, detect again on the image padded by this fraction of its
+   * longer side on every edge. Tight crops (the face filling the photo) defeat BlazeFace; a border gives it context.
+   */
+  padRetry?: number;
+}
+
 export async function createFaceAnalyzer(
   config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES'>,
   log: (msg: string) => void,
-): Promise<FaceAnalyzer> {
+  opts: AnalyzerOptions = {},
+): Promise<ModelAnalyzer> {
+  const model = opts.model ?? resolveModel(EMBEDDING_MODEL_ID);
+  const padRetry = opts.padRetry ?? DEFAULT_PAD_RETRY;
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
-  const embedder = await createEmbedder(rt);
+  const embedder = await createEmbedder(rt, model.embedder);
   const { tf } = rt;
 
-  async function analyze(bytes: Uint8Array, maxPixels: number): Promise<AnalyzeResult> {
+  async function analyze(bytes: Uint8Array, maxPixels: number, pad = 0): Promise<AnalyzeResult> {
     const t0 = now();
     const decoded = await decodeImage(bytes, maxPixels);
     if (!decoded.ok) return decoded;
-    const { image } = decoded;
+    const image = pad > 0 ? padImage(decoded.image, pad) : decoded.image;
+    const offset = (image.width - decoded.image.width) / 2;
     const t1 = now();
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     let faces: FaceDetection[];
@@ -72,10 +98,11 @@ export async function createFaceAnalyzer(
         faces,
         image,
         timings: { decode: t1 - t0, detect: t2 - t1 },
+        ...(offset > 0 ? { offset } : {}),
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
-          return embedder.embed(image, tensor, boxes);
+          return embedder.embed(image, tensor, boxes).then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
         },
         release: () => {
           if (!released) tensor.dispose();
@@ -85,20 +112,32 @@ export async function createFaceAnalyzer(
     };
   }
 
-  const analyzer: FaceAnalyzer = {
+  const analyzer: ModelAnalyzer = {
     backend: rt.backend,
     tfVersion: rt.tfVersion,
-    modelId: embedder.modelId,
-    dims: embedder.dims,
+    modelId: model.manifest.id,
+    dims: model.manifest.dims,
+    threshold: model.manifest.threshold,
+    manifest: model.manifest,
+    embedChips: async (chips) => (await embedder.embedChips(chips)).map((e) => model.project(e)),
     models: ['human:blazeface', 'human:facemesh', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
     analyze,
     async embedAll(bytes, maxPixels) {
-      const result = await analyze(bytes, maxPixels);
+      let result = await analyze(bytes, maxPixels);
       if (!result.ok) return result;
+      if (result.frame.faces.length === 0 && padRetry > 0) {
+        result.frame.release();
+        const padded = await analyze(bytes, maxPixels, padRetry);
+        if (!padded.ok) return padded;
+        result = padded;
+      }
       const { frame } = result;
+      // Boxes of a padded retry are moved back into the original image's coordinates.
+      const off = frame.offset ?? 0;
       try {
         const embeddings = await frame.embed(frame.faces.map((_, i) => i));
-        return { ok: true, width: frame.width, height: frame.height, faces: frame.faces.map((f, i) => ({ ...f, ...embeddings[i]! })) };
+        const faces = frame.faces.map((f, i) => ({ ...f, box: { ...f.box, x: f.box.x - off, y: f.box.y - off }, ...embeddings[i]! }));
+        return { ok: true, width: frame.width - 2 * off, height: frame.height - 2 * off, faces };
       } finally {
         frame.release();
       }
@@ -106,6 +145,18 @@ export async function createFaceAnalyzer(
     tensorCount: () => tf.memory().numTensors,
   };
   return analyzer;
+}
+
+/** Pad used by embedAll's retry; measured on ../shared/faces (docs/accuracy.md). */
+export const DEFAULT_PAD_RETRY = 0.25;
+
+/** The image with a mid-grey border of `frac` x its longer side on each edge (boxes and chips then refer to the padded image). */
+export function padImage(image: RgbImage, frac: number): RgbImage {
+  const p = Math.round(Math.max(image.width, image.height) * frac);
+  const width = image.width + 2 * p, height = image.height + 2 * p;
+  const data = new Uint8Array(width * height * 3).fill(128);
+  for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + p) * width + p) * 3);
+  return { data, width, height };
 }
 
 /** Runs the whole pipeline a few times on a synthetic frame so that kernels are compiled before the first client frame. */

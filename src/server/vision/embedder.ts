@@ -1,13 +1,40 @@
 // Face embedding: face-api's 68-landmark net places the face, a dlib-style similarity warp aligns it to a 150x150 chip,
-// and dlib's ResNet (face-api's recognition net) embeds the chip and its mirror image. Output: one L2-normalised 128-d vector.
+// and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
 import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
 import type { Box } from './detector.js';
 import type { Runtime } from './runtime.js';
 
-export const EMBEDDING_MODEL_ID = 'dlib-resnet128.chip150.flip.v1';
 export const EMBEDDING_DIMS = 128;
 const LANDMARK_INPUT = 112;
 export const CHIP_SIZE = 150;
+
+/** The knobs of the alignment + embedding pipeline that change embeddings; each setting has its own model id. */
+export interface EmbedderOptions {
+  /** Average the embedding of the chip with that of its mirror image. */
+  flip: boolean;
+  /** dlib chip padding around the mean face (dlib's default 0.25; the ResNet was trained on it). */
+  chipPadding: number;
+  /** Landmark crop side as a multiple of the detector box's longer side. */
+  cropScale: number;
+  /** Run the landmark net a second time on a crop centred on the first pass's landmarks. */
+  refine: boolean;
+}
+
+// cropScale 1.25 (not 1.1): measured better on ../shared/faces (docs/accuracy.md); the mesh box is tighter than the boxes face-api's landmark net saw.
+export const DEFAULT_EMBEDDER_OPTIONS: EmbedderOptions = { flip: true, chipPadding: 0.25, cropScale: 1.25, refine: false };
+
+/** The model id of a setting: the original id for the original setting, and a suffix per knob turned. */
+export function embedderModelId(o: EmbedderOptions): string {
+  const parts = ['dlib-resnet128', 'chip150'];
+  if (o.chipPadding !== 0.25) parts.push(`pad${o.chipPadding}`);
+  if (o.cropScale !== 1.1) parts.push(`crop${o.cropScale}`);
+  if (o.refine) parts.push('refine');
+  if (o.flip) parts.push('flip');
+  parts.push('v1');
+  return parts.join('.');
+}
+
+export const EMBEDDING_MODEL_ID = embedderModelId(DEFAULT_EMBEDDER_OPTIONS);
 
 export interface FaceEmbedding {
   embedding: Float32Array;
@@ -19,8 +46,11 @@ export interface FaceEmbedding {
 export interface Embedder {
   readonly modelId: string;
   readonly dims: number;
+  readonly options: EmbedderOptions;
   /** Embeds each box of one frame. `frame` is the int32 [h, w, 3] tensor of `image`; neither is disposed here. */
   embed(image: RgbImage, frame: unknown, boxes: Box[]): Promise<FaceEmbedding[]>;
+  /** Embeds already aligned 150x150 RGB chips (stored gallery crops), with the same mirror averaging as embed(). */
+  embedChips(chips: Uint8Array[]): Promise<Float32Array[]>;
 }
 
 export function l2normalize(v: Float32Array): Float32Array {
@@ -30,21 +60,37 @@ export function l2normalize(v: Float32Array): Float32Array {
   return v.map((x) => x / norm);
 }
 
+/** Horizontal mirror of a packed RGB square chip: the same pixels warpToChip(..., mirror = true) samples. */
+export function mirrorChip(chip: Uint8Array, size = CHIP_SIZE): Uint8Array {
+  const out = new Uint8Array(chip.length);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const o = (y * size + x) * 3, i = (y * size + (size - 1 - x)) * 3;
+      out[o] = chip[i]!; out[o + 1] = chip[i + 1]!; out[o + 2] = chip[i + 2]!;
+    }
+  return out;
+}
+
 /** Landmark crop: the detector's box grown a little and made square, so the whole jaw line is in view. */
-function landmarkCrop(box: Box): Box {
-  const side = Math.max(box.width, box.height) * 1.1;
+function landmarkCrop(box: Box, scale: number): Box {
+  const side = Math.max(box.width, box.height) * scale;
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
   return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
 }
 
-export async function createEmbedder(rt: Runtime): Promise<Embedder> {
-  const { tf, faceapi } = rt;
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(rt.modelDirs.faceapi);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(rt.modelDirs.faceapi);
+function landmarkExtent(lm: Point[]): Box {
+  const xs = lm.map((p) => p.x), ys = lm.map((p) => p.y);
+  const x0 = Math.min(...xs), y0 = Math.min(...ys);
+  return { x: x0, y: y0, width: Math.max(...xs) - x0, height: Math.max(...ys) - y0 };
+}
 
-  async function landmarksFor(image: RgbImage, frame: unknown, boxes: Box[]): Promise<Point[][]> {
-    const crops = boxes.map(landmarkCrop);
+export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEFAULT_EMBEDDER_OPTIONS): Promise<Embedder> {
+  const { tf, faceapi } = rt;
+  if (!faceapi.nets.faceLandmark68Net.isLoaded) await faceapi.nets.faceLandmark68Net.loadFromDisk(rt.modelDirs.faceapi);
+  if (!faceapi.nets.faceRecognitionNet.isLoaded) await faceapi.nets.faceRecognitionNet.loadFromDisk(rt.modelDirs.faceapi);
+
+  async function landmarksFor(image: RgbImage, frame: unknown, crops: Box[]): Promise<Point[][]> {
     const batch = tf.tidy(() => {
       const f4 = tf.expandDims(tf.cast(frame, 'float32'), 0);
       const normBoxes = crops.map((c) => [c.y / (image.height - 1), c.x / (image.width - 1), (c.y + c.height) / (image.height - 1), (c.x + c.width) / (image.width - 1)]);
@@ -62,32 +108,43 @@ export async function createEmbedder(rt: Runtime): Promise<Embedder> {
     }
   }
 
+  /** ResNet over chips (and mirrors), averaged per face, L2-normalised. */
+  async function describe(chips: Uint8Array[]): Promise<Float32Array[]> {
+    if (chips.length === 0) return [];
+    const views = options.flip ? chips.flatMap((c) => [c, mirrorChip(c)]) : chips;
+    // face-api takes a batch as an array of 3-D tensors, not as one 4-D tensor.
+    const input = views.map((px) => tf.tensor3d(px, [CHIP_SIZE, CHIP_SIZE, 3], 'float32'));
+    let descriptors: Float32Array[];
+    try {
+      const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input);
+      descriptors = Array.isArray(out) ? out : [out];
+    } finally {
+      for (const t of input) t.dispose();
+    }
+    const per = options.flip ? 2 : 1;
+    return chips.map((_, i) => {
+      const mean = new Float32Array(EMBEDDING_DIMS);
+      for (let v = 0; v < per; v++) {
+        const d = descriptors[per * i + v]!;
+        for (let k = 0; k < EMBEDDING_DIMS; k++) mean[k]! += d[k]! / per;
+      }
+      return l2normalize(mean);
+    });
+  }
+
   return {
-    modelId: EMBEDDING_MODEL_ID,
+    modelId: embedderModelId(options),
     dims: EMBEDDING_DIMS,
+    options,
     async embed(image, frame, boxes) {
       if (boxes.length === 0) return [];
-      const landmarks = await landmarksFor(image, frame, boxes);
-      const chips = landmarks.map((lm) => {
-        const m = chipToImageTransform(lm, CHIP_SIZE, 0.25);
-        return { chip: warpToChip(image, m, CHIP_SIZE), mirror: warpToChip(image, m, CHIP_SIZE, true) };
-      });
-      // One batch: every chip and its mirror image. Averaging the two is a cheap test-time augmentation.
-      // face-api takes a batch as an array of 3-D tensors, not as one 4-D tensor.
-      const input = chips.flatMap((c) => [c.chip, c.mirror]).map((px) => tf.tensor3d(px, [CHIP_SIZE, CHIP_SIZE, 3], 'float32'));
-      let descriptors: Float32Array[];
-      try {
-        const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input);
-        descriptors = Array.isArray(out) ? out : [out];
-      } finally {
-        for (const t of input) t.dispose();
-      }
-      return chips.map((c, i) => {
-        const a = descriptors[2 * i]!, b = descriptors[2 * i + 1]!;
-        const mean = new Float32Array(EMBEDDING_DIMS);
-        for (let k = 0; k < EMBEDDING_DIMS; k++) mean[k] = (a[k]! + b[k]!) / 2;
-        return { embedding: l2normalize(mean), chip: c.chip, landmarks: landmarks[i]! };
-      });
+      let landmarks = await landmarksFor(image, frame, boxes.map((b) => landmarkCrop(b, options.cropScale)));
+      // A second pass on a crop centred on the first landmarks: the detector's box is not always centred on the face.
+      if (options.refine) landmarks = await landmarksFor(image, frame, landmarks.map((lm) => landmarkCrop(landmarkExtent(lm), options.cropScale)));
+      const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
+      const embeddings = await describe(chips);
+      return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));
     },
+    embedChips: describe,
   };
 }

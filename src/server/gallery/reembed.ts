@@ -1,0 +1,62 @@
+// Moves a gallery to the server's embedding model at start: faces stored by another model are re-embedded from their
+// aligned crops when the crops fit the new model, else left unsearched with a log line saying why and what to do.
+import sharp from 'sharp';
+import type { Logger } from '../log.js';
+import { foreignModels, listFacesOfModel, setFaceEmbedding } from '../store/faces-reembed.js';
+import type { Store } from '../store/types.js';
+import { CHIP_SIZE } from '../vision/embedder.js';
+import { reembedCompatibility, type ModelManifest } from '../vision/models.js';
+
+export interface ReembedResult {
+  reembedded: number;
+  /** Faces left under their old model id (not searched), by reason. */
+  refused: { modelId: string; faces: number; reason: string }[];
+}
+
+/** Decodes a stored JPEG crop to the packed RGB chip the embedder takes; null when it is not a decodable chip. */
+async function chipFromCrop(crop: Buffer): Promise<Uint8Array | null> {
+  try {
+    const { data, info } = await sharp(crop).removeAlpha().toColourspace('srgb').resize(CHIP_SIZE, CHIP_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    return info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function reembedGallery(opts: {
+  store: Pick<Store, 'db'>;
+  model: ModelManifest;
+  embedChips: (chips: Uint8Array[]) => Promise<Float32Array[]>;
+  log: Logger;
+  batch?: number;
+}): Promise<ReembedResult> {
+  const { store, model, embedChips, log } = opts;
+  const result: ReembedResult = { reembedded: 0, refused: [] };
+  for (const [fromId, count] of await foreignModels(store.db, model.id)) {
+    const compat = reembedCompatibility(fromId, model);
+    if (!compat.ok) {
+      result.refused.push({ modelId: fromId, faces: count, reason: compat.reason });
+      continue;
+    }
+    const t0 = performance.now();
+    const rows = await listFacesOfModel(store.db, fromId);
+    const noCrop: string[] = [];
+    const size = opts.batch ?? 16;
+    for (let i = 0; i < rows.length; i += size) {
+      const part = rows.slice(i, i + size);
+      const chips = await Promise.all(part.map((r) => (r.crop ? chipFromCrop(r.crop) : Promise.resolve(null))));
+      const ok = part.filter((_, k) => chips[k]);
+      noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
+      const embeddings = await embedChips(chips.filter((c): c is Uint8Array => c !== null));
+      // One face at a time: a crash half way leaves every face either fully old or fully new, and the next start continues.
+      for (let k = 0; k < ok.length; k++) await setFaceEmbedding(store.db, ok[k]!.id, model.id, embeddings[k]!);
+      result.reembedded += ok.length;
+    }
+    if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });
+    log.info(`re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops`, { ms: Math.round(performance.now() - t0) });
+  }
+  for (const r of result.refused) {
+    log.warn(`${r.faces} faces enrolled with model ${r.modelId} cannot be re-embedded for ${model.id}: ${r.reason}. They are not searched; re-enrol those people, or start with EMBEDDING_MODEL=${r.modelId}`);
+  }
+  return result;
+}

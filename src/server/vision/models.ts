@@ -1,0 +1,141 @@
+// Embedding models by id: manifests in models/<id>/manifest.json (base pipeline or base + trained projection head),
+// the head's pure-JS forward pass, and the rule for which stored faces can be re-embedded from their crops.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId, l2normalize, type EmbedderOptions } from './embedder.js';
+
+export const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+
+const EmbedderOptionsSchema = z.object({ flip: z.boolean(), chipPadding: z.number(), cropScale: z.number(), refine: z.boolean().default(false) });
+
+const LayerSchema = z.object({
+  /** out x in */
+  w: z.array(z.array(z.number())),
+  b: z.array(z.number()),
+  activation: z.enum(['linear', 'relu']),
+});
+export type HeadLayer = z.infer<typeof LayerSchema>;
+export const HeadSchema = z.object({ kind: z.literal('mlp'), layers: z.array(LayerSchema).min(1) });
+export type HeadWeights = z.infer<typeof HeadSchema>;
+
+export const ManifestSchema = z.object({
+  id: z.string().min(1),
+  /** The base pipeline (detector + alignment + embedder) id; equals `id` for a base model. */
+  base: z.string().min(1),
+  embedder: EmbedderOptionsSchema,
+  dims: z.number().int().positive(),
+  /** Cosine similarity at or above which two faces are the same person (calibrated by eval/calibrate). */
+  threshold: z.number().min(-1).max(1),
+  created: z.string(),
+  description: z.string().optional(),
+  /** File (next to the manifest) holding the projection head's weights; absent for a base model. */
+  head: z.string().optional(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+  calibration: z.record(z.string(), z.unknown()).optional(),
+});
+export type ModelManifest = z.infer<typeof ManifestSchema>;
+
+export interface ResolvedModel {
+  manifest: ModelManifest;
+  embedder: EmbedderOptions;
+  /** Identity for a base model. */
+  project(v: Float32Array): Float32Array;
+}
+
+export function manifestPath(id: string, dir = MODELS_DIR): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new Error(`model id ${JSON.stringify(id)} may only contain letters, digits, '.', '_' and '-'`);
+  return path.join(dir, id, 'manifest.json');
+}
+
+export function readManifest(id: string, dir = MODELS_DIR): ModelManifest | null {
+  const file = manifestPath(id, dir);
+  if (!fs.existsSync(file)) return null;
+  const parsed = ManifestSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a valid model manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export function writeManifest(m: ModelManifest, dir = MODELS_DIR): string {
+  const file = manifestPath(m.id, dir);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(ManifestSchema.parse(m), null, 2)}\n`);
+  return file;
+}
+
+export function listManifests(dir = MODELS_DIR): ModelManifest[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'manifest.json')))
+    .map((e) => readManifest(e.name, dir)!)
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Forward pass of the head (dense layers, then L2 normalisation), in float64 with float32 weights: same output everywhere. */
+export function applyHead(head: HeadWeights, v: Float32Array): Float32Array {
+  let x: ArrayLike<number> = v;
+  for (const layer of head.layers) {
+    const y = new Float64Array(layer.b.length);
+    for (let o = 0; o < y.length; o++) {
+      const row = layer.w[o]!;
+      let s = layer.b[o]!;
+      for (let i = 0; i < row.length; i++) s += row[i]! * x[i]!;
+      y[o] = layer.activation === 'relu' ? Math.max(0, s) : s;
+    }
+    x = y;
+  }
+  return l2normalize(Float32Array.from(x));
+}
+
+export function readHead(m: ModelManifest, dir = MODELS_DIR): HeadWeights | null {
+  if (!m.head) return null;
+  return HeadSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, m.id, m.head), 'utf8')));
+}
+
+/** The manifest the default pipeline uses when models/ has none for it (a fresh checkout still starts). */
+export function builtinManifest(): ModelManifest {
+  return { id: EMBEDDING_MODEL_ID, base: EMBEDDING_MODEL_ID, embedder: DEFAULT_EMBEDDER_OPTIONS, dims: 128, threshold: 0.9, created: '1970-01-01T00:00:00.000Z', description: 'built-in fallback' };
+}
+
+/** Loads a model by id: its manifest, embedder settings and head. Throws with the ids available when it is unknown. */
+export function resolveModel(id: string, dir = MODELS_DIR): ResolvedModel {
+  const manifest = readManifest(id, dir) ?? (id === EMBEDDING_MODEL_ID ? builtinManifest() : null);
+  if (!manifest) throw new Error(`unknown embedding model ${JSON.stringify(id)}; models/ holds: ${listManifests(dir).map((m) => m.id).join(', ') || 'none'}`);
+  if (!manifest.head && embedderModelId(manifest.embedder) !== manifest.id) {
+    throw new Error(`model ${manifest.id}: its embedder settings give id ${embedderModelId(manifest.embedder)}; a base model's id must match its settings`);
+  }
+  const head = readHead(manifest, dir);
+  if (head && head.layers[head.layers.length - 1]!.b.length !== manifest.dims) throw new Error(`model ${manifest.id}: head outputs ${head.layers.at(-1)!.b.length} dims, manifest says ${manifest.dims}`);
+  return { manifest, embedder: manifest.embedder, project: head ? (v) => applyHead(head, v) : (v) => v };
+}
+
+/** Inverse of embedderModelId: 'dlib-resnet128.chip150[.padP][.cropS][.refine][.flip].v1' → settings, or null. */
+export function parseVariantId(id: string): EmbedderOptions | null {
+  const m = /^dlib-resnet128\.chip150(?:\.pad([\d.]+?))?(?:\.crop([\d.]+?))?(\.refine)?(\.flip)?\.v1$/.exec(id);
+  if (!m) return null;
+  const o: EmbedderOptions = { chipPadding: m[1] ? Number(m[1]) : 0.25, cropScale: m[2] ? Number(m[2]) : 1.1, refine: Boolean(m[3]), flip: Boolean(m[4]) };
+  return embedderModelId(o) === id ? o : null;
+}
+
+/** Embedder settings behind a stored face's model id (a manifest here, or a base variant id), or null when unknown. */
+export function embedderOf(modelId: string, dir = MODELS_DIR): EmbedderOptions | null {
+  try {
+    return readManifest(modelId, dir)?.embedder ?? parseVariantId(modelId);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether faces stored by model `fromId` can be re-embedded for `to` from their crops. The stored crop is the aligned
+ * 150x150 chip of the model that enrolled it; it is valid input for any model whose chip has the same geometry
+ * (dlib template, same padding). Landmarks and detector settings only decide where a chip comes from, not what it is.
+ */
+export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MODELS_DIR): { ok: true } | { ok: false; reason: string } {
+  const from = embedderOf(fromId, dir);
+  if (!from) return { ok: false, reason: `model ${fromId} is unknown here (no models/${fromId}/manifest.json), so the geometry of its crops is unknown` };
+  if (from.chipPadding !== to.embedder.chipPadding) return { ok: false, reason: `its crops are chips with padding ${from.chipPadding}, ${to.id} needs padding ${to.embedder.chipPadding}` };
+  return { ok: true };
+}
