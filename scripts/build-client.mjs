@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: ['src/client/live.ts', 'src/client/enrol.ts'],
+  entryPoints: ['src/client/live.ts', 'src/client/enrol.ts', 'src/client/kiosk.ts'],
   outdir: 'public/build',
   bundle: true,
   format: 'esm',

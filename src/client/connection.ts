@@ -10,6 +10,8 @@ export interface ConnectionOptions {
   url?: string;
   camera?: string;
   client?: string;
+  /** Say in hello that this is a sign-in kiosk (gets today's check-ins and every check-in). */
+  kiosk?: boolean;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -110,7 +112,7 @@ export class Connection {
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client });
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client, ...(this.options.kiosk ? { kiosk: true } : {}) });
       this.setState('open', '');
     };
     ws.onmessage = (event: MessageEvent) => this.handleMessage(event.data);

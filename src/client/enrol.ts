@@ -1,5 +1,13 @@
-// Enrolment page entry: the live view plus a form that runs enrol.start / enrol.cancel and shows progress and the result.
+// Enrolment page entry: the live view plus a form that runs enrol.start / enrol.cancel and shows progress, the pose
+// prompts (straight, left, right) with which are done, why a view was refused, and the duplicate-person confirmation.
+import type { Pose } from '../shared/protocol.js';
 import { byId, startLiveView } from './live.js';
+
+const POSE_TEXT: Record<Pose, string> = {
+  straight: 'Look straight at the camera',
+  left: 'Turn your head slightly to your left',
+  right: 'Turn your head slightly to your right',
+};
 
 function startEnrolPage(): void {
   const view = startLiveView();
@@ -12,6 +20,36 @@ function startEnrolPage(): void {
   const reasonEl = byId('enrol-reason');
   const resultEl = byId('enrol-result');
   const bar = document.getElementById('enrol-bar') as HTMLProgressElement | null;
+  const posesEl = byId('enrol-poses');
+  const promptEl = byId('enrol-prompt');
+  const confirmBtn = byId<HTMLButtonElement>('enrol-confirm');
+  let lastName = '';
+
+  const renderPoses = (plan: Pose[], done: Pose[], wanted: Pose | null): void => {
+    posesEl.replaceChildren(
+      ...plan.map((p) => {
+        const li = document.createElement('li');
+        li.dataset.pose = p;
+        li.dataset.done = String(done.includes(p));
+        if (p === wanted) li.dataset.wanted = 'true';
+        li.textContent = `${done.includes(p) ? '✓' : '○'} ${p}`;
+        return li;
+      }),
+    );
+    promptEl.textContent = wanted ? POSE_TEXT[wanted] : plan.length > 0 && done.length === plan.length ? 'All poses done: hold still' : '';
+  };
+  let plan: Pose[] = [];
+  const begin = (name: string, allowDuplicate: boolean): void => {
+    view.showError('');
+    resultEl.textContent = '';
+    delete resultEl.dataset.outcome;
+    reasonEl.textContent = '';
+    confirmBtn.hidden = true;
+    lastName = name;
+    const msg = { type: 'enrol.start' as const, name: name.slice(0, 100), ...(allowDuplicate ? { allowDuplicate: true } : {}) };
+    if (connection.send(msg)) setEnrolling(true);
+    else view.showError('Not connected to the server.');
+  };
 
   let enrolling = false;
   const setEnrolling = (on: boolean): void => {
@@ -42,12 +80,10 @@ function startEnrolPage(): void {
       nameInput.focus();
       return;
     }
-    view.showError('');
-    resultEl.textContent = '';
-    delete resultEl.dataset.outcome;
-    reasonEl.textContent = '';
-    if (connection.send({ type: 'enrol.start', name: name.slice(0, 100) })) setEnrolling(true);
-    else view.showError('Not connected to the server.');
+    begin(name, false);
+  });
+  confirmBtn.addEventListener('click', () => {
+    if (lastName) begin(lastName, true);
   });
   cancelBtn.addEventListener('click', () => {
     connection.send({ type: 'enrol.cancel' });
@@ -62,16 +98,29 @@ function startEnrolPage(): void {
     setEnrolling(true);
     setProgress(0, m.required);
     reasonEl.textContent = '';
+    plan = m.poses ?? [];
+    renderPoses(plan, [], plan[0] ?? null);
   });
   connection.on('enrol.progress', (m) => {
     setProgress(m.collected, m.required);
-    if (!m.accepted && m.reason) reasonEl.textContent = m.reason;
+    if (m.poses) renderPoses(plan, m.poses.done, m.poses.wanted);
+    reasonEl.textContent = !m.accepted && m.reason ? m.reason : '';
+    if (m.code) reasonEl.dataset.code = m.code;
+    else delete reasonEl.dataset.code;
   });
   connection.on('enrol.done', (m) => {
     reasonEl.textContent = '';
     finish(`Enrolled ${m.name}`, true);
   });
-  connection.on('enrol.cancelled', (m) => finish(`Cancelled: ${m.reason}`, false));
+  connection.on('enrol.cancelled', (m) => {
+    if (m.code === 'duplicate' && m.duplicate) {
+      finish(`Stopped: this face is already enrolled as ${m.duplicate.name} (${m.duplicate.score.toFixed(2)})`, false);
+      confirmBtn.textContent = `Enrol ${lastName} anyway`;
+      confirmBtn.hidden = false;
+      return;
+    }
+    finish(`Cancelled: ${m.reason}`, false);
+  });
   connection.on('error', (e) => {
     // The live view already shows the message in #error; an enrolment-level failure ends the attempt.
     if (enrolling && (e.code === 'enrol_failed' || e.code === 'out_of_order')) {

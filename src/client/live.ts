@@ -5,7 +5,7 @@ import { openCamera } from './camera.js';
 import type { Camera } from './camera.js';
 import { Connection } from './connection.js';
 import type { ConnectionState } from './connection.js';
-import { drawOverlay, labelFor } from './overlay.js';
+import { drawOverlay, labelFor, livenessText } from './overlay.js';
 import { Streamer } from './streamer.js';
 
 /** Overlays older than this are no longer drawn (server stalled or connection lost). */
@@ -33,7 +33,7 @@ const STATE_TEXT: Record<ConnectionState, string> = {
   closed: 'Disconnected',
 };
 
-export function startLiveView(): LiveView {
+export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
   const video = byId<HTMLVideoElement>('video');
   const canvas = byId<HTMLCanvasElement>('overlay');
   const status = byId('status');
@@ -53,7 +53,7 @@ export function startLiveView(): LiveView {
   };
 
   const params = new URLSearchParams(location.search);
-  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.1' });
+  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.1', kiosk: opts.kiosk });
   let latest: Overlay | null = null;
   let latestAt = 0;
 
@@ -76,6 +76,9 @@ export function startLiveView(): LiveView {
       li.dataset.trackId = String(t.id);
       li.dataset.state = t.state;
       li.textContent = labelFor(t);
+      const scores = livenessText(t);
+      if (scores) li.title = scores;
+      if (t.liveOk !== undefined) li.dataset.live = String(t.liveOk);
       return li;
     });
     tracksEl.replaceChildren(...items);

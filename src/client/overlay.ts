@@ -15,17 +15,24 @@ export const STATE_COLORS: Record<Track['state'], string> = {
   pending: '#9ca3af',
 };
 
-/** "name 0.93 #id" when recognized, "unknown 0.41 #3" when unknown, "… #3" while pending. */
-export function labelFor(track: Pick<Track, 'id' | 'name' | 'personId' | 'score' | 'state'>): string {
+/** "name 0.93 #id" when recognized, "unknown 0.41 #3" when unknown, "… #3" while pending; " · not live" when the liveness models say so. */
+export function labelFor(track: Pick<Track, 'id' | 'name' | 'personId' | 'score' | 'state' | 'liveOk'>): string {
   const score = track.score === null || !Number.isFinite(track.score) ? '' : ` ${track.score.toFixed(2)}`;
+  const live = track.liveOk === false ? ' · not live' : '';
   switch (track.state) {
     case 'recognized':
-      return `${track.name ?? track.personId ?? '?'}${score} #${track.id}`;
+      return `${track.name ?? track.personId ?? '?'}${score} #${track.id}${live}`;
     case 'unknown':
-      return `unknown${score} #${track.id}`;
+      return `unknown${score} #${track.id}${live}`;
     default:
-      return `… #${track.id}`;
+      return `… #${track.id}${live}`;
   }
+}
+
+/** "antispoof 0.81 · liveness 0.99" for a track's liveness scores, or '' when they were not measured. */
+export function livenessText(track: Pick<Track, 'real' | 'live'>): string {
+  if (track.real == null || track.live == null) return '';
+  return `antispoof ${track.real.toFixed(2)} · liveness ${track.live.toFixed(2)}`;
 }
 
 /**

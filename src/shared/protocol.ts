@@ -62,6 +62,28 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** Why an enrolment view was not taken (enrol.progress `code`). Clients may switch on them; `reason` is the text to show. */
+export const GATE_CODES = [
+  'no_face',
+  'multiple_faces',
+  'too_small', // ENROL_MIN_FACE_PX
+  'low_confidence', // ENROL_MIN_CONFIDENCE
+  'not_frontal', // ENROL_MAX_ANGLE (yaw, pitch), ENROL_MAX_ROLL
+  'not_live', // LIVENESS_MIN_REAL, LIVENESS_MIN_LIVE when ENROL_REQUIRE_LIVE
+  'too_dark', // ENROL_MIN_BRIGHTNESS
+  'too_bright', // ENROL_MAX_BRIGHTNESS, ENROL_MAX_CLIPPED
+  'blurry', // ENROL_MIN_SHARPNESS
+  'pose_done', // this head pose already has its view; another is wanted
+  'same_view', // ENROL_MAX_SIMILARITY to a view already taken
+  'duplicate_person', // ENROL_DUPLICATE_THRESHOLD: the face is already enrolled as someone else
+] as const;
+export type GateCode = (typeof GATE_CODES)[number];
+
+/** Head poses guided enrolment asks for, by yaw (ENROL_POSE_YAW). left/right are the person's own. */
+export const POSES = ['straight', 'left', 'right'] as const;
+export const Pose = z.enum(POSES);
+export type Pose = z.infer<typeof Pose>;
+
 /** Close codes in the 4000-4999 range reserved for applications. Standard ones used too: 1009 (message too big), 1001 (server going away). */
 export const CLOSE_CODES = {
   unsupportedProtocol: 4000,
@@ -82,12 +104,16 @@ export const Hello = z.object({
   /** Free-form label of the camera or kiosk, recorded with events. */
   camera: z.string().max(100).optional(),
   client: z.string().max(100).optional(),
+  /** A sign-in kiosk: gets `checkins.today` after welcome and every `checkin`, whichever camera recorded it. */
+  kiosk: z.boolean().optional(),
 });
 export const EnrolStart = z.object({
   type: z.literal('enrol.start'),
   name,
   /** How many views to collect; defaults to the server's ENROL_SAMPLES. */
   samples: z.number().int().min(1).max(20).optional(),
+  /** The operator confirms: enrol even when the face already matches a different enrolled person. */
+  allowDuplicate: z.boolean().optional(),
 });
 export const EnrolCancel = z.object({ type: z.literal('enrol.cancel') });
 export const Ping = z.object({ type: z.literal('ping'), t: z.number() });
@@ -107,6 +133,12 @@ export const Track = z.object({
   /** Cosine similarity of the voted identity (or best candidate when unknown); null before the first embedding. */
   score: z.number().nullable(),
   state: TrackState,
+  /** Human antispoof score of this frame's face, 0..1 (higher = more likely a real face); absent when not measured. */
+  real: z.number().nullable().optional(),
+  /** Human liveness score of this frame's face, 0..1; absent when not measured. */
+  live: z.number().nullable().optional(),
+  /** Both scores reach LIVENESS_MIN_REAL / LIVENESS_MIN_LIVE. */
+  liveOk: z.boolean().optional(),
 });
 export type Track = z.infer<typeof Track>;
 
@@ -130,7 +162,13 @@ export const Overlay = z.object({
   stats: z.object({ received: z.number().int(), processed: z.number().int(), dropped: z.number().int() }),
 });
 export type Overlay = z.infer<typeof Overlay>;
-export const EnrolStarted = z.object({ type: z.literal('enrol.started'), name, required: z.number().int() });
+export const EnrolStarted = z.object({
+  type: z.literal('enrol.started'),
+  name,
+  required: z.number().int(),
+  /** Poses the capture asks for, in prompt order (empty: any). */
+  poses: z.array(Pose).optional(),
+});
 export const EnrolProgress = z.object({
   type: z.literal('enrol.progress'),
   seq: z.number().int(),
@@ -139,6 +177,12 @@ export const EnrolProgress = z.object({
   accepted: z.boolean(),
   /** Why this frame's view was not taken, when accepted is false. */
   reason: z.string().nullable(),
+  /** Stable code for `reason` (GATE_CODES); null when accepted. */
+  code: z.enum(GATE_CODES).nullable().optional(),
+  /** Pose of this frame's face, when one face was measured. */
+  pose: Pose.nullable().optional(),
+  /** Poses that have a view, and the one to prompt for next (null: any). */
+  poses: z.object({ done: z.array(Pose), wanted: Pose.nullable() }).optional(),
 });
 export const EnrolDone = z.object({
   type: z.literal('enrol.done'),
@@ -147,7 +191,13 @@ export const EnrolDone = z.object({
   faces: z.number().int(),
   created: z.boolean(),
 });
-export const EnrolCancelled = z.object({ type: z.literal('enrol.cancelled'), reason: z.string() });
+export const EnrolCancelled = z.object({
+  type: z.literal('enrol.cancelled'),
+  reason: z.string(),
+  /** cancelled: by the client; duplicate: the face is enrolled as `duplicate` (resend enrol.start with allowDuplicate to override); failed: not saved. */
+  code: z.enum(['cancelled', 'duplicate', 'failed']).optional(),
+  duplicate: z.object({ personId: z.string(), name: z.string(), score: z.number() }).optional(),
+});
 export const GalleryChanged = z.object({ type: z.literal('gallery.changed'), people: z.number().int(), faces: z.number().int() });
 export const ErrorMessage = z.object({
   type: z.literal('error'),
@@ -156,6 +206,21 @@ export const ErrorMessage = z.object({
   seq: z.number().int().optional(),
 });
 export const Pong = z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() });
+
+/** One attendance record. `at` is ms since epoch (server clock). */
+export const CheckIn = z.object({
+  id: z.string(),
+  personId: z.string(),
+  name: z.string(),
+  at: z.number(),
+  score: z.number(),
+  camera: z.string(),
+});
+export type CheckIn = z.infer<typeof CheckIn>;
+/** A person was checked in (once per CHECKIN_COOLDOWN_MS): sent to every session on that camera and to every kiosk. */
+export const CheckInMessage = z.object({ type: z.literal('checkin'), checkin: CheckIn });
+/** Sent to kiosk sessions after welcome: today's check-ins (server's local day), oldest first. */
+export const CheckInsToday = z.object({ type: z.literal('checkins.today'), day: z.string(), checkins: z.array(CheckIn) });
 
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
@@ -167,6 +232,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
   GalleryChanged,
   ErrorMessage,
   Pong,
+  CheckInMessage,
+  CheckInsToday,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -1,16 +1,39 @@
-// Enrolment capture: which views are good enough, and which are different enough from those already taken.
+// Enrolment capture: detection gates with codes, the pose plan, the duplicate-person stop, and view diversity.
 import { describe, expect, it } from 'vitest';
-import { checkView, EnrolmentCapture, type CaptureRules } from '../../src/server/enrolment/capture.js';
+import { EnrolmentCapture, type CaptureRules } from '../../src/server/enrolment/capture.js';
+import { checkDetections } from '../../src/server/enrolment/gates.js';
+import type { Match } from '../../src/server/gallery/gallery.js';
 import type { FaceDetection } from '../../src/server/vision/detector.js';
 import type { FaceEmbedding } from '../../src/server/vision/embedder.js';
 
-const RULES: CaptureRules = { required: 3, minFacePx: 80, minConfidence: 0.6, maxAngle: 0.5, maxSimilarityToTaken: 0.95 };
+const RULES: CaptureRules = {
+  required: 3,
+  minFacePx: 80,
+  minConfidence: 0.6,
+  maxAngle: 0.35,
+  maxRoll: 0.35,
+  requireLive: true,
+  minReal: 0.3,
+  minLive: 0.5,
+  minSharpness: 40,
+  minBrightness: 60,
+  maxBrightness: 200,
+  maxClipped: 0.2,
+  maxSimilarityToTaken: 0.95,
+  poses: [],
+  poseYaw: 0.1,
+  duplicateThreshold: 0.9,
+  allowDuplicate: false,
+};
 
-function face(over: { x?: number; width?: number; height?: number; score?: number; yaw?: number; pitch?: number; roll?: number } = {}): FaceDetection {
+type FaceOver = { x?: number; width?: number; height?: number; score?: number; yaw?: number; pitch?: number; roll?: number; real?: number | null; live?: number | null };
+function face(over: FaceOver = {}): FaceDetection {
   return {
     box: { x: over.x ?? 100, y: 80, width: over.width ?? 120, height: over.height ?? 140 },
     score: over.score ?? 0.9,
-    pose: { yaw: over.yaw ?? 0.1, pitch: over.pitch ?? -0.05, roll: over.roll ?? 0 },
+    pose: { yaw: over.yaw ?? 0, pitch: over.pitch ?? -0.05, roll: over.roll ?? 0 },
+    real: over.real === undefined ? 0.8 : over.real,
+    live: over.live === undefined ? 0.95 : over.live,
   };
 }
 
@@ -19,146 +42,130 @@ function unit(...xs: number[]): Float32Array {
   return new Float32Array(xs.map((x) => x / n));
 }
 
-function embedded(embedding: Float32Array, chipByte = 7): FaceEmbedding {
-  return { embedding, chip: new Uint8Array(150 * 150 * 3).fill(chipByte), landmarks: [] };
+/** A sharp, well exposed chip: a fine checkerboard of 100 and 160. */
+function goodChip(): Uint8Array {
+  const c = new Uint8Array(150 * 150 * 3);
+  for (let i = 0; i < 150 * 150; i++) c.fill(((i % 150) + Math.floor(i / 150)) % 2 ? 160 : 100, i * 3, i * 3 + 3);
+  return c;
 }
+const embedded = (embedding: Float32Array, chip = goodChip()): FaceEmbedding => ({ embedding, chip, landmarks: [] });
 
-function reasonOf(faces: FaceDetection[], rules = RULES): string {
-  const v = checkView(faces, rules);
+function codeOf(faces: FaceDetection[], rules = RULES): string {
+  const v = checkDetections(faces, rules);
   expect(v.ok).toBe(false);
-  return v.ok ? '' : v.reason;
+  return v.ok ? '' : v.code;
 }
 
-describe('checkView', () => {
-  it('accepts one large, clear, frontal face', () => {
-    expect(checkView([face()], RULES)).toEqual({ ok: true });
+describe('detection gates', () => {
+  it('accepts one large, clear, frontal, live face', () => {
+    expect(checkDetections([face()], RULES)).toEqual({ ok: true });
   });
 
-  it('refuses a frame with no face', () => {
-    expect(reasonOf([])).toMatch(/no face/);
+  it('gives each failure its code and a reason with the numbers', () => {
+    expect(codeOf([])).toBe('no_face');
+    expect(codeOf([face(), face({ x: 400 })])).toBe('multiple_faces');
+    expect(codeOf([face({ width: 200, height: 79.6 })])).toBe('too_small');
+    expect(codeOf([face({ score: 0.42 })])).toBe('low_confidence');
+    expect(codeOf([face({ yaw: 0.5 })])).toBe('not_frontal');
+    expect(codeOf([face({ pitch: -0.4 })])).toBe('not_frontal');
+    expect(codeOf([face({ roll: 0.6 })])).toBe('not_frontal');
+    expect(codeOf([face({ real: 0.1 })])).toBe('not_live');
+    expect(codeOf([face({ live: 0.2 })])).toBe('not_live');
+    expect(codeOf([face({ live: null })])).toBe('not_live');
+    const v = checkDetections([face({ width: 40, height: 300 })], RULES);
+    expect(!v.ok && v.reason).toMatch(/too small \(40 px, needs 80 px\)/);
   });
 
-  it('refuses two faces, saying how many', () => {
-    expect(reasonOf([face(), face({ x: 400 })])).toMatch(/^2 faces in view/);
-    expect(reasonOf([face(), face({ x: 400 }), face({ x: 700 })])).toMatch(/^3 faces/);
+  it('accepts values exactly at each limit', () => {
+    expect(checkDetections([face({ width: 80, height: 80, score: 0.6, yaw: 0.35, roll: -0.35, real: 0.3, live: 0.5 })], RULES).ok).toBe(true);
   });
 
-  it('refuses a face whose smaller side is under minFacePx, with the rounded size', () => {
-    // width 200 but height 79.6: the smaller side counts, shown rounded to 80.
-    expect(reasonOf([face({ width: 200, height: 79.6 })])).toMatch(/too small \(80 px, needs 80 px\)/);
-    expect(reasonOf([face({ width: 40, height: 300 })])).toMatch(/too small \(40 px/);
+  it('skips liveness when it is not required', () => {
+    expect(checkDetections([face({ real: 0, live: null })], { ...RULES, requireLive: false }).ok).toBe(true);
   });
 
-  it('accepts a face exactly minFacePx on its smaller side', () => {
-    expect(checkView([face({ width: 80, height: 80 })], RULES).ok).toBe(true);
-  });
-
-  it('refuses low detector confidence, with the score', () => {
-    expect(reasonOf([face({ score: 0.42 })])).toMatch(/not clear enough \(confidence 0\.42\)/);
-    expect(checkView([face({ score: 0.6 })], RULES).ok).toBe(true); // exactly minConfidence
-  });
-
-  it('refuses a head turned or tilted past maxAngle, either way', () => {
-    expect(reasonOf([face({ yaw: 0.6 })])).toMatch(/turned too far/);
-    expect(reasonOf([face({ yaw: -0.6 })])).toMatch(/turned too far/);
-    expect(reasonOf([face({ pitch: 0.51 })])).toMatch(/turned too far/);
-    expect(reasonOf([face({ pitch: -0.7 })])).toMatch(/turned too far/);
-  });
-
-  it('accepts exactly maxAngle, and ignores roll', () => {
-    expect(checkView([face({ yaw: 0.5, pitch: -0.5 })], RULES).ok).toBe(true);
-    expect(checkView([face({ roll: 1.2 })], RULES).ok).toBe(true);
-  });
-
-  it('checks size before confidence before angle', () => {
-    expect(reasonOf([face({ width: 10, score: 0.1, yaw: 1.5 })])).toMatch(/too small/);
-    expect(reasonOf([face({ score: 0.1, yaw: 1.5 })])).toMatch(/not clear enough/);
-    // Two faces, both fine individually: the count wins.
-    expect(reasonOf([face({ width: 10 }), face({ x: 400 })])).toMatch(/2 faces/);
+  it('checks count before size before confidence before pose before liveness', () => {
+    expect(codeOf([face({ width: 10 }), face({ x: 400 })])).toBe('multiple_faces');
+    expect(codeOf([face({ width: 10, score: 0.1, yaw: 1.5, real: 0 })])).toBe('too_small');
+    expect(codeOf([face({ score: 0.1, yaw: 1.5, real: 0 })])).toBe('low_confidence');
+    expect(codeOf([face({ yaw: 1.5, real: 0 })])).toBe('not_frontal');
   });
 });
 
 describe('EnrolmentCapture', () => {
-  it('starts empty and incomplete, keeping its name and rules', () => {
+  it('takes a view, recording embedding, chip, quality and pose', () => {
     const c = new EnrolmentCapture('Ada', RULES);
-    expect(c.name).toBe('Ada');
-    expect(c.rules).toBe(RULES);
-    expect(c.views).toEqual([]);
-    expect(c.complete).toBe(false);
+    const e = embedded(unit(1, 0, 0, 0));
+    expect(c.checkFrame([face({ score: 0.87 })])).toEqual({ ok: true, pose: 'straight' });
+    expect(c.offer(face({ score: 0.87 }), e, [])).toEqual({ ok: true, pose: 'straight' });
+    expect(c.views[0]).toMatchObject({ embedding: e.embedding, chip: e.chip, quality: 0.87, pose: 'straight' });
   });
 
-  it('takes the first view, recording embedding, chip and quality', () => {
+  it('refuses a blurred or badly exposed chip', () => {
     const c = new EnrolmentCapture('Ada', RULES);
-    const e = embedded(unit(1, 0, 0, 0), 42);
-    expect(c.offer(face({ score: 0.87 }), e)).toEqual({ ok: true });
-    expect(c.views).toHaveLength(1);
-    expect(c.views[0]!.embedding).toBe(e.embedding);
-    expect(c.views[0]!.chip).toBe(e.chip);
-    expect(c.views[0]!.quality).toBe(0.87);
+    expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(120)), [])).toMatchObject({ ok: false, code: 'blurry' });
+    expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(20)), [])).toMatchObject({ ok: false, code: 'too_dark' });
+    expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(230)), [])).toMatchObject({ ok: false, code: 'too_bright' });
+    expect(c.views).toHaveLength(0);
   });
 
-  it('refuses a near-duplicate of a view already taken', () => {
-    const c = new EnrolmentCapture('Ada', RULES);
-    c.offer(face(), embedded(unit(1, 0, 0, 0)));
-    // cos(unit(1, 0.1, 0, 0), (1, 0, 0, 0)) = 1 / sqrt(1.01) = 0.995 > 0.95
-    const v = c.offer(face(), embedded(unit(1, 0.1, 0, 0)));
-    expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.reason).toMatch(/same view/);
-    expect(c.views).toHaveLength(1);
-  });
-
-  it('refuses an identical embedding', () => {
-    const c = new EnrolmentCapture('Ada', RULES);
-    const e = unit(0.3, 0.4, 0.5, 0.6);
-    c.offer(face(), embedded(e));
-    expect(c.offer(face(), embedded(new Float32Array(e))).ok).toBe(false);
-  });
-
-  it('accepts a view different enough from every one taken', () => {
-    const c = new EnrolmentCapture('Ada', RULES);
-    c.offer(face(), embedded(unit(1, 0, 0, 0)));
-    // cos(unit(1, 0.5, 0, 0), (1, 0, 0, 0)) = 1 / sqrt(1.25) = 0.894 <= 0.95
-    expect(c.offer(face(), embedded(unit(1, 0.5, 0, 0))).ok).toBe(true);
-    expect(c.views).toHaveLength(2);
-  });
-
-  it('compares with every view taken, not just the last', () => {
-    const c = new EnrolmentCapture('Ada', RULES);
-    c.offer(face(), embedded(unit(1, 0, 0, 0)));
-    c.offer(face(), embedded(unit(0, 1, 0, 0)));
-    // Close to the first view (0.995), far from the second (0.0995).
-    expect(c.offer(face(), embedded(unit(1, 0.1, 0, 0))).ok).toBe(false);
-    expect(c.views).toHaveLength(2);
-  });
-
-  it('the similarity limit is strict: exactly maxSimilarityToTaken is accepted', () => {
-    // Embeddings with an exactly representable dot product: (1, 0) . (0.5, 0.75) = 0.5.
+  it('refuses near-duplicates of any view taken; the limit is strict', () => {
     const c = new EnrolmentCapture('Ada', { ...RULES, maxSimilarityToTaken: 0.5 });
-    c.offer(face(), embedded(new Float32Array([1, 0])));
-    expect(c.offer(face(), embedded(new Float32Array([0.5, 0.75]))).ok).toBe(true);
-    expect(c.offer(face(), embedded(new Float32Array([0.75, 0.5]))).ok).toBe(false); // 0.75 with the first view
+    c.offer(face(), embedded(new Float32Array([1, 0])), []);
+    expect(c.offer(face(), embedded(new Float32Array([0.5, 0.75])), []).ok).toBe(true); // exactly 0.5
+    expect(c.offer(face(), embedded(new Float32Array([0.75, 0.5])), [])).toMatchObject({ ok: false, code: 'same_view' });
+  });
+
+  it('stops on a face that is enrolled as someone else, unless confirmed; the same name is no duplicate', () => {
+    const other: Match = { personId: 'p1', name: 'Grace', score: 0.93 };
+    const c = new EnrolmentCapture('Ada', RULES);
+    const v = c.offer(face(), embedded(unit(1, 0)), [other]);
+    expect(v).toMatchObject({ ok: false, code: 'duplicate_person', duplicate: other });
+    expect(!v.ok && v.reason).toMatch(/already enrolled as "Grace" \(similarity 0\.93\)/);
+    expect(c.offer(face(), embedded(unit(1, 0)), [{ ...other, score: 0.89 }]).ok).toBe(true); // below the threshold
+    const same = new EnrolmentCapture('Grace', RULES);
+    expect(same.offer(face(), embedded(unit(1, 0)), [other]).ok).toBe(true);
+    const confirmed = new EnrolmentCapture('Ada', { ...RULES, allowDuplicate: true });
+    expect(confirmed.offer(face(), embedded(unit(1, 0)), [other]).ok).toBe(true);
+  });
+
+  it('guides poses: a pose already done is refused while slots are needed for the missing ones', () => {
+    const c = new EnrolmentCapture('Ada', { ...RULES, poses: ['straight', 'left', 'right'] });
+    const take = (yaw: number, e: Float32Array) => {
+      const check = c.checkFrame([face({ yaw })]);
+      return check.ok ? c.offer(face({ yaw }), embedded(e), []) : check;
+    };
+    expect(take(0.02, unit(1, 0, 0))).toMatchObject({ ok: true, pose: 'straight' });
+    expect(c.plan.wanted()).toBe('left');
+    expect(take(-0.01, unit(0, 1, 0))).toMatchObject({ ok: false, code: 'pose_done', pose: 'straight' });
+    expect(take(0.2, unit(0, 1, 0))).toMatchObject({ ok: true, pose: 'right' });
+    expect(take(-0.2, unit(0, 0, 1))).toMatchObject({ ok: true, pose: 'left' });
+    expect(c.complete).toBe(true);
+    expect(c.plan.done()).toEqual(['straight', 'left', 'right']);
+  });
+
+  it('with more views than poses, the extra views may repeat a pose', () => {
+    const c = new EnrolmentCapture('Ada', { ...RULES, required: 4, poses: ['straight', 'left', 'right'] });
+    expect(c.checkFrame([face({ yaw: 0 })]).ok).toBe(true);
+    c.offer(face({ yaw: 0 }), embedded(unit(1, 0, 0, 0)), []);
+    expect(c.checkFrame([face({ yaw: 0 })]).ok).toBe(true); // 3 slots left for 2 missing poses
+    c.offer(face({ yaw: 0 }), embedded(unit(0, 1, 0, 0)), []);
+    expect(c.checkFrame([face({ yaw: 0 })]).ok).toBe(false); // 2 slots left, 2 poses missing
+  });
+
+  it('with fewer views than poses, any planned pose is fine', () => {
+    const c = new EnrolmentCapture('Ada', { ...RULES, required: 1, poses: ['straight', 'left', 'right'] });
+    expect(c.checkFrame([face({ yaw: -0.2 })])).toEqual({ ok: true, pose: 'left' });
   });
 
   it('is complete after `required` accepted views, and refused views do not count', () => {
-    const c = new EnrolmentCapture('Ada', RULES); // required: 3
-    const views = [unit(1, 0, 0, 0), unit(1, 0.01, 0, 0), unit(0, 1, 0, 0), unit(0, 1, 0.01, 0), unit(0, 0, 1, 0)];
-    const accepted = views.map((e) => {
-      const r = c.offer(face(), embedded(e)).ok;
-      return [r, c.complete] as const;
-    });
-    expect(accepted).toEqual([
+    const c = new EnrolmentCapture('Ada', RULES);
+    const views = [unit(1, 0, 0, 0), unit(1, 0.01, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)];
+    expect(views.map((e) => [c.offer(face(), embedded(e), []).ok, c.complete])).toEqual([
       [true, false],
-      [false, false], // near-duplicate of view 1
+      [false, false],
       [true, false],
-      [false, false], // near-duplicate of view 3
       [true, true],
     ]);
-    expect(c.views).toHaveLength(3);
-  });
-
-  it('required 1 completes on the first view', () => {
-    const c = new EnrolmentCapture('Ada', { ...RULES, required: 1 });
-    c.offer(face(), embedded(unit(1, 2, 3, 4)));
-    expect(c.complete).toBe(true);
   });
 });

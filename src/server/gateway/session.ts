@@ -1,23 +1,30 @@
 // One camera connection: hello handshake, frame intake with newest-frame-wins backpressure, the per-frame pipeline
-// (detect -> track -> embed what the tracker asks for -> identify -> vote -> overlay) and enrolment over the same socket.
+// (detect -> track -> embed what the tracker asks for -> identify -> vote -> overlay), enrolment over the same socket,
+// and attendance: check-ins for recognized tracks, unknown sightings for tracks that stay unknown.
 import { randomUUID } from 'node:crypto';
 import {
   CLOSE_CODES,
   PROTOCOL_VERSION,
   decodeFrame,
   parseClientMessage,
+  type CheckIn,
   type ClientMessage,
   type ErrorCode,
   type FrameHeader,
   type Track,
 } from '../../shared/protocol.js';
+import type { CheckInService, Clock } from '../attendance/checkins.js';
+import type { SightingRecorder } from '../attendance/sightings.js';
+import { UnknownWatch } from '../attendance/unknown-watch.js';
 import type { Config } from '../config.js';
-import { EnrolmentCapture, checkView, type CaptureRules } from '../enrolment/capture.js';
-import { commitViews, type EnrolmentDeps } from '../enrolment/commit.js';
+import type { EnrolmentDeps } from '../enrolment/commit.js';
+import { EnrolmentFlow } from '../enrolment/flow.js';
+import { isLive } from '../enrolment/gates.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
 import { Tracker } from '../tracking/tracker.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
+import type { FaceDetection } from '../vision/detector.js';
 import type { SessionSocket } from './socket.js';
 
 export interface SessionDeps {
@@ -27,6 +34,12 @@ export interface SessionDeps {
   enrolment: EnrolmentDeps;
   log: Logger;
   serverVersion: string;
+  attendance: {
+    /** null when CHECKINS_ENABLED is false. */
+    checkins: CheckInService | null;
+    sightings: SightingRecorder;
+    clock: Clock;
+  };
 }
 
 interface PendingFrame {
@@ -38,6 +51,8 @@ interface PendingFrame {
 export class Session {
   readonly id = randomUUID();
   camera = '';
+  /** A sign-in kiosk: gets today's check-ins and every check-in. */
+  kiosk = false;
   private ready = false;
   private closed = false;
   private errors = 0;
@@ -47,8 +62,8 @@ export class Session {
   private pending: PendingFrame | null = null;
   readonly stats = { received: 0, processed: 0, dropped: 0 };
   private readonly tracker: Tracker;
-  private enrolment: EnrolmentCapture | null = null;
-  private committing = false;
+  private readonly enrol: EnrolmentFlow;
+  private readonly unknownWatch: UnknownWatch;
   /** Resolves when the frame loop is idle; lets shutdown and tests wait for in-flight work. */
   private idle: Promise<void> = Promise.resolve();
 
@@ -58,6 +73,16 @@ export class Session {
   ) {
     const c = deps.config;
     this.tracker = new Tracker({ minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY });
+    this.unknownWatch = new UnknownWatch(c.UNKNOWN_SIGHTING_AFTER_MS);
+    this.enrol = new EnrolmentFlow({
+      config: c,
+      gallery: deps.gallery,
+      enrolment: deps.enrolment,
+      log: deps.log,
+      send: (m) => this.socket.send(m),
+      protocolError: (code, message) => this.protocolError(code, message),
+      isClosed: () => this.closed,
+    });
     this.helloTimer = setTimeout(() => this.close(CLOSE_CODES.helloTimeout, 'no hello received in time'), c.HELLO_TIMEOUT_MS);
   }
 
@@ -87,7 +112,7 @@ export class Session {
   onClose(): void {
     this.closed = true;
     this.pending = null;
-    this.enrolment = null;
+    this.enrol.drop();
     clearTimeout(this.helloTimer);
   }
 
@@ -95,6 +120,11 @@ export class Session {
   galleryChanged(people: number, faces: number): void {
     this.tracker.resetIdentities();
     if (this.ready) this.socket.send({ type: 'gallery.changed', people, faces });
+  }
+
+  /** A check-in was recorded: shown on this camera's pages and on every kiosk. */
+  deliverCheckIn(checkin: CheckIn): void {
+    if (this.ready && !this.closed && (this.kiosk || checkin.camera === this.camera)) this.socket.send({ type: 'checkin', checkin });
   }
 
   whenIdle(): Promise<void> {
@@ -109,19 +139,17 @@ export class Session {
   private handle(msg: ClientMessage): void {
     switch (msg.type) {
       case 'hello':
-        return this.hello(msg.protocol, msg.camera);
+        return this.hello(msg.protocol, msg.camera, msg.kiosk === true);
       case 'ping':
         return this.socket.send({ type: 'pong', t: msg.t, serverTime: Date.now() });
       case 'enrol.start':
-        return this.startEnrolment(msg.name, msg.samples);
+        return this.enrol.start(msg.name, msg.samples, msg.allowDuplicate === true);
       case 'enrol.cancel':
-        if (!this.enrolment) return this.protocolError('out_of_order', 'enrol.cancel without an enrolment in progress');
-        this.enrolment = null;
-        return this.socket.send({ type: 'enrol.cancelled', reason: 'cancelled by client' });
+        return this.enrol.cancel();
     }
   }
 
-  private hello(protocol: number, camera: string | undefined): void {
+  private hello(protocol: number, camera: string | undefined, kiosk: boolean): void {
     if (this.ready) return this.protocolError('out_of_order', 'hello sent twice');
     if (protocol !== PROTOCOL_VERSION) {
       return this.close(CLOSE_CODES.unsupportedProtocol, `protocol ${protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`);
@@ -129,6 +157,7 @@ export class Session {
     clearTimeout(this.helloTimer);
     this.ready = true;
     this.camera = camera ?? '';
+    this.kiosk = kiosk;
     const { config, analyzer, serverVersion } = this.deps;
     this.socket.send({
       type: 'welcome',
@@ -137,20 +166,13 @@ export class Session {
       server: { version: serverVersion, backend: analyzer.backend, model: analyzer.modelId },
       limits: { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxFramePixels: config.MAX_FRAME_PIXELS, maxFramesInFlight: config.MAX_FRAMES_IN_FLIGHT },
     });
-  }
-
-  private startEnrolment(name: string, samples: number | undefined): void {
-    if (this.enrolment || this.committing) return this.protocolError('out_of_order', 'an enrolment is already in progress on this connection');
-    const c = this.deps.config;
-    const rules: CaptureRules = {
-      required: samples ?? c.ENROL_SAMPLES,
-      minFacePx: c.ENROL_MIN_FACE_PX,
-      minConfidence: c.DETECT_MIN_CONFIDENCE,
-      maxAngle: c.ENROL_MAX_ANGLE,
-      maxSimilarityToTaken: c.ENROL_MAX_SIMILARITY,
-    };
-    this.enrolment = new EnrolmentCapture(name, rules);
-    this.socket.send({ type: 'enrol.started', name, required: rules.required });
+    const checkins = this.deps.attendance.checkins;
+    if (kiosk && checkins) {
+      checkins.today().then(
+        (t) => !this.closed && this.socket.send({ type: 'checkins.today', day: t.day, checkins: t.checkins }),
+        (err) => this.deps.log.error("reading today's check-ins failed", { session: this.id, error: String(err) }),
+      );
+    }
   }
 
   private protocolError(code: ErrorCode, message: string, seq?: number): void {
@@ -186,45 +208,59 @@ export class Session {
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
     const analyzed = result.frame;
     let embedMs = 0;
+    const faceOfTrack = new Map<number, FaceDetection>();
     try {
       const { trackIds, needEmbedding } = this.tracker.update(analyzed.faces.map((f) => f.box));
-      const enrolment = this.enrolment && !this.committing ? this.enrolment : null;
-      const view = enrolment ? checkView(analyzed.faces, enrolment.rules) : null;
-      const toEmbed = view?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
+      trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
+      const check = this.enrol.check(analyzed.faces);
+      const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
       const t0 = performance.now();
       const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
       embedMs = performance.now() - t0;
       const { gallery, config } = this.deps;
+      let enrolCandidates: ReturnType<Gallery['search']> = [];
       toEmbed.forEach((faceIndex, k) => {
+        const embedded = embeddings[k]!;
+        const candidates = gallery.search(embedded.embedding, 2);
+        if (faceIndex === 0) enrolCandidates = candidates;
         if (!needEmbedding.includes(faceIndex)) return;
-        const top = gallery.search(embeddings[k]!.embedding, 1)[0];
-        const matched = top && top.score >= config.MATCH_THRESHOLD;
-        this.tracker.vote(trackIds[faceIndex]!, { personId: matched ? top.personId : null, name: matched ? top.name : null, score: top?.score ?? 0 });
+        const face = analyzed.faces[faceIndex]!;
+        const top = candidates[0];
+        // With RECOGNITION_REQUIRE_LIVE a face that fails the liveness models is never matched to anyone.
+        const liveEnough = !config.RECOGNITION_REQUIRE_LIVE || isLive(face, config.LIVENESS_MIN_REAL, config.LIVENESS_MIN_LIVE);
+        const matched = top && liveEnough && top.score >= config.MATCH_THRESHOLD;
+        const trackId = trackIds[faceIndex]!;
+        this.tracker.vote(trackId, { personId: matched ? top.personId : null, name: matched ? top.name : null, score: top?.score ?? 0 });
+        if (!matched) {
+          const side = Math.min(face.box.width, face.box.height);
+          const quality = face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
+          this.unknownWatch.offer(trackId, { embedding: embedded.embedding, chip: embedded.chip, quality, bestScore: top?.score ?? null, bestPersonId: top?.personId ?? null });
+        }
       });
-      if (enrolment && view) {
-        const verdict = view.ok ? enrolment.offer(analyzed.faces[0]!, embeddings[toEmbed.indexOf(0)]!) : view;
-        this.socket.send({
-          type: 'enrol.progress',
-          seq: frame.header.seq,
-          collected: enrolment.views.length,
-          required: enrolment.rules.required,
-          accepted: verdict.ok,
-          reason: verdict.ok ? null : verdict.reason,
-        });
-        if (enrolment.complete) void this.commit(enrolment);
-      }
+      if (check) this.enrol.report(frame.header.seq, analyzed.faces, check, check.ok ? embeddings[toEmbed.indexOf(0)] : undefined, enrolCandidates);
     } finally {
       analyzed.release();
     }
     this.stats.processed += 1;
-    const tracks: Track[] = this.tracker.visible().map((t) => ({
-      id: t.id,
-      box: [t.box.x, t.box.y, t.box.width, t.box.height],
-      personId: t.personId,
-      name: t.name,
-      score: t.score,
-      state: t.state,
-    }));
+    const visible = this.tracker.visible();
+    this.attend(visible);
+    const { config } = this.deps;
+    const tracks: Track[] = visible.map((t) => {
+      const face = faceOfTrack.get(t.id);
+      const real = face?.real ?? null;
+      const live = face?.live ?? null;
+      return {
+        id: t.id,
+        box: [t.box.x, t.box.y, t.box.width, t.box.height],
+        personId: t.personId,
+        name: t.name,
+        score: t.score,
+        state: t.state,
+        real,
+        live,
+        ...(real !== null && live !== null ? { liveOk: isLive({ real, live }, config.LIVENESS_MIN_REAL, config.LIVENESS_MIN_LIVE) } : {}),
+      };
+    });
     this.socket.send({
       type: 'overlay',
       seq: frame.header.seq,
@@ -237,22 +273,24 @@ export class Session {
     });
   }
 
-  private async commit(enrolment: EnrolmentCapture): Promise<void> {
-    this.committing = true;
-    try {
-      const result = await commitViews(this.deps.enrolment, enrolment.name, enrolment.views);
-      if (this.enrolment === enrolment) this.enrolment = null;
-      this.deps.log.info('enrolled', { person: result.personId, name: result.name, faces: result.faceIds.length, created: result.created });
-      if (!this.closed) this.socket.send({ type: 'enrol.done', personId: result.personId, name: result.name, faces: result.faceIds.length, created: result.created });
-    } catch (err) {
-      this.deps.log.error('enrolment commit failed', { name: enrolment.name, error: String(err) });
-      if (this.enrolment === enrolment) this.enrolment = null;
-      if (!this.closed) {
-        this.protocolError('enrol_failed', `enrolment of "${enrolment.name}" could not be saved; nothing was stored`);
-        this.socket.send({ type: 'enrol.cancelled', reason: 'could not be saved' });
-      }
-    } finally {
-      this.committing = false;
+  /** Check-ins for recognized tracks; unknown sightings for tracks that stayed unknown. Neither waits for the database. */
+  private attend(visible: ReturnType<Tracker['visible']>): void {
+    const { checkins, sightings, clock } = this.deps.attendance;
+    if (checkins) {
+      for (const t of visible) if (t.state === 'recognized' && t.personId) checkins.seen(t.personId, t.score ?? 0, this.camera);
+    }
+    const now = clock();
+    for (const due of this.unknownWatch.update(visible, now)) {
+      sightings.record({
+        firstSeenAt: new Date(due.firstSeenAt),
+        lastSeenAt: new Date(due.lastSeenAt),
+        camera: this.camera,
+        modelId: this.deps.analyzer.modelId,
+        embedding: due.embedding,
+        chip: due.chip,
+        bestScore: due.bestScore,
+        bestPersonId: due.bestPersonId,
+      });
     }
   }
 }

@@ -14,6 +14,10 @@ export interface FaceDetection {
   score: number;
   /** Head pose in radians, from the face mesh. */
   pose: { yaw: number; pitch: number; roll: number };
+  /** Human antispoof score, 0..1 (higher = more likely a real face, not a print or screen); null when not measured. */
+  real?: number | null;
+  /** Human liveness score, 0..1; null when not measured. */
+  live?: number | null;
 }
 
 export interface DetectorOptions {
@@ -57,8 +61,9 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
       iris: { enabled: false },
       description: { enabled: false },
       emotion: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
+      // Both run on every face (two small models on the face crop); skip* 0: results are never reused across frames.
+      antispoof: { enabled: true, skipFrames: 0, skipTime: 0 },
+      liveness: { enabled: true, skipFrames: 0, skipTime: 0 },
     },
     body: { enabled: false },
     hand: { enabled: false },
@@ -75,6 +80,8 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
         box: meshBounds(f.mesh) ?? { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
         score: f.boxScore ?? f.score,
         pose: { yaw: f.rotation?.angle?.yaw ?? 0, pitch: f.rotation?.angle?.pitch ?? 0, roll: f.rotation?.angle?.roll ?? 0 },
+        real: typeof f.real === 'number' ? f.real : null,
+        live: typeof f.live === 'number' ? f.live : null,
       }));
     },
   };

@@ -1,0 +1,130 @@
+// Unknown sightings: storing a face that stayed unknown, enforcing retention, and the operator actions that turn a
+// sighting into a face of a new person (promote) or of an existing one (attach), each in one transaction.
+import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
+import type { Gallery } from '../gallery/gallery.js';
+import type { Logger } from '../log.js';
+import { embeddingToBytes } from '../store/embedding-bytes.js';
+import type { StoreDb } from '../store/queries.js';
+import { faces, people, unknownSightings } from '../store/schema.js';
+import { getSighting, insertSighting, pruneSightings, type NewSighting } from '../store/sightings-repo.js';
+import type { Store } from '../store/types.js';
+import { CHIP_SIZE } from '../vision/embedder.js';
+import type { Clock } from './checkins.js';
+
+export interface SightingDeps {
+  store: Store;
+  gallery: Gallery;
+  /** The running embedder's model id: a sighting from another model cannot join this gallery. */
+  modelId: string;
+  /** Called after the gallery changed, to tell every live session. */
+  onGalleryChanged: () => void;
+}
+
+export interface SightingFaceResult {
+  personId: string;
+  name: string;
+  faceId: string;
+  /** True when promote made a new person. */
+  created: boolean;
+}
+
+/** Why a promote/attach was refused; the API maps these to 404 / 409 / 422. */
+export class SightingError extends Error {
+  constructor(
+    readonly code: 'sighting_not_found' | 'person_not_found' | 'name_taken' | 'model_mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The aligned 150x150 RGB chip as a small JPEG. */
+export async function chipToJpeg(chip: Uint8Array, quality = 80): Promise<Uint8Array> {
+  const buf = await sharp(Buffer.from(chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return new Uint8Array(buf);
+}
+
+/** Moves a sighting into `faces` under a person found or made by `person`, all inside one transaction. */
+async function moveSighting(deps: SightingDeps, sightingId: string, person: (tx: StoreDb) => Promise<{ id: string; name: string; created: boolean }>): Promise<SightingFaceResult> {
+  const result = await deps.store.db.transaction(async (tx) => {
+    const s = await getSighting(tx, sightingId, true);
+    if (!s) throw new SightingError('sighting_not_found', `no unknown sighting ${sightingId}`);
+    if (s.modelId !== deps.modelId) throw new SightingError('model_mismatch', `sighting was embedded by ${s.modelId}, the gallery uses ${deps.modelId}`);
+    const p = await person(tx);
+    const [face] = await tx
+      .insert(faces)
+      .values({ personId: p.id, modelId: s.modelId, dims: s.embedding.length, embedding: embeddingToBytes(s.embedding), crop: s.crop, quality: null })
+      .returning({ id: faces.id });
+    await tx.delete(unknownSightings).where(eq(unknownSightings.id, s.id));
+    return { personId: p.id, name: p.name, faceId: face!.id, created: p.created, embedding: s.embedding };
+  });
+  deps.gallery.add([{ faceId: result.faceId, personId: result.personId, personName: result.name, embedding: result.embedding }]);
+  deps.onGalleryChanged();
+  return { personId: result.personId, name: result.name, faceId: result.faceId, created: result.created };
+}
+
+/** Makes a new person called `name` from the sighting (its embedding and crop become their first face); the sighting is removed. */
+export function promoteSighting(deps: SightingDeps, sightingId: string, name: string): Promise<SightingFaceResult> {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 100) throw new RangeError('name must be 1..100 characters');
+  return moveSighting(deps, sightingId, async (tx) => {
+    const [p] = await tx.insert(people).values({ name: trimmed }).onConflictDoNothing({ target: people.name }).returning({ id: people.id, name: people.name });
+    if (!p) throw new SightingError('name_taken', `a person called "${trimmed}" already exists; attach the sighting to them instead`);
+    return { ...p, created: true };
+  });
+}
+
+/** Adds the sighting as a face of the existing person `personId`; the sighting is removed. */
+export function attachSighting(deps: SightingDeps, sightingId: string, personId: string): Promise<SightingFaceResult> {
+  return moveSighting(deps, sightingId, async (tx) => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(personId);
+    const [p] = uuid ? await tx.select({ id: people.id, name: people.name }).from(people).where(eq(people.id, personId)).for('update') : [];
+    if (!p) throw new SightingError('person_not_found', `no person ${personId}`);
+    return { ...p, created: false };
+  });
+}
+
+/** Writes sightings in the background (never tied to the socket that saw the face). */
+export class SightingRecorder {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly db: StoreDb, private readonly log: Logger) {}
+
+  record(s: Omit<NewSighting, 'crop'> & { chip: Uint8Array }): void {
+    const work = (async () => {
+      try {
+        const crop = await chipToJpeg(s.chip);
+        const id = await insertSighting(this.db, { ...s, crop });
+        this.log.info('unknown sighting', { sighting: id, camera: s.camera, bestScore: s.bestScore });
+      } catch (err) {
+        this.log.error('storing an unknown sighting failed', { error: String(err) });
+      }
+    })();
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  async whenIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+}
+
+/** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
+export function startSightingRetention(db: StoreDb, opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger }): { stop(): Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const prune = () => {
+    running = pruneSightings(db, { now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
+      .then((n) => void (n > 0 && opts.log.info('unknown sightings pruned', { deleted: n })))
+      .catch((err) => opts.log.warn('pruning unknown sightings failed', { error: String(err) }));
+  };
+  prune();
+  const timer = setInterval(prune, opts.everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

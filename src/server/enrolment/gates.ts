@@ -1,0 +1,76 @@
+// Quality gates for enrolment views: each a named, configurable threshold with a stable code and a human-readable reason.
+// Detection gates run before any embedding is spent; chip gates (exposure, sharpness) run on the aligned chip after.
+import type { FaceDetection } from '../vision/detector.js';
+import { measureChip, type ChipQuality } from '../vision/quality.js';
+import type { GateCode } from '../../shared/protocol.js';
+
+export interface GateRules {
+  /** Smallest face side, px. */
+  minFacePx: number;
+  /** Detector confidence at least this. */
+  minConfidence: number;
+  /** Largest |yaw| and |pitch|, radians. */
+  maxAngle: number;
+  /** Largest |roll| (head tilt), radians. */
+  maxRoll: number;
+  /** Liveness required: both scores must reach their minimum. */
+  requireLive: boolean;
+  /** Human antispoof score ("real") at least this. */
+  minReal: number;
+  /** Human liveness score ("live") at least this. */
+  minLive: number;
+  /** Variance of the Laplacian of the grey chip at least this. */
+  minSharpness: number;
+  /** Mean chip luminance (0..255) within [minBrightness, maxBrightness]. */
+  minBrightness: number;
+  maxBrightness: number;
+  /** Fraction of clipped (black or white) chip pixels at most this. */
+  maxClipped: number;
+}
+
+export type GateVerdict = { ok: true } | { ok: false; code: GateCode; reason: string };
+
+const ok: GateVerdict = { ok: true };
+const fail = (code: GateCode, reason: string): GateVerdict => ({ ok: false, code, reason });
+const deg = (rad: number) => Math.round((Math.abs(rad) * 180) / Math.PI);
+
+/** Is this face live by the liveness models? null scores (models off) count as not live. */
+export function isLive(face: Pick<FaceDetection, 'real' | 'live'>, minReal: number, minLive: number): boolean {
+  return face.real != null && face.live != null && face.real >= minReal && face.live >= minLive;
+}
+
+/** Gates on the detections of one frame, cheapest first. */
+export function checkDetections(faces: FaceDetection[], rules: GateRules): GateVerdict {
+  if (faces.length === 0) return fail('no_face', 'no face in view');
+  if (faces.length > 1) return fail('multiple_faces', `${faces.length} faces in view; enrolment needs exactly one`);
+  const face = faces[0]!;
+  const side = Math.min(face.box.width, face.box.height);
+  if (side < rules.minFacePx) return fail('too_small', `face too small (${Math.round(side)} px, needs ${rules.minFacePx} px): come closer`);
+  if (face.score < rules.minConfidence) {
+    return fail('low_confidence', `face not clear enough (detector confidence ${face.score.toFixed(2)}, needs ${rules.minConfidence})`);
+  }
+  const { yaw, pitch, roll } = face.pose;
+  if (Math.abs(yaw) > rules.maxAngle) return fail('not_frontal', `head turned ${deg(yaw)}° to the side (at most ${deg(rules.maxAngle)}°): look at the camera`);
+  if (Math.abs(pitch) > rules.maxAngle) return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${deg(rules.maxAngle)}°): look straight at the camera`);
+  if (Math.abs(roll) > rules.maxRoll) return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°): hold your head upright`);
+  if (rules.requireLive && !isLive(face, rules.minReal, rules.minLive)) {
+    const s = (v: number | null | undefined) => (v == null ? 'n/a' : v.toFixed(2));
+    return fail('not_live', `face does not look live (antispoof ${s(face.real)}, liveness ${s(face.live)}): a real person must be in front of the camera`);
+  }
+  return ok;
+}
+
+/** Gates on the aligned chip: exposure first (a dark chip also looks blurred), then sharpness. */
+export function checkChip(chip: Uint8Array, size: number, rules: GateRules): { verdict: GateVerdict; quality: ChipQuality } {
+  const q = measureChip(chip, size);
+  const b = Math.round(q.brightness);
+  if (q.brightness < rules.minBrightness) return { quality: q, verdict: fail('too_dark', `face too dark (brightness ${b}, needs ${rules.minBrightness}): add light`) };
+  if (q.brightness > rules.maxBrightness) return { quality: q, verdict: fail('too_bright', `face too bright (brightness ${b}, at most ${rules.maxBrightness}): less light`) };
+  if (q.clipped > rules.maxClipped) {
+    return { quality: q, verdict: fail('too_bright', `${Math.round(q.clipped * 100)}% of the face is over- or under-exposed (at most ${Math.round(rules.maxClipped * 100)}%)`) };
+  }
+  if (q.sharpness < rules.minSharpness) {
+    return { quality: q, verdict: fail('blurry', `face is blurred (sharpness ${q.sharpness.toFixed(0)}, needs ${rules.minSharpness}): hold still`) };
+  }
+  return { quality: q, verdict: ok };
+}

@@ -1,0 +1,75 @@
+// Attendance check-ins on the drizzle db: one row per person per cooldown window, race-free across sessions,
+// cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
+import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
+import type { StoreDb } from './queries.js';
+import { checkIns, people } from './schema.js';
+
+export interface CheckInRow {
+  id: string;
+  personId: string;
+  name: string;
+  at: Date;
+  score: number;
+  camera: string;
+}
+
+export interface CheckInAttempt {
+  personId: string;
+  at: Date;
+  score: number;
+  camera: string;
+  cooldownMs: number;
+}
+
+export type CheckInOutcome = { created: true; row: CheckInRow } | { created: false; lastAt: Date };
+
+/** Advisory-lock namespace for check-ins ("CI"), so other features' advisory locks cannot collide with these. */
+const LOCK_NAMESPACE = 0x4349;
+
+/**
+ * Records a check-in unless the person has one within `cooldownMs` before `at`. Concurrent callers for the same
+ * person serialise on the lock, so exactly one of them inserts. Returns what was done.
+ */
+export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOutcome> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${a.personId}))`);
+    const since = new Date(a.at.getTime() - a.cooldownMs);
+    const [last] = await tx
+      .select({ at: checkIns.at })
+      .from(checkIns)
+      .where(and(eq(checkIns.personId, a.personId), gt(checkIns.at, since)))
+      .orderBy(desc(checkIns.at))
+      .limit(1);
+    if (last) return { created: false, lastAt: last.at };
+    const [person] = await tx.select({ name: people.name }).from(people).where(eq(people.id, a.personId));
+    // The person was deleted while they were in view: nothing to record.
+    if (!person) return { created: false, lastAt: a.at };
+    const [row] = await tx
+      .insert(checkIns)
+      .values({ personId: a.personId, at: a.at, score: a.score, camera: a.camera })
+      .returning({ id: checkIns.id, personId: checkIns.personId, at: checkIns.at, score: checkIns.score, camera: checkIns.camera });
+    return { created: true, row: { ...row!, name: person.name } };
+  });
+}
+
+/** Check-ins at or after `since`, oldest first, with the person's name. */
+export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
+  return db
+    .select({ id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera })
+    .from(checkIns)
+    .innerJoin(people, eq(checkIns.personId, people.id))
+    .where(gte(checkIns.at, since))
+    .orderBy(asc(checkIns.at), asc(checkIns.id))
+    .limit(limit);
+}
+
+/** Every check-in of one person, newest first. */
+export async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100): Promise<CheckInRow[]> {
+  return db
+    .select({ id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera })
+    .from(checkIns)
+    .innerJoin(people, eq(checkIns.personId, people.id))
+    .where(eq(checkIns.personId, personId))
+    .orderBy(desc(checkIns.at))
+    .limit(limit);
+}

@@ -1,0 +1,95 @@
+// Unknown sightings: a face unknown for UNKNOWN_SIGHTING_AFTER_MS is stored once per track with a JPEG crop and its
+// embedding; an operator can promote it to a new person or attach it to one; retention prunes old and excess rows.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachSighting, promoteSighting, SightingError, type SightingDeps } from '../../src/server/attendance/sightings.js';
+import { silentLogger } from '../../src/server/log.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { countSightings, getSighting, insertSighting, listSightings, pruneSightings } from '../../src/server/store/sightings-repo.js';
+import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
+import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
+import { TestClient, fixture } from '../helpers/ws-client.js';
+
+const T0 = Date.UTC(2030, 0, 15, 9);
+const DAY = 86_400_000;
+
+describe.each(databaseTargets)('unknown sightings on $name', (target) => {
+  let server: RunningServer;
+  let now = T0;
+  let deps: SightingDeps;
+
+  beforeAll(async () => {
+    const env = { ...(await target.freshEnv()), UNKNOWN_SIGHTING_AFTER_MS: '60000', SIGHTINGS_RETENTION_DAYS: '30', SIGHTINGS_MAX_ROWS: '5' };
+    server = await startServer(testConfig(env), { log: silentLogger, analyzer: await sharedAnalyzer(), clock: () => now });
+    deps = { store: server.store, gallery: server.gallery, modelId: server.analyzer.modelId, onGalleryChanged: () => {} };
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('stores a face that stays unknown for a minute, once per track', async () => {
+    const cam = await TestClient.connect(server.url, { hello: false });
+    cam.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'gate' });
+    await cam.next((m) => m.type === 'welcome');
+    for (const [t, n] of [[0, 1], [30_000, 2], [59_000, 1]] as const) {
+      now = T0 + t;
+      await cam.frame(fixture(`Paul_Allen/${n}.jpg`));
+    }
+    await server.sightings.whenIdle();
+    expect(await countSightings(server.store.db)).toBe(0);
+    for (const t of [61_000, 90_000, 300_000]) {
+      now = T0 + t;
+      expect((await cam.frame(fixture('Paul_Allen/1.jpg'))).tracks[0]!.state).toBe('unknown');
+    }
+    await server.sightings.whenIdle();
+    const list = await listSightings(server.store.db);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ camera: 'gate', modelId: server.analyzer.modelId, firstSeenAt: new Date(T0), lastSeenAt: new Date(T0 + 61_000) });
+    const s = (await getSighting(server.store.db, list[0]!.id))!;
+    expect(s.embedding).toHaveLength(128);
+    expect([...s.crop!.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    expect(s.crop!.byteLength).toBeLessThan(20_000);
+    cam.close();
+  });
+
+  it('promotes a sighting to a new person, who is then recognized; a taken name or a missing sighting is refused', async () => {
+    const [s] = await listSightings(server.store.db);
+    await expect(promoteSighting(deps, '00000000-0000-0000-0000-000000000000', 'X')).rejects.toMatchObject({ code: 'sighting_not_found' });
+    const r = await promoteSighting(deps, s!.id, 'Paul Allen');
+    expect(r).toMatchObject({ name: 'Paul Allen', created: true });
+    expect(await countSightings(server.store.db)).toBe(0);
+    expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 1 }]);
+    const viewer = await TestClient.connect(server.url);
+    expect((await viewer.frame(fixture('Paul_Allen/4.jpg'))).tracks[0]).toMatchObject({ state: 'recognized', name: 'Paul Allen' });
+    viewer.close();
+
+    const again = await insertSighting(server.store.db, { ...(await sample()), bestPersonId: r.personId });
+    await expect(promoteSighting(deps, again, 'Paul Allen')).rejects.toBeInstanceOf(SightingError);
+    expect(await countSightings(server.store.db)).toBe(1); // the refused promotion rolled back
+    const attached = await attachSighting(deps, again, r.personId);
+    expect(attached).toMatchObject({ personId: r.personId, created: false });
+    expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 2 }]);
+    await expect(attachSighting(deps, again, r.personId)).rejects.toMatchObject({ code: 'sighting_not_found' });
+    const other = await insertSighting(server.store.db, await sample());
+    await expect(attachSighting(deps, other, 'no-such-person')).rejects.toMatchObject({ code: 'person_not_found' });
+    await expect(attachSighting({ ...deps, modelId: 'other-model' }, other, r.personId)).rejects.toMatchObject({ code: 'model_mismatch' });
+  });
+
+  it('retention deletes sightings older than the limit, then all but the newest rows', async () => {
+    const db = server.store.db;
+    for (const ageDays of [40, 31, 20, 10, 5, 3, 2, 1]) {
+      await insertSighting(db, { ...(await sample()), firstSeenAt: new Date(T0 - ageDays * DAY), lastSeenAt: new Date(T0 - ageDays * DAY) });
+    }
+    const before = await countSightings(db);
+    const deleted = await pruneSightings(db, { now: new Date(T0), retentionDays: 30, maxRows: 5 });
+    expect(await countSightings(db)).toBe(5);
+    expect(deleted).toBe(before - 5);
+    const kept = await listSightings(db);
+    expect(kept.every((k) => k.lastSeenAt.getTime() > T0 - 30 * DAY)).toBe(true);
+  });
+
+  async function sample() {
+    const r = await server.analyzer.embedAll(fixture('Paul_Allen/5.jpg'), 4096 * 4096);
+    if (!r.ok) throw new Error(r.message);
+    return { firstSeenAt: new Date(now), lastSeenAt: new Date(now), camera: 'x', modelId: server.analyzer.modelId, embedding: r.faces[0]!.embedding, crop: null, bestScore: null, bestPersonId: null };
+  }
+});
