@@ -1,5 +1,16 @@
 // Server configuration: one zod schema over the environment. Every bad value is reported at once, then the process exits.
 import { z } from 'zod';
+import { EMBEDDING_MODEL_ID } from './vision/embedder.js';
+import { resolveModel } from './vision/models.js';
+
+/** The default model's calibrated threshold; 0.9 only if its manifest is unreadable (parseConfig then reports the model). */
+function defaultModelThreshold(): number {
+  try {
+    return resolveModel(EMBEDDING_MODEL_ID).manifest.threshold;
+  } catch {
+    return 0.9;
+  }
+}
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
@@ -19,15 +30,60 @@ export const ConfigSchema = z.object({
   /** Inference backend: auto = tfjs-node when it loads, else WASM. */
   TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
   /** Cosine similarity at or above which a probe matches an enrolled person. Calibrated on ../shared/faces (docs/accuracy.md). */
-  MATCH_THRESHOLD: num(0.9, -1, 1),
+  /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json; parseConfig picks the model's). */
+  MATCH_THRESHOLD: num(defaultModelThreshold(), -1, 1),
+  /** Embedding model id: a folder of models/ (base pipeline, or base + trained head from `npm run export`). */
+  EMBEDDING_MODEL: z.string().min(1).default(EMBEDDING_MODEL_ID),
   /** Views collected per enrolment. */
   ENROL_SAMPLES: int(5, 1, 20),
   /** Enrolment skips a view more similar than this (cosine) to one already taken, so the views differ. */
   ENROL_MAX_SIMILARITY: num(0.99, 0, 1),
-  /** Largest head turn (yaw or pitch, radians) accepted for an enrolment view. */
-  ENROL_MAX_ANGLE: num(0.5, 0, 1.6),
+  /** Largest head turn (yaw or pitch, radians) accepted for an enrolment view (0.35 rad = 20 degrees). docs/thresholds.md */
+  ENROL_MAX_ANGLE: num(0.35, 0, 1.6),
   /** Smallest face side (px) accepted for enrolment. */
   ENROL_MIN_FACE_PX: int(80, 16),
+  // ---- enrolment quality gates, liveness, attendance (docs/thresholds.md) ----
+  /** Detector confidence an enrolment view needs (stricter than DETECT_MIN_CONFIDENCE). */
+  ENROL_MIN_CONFIDENCE: num(0.6, 0, 1),
+  /** Largest head roll (sideways lean, radians) accepted for an enrolment view. */
+  ENROL_MAX_ROLL: num(0.35, 0, 1.6),
+  /** Smallest variance of the Laplacian of the grey aligned chip (blur gate). */
+  ENROL_MIN_SHARPNESS: num(40, 0, 1e6),
+  /** Mean luminance (0..255) of the chip's centre must lie in [min, max]. */
+  ENROL_MIN_BRIGHTNESS: num(60, 0, 255),
+  ENROL_MAX_BRIGHTNESS: num(200, 0, 255),
+  /** Largest fraction of clipped (near-black or near-white) pixels in the chip's centre. */
+  ENROL_MAX_CLIPPED: num(0.2, 0, 1),
+  /** Poses guided enrolment asks for, comma-separated from straight,left,right; empty = any pose. */
+  ENROL_POSES: z
+    .string()
+    .default('straight,left,right')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['straight', 'left', 'right']))),
+  /** |yaw| (radians) from which a head counts as turned left or right for the pose plan. */
+  ENROL_POSE_YAW: num(0.1, 0, 1.6),
+  /** A view matching a different enrolled person at or above max(this, MATCH_THRESHOLD) stops the enrolment (unless confirmed); 0 = MATCH_THRESHOLD. */
+  ENROL_DUPLICATE_THRESHOLD: num(0, -1, 1),
+  /** Enrolment views must pass the liveness models. */
+  ENROL_REQUIRE_LIVE: bool(true),
+  /** Recognition (identity votes, check-ins) only for faces that pass the liveness models. */
+  RECOGNITION_REQUIRE_LIVE: bool(false),
+  /** Human antispoof score ("real") a face needs to count as live. */
+  LIVENESS_MIN_REAL: num(0.3, 0, 1),
+  /** Human liveness score ("live") a face needs to count as live. */
+  LIVENESS_MIN_LIVE: num(0.5, 0, 1),
+  /** Record attendance check-ins for recognized faces. */
+  CHECKINS_ENABLED: bool(true),
+  /** One check-in per person per this many milliseconds, across all cameras. */
+  CHECKIN_COOLDOWN_MS: int(10 * 60 * 1000, 0),
+  /** A track unknown this long (ms) is stored once as an unknown sighting; 0 = never store sightings. */
+  UNKNOWN_SIGHTING_AFTER_MS: int(5000, 0),
+  /** Unknown sightings older than this many days are deleted (0 = no age limit). */
+  SIGHTINGS_RETENTION_DAYS: int(30, 0),
+  /** At most this many unknown sightings are kept, newest first (0 = no count limit). */
+  SIGHTINGS_MAX_ROWS: int(10_000, 0),
+  /** How often retention is enforced, ms. */
+  SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
   /** Detector confidence below which a face is ignored. */
   DETECT_MIN_CONFIDENCE: num(0.5, 0, 1),
   /** Faces detected per frame at most. */
@@ -50,6 +106,18 @@ export const ConfigSchema = z.object({
   TRACK_MAX_MISSES: int(5, 0),
   /** Tracker: IoU needed to associate a detection with a track. */
   TRACK_MIN_IOU: num(0.3, 0, 1),
+  /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */
+  AUTH_MODE: z.enum(['open', 'keys']).optional(),
+  /** Comma-separated browser origins allowed for CORS and the WebSocket besides the server's own; `*` allows any. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  /** Largest request body for image uploads (identify, compare, add faces), bytes. */
+  MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Largest zip or gallery file accepted for import, bytes. */
+  MAX_IMPORT_BYTES: int(256 * 1024 * 1024, 1024),
+  /** Largest decoded uploaded image (width * height). */
+  MAX_IMAGE_PIXELS: int(24_000_000, 64 * 64),
+  /** REST requests per minute per API key (a burst of this size, refilled evenly); 0 = unlimited. */
+  RATE_LIMIT_PER_MINUTE: int(600, 0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -59,6 +127,14 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: s
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
   const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(picked);
-  if (parsed.success) return { ok: true, config: parsed.data };
+  if (parsed.success) {
+    // The model is resolved here so an unknown EMBEDDING_MODEL is reported with the other bad values.
+    try {
+      const model = resolveModel(parsed.data.EMBEDDING_MODEL);
+      return { ok: true, config: { ...parsed.data, MATCH_THRESHOLD: picked.MATCH_THRESHOLD === undefined ? model.manifest.threshold : parsed.data.MATCH_THRESHOLD } };
+    } catch (err) {
+      return { ok: false, errors: [`EMBEDDING_MODEL: ${err instanceof Error ? err.message : String(err)}`] };
+    }
+  }
   return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`) };
 }

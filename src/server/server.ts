@@ -6,15 +6,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CheckInService, systemClock, type Clock } from './attendance/checkins.js';
+import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
 import { attachGateway, type Gateway } from './gateway/gateway.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, type HttpApp } from './http/app.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { parseOrigins, resolveAuthMode } from './auth/mode.js';
+import { startGallerySync, type GallerySync } from './gallery/sync.js';
+import { LiveMetrics, Registry } from './metrics.js';
+import { keysRepo } from './store/keys-repo.js';
+import { createScheduler } from './vision/scheduler.js';
 import type { Logger } from './log.js';
 import { openStore } from './store/db.js';
 import type { Store } from './store/types.js';
-import { createFaceAnalyzer, warmUp, type FaceAnalyzer } from './vision/analyzer.js';
+import { createFaceAnalyzer, warmUp, type FaceAnalyzer, type ModelAnalyzer } from './vision/analyzer.js';
+import { resolveModel } from './vision/models.js';
+import { reembedGallery } from './gallery/reembed.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -26,6 +36,11 @@ export interface RunningServer {
   gallery: Gallery;
   analyzer: FaceAnalyzer;
   gateway: Gateway;
+  /** The Hono app, for in-process requests (`app.request()`) in tests. */
+  app: HttpApp['app'];
+  /** Attendance check-ins; null when CHECKINS_ENABLED is false. */
+  checkins: CheckInService | null;
+  sightings: SightingRecorder;
   close(): Promise<void>;
 }
 
@@ -34,21 +49,28 @@ export interface StartOptions {
   /** Reuse already loaded models (tests restart the server without reloading them). */
   analyzer?: FaceAnalyzer;
   indexFactory?: IndexFactory;
+  /** Clock for check-ins and sightings (ms since epoch); tests move it. */
+  clock?: Clock;
 }
 
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const startedAt = new Date();
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m) });
+  let sync: GallerySync | undefined;
   try {
     const t0 = performance.now();
-    const analyzer = opts.analyzer ?? (await createFaceAnalyzer(config, (m) => log.warn(m)));
+    const analyzer = opts.analyzer ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
     if (!opts.analyzer) {
       const warm = await warmUp(analyzer, fs.readFileSync(path.join(ROOT, 'models', 'warmup.jpg')));
       log.info('models ready', { backend: analyzer.backend, tfjs: analyzer.tfVersion, models: analyzer.models, loadMs: Math.round(performance.now() - t0), warmUpMs: Math.round(warm) });
     }
     const stale = await store.countFacesNotFromModel(analyzer.modelId);
-    if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
+    // A gallery is only ever searched with one model: faces of another are re-embedded from their crops, or refused (logged).
+    const embedChips = (analyzer as Partial<ModelAnalyzer>).embedChips;
+    if (stale > 0 && embedChips) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
+    else if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
+    log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
     const gallery = await createGallery({ store, modelId: analyzer.modelId, dims: analyzer.dims, indexFactory: opts.indexFactory ?? defaultIndexFactory() });
     log.info('gallery loaded', { ...gallery.stats() });
 
@@ -57,17 +79,44 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       const s = gallery.stats();
       gateway?.broadcastGalleryChanged(s.people, s.faces);
     };
-    const app = createHttpApp({
+    // Live frames before REST calls before bulk imports, one inference at a time.
+    const scheduler = createScheduler(analyzer);
+    const metrics = new Registry();
+    const auth = createAuthenticator(resolveAuthMode(config), keysRepo(store.db));
+    // Other servers on the same PostgreSQL announce their gallery changes; apply them here.
+    sync = await startGallerySync({
+      databaseUrl: config.DATABASE_URL, log,
+      onEvent: async (e) => {
+        if (e.kind === 'person.removed') gallery.removePerson(e.personId);
+        else await gallery.reload();
+        onGalleryChanged();
+      },
+    });
+    const gallerySync = sync;
+    const http = createHttpApp({
+      config, scheduler, auth, metrics, sync: gallerySync,
       store, gallery, analyzer, log, version: VERSION, startedAt,
       publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
       sessions: () => gateway?.sessions().length ?? 0,
       onGalleryChanged,
     });
-    const server: Server = createServer(getRequestListener(app.fetch));
-    gateway = attachGateway(server, {
-      config, analyzer, gallery, log, serverVersion: VERSION,
-      enrolment: { store, gallery, modelId: analyzer.modelId, onGalleryChanged },
+    const server: Server = createServer(getRequestListener(http.app.fetch));
+    const clock = opts.clock ?? systemClock;
+    const checkins = config.CHECKINS_ENABLED
+      ? new CheckInService({
+          db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, clock, log,
+          onCheckIn: (c) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c)),
+        })
+      : null;
+    const sightings = new SightingRecorder(store.db, log);
+    const retention = startSightingRetention(store.db, {
+      retentionDays: config.SIGHTINGS_RETENTION_DAYS, maxRows: config.SIGHTINGS_MAX_ROWS, everyMs: config.SIGHTINGS_PRUNE_EVERY_MS, clock, log,
     });
+    gateway = attachGateway(server, {
+      config, analyzer: scheduler.live, gallery, log, serverVersion: VERSION,
+      enrolment: { store, gallery, modelId: analyzer.modelId, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
+      attendance: { checkins, sightings, clock },
+    }, { auth, allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS), metrics: new LiveMetrics(metrics) });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -76,15 +125,20 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     const g = gateway;
     return {
-      url, port, store, gallery, analyzer, gateway: g,
+      url, port, store, gallery, analyzer, gateway: g, app: http.app, checkins, sightings,
       async close() {
+        await http.close();
         await g.close();
+        // Check-ins and sightings already seen are written before the database goes away.
+        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop()]);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await gallerySync.close();
         await store.close();
       },
     };
   } catch (err) {
+    await sync?.close().catch(() => {});
     await store.close();
     throw err;
   }

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import { CLOSE_CODES } from '../../shared/protocol.js';
+import { admitUpgrade, deniedMessage, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
 import { wrapWebSocket } from './socket.js';
 
@@ -21,7 +22,7 @@ function toBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function attachGateway(server: Server, deps: SessionDeps): Gateway {
+export function attachGateway(server: Server, deps: SessionDeps, access?: GatewayAccess): Gateway {
   // maxPayload makes ws itself refuse an oversized message with close code 1009 before buffering it whole.
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.MAX_MESSAGE_BYTES });
   const live = new Set<Session>();
@@ -32,11 +33,13 @@ export function attachGateway(server: Server, deps: SessionDeps): Gateway {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(wrapWebSocket(ws), deps);
+    void admitUpgrade(req, socket, access, () => wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(access?.metrics ? access.metrics.observe(wrapWebSocket(ws)) : wrapWebSocket(ws), deps);
       live.add(session);
       deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress });
       ws.on('message', (data, isBinary) => {
+        const denied = deniedMessage(req, data, isBinary);
+        if (denied) return session.close(CLOSE_CODES.forbidden, denied);
         if (isBinary) session.onBinary(toBytes(data));
         else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
       });
@@ -46,7 +49,7 @@ export function attachGateway(server: Server, deps: SessionDeps): Gateway {
         deps.log.info('session closed', { session: session.id, code, ...session.stats });
       });
       ws.on('error', (err) => deps.log.warn('socket error', { session: session.id, error: err.message }));
-    });
+    }));
   };
   server.on('upgrade', onUpgrade);
 

@@ -1,0 +1,110 @@
+// Enrolment from still images (REST uploads and bulk imports): the same gates as live enrolment (EnrolmentCapture's
+// checkFrame and offer: detection, chip, duplicate-person and near-duplicate gates), committed per person by commitViews.
+import { EnrolmentCapture, type CaptureRules } from '../enrolment/capture.js';
+import type { Gallery } from '../gallery/gallery.js';
+import { commitViews, type EnrolmentDeps } from '../enrolment/commit.js';
+import type { Config } from '../config.js';
+import type { EnrolmentResult } from '../store/types.js';
+import type { AnalyzerScheduler, Priority } from '../vision/scheduler.js';
+
+export interface ImageVerdict {
+  file: string;
+  status: 'accepted' | 'rejected';
+  /** Why it was rejected: not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or a gate code (no_face, too_small, blurry, ...). */
+  code?: string;
+  reason?: string;
+  faceId?: string;
+}
+
+export interface ImageInput {
+  file: string;
+  read(): Promise<Uint8Array>;
+  /** Known size, checked against the upload limit before reading. */
+  size?: number;
+}
+
+/**
+ * The live enrolment's rules from the same settings, with differences for photos: no pose plan (any number of views of
+ * any pose), no liveness gate (an operator uploading a photo vouches for it), and the duplicate-person gate no lower
+ * than MATCH_THRESHOLD (in a bulk import of many people, look-alikes below it are not the same person).
+ */
+export function enrolRules(config: Config, required: number): CaptureRules {
+  return {
+    required,
+    minFacePx: config.ENROL_MIN_FACE_PX,
+    minConfidence: config.ENROL_MIN_CONFIDENCE,
+    maxAngle: config.ENROL_MAX_ANGLE,
+    maxRoll: config.ENROL_MAX_ROLL,
+    requireLive: false,
+    minReal: config.LIVENESS_MIN_REAL,
+    minLive: config.LIVENESS_MIN_LIVE,
+    minSharpness: config.ENROL_MIN_SHARPNESS,
+    minBrightness: config.ENROL_MIN_BRIGHTNESS,
+    maxBrightness: config.ENROL_MAX_BRIGHTNESS,
+    maxClipped: config.ENROL_MAX_CLIPPED,
+    maxSimilarityToTaken: config.ENROL_MAX_SIMILARITY,
+    poses: [],
+    poseYaw: config.ENROL_POSE_YAW,
+    // A face is someone else's only if it would be recognized as them: never below the match threshold.
+    duplicateThreshold: Math.max(config.ENROL_DUPLICATE_THRESHOLD, config.MATCH_THRESHOLD),
+    allowDuplicate: false,
+  };
+}
+
+export interface EnrolImagesDeps {
+  config: Config;
+  scheduler: AnalyzerScheduler;
+  enrolment: EnrolmentDeps & { gallery: Gallery };
+}
+
+/** Checks every image, then commits the accepted views under `name` (found or created). Nothing is written when none passes. */
+export async function enrolImages(
+  deps: EnrolImagesDeps,
+  name: string,
+  images: ImageInput[],
+  priority: Priority,
+  onImage: (v: ImageVerdict) => void = () => {},
+): Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }> {
+  const { config } = deps;
+  const capture = new EnrolmentCapture(name, enrolRules(config, images.length));
+  const verdicts: ImageVerdict[] = [];
+  const accepted: ImageVerdict[] = [];
+  for (const img of images) {
+    const v = await checkImage(deps, capture, img, priority);
+    verdicts.push(v);
+    if (v.status === 'accepted') accepted.push(v);
+    else onImage(v);
+  }
+  if (capture.views.length === 0) return { result: null, verdicts };
+  try {
+    const result = await commitViews(deps.enrolment, name, capture.views);
+    accepted.forEach((v, i) => (v.faceId = result.faceIds[i]));
+    accepted.forEach((v) => onImage(v));
+    return { result, verdicts };
+  } catch (err) {
+    for (const v of accepted) Object.assign(v, { status: 'rejected', code: 'commit_failed', reason: `not stored: ${err instanceof Error ? err.message : String(err)}` });
+    accepted.forEach((v) => onImage(v));
+    return { result: null, verdicts };
+  }
+}
+
+async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img: ImageInput, priority: Priority): Promise<ImageVerdict> {
+  const { config, scheduler } = deps;
+  const reject = (code: string, reason: string): ImageVerdict => ({ file: img.file, status: 'rejected', code, reason });
+  if (img.size !== undefined && img.size > config.MAX_UPLOAD_BYTES) return reject('payload_too_large', `${img.size} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await img.read();
+  } catch (err) {
+    return reject('not_an_image', `could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (bytes.byteLength > config.MAX_UPLOAD_BYTES) return reject('payload_too_large', `${bytes.byteLength} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
+  const analyzed = await scheduler.embedAll(bytes, config.MAX_IMAGE_PIXELS, priority);
+  if (!analyzed.ok) return reject(analyzed.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', analyzed.message);
+  const view = capture.checkFrame(analyzed.faces);
+  if (!view.ok) return reject(view.code, view.reason);
+  const face = analyzed.faces[0]!;
+  const offered = capture.offer(face, face, deps.enrolment.gallery.search(face.embedding, 3));
+  if (!offered.ok) return reject(offered.code, offered.reason);
+  return { file: img.file, status: 'accepted' };
+}

@@ -1,0 +1,128 @@
+// Faces of a person: list (no embedding bytes), the crop as image/jpeg, add from uploaded images (per-image verdicts), delete one.
+import { z } from '@hono/zod-openapi';
+import { facesRepo } from '../store/faces-repo.js';
+import { peopleRepo } from '../store/people-repo.js';
+import { galleryChanged, type App, type HttpDeps } from './context.js';
+import { enrolImages } from './enrol-images.js';
+import { ApiError, errorDocs } from './errors.js';
+import { Files, IdParam, formRequest, iso, json, secured } from './schemas.js';
+
+const Face = z
+  .object({
+    id: z.string(),
+    personId: z.string(),
+    modelId: z.string(),
+    dims: z.number().int(),
+    quality: z.number().nullable(),
+    createdAt: z.string().datetime(),
+    cropUrl: z.string().nullable().openapi({ description: 'The aligned face crop as image/jpeg, when stored.' }),
+  })
+  .openapi('Face');
+
+export const ImageResult = z
+  .object({
+    file: z.string(),
+    status: z.enum(['accepted', 'rejected']),
+    code: z.string().optional().openapi({ description: 'not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or an enrolment gate code (no_face, multiple_faces, too_small, low_confidence, not_frontal, too_dark, too_bright, blurry, same_view, duplicate_person)' }),
+    reason: z.string().optional(),
+    faceId: z.string().optional(),
+  })
+  .openapi('ImageResult');
+
+const AddFacesResult = z
+  .object({ personId: z.string(), accepted: z.number().int(), rejected: z.number().int(), faces: z.number().int(), results: z.array(ImageResult) })
+  .openapi('AddFacesResult');
+
+const FaceIdParam = z.object({ faceId: z.string().uuid().openapi({ param: { name: 'faceId', in: 'path' } }) });
+
+export function mountFaces(app: App, deps: HttpDeps): void {
+  const faces = facesRepo(deps.store.db);
+  const people = peopleRepo(deps.store.db);
+
+  app.openapi(
+    secured('viewer', {
+      method: 'get',
+      path: '/api/v1/people/{id}/faces',
+      tags: ['faces'],
+      summary: "List a person's faces",
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ items: z.array(Face) }), 'Faces, oldest first'), ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if (!(await people.exists(id))) throw new ApiError('not_found', `no person ${id}`);
+      const items = (await faces.listForPerson(id)).map(({ hasCrop, createdAt, ...f }) => ({
+        ...f,
+        createdAt: iso(createdAt),
+        cropUrl: hasCrop ? `/api/v1/faces/${f.id}/crop` : null,
+      }));
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    secured('viewer', {
+      method: 'get',
+      path: '/api/v1/faces/{faceId}/crop',
+      tags: ['faces'],
+      summary: "A face's aligned crop",
+      request: { params: FaceIdParam },
+      responses: { 200: { description: 'JPEG', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const { faceId } = c.req.valid('param');
+      const crop = await faces.crop(faceId);
+      if (!crop) throw new ApiError('not_found', `no face ${faceId} with a stored crop`);
+      return c.body(new Uint8Array(crop), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600' }) as never;
+    },
+  );
+
+  app.openapi(
+    secured(
+      'operator',
+      {
+        method: 'post',
+        path: '/api/v1/people/{id}/faces',
+        tags: ['faces'],
+        summary: 'Add faces from images',
+        description:
+          'Each image (form field `images`, repeatable) passes the live enrolment gates: exactly one face, big enough, confident, ' +
+          'frontal, exposed and sharp, not someone else already enrolled, not a near-duplicate of another view (no pose plan, no ' +
+          'liveness gate for photos). The accepted ones are stored in one transaction.',
+        request: { params: IdParam, ...formRequest(z.object({ images: Files })) },
+        responses: { 200: json(AddFacesResult, 'Per-image results'), ...errorDocs('not_found') },
+      },
+      { body: 'multipart', maxBytes: () => deps.config.MAX_UPLOAD_BYTES },
+    ),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const person = await people.get(id);
+      if (!person) throw new ApiError('not_found', `no person ${id}`);
+      const files = c.req.valid('form').images;
+      const images = files.map((f, i) => ({ file: f.name || `image ${i + 1}`, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
+      const enrolment = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: deps.onGalleryChanged };
+      const { result, verdicts } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, enrolment }, person.name, images, 'interactive');
+      if (result) await deps.sync.publish({ kind: 'changed' });
+      const accepted = verdicts.filter((v) => v.status === 'accepted').length;
+      return c.json({ personId: result?.personId ?? id, accepted, rejected: verdicts.length - accepted, faces: person.faces + accepted, results: verdicts }, 200);
+    },
+  );
+
+  app.openapi(
+    secured('operator', {
+      method: 'delete',
+      path: '/api/v1/faces/{faceId}',
+      tags: ['faces'],
+      summary: 'Delete one face',
+      request: { params: FaceIdParam },
+      responses: { 204: { description: 'Deleted' }, ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const { faceId } = c.req.valid('param');
+      if (!(await faces.delete(faceId))) throw new ApiError('not_found', `no face ${faceId}`);
+      await deps.gallery.reload();
+      await galleryChanged(deps, { kind: 'changed' });
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,83 @@
+// Liveness (/health), readiness (/ready: models loaded, database reachable) and Prometheus metrics (/metrics).
+import { createRoute, z } from '@hono/zod-openapi';
+import { Counter, Gauge, PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
+import type { App, HttpDeps } from './context.js';
+import { secured } from './schemas.js';
+
+export function mountHealth(app: App, deps: HttpDeps): void {
+  const { metrics: registry, gallery, scheduler } = deps;
+  registry.add(new Gauge('facestream_sessions', 'Open camera WebSocket sessions.', () => deps.sessions()));
+  registry.add(new Gauge('facestream_gallery_people', 'People in the search index.', () => gallery.stats().people));
+  registry.add(new Gauge('facestream_gallery_faces', 'Face embeddings in the search index.', () => gallery.stats().faces));
+  registry.add(
+    new Gauge('facestream_inference_waiting', 'Inference steps waiting for the model, by priority.', () =>
+      Object.entries(scheduler.stats().waiting).map(([priority, n]) => [{ priority }, n]),
+    ),
+  );
+  const requests = registry.add(new Counter('facestream_http_requests_total', 'HTTP requests answered, by method and status.'));
+  app.use('*', async (c, next) => {
+    await next();
+    requests.inc({ method: c.req.method, status: String(c.res.status) });
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      tags: ['ops'],
+      summary: 'Liveness and what is running',
+      description: 'Public. Backend, models, gallery size and index backend, database kind, sessions.',
+      responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }).passthrough() } } } },
+    }),
+    (c) =>
+      c.json(
+        {
+          status: 'ok' as const,
+          version: deps.version,
+          uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
+          inference: { backend: deps.analyzer.backend, tfjs: deps.analyzer.tfVersion, models: deps.analyzer.models, embeddingModel: deps.analyzer.modelId },
+          gallery: deps.gallery.stats(),
+          database: deps.store.kind,
+          auth: deps.auth.mode,
+          sessions: deps.sessions(),
+        },
+        200,
+      ),
+  );
+
+  const Ready = z.object({ ready: z.boolean(), reason: z.string().optional() });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/ready',
+      tags: ['ops'],
+      summary: 'Readiness',
+      description: 'Public. 200 when the models are loaded and the database answers, else 503.',
+      responses: {
+        200: { description: 'Ready', content: { 'application/json': { schema: Ready } } },
+        503: { description: 'Not ready', content: { 'application/json': { schema: Ready } } },
+      },
+    }),
+    async (c) => {
+      if (!deps.analyzer.modelId) return c.json({ ready: false, reason: 'models not loaded' }, 503);
+      try {
+        await deps.store.ping();
+        return c.json({ ready: true }, 200);
+      } catch (err) {
+        return c.json({ ready: false, reason: `database unreachable: ${err instanceof Error ? err.message : String(err)}` }, 503);
+      }
+    },
+  );
+
+  app.openapi(
+    secured('viewer', {
+      method: 'get',
+      path: '/metrics',
+      tags: ['ops'],
+      summary: 'Prometheus metrics',
+      description: 'Frames, per-stage latency histograms (queue, decode, detect, embed, total), sessions, drops, gallery size, HTTP requests.',
+      responses: { 200: { description: 'Text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
+    }),
+    (c) => c.body(registry.render(), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }) as never,
+  );
+}

@@ -1,0 +1,45 @@
+// /api/v1/index: the search index's stats (size, model, dimensions, backend) and a rebuild from the database.
+import { z } from '@hono/zod-openapi';
+import { galleryChanged, type App, type HttpDeps } from './context.js';
+import { json, secured } from './schemas.js';
+
+const IndexStats = z
+  .object({
+    people: z.number().int(),
+    faces: z.number().int(),
+    dims: z.number().int(),
+    modelId: z.string(),
+    backend: z.string().openapi({ description: 'faiss or the exact JavaScript index' }),
+    staleFaces: z.number().int().openapi({ description: 'Stored faces made by another model: not searched until re-enrolled.' }),
+    threshold: z.number(),
+  })
+  .openapi('IndexStats');
+
+export function mountIndex(app: App, deps: HttpDeps): void {
+  const stats = async () => ({
+    ...deps.gallery.stats(),
+    staleFaces: await deps.store.countFacesNotFromModel(deps.analyzer.modelId),
+    threshold: deps.config.MATCH_THRESHOLD,
+  });
+
+  app.openapi(
+    secured('viewer', { method: 'get', path: '/api/v1/index', tags: ['index'], summary: 'Index stats', responses: { 200: json(IndexStats, 'Stats') } }),
+    async (c) => c.json(await stats(), 200),
+  );
+
+  app.openapi(
+    secured('admin', {
+      method: 'post',
+      path: '/api/v1/index/rebuild',
+      tags: ['index'],
+      summary: 'Rebuild the index from the database',
+      description: 'Every server on the same database rebuilds too.',
+      responses: { 200: json(IndexStats, 'Stats after the rebuild') },
+    }),
+    async (c) => {
+      await deps.gallery.reload();
+      await galleryChanged(deps, { kind: 'changed' });
+      return c.json(await stats(), 200);
+    },
+  );
+}

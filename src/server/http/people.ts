@@ -1,0 +1,113 @@
+// /api/v1/people: create, list (paginated, search by name), get, rename, delete (every server forgets them at once).
+import { z } from '@hono/zod-openapi';
+import { peopleRepo } from '../store/people-repo.js';
+import { galleryChanged, type App, type HttpDeps } from './context.js';
+import { ApiError, errorDocs } from './errors.js';
+import { IdParam, Name, Page, Person, json, jsonRequest, personJson, secured } from './schemas.js';
+
+const PersonList = z.object({ items: z.array(Person), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).openapi('PersonList');
+const NameBody = z.object({ name: Name }).strict().openapi('PersonName');
+
+export function mountPeople(app: App, deps: HttpDeps): void {
+  const repo = peopleRepo(deps.store.db);
+
+  app.openapi(
+    secured('viewer', {
+      method: 'get',
+      path: '/api/v1/people',
+      tags: ['people'],
+      summary: 'List people',
+      description: 'Ordered by name; `q` matches any part of the name, case-insensitively.',
+      request: { query: Page.extend({ q: z.string().max(100).optional() }) },
+      responses: { 200: json(PersonList, 'A page of people with their face counts') },
+    }),
+    async (c) => {
+      const { q, limit, offset } = c.req.valid('query');
+      const { items, total } = await repo.list({ q, limit, offset });
+      return c.json({ items: items.map(personJson), total, limit, offset }, 200);
+    },
+  );
+
+  app.openapi(
+    secured(
+      'operator',
+      {
+        method: 'post',
+        path: '/api/v1/people',
+        tags: ['people'],
+        summary: 'Create a person',
+        description: 'A person without faces; add faces with POST /api/v1/people/{id}/faces.',
+        request: jsonRequest(NameBody),
+        responses: { 201: json(Person, 'Created'), ...errorDocs('duplicate_name') },
+      },
+      { body: 'json' },
+    ),
+    async (c) => {
+      const created = await repo.create(c.req.valid('json').name);
+      if (!created.ok) throw new ApiError('duplicate_name', `a person named "${c.req.valid('json').name}" already exists`);
+      return c.json(personJson(created.value), 201);
+    },
+  );
+
+  app.openapi(
+    secured('viewer', {
+      method: 'get',
+      path: '/api/v1/people/{id}',
+      tags: ['people'],
+      summary: 'Get a person',
+      request: { params: IdParam },
+      responses: { 200: json(Person, 'The person'), ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const person = await repo.get(c.req.valid('param').id);
+      if (!person) throw new ApiError('not_found', `no person ${c.req.valid('param').id}`);
+      return c.json(personJson(person), 200);
+    },
+  );
+
+  app.openapi(
+    secured(
+      'operator',
+      {
+        method: 'patch',
+        path: '/api/v1/people/{id}',
+        tags: ['people'],
+        summary: 'Rename a person',
+        description: 'Live views show the new name from the next frame on.',
+        request: { params: IdParam, ...jsonRequest(NameBody) },
+        responses: { 200: json(Person, 'Renamed'), ...errorDocs('not_found', 'duplicate_name') },
+      },
+      { body: 'json' },
+    ),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { name } = c.req.valid('json');
+      const renamed = await repo.rename(id, name);
+      if (!renamed.ok) {
+        throw renamed.reason === 'duplicate' ? new ApiError('duplicate_name', `a person named "${name}" already exists`) : new ApiError('not_found', `no person ${id}`);
+      }
+      await deps.gallery.reload();
+      await galleryChanged(deps, { kind: 'changed' });
+      return c.json(personJson(renamed.value), 200);
+    },
+  );
+
+  app.openapi(
+    secured('operator', {
+      method: 'delete',
+      path: '/api/v1/people/{id}',
+      tags: ['people'],
+      summary: 'Delete a person and their faces',
+      description: 'The index forgets them at once, in every server on the same database; live sessions re-vote.',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' }, ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if (!(await deps.store.deletePerson(id))) throw new ApiError('not_found', `no person ${id}`);
+      deps.gallery.removePerson(id);
+      await galleryChanged(deps, { kind: 'person.removed', personId: id });
+      return c.body(null, 204);
+    },
+  );
+}

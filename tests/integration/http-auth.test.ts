@@ -1,0 +1,169 @@
+// Auth in keys mode: every endpoint of the OpenAPI document against every role (exactly what it should, no more),
+// key creation and revocation, rate limits, and the same keys and origin rules on the WebSocket.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Role } from '../../src/server/auth/keys.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { keysRepo } from '../../src/server/store/keys-repo.js';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/shared/protocol.js';
+import { api, errorCode } from '../helpers/http.js';
+import { databaseTargets, startTestServer } from '../helpers/server.js';
+
+const RANK: Record<Role | 'none', number> = { none: -1, viewer: 0, operator: 1, admin: 2 };
+
+type Doc = { paths: Record<string, Record<string, { 'x-role'?: Role }>> };
+
+/** Connects to /ws and resolves with the upgrade's outcome: open socket or the refused HTTP status. */
+function connect(url: string, opts: { key?: string; origin?: string } = {}): Promise<{ ws?: WebSocket; status?: number }> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`, opts.origin ? { origin: opts.origin } : {});
+  return new Promise((resolve) => {
+    ws.once('open', () => resolve({ ws }));
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
+    ws.once('error', () => resolve({ status: -1 }));
+  });
+}
+
+function nextMessage(ws: WebSocket, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const on = (data: WebSocket.RawData) => {
+      const m = JSON.parse(String(data));
+      if (m.type === type) {
+        ws.off('message', on);
+        resolve(m);
+      }
+    };
+    ws.on('message', on);
+  });
+}
+
+describe.each(databaseTargets)('auth on $name', (target) => {
+  let server: RunningServer;
+  const keys: Partial<Record<Role, string>> = {};
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...(await target.freshEnv()), AUTH_MODE: 'keys', RATE_LIMIT_PER_MINUTE: '100000' });
+    // What `npm run keys -- create` does: the first admin key straight into the database.
+    keys.admin = (await keysRepo(server.store.db).create('first admin', 'admin')).key;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('lets an admin create keys over REST, shown once and stored hashed', async () => {
+    const admin = api(server, keys.admin);
+    for (const role of ['operator', 'viewer'] as const) {
+      const res = await admin.json('POST', '/api/v1/keys', { name: `${role} key`, role });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { key: string; role: string; prefix: string };
+      expect(body.key).toMatch(/^fsk_/);
+      expect(body.key.startsWith(body.prefix)).toBe(true);
+      keys[role] = body.key;
+    }
+    const list = (await (await admin.get('/api/v1/keys')).json()) as { items: Record<string, unknown>[] };
+    expect(list.items).toHaveLength(3);
+    expect(JSON.stringify(list)).not.toContain(keys.operator);
+    expect(list.items.every((k) => !('key' in k) && !('keyHash' in k))).toBe(true);
+  });
+
+  it('gives every endpoint exactly its role: 401 without a key, 403 below the role, through above it', async () => {
+    const doc = (await (await server.app.request('/api/openapi.json')).json()) as Doc;
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, role: op['x-role'] })));
+    const secured = routes.filter((r) => r.role);
+    expect(secured.length).toBeGreaterThanOrEqual(20);
+    // Only health, readiness and the docs themselves are public.
+    expect(routes.filter((r) => !r.role).map((r) => r.path).sort()).toEqual(['/health', '/ready']);
+    const table: string[] = [];
+    for (const r of secured) {
+      const path = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      for (const who of ['none', 'viewer', 'operator', 'admin'] as const) {
+        const headers: Record<string, string> = who === 'none' ? {} : { 'X-API-Key': keys[who]! };
+        const res = await server.app.request(path, { method: r.method.toUpperCase(), headers });
+        const expected = who === 'none' ? 401 : RANK[who] < RANK[r.role!] ? 403 : 'allowed';
+        const got = res.status === 401 || res.status === 403 ? res.status : 'allowed';
+        if (got !== expected) table.push(`${r.method} ${r.path} as ${who}: expected ${expected}, got ${res.status}`);
+        if (typeof expected === 'number') expect(await errorCode(res)).toBe(expected === 401 ? 'unauthenticated' : 'forbidden');
+      }
+    }
+    expect(table).toEqual([]);
+  });
+
+  it('refuses unknown and revoked keys; accepts Bearer and X-API-Key', async () => {
+    expect((await api(server, 'fsk_nope').get('/api/v1/people')).status).toBe(401);
+    expect((await api(server, keys.viewer).get('/api/v1/people')).status).toBe(200);
+    const admin = api(server, keys.admin);
+    const temp = (await (await admin.json('POST', '/api/v1/keys', { name: 'temp', role: 'viewer' })).json()) as { id: string; key: string };
+    expect((await server.app.request('/api/v1/people', { headers: { 'X-API-Key': temp.key } })).status).toBe(200);
+    expect((await admin.del(`/api/v1/keys/${temp.id}`)).status).toBe(204);
+    const after = await server.app.request('/api/v1/people', { headers: { 'X-API-Key': temp.key } });
+    expect([after.status, await errorCode(after)]).toEqual([401, 'unauthenticated']);
+    expect((await admin.del(`/api/v1/keys/${temp.id}`)).status).toBe(404);
+  });
+
+  it('operators manage people; viewers only read them', async () => {
+    const viewer = api(server, keys.viewer);
+    const operator = api(server, keys.operator);
+    const denied = await viewer.json('POST', '/api/v1/people', { name: 'Viewer Made' });
+    expect([denied.status, await errorCode(denied)]).toEqual([403, 'forbidden']);
+    const made = await operator.json('POST', '/api/v1/people', { name: 'Operator Made' });
+    expect(made.status).toBe(201);
+    const id = ((await made.json()) as { id: string }).id;
+    expect((await viewer.get(`/api/v1/people/${id}`)).status).toBe(200);
+    expect((await viewer.del(`/api/v1/people/${id}`)).status).toBe(403);
+    expect((await operator.del(`/api/v1/people/${id}`)).status).toBe(204);
+    expect((await operator.json('POST', '/api/v1/keys', { name: 'x', role: 'admin' })).status).toBe(403);
+    expect((await server.store.listPeople()).map((p) => p.name)).toEqual([]);
+  });
+
+  it('checks keys and origins on the WebSocket; enrolment needs an operator', async () => {
+    expect((await connect(server.url)).status).toBe(401);
+    expect((await connect(server.url, { key: 'fsk_wrong' })).status).toBe(401);
+    expect((await connect(server.url, { key: keys.viewer, origin: 'https://evil.example' })).status).toBe(403);
+
+    const viewer = (await connect(server.url, { key: keys.viewer, origin: server.url })).ws!;
+    viewer.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' }));
+    await nextMessage(viewer, 'welcome');
+    const closed = new Promise<number>((resolve) => viewer.once('close', (code) => resolve(code)));
+    viewer.send(JSON.stringify({ type: 'enrol.start', name: 'Sneaky' }));
+    expect(await closed).toBe(CLOSE_CODES.forbidden);
+
+    const operator = (await connect(server.url, { key: keys.operator })).ws!;
+    operator.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' }));
+    await nextMessage(operator, 'welcome');
+    const started = nextMessage(operator, 'enrol.started');
+    operator.send(JSON.stringify({ type: 'enrol.start', name: 'Allowed' }));
+    expect(await started).toMatchObject({ name: 'Allowed' });
+    operator.close();
+  });
+});
+
+describe('rate limits and open mode', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ AUTH_MODE: 'keys', RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 429 with Retry-After once a key used its budget, other keys unaffected', async () => {
+    const repo = keysRepo(server.store.db);
+    const a = api(server, (await repo.create('a', 'viewer')).key);
+    const b = api(server, (await repo.create('b', 'viewer')).key);
+    for (let i = 0; i < 3; i++) expect((await a.get('/api/v1/people')).status).toBe(200);
+    const limited = await a.get('/api/v1/people');
+    expect([limited.status, await errorCode(limited)]).toEqual([429, 'rate_limited']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await b.get('/api/v1/people')).status).toBe(200);
+  });
+
+  it('is open without keys only when asked (default on loopback)', async () => {
+    const open = await startTestServer({});
+    try {
+      expect((await open.app.request('/api/v1/keys')).status).toBe(200);
+      expect((await connect(open.url)).ws).toBeDefined();
+      expect(await (await open.app.request('/health')).json()).toMatchObject({ auth: 'open' });
+    } finally {
+      await open.close();
+    }
+  });
+});
