@@ -20,8 +20,27 @@ export interface ConnectionOptions {
 const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unsupportedProtocol, CLOSE_CODES.forbidden]);
 
 /** ws: or wss: URL of the server's /ws endpoint on the page's own host. */
-export function wsUrlFor(loc: { protocol: string; host: string } = location): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+/**
+ * The camera socket URL for this page. When the server requires API keys, open the page as `...?key=<api key>`:
+ * the key is remembered in this browser (localStorage) and passed on as `?key=`, since browsers cannot set headers
+ * on a WebSocket.
+ */
+export function wsUrlFor(loc: { protocol: string; host: string; search?: string } = location, key: string | null = pageKey()): string {
+  const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+  return key ? `${base}?key=${encodeURIComponent(key)}` : base;
+}
+
+const KEY_STORAGE = 'facestream.key';
+
+function pageKey(): string | null {
+  if (typeof location === 'undefined') return null;
+  const fromUrl = new URLSearchParams(location.search).get('key');
+  try {
+    if (fromUrl) localStorage.setItem(KEY_STORAGE, fromUrl);
+    return fromUrl ?? localStorage.getItem(KEY_STORAGE);
+  } catch {
+    return fromUrl; // storage can be disabled; the URL still works
+  }
 }
 
 /** Delay before reconnect attempt number `attempt` (0-based): 0.5 s, 1 s, 2 s, 4 s, 5 s, 5 s, ... */

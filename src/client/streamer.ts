@@ -112,6 +112,12 @@ export class Streamer {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
     conn.on('overlay', (o) => this.onOverlay(o));
     conn.on('welcome', () => this.pump());
+    // An error naming a frame (undecodable image, too large) is that frame's answer: free its slot at once.
+    conn.on('error', (e) => {
+      if (e.seq === undefined) return;
+      this.inFlight.answer(e.seq);
+      this.pump();
+    });
     conn.onState(() => this.inFlight.clear()); // a new socket starts with nothing in flight
   }
 

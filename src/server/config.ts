@@ -96,7 +96,7 @@ export const ConfigSchema = z.object({
   MAX_FRAMES_IN_FLIGHT: int(2, 1, 8),
   /** Milliseconds a new connection has to send hello. */
   HELLO_TIMEOUT_MS: int(5000, 100),
-  /** Protocol errors tolerated per session before it is closed. */
+  /** Client protocol errors in a row (no good frame or message between them) before the session is closed. */
   MAX_PROTOCOL_ERRORS: int(50, 1),
   /** Tracker: re-embed a confirmed track every N processed frames (0 = never again). */
   REEMBED_EVERY: int(15, 0),

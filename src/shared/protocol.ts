@@ -28,7 +28,10 @@ export function encodeFrame(header: FrameHeader, jpeg: Uint8Array): Uint8Array {
   return out;
 }
 
-export type DecodedFrame = { ok: true; header: FrameHeader; jpeg: Uint8Array } | { ok: false; code: ErrorCode; message: string };
+export type DecodedFrame =
+  | { ok: true; header: FrameHeader; jpeg: Uint8Array }
+  /** `seq` is set when the header was readable, so the client can tell which frame failed. */
+  | { ok: false; code: ErrorCode; message: string; seq?: number };
 
 export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   if (bytes.byteLength < FRAME_HEADER_BYTES + 4) {
@@ -41,10 +44,10 @@ export function decodeFrame(bytes: Uint8Array): DecodedFrame {
   }
   const seq = view.getUint32(4);
   const captureTime = view.getFloat64(8);
-  if (!Number.isFinite(captureTime)) return { ok: false, code: 'bad_frame', message: 'capture time is not a finite number' };
+  if (!Number.isFinite(captureTime)) return { ok: false, code: 'bad_frame', message: 'capture time is not a finite number', seq };
   const jpeg = bytes.subarray(FRAME_HEADER_BYTES);
   // JPEG SOI marker; anything else is refused before it reaches the decoder.
-  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return { ok: false, code: 'bad_image', message: 'frame payload is not a JPEG (no SOI marker)' };
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return { ok: false, code: 'bad_image', message: 'frame payload is not a JPEG (no SOI marker)', seq };
   return { ok: true, header: { seq, captureTime }, jpeg };
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
+import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
 import { collectPageErrors, launchChromium, makeSlideshowY4m } from './harness.js';
@@ -57,8 +58,31 @@ describe('browser pages with a fake webcam', () => {
     // the other open page, already streaming, switches to the name without a reload
     await expect
       .poll(async () => (await live.locator('#tracks li').allTextContents()).join('|'), { timeout: 20_000 })
-      .toMatch(/^Guido van Rossum 0\.\d\d #\d+/);
+      .toMatch(/^Guido van Rossum [01]\.\d\d #\d+/);
     // kept for a person to look at: tests/.tmp is gitignored
     await live.screenshot({ path: fileURLToPath(new URL('../.tmp/live-page.png', import.meta.url)) });
+  });
+
+  it('connects with an API key given in the page URL when the server requires keys', async () => {
+    const locked = await startTestServer({ AUTH_MODE: 'keys' });
+    try {
+      const { key } = await keysRepo(locked.store.db).create('kiosk browser', 'viewer');
+      const page = await browser.newPage();
+      await page.goto(`${locked.url}/?key=${key}`);
+      await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
+      // the key is remembered: the same page without it in the URL still connects
+      await page.goto(`${locked.url}/`);
+      await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
+      // a page with a wrong key gets no overlays
+      const stranger = await browser.newContext();
+      const other = await stranger.newPage();
+      await other.goto(`${locked.url}/?key=fsk_wrong`);
+      await other.waitForTimeout(3000);
+      expect(await other.locator('#tracks li').count()).toBe(0);
+      expect(await other.locator('#status').getAttribute('data-state')).not.toBe('open');
+      await stranger.close();
+    } finally {
+      await locked.close();
+    }
   });
 });

@@ -173,6 +173,7 @@ describe('connection helpers', () => {
   it('derives the WebSocket URL from the page', () => {
     expect(wsUrlFor({ protocol: 'http:', host: 'localhost:8080' })).toBe('ws://localhost:8080/ws');
     expect(wsUrlFor({ protocol: 'https:', host: 'cam.example' })).toBe('wss://cam.example/ws');
+    expect(wsUrlFor({ protocol: 'http:', host: 'h:1' }, 'fsk_a+b/c')).toBe('ws://h:1/ws?key=fsk_a%2Bb%2Fc');
   });
   it('backs off from 0.5 s doubling up to 5 s', () => {
     expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);

@@ -48,6 +48,9 @@ interface PendingFrame {
   receivedAt: number;
 }
 
+/** Errors that are the server's fault, not the client's: reported, never held against the session. */
+const SERVER_FAULTS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['internal', 'enrol_failed']);
+
 export class Session {
   readonly id = randomUUID();
   camera = '';
@@ -89,6 +92,7 @@ export class Session {
   onText(text: string): void {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.protocolError(parsed.code, parsed.message);
+    this.errors = 0;
     const msg = parsed.message;
     if (!this.ready && msg.type !== 'hello') return this.close(CLOSE_CODES.helloExpected, `expected hello, got ${msg.type}`);
     this.handle(msg);
@@ -97,7 +101,7 @@ export class Session {
   onBinary(bytes: Uint8Array): void {
     if (!this.ready) return this.close(CLOSE_CODES.helloExpected, 'expected hello before frames');
     const frame = decodeFrame(bytes);
-    if (!frame.ok) return this.protocolError(frame.code, frame.message);
+    if (!frame.ok) return this.protocolError(frame.code, frame.message, frame.seq);
     this.stats.received += 1;
     const pending: PendingFrame = { header: frame.header, jpeg: frame.jpeg, receivedAt: performance.now() };
     if (this.processing) {
@@ -175,10 +179,15 @@ export class Session {
     }
   }
 
+  /**
+   * Sends an `error`. Client faults count towards MAX_PROTOCOL_ERRORS in a row (any good frame or message resets the
+   * count, so a camera that sends a rare broken frame over days is never cut off); the server's own faults never count.
+   */
   private protocolError(code: ErrorCode, message: string, seq?: number): void {
-    this.errors += 1;
     this.socket.send({ type: 'error', code, message, ...(seq === undefined ? {} : { seq }) });
-    if (this.errors >= this.deps.config.MAX_PROTOCOL_ERRORS) this.close(CLOSE_CODES.tooManyErrors, 'too many protocol errors');
+    if (SERVER_FAULTS.has(code)) return;
+    this.errors += 1;
+    if (this.errors >= this.deps.config.MAX_PROTOCOL_ERRORS) this.close(CLOSE_CODES.tooManyErrors, 'too many protocol errors in a row');
   }
 
   /** Processes frames until none is waiting. Only one runs per session, so frames never pile up. */
@@ -206,6 +215,7 @@ export class Session {
     const queue = started - frame.receivedAt;
     const result = await this.deps.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS);
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
+    this.errors = 0;
     const analyzed = result.frame;
     let embedMs = 0;
     const faceOfTrack = new Map<number, FaceDetection>();
