@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIns, people as peopleTable, unknownSightings } from '../../src/server/store/schema.js';
 import { embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
+import { insertSighting } from '../../src/server/store/sightings-repo.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode, photo } from '../helpers/http.js';
 import { databaseTargets, startTestServer } from '../helpers/server.js';
@@ -190,6 +191,36 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     expect(s.items).toMatchObject([{ camera: 'lobby', cropUrl: null }]);
     expect((await (await http.get(`/api/v1/sightings?from=${t(3).toISOString()}`)).json()).total).toBe(0);
     expect((await (await http.get('/api/v1/sightings?format=csv')).text()).split('\r\n')[0]).toBe('id,first_seen_at,last_seen_at,camera,model_id,best_score,best_person_id');
+  });
+
+  it('promotes an unknown sighting to a new person, who is then identified; attach and bad ids are handled', async () => {
+    const [face] = (await server.analyzer.embedAll(fixture('Paul_Allen/1.jpg'), 4096 * 4096).then((r) => (r.ok ? r.faces : []))) ?? [];
+    expect(face).toBeDefined();
+    const now = new Date();
+    const sighting = (embedding: Float32Array) =>
+      insertSighting(server.store.db, { firstSeenAt: now, lastSeenAt: now, camera: 'lobby', modelId: server.analyzer.modelId, embedding, crop: null, bestScore: 0.5, bestPersonId: null });
+    const id = await sighting(face!.embedding);
+    const before = await counts();
+    const promoted = await http.json('POST', `/api/v1/sightings/${id}/promote`, { name: 'Paul Allen' });
+    expect(promoted.status).toBe(201);
+    const body = (await promoted.json()) as { personId: string; created: boolean };
+    expect(body).toMatchObject({ name: 'Paul Allen', created: true });
+    expect(await counts()).toEqual({ people: before.people + 1, faces: before.faces + 1 });
+    const who = await (await http.upload('/api/v1/identify', [photo('Paul_Allen/2.jpg', 'image')])).json();
+    expect(JSON.stringify(who)).toContain('Paul Allen');
+    // the sighting is gone: promoting it again is a 404
+    const again = await http.json('POST', `/api/v1/sightings/${id}/promote`, { name: 'Someone' });
+    expect([again.status, await errorCode(again)]).toEqual([404, 'not_found']);
+    // attach a second sighting to the same person; a taken name is refused
+    const second = await sighting(face!.embedding);
+    const taken = await http.json('POST', `/api/v1/sightings/${second}/promote`, { name: 'Paul Allen' });
+    expect([taken.status, await errorCode(taken)]).toEqual([409, 'duplicate_name']);
+    const attached = await http.json('POST', `/api/v1/sightings/${second}/attach`, { personId: body.personId });
+    expect(attached.status).toBe(200);
+    expect(await counts()).toEqual({ people: before.people + 1, faces: before.faces + 2 });
+    const missing = await http.json('POST', `/api/v1/sightings/${second}/attach`, { personId: body.personId });
+    expect([missing.status, await errorCode(missing)]).toEqual([404, 'not_found']);
+    expect((await http.del(`/api/v1/people/${body.personId}`)).status).toBe(204);
   });
 
   it('reports and rebuilds the index, and serves health, readiness, metrics and the API docs', async () => {

@@ -7,6 +7,7 @@ import type { App, AppEnv, HttpDeps } from './context.js';
 import { mountDocs } from './docs.js';
 import { errorHandler, notFoundHandler, validationHook } from './errors.js';
 import { mountEvents } from './events.js';
+import { mountSightingActions } from './sighting-actions.js';
 import { mountFaces } from './faces.js';
 import { mountGalleryTransfer } from './gallery-transfer.js';
 import { mountHealth } from './health.js';
@@ -42,6 +43,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   mountImports(app, deps, jobs);
   mountGalleryTransfer(app, deps);
   mountEvents(app, deps);
+  mountSightingActions(app, deps);
   mountIndex(app, deps);
   mountKeys(app, deps);
   mountDocs(app, deps);
