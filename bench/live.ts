@@ -35,11 +35,12 @@ const startupMs = performance.now() - t0;
 const enroller = await TestClient.connect(server.url);
 enroller.sendJson({ type: 'enrol.start', name: 'Guido', samples: 3 });
 const done = enroller.next((m) => m.type === 'enrol.done');
-for (const n of [1, 2, 3]) await enroller.frame(await webcamFrame(`Guido_van_Rossum/${n}.jpg`));
+// one straight, one right, one left view: enrolment asks for these poses
+for (const n of [1, 2, 4]) await enroller.frame(await webcamFrame(`Guido_van_Rossum/${n}.jpg`));
 await done;
 enroller.close();
 
-const probe = await webcamFrame('Guido_van_Rossum/4.jpg');
+const probe = await webcamFrame('Guido_van_Rossum/3.jpg');
 
 // Time to name: a fresh connection (no tracks yet) sends frames until an overlay carries the name.
 const timeToName: number[] = [];

@@ -67,6 +67,10 @@ export class Session {
   private readonly tracker: Tracker;
   private readonly enrol: EnrolmentFlow;
   private readonly unknownWatch: UnknownWatch;
+  /** Last antispoof/liveness scores per visible track: measured on some frames only, shown on all. */
+  private readonly trackLiveness = new Map<number, { real: number; live: number }>();
+  /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
+  private livenessDue = true;
   /** Resolves when the frame loop is idle; lets shutdown and tests wait for in-flight work. */
   private idle: Promise<void> = Promise.resolve();
 
@@ -213,7 +217,7 @@ export class Session {
   private async processFrame(frame: PendingFrame): Promise<void> {
     const started = performance.now();
     const queue = started - frame.receivedAt;
-    const result = await this.deps.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS);
+    const result = await this.deps.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS, { liveness: this.wantsLiveness() });
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
     this.errors = 0;
     const analyzed = result.frame;
@@ -222,6 +226,7 @@ export class Session {
     try {
       const { trackIds, needEmbedding } = this.tracker.update(analyzed.faces.map((f) => f.box));
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
+      this.livenessDue = needEmbedding.length > 0;
       const check = this.enrol.check(analyzed.faces);
       const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
       const t0 = performance.now();
@@ -255,10 +260,10 @@ export class Session {
     const visible = this.tracker.visible();
     this.attend(visible);
     const { config } = this.deps;
+    this.rememberLiveness(visible.map((t) => t.id), faceOfTrack);
     const tracks: Track[] = visible.map((t) => {
-      const face = faceOfTrack.get(t.id);
-      const real = face?.real ?? null;
-      const live = face?.live ?? null;
+      const real = this.trackLiveness.get(t.id)?.real ?? null;
+      const live = this.trackLiveness.get(t.id)?.live ?? null;
       return {
         id: t.id,
         box: [t.box.x, t.box.y, t.box.width, t.box.height],
@@ -281,6 +286,23 @@ export class Session {
       timings: { queue, decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs, total: performance.now() - frame.receivedAt },
       stats: { ...this.stats },
     });
+  }
+
+  /**
+   * The antispoof and liveness models add ~50% to detection, so they run only when their answer is used: during
+   * enrolment, on every frame when recognition requires a live face, and otherwise when tracks are being decided
+   * (new or re-checked faces) so that overlays show a recent score.
+   */
+  private wantsLiveness(): boolean {
+    return this.enrol.collecting || this.deps.config.RECOGNITION_REQUIRE_LIVE || this.livenessDue;
+  }
+
+  private rememberLiveness(visibleIds: number[], faceOfTrack: Map<number, FaceDetection>): void {
+    for (const id of this.trackLiveness.keys()) if (!visibleIds.includes(id)) this.trackLiveness.delete(id);
+    for (const id of visibleIds) {
+      const face = faceOfTrack.get(id);
+      if (face?.real != null && face.live != null) this.trackLiveness.set(id, { real: face.real, live: face.live });
+    }
   }
 
   /** Check-ins for recognized tracks; unknown sightings for tracks that stayed unknown. Neither waits for the database. */

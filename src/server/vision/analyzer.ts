@@ -14,8 +14,6 @@ export interface AnalyzedFrame {
   faces: FaceDetection[];
   image: RgbImage;
   timings: { decode: number; detect: number };
-  /** Border added around the decoded image by a padded retry (embedAll only); boxes refer to the padded image. */
-  offset?: number;
   /** Embeds the given faces of this frame. Call before release(). */
   embed(indices: number[]): Promise<FaceEmbedding[]>;
   /** Frees the frame's tensor. */
@@ -31,11 +29,18 @@ export interface FaceAnalyzer {
   readonly dims: number;
   readonly models: string[];
   /** `maxPixels` is the caller's limit on the decoded size (each server or request may set its own). */
-  analyze(jpeg: Uint8Array, maxPixels: number): Promise<AnalyzeResult>;
+  analyze(jpeg: Uint8Array, maxPixels: number, opts?: AnalyzeOptions): Promise<AnalyzeResult>;
   /** Analyze + embed every face: for still images (enrol from file, compare, eval). */
   embedAll(bytes: Uint8Array, maxPixels: number): Promise<{ ok: true; faces: (FaceDetection & FaceEmbedding)[]; width: number; height: number } | { ok: false; code: string; message: string }>;
   /** Live tensors, for leak checks. */
   tensorCount(): number;
+}
+
+export interface AnalyzeOptions {
+  /** Run the antispoof and liveness models on every face (default true). Live sessions ask only when they need it. */
+  liveness?: boolean;
+  /** Still images: when no face is found, detect again on the image padded with a grey border (default false). */
+  padRetry?: boolean;
 }
 
 function now() {
@@ -73,32 +78,43 @@ export async function createFaceAnalyzer(
   const embedder = await createEmbedder(rt, model.embedder);
   const { tf } = rt;
 
-  async function analyze(bytes: Uint8Array, maxPixels: number, pad = 0): Promise<AnalyzeResult> {
-    const t0 = now();
-    const decoded = await decodeImage(bytes, maxPixels);
-    if (!decoded.ok) return decoded;
-    const image = pad > 0 ? padImage(decoded.image, pad) : decoded.image;
-    const offset = (image.width - decoded.image.width) / 2;
-    const t1 = now();
+  /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
+  async function detectOn(image: RgbImage, liveness: boolean) {
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    let faces: FaceDetection[];
     try {
-      faces = await detector.detect(tensor);
+      return { tensor, faces: await detector.detect(tensor, { liveness }) };
     } catch (err) {
       tensor.dispose();
       throw err;
+    }
+  }
+
+  async function analyze(bytes: Uint8Array, maxPixels: number, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    const liveness = opts.liveness ?? true;
+    const t0 = now();
+    const decoded = await decodeImage(bytes, maxPixels);
+    if (!decoded.ok) return decoded;
+    const t1 = now();
+    let image = decoded.image;
+    let { tensor, faces } = await detectOn(image, liveness);
+    let pad = 0;
+    if (faces.length === 0 && opts.padRetry && padRetry > 0) {
+      tensor.dispose();
+      image = padImage(decoded.image, padRetry);
+      pad = (image.width - decoded.image.width) / 2;
+      ({ tensor, faces } = await detectOn(image, liveness));
     }
     const t2 = now();
     let released = false;
     return {
       ok: true,
       frame: {
-        width: image.width,
-        height: image.height,
-        faces,
-        image,
+        width: decoded.image.width,
+        height: decoded.image.height,
+        // Callers always see boxes in the decoded image's coordinates; embedding works on the (maybe padded) image.
+        faces: pad > 0 ? faces.map((f) => ({ ...f, box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad } })) : faces,
+        image: decoded.image,
         timings: { decode: t1 - t0, detect: t2 - t1 },
-        ...(offset > 0 ? { offset } : {}),
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
@@ -123,21 +139,12 @@ export async function createFaceAnalyzer(
     models: ['human:blazeface', 'human:facemesh', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
     analyze,
     async embedAll(bytes, maxPixels) {
-      let result = await analyze(bytes, maxPixels);
+      const result = await analyze(bytes, maxPixels, { padRetry: true });
       if (!result.ok) return result;
-      if (result.frame.faces.length === 0 && padRetry > 0) {
-        result.frame.release();
-        const padded = await analyze(bytes, maxPixels, padRetry);
-        if (!padded.ok) return padded;
-        result = padded;
-      }
       const { frame } = result;
-      // Boxes of a padded retry are moved back into the original image's coordinates.
-      const off = frame.offset ?? 0;
       try {
         const embeddings = await frame.embed(frame.faces.map((_, i) => i));
-        const faces = frame.faces.map((f, i) => ({ ...f, box: { ...f.box, x: f.box.x - off, y: f.box.y - off }, ...embeddings[i]! }));
-        return { ok: true, width: frame.width - 2 * off, height: frame.height - 2 * off, faces };
+        return { ok: true, width: frame.width, height: frame.height, faces: frame.faces.map((f, i) => ({ ...f, ...embeddings[i]! })) };
       } finally {
         frame.release();
       }

@@ -65,8 +65,8 @@ export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
     models: analyzer.models,
     tensorCount: () => analyzer.tensorCount(),
     embedAll: (bytes, maxPixels) => embedAll(bytes, maxPixels, 'live'),
-    async analyze(bytes, maxPixels) {
-      const result = await run('live', () => analyzer.analyze(bytes, maxPixels));
+    async analyze(bytes, maxPixels, opts) {
+      const result = await run('live', () => analyzer.analyze(bytes, maxPixels, opts));
       if (!result.ok) return result;
       const frame = result.frame;
       return { ok: true, frame: { ...frame, embed: (indices) => run('live', () => frame.embed(indices)) } };
@@ -74,7 +74,7 @@ export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
   };
 
   async function embedAll(bytes: Uint8Array, maxPixels: number, p: Priority): Promise<EmbedAllResult> {
-    const result = await run(p, () => analyzer.analyze(bytes, maxPixels));
+    const result = await run(p, () => analyzer.analyze(bytes, maxPixels, { padRetry: true }));
     if (!result.ok) return result;
     const { frame } = result;
     try {
