@@ -92,7 +92,7 @@ export const ConfigSchema = z.object({
   MAX_MESSAGE_BYTES: int(2 * 1024 * 1024, 1024),
   /** Largest decoded frame accepted, in pixels (width * height). */
   MAX_FRAME_PIXELS: int(1920 * 1080, 64 * 64),
-  /** Frames a client may send before it gets an overlay back; more are dropped, newest wins. */
+  /** Frames a client should have unanswered at most; told to clients in `welcome`. The server itself holds one frame waiting and drops older ones (newest wins). */
   MAX_FRAMES_IN_FLIGHT: int(2, 1, 8),
   /** Milliseconds a new connection has to send hello. */
   HELLO_TIMEOUT_MS: int(5000, 100),

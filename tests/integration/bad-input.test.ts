@@ -99,6 +99,25 @@ describe('bad input on the camera socket', () => {
     }
   });
 
+  it('closes with 4004 after MAX_PROTOCOL_ERRORS client faults in a row; a good message resets the count', async () => {
+    const strict = await startTestServer({ MAX_PROTOCOL_ERRORS: '3' });
+    try {
+      const c = await TestClient.connect(strict.url);
+      const fault = () => errorAfter(c, () => c.sendJson({ type: 'enrol.cancel' })); // out_of_order
+      await fault();
+      await fault();
+      c.sendJson({ type: 'ping', t: 1 });
+      await c.next((m) => m.type === 'pong');
+      await fault();
+      await fault();
+      expect(c.closed).toBeNull();
+      c.sendJson({ type: 'enrol.cancel' });
+      expect((await c.waitClose()).code).toBe(CLOSE_CODES.tooManyErrors);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('keeps serving other sessions throughout', async () => {
     const overlay = await bystander.frame(fixture('Barack_Obama/2.jpg'));
     expect(overlay.tracks).toHaveLength(1);

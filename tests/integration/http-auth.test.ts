@@ -13,11 +13,18 @@ const RANK: Record<Role | 'none', number> = { none: -1, viewer: 0, operator: 1, 
 
 type Doc = { paths: Record<string, Record<string, { 'x-role'?: Role }>> };
 
-/** Connects to /ws and resolves with the upgrade's outcome: open socket or the refused HTTP status. */
-function connect(url: string, opts: { key?: string; origin?: string } = {}): Promise<{ ws?: WebSocket; status?: number }> {
+/**
+ * Connects to /ws and resolves with the upgrade's outcome: the open socket, the refused HTTP status, or the close
+ * code when the server accepts only to close at once (how a missing key is told to a browser).
+ */
+function connect(url: string, opts: { key?: string; origin?: string } = {}): Promise<{ ws?: WebSocket; status?: number; closed?: { code: number; reason: string } }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`, opts.origin ? { origin: opts.origin } : {});
   return new Promise((resolve) => {
-    ws.once('open', () => resolve({ ws }));
+    // An admitted socket stays open; a refused one is closed within a moment of opening.
+    ws.once('open', () => {
+      const timer = setTimeout(() => resolve({ ws }), 300);
+      ws.once('close', (code, reason) => (clearTimeout(timer), resolve({ closed: { code, reason: reason.toString() } })));
+    });
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
     ws.once('error', () => resolve({ status: -1 }));
   });
@@ -115,8 +122,11 @@ describe.each(databaseTargets)('auth on $name', (target) => {
   });
 
   it('checks keys and origins on the WebSocket; enrolment needs an operator', async () => {
-    expect((await connect(server.url)).status).toBe(401);
-    expect((await connect(server.url, { key: 'fsk_wrong' })).status).toBe(401);
+    for (const key of [undefined, 'fsk_wrong']) {
+      const { closed } = await connect(server.url, key ? { key } : {});
+      expect(closed?.code).toBe(CLOSE_CODES.forbidden);
+      expect(closed?.reason).toMatch(/^API key required/);
+    }
     expect((await connect(server.url, { key: keys.viewer, origin: 'https://evil.example' })).status).toBe(403);
 
     const viewer = (await connect(server.url, { key: keys.viewer, origin: server.url })).ws!;

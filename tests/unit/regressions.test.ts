@@ -11,6 +11,7 @@ import { createGallery } from '../../src/server/gallery/gallery.js';
 import { createJsIndex } from '../../src/server/gallery/vector-index.js';
 import type { FaceTemplate, Store } from '../../src/server/store/types.js';
 import { Tracker } from '../../src/server/tracking/tracker.js';
+import { closeReason } from '../../src/server/gateway/socket.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -95,5 +96,15 @@ console.log(JSON.stringify({ backend: gallery.stats().backend, result: gallery.s
     t.update([]); // missed, track survives
     t.update([b]);
     expect(t.visible()[0]!.age).toBe(3);
+  });
+
+  // A close reason over 123 bytes makes ws throw inside the message handler, which took the process down:
+  // a viewer key named with 40 two-byte characters was enough (its name goes into the 4003 reason).
+  it('close reasons are cut to 123 bytes of UTF-8 on a character edge', () => {
+    const reason = closeReason(`enrolment needs an operator key; "${'é'.repeat(80)}" is viewer`);
+    expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+    expect(reason.endsWith('…')).toBe(true);
+    expect(closeReason('short')).toBe('short');
+    expect(Buffer.byteLength(closeReason('😀'.repeat(100)))).toBeLessThanOrEqual(123);
   });
 });

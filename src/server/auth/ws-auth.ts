@@ -39,11 +39,22 @@ export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 500, message: 
 
 const principals = new WeakMap<IncomingMessage, Principal>();
 
-/** Runs `accept` once the upgrade request passed the origin and key checks (at once without `access`), else refuses it. */
-export async function admitUpgrade(req: IncomingMessage, socket: Duplex, access: GatewayAccess | undefined, accept: () => void): Promise<void> {
+/**
+ * Runs `accept` once the upgrade request passed the origin and key checks (at once without `access`). A foreign origin
+ * is refused with HTTP 403. A missing or wrong key gets `acceptAndClose` instead: a browser sees only close 1006 for a
+ * refused upgrade and would retry forever, while a close frame (4003 with the reason) tells the page what to fix.
+ */
+export async function admitUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  access: GatewayAccess | undefined,
+  accept: () => void,
+  acceptAndClose: (reason: string) => void,
+): Promise<void> {
   if (!access) return accept();
   try {
     const verdict = await authorizeUpgrade(req, access);
+    if (!verdict.ok && verdict.status === 401) return acceptAndClose(`API key required: ${verdict.message}`);
     if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message);
     principals.set(req, verdict.principal);
     if (!socket.destroyed) accept();

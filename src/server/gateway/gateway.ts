@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData } from 'ws';
 import { CLOSE_CODES } from '../../shared/protocol.js';
 import { admitUpgrade, deniedMessage, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
-import { wrapWebSocket } from './socket.js';
+import { closeReason, wrapWebSocket } from './socket.js';
 
 export const WS_PATH = '/ws';
 
@@ -33,6 +33,7 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
     void admitUpgrade(req, socket, access, () => wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new Session(access?.metrics ? access.metrics.observe(wrapWebSocket(ws)) : wrapWebSocket(ws), deps);
       live.add(session);
@@ -49,7 +50,7 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
         deps.log.info('session closed', { session: session.id, code, ...session.stats });
       });
       ws.on('error', (err) => deps.log.warn('socket error', { session: session.id, error: err.message }));
-    }));
+    }), refuseWithClose);
   };
   server.on('upgrade', onUpgrade);
 

@@ -96,10 +96,12 @@ export class Session {
   onText(text: string): void {
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return this.protocolError(parsed.code, parsed.message);
-    this.errors = 0;
     const msg = parsed.message;
     if (!this.ready && msg.type !== 'hello') return this.close(CLOSE_CODES.helloExpected, `expected hello, got ${msg.type}`);
+    const errorsBefore = this.errors;
     this.handle(msg);
+    // A message that was handled without a new error is a good one; one refused as out of order still counts.
+    if (this.errors === errorsBefore) this.errors = 0;
   }
 
   onBinary(bytes: Uint8Array): void {

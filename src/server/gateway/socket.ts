@@ -9,13 +9,24 @@ export interface SessionSocket {
   readonly bufferedAmount: number;
 }
 
+/** A close frame's reason may hold at most 123 bytes of UTF-8 (ws throws past that): cut by bytes, on a character edge. */
+export function closeReason(text: string, maxBytes = 123): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch + '…') > maxBytes) break;
+    out += ch;
+  }
+  return out + '…';
+}
+
 export function wrapWebSocket(ws: WebSocket): SessionSocket {
   return {
     send(message) {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     },
     close(code, reason) {
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, closeReason(reason));
     },
     get bufferedAmount() {
       return ws.bufferedAmount;
