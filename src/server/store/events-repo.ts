@@ -3,6 +3,7 @@ import { and, asc, count, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { StoreDb } from './queries.js';
 import { isUuid } from './people-repo.js';
 import { checkIns, people, unknownSightings } from './schema.js';
+import type { SightingSummary } from './sightings-repo.js';
 
 export interface TimeRange {
   from?: Date;
@@ -20,14 +21,7 @@ export interface CheckIn {
   camera: string;
 }
 
-export interface Sighting {
-  id: string;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  camera: string;
-  modelId: string;
-  bestScore: number | null;
-  bestPersonId: string | null;
+export interface Sighting extends SightingSummary {
   hasCrop: boolean;
 }
 
