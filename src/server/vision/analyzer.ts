@@ -136,7 +136,7 @@ export async function createFaceAnalyzer(
     threshold: model.manifest.threshold,
     manifest: model.manifest,
     embedChips: async (chips) => (await embedder.embedChips(chips)).map((e) => model.project(e)),
-    models: ['human:blazeface', 'human:facemesh', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
+    models: ['human:blazeface', 'human:facemesh', 'human:antispoof', 'human:liveness', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
     analyze,
     async embedAll(bytes, maxPixels) {
       const result = await analyze(bytes, maxPixels, { padRetry: true });
