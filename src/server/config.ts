@@ -76,6 +76,8 @@ export const ConfigSchema = z.object({
   CHECKINS_ENABLED: bool(true),
   /** One check-in per person per this many milliseconds, across all cameras. */
   CHECKIN_COOLDOWN_MS: int(10 * 60 * 1000, 0),
+  /** Check-ins that could not be written (database down) are tried again this often, keeping the time they were seen. */
+  CHECKIN_RETRY_MS: int(5000, 100),
   /** A track unknown this long (ms) is stored once as an unknown sighting; 0 = never store sightings. */
   UNKNOWN_SIGHTING_AFTER_MS: int(5000, 0),
   /** Unknown sightings older than this many days are deleted (0 = no age limit). */

@@ -104,7 +104,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
-          db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, clock, log,
+          db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, retryMs: config.CHECKIN_RETRY_MS, clock, log,
           onCheckIn: (c) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c)),
         })
       : null;
@@ -131,6 +131,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await g.close();
         // Check-ins and sightings already seen are written before the database goes away.
         await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop()]);
+        checkins?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await gallerySync.close();

@@ -17,6 +17,15 @@ export interface CheckInServiceOptions {
   log: Logger;
   /** Called once per new check-in, after it is committed. */
   onCheckIn: (checkin: CheckIn) => void;
+  /** How often check-ins that failed to write (database down) are tried again, ms. */
+  retryMs?: number;
+}
+
+interface Sighted {
+  score: number;
+  camera: string;
+  /** When the person was seen: the check-in keeps this time even when written later. */
+  at: number;
 }
 
 export function toCheckIn(row: CheckInRow): CheckIn {
@@ -40,6 +49,9 @@ export class CheckInService {
   /** Person -> time (ms) before which the database need not be asked again. */
   private readonly quietUntil = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Check-ins whose write failed, by person (the earliest sighting), written when the database is back. */
+  private readonly unwritten = new Map<string, Sighted>();
+  private retryTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly opts: CheckInServiceOptions) {}
 
@@ -47,15 +59,22 @@ export class CheckInService {
   seen(personId: string, score: number, camera: string): void {
     const now = this.opts.clock();
     if (now < (this.quietUntil.get(personId) ?? -Infinity)) return;
-    if (this.inFlight.has(personId)) return;
-    const work = this.attempt(personId, score, camera, now).finally(() => this.inFlight.delete(personId));
-    this.inFlight.set(personId, work);
+    if (this.inFlight.has(personId) || this.unwritten.has(personId)) return;
+    this.start(personId, { score, camera, at: now });
   }
 
-  private async attempt(personId: string, score: number, camera: string, now: number): Promise<void> {
+  private start(personId: string, sighted: Sighted): Promise<void> {
+    const work = this.attempt(personId, sighted).finally(() => this.inFlight.delete(personId));
+    this.inFlight.set(personId, work);
+    return work;
+  }
+
+  private async attempt(personId: string, sighted: Sighted): Promise<void> {
     const { db, cooldownMs, log, onCheckIn } = this.opts;
+    const { score, camera, at } = sighted;
     try {
-      const outcome = await recordCheckIn(db, { personId, at: new Date(now), score, camera, cooldownMs });
+      const outcome = await recordCheckIn(db, { personId, at: new Date(at), score, camera, cooldownMs });
+      this.unwritten.delete(personId);
       const last = outcome.created ? outcome.row.at.getTime() : outcome.lastAt.getTime();
       this.quietUntil.set(personId, last + cooldownMs);
       if (outcome.created) {
@@ -63,9 +82,31 @@ export class CheckInService {
         onCheckIn(toCheckIn(outcome.row));
       }
     } catch (err) {
-      // Not remembered as done: the next sighting of this person tries again.
-      log.error('check-in failed', { person: personId, error: String(err) });
+      // Kept with its original time and written when the database answers again, even if the person has left.
+      if (!this.unwritten.has(personId)) log.error('check-in not written yet; will retry', { person: personId, error: String(err) });
+      this.unwritten.set(personId, sighted);
+      this.retryTimer ??= setInterval(() => this.retryUnwritten(), this.opts.retryMs ?? 5000);
     }
+  }
+
+  private retryUnwritten(): void {
+    for (const [personId, sighted] of this.unwritten) if (!this.inFlight.has(personId)) void this.start(personId, sighted);
+    if (this.unwritten.size === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = null;
+    }
+  }
+
+  /** Check-ins seen but not yet written (the database was unreachable). */
+  get pending(): number {
+    return this.unwritten.size;
+  }
+
+  /** Stops retrying (shutdown); says how many check-ins could not be written. */
+  stop(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+    if (this.unwritten.size > 0) this.opts.log.error('check-ins lost at shutdown: the database did not come back', { count: this.unwritten.size });
   }
 
   /** A person was deleted (or the gallery reloaded): forget what is cached about them. */
