@@ -12,6 +12,7 @@ const pick = {
   Guido_van_Rossum: [1, 2, 3, 4, 5],
   Paul_Allen: [1, 2, 3, 4, 5],
   Amy: [1, 2],
+  'Lin-Manuel_Miranda': [1],
   _group: ['obama_and_biden', 'two_people'],
 };
 const sources = fs.readFileSync(path.join(src, 'SOURCES.md'), 'utf8').split('\n');
@@ -25,6 +26,10 @@ for (const [dir, files] of Object.entries(pick)) {
     lines.push(line ? `${line} resized to max side 640, JPEG q85 |` : `| \`${rel}\` | (no source line found) |`);
   }
 }
+// The short video, unchanged: a real face moving across consecutive frames, for tracking and voting tests.
+fs.mkdirSync(path.join('tests/fixtures/video'), { recursive: true });
+fs.copyFileSync(path.join(src, 'video/short_hamilton_clip.mp4'), 'tests/fixtures/video/short_hamilton_clip.mp4');
+lines.push(sources.find((l) => l.startsWith('| `video/short_hamilton_clip.mp4`')).replace('`video/', '`../video/') + ' copied unchanged |');
 const header = [
   '# Test fixtures: sources',
   '',
