@@ -13,15 +13,14 @@ import {
   type FrameHeader,
   type Track,
 } from '../../shared/protocol.js';
-import type { CheckInService, Clock } from '../attendance/checkins.js';
-import type { SightingRecorder } from '../attendance/sightings.js';
-import { UnknownWatch } from '../attendance/unknown-watch.js';
+import { CameraAttendance, type AttendanceDeps } from '../attendance/camera-attendance.js';
 import type { Config } from '../config.js';
 import type { EnrolmentDeps } from '../enrolment/commit.js';
 import { EnrolmentFlow } from '../enrolment/flow.js';
 import { isLive } from '../enrolment/gates.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
+import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { Tracker } from '../tracking/tracker.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
@@ -34,12 +33,7 @@ export interface SessionDeps {
   enrolment: EnrolmentDeps;
   log: Logger;
   serverVersion: string;
-  attendance: {
-    /** null when CHECKINS_ENABLED is false. */
-    checkins: CheckInService | null;
-    sightings: SightingRecorder;
-    clock: Clock;
-  };
+  attendance: AttendanceDeps;
 }
 
 interface PendingFrame {
@@ -66,9 +60,8 @@ export class Session {
   readonly stats = { received: 0, processed: 0, dropped: 0 };
   private readonly tracker: Tracker;
   private readonly enrol: EnrolmentFlow;
-  private readonly unknownWatch: UnknownWatch;
-  /** Last antispoof/liveness scores per visible track: measured on some frames only, shown on all. */
-  private readonly trackLiveness = new Map<number, { real: number; live: number }>();
+  private readonly attendance: CameraAttendance;
+  private readonly liveness = new LivenessMemory();
   /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
   private livenessDue = true;
   /** Resolves when the frame loop is idle; lets shutdown and tests wait for in-flight work. */
@@ -80,7 +73,7 @@ export class Session {
   ) {
     const c = deps.config;
     this.tracker = new Tracker({ minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY });
-    this.unknownWatch = new UnknownWatch(c.UNKNOWN_SIGHTING_AFTER_MS);
+    this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);
     this.enrol = new EnrolmentFlow({
       config: c,
       gallery: deps.gallery,
@@ -251,7 +244,7 @@ export class Session {
         if (!matched) {
           const side = Math.min(face.box.width, face.box.height);
           const quality = face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
-          this.unknownWatch.offer(trackId, { embedding: embedded.embedding, chip: embedded.chip, quality, bestScore: top?.score ?? null, bestPersonId: top?.personId ?? null });
+          this.attendance.unmatched(trackId, { embedding: embedded.embedding, chip: embedded.chip, quality, bestScore: top?.score ?? null, bestPersonId: top?.personId ?? null });
         }
       });
       if (check) this.enrol.report(frame.header.seq, analyzed.faces, check, check.ok ? embeddings[toEmbed.indexOf(0)] : undefined, enrolCandidates);
@@ -260,12 +253,12 @@ export class Session {
     }
     this.stats.processed += 1;
     const visible = this.tracker.visible();
-    this.attend(visible);
+    this.attendance.frameSeen(visible, this.camera);
     const { config } = this.deps;
-    this.rememberLiveness(visible.map((t) => t.id), faceOfTrack);
+    this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
     const tracks: Track[] = visible.map((t) => {
-      const real = this.trackLiveness.get(t.id)?.real ?? null;
-      const live = this.trackLiveness.get(t.id)?.live ?? null;
+      const real = this.liveness.get(t.id)?.real ?? null;
+      const live = this.liveness.get(t.id)?.live ?? null;
       return {
         id: t.id,
         box: [t.box.x, t.box.y, t.box.width, t.box.height],
@@ -297,34 +290,5 @@ export class Session {
    */
   private wantsLiveness(): boolean {
     return this.enrol.collecting || this.deps.config.RECOGNITION_REQUIRE_LIVE || this.livenessDue;
-  }
-
-  private rememberLiveness(visibleIds: number[], faceOfTrack: Map<number, FaceDetection>): void {
-    for (const id of this.trackLiveness.keys()) if (!visibleIds.includes(id)) this.trackLiveness.delete(id);
-    for (const id of visibleIds) {
-      const face = faceOfTrack.get(id);
-      if (face?.real != null && face.live != null) this.trackLiveness.set(id, { real: face.real, live: face.live });
-    }
-  }
-
-  /** Check-ins for recognized tracks; unknown sightings for tracks that stayed unknown. Neither waits for the database. */
-  private attend(visible: ReturnType<Tracker['visible']>): void {
-    const { checkins, sightings, clock } = this.deps.attendance;
-    if (checkins) {
-      for (const t of visible) if (t.state === 'recognized' && t.personId) checkins.seen(t.personId, t.score ?? 0, this.camera);
-    }
-    const now = clock();
-    for (const due of this.unknownWatch.update(visible, now)) {
-      sightings.record({
-        firstSeenAt: new Date(due.firstSeenAt),
-        lastSeenAt: new Date(due.lastSeenAt),
-        camera: this.camera,
-        modelId: this.deps.analyzer.modelId,
-        embedding: due.embedding,
-        chip: due.chip,
-        bestScore: due.bestScore,
-        bestPersonId: due.bestPersonId,
-      });
-    }
   }
 }

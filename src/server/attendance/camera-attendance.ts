@@ -1,0 +1,50 @@
+// Attendance for one camera session: check-ins for tracks that are recognized, and an unknown sighting for a track
+// that stays unknown. Neither waits for the database, and neither depends on the socket staying open.
+import type { CheckInService, Clock } from './checkins.js';
+import type { SightingRecorder } from './sightings.js';
+import { UnknownWatch, type WatchedView } from './unknown-watch.js';
+import type { TrackSnapshot } from '../tracking/tracker.js';
+
+export interface AttendanceDeps {
+  /** null when CHECKINS_ENABLED is false. */
+  checkins: CheckInService | null;
+  sightings: SightingRecorder;
+  clock: Clock;
+}
+
+export class CameraAttendance {
+  private readonly unknownWatch: UnknownWatch;
+
+  constructor(
+    private readonly deps: AttendanceDeps,
+    private readonly modelId: string,
+    unknownAfterMs: number,
+  ) {
+    this.unknownWatch = new UnknownWatch(unknownAfterMs);
+  }
+
+  /** An embedded view of a track that matched nobody: a candidate for its sighting's picture. */
+  unmatched(trackId: number, view: WatchedView): void {
+    this.unknownWatch.offer(trackId, view);
+  }
+
+  /** After every frame, with the tracks it showed. `camera` is the label the client gave in hello. */
+  frameSeen(visible: TrackSnapshot[], camera: string): void {
+    const { checkins, sightings, clock } = this.deps;
+    if (checkins) {
+      for (const t of visible) if (t.state === 'recognized' && t.personId) checkins.seen(t.personId, t.score ?? 0, camera);
+    }
+    for (const due of this.unknownWatch.update(visible, clock())) {
+      sightings.record({
+        firstSeenAt: new Date(due.firstSeenAt),
+        lastSeenAt: new Date(due.lastSeenAt),
+        camera,
+        modelId: this.modelId,
+        embedding: due.embedding,
+        chip: due.chip,
+        bestScore: due.bestScore,
+        bestPersonId: due.bestPersonId,
+      });
+    }
+  }
+}
