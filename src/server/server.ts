@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckInService, systemClock, type Clock } from './attendance/checkins.js';
 import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
+import type { CheckIn } from '../shared/protocol.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
@@ -83,10 +84,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const scheduler = createScheduler(analyzer);
     const metrics = new Registry();
     const auth = createAuthenticator(resolveAuthMode(config), keysRepo(store.db));
-    // Other servers on the same PostgreSQL announce their gallery changes; apply them here.
+    const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
+    // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
     sync = await startGallerySync({
       databaseUrl: config.DATABASE_URL, log,
       onEvent: async (e) => {
+        if (e.kind === 'checkin') return deliverCheckIn(e.checkin);
         if (e.kind === 'person.removed') gallery.removePerson(e.personId);
         else await gallery.reload();
         onGalleryChanged();
@@ -105,7 +108,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
           db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, retryMs: config.CHECKIN_RETRY_MS, clock, log,
-          onCheckIn: (c) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c)),
+          onCheckIn: (c) => {
+            deliverCheckIn(c);
+            void gallerySync.publish({ kind: 'checkin', checkin: c });
+          },
         })
       : null;
     const sightings = new SightingRecorder(store.db, log);

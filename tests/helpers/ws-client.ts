@@ -32,7 +32,7 @@ export class TestClient {
     });
   }
 
-  static async connect(baseUrl: string, opts: { hello?: boolean; protocol?: number } = {}): Promise<TestClient> {
+  static async connect(baseUrl: string, opts: { hello?: boolean; protocol?: number; kiosk?: boolean; camera?: string } = {}): Promise<TestClient> {
     const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws');
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -40,7 +40,7 @@ export class TestClient {
     });
     const client = new TestClient(ws);
     if (opts.hello !== false) {
-      client.sendJson({ type: 'hello', protocol: opts.protocol ?? PROTOCOL_VERSION, camera: 'test' });
+      client.sendJson({ type: 'hello', protocol: opts.protocol ?? PROTOCOL_VERSION, camera: opts.camera ?? 'test', ...(opts.kiosk ? { kiosk: true } : {}) });
       if ((opts.protocol ?? PROTOCOL_VERSION) === PROTOCOL_VERSION) await client.next((m) => m.type === 'welcome');
     }
     return client;

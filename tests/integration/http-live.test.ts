@@ -110,8 +110,16 @@ describe.each(databaseTargets)('REST with live streams on $name', (target) => {
   if (target.name === 'postgres') it('keeps a second server on the same database in step', async () => {
     const other = await startTestServer({ ...env });
     try {
+      // A check-in recorded by one server reaches the kiosks of the other.
+      await server.store.db.execute('delete from check_ins');
+      server.checkins!.forget();
+      other.checkins!.forget();
+      const kiosk = await TestClient.connect(server.url, { kiosk: true });
+      const pushed = kiosk.next((m) => m.type === 'checkin', 10_000);
       const client = await TestClient.connect(other.url);
       expect(await recognizedAs(client, 'Paul_Allen/5.jpg')).toEqual(['Paul Allen']);
+      expect(await pushed).toMatchObject({ type: 'checkin', checkin: { name: 'Paul Allen' } });
+      kiosk.close();
       const paul = (await server.store.listPeople()).find((p) => p.name === 'Paul Allen')!;
       const changed = client.next((m) => m.type === 'gallery.changed', 5000);
       expect((await http.del(`/api/v1/people/${paul.id}`)).status).toBe(204);

@@ -1,13 +1,26 @@
-// Keeps the galleries of several servers on one PostgreSQL in step: changes are announced with NOTIFY and every
-// other server applies them on LISTEN. With embedded PGlite only one process can open the database, so it is a no-op.
+// Keeps several servers on one PostgreSQL in step: gallery changes and new check-ins are announced with NOTIFY and
+// every other server applies them on LISTEN. With embedded PGlite only one process can open the database: a no-op.
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
+import { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
 
 export const CHANNEL = 'facestream_gallery';
 
-/** What changed: a person removed (every server drops them at once), or anything else (every server reloads). */
-export type GalleryEvent = { kind: 'person.removed'; personId: string } | { kind: 'changed' };
+/**
+ * What happened: a person removed (every server drops them at once), any other gallery change (every server reloads),
+ * or a check-in recorded by one server (the others push it to their kiosks and that camera's sessions).
+ */
+export type GalleryEvent = { kind: 'person.removed'; personId: string } | { kind: 'changed' } | { kind: 'checkin'; checkin: CheckIn };
+
+function parseEvent(msg: Record<string, unknown>): GalleryEvent | null {
+  if (msg.kind === 'person.removed' && typeof msg.personId === 'string') return { kind: 'person.removed', personId: msg.personId };
+  if (msg.kind === 'checkin') {
+    const checkin = CheckIn.safeParse(msg.checkin);
+    return checkin.success ? { kind: 'checkin', checkin: checkin.data } : null;
+  }
+  return { kind: 'changed' };
+}
 
 export interface GallerySync {
   readonly enabled: boolean;
@@ -35,14 +48,16 @@ export async function startGallerySync(opts: { databaseUrl?: string; log: Logger
     await sql.listen(
       CHANNEL,
       (payload) => {
-        let msg: (GalleryEvent & { origin?: string }) | undefined;
+        let msg: (Record<string, unknown> & { origin?: string }) | undefined;
         try {
           msg = JSON.parse(payload);
         } catch {
           return log.warn('gallery sync: ignoring a malformed notification', { payload: payload.slice(0, 200) });
         }
         if (!msg || msg.origin === origin) return;
-        void apply(msg.kind === 'person.removed' ? { kind: 'person.removed', personId: msg.personId } : { kind: 'changed' });
+        const event = parseEvent(msg);
+        if (!event) return log.warn('gallery sync: ignoring a malformed notification', { payload: payload.slice(0, 200) });
+        void apply(event);
       },
       () => {
         // After a reconnect, notifications sent while we were away are lost: reload to catch up.
