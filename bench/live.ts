@@ -25,7 +25,8 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-const parsed = parseConfig({ PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'error' });
+// INFERENCE_WORKERS and TF_BACKEND may come from the environment, to compare set-ups in one sitting.
+const parsed = parseConfig({ INFERENCE_WORKERS: process.env.INFERENCE_WORKERS, TF_BACKEND: process.env.TF_BACKEND, PORT: '0', DATA_DIR: ':memory:', LOG_LEVEL: 'error' });
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
 const t0 = performance.now();
 const server = await startServer(parsed.config, { log: silentLogger });
@@ -74,6 +75,7 @@ await server.close();
 
 const result = {
   backend: server.analyzer.backend,
+  inferenceWorkers: parsed.config.INFERENCE_WORKERS,
   gallery: server.gallery.stats().backend,
   frames: FRAMES,
   frameSize: '640x480',

@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Inference backend: auto = tfjs-node when it loads, else WASM. */
   TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
+  /** Inference threads: 0 = in the server thread; 1 = one worker thread for all inference; 2 = a second one for bulk imports, so they run beside live frames. */
+  INFERENCE_WORKERS: int(2, 0, 2),
   /** Cosine similarity at or above which a probe matches an enrolled person. Calibrated on ../shared/faces (docs/accuracy.md). */
   /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json; parseConfig picks the model's). */
   MATCH_THRESHOLD: num(defaultModelThreshold(), -1, 1),

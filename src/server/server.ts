@@ -20,6 +20,7 @@ import { startGallerySync, type GallerySync } from './gallery/sync.js';
 import { LiveMetrics, Registry } from './metrics.js';
 import { keysRepo } from './store/keys-repo.js';
 import { createScheduler } from './vision/scheduler.js';
+import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
 import type { Logger } from './log.js';
 import { openStore } from './store/db.js';
 import type { Store } from './store/types.js';
@@ -59,12 +60,18 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const startedAt = new Date();
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m) });
   let sync: GallerySync | undefined;
+  const workers: WorkerAnalyzer[] = [];
   try {
     const t0 = performance.now();
-    const analyzer = opts.analyzer ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
+    if (!opts.analyzer && config.INFERENCE_WORKERS > 0) {
+      const init = { TF_BACKEND: config.TF_BACKEND, DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE, MAX_FACES: config.MAX_FACES, modelId: config.EMBEDDING_MODEL };
+      workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init)))));
+    }
+    const analyzer = opts.analyzer ?? workers[0] ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
     if (!opts.analyzer) {
-      const warm = await warmUp(analyzer, fs.readFileSync(path.join(ROOT, 'models', 'warmup.jpg')));
-      log.info('models ready', { backend: analyzer.backend, tfjs: analyzer.tfVersion, models: analyzer.models, loadMs: Math.round(performance.now() - t0), warmUpMs: Math.round(warm) });
+      const sample = fs.readFileSync(path.join(ROOT, 'models', 'warmup.jpg'));
+      const warm = Math.max(...(await Promise.all((workers.length > 0 ? workers : [analyzer]).map((a) => warmUp(a, sample)))));
+      log.info('models ready', { backend: analyzer.backend, tfjs: analyzer.tfVersion, models: analyzer.models, inferenceWorkers: workers.length, loadMs: Math.round(performance.now() - t0), warmUpMs: Math.round(warm) });
     }
     const stale = await store.countFacesNotFromModel(analyzer.modelId);
     // A gallery is only ever searched with one model: faces of another are re-embedded from their crops, or refused (logged).
@@ -81,7 +88,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       gateway?.broadcastGalleryChanged(s.people, s.faces);
     };
     // Live frames before REST calls before bulk imports, one inference at a time.
-    const scheduler = createScheduler(analyzer);
+    // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
+    const scheduler = createScheduler(analyzer, workers[1]);
     const metrics = new Registry();
     const auth = createAuthenticator(resolveAuthMode(config), keysRepo(store.db));
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
@@ -142,11 +150,13 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         server.closeAllConnections();
         await gallerySync.close();
         await store.close();
+        await Promise.all(workers.map((w) => w.close()));
       },
     };
   } catch (err) {
     await sync?.close().catch(() => {});
     await store.close();
+    await Promise.all(workers.map((w) => w.close()));
     throw err;
   }
 }

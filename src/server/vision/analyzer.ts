@@ -1,5 +1,5 @@
 // The vision facade a session talks to: decode a frame once, detect faces, and embed only the faces asked for.
-// Sessions never see tensors. This is the seam where inference can later move into worker threads.
+// Sessions never see tensors. worker/worker-analyzer.ts offers the same interface with the models in a worker thread.
 import type { Config } from '../config.js';
 import type { RgbImage } from './align.js';
 import { decodeImage } from './decode.js';
@@ -12,7 +12,6 @@ export interface AnalyzedFrame {
   width: number;
   height: number;
   faces: FaceDetection[];
-  image: RgbImage;
   timings: { decode: number; detect: number };
   /** Embeds the given faces of this frame. Call before release(). */
   embed(indices: number[]): Promise<FaceEmbedding[]>;
@@ -113,7 +112,6 @@ export async function createFaceAnalyzer(
         height: decoded.image.height,
         // Callers always see boxes in the decoded image's coordinates; embedding works on the (maybe padded) image.
         faces: pad > 0 ? faces.map((f) => ({ ...f, box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad } })) : faces,
-        image: decoded.image,
         timings: { decode: t1 - t0, detect: t2 - t1 },
         embed: (indices) => {
           if (released) throw new Error('frame already released');

@@ -19,7 +19,8 @@ export interface AnalyzerScheduler {
   stats(): { waiting: Record<Priority, number>; busy: boolean };
 }
 
-export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
+/** One inference slot: steps run one at a time, by priority. */
+function createSlot() {
   const queues: Record<Priority, (() => void)[]> = { live: [], interactive: [], bulk: [] };
   let busy = false;
 
@@ -47,15 +48,31 @@ export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
     grant();
   };
 
-  async function run<T>(p: Priority, fn: () => Promise<T>): Promise<T> {
-    if (p === 'bulk') await yieldToLoop();
-    await acquire(p);
-    try {
-      return await fn();
-    } finally {
-      release(p);
-    }
-  }
+  return {
+    async run<T>(p: Priority, fn: () => Promise<T>): Promise<T> {
+      if (p === 'bulk') await yieldToLoop();
+      await acquire(p);
+      try {
+        return await fn();
+      } finally {
+        release(p);
+      }
+    },
+    waiting: (p: Priority) => queues[p].length,
+    busy: () => busy,
+  };
+}
+
+/**
+ * `bulkAnalyzer`, when given (a second inference worker), takes all bulk work in its own slot, so imports run beside
+ * live frames on the other core instead of between them.
+ */
+export function createScheduler(analyzer: FaceAnalyzer, bulkAnalyzer?: FaceAnalyzer): AnalyzerScheduler {
+  const main = createSlot();
+  const bulkSlot = bulkAnalyzer ? createSlot() : main;
+  const slotFor = (p: Priority) => (p === 'bulk' ? bulkSlot : main);
+  const analyzerFor = (p: Priority) => (p === 'bulk' && bulkAnalyzer ? bulkAnalyzer : analyzer);
+  const run = <T>(p: Priority, fn: () => Promise<T>): Promise<T> => slotFor(p).run(p, fn);
 
   const live: FaceAnalyzer = {
     backend: analyzer.backend,
@@ -74,7 +91,8 @@ export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
   };
 
   async function embedAll(bytes: Uint8Array, maxPixels: number, p: Priority): Promise<EmbedAllResult> {
-    const result = await run(p, () => analyzer.analyze(bytes, maxPixels, { padRetry: true }));
+    const a = analyzerFor(p);
+    const result = await run(p, () => a.analyze(bytes, maxPixels, { padRetry: true }));
     if (!result.ok) return result;
     const { frame } = result;
     try {
@@ -90,6 +108,9 @@ export function createScheduler(analyzer: FaceAnalyzer): AnalyzerScheduler {
     live,
     embedAll,
     run,
-    stats: () => ({ waiting: { live: queues.live.length, interactive: queues.interactive.length, bulk: queues.bulk.length }, busy }),
+    stats: () => ({
+      waiting: { live: main.waiting('live'), interactive: main.waiting('interactive'), bulk: bulkSlot.waiting('bulk') },
+      busy: main.busy() || bulkSlot.busy(),
+    }),
   };
 }

@@ -1,0 +1,58 @@
+// Inference in worker threads (INFERENCE_WORKERS=2): the same live recognition as in-process, and a bulk import that
+// runs on the second worker while live frames keep being answered.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/server/log.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { api } from '../helpers/http.js';
+import { tempDir, testConfig } from '../helpers/server.js';
+import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
+
+type Job = { state: string; total: number; accepted: number; url: string };
+
+describe('inference in worker threads', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer(testConfig({ DATA_DIR: tempDir(), INFERENCE_WORKERS: '2' }), { log: silentLogger });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('reports the worker backend and recognizes an enrolled face', async () => {
+    const health = (await (await server.app.request('/health')).json()) as { inference: { backend: string } };
+    expect(health.inference.backend).toMatch(/worker thread/);
+    const client = await TestClient.connect(server.url);
+    client.sendJson({ type: 'enrol.start', name: 'Guido van Rossum', samples: 3 });
+    const done = client.next((m) => m.type === 'enrol.done');
+    for (const n of [1, 2, 4]) await client.frame(fixture(`Guido_van_Rossum/${n}.jpg`));
+    await done;
+    const stranger = await TestClient.connect(server.url);
+    const probe = await stranger.frame(fixture('Guido_van_Rossum/5.jpg'));
+    expect(probe.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
+    client.close();
+    stranger.close();
+  });
+
+  it('imports a folder on the bulk worker while live frames keep being answered', async () => {
+    const http = api(server);
+    const res = await http.json('POST', '/api/v1/imports/folder', { path: FIXTURES });
+    expect(res.status).toBe(202);
+    const { url } = (await res.json()) as Job;
+    const camera = await TestClient.connect(server.url);
+    let answered = 0;
+    let job: Job;
+    for (;;) {
+      const overlay = await camera.frame(fixture('Barack_Obama/2.jpg'));
+      expect(overlay.tracks).toHaveLength(1);
+      answered += 1;
+      job = (await (await http.get(url)).json()) as Job;
+      if (job.state === 'done' || job.state === 'failed') break;
+    }
+    camera.close();
+    expect(job).toMatchObject({ state: 'done' });
+    expect(job.accepted).toBeGreaterThan(10);
+    expect(answered).toBeGreaterThan(3);
+    expect((await server.store.listPeople()).map((p) => p.name)).toContain('Paul Allen');
+  });
+});
