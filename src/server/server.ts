@@ -65,7 +65,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const t0 = performance.now();
     if (!opts.analyzer && config.INFERENCE_WORKERS > 0) {
       const init = { TF_BACKEND: config.TF_BACKEND, DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE, MAX_FACES: config.MAX_FACES, modelId: config.EMBEDDING_MODEL };
-      workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init)))));
+      workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m))))));
     }
     const analyzer = opts.analyzer ?? workers[0] ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
     if (!opts.analyzer) {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { WorkerAnalyzer } from '../../src/server/vision/worker/worker-analyzer.js';
 import { api } from '../helpers/http.js';
 import { tempDir, testConfig } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
@@ -54,5 +55,16 @@ describe('inference in worker threads', () => {
     expect(job.accepted).toBeGreaterThan(10);
     expect(answered).toBeGreaterThan(3);
     expect((await server.store.listPeople()).map((p) => p.name)).toContain('Paul Allen');
+  });
+
+  it('replaces a worker thread that dies, and live frames go on', async () => {
+    const worker = server.analyzer as WorkerAnalyzer;
+    const camera = await TestClient.connect(server.url);
+    expect((await camera.frame(fixture('Guido_van_Rossum/5.jpg'))).tracks).toHaveLength(1);
+    await worker.restart();
+    expect(worker.starts).toBe(2);
+    const after = await camera.frame(fixture('Guido_van_Rossum/5.jpg'));
+    expect(after.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
+    camera.close();
   });
 });

@@ -1,59 +1,81 @@
 // A FaceAnalyzer whose models run in a worker thread, so inference never blocks the server's event loop
 // (WebSockets, HTTP, database). Same interface as the in-process analyzer; frames live in the worker until released.
+// A worker that dies is replaced: calls in flight fail (their frames are lost), later calls go to the new thread.
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeResult, ModelAnalyzer } from '../analyzer.js';
 import { resolveModel } from '../models.js';
 import type { AnalyzeReply, EmbedAllReply, Embeddings, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './messages.js';
 
 export interface WorkerAnalyzer extends ModelAnalyzer {
+  /** Threads started so far (1 + restarts). */
+  readonly starts: number;
+  /** Ends the current thread as a crash would; a new one takes over (operations: recycle a thread; tests). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function createWorkerAnalyzer(init: WorkerInit): Promise<WorkerAnalyzer> {
-  resolveModel(init.modelId); // an unknown model id fails here, before a thread is started
-  const worker = new Worker(new URL('./entry.mjs', import.meta.url), { workerData: init });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let nextId = 1;
-  let tensors = 0;
-  let failure: Error | null = null;
+type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-  const ready = await new Promise<WorkerReady>((resolve, reject) => {
+/** Starts one worker thread and resolves when its models are loaded. */
+function spawn(init: WorkerInit): Promise<{ worker: Worker; ready: WorkerReady }> {
+  const worker = new Worker(new URL('./entry.mjs', import.meta.url), { workerData: init });
+  return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`inference worker failed to start: ${err.message}`));
     worker.once('error', onError);
-    worker.once('message', (m: WorkerReady) => {
+    worker.once('message', (ready: WorkerReady) => {
       worker.off('error', onError);
-      resolve(m);
+      resolve({ worker, ready });
     });
   });
+}
 
-  worker.on('message', (reply: WorkerReply) => {
-    const waiter = pending.get(reply.id);
-    if (!waiter) return;
-    pending.delete(reply.id);
-    if (reply.ok) {
-      tensors = reply.tensors;
-      waiter.resolve(reply.value);
-    } else waiter.reject(new Error(reply.error));
-  });
-  // A dead worker fails every waiting and later call instead of leaving them hanging.
-  const fail = (err: Error) => {
-    failure = err;
-    for (const w of pending.values()) w.reject(err);
-    pending.clear();
+export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) => void = () => {}): Promise<WorkerAnalyzer> {
+  const { manifest } = resolveModel(init.modelId); // an unknown model id fails here, before a thread is started
+  const pending = new Map<number, Waiter>();
+  let nextId = 1;
+  let tensors = 0;
+  let starts = 0;
+  let closing = false;
+  let current: Promise<Worker>;
+
+  const attach = (worker: Worker) => {
+    worker.on('message', (reply: WorkerReply) => {
+      const waiter = pending.get(reply.id);
+      if (!waiter) return;
+      pending.delete(reply.id);
+      if (reply.ok) {
+        tensors = reply.tensors;
+        waiter.resolve(reply.value);
+      } else waiter.reject(new Error(reply.error));
+    });
+    worker.on('error', (err) => log(`inference worker crashed: ${err.message}`));
+    worker.once('exit', (code) => {
+      for (const w of pending.values()) w.reject(new Error(`inference worker exited (code ${code})`));
+      pending.clear();
+      if (closing) return;
+      log(`inference worker exited (code ${code}); starting a new one`);
+      current = start();
+    });
+    return worker;
   };
-  worker.on('error', (err) => fail(new Error(`inference worker crashed: ${err.message}`)));
-  worker.on('exit', (code) => fail(new Error(`inference worker exited (code ${code})`)));
+  const start = () => {
+    starts += 1;
+    return spawn(init).then(({ worker }) => attach(worker));
+  };
 
-  function call<T>(req: WorkerRequest): Promise<T> {
-    if (failure) return Promise.reject(failure);
+  const first = await spawn(init);
+  starts = 1;
+  current = Promise.resolve(attach(first.worker));
+  const { ready } = first;
+
+  async function call<T>(req: WorkerRequest): Promise<T> {
+    const worker = await current;
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ id, req });
     });
   }
-
-  const { manifest } = resolveModel(init.modelId);
 
   return {
     backend: `${ready.backend} (worker thread)`,
@@ -63,6 +85,9 @@ export async function createWorkerAnalyzer(init: WorkerInit): Promise<WorkerAnal
     models: ready.models,
     threshold: ready.threshold,
     manifest,
+    get starts() {
+      return starts;
+    },
     async analyze(bytes, maxPixels, opts): Promise<AnalyzeResult> {
       const reply = await call<AnalyzeReply>({ op: 'analyze', bytes, maxPixels, ...(opts ? { opts } : {}) });
       if (!reply.ok) return reply;
@@ -84,8 +109,14 @@ export async function createWorkerAnalyzer(init: WorkerInit): Promise<WorkerAnal
     embedAll: (bytes, maxPixels) => call<EmbedAllReply>({ op: 'embedAll', bytes, maxPixels }),
     embedChips: (chips) => call<Float32Array[]>({ op: 'embedChips', chips }),
     tensorCount: () => tensors,
+    async restart() {
+      const old = await current;
+      await old.terminate();
+      await current; // the exit handler has started the replacement
+    },
     async close() {
-      await worker.terminate();
+      closing = true;
+      await (await current).terminate();
     },
   };
 }
