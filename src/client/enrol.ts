@@ -36,7 +36,7 @@ function startEnrolPage(): void {
         return li;
       }),
     );
-    promptEl.textContent = wanted ? POSE_TEXT[wanted] : plan.length > 0 && done.length === plan.length ? 'All poses done: hold still' : '';
+    promptEl.textContent = wanted ? POSE_TEXT[wanted] : plan.length > 0 && done.length === plan.length ? 'All poses done: a few more views, move your head a little' : '';
   };
   let plan: Pose[] = [];
   const begin = (name: string, allowDuplicate: boolean): void => {
