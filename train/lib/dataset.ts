@@ -67,3 +67,12 @@ export function resolveLfwImage(root: string, person: string, n: number): string
   const f = files[n - 1];
   return f ? `${person}/${f}` : null;
 }
+
+/** The bytes of an image file, or why it could not be read (counted as a per-item problem, never thrown). */
+export function readImageFile(file: string): { ok: true; bytes: Buffer } | { ok: false; reason: string } {
+  try {
+    return { ok: true, bytes: fs.readFileSync(file) };
+  } catch (err) {
+    return { ok: false, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+}

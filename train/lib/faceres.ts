@@ -1,9 +1,9 @@
 // Baseline only: Human's own face pipeline with its faceres descriptor (1024-d), as Human computes it.
-import fs from 'node:fs';
 import type { Config } from '../../src/server/config.js';
 import { decodeImage } from '../../src/server/vision/decode.js';
 import { loadRuntime } from '../../src/server/vision/runtime.js';
 import type { Pipeline } from './pipeline.js';
+import { readImageFile } from './dataset.js';
 
 export const FACERES_ID = 'human-faceres1024';
 
@@ -22,12 +22,9 @@ export async function createFaceresPipeline(config: Config): Promise<Pipeline> {
     threshold: null,
     async embedFile(file) {
       const t0 = performance.now();
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch (err) {
-        return { ok: false, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, ms: 0 };
-      }
+      const read = readImageFile(file);
+      if (!read.ok) return { ...read, ms: 0 };
+      const bytes = read.bytes;
       const d = await decodeImage(bytes, 8192 * 8192);
       if (!d.ok) return { ok: false, reason: `${d.code}: ${d.message}`, ms: performance.now() - t0 };
       const t = rt.tf.tensor3d(d.image.data, [d.image.height, d.image.width, 3], 'int32');

@@ -7,6 +7,7 @@ import { createFaceAnalyzer, type FaceAnalyzer } from '../../src/server/vision/a
 import { parseVariantId, readManifest, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
 export { parseVariantId };
 import { createFaceresPipeline, FACERES_ID } from './faceres.js';
+import { readImageFile } from './dataset.js';
 
 export type ImageResult =
   | { ok: true; embedding: number[]; faces: number; box: { x: number; y: number; width: number; height: number }; ms: number; chip?: Uint8Array }
@@ -49,12 +50,9 @@ export async function openPipeline(id: string, opts: PipelineOptions = {}): Prom
     analyzer,
     async embedFile(file) {
       const t0 = performance.now();
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(file);
-      } catch (err) {
-        return { ok: false, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, ms: 0 };
-      }
+      const read = readImageFile(file);
+      if (!read.ok) return { ...read, ms: 0 };
+      const bytes = read.bytes;
       const r = await analyzer.embedAll(bytes, 8192 * 8192);
       const ms = performance.now() - t0;
       if (!r.ok) return { ok: false, reason: `${r.code}: ${r.message}`, ms };
