@@ -1,6 +1,6 @@
 // Attendance check-ins on the drizzle db: one row per person per cooldown window, race-free across sessions,
 // cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
-import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, sql } from 'drizzle-orm';
 import type { StoreDb } from './queries.js';
 import { checkIns, people } from './schema.js';
 
@@ -52,24 +52,22 @@ export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<Che
   });
 }
 
-/** Check-ins at or after `since`, oldest first, with the person's name. */
+/** The columns of a CheckInRow: the check-in and its person's name. */
+const rowColumns = { id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera };
+
+/** Check-ins at or after `since`, oldest first, with the person's name: the newest `limit` of them on a busy day. */
 export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
-  return db
-    .select({ id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera })
+  const newest = await db
+    .select(rowColumns)
     .from(checkIns)
     .innerJoin(people, eq(checkIns.personId, people.id))
     .where(gte(checkIns.at, since))
-    .orderBy(asc(checkIns.at), asc(checkIns.id))
+    .orderBy(desc(checkIns.at), desc(checkIns.id))
     .limit(limit);
+  return newest.reverse();
 }
 
 /** Every check-in of one person, newest first. */
 export async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100): Promise<CheckInRow[]> {
-  return db
-    .select({ id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera })
-    .from(checkIns)
-    .innerJoin(people, eq(checkIns.personId, people.id))
-    .where(eq(checkIns.personId, personId))
-    .orderBy(desc(checkIns.at))
-    .limit(limit);
+  return db.select(rowColumns).from(checkIns).innerJoin(people, eq(checkIns.personId, people.id)).where(eq(checkIns.personId, personId)).orderBy(desc(checkIns.at)).limit(limit);
 }
