@@ -18,6 +18,10 @@ import { mountKeys } from './keys.js';
 import { authenticate, corsFor, rateLimit } from './middleware.js';
 import { mountPeople } from './people.js';
 import { mountRecognition } from './recognition.js';
+import { mountMerge } from './merge.js';
+import { mountPeopleOverview } from './people-overview.js';
+import { mountSightingReview } from './sighting-review.js';
+import { mountWhoAmI } from './whoami.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -46,6 +50,10 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   mountSightingActions(app, deps);
   mountIndex(app, deps);
   mountKeys(app, deps);
+  mountWhoAmI(app, deps);
+  mountMerge(app, deps);
+  mountPeopleOverview(app, deps);
+  mountSightingReview(app, deps);
   mountDocs(app, deps);
 
   app.get('/enrol', (c) => c.redirect('/enrol.html'));
