@@ -33,6 +33,12 @@ const MEAN_Y = [
   0.784792, 0.824182, 0.831803, 0.824182,
 ];
 
+/** Where dlib's mean face puts landmark i (17..67) in a size x size chip with the given padding. */
+export function meanFaceLandmark(i: number, size = 150, padding = 0.25): Point {
+  if (i < 17 || i > 67) throw new Error(`dlib's mean face has landmarks 17..67, not ${i}`);
+  return { x: ((padding + MEAN_X[i - 17]!) / (2 * padding + 1)) * size, y: ((padding + MEAN_Y[i - 17]!) / (2 * padding + 1)) * size };
+}
+
 /** Landmark indices dlib fits: nose, eyes and upper mouth (eyebrows and lower lip move too much). */
 const FIT_INDICES = Array.from({ length: 68 - 27 }, (_, k) => k + 27).filter((i) => !(i >= 55 && i <= 59) && !(i >= 65 && i <= 67));
 
@@ -67,10 +73,7 @@ export function applyAffine(m: Affine, p: Point): Point {
  */
 export function chipToImageTransform(landmarks68: Point[], size = 150, padding = 0.25): Affine {
   if (landmarks68.length !== 68) throw new Error(`expected 68 landmarks, got ${landmarks68.length}`);
-  const template = FIT_INDICES.map((i) => ({
-    x: ((padding + MEAN_X[i - 17]!) / (2 * padding + 1)) * size,
-    y: ((padding + MEAN_Y[i - 17]!) / (2 * padding + 1)) * size,
-  }));
+  const template = FIT_INDICES.map((i) => meanFaceLandmark(i, size, padding));
   return fitSimilarity(template, FIT_INDICES.map((i) => landmarks68[i]!));
 }
 
