@@ -114,6 +114,8 @@ export const ConfigSchema = z.object({
   AUTH_MODE: z.enum(['open', 'keys']).optional(),
   /** Comma-separated browser origins allowed for CORS and the WebSocket besides the server's own; `*` allows any. */
   ALLOWED_ORIGINS: z.string().default(''),
+  /** How often open WebSockets' API keys are checked again: a revoked key's sockets close (4003) within this time. */
+  KEY_RECHECK_MS: int(2000, 100, 3_600_000),
   /** Largest request body for image uploads (identify, compare, add faces), bytes. */
   MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1024),
   /** Largest zip or gallery file accepted for import, bytes. */

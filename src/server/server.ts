@@ -91,7 +91,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
     const scheduler = createScheduler(analyzer, workers[1]);
     const metrics = new Registry();
-    const auth = createAuthenticator(resolveAuthMode(config), keysRepo(store.db));
+    const keys = keysRepo(store.db);
+    const auth = createAuthenticator(resolveAuthMode(config), keys);
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
     // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
     sync = await startGallerySync({
@@ -130,7 +131,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       config, analyzer: scheduler.live, gallery, log, serverVersion: VERSION,
       enrolment: { store, gallery, modelId: analyzer.modelId, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
       attendance: { checkins, sightings, clock },
-    }, { auth, allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS), metrics: new LiveMetrics(metrics) });
+    }, {
+      auth, allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS), metrics: new LiveMetrics(metrics),
+      activeKeys: (ids) => keys.activeIds(ids), keyRecheckMs: config.KEY_RECHECK_MS,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());

@@ -60,6 +60,7 @@ export const ERROR_CODES = [
   'frame_too_large', // image dimensions over the limit
   'not_ready', // a frame or command before `hello`
   'out_of_order', // e.g. enrol.cancel with no enrolment running, or a second enrol.start
+  'forbidden', // the session's key may not send this message type (e.g. enrol.start with a viewer key); the session goes on
   'enrol_failed', // enrolment could not be committed
   'internal', // a server fault while handling this message; the session goes on
 ] as const;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { generateKey, hashKey, keyFromRequest, keyPrefix, roleAllows } from '../../src/server/auth/keys.js';
 import { isLoopbackHost, originAllowed, parseOrigins, resolveAuthMode } from '../../src/server/auth/mode.js';
 import { createRateLimiter } from '../../src/server/auth/rate-limit.js';
-import { messageForbidden } from '../../src/server/auth/ws-auth.js';
+import { MESSAGE_ROLES, messageDenied } from '../../src/server/gateway/message-roles.js';
+import { CLIENT_MESSAGE_TYPES, parseClientMessage } from '../../src/shared/protocol.js';
 import { toCsv } from '../../src/server/http/events.js';
 
 describe('api keys', () => {
@@ -77,12 +78,24 @@ describe('rate limiter', () => {
 });
 
 describe('websocket message roles', () => {
-  it('lets only operators and admins start an enrolment', () => {
-    const enrol = JSON.stringify({ type: 'enrol.start', name: 'x' });
-    expect(messageForbidden({ role: 'viewer', keyId: '1', name: 'v' }, enrol)).toMatch(/operator/);
-    expect(messageForbidden({ role: 'operator', keyId: '1', name: 'o' }, enrol)).toBeNull();
-    expect(messageForbidden({ role: 'viewer', keyId: '1', name: 'v' }, JSON.stringify({ type: 'ping', t: 1 }))).toBeNull();
-    expect(messageForbidden({ role: 'viewer', keyId: '1', name: 'v' }, '{"type":"hello","camera":"enrol.start"}')).toBeNull();
+  const viewer = { role: 'viewer' as const, keyId: '1', name: 'v' };
+  const operator = { role: 'operator' as const, keyId: '2', name: 'o' };
+  const parsed = (text: string) => {
+    const p = parseClientMessage(text);
+    if (!p.ok) throw new Error(p.message);
+    return p.message;
+  };
+  it('lets only operators and admins start or cancel an enrolment, however the JSON is spelled', () => {
+    for (const text of ['{"type":"enrol.start","name":"x"}', '{"type":"enrol\\u002estart","name":"x"}', '{"name":"x","type":"enrol.start"}', '{"type":"enrol.cancel"}']) {
+      expect(messageDenied(viewer, parsed(text))).toMatch(/needs an operator key; "v" is viewer/);
+      expect(messageDenied(operator, parsed(text))).toBeNull();
+      expect(messageDenied({ ...operator, role: 'admin' }, parsed(text))).toBeNull();
+    }
+    expect(messageDenied(viewer, parsed('{"type":"ping","t":1}'))).toBeNull();
+    expect(messageDenied(viewer, parsed('{"type":"hello","protocol":1,"camera":"enrol.start"}'))).toBeNull();
+  });
+  it('has a role for every client message type', () => {
+    expect(Object.keys(MESSAGE_ROLES).sort()).toEqual([...CLIENT_MESSAGE_TYPES].sort());
   });
 });
 

@@ -3,7 +3,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import { CLOSE_CODES } from '../../shared/protocol.js';
-import { admitUpgrade, deniedMessage, type GatewayAccess } from '../auth/ws-auth.js';
+import type { Principal } from '../auth/keys.js';
+import { admitUpgrade, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
 import { closeReason, wrapWebSocket } from './socket.js';
 
@@ -34,13 +35,11 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
       return;
     }
     const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
-    void admitUpgrade(req, socket, access, () => wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(access?.metrics ? access.metrics.observe(wrapWebSocket(ws)) : wrapWebSocket(ws), deps);
+    void admitUpgrade(req, socket, access, (principal: Principal) => wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(access?.metrics ? access.metrics.observe(wrapWebSocket(ws)) : wrapWebSocket(ws), deps, principal);
       live.add(session);
-      deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress });
+      deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
       ws.on('message', (data, isBinary) => {
-        const denied = deniedMessage(req, data, isBinary);
-        if (denied) return session.close(CLOSE_CODES.forbidden, denied);
         if (isBinary) session.onBinary(toBytes(data));
         else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
       });
@@ -54,12 +53,35 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
   };
   server.on('upgrade', onUpgrade);
 
+  // A revoked key must not keep watching: sockets opened with it are closed on the next recheck.
+  const activeKeys = access?.activeKeys;
+  let rechecking = false;
+  const recheck = async () => {
+    const keyIds = [...new Set([...live].map((s) => s.principal.keyId).filter((id): id is string => id !== null))];
+    if (!activeKeys || rechecking || keyIds.length === 0) return;
+    rechecking = true;
+    try {
+      const active = await activeKeys(keyIds);
+      for (const s of live) {
+        if (s.principal.keyId !== null && !active.has(s.principal.keyId)) s.close(CLOSE_CODES.forbidden, 'API key revoked');
+      }
+    } catch (err) {
+      // The database is down: keep the sockets (their keys were valid) and ask again next time.
+      deps.log.warn('could not recheck API keys of open sockets', { error: String(err) });
+    } finally {
+      rechecking = false;
+    }
+  };
+  const recheckTimer = activeKeys && access?.keyRecheckMs ? setInterval(() => void recheck(), access.keyRecheckMs) : null;
+  recheckTimer?.unref();
+
   return {
     sessions: () => [...live],
     broadcastGalleryChanged(people, faces) {
       for (const s of live) s.galleryChanged(people, faces);
     },
     async close() {
+      if (recheckTimer) clearInterval(recheckTimer);
       server.off('upgrade', onUpgrade);
       for (const s of live) s.close(CLOSE_CODES.serverShutdown, 'server shutting down');
       await Promise.all([...live].map((s) => s.whenIdle()));

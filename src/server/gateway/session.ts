@@ -14,6 +14,7 @@ import {
   type Track,
 } from '../../shared/protocol.js';
 import { CameraAttendance, type AttendanceDeps } from '../attendance/camera-attendance.js';
+import { OPEN_PRINCIPAL, type Principal } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { EnrolmentDeps } from '../enrolment/commit.js';
 import { EnrolmentFlow } from '../enrolment/flow.js';
@@ -24,6 +25,7 @@ import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { Tracker } from '../tracking/tracker.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
+import { messageDenied } from './message-roles.js';
 import type { SessionSocket } from './socket.js';
 
 export interface SessionDeps {
@@ -70,6 +72,8 @@ export class Session {
   constructor(
     private readonly socket: SessionSocket,
     private readonly deps: SessionDeps,
+    /** Who opened the socket (the key checked at the upgrade); every message is authorized against it. */
+    readonly principal: Principal = OPEN_PRINCIPAL,
   ) {
     const c = deps.config;
     this.tracker = new Tracker({ minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY });
@@ -91,6 +95,9 @@ export class Session {
     if (!parsed.ok) return this.protocolError(parsed.code, parsed.message);
     const msg = parsed.message;
     if (!this.ready && msg.type !== 'hello') return this.close(CLOSE_CODES.helloExpected, `expected hello, got ${msg.type}`);
+    // Refused, not closed: a viewer pressing a button must not end its live view.
+    const denied = messageDenied(this.principal, msg);
+    if (denied) return this.protocolError('forbidden', denied);
     const errorsBefore = this.errors;
     this.handle(msg);
     // A message that was handled without a new error is a good one; one refused as out of order still counts.

@@ -1,5 +1,5 @@
 // API key rows (table api_keys): create, look up by key hash, list, revoke. The key itself is never stored.
-import { and, asc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import { generateKey, hashKey, keyPrefix, type Principal, type Role } from '../auth/keys.js';
 import type { StoreDb } from './queries.js';
 import { apiKeys } from './schema.js';
@@ -55,6 +55,14 @@ export function keysRepo(db: StoreDb) {
           .catch(() => {});
       }
       return { role: row.role, keyId: row.id, name: row.name };
+    },
+
+    /** Which of these key ids are still active: open sockets of the others are closed. */
+    async activeIds(ids: string[]): Promise<Set<string>> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return new Set();
+      const rows = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(inArray(apiKeys.id, valid), isNull(apiKeys.revokedAt)));
+      return new Set(rows.map((r) => r.id));
     },
 
     async list(): Promise<ApiKeyInfo[]> {

@@ -1,0 +1,78 @@
+// WebSocket authorization on parsed messages: each message type has a role, checked where the session handles it, so
+// no spelling of a JSON message (escapes, spacing, key order) slips past; a revoked key closes its open sockets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { keysRepo } from '../../src/server/store/keys-repo.js';
+import { CLOSE_CODES } from '../../src/shared/protocol.js';
+import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { TestClient, fixture } from '../helpers/ws-client.js';
+
+describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
+  let server: RunningServer;
+  let viewerKey: string;
+  let operatorKey: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ...(await target.freshEnv()), AUTH_MODE: 'keys', RATE_LIMIT_PER_MINUTE: '0' });
+    const repo = keysRepo(server.store.db);
+    viewerKey = (await repo.create('door kiosk', 'viewer')).key;
+    operatorKey = (await repo.create('desk', 'operator')).key;
+    // Someone already enrolled, whom a viewer must not be able to add a face to.
+    const op = await TestClient.connect(server.url, { key: operatorKey });
+    op.sendJson({ type: 'enrol.start', name: 'Barack Obama', samples: 1 });
+    await op.next((m) => m.type === 'enrol.started');
+    op.sendFrame(fixture('Barack_Obama/1.jpg'));
+    await op.next((m) => m.type === 'enrol.done');
+    op.close();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  // The attack from issue 8: a JSON escape hides the substring "enrol.start" from a check on the raw text.
+  const disguised = [
+    '{"type":"enrol\\u002estart","name":"Barack Obama","samples":1}',
+    '{"name":"Barack Obama","type":"enrol.start","samples":1}',
+    '{ "type" : "enrol.start", "name" : "Barack Obama", "samples": 1 }',
+  ];
+
+  it.each(disguised)('answers a viewer\'s enrol.start %s with a forbidden error and keeps the live view open', async (text) => {
+    const viewer = await TestClient.connect(server.url, { key: viewerKey });
+    const facesBefore = (await server.store.listPeople()).reduce((n, p) => n + p.faces, 0);
+    viewer.sendJson(text);
+    expect(await viewer.next((m) => m.type === 'error')).toMatchObject({ code: 'forbidden' });
+    // The frame that would have been the enrolment view is just a live frame: overlay, nothing stored.
+    const overlay = await viewer.frame(fixture('Barack_Obama/2.jpg'));
+    expect(overlay.tracks).toHaveLength(1);
+    expect(viewer.messages.some((m) => m.type === 'enrol.started' || m.type === 'enrol.progress' || m.type === 'enrol.done')).toBe(false);
+    expect(viewer.closed).toBeNull();
+    expect((await server.store.listPeople()).reduce((n, p) => n + p.faces, 0)).toBe(facesBefore);
+    viewer.close();
+  });
+
+  it('refuses enrol.cancel from a viewer too, and still answers its ping', async () => {
+    const viewer = await TestClient.connect(server.url, { key: viewerKey });
+    viewer.sendJson({ type: 'enrol.cancel' });
+    expect(await viewer.next((m) => m.type === 'error')).toMatchObject({ code: 'forbidden' });
+    viewer.sendJson({ type: 'ping', t: 1 });
+    expect(await viewer.next((m) => m.type === 'pong')).toMatchObject({ t: 1 });
+    viewer.close();
+  });
+
+  it('closes the open sockets of a revoked key within a few seconds, and only those', async () => {
+    const repo = keysRepo(server.store.db);
+    const doomed = await repo.create('lost tablet', 'viewer');
+    const a = await TestClient.connect(server.url, { key: doomed.key });
+    const b = await TestClient.connect(server.url, { key: doomed.key });
+    const other = await TestClient.connect(server.url, { key: viewerKey });
+    const t0 = Date.now();
+    expect(await repo.revoke(doomed.id)).toBe(true);
+    const [ca, cb] = await Promise.all([a.waitClose(8000), b.waitClose(8000)]);
+    expect(Date.now() - t0).toBeLessThan(6000);
+    for (const c of [ca, cb]) expect(c).toMatchObject({ code: CLOSE_CODES.forbidden, reason: expect.stringMatching(/revoked/) });
+    other.sendJson({ type: 'ping', t: 2 });
+    expect(await other.next((m) => m.type === 'pong')).toMatchObject({ t: 2 });
+    expect(other.closed).toBeNull();
+    other.close();
+  });
+});
