@@ -1,3 +1,26 @@
+/** Vectors: n * d floats, as a plain array or (no copy) a Float32Array. */
+export type Vectors = number[] | Float32Array;
+/** 64-bit ids: a BigInt64Array, an integer typed array, or numbers (integers up to 2^53). */
+export type Ids = number[] | bigint[] | BigInt64Array | Int32Array | Uint32Array | Float64Array;
+
+/** What an index is, from describe(). */
+export interface IndexDescription {
+    kind: 'flat' | 'hnsw' | 'ivf' | 'other';
+    /** Wrapped in an IndexIDMap / IndexIDMap2 (labels are the ids given to addWithIds). */
+    idMap: boolean;
+    ntotal: number;
+    dims: number;
+    metric: MetricType;
+    isTrained: boolean;
+    /** HNSW only. */
+    M?: number;
+    efSearch?: number;
+    efConstruction?: number;
+    /** IVF only. */
+    nlist?: number;
+    nprobe?: number;
+}
+
 /** Searh result object. */
 export interface SearchResult {
     /** The disances of the nearest negihbors found, size n*k. */
@@ -50,13 +73,20 @@ export class Index {
      * Vectors are implicitly assigned labels ntotal .. ntotal + n - 1
      * @param {number[]} x Input matrix, size n * d
      */
-    add(x: number[]): void;
+    add(x: Vectors): void;
+    /**
+     * Add n vectors with caller-chosen ids (IndexIDMap / IDMap2 from fromFactory("IDMap2,Flat"), IVF indexes).
+     * Search results then return these ids as labels.
+     * @param x Input matrix, size n * d
+     * @param ids n ids
+     */
+    addWithIds(x: Vectors, ids: Ids): void;
     /** 
      * Train n vectors of dimension d to the index.
      * Vectors are implicitly assigned labels ntotal .. ntotal + n - 1
      * @param {number[]} x Input matrix, size n * d
      */
-    train(x: number[]): void;
+    train(x: Vectors): void;
     /** 
      * Query n vectors of dimension d to the index.
      * return at most k vectors. If there are not enough results for a
@@ -66,7 +96,22 @@ export class Index {
      * @param {number} k The number of nearest neighbors to search for.
      * @return {SearchResult} Output of the search result.
      */
-    search(x: number[], k: number): SearchResult;
+    search(x: Vectors, k: number): SearchResult;
+    /**
+     * The same search on the libuv thread pool, off the event loop. Concurrent adds and removes wait for it
+     * (and it for them): the index is never changed mid-search. Bad arguments throw at once, as in search().
+     */
+    searchAsync(x: Vectors, k: number): Promise<SearchResult>;
+    /** The stored vector with this id (IndexIDMap2 and flat indexes). */
+    reconstruct(id: number | bigint): Float32Array;
+    /** HNSW search breadth (faiss default 16); throws on other index kinds. */
+    setEfSearch(efSearch: number): void;
+    /** HNSW build breadth for vectors added afterwards (faiss default 40); throws on other index kinds. */
+    setEfConstruction(efConstruction: number): void;
+    /** IVF lists searched per query (faiss default 1); throws on other index kinds. */
+    setNprobe(nprobe: number): void;
+    /** The index's kind and search parameters. */
+    describe(): IndexDescription;
     /** 
      * Write index to a file.
      * @param {string} fname File path to write.
@@ -103,10 +148,11 @@ export class Index {
     mergeFrom(otherIndex: Index): void;
     /**
      * Remove IDs from the index.
-     * @param {number[]} ids IDs to read.
+     * Flat indexes, IDMap2 over a flat index and IVF indexes support it; HNSW does not (throws).
+     * @param ids IDs to remove.
      * @return {number} number of IDs removed.
      */
-    removeIds(ids: number[]): number
+    removeIds(ids: Ids): number
 
 }
 

@@ -1,17 +1,103 @@
+// faiss-node 0.5.1's binding (MIT, see ../LICENSE), extended for the gallery: typed-array input (Float32Array vectors,
+// BigInt64Array or number ids), add_with_ids and remove_ids for IndexIDMap2 / IVF indexes, HNSW efSearch and
+// efConstruction and IVF nprobe, reconstruct, and a search on the libuv thread pool (searchAsync). FAISS throws C++
+// exceptions on bad input: every call into it is wrapped so they reach JS as errors instead of aborting the process.
 #include <napi.h>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/IndexIVF.h>
 #include <faiss/index_io.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/MetricType.h>
 #include <faiss/impl/IDSelector.h>
+#include "args.h"
 
 using namespace Napi;
 using idx_t = faiss::idx_t;
+
+/** Reads FAISS's serialised form straight out of a JS Buffer, without copying it first. */
+struct BufferIOReader : faiss::IOReader
+{
+  const uint8_t *data;
+  size_t size, pos = 0;
+  BufferIOReader(const uint8_t *d, size_t n) : data(d), size(n) {}
+  size_t operator()(void *ptr, size_t unitsize, size_t nitems) override
+  {
+    if (unitsize == 0 || pos >= size) return 0;
+    size_t n = std::min(nitems, (size - pos) / unitsize);
+    memcpy(ptr, data + pos, n * unitsize);
+    pos += n * unitsize;
+    return n;
+  }
+};
+
+/** The index under any IDMap wrappers: where HNSW and IVF parameters live. */
+static faiss::Index *unwrap(faiss::Index *index)
+{
+  while (auto m = dynamic_cast<faiss::IndexIDMap *>(index)) index = m->index;
+  return index;
+}
+
+static Napi::Object searchResult(Napi::Env env, const std::vector<float> &D, const std::vector<idx_t> &I)
+{
+  Napi::Array distances = Napi::Array::New(env, D.size());
+  Napi::Array labels = Napi::Array::New(env, I.size());
+  for (size_t i = 0; i < I.size(); i++)
+  {
+    distances[i] = Napi::Number::New(env, D[i]);
+    labels[i] = Napi::Number::New(env, static_cast<double>(I[i]));
+  }
+  Napi::Object results = Napi::Object::New(env);
+  results.Set("distances", distances);
+  results.Set("labels", labels);
+  return results;
+}
+
+/** Runs one search on the thread pool under the index's shared lock (writers take it exclusively). */
+class SearchWorker : public Napi::AsyncWorker
+{
+public:
+  SearchWorker(Napi::Env env, Napi::Object owner, faiss::Index *index, std::shared_ptr<std::shared_mutex> mu,
+               std::vector<float> xq, idx_t nq, idx_t k)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(Napi::Persistent(owner)),
+        index_(index), mu_(std::move(mu)), xq_(std::move(xq)), nq_(nq), k_(k), D_(nq * k), I_(nq * k) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override
+  {
+    std::shared_lock<std::shared_mutex> lock(*mu_);
+    try
+    {
+      if (k_ > index_->ntotal) throw std::runtime_error("Invalid the number of k (cannot be given a value greater than `ntotal`: " + std::to_string(index_->ntotal) + ").");
+      index_->search(nq_, xq_.data(), k_, D_.data(), I_.data());
+    }
+    catch (const std::exception &ex)
+    {
+      SetError(ex.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(searchResult(Env(), D_, I_)); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_; // keeps the JS index (and so index_) alive while the search runs
+  faiss::Index *index_;
+  std::shared_ptr<std::shared_mutex> mu_;
+  std::vector<float> xq_;
+  idx_t nq_, k_;
+  std::vector<float> D_;
+  std::vector<idx_t> I_;
+};
 
 template <class T, typename Y>
 class IndexBase : public Napi::ObjectWrap<T>
@@ -19,8 +105,6 @@ class IndexBase : public Napi::ObjectWrap<T>
 public:
   IndexBase(const Napi::CallbackInfo &info) : Napi::ObjectWrap<T>(info)
   {
-    Napi::Env env = info.Env();
-
     if (info.Length() > 0 && info[0].IsNumber())
     {
       auto n = info[0].As<Napi::Number>().Uint32Value();
@@ -31,78 +115,58 @@ public:
   static Napi::Value read(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+    if (!expect(info, 1)) return env.Undefined();
     if (!info[0].IsString())
     {
       Napi::TypeError::New(env, "Invalid the first argument type, must be a string.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
     Napi::Object instance = T::constructor->New({});
     T *index = Napi::ObjectWrap<T>::Unwrap(instance);
     std::string fname = info[0].As<Napi::String>().Utf8Value();
-
     try
     {
-      index->index_ = std::unique_ptr<faiss::Index>(dynamic_cast<faiss::Index *>(faiss::read_index(fname.c_str())));
+      index->index_ = std::unique_ptr<faiss::Index>(faiss::read_index(fname.c_str()));
     }
-    catch (const faiss::FaissException &ex)
+    catch (const std::exception &ex)
     {
       Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+      return env.Undefined();
     }
-
     return instance;
   }
 
   static Napi::Value fromBuffer(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+    if (!expect(info, 1)) return env.Undefined();
     if (!info[0].IsBuffer())
     {
       Napi::TypeError::New(env, "Invalid the first argument type, must be a buffer.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
     Napi::Object instance = T::constructor->New({});
     T *index = Napi::ObjectWrap<T>::Unwrap(instance);
-
-    auto buffer = Napi::Buffer<uint8_t>::Copy(env, info[0].As<Napi::Buffer<uint8_t>>().Data(), info[0].As<Napi::Buffer<uint8_t>>().Length());
-    faiss::VectorIOReader *reader = new faiss::VectorIOReader();
-    reader->data = std::vector<uint8_t>(buffer.Data(), buffer.Data() + buffer.Length());
-
+    auto buffer = info[0].As<Napi::Buffer<uint8_t>>();
+    BufferIOReader reader(buffer.Data(), buffer.Length());
     try
     {
-      index->index_ = std::unique_ptr<faiss::Index>(dynamic_cast<faiss::Index *>(faiss::read_index(reader)));
+      index->index_ = std::unique_ptr<faiss::Index>(faiss::read_index(&reader));
     }
-    catch (const faiss::FaissException &ex)
+    catch (const std::exception &ex)
     {
       Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+      return env.Undefined();
     }
-
     return instance;
   }
 
   static Napi::Value fromFactory(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
     if (info.Length() < 2)
     {
-      Napi::Error::New(env, "Expected 2 or 3 arguments, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
+      Napi::Error::New(env, "Expected 2 or 3 arguments, but got " + std::to_string(info.Length()) + ".").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     if (!info[0].IsNumber())
@@ -115,28 +179,21 @@ public:
       Napi::TypeError::New(env, "Invalid the second argument type, must be a string.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
     auto metric = faiss::MetricType::METRIC_L2;
-    if (info[2].IsNumber())
-    {
-      metric = static_cast<faiss::MetricType>(info[2].As<Napi::Number>().Uint32Value());
-    }
-
+    if (info.Length() > 2 && info[2].IsNumber()) metric = static_cast<faiss::MetricType>(info[2].As<Napi::Number>().Uint32Value());
     Napi::Object instance = T::constructor->New({});
     T *index = Napi::ObjectWrap<T>::Unwrap(instance);
-
     const uint32_t d = info[0].As<Napi::Number>().Uint32Value();
     std::string description = info[1].As<Napi::String>().Utf8Value();
-
     try
     {
-      index->index_ = std::unique_ptr<faiss::Index>(dynamic_cast<faiss::Index *>(faiss::index_factory(d, description.c_str(), metric)));
+      index->index_ = std::unique_ptr<faiss::Index>(faiss::index_factory(d, description.c_str(), metric));
     }
-    catch (const faiss::FaissException &ex)
+    catch (const std::exception &ex)
     {
       Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+      return env.Undefined();
     }
-
     return instance;
   }
 
@@ -148,168 +205,75 @@ public:
   Napi::Value add(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
+    if (!expect(info, 1)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      index_->add(x.length / index_->d, x.data);
       return env.Undefined();
-    }
-    if (!info[0].IsArray())
-    {
-      Napi::TypeError::New(env, "Invalid the first argument type, must be an Array.").ThrowAsJavaScriptException();
+    });
+  }
+
+  /** addWithIds(x, ids): vectors with caller-chosen 64-bit ids (IndexIDMap/IDMap2, IVF). */
+  Napi::Value addWithIds(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 2)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      auto ids = args::ids(info[1], "second");
+      size_t n = x.length / index_->d;
+      if (ids.size() != n) throw args::ArgError{"Expected one id per vector: " + std::to_string(n) + " vectors, " + std::to_string(ids.size()) + " ids.", false};
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      index_->add_with_ids(n, x.data, ids.data());
       return env.Undefined();
-    }
-
-    Napi::Array arr = info[0].As<Napi::Array>();
-    size_t length = arr.Length();
-    auto dv = std::div(length, index_->d);
-    if (dv.rem != 0)
-    {
-      Napi::Error::New(env, "Invalid the given array length.")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    float *xb = new float[length];
-    for (size_t i = 0; i < length; i++)
-    {
-      Napi::Value val = arr[i];
-      if (!val.IsNumber())
-      {
-        Napi::Error::New(env, "Expected a Number as array item. (at: " + std::to_string(i) + ")")
-            .ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      xb[i] = val.As<Napi::Number>().FloatValue();
-    }
-
-    index_->add(dv.quot, xb);
-
-    delete[] xb;
-    return env.Undefined();
+    });
   }
 
   Napi::Value train(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
+    if (!expect(info, 1)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      index_->train(x.length / index_->d, x.data);
       return env.Undefined();
-    }
-    if (!info[0].IsArray())
-    {
-      Napi::TypeError::New(env, "Invalid the first argument type, must be an Array.").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    Napi::Array arr = info[0].As<Napi::Array>();
-    size_t length = arr.Length();
-    auto dv = std::div(length, index_->d);
-    if (dv.rem != 0)
-    {
-      Napi::Error::New(env, "Invalid the given array length.")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    float *xb = new float[length];
-    for (size_t i = 0; i < length; i++)
-    {
-      Napi::Value val = arr[i];
-      if (!val.IsNumber())
-      {
-        Napi::Error::New(env, "Expected a Number as array item. (at: " + std::to_string(i) + ")")
-            .ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      xb[i] = val.As<Napi::Number>().FloatValue();
-    }
-
-    index_->train(dv.quot, xb);
-
-    delete[] xb;
-    return env.Undefined();
+    });
   }
 
   Napi::Value search(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 2)
-    {
-      Napi::Error::New(env, "Expected 2 arguments, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    if (!info[0].IsArray())
-    {
-      Napi::TypeError::New(env, "Invalid the first argument type, must be an Array.").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    if (!info[1].IsNumber())
-    {
-      Napi::TypeError::New(env, "Invalid the second argument type, must be a Number.").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    const uint32_t k = info[1].As<Napi::Number>().Uint32Value();
-    if (k > index_->ntotal)
-    {
-      Napi::Error::New(env, "Invalid the number of k (cannot be given a value greater than `ntotal`: " +
-                                std::to_string(index_->ntotal) + ").")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    Napi::Array arr = info[0].As<Napi::Array>();
-    size_t length = arr.Length();
-    auto dv = std::div(length, index_->d);
-    if (dv.rem != 0)
-    {
-      Napi::Error::New(env, "Invalid the given array length.")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    float *xq = new float[length];
-    for (size_t i = 0; i < length; i++)
-    {
-      Napi::Value val = arr[i];
-      if (!val.IsNumber())
+    idx_t k = 0;
+    if (!searchArgs(info, k)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      idx_t nq = x.length / index_->d;
+      std::vector<float> D(nq * k);
+      std::vector<idx_t> I(nq * k);
       {
-        Napi::Error::New(env, "Expected a Number as array item. (at: " + std::to_string(i) + ")")
-            .ThrowAsJavaScriptException();
-        return env.Undefined();
+        std::shared_lock<std::shared_mutex> lock(*mu_);
+        index_->search(nq, x.data, k, D.data(), I.data());
       }
-      xq[i] = val.As<Napi::Number>().FloatValue();
-    }
+      return Napi::Value(searchResult(env, D, I));
+    });
+  }
 
-    auto nq = dv.quot;
-    idx_t *I = new idx_t[k * nq];
-    float *D = new float[k * nq];
-
-    index_->search(nq, xq, k, D, I);
-
-    Napi::Array arr_distances = Napi::Array::New(env, k * nq);
-    Napi::Array arr_labels = Napi::Array::New(env, k * nq);
-    for (size_t i = 0; i < k * nq; i++)
-    {
-      idx_t label = I[i];
-      float distance = D[i];
-      arr_distances[i] = Napi::Number::New(env, distance);
-      arr_labels[i] = Napi::Number::New(env, label);
-    }
-    delete[] I;
-    delete[] D;
-
-    Napi::Object results = Napi::Object::New(env);
-    results.Set("distances", arr_distances);
-    results.Set("labels", arr_labels);
-    return results;
+  /** searchAsync(x, k): the same search on the libuv thread pool; a Promise of the same result. */
+  Napi::Value searchAsync(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    idx_t k = 0;
+    if (!searchArgs(info, k)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      idx_t nq = x.length / index_->d;
+      auto *worker = new SearchWorker(env, info.This().As<Napi::Object>(), index_.get(), mu_, args::copy(x), nq, k);
+      auto promise = worker->promise();
+      worker->Queue();
+      return Napi::Value(promise);
+    });
   }
 
   Napi::Value ntotal(const Napi::CallbackInfo &info)
@@ -325,236 +289,300 @@ public:
   Napi::Value write(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+    if (!expect(info, 1)) return env.Undefined();
     if (!info[0].IsString())
     {
       Napi::TypeError::New(env, "Invalid the first argument type, must be a string.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
     const std::string fname = info[0].As<Napi::String>().Utf8Value();
-
-    faiss::write_index(index_.get(), fname.c_str());
-
-    return env.Undefined();
+    return guarded(env, [&] {
+      std::shared_lock<std::shared_mutex> lock(*mu_);
+      faiss::write_index(index_.get(), fname.c_str());
+      return env.Undefined();
+    });
   }
 
   Napi::Value mergeFrom(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
-
-    if (info.Length() != 1)
-    {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+    if (!expect(info, 1)) return env.Undefined();
     if (!info[0].IsObject())
     {
       Napi::TypeError::New(env, "Invalid argument type, must be an object.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
-    Napi::Object otherIndex = info[0].As<Napi::Object>();
-    T *otherIndexInstance = Napi::ObjectWrap<T>::Unwrap(otherIndex);
-
-    if (otherIndexInstance->index_->d != index_->d)
+    T *other = Napi::ObjectWrap<T>::Unwrap(info[0].As<Napi::Object>());
+    if (other->index_->d != index_->d)
     {
       Napi::Error::New(env, "The merging index must have the same dimension.").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-
-    try
-    {
-      index_->merge_from(*(otherIndexInstance->index_));
-    }
-    catch (const faiss::FaissException &ex)
-    {
-      Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+    return guarded(env, [&] {
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      index_->merge_from(*(other->index_));
       return env.Undefined();
-    }
-
-    return env.Undefined();
+    });
   }
 
+  /** removeIds(ids): number removed. Flat, IDMap2 over a flat index and IVF support it; HNSW does not (an error). */
   Napi::Value removeIds(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    return guarded(env, [&] {
+      auto ids = args::ids(info[0], "first");
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      // IDSelectorBatch: a hash set, so removing m ids from n is O(n + m), not O(n * m).
+      size_t num = index_->remove_ids(faiss::IDSelectorBatch(ids.size(), ids.data()));
+      return Napi::Value(Napi::Number::New(env, num));
+    });
+  }
 
-    if (info.Length() != 1)
+  /** reconstruct(id): the stored vector as a Float32Array (IndexIDMap2 and flat indexes). */
+  Napi::Value reconstruct(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    return guarded(env, [&] {
+      auto ids = args::ids(Napi::Array::New(env, 0), "first");
+      if (info[0].IsBigInt()) ids.push_back(info[0].As<Napi::BigInt>().Int64Value(nullptr));
+      else if (info[0].IsNumber()) ids.push_back(args::integer(info[0].As<Napi::Number>().DoubleValue(), 0));
+      else throw args::ArgError{"Invalid the first argument type, must be a number or a bigint.", true};
+      auto out = Napi::Float32Array::New(env, index_->d);
+      std::shared_lock<std::shared_mutex> lock(*mu_);
+      index_->reconstruct(ids[0], out.Data());
+      return Napi::Value(out);
+    });
+  }
+
+  /** setEfSearch(n): HNSW search breadth (recall against speed). */
+  Napi::Value setEfSearch(const Napi::CallbackInfo &info)
+  {
+    return setParam(info, "an HNSW", [](faiss::Index *ix, int v) {
+      auto h = dynamic_cast<faiss::IndexHNSW *>(ix);
+      if (h) h->hnsw.efSearch = v;
+      return h != nullptr;
+    });
+  }
+
+  /** setEfConstruction(n): HNSW build breadth; applies to vectors added afterwards. */
+  Napi::Value setEfConstruction(const Napi::CallbackInfo &info)
+  {
+    return setParam(info, "an HNSW", [](faiss::Index *ix, int v) {
+      auto h = dynamic_cast<faiss::IndexHNSW *>(ix);
+      if (h) h->hnsw.efConstruction = v;
+      return h != nullptr;
+    });
+  }
+
+  /** setNprobe(n): IVF lists visited per query. */
+  Napi::Value setNprobe(const Napi::CallbackInfo &info)
+  {
+    return setParam(info, "an IVF", [](faiss::Index *ix, int v) {
+      auto f = dynamic_cast<faiss::IndexIVF *>(ix);
+      if (f) f->nprobe = v;
+      return f != nullptr;
+    });
+  }
+
+  /** describe(): what the index is and its search parameters, for logs and /health. */
+  Napi::Value describe(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    std::shared_lock<std::shared_mutex> lock(*mu_);
+    faiss::Index *inner = unwrap(index_.get());
+    o.Set("idMap", Napi::Boolean::New(env, inner != index_.get()));
+    o.Set("ntotal", Napi::Number::New(env, index_->ntotal));
+    o.Set("dims", Napi::Number::New(env, index_->d));
+    o.Set("metric", Napi::Number::New(env, index_->metric_type));
+    o.Set("isTrained", Napi::Boolean::New(env, index_->is_trained));
+    if (auto h = dynamic_cast<faiss::IndexHNSW *>(inner))
     {
-      Napi::Error::New(env, "Expected 1 argument, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
+      o.Set("kind", "hnsw");
+      o.Set("M", Napi::Number::New(env, h->hnsw.nb_neighbors(1)));
+      o.Set("efSearch", Napi::Number::New(env, h->hnsw.efSearch));
+      o.Set("efConstruction", Napi::Number::New(env, h->hnsw.efConstruction));
     }
-    if (!info[0].IsArray())
+    else if (auto f = dynamic_cast<faiss::IndexIVF *>(inner))
     {
-      Napi::TypeError::New(env, "Invalid the first argument type, must be an Array.").ThrowAsJavaScriptException();
-      return env.Undefined();
+      o.Set("kind", "ivf");
+      o.Set("nlist", Napi::Number::New(env, f->nlist));
+      o.Set("nprobe", Napi::Number::New(env, f->nprobe));
     }
-
-    Napi::Array arr = info[0].As<Napi::Array>();
-    size_t length = arr.Length();
-
-    idx_t *xb = new idx_t[length];
-    for (size_t i = 0; i < length; i++)
-    {
-      Napi::Value val = arr[i];
-      if (!val.IsNumber())
-      {
-        Napi::Error::New(env, "Expected a Number as array item. (at: " + std::to_string(i) + ")")
-            .ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      xb[i] = val.As<Napi::Number>().Int64Value();
-    }
-
-    size_t num = index_->remove_ids(faiss::IDSelectorArray{length, xb});
-
-    delete[] xb;
-    return Napi::Number::New(info.Env(), num);
+    else if (dynamic_cast<faiss::IndexFlat *>(inner))
+      o.Set("kind", "flat");
+    else
+      o.Set("kind", "other");
+    return o;
   }
 
   Napi::Value toBuffer(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
+    if (!expect(info, 0)) return env.Undefined();
+    return guarded(env, [&] {
+      faiss::VectorIOWriter writer;
+      {
+        std::shared_lock<std::shared_mutex> lock(*mu_);
+        faiss::write_index(index_.get(), &writer);
+      }
+      return Napi::Value(Napi::Buffer<uint8_t>::Copy(env, writer.data.data(), writer.data.size()));
+    });
+  }
 
-    if (info.Length() != 0)
-    {
-      Napi::Error::New(env, "Expected 0 arguments, but got " + std::to_string(info.Length()) + ".")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-
-    faiss::VectorIOWriter *writer = new faiss::VectorIOWriter();
-
-    faiss::write_index(index_.get(), writer);
-
-    // return buffer from IOWriter
-    return Napi::Buffer<uint8_t>::Copy(env, writer->data.data(), writer->data.size());
+  /** The instance methods every index class exposes. */
+  static std::vector<Napi::ClassPropertyDescriptor<T>> methods()
+  {
+    using W = Napi::ObjectWrap<T>;
+    return {
+        W::InstanceMethod("ntotal", &T::ntotal),
+        W::InstanceMethod("getDimension", &T::getDimension),
+        W::InstanceMethod("isTrained", &T::isTrained),
+        W::InstanceMethod("add", &T::add),
+        W::InstanceMethod("addWithIds", &T::addWithIds),
+        W::InstanceMethod("train", &T::train),
+        W::InstanceMethod("search", &T::search),
+        W::InstanceMethod("searchAsync", &T::searchAsync),
+        W::InstanceMethod("write", &T::write),
+        W::InstanceMethod("mergeFrom", &T::mergeFrom),
+        W::InstanceMethod("removeIds", &T::removeIds),
+        W::InstanceMethod("reconstruct", &T::reconstruct),
+        W::InstanceMethod("setEfSearch", &T::setEfSearch),
+        W::InstanceMethod("setEfConstruction", &T::setEfConstruction),
+        W::InstanceMethod("setNprobe", &T::setNprobe),
+        W::InstanceMethod("describe", &T::describe),
+        W::InstanceMethod("toBuffer", &T::toBuffer),
+        W::StaticMethod("read", &T::read),
+        W::StaticMethod("fromBuffer", &T::fromBuffer),
+        W::StaticMethod("fromFactory", &T::fromFactory),
+    };
   }
 
 protected:
   std::unique_ptr<faiss::Index> index_;
+  // Shared by async searches (readers) and every mutation (writers): FAISS indexes are not safe to change mid-search.
+  std::shared_ptr<std::shared_mutex> mu_ = std::make_shared<std::shared_mutex>();
   inline static Napi::FunctionReference *constructor;
+
+  static bool expect(const Napi::CallbackInfo &info, size_t n)
+  {
+    if (info.Length() == n) return true;
+    Napi::Error::New(info.Env(), "Expected " + std::to_string(n) + (n == 1 ? " argument" : " arguments") + ", but got " + std::to_string(info.Length()) + ".")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+
+  /** Checks (x, k) and k against ntotal, as faiss-node does; k <= 0 is refused (FAISS would throw). */
+  bool searchArgs(const Napi::CallbackInfo &info, idx_t &k)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 2)) return false;
+    if (!info[0].IsArray() && !info[0].IsTypedArray())
+    {
+      Napi::TypeError::New(env, "Invalid the first argument type, must be an Array or a Float32Array.").ThrowAsJavaScriptException();
+      return false;
+    }
+    if (!info[1].IsNumber())
+    {
+      Napi::TypeError::New(env, "Invalid the second argument type, must be a Number.").ThrowAsJavaScriptException();
+      return false;
+    }
+    double kd = info[1].As<Napi::Number>().DoubleValue();
+    if (!(kd >= 1) || std::floor(kd) != kd)
+    {
+      Napi::Error::New(env, "Invalid the number of k (must be a positive integer).").ThrowAsJavaScriptException();
+      return false;
+    }
+    k = static_cast<idx_t>(kd);
+    if (k > index_->ntotal)
+    {
+      Napi::Error::New(env, "Invalid the number of k (cannot be given a value greater than `ntotal`: " + std::to_string(index_->ntotal) + ").")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+    return true;
+  }
+
+  /** Runs fn, turning argument errors and FAISS's C++ exceptions into JS exceptions. */
+  template <class F>
+  static Napi::Value guarded(Napi::Env env, F fn)
+  {
+    try
+    {
+      return fn();
+    }
+    catch (const args::ArgError &e)
+    {
+      args::raise(env, e);
+    }
+    catch (const std::exception &ex)
+    {
+      Napi::Error::New(env, ex.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  template <class F>
+  Napi::Value setParam(const Napi::CallbackInfo &info, const char *kind, F apply)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    double v = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+    if (!(v >= 1 && v <= 1 << 20) || std::floor(v) != v)
+    {
+      Napi::TypeError::New(env, "Invalid the first argument, must be an integer from 1.").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    std::unique_lock<std::shared_mutex> lock(*mu_);
+    if (!apply(unwrap(index_.get()), static_cast<int>(v)))
+    {
+      Napi::Error::New(env, std::string("This index is not ") + kind + " index.").ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
 };
+
+template <class T>
+static void defineClass(Napi::Env env, Napi::Object exports)
+{
+  auto func = T::DefineClass(env, T::CLASS_NAME, T::methods());
+  T::constructor = new Napi::FunctionReference();
+  *T::constructor = Napi::Persistent(func);
+  exports.Set(T::CLASS_NAME, func);
+}
 
 // faiss::Index is abstract so IndexFlatL2 is used as fallback
 class Index : public IndexBase<Index, faiss::IndexFlatL2>
 {
 public:
   using IndexBase::IndexBase;
-
+  friend void defineClass<Index>(Napi::Env, Napi::Object);
   static constexpr const char *CLASS_NAME = "Index";
-
-  static Napi::Object Init(Napi::Env env, Napi::Object exports)
-  {
-    // clang-format off
-    auto func = DefineClass(env, CLASS_NAME, {
-      InstanceMethod("ntotal", &Index::ntotal),
-      InstanceMethod("getDimension", &Index::getDimension),
-      InstanceMethod("isTrained", &Index::isTrained),
-      InstanceMethod("add", &Index::add),
-      InstanceMethod("train", &Index::train),
-      InstanceMethod("search", &Index::search),
-      InstanceMethod("write", &Index::write),
-      InstanceMethod("mergeFrom", &Index::mergeFrom),
-      InstanceMethod("removeIds", &Index::removeIds),
-      InstanceMethod("toBuffer", &Index::toBuffer),
-      StaticMethod("read", &Index::read),
-      StaticMethod("fromBuffer", &Index::fromBuffer),
-      StaticMethod("fromFactory", &Index::fromFactory),
-    });
-    // clang-format on
-
-    constructor = new Napi::FunctionReference();
-    *constructor = Napi::Persistent(func);
-
-    exports.Set(CLASS_NAME, func);
-    return exports;
-  }
 };
 
 class IndexFlatL2 : public IndexBase<IndexFlatL2, faiss::IndexFlatL2>
 {
 public:
   using IndexBase::IndexBase;
-
+  friend void defineClass<IndexFlatL2>(Napi::Env, Napi::Object);
   static constexpr const char *CLASS_NAME = "IndexFlatL2";
-
-  static Napi::Object Init(Napi::Env env, Napi::Object exports)
-  {
-    // clang-format off
-    auto func = DefineClass(env, CLASS_NAME, {
-      InstanceMethod("ntotal", &IndexFlatL2::ntotal),
-      InstanceMethod("getDimension", &IndexFlatL2::getDimension),
-      InstanceMethod("isTrained", &IndexFlatL2::isTrained),
-      InstanceMethod("add", &IndexFlatL2::add),
-      InstanceMethod("train", &IndexFlatL2::train),
-      InstanceMethod("search", &IndexFlatL2::search),
-      InstanceMethod("write", &IndexFlatL2::write),
-      InstanceMethod("mergeFrom", &IndexFlatL2::mergeFrom),
-      InstanceMethod("removeIds", &IndexFlatL2::removeIds),
-      InstanceMethod("toBuffer", &IndexFlatL2::toBuffer),
-      StaticMethod("read", &IndexFlatL2::read),
-      StaticMethod("fromBuffer", &IndexFlatL2::fromBuffer),
-    });
-    // clang-format on
-
-    constructor = new Napi::FunctionReference();
-    *constructor = Napi::Persistent(func);
-
-    exports.Set(CLASS_NAME, func);
-    return exports;
-  }
 };
 
 class IndexFlatIP : public IndexBase<IndexFlatIP, faiss::IndexFlatIP>
 {
 public:
   using IndexBase::IndexBase;
-
+  friend void defineClass<IndexFlatIP>(Napi::Env, Napi::Object);
   static constexpr const char *CLASS_NAME = "IndexFlatIP";
-
-  static Napi::Object Init(Napi::Env env, Napi::Object exports)
-  {
-    // clang-format off
-    auto func = DefineClass(env, CLASS_NAME, {
-      InstanceMethod("ntotal", &IndexFlatIP::ntotal),
-      InstanceMethod("getDimension", &IndexFlatIP::getDimension),
-      InstanceMethod("isTrained", &IndexFlatIP::isTrained),
-      InstanceMethod("add", &IndexFlatIP::add),
-      InstanceMethod("train", &IndexFlatIP::train),
-      InstanceMethod("search", &IndexFlatIP::search),
-      InstanceMethod("write", &IndexFlatIP::write),
-      InstanceMethod("mergeFrom", &IndexFlatIP::mergeFrom),
-      InstanceMethod("removeIds", &IndexFlatIP::removeIds),
-      InstanceMethod("toBuffer", &IndexFlatIP::toBuffer),
-      StaticMethod("read", &IndexFlatIP::read),
-      StaticMethod("fromBuffer", &IndexFlatIP::fromBuffer),
-    });
-    // clang-format on
-
-    constructor = new Napi::FunctionReference();
-    *constructor = Napi::Persistent(func);
-
-    exports.Set(CLASS_NAME, func);
-    return exports;
-  }
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports)
 {
-  Index::Init(env, exports);
-  IndexFlatL2::Init(env, exports);
-  IndexFlatIP::Init(env, exports);
-
+  defineClass<Index>(env, exports);
+  defineClass<IndexFlatL2>(env, exports);
+  defineClass<IndexFlatIP>(env, exports);
   return exports;
 }
 
