@@ -124,6 +124,8 @@ export const ConfigSchema = z.object({
   MAX_IMAGE_PIXELS: int(24_000_000, 64 * 64),
   /** REST requests per minute per API key (a burst of this size, refilled evenly); 0 = unlimited. */
   RATE_LIMIT_PER_MINUTE: int(600, 0),
+  /** Wrong API keys one remote address may present per minute (a burst of this many, then refilled evenly); then 429. 0 = unlimited. */
+  AUTH_FAILURES_PER_MINUTE: int(10, 0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

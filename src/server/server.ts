@@ -92,7 +92,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const scheduler = createScheduler(analyzer, workers[1]);
     const metrics = new Registry();
     const keys = keysRepo(store.db);
-    const auth = createAuthenticator(resolveAuthMode(config), keys);
+    const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
     // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
     sync = await startGallerySync({

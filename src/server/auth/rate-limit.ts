@@ -1,8 +1,11 @@
-// Per-key rate limiting: a token bucket of RATE_LIMIT_PER_MINUTE tokens per caller, refilled evenly over a minute.
+// Token buckets per caller: RATE_LIMIT_PER_MINUTE requests per API key, AUTH_FAILURES_PER_MINUTE wrong keys per
+// address. Each bucket holds a minute's budget and refills evenly over the minute.
 
 export interface RateLimiter {
   /** Takes one token for `who`; when none is left, says how many seconds until one is. */
   take(who: string, now?: number): { ok: true } | { ok: false; retryAfterSeconds: number };
+  /** Gives back a token taken for `who` that turned out not to count (a key that was right after all). */
+  giveBack(who: string): void;
 }
 
 interface Bucket {
@@ -30,6 +33,10 @@ export function createRateLimiter(perMinute: number, maxCallers = 10_000): RateL
         return { ok: true };
       }
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000)) };
+    },
+    giveBack(who) {
+      const b = buckets.get(who);
+      if (b) b.tokens = Math.min(perMinute, b.tokens + 1);
     },
   };
 }

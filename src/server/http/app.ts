@@ -1,4 +1,4 @@
-// The Hono app: middleware order (CORS, auth, rate limit), one module per REST resource, docs, and the browser client's files.
+// The Hono app: middleware order (Host, CORS and cross-site writes, query text, auth, rate limit), one module per REST resource, docs, and the browser client's files.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { parseOrigins } from '../auth/mode.js';
@@ -15,7 +15,7 @@ import { mountImports } from './imports.js';
 import { mountIndex } from './index-routes.js';
 import { JobRunner } from './jobs.js';
 import { mountKeys } from './keys.js';
-import { authenticate, corsFor, rateLimit } from './middleware.js';
+import { authenticate, corsFor, loopbackHostOnly, plainQueryText, rateLimit, sameOriginWrites } from './middleware.js';
 import { mountPeople } from './people.js';
 import { mountRecognition } from './recognition.js';
 import { mountMerge } from './merge.js';
@@ -37,8 +37,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const jobs = new JobRunner(deps);
   const limiter = createRateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
 
-  app.use('/api/*', corsFor(parseOrigins(deps.config.ALLOWED_ORIGINS)));
-  for (const p of ['/api/v1/*', '/metrics']) app.use(p, authenticate(deps.auth), rateLimit(limiter));
+  const origins = parseOrigins(deps.config.ALLOWED_ORIGINS);
+  // Before anything answers: open mode only for loopback names (DNS rebinding), writes only from our own pages (CSRF).
+  app.use('*', loopbackHostOnly(deps.auth.mode));
+  app.use('/api/*', corsFor(origins), sameOriginWrites(origins));
+  for (const p of ['/api/v1/*', '/metrics']) app.use(p, plainQueryText(), authenticate(deps.auth), rateLimit(limiter));
 
   mountHealth(app, deps);
   mountPeople(app, deps);

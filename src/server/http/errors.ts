@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   bad_request: 400,
   unauthenticated: 401,
   forbidden: 403,
+  host_not_allowed: 403,
+  cross_origin: 403,
   not_found: 404,
   duplicate_name: 409,
   payload_too_large: 413,
@@ -88,9 +90,20 @@ export function errorHandler(log: Logger): ErrorHandler {
       if (err.status === 401) return errorResponse(c, 'unauthenticated', err.message || 'authentication required');
       if (err.status === 403) return errorResponse(c, 'forbidden', err.message || 'forbidden');
     }
+    // A text the schemas let through that PostgreSQL still cannot store is the client's input, not our failure.
+    if (isTextRejectedByDatabase(err)) return errorResponse(c, 'validation_failed', 'a text field holds a character that cannot be stored');
     log.error('http error', { method: c.req.method, path: c.req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
     return errorResponse(c, 'internal', 'internal server error');
   };
+}
+
+/** PostgreSQL's character_not_in_repertoire (a NUL in text) or untranslatable_character, however the driver wraps it. */
+function isTextRejectedByDatabase(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '22021' || code === '22P05') return true;
+  }
+  return false;
 }
 
 export const notFoundHandler: NotFoundHandler = (c) => errorResponse(c, 'not_found', `no route ${c.req.method} ${c.req.path}`);

@@ -4,7 +4,7 @@ import { ROLES } from '../auth/keys.js';
 import { keysRepo, type ApiKeyInfo } from '../store/keys-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { IdParam, json, jsonRequest, secured } from './schemas.js';
+import { IdParam, Name, json, jsonRequest, secured } from './schemas.js';
 
 const ApiKey = z
   .object({
@@ -32,7 +32,7 @@ export function mountKeys(app: App, deps: HttpDeps): void {
         path: '/api/v1/keys',
         tags: ['keys'],
         summary: 'Create an API key',
-        request: jsonRequest(z.object({ name: z.string().trim().min(1).max(100), role: z.enum(ROLES) }).strict()),
+        request: jsonRequest(z.object({ name: Name, role: z.enum(ROLES) }).strict()),
         responses: { 201: json(NewKey, 'Created; copy the key now') },
       },
       { body: 'json' },

@@ -1,10 +1,13 @@
-// Request middleware: authentication, role checks, per-key rate limits, body content types and size limits, CORS.
-import type { MiddlewareHandler } from 'hono';
+// Request middleware: Host and cross-site checks, authentication, role checks, per-key rate limits, query text, body
+// content types and size limits, CORS.
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { forbiddenCharacter } from '../../shared/text.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { keyFromRequest, roleAllows, type Role } from '../auth/keys.js';
-import { originAllowed } from '../auth/mode.js';
+import { crossOriginRefusal, hostAllowed, originListed, type AuthMode } from '../auth/mode.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppEnv } from './context.js';
 import { ApiError, errorResponse } from './errors.js';
@@ -12,7 +15,8 @@ import { ApiError, errorResponse } from './errors.js';
 /** Resolves the caller from the request's key (401 when keys are required and missing or unknown). */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const result = await auth.authenticate(keyFromRequest((n) => c.req.header(n)));
+    const result = await auth.authenticate(keyFromRequest((n) => c.req.header(n)), { remote: remoteAddress(c) });
+    if (!result.ok && result.code === 'rate_limited') return errorResponse(c, 'rate_limited', result.message, { 'Retry-After': String(result.retryAfterSeconds) });
     if (!result.ok) return errorResponse(c, 'unauthenticated', result.message, { 'WWW-Authenticate': 'Bearer realm="facestream"' });
     c.set('principal', result.principal);
     await next();
@@ -70,10 +74,65 @@ export function multipartBody(maxBytes: () => number): MiddlewareHandler {
   };
 }
 
-/** CORS for the listed origins (and none by default: the pages are served by this server itself). */
+/** The peer's socket address; undefined for in-process requests (app.request without a Node request). */
+export function remoteAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Host the client asked for: the header, else (in-process requests) the request URL's. */
+const requestHost = (c: Context) => c.req.header('host') ?? new URL(c.req.url).host;
+
+/** In open mode, 403 host_not_allowed unless the Host is a loopback name (a DNS-rebound page sends its own name). */
+export function loopbackHostOnly(mode: AuthMode): MiddlewareHandler {
+  return async (c, next) => {
+    const host = requestHost(c);
+    if (!hostAllowed(mode, host)) {
+      return errorResponse(c, 'host_not_allowed', `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${host.slice(0, 100)}"; use AUTH_MODE=keys to serve other names`);
+    }
+    await next();
+  };
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** 403 cross_origin for a POST, PUT, PATCH or DELETE sent by a page of another origin than ours or ALLOWED_ORIGINS. */
+export function sameOriginWrites(allowed: string[]): MiddlewareHandler {
+  return async (c, next) => {
+    if (STATE_CHANGING.has(c.req.method)) {
+      const why = crossOriginRefusal(
+        { host: requestHost(c), origin: c.req.header('origin'), referer: c.req.header('referer'), fetchSite: c.req.header('sec-fetch-site') },
+        allowed,
+      );
+      if (why) return errorResponse(c, 'cross_origin', why);
+    }
+    await next();
+  };
+}
+
+/** 400 validation_failed when any query parameter holds a control character (shared/text.ts), on every route. */
+export function plainQueryText(): MiddlewareHandler {
+  return async (c, next) => {
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      for (const v of [name, ...values]) {
+        const bad = forbiddenCharacter(v);
+        if (bad) return errorResponse(c, 'validation_failed', `query: ${forbiddenCharacter(name) ? 'a parameter name' : name.slice(0, 50)}: must not contain control or bidirectional-override characters (found ${bad})`);
+      }
+    }
+    await next();
+  };
+}
+
+/**
+ * CORS headers only for origins listed in ALLOWED_ORIGINS (none by default: the pages are served by this server
+ * itself and need none). Never for the request's own Host: under DNS rebinding a foreign page's origin matches it.
+ */
 export function corsFor(allowed: string[]): MiddlewareHandler {
   return cors({
-    origin: (origin, c) => (originAllowed(origin, undefined, allowed) || originAllowed(origin, c.req.header('host'), []) ? origin : null),
+    origin: (origin) => (origin && originListed(origin, allowed) ? origin : null),
     allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
     allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 600,

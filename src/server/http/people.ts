@@ -3,10 +3,14 @@ import { z } from '@hono/zod-openapi';
 import { peopleRepo } from '../store/people-repo.js';
 import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { IdParam, Name, Page, Person, json, jsonRequest, personJson, secured } from './schemas.js';
+import { IdParam, Name, Page, Person, SearchText, json, jsonRequest, personJson, secured } from './schemas.js';
 
 const PersonList = z.object({ items: z.array(Person), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).openapi('PersonList');
 const NameBody = z.object({ name: Name }).strict().openapi('PersonName');
+
+/** Names are one person's when they differ only in case, Unicode form or spacing: say which person has it. */
+const duplicate = (existing: { id: string; name: string } | undefined) =>
+  new ApiError('duplicate_name', existing ? `"${existing.name}" (${existing.id}) already has this name, ignoring case and spacing` : 'a person with this name already exists');
 
 export function mountPeople(app: App, deps: HttpDeps): void {
   const repo = peopleRepo(deps.store.db);
@@ -17,8 +21,8 @@ export function mountPeople(app: App, deps: HttpDeps): void {
       path: '/api/v1/people',
       tags: ['people'],
       summary: 'List people',
-      description: 'Ordered by name; `q` matches any part of the name, case-insensitively.',
-      request: { query: Page.extend({ q: z.string().max(100).optional() }) },
+      description: 'Ordered by name; `q` matches any part of the name, ignoring case (its spaces, non-breaking ones included, count as one space).',
+      request: { query: Page.extend({ q: SearchText.optional() }) },
       responses: { 200: json(PersonList, 'A page of people with their face counts') },
     }),
     async (c) => {
@@ -36,7 +40,7 @@ export function mountPeople(app: App, deps: HttpDeps): void {
         path: '/api/v1/people',
         tags: ['people'],
         summary: 'Create a person',
-        description: 'A person without faces; add faces with POST /api/v1/people/{id}/faces.',
+        description: 'A person without faces; add faces with POST /api/v1/people/{id}/faces. The name is stored NFC with its white space collapsed; 409 `duplicate_name` when someone has it ignoring case.',
         request: jsonRequest(NameBody),
         responses: { 201: json(Person, 'Created'), ...errorDocs('duplicate_name') },
       },
@@ -44,7 +48,7 @@ export function mountPeople(app: App, deps: HttpDeps): void {
     ),
     async (c) => {
       const created = await repo.create(c.req.valid('json').name);
-      if (!created.ok) throw new ApiError('duplicate_name', `a person named "${c.req.valid('json').name}" already exists`);
+      if (!created.ok) throw duplicate(created.reason === 'duplicate' ? created.existing : undefined);
       return c.json(personJson(created.value), 201);
     },
   );
@@ -84,7 +88,7 @@ export function mountPeople(app: App, deps: HttpDeps): void {
       const { name } = c.req.valid('json');
       const renamed = await repo.rename(id, name);
       if (!renamed.ok) {
-        throw renamed.reason === 'duplicate' ? new ApiError('duplicate_name', `a person named "${name}" already exists`) : new ApiError('not_found', `no person ${id}`);
+        throw renamed.reason === 'duplicate' ? duplicate(renamed.existing) : new ApiError('not_found', `no person ${id}`);
       }
       await deps.gallery.reload();
       await galleryChanged(deps, { kind: 'changed' });

@@ -1,5 +1,6 @@
 // zod schemas shared by several resources (they validate requests and generate the OpenAPI document), and the route helper.
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import { text } from '../../shared/text.js';
 import type { Role } from '../auth/keys.js';
 import { jsonBody, multipartBody, requireRole } from './middleware.js';
 import { errorDocs } from './errors.js';
@@ -7,7 +8,10 @@ import { errorDocs } from './errors.js';
 export const Uuid = z.string().uuid();
 export const IdParam = z.object({ id: Uuid.openapi({ param: { name: 'id', in: 'path' }, example: '0b6f5c6e-8d0e-4c36-9d2a-3f0c1f3b2a10' }) });
 
-export const Name = z.string().trim().min(1).max(100).openapi({ example: 'Ada Lovelace' });
+/** A person's or key's name: no control characters, white space collapsed, NFC (shared/text.ts); 1..100 characters. */
+export const Name = text({ max: 100 }).openapi({ example: 'Ada Lovelace' });
+/** Search text in a query parameter: the same rules as names, empty allowed. */
+export const SearchText = text({ min: 0, max: 100 });
 
 export const Page = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: 'Items per page, at most 1000.' }),

@@ -1,5 +1,8 @@
-// People rows (table people) for the REST API: paginated search, get, create, rename. Deletion is Store.deletePerson.
-import { asc, count, eq, ilike, sql } from 'drizzle-orm';
+// People rows (table people) for the REST API: paginated search, get, create, rename; and the one way to find or
+// create a person by name. Names are stored normalised (shared/text.ts) and compared ignoring case, so "Ada Lovelace",
+// "ada lovelace" and "Ada\u00a0Lovelace" are one person. Deletion is Store.deletePerson.
+import { and, asc, count, eq, ilike, ne, sql } from 'drizzle-orm';
+import { normaliseText } from '../../shared/text.js';
 import type { StoreDb } from './queries.js';
 import { faces, people } from './schema.js';
 import type { Person } from './types.js';
@@ -18,18 +21,52 @@ export function isUniqueViolation(err: unknown): boolean {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export type Created<T> = { ok: true; value: T } | { ok: false; reason: 'duplicate' | 'not_found' };
+/** The name as stored: NFC, white space runs (non-breaking spaces included) as one space, trimmed. */
+export const normalisePersonName = normaliseText;
+
+// Case-insensitive in the database's own lower(), on both sides, so the two always agree. The unique index on name is
+// exact; one on lower(name) would make this an index lookup and a constraint (a later migration), meanwhile a
+// transaction-scoped advisory lock per lowered name makes check-then-insert safe across connections and servers.
+const sameName = (name: string) => sql`lower(${people.name}) = lower(${name})`;
+const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'facestream.person-name:'} || lower(${name}), 0))`);
+
+export interface NamedPerson {
+  id: string;
+  name: string;
+}
+
+/** The person whose name equals `name` ignoring case (after normalising it), or null. */
+export async function findPersonByName(db: StoreDb, name: string): Promise<NamedPerson | null> {
+  const [row] = await db.select({ id: people.id, name: people.name }).from(people).where(sameName(normalisePersonName(name))).orderBy(asc(people.createdAt), asc(people.id)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * Inside a transaction: the person called `name` ignoring case, or a new one. For enrolments and imports, where a
+ * name that matches someone means that someone. Serialised per name, so concurrent callers agree on one person.
+ */
+export async function findOrCreatePerson(tx: StoreDb, name: string): Promise<NamedPerson & { created: boolean }> {
+  const normal = normalisePersonName(name);
+  await lockName(tx, normal);
+  const found = await findPersonByName(tx, normal);
+  if (found) return { ...found, created: false };
+  const [row] = await tx.insert(people).values({ name: normal }).returning({ id: people.id, name: people.name });
+  return { ...row!, created: true };
+}
+
+export type Created<T> = { ok: true; value: T } | { ok: false; reason: 'duplicate'; existing?: NamedPerson } | { ok: false; reason: 'not_found' };
 
 export function peopleRepo(db: StoreDb) {
-  const select = () =>
-    db
+  const select = (q: StoreDb = db) =>
+    q
       .select({ id: people.id, name: people.name, createdAt: people.createdAt, faces: count(faces.id) })
       .from(people)
       .leftJoin(faces, eq(faces.personId, people.id));
 
   return {
     async list(opts: { q?: string; limit: number; offset: number }): Promise<{ items: Person[]; total: number }> {
-      const where = opts.q ? ilike(people.name, `%${escapeLike(opts.q)}%`) : undefined;
+      const q = opts.q ? normalisePersonName(opts.q) : '';
+      const where = q ? ilike(people.name, `%${escapeLike(q)}%`) : undefined;
       const items = await select().where(where).groupBy(people.id).orderBy(asc(people.name), asc(people.id)).limit(opts.limit).offset(opts.offset);
       const [row] = await db.select({ n: count() }).from(people).where(where);
       return { items, total: row?.n ?? 0 };
@@ -41,18 +78,39 @@ export function peopleRepo(db: StoreDb) {
       return row ?? null;
     },
 
+    /** A new person; a duplicate when someone already has the name ignoring case (an explicit create means "new"). */
     async create(name: string): Promise<Created<Person>> {
-      const [row] = await db.insert(people).values({ name }).onConflictDoNothing({ target: people.name }).returning();
-      return row ? { ok: true, value: { ...row, faces: 0 } } : { ok: false, reason: 'duplicate' };
+      const normal = normalisePersonName(name);
+      try {
+        return await db.transaction(async (tx) => {
+          await lockName(tx, normal);
+          const existing = await findPersonByName(tx, normal);
+          if (existing) return { ok: false, reason: 'duplicate', existing } as const;
+          const [row] = await tx.insert(people).values({ name: normal }).returning();
+          return { ok: true, value: { ...row!, faces: 0 } } as const;
+        });
+      } catch (err) {
+        // A writer that does not take the lock (an older code path) inserted the exact name meanwhile.
+        if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate', existing: (await findPersonByName(db, normal)) ?? undefined };
+        throw err;
+      }
     },
 
+    /** Renames; a duplicate when someone else has the name ignoring case (a person may change the case of their own). */
     async rename(id: string, name: string): Promise<Created<Person>> {
       if (!isUuid(id)) return { ok: false, reason: 'not_found' };
+      const normal = normalisePersonName(name);
       try {
-        const rows = await db.update(people).set({ name }).where(eq(people.id, id)).returning({ id: people.id });
-        if (rows.length === 0) return { ok: false, reason: 'not_found' };
+        const outcome = await db.transaction(async (tx) => {
+          await lockName(tx, normal);
+          const [other] = await tx.select({ id: people.id, name: people.name }).from(people).where(and(sameName(normal), ne(people.id, id))).limit(1);
+          if (other) return { ok: false, reason: 'duplicate', existing: other } as const;
+          const rows = await tx.update(people).set({ name: normal }).where(eq(people.id, id)).returning({ id: people.id });
+          return rows.length === 0 ? ({ ok: false, reason: 'not_found' } as const) : null;
+        });
+        if (outcome) return outcome;
       } catch (err) {
-        if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate' };
+        if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate', existing: (await findPersonByName(db, normal)) ?? undefined };
         throw err;
       }
       const person = await this.get(id);
