@@ -60,7 +60,8 @@ export const ConfigSchema = z.object({
   ENROL_POSES: z
     .string()
     .default('straight,left,right')
-    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    // Empty or "any": no pose guidance (parseConfig keeps this variable's empty value instead of the default).
+    .transform((v) => (v.trim().toLowerCase() === 'any' ? [] : v.split(',').map((p) => p.trim()).filter(Boolean)))
     .pipe(z.array(z.enum(['straight', 'left', 'right']))),
   /** |yaw| (radians) from which a head counts as turned left or right for the pose plan. */
   ENROL_POSE_YAW: num(0.1, 0, 1.6),
@@ -102,6 +103,8 @@ export const ConfigSchema = z.object({
   HELLO_TIMEOUT_MS: int(5000, 100),
   /** Client protocol errors in a row (no good frame or message between them) before the session is closed. */
   MAX_PROTOCOL_ERRORS: int(50, 1),
+  /** Bytes queued for one client that is not reading before its socket is closed with 4005. */
+  MAX_SEND_BUFFER_BYTES: int(4 * 1024 * 1024, 16 * 1024),
   /** Tracker: re-embed a confirmed track every N processed frames (0 = never again). */
   REEMBED_EVERY: int(15, 0),
   /** Tracker: recent matches a track votes over. */
@@ -120,6 +123,14 @@ export const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1024),
   /** Largest zip or gallery file accepted for import, bytes. */
   MAX_IMPORT_BYTES: int(256 * 1024 * 1024, 1024),
+  /** Most entries a zip import may hold; past it the job fails before anything is written. */
+  IMPORT_MAX_ENTRIES: int(10_000, 1),
+  /** Most bytes a zip import's entries may inflate to in total, or a gallery file to after gunzip. */
+  IMPORT_MAX_INFLATED_BYTES: int(1024 * 1024 * 1024, 1024),
+  /** Largest inflated/compressed ratio of one zip entry (photos barely compress; a bomb is ~1000). */
+  IMPORT_MAX_RATIO: num(100, 1, 100_000),
+  /** Longest line of a gallery import file (one person with every face and crop), bytes. */
+  IMPORT_MAX_LINE_BYTES: int(16 * 1024 * 1024, 1024),
   /** Largest decoded uploaded image (width * height). */
   MAX_IMAGE_PIXELS: int(24_000_000, 64 * 64),
   /** REST requests per minute per API key (a burst of this size, refilled evenly); 0 = unlimited. */
@@ -132,8 +143,13 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
+/** Variables whose empty value means "none" rather than "unset, use the default". */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['ENROL_POSES']);
+
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
-  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' ? undefined : env[k]]));
+  const picked = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' && !EMPTY_IS_A_VALUE.has(k) ? undefined : env[k]]),
+  );
   const parsed = ConfigSchema.safeParse(picked);
   if (parsed.success) {
     // The model is resolved here so an unknown EMBEDDING_MODEL is reported with the other bad values.

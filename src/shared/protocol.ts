@@ -1,6 +1,7 @@
 // The WebSocket protocol between a camera client and the server (docs/protocol.md).
 // Shared by src/server and src/client: it imports nothing but zod, so the browser bundle can use it.
 import { z } from 'zod';
+import { text } from './text.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -95,25 +96,30 @@ export const CLOSE_CODES = {
   helloExpected: 4002,
   forbidden: 4003,
   tooManyErrors: 4004,
+  /** The client stopped reading: more than MAX_SEND_BUFFER_BYTES were queued for it. */
+  slowConsumer: 4005,
   serverShutdown: 1001,
   messageTooBig: 1009,
 } as const;
 
+/** A person's name as the server sends it. */
 const name = z.string().trim().min(1).max(100);
 
 // ---- client -> server (text) ----
+// Text fields from clients refuse control characters (a NUL in a camera label once stopped every check-in: PostgreSQL
+// cannot store it) and arrive normalised (NFC, one space), the same rule as REST (shared/text.ts).
 export const Hello = z.object({
   type: z.literal('hello'),
   protocol: z.number().int(),
   /** Free-form label of the camera or kiosk, recorded with events. */
-  camera: z.string().max(100).optional(),
-  client: z.string().max(100).optional(),
+  camera: text({ min: 0, max: 100 }).optional(),
+  client: text({ min: 0, max: 100 }).optional(),
   /** A sign-in kiosk: gets `checkins.today` after welcome and every `checkin`, whichever camera recorded it. */
   kiosk: z.boolean().optional(),
 });
 export const EnrolStart = z.object({
   type: z.literal('enrol.start'),
-  name,
+  name: text({ min: 1, max: 100 }),
   /** How many views to collect; defaults to the server's ENROL_SAMPLES. */
   samples: z.number().int().min(1).max(20).optional(),
   /** The operator confirms: enrol even when the face already matches a different enrolled person. */
@@ -243,6 +249,13 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string };
 
+/** Client text echoed in an error is cut to this many characters: a 1 MB `type` must not come back 1 MB long. */
+export const MAX_ECHOED_CHARS = 64;
+
+function clip(s: string): string {
+  return s.length <= MAX_ECHOED_CHARS ? JSON.stringify(s).slice(1, -1) : `${JSON.stringify(s.slice(0, MAX_ECHOED_CHARS)).slice(1, -1)}…`;
+}
+
 /** Validates one text message from a client; never throws. */
 export function parseClientMessage(text: string): ParsedClientMessage {
   let json: unknown;
@@ -253,7 +266,7 @@ export function parseClientMessage(text: string): ParsedClientMessage {
   }
   const type = (json as { type?: unknown } | null)?.type;
   if (typeof type !== 'string') return { ok: false, code: 'bad_message', message: 'message has no string "type"' };
-  if (!CLIENT_MESSAGE_TYPES.includes(type)) return { ok: false, code: 'unknown_type', message: `unknown message type "${type}"` };
+  if (!CLIENT_MESSAGE_TYPES.includes(type)) return { ok: false, code: 'unknown_type', message: `unknown message type "${clip(type)}"` };
   const parsed = ClientMessage.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -14,6 +14,16 @@ function errors(env: Record<string, string | undefined>): string[] {
   return r.ok ? [] : r.errors;
 }
 
+describe('ENROL_POSES', () => {
+  it('empty or "any" means no pose guidance, unset means the default plan', () => {
+    expect(ok({}).ENROL_POSES).toEqual(['straight', 'left', 'right']);
+    expect(ok({ ENROL_POSES: '' }).ENROL_POSES).toEqual([]);
+    expect(ok({ ENROL_POSES: 'any' }).ENROL_POSES).toEqual([]);
+    expect(ok({ ENROL_POSES: 'left, right' }).ENROL_POSES).toEqual(['left', 'right']);
+    expect(errors({ ENROL_POSES: 'up' }).join()).toMatch(/ENROL_POSES/);
+  });
+});
+
 describe('parseConfig defaults', () => {
   it('an empty environment gives the documented defaults', () => {
     const c = ok({});

@@ -184,6 +184,20 @@ describe('parseClientMessage', () => {
     expectRejected('{"type": "ping", "t": "now"}', 'bad_message');
   });
 
+  it('refuses control characters in names and camera labels, and normalises the spaces of what it accepts', () => {
+    for (const bad of ['Ada\u0000', 'A\nda', 'Ada\u202e']) {
+      expectRejected(JSON.stringify({ type: 'enrol.start', name: bad }), 'bad_message');
+      expectRejected(JSON.stringify({ type: 'hello', protocol: 1, camera: `door ${bad}` }), 'bad_message');
+    }
+    const r = parseClientMessage(JSON.stringify({ type: 'enrol.start', name: ' Ada\u00a0 Lovelace ' }));
+    expect(r.ok && r.message.type === 'enrol.start' && r.message.name).toBe('Ada Lovelace');
+  });
+
+  it('echoes at most a short piece of an unknown type', () => {
+    const r = expectRejected(JSON.stringify({ type: 'x'.repeat(1_000_000) }), 'unknown_type');
+    if (!r.ok) expect(r.message.length).toBeLessThan(120);
+  });
+
   it('names the offending field in a schema error', () => {
     const r = expectRejected('{"type": "enrol.start", "name": "Ada", "samples": 0}', 'bad_message');
     if (!r.ok) expect(r.message).toMatch(/^enrol\.start: samples /);
@@ -205,7 +219,9 @@ describe('parseClientMessage', () => {
   });
 
   it('accepts enrol.start and trims the name', () => {
-    expect(parseClientMessage('{"type": "enrol.start", "name": "  Ada Lovelace \\t"}')).toEqual({
+    // Spaces are trimmed; a tab is a control character and refused, as over REST (shared/text.ts).
+    expectRejected('{"type": "enrol.start", "name": "  Ada Lovelace \\t"}', 'bad_message');
+    expect(parseClientMessage('{"type": "enrol.start", "name": "  Ada Lovelace  "}')).toEqual({
       ok: true,
       message: { type: 'enrol.start', name: 'Ada Lovelace' },
     });

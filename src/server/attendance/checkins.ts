@@ -4,6 +4,7 @@
 import type { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
 import { listCheckInsSince, recordCheckIn, type CheckInRow } from '../store/checkins-repo.js';
+import { isPermanentDbError, sqlState } from '../store/db-errors.js';
 import type { StoreDb } from '../store/queries.js';
 
 /** Milliseconds since epoch; injectable so tests can move time. */
@@ -52,6 +53,8 @@ export class CheckInService {
   /** Check-ins whose write failed, by person (the earliest sighting), written when the database is back. */
   private readonly unwritten = new Map<string, Sighted>();
   private retryTimer: ReturnType<typeof setInterval> | null = null;
+  /** Check-ins the database refused outright (they could never be written): dropped, logged and counted. */
+  dropped = 0;
 
   constructor(private readonly opts: CheckInServiceOptions) {}
 
@@ -82,6 +85,15 @@ export class CheckInService {
         onCheckIn(toCheckIn(outcome.row));
       }
     } catch (err) {
+      if (isPermanentDbError(err)) {
+        // Retrying the same row would fail for ever and hold the person back on every camera: drop it, say so, and
+        // pause this person only briefly so a sighting elsewhere can check them in.
+        this.unwritten.delete(personId);
+        this.dropped += 1;
+        this.quietUntil.set(personId, this.opts.clock() + (this.opts.retryMs ?? 5000));
+        log.error('check-in refused by the database; dropped', { person: personId, camera: JSON.stringify(camera), sqlState: sqlState(err), error: String(err) });
+        return;
+      }
       // Kept with its original time and written when the database answers again, even if the person has left.
       if (!this.unwritten.has(personId)) log.error('check-in not written yet; will retry', { person: personId, error: String(err) });
       this.unwritten.set(personId, sighted);

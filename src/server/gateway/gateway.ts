@@ -36,7 +36,8 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
     }
     const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
     void admitUpgrade(req, socket, access, (principal: Principal) => wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(access?.metrics ? access.metrics.observe(wrapWebSocket(ws)) : wrapWebSocket(ws), deps, principal);
+      const wrapped = wrapWebSocket(ws, { maxBufferedBytes: deps.config.MAX_SEND_BUFFER_BYTES });
+      const session = new Session(access?.metrics ? access.metrics.observe(wrapped) : wrapped, deps, principal);
       live.add(session);
       deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
       ws.on('message', (data, isBinary) => {
