@@ -1,4 +1,4 @@
-// Bundles the browser client (src/client/live.ts, src/client/enrol.ts) into public/build/ with esbuild. `--watch` rebuilds on change.
+// Bundles the browser client (one entry per page in src/client/) into public/build/ with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +11,11 @@ const watch = process.argv.includes('--watch');
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: ['src/client/live.ts', 'src/client/enrol.ts', 'src/client/kiosk.ts'],
+  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance'].map((page) => `src/client/${page}.ts`),
   outdir: 'public/build',
   bundle: true,
   format: 'esm',
-  // live.js and enrol.js share one chunk (protocol + zod + view), cached across the two pages.
+  // The pages share chunks (protocol + zod + view, session + shell), cached across pages.
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   platform: 'browser',

@@ -8,6 +8,8 @@ type Welcome = MessageOf<'welcome'>;
 
 export interface ConnectionOptions {
   url?: string;
+  /** API key for the socket URL (keys mode); ignored when `url` is given. */
+  key?: string | null;
   camera?: string;
   client?: string;
   /** Say in hello that this is a sign-in kiosk (gets today's check-ins and every check-in). */
@@ -19,28 +21,13 @@ export interface ConnectionOptions {
 /** Close codes after which reconnecting cannot help: the server refused us. */
 const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unsupportedProtocol, CLOSE_CODES.forbidden]);
 
-/** ws: or wss: URL of the server's /ws endpoint on the page's own host. */
 /**
- * The camera socket URL for this page. When the server requires API keys, open the page as `...?key=<api key>`:
- * the key is remembered in this browser (localStorage) and passed on as `?key=`, since browsers cannot set headers
- * on a WebSocket.
+ * The camera socket URL on the page's own host. In keys mode the key goes on the URL as `?key=`, since browsers cannot
+ * set headers on a WebSocket; the page gets it from its session (src/client/session.ts).
  */
-export function wsUrlFor(loc: { protocol: string; host: string; search?: string } = location, key: string | null = pageKey()): string {
+export function wsUrlFor(loc: { protocol: string; host: string } = location, key: string | null = null): string {
   const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
   return key ? `${base}?key=${encodeURIComponent(key)}` : base;
-}
-
-const KEY_STORAGE = 'facestream.key';
-
-function pageKey(): string | null {
-  if (typeof location === 'undefined') return null;
-  const fromUrl = new URLSearchParams(location.search).get('key');
-  try {
-    if (fromUrl) localStorage.setItem(KEY_STORAGE, fromUrl);
-    return fromUrl ?? localStorage.getItem(KEY_STORAGE);
-  } catch {
-    return fromUrl; // storage can be disabled; the URL still works
-  }
 }
 
 /** Delay before reconnect attempt number `attempt` (0-based): 0.5 s, 1 s, 2 s, 4 s, 5 s, 5 s, ... */
@@ -63,7 +50,7 @@ export class Connection {
   private readonly messageListeners = new Map<string, Set<(msg: never) => void>>();
 
   constructor(private readonly options: ConnectionOptions = {}) {
-    this.url = options.url ?? wsUrlFor();
+    this.url = options.url ?? wsUrlFor(location, options.key ?? null);
   }
 
   /** The socket is open (hello has been sent). */

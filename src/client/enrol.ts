@@ -1,7 +1,10 @@
 // Enrolment page entry: the live view plus a form that runs enrol.start / enrol.cancel and shows progress, the pose
 // prompts (straight, left, right) with which are done, why a view was refused, and the duplicate-person confirmation.
+// The preview is mirrored (people turn their head and see it turn the same way); a viewer key sees no enrolment form.
 import type { Pose } from '../shared/protocol.js';
 import { byId, startLiveView } from './live.js';
+import { can, type Api, type Session } from './session.js';
+import { boot } from './shell.js';
 
 const POSE_TEXT: Record<Pose, string> = {
   straight: 'Look straight at the camera',
@@ -9,9 +12,16 @@ const POSE_TEXT: Record<Pose, string> = {
   right: 'Turn your head slightly to your right',
 };
 
-function startEnrolPage(): void {
-  const view = startLiveView();
+function startEnrolPage(session: Session, api: Api): void {
+  const view = startLiveView({ session, api, mirror: true });
   const { connection } = view;
+  if (!can(session, 'operator')) {
+    // The server would refuse enrol.start from this key: say so instead of offering a Start button.
+    byId('enrol-form').hidden = true;
+    for (const el of document.querySelectorAll<HTMLElement>('.enrol-only')) el.hidden = true;
+    byId('enrol-forbidden').hidden = false;
+    return;
+  }
   const form = byId<HTMLFormElement>('enrol-form');
   const nameInput = byId<HTMLInputElement>('name');
   const startBtn = byId<HTMLButtonElement>('enrol-start');
@@ -66,9 +76,19 @@ function startEnrolPage(): void {
       bar.value = collected;
     }
   };
+  /** Back to the idle panel: no prompt, no poses, empty progress; the result line stays. */
+  const resetPanel = (): void => {
+    plan = [];
+    posesEl.replaceChildren();
+    promptEl.textContent = '';
+    reasonEl.textContent = '';
+    delete reasonEl.dataset.code;
+    setProgress(0, 0);
+  };
   const finish = (result: string, ok: boolean): void => {
     resultEl.textContent = result;
     resultEl.dataset.outcome = ok ? 'done' : 'cancelled';
+    resetPanel();
     setEnrolling(false);
   };
 
@@ -109,8 +129,9 @@ function startEnrolPage(): void {
     else delete reasonEl.dataset.code;
   });
   connection.on('enrol.done', (m) => {
-    reasonEl.textContent = '';
-    finish(`Enrolled ${m.name}`, true);
+    const views = `${m.faces} ${m.faces === 1 ? 'view' : 'views'}`;
+    finish(m.created ? `Enrolled ${m.name} (${views})` : `Added ${views} to ${m.name}`, true);
+    nameInput.value = '';
   });
   connection.on('enrol.cancelled', (m) => {
     if (m.code === 'duplicate' && m.duplicate) {
@@ -123,11 +144,10 @@ function startEnrolPage(): void {
   });
   connection.on('error', (e) => {
     // The live view already shows the message in #error; an enrolment-level failure ends the attempt.
-    if (enrolling && (e.code === 'enrol_failed' || e.code === 'out_of_order')) {
-      finish(`Cancelled: ${e.message}`, false);
-    }
+    if ((e.code as string) === 'forbidden') finish(`Not allowed: ${e.message}`, false);
+    else if (enrolling && (e.code === 'enrol_failed' || e.code === 'out_of_order')) finish(`Cancelled: ${e.message}`, false);
   });
   setEnrolling(false);
 }
 
-startEnrolPage();
+void boot('enrol').then(({ session, api }) => startEnrolPage(session, api));

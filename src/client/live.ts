@@ -1,12 +1,17 @@
-// Live page entry: webcam video with the overlay canvas on top, connection status, fps/latency/dropped and track labels.
-// Also exports startLiveView() so the enrolment page can reuse the same view.
+// Live page entry: webcam video with the overlay canvas on top, connection status, fps/latency/dropped, gallery size and
+// track labels. Also exports startLiveView() so the enrolment and kiosk pages reuse the same view.
 import type { Overlay } from '../shared/protocol.js';
 import { openCamera } from './camera.js';
 import type { Camera } from './camera.js';
 import { Connection } from './connection.js';
-import type { ConnectionState } from './connection.js';
-import { drawOverlay, labelFor, livenessText } from './overlay.js';
+import type { ConnectionState, MessageOf } from './connection.js';
+import { byId } from './dom.js';
+import { drawOverlay, labelFor, livenessText, scoreTooltip } from './overlay.js';
+import type { Api, Session } from './session.js';
+import { boot } from './shell.js';
 import { Streamer } from './streamer.js';
+
+export { byId } from './dom.js';
 
 /** Overlays older than this are no longer drawn (server stalled or connection lost). */
 const STALE_MS = 3000;
@@ -17,13 +22,18 @@ export interface LiveView {
   streamer: Promise<Streamer>;
   /** Shows a message in the #error element (empty string clears it). */
   showError(message: string): void;
+  /** The newest overlay still on screen (null when stale). */
+  latest(): Overlay | null;
 }
 
-/** document.getElementById that throws when the page lacks the element. */
-export function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`page is missing element #${id}`);
-  return el as T;
+export interface LiveViewOptions {
+  session: Session;
+  api: Api;
+  kiosk?: boolean;
+  /** Show the camera as a mirror (people turning their head see it turn the same way). */
+  mirror?: boolean;
+  /** Scores and track ids in labels (false on the kiosk). */
+  debug?: boolean;
 }
 
 const STATE_TEXT: Record<ConnectionState, string> = {
@@ -33,18 +43,23 @@ const STATE_TEXT: Record<ConnectionState, string> = {
   closed: 'Disconnected',
 };
 
-export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
+type GallerySize = { people: number; faces: number };
+
+export function startLiveView(opts: LiveViewOptions): LiveView {
+  const { api, session } = opts;
+  const debug = opts.debug ?? true;
   const video = byId<HTMLVideoElement>('video');
   const canvas = byId<HTMLCanvasElement>('overlay');
   const status = byId('status');
-  const fpsEl = byId('fps');
-  const latencyEl = byId('latency');
-  const droppedEl = byId('dropped');
-  const tracksEl = byId('tracks');
+  const fpsEl = document.getElementById('fps');
+  const latencyEl = document.getElementById('latency');
+  const droppedEl = document.getElementById('dropped');
+  const tracksEl = document.getElementById('tracks');
   const errorEl = document.getElementById('error');
   const galleryEl = document.getElementById('gallery');
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('2D canvas is not available');
+  if (opts.mirror) video.classList.add('mirrored');
 
   const showError = (message: string): void => {
     if (!errorEl) return;
@@ -53,9 +68,11 @@ export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
   };
 
   const params = new URLSearchParams(location.search);
-  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.1', kiosk: opts.kiosk });
+  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.2', kiosk: opts.kiosk, key: session.key });
   let latest: Overlay | null = null;
   let latestAt = 0;
+  let threshold: number | null = null;
+  let camera: 'opening' | 'open' | 'failed' = 'opening';
 
   const redraw = (): void => {
     // Backing store follows the element's CSS size so text stays crisp; scaleBox letterboxes like the video does.
@@ -67,31 +84,67 @@ export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
       canvas.height = h;
     }
     const fresh = latest && performance.now() - latestAt < STALE_MS ? latest : null;
-    drawOverlay(ctx, fresh, w, h);
+    drawOverlay(ctx, fresh, w, h, { mirror: opts.mirror, debug });
   };
 
   const renderTracks = (overlay: Overlay | null): void => {
+    if (!tracksEl) return;
     const items = (overlay?.tracks ?? []).map((t) => {
       const li = document.createElement('li');
       li.dataset.trackId = String(t.id);
       li.dataset.state = t.state;
-      li.textContent = labelFor(t);
-      const scores = livenessText(t);
-      if (scores) li.title = scores;
+      li.textContent = labelFor(t, { debug });
+      li.title = [scoreTooltip(t, threshold), livenessText(t)].filter(Boolean).join('\n');
       if (t.liveOk !== undefined) li.dataset.live = String(t.liveOk);
       return li;
     });
     tracksEl.replaceChildren(...items);
   };
 
-  connection.onState((state, detail) => {
+  // "Connected" only once frames can flow: a socket beside a black video (camera blocked) is not a working page.
+  const renderStatus = (): void => {
+    const state = connection.state;
+    if (camera === 'failed') {
+      status.dataset.state = 'closed';
+      status.textContent = 'No camera';
+      return;
+    }
+    if (state === 'open' && camera === 'opening') {
+      status.dataset.state = 'connecting';
+      status.textContent = 'Connected, starting the camera…';
+      return;
+    }
     status.dataset.state = state;
-    status.textContent = detail && state !== 'open' ? `${STATE_TEXT[state]} ${detail}` : STATE_TEXT[state];
+    status.textContent = connection.detail && state !== 'open' ? `${STATE_TEXT[state]} ${connection.detail}` : STATE_TEXT[state];
+  };
+
+  const showGallery = (g: GallerySize): void => {
+    if (!galleryEl) return;
+    galleryEl.dataset.people = String(g.people);
+    galleryEl.textContent = g.people === 0 ? 'No one enrolled yet' : `${g.people} ${g.people === 1 ? 'person' : 'people'}, ${g.faces} faces enrolled`;
+  };
+  const loadIndexStats = (): void => {
+    api
+      .get<GallerySize & { threshold: number }>('/api/v1/index')
+      .then((ix) => {
+        threshold = ix.threshold;
+        showGallery(ix);
+      })
+      .catch(() => undefined);
+  };
+
+  connection.onState((state) => {
+    renderStatus();
     if (state !== 'open') {
       latest = null;
       renderTracks(null);
       redraw();
     }
+  });
+  connection.on('welcome', (m: MessageOf<'welcome'>) => {
+    const g = (m as { gallery?: GallerySize }).gallery;
+    if (g) showGallery(g);
+    if (!g || threshold === null) loadIndexStats();
   });
   connection.on('overlay', (o) => {
     latest = o;
@@ -99,27 +152,33 @@ export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
     renderTracks(o);
     redraw();
   });
-  connection.on('error', (e) => showError(`${e.code}: ${e.message}`));
-  connection.on('gallery.changed', (g) => {
-    if (galleryEl) galleryEl.textContent = `${g.people} people, ${g.faces} faces`;
-  });
+  connection.on('error', (e) => showError((e.code as string) === 'forbidden' ? `Not allowed for a ${session.role} key: ${e.message}` : `${e.code}: ${e.message}`));
+  connection.on('gallery.changed', (g) => showGallery(g));
   connection.start();
   window.addEventListener('resize', redraw);
 
-  const streamer = openCamera(video).then((camera: Camera) => {
-    const s = new Streamer(camera, connection);
+  const streamer = openCamera(video).then((cam: Camera) => {
+    camera = 'open';
+    renderStatus();
+    const s = new Streamer(cam, connection);
     s.start();
     return s;
   });
-  streamer.catch((err: unknown) => showError(`Camera: ${err instanceof Error ? err.message : String(err)}`));
+  streamer.catch((err: unknown) => {
+    camera = 'failed';
+    const denied = err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
+    showError(denied ? 'Camera: access was refused. Allow the camera for this site and reload.' : `Camera: ${err instanceof Error ? err.message : String(err)}`);
+    connection.stop(); // nothing to stream; don't hold a session on the server
+    renderStatus();
+  });
 
   let current: Streamer | null = null;
   void streamer.then((s) => (current = s), () => undefined);
   setInterval(() => {
     const st = current?.stats();
-    fpsEl.textContent = st ? st.fps.toFixed(1) : '–';
-    latencyEl.textContent = st?.latencyP50 != null ? `${Math.round(st.latencyP50)} ms` : '–';
-    droppedEl.textContent = st ? String(st.dropped) : '–';
+    if (fpsEl) fpsEl.textContent = st ? st.fps.toFixed(1) : '–';
+    if (latencyEl) latencyEl.textContent = st?.latencyP50 != null ? `${Math.round(st.latencyP50)} ms` : '–';
+    if (droppedEl) droppedEl.textContent = st ? String(st.dropped) : '–';
     if (latest && performance.now() - latestAt >= STALE_MS) {
       latest = null;
       renderTracks(null);
@@ -127,7 +186,9 @@ export function startLiveView(opts: { kiosk?: boolean } = {}): LiveView {
     }
   }, 250);
 
-  return { connection, streamer, showError };
+  return { connection, streamer, showError, latest: () => latest };
 }
 
-if (document.body.dataset.page === 'live') startLiveView();
+if (document.body.dataset.page === 'live') {
+  void boot('live').then(({ session, api }) => startLiveView({ session, api }));
+}

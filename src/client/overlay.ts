@@ -15,18 +15,37 @@ export const STATE_COLORS: Record<Track['state'], string> = {
   pending: '#9ca3af',
 };
 
-/** "name 0.93 #id" when recognized, "unknown 0.41 #3" when unknown, "… #3" while pending; " · not live" when the liveness models say so. */
-export function labelFor(track: Pick<Track, 'id' | 'name' | 'personId' | 'score' | 'state' | 'liveOk'>): string {
-  const score = track.score === null || !Number.isFinite(track.score) ? '' : ` ${track.score.toFixed(2)}`;
+export interface LabelOptions {
+  /** Scores and track ids (live and enrolment pages); off on the kiosk, which shows names only. */
+  debug?: boolean;
+}
+
+/**
+ * "name 0.93 #id" when recognized, "unknown #3" when unknown, "… #3" while pending; " · not live" when the liveness
+ * models say so. An unknown face's best score is not shown: "unknown 0.86" reads as an 86% match (see unknownTooltip).
+ */
+export function labelFor(track: Pick<Track, 'id' | 'name' | 'personId' | 'score' | 'state' | 'liveOk'>, opts: LabelOptions = {}): string {
+  const debug = opts.debug ?? true;
+  const score = !debug || track.score === null || !Number.isFinite(track.score) ? '' : ` ${track.score.toFixed(2)}`;
+  const id = debug ? ` #${track.id}` : '';
   const live = track.liveOk === false ? ' · not live' : '';
   switch (track.state) {
     case 'recognized':
-      return `${track.name ?? track.personId ?? '?'}${score} #${track.id}${live}`;
+      return `${track.name ?? track.personId ?? '?'}${score}${id}${live}`;
     case 'unknown':
-      return `unknown${score} #${track.id}${live}`;
+      return `unknown${id}${live}`;
     default:
-      return `… #${track.id}${live}`;
+      return `…${id}${live}`;
   }
+}
+
+/** Tooltip for a track: for an unknown face, how close the nearest enrolled person came next to the threshold. */
+export function scoreTooltip(track: Pick<Track, 'state' | 'score'>, threshold: number | null): string {
+  const needs = threshold === null ? '' : `; a match needs ${threshold.toFixed(2)}`;
+  if (track.state === 'recognized') return track.score === null ? '' : `similarity ${track.score.toFixed(2)}${needs}`;
+  if (track.state !== 'unknown') return '';
+  if (track.score === null || !Number.isFinite(track.score)) return 'not like anyone enrolled (the gallery may be empty)';
+  return `closest enrolled person: similarity ${track.score.toFixed(2)}${needs}`;
 }
 
 /** "antispoof 0.81 · liveness 0.99" for a track's liveness scores, or '' when they were not measured. */
@@ -48,8 +67,13 @@ export function scaleBox(box: readonly [number, number, number, number], frameW:
   return [x * scale + offsetX, y * scale + offsetY, w * scale, h * scale];
 }
 
+export interface DrawOptions extends LabelOptions {
+  /** The video is shown mirrored (selfie view): boxes are flipped to match, text is not. */
+  mirror?: boolean;
+}
+
 /** Clears the canvas and draws every track of `overlay` (nothing when overlay is null). */
-export function drawOverlay(ctx: OverlayContext, overlay: Overlay | null, canvasWidth: number, canvasHeight: number): void {
+export function drawOverlay(ctx: OverlayContext, overlay: Overlay | null, canvasWidth: number, canvasHeight: number, opts: DrawOptions = {}): void {
   ctx.clearRect(0, 0, canvasWidth, canvasHeight);
   if (!overlay) return;
   const fontPx = Math.round(Math.max(12, Math.min(28, canvasWidth / 40)));
@@ -59,12 +83,14 @@ export function drawOverlay(ctx: OverlayContext, overlay: Overlay | null, canvas
   ctx.textBaseline = 'top';
   ctx.lineWidth = Math.max(2, fontPx / 6);
   for (const track of overlay.tracks) {
-    const [x, y, w, h] = scaleBox(track.box, overlay.width, overlay.height, canvasWidth, canvasHeight);
+    const [bx, by, bw, bh] = track.box;
+    const box: Box = opts.mirror ? [overlay.width - bx - bw, by, bw, bh] : [bx, by, bw, bh];
+    const [x, y, w, h] = scaleBox(box, overlay.width, overlay.height, canvasWidth, canvasHeight);
     const color = STATE_COLORS[track.state];
     ctx.strokeStyle = color;
     ctx.strokeRect(x, y, w, h);
 
-    const text = labelFor(track);
+    const text = labelFor(track, opts);
     const labelW = ctx.measureText(text).width + 2 * pad;
     const lx = Math.min(Math.max(0, x), Math.max(0, canvasWidth - labelW));
     // Above the box when there is room, else just inside its top edge.

@@ -38,7 +38,9 @@ describe('browser pages with a fake webcam', () => {
     const errors = collectPageErrors(page);
     await page.goto(`${server.url}/`);
     await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
-    await expect.poll(async () => page.locator('#tracks li').first().textContent(), { timeout: 20_000 }).toMatch(/^unknown /);
+    await expect.poll(async () => page.locator('#tracks li').first().textContent(), { timeout: 20_000 }).toMatch(/^unknown #\d+$/);
+    expect(await page.locator('#tracks li').first().getAttribute('title')).toMatch(/gallery may be empty|closest enrolled/);
+    await expect.poll(() => page.locator('#gallery').textContent(), { timeout: 10_000 }).toBe('No one enrolled yet');
     await expect.poll(async () => Number.parseFloat((await page.locator('#fps').textContent()) ?? ''), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.locator('#latency').textContent()).toMatch(/\d+\s*ms/);
     expect(errors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
@@ -53,14 +55,22 @@ describe('browser pages with a fake webcam', () => {
     await expect.poll(() => enrol.locator('#enrol-start').isEnabled(), { timeout: 20_000 }).toBe(true);
     await enrol.locator('#name').fill('Guido van Rossum');
     await enrol.locator('#enrol-start').click();
-    await expect.poll(() => enrol.locator('#enrol-result').textContent(), { timeout: 60_000 }).toBe('Enrolled Guido van Rossum');
+    await expect.poll(() => enrol.locator('#enrol-result').textContent(), { timeout: 60_000 }).toBe('Enrolled Guido van Rossum (3 views)');
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Guido van Rossum', faces: 3 }]);
+    // the panel is back to idle: no pose prompts or progress left from the finished enrolment
+    expect(await enrol.locator('#enrol-poses li').count()).toBe(0);
+    expect(await enrol.locator('#enrol-prompt').textContent()).toBe('');
+    expect(await enrol.locator('#enrol-progress').textContent()).toBe('0 / 0');
+    // the preview is a mirror, so turning left looks like turning left
+    expect(await enrol.locator('#video').evaluate((v) => getComputedStyle(v).transform)).toBe('matrix(-1, 0, 0, 1, 0, 0)');
+    await enrol.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/enrol.png', import.meta.url)) });
     // the other open page, already streaming, switches to the name without a reload
     await expect
       .poll(async () => (await live.locator('#tracks li').allTextContents()).join('|'), { timeout: 20_000 })
       .toMatch(/^Guido van Rossum [01]\.\d\d #\d+/);
-    // kept for a person to look at: tests/.tmp is gitignored
-    await live.screenshot({ path: fileURLToPath(new URL('../.tmp/live-page.png', import.meta.url)) });
+    // the gallery size is on the page, and unknown faces show no bare score
+    expect(await live.locator('#gallery').textContent()).toBe('1 person, 3 faces enrolled');
+    await live.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/live.png', import.meta.url)) });
   });
 
   it('connects with an API key given in the page URL when the server requires keys', async () => {

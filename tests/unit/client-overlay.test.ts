@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Overlay, Track } from '../../src/shared/protocol.js';
 import { backoffDelay, wsUrlFor } from '../../src/client/connection.js';
-import { drawOverlay, labelFor, scaleBox, STATE_COLORS } from '../../src/client/overlay.js';
+import { drawOverlay, labelFor, scaleBox, scoreTooltip, STATE_COLORS } from '../../src/client/overlay.js';
 import type { OverlayContext } from '../../src/client/overlay.js';
 import { InFlight, LatencyWindow, RateMeter } from '../../src/client/streamer.js';
 
@@ -20,8 +20,14 @@ describe('labelFor', () => {
   it('shows name, score to 2 decimals and id when recognized', () => {
     expect(labelFor(track())).toBe('Ada 0.93 #3');
   });
-  it('shows "unknown" with the best score when unknown', () => {
-    expect(labelFor(track({ state: 'unknown', name: null, personId: null, score: 0.406 }))).toBe('unknown 0.41 #3');
+  it('shows "unknown" without the best score, which would read as a percentage match; the tooltip has it with the threshold', () => {
+    expect(labelFor(track({ state: 'unknown', name: null, personId: null, score: 0.406 }))).toBe('unknown #3');
+    expect(scoreTooltip({ state: 'unknown', score: 0.856 }, 0.9403)).toBe('closest enrolled person: similarity 0.86; a match needs 0.94');
+    expect(scoreTooltip({ state: 'unknown', score: null }, 0.9403)).toMatch(/gallery may be empty/);
+  });
+  it('shows names only without debug (the kiosk)', () => {
+    expect(labelFor(track(), { debug: false })).toBe('Ada');
+    expect(labelFor(track({ state: 'unknown', score: 0.5 }), { debug: false })).toBe('unknown');
   });
   it('shows an ellipsis while pending', () => {
     expect(labelFor(track({ state: 'pending', name: null, personId: null, score: null, id: 7 }))).toBe('… #7');
@@ -98,6 +104,13 @@ describe('drawOverlay', () => {
       ['strokeRect', STATE_COLORS.pending, 160, 120, 32, 32],
     ]);
     expect(calls.filter((c) => c[0] === 'fillText').map((c) => c[1])).toEqual(['Ada 0.93 #3', '… #4']);
+  });
+  it('flips boxes for a mirrored video, leaving the label text readable', () => {
+    const { ctx, calls } = recorder();
+    // frame 640 wide drawn at half size: a box at x 10..110 of the frame is at 530..630 mirrored, 265..315 on the canvas
+    drawOverlay(ctx, overlay([track({ box: [10, 20, 100, 120] })]), 320, 240, { mirror: true, debug: false });
+    expect(calls.find((c) => c[0] === 'strokeRect')).toEqual(['strokeRect', STATE_COLORS.recognized, 265, 10, 50, 60]);
+    expect(calls.filter((c) => c[0] === 'fillText').map((c) => c[1])).toEqual(['Ada']);
   });
   it('keeps labels inside the canvas', () => {
     const { ctx, calls } = recorder();

@@ -1,0 +1,122 @@
+// Every page's frame: finds out who the page acts as (sign-in form for an API key in keys mode), then draws the top bar
+// with the pages this role may use, the role, and "sign out"; elements marked data-needs="<role>" are hidden below it.
+import { h } from './dom.js';
+import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
+
+export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk';
+
+const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
+  { page: 'live', href: '/', text: 'Live', needs: 'viewer' },
+  { page: 'enrol', href: '/enrol.html', text: 'Enrol', needs: 'operator' },
+  { page: 'people', href: '/people.html', text: 'People', needs: 'viewer' },
+  { page: 'unknown', href: '/unknown.html', text: 'Unknown faces', needs: 'viewer' },
+  { page: 'attendance', href: '/attendance.html', text: 'Attendance', needs: 'viewer' },
+  { page: 'kiosk', href: '/kiosk.html', text: 'Kiosk', needs: 'viewer' },
+];
+
+export interface Booted {
+  session: Session;
+  api: Api;
+}
+
+/** Takes a `?key=` off the address bar (it is kept only once the server accepts it) and returns it. */
+function takeUrlKey(): string | null {
+  const url = new URL(location.href);
+  const key = url.searchParams.get('key');
+  if (key === null) return null;
+  url.searchParams.delete('key');
+  history.replaceState(null, '', url.pathname + url.search + url.hash);
+  return key.trim() || null;
+}
+
+/** Shows the sign-in form and resolves with the key typed into it. */
+function askForKey(message: string): Promise<string> {
+  document.body.dataset.auth = 'signin';
+  document.getElementById('signin')?.remove();
+  return new Promise((resolve) => {
+    const input = h('input', { id: 'signin-key', name: 'key', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'fsk_…', required: true });
+    const form = h(
+      'form',
+      { id: 'signin-form', class: 'signin-card' },
+      h('h1', {}, 'Facestream'),
+      h('p', {}, 'This server needs an API key. Ask an admin for one (', h('code', {}, 'npm run keys -- create --name NAME --role viewer'), ').'),
+      h('label', { for: 'signin-key' }, 'API key'),
+      input,
+      h('p', { id: 'signin-error', class: 'error', role: 'alert', hidden: !message }, message),
+      h('button', { type: 'submit' }, 'Sign in'),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const key = input.value.trim();
+      if (key) resolve(key);
+    });
+    document.body.append(h('main', { id: 'signin', class: 'signin' }, form));
+    input.focus();
+  });
+}
+
+function drawTopbar(page: PageName, session: Session): void {
+  const bar = document.querySelector<HTMLElement>('header.topbar');
+  if (!bar) return;
+  const who =
+    session.mode === 'open'
+      ? h('span', { id: 'whoami', class: 'whoami', 'data-role': session.role, title: 'AUTH_MODE=open: no keys, everyone is admin' }, 'open mode · admin')
+      : h('span', { id: 'whoami', class: 'whoami', 'data-role': session.role, title: `key "${session.name}"` }, `${session.role} · ${session.name}`);
+  const signOut =
+    session.mode === 'keys'
+      ? h('button', { id: 'signout', type: 'button', class: 'secondary small', onclick: () => signOutNow() }, 'Sign out')
+      : null;
+  bar.replaceChildren(
+    h('a', { class: 'brand', href: '/' }, 'Facestream'),
+    h(
+      'nav',
+      {},
+      NAV.filter((n) => can(session, n.needs)).map((n) => h('a', { href: n.href, 'aria-current': n.page === page ? 'page' : null }, n.text)),
+    ),
+    h('span', { class: 'spacer' }),
+    who,
+    ...(signOut ? [signOut] : []),
+  );
+}
+
+/** Forgets the key in this browser and starts over (the sign-in form, in keys mode). */
+export function signOutNow(): void {
+  keyStore.forget();
+  location.reload();
+}
+
+/**
+ * Resolves once the page knows who it acts as. A key from `?key=` or from storage is checked first; a refused key is
+ * forgotten and the sign-in form asks for another; only an accepted key is remembered.
+ */
+export async function boot(page: PageName): Promise<Booted> {
+  const fromUrl = takeUrlKey();
+  let key = fromUrl ?? keyStore.get();
+  let refusedBefore = false;
+  for (;;) {
+    const r = await whoami(key);
+    if (r.ok) {
+      if (r.session.mode === 'keys' && key) keyStore.set(key);
+      document.getElementById('signin')?.remove();
+      delete document.body.dataset.auth;
+      document.body.dataset.role = r.session.role;
+      drawTopbar(page, r.session);
+      for (const el of document.querySelectorAll<HTMLElement>('[data-needs]')) {
+        if (!can(r.session, el.dataset.needs as Role)) el.hidden = true;
+      }
+      return { session: r.session, api: apiClient(r.session, () => signOutNow()) };
+    }
+    if (r.status === 401) {
+      keyStore.forget();
+      const msg = key ? `That key was refused: ${r.message}.` : refusedBefore ? 'Enter a key.' : '';
+      refusedBefore = true;
+      key = await askForKey(msg);
+      continue;
+    }
+    // The server is down or restarting: say so and try again with the same key.
+    document.getElementById('signin')?.remove();
+    document.body.dataset.auth = 'signin';
+    document.body.append(h('main', { id: 'signin', class: 'signin' }, h('div', { class: 'signin-card' }, h('h1', {}, 'Facestream'), h('p', { class: 'error' }, `Cannot reach the server (${r.message}). Retrying…`))));
+    await new Promise((res) => setTimeout(res, 3000));
+  }
+}
