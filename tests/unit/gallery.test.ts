@@ -2,7 +2,10 @@
 // FAISS is optional at run time; with REQUIRE_FAISS=1 its absence is a test failure instead of a note.
 import { describe, expect, it } from 'vitest';
 import { createGallery, type Gallery } from '../../src/server/gallery/gallery.js';
-import { createFaissIndexFactory, createJsIndex, type IndexFactory } from '../../src/server/gallery/vector-index.js';
+import { createRequire } from 'node:module';
+import { faceLike } from '../../bench/face-like.js';
+import { createFaissIndex, type FaissModule } from '../../src/server/gallery/faiss-index.js';
+import { createFaissIndexFactory, createJsIndex, DEFAULT_ANN, type AnnOptions, type IndexFactory } from '../../src/server/gallery/vector-index.js';
 import type { FaceTemplate, Store } from '../../src/server/store/types.js';
 
 const MODEL = 'test-model';
@@ -81,32 +84,58 @@ describe('FAISS availability', () => {
   it(requireFaiss ? 'REQUIRE_FAISS=1: the FAISS addon loads' : 'the FAISS factory is a function or null (REQUIRE_FAISS unset)', () => {
     if (requireFaiss) expect(faissFactory, 'REQUIRE_FAISS=1 but neither faiss-node-system nor faiss-node loads').toBeTypeOf('function');
     else expect(faissFactory === null || typeof faissFactory === 'function').toBe(true);
-    if (faissFactory) expect(faissFactory(DIMS).backend).toMatch(/^faiss:IndexFlatIP \((faiss-node-system|faiss-node)\)$/);
+    if (faissFactory) expect(faissFactory(DIMS).backend).toMatch(/^faiss:(flat|IndexFlatIP) \((faiss-node-system|faiss-node)\)$/);
   });
 });
 
+const pack = (...vs: Float32Array[]) => {
+  const out = new Float32Array(vs.length * DIMS);
+  vs.forEach((x, i) => out.set(x, i * DIMS));
+  return out;
+};
+const ids = (...xs: number[]) => Float64Array.from(xs);
+
 describe.each(backends)('vector index (%s)', (_name, factory) => {
-  it('returns positions in insertion order with inner-product scores, best first', () => {
+  it('returns the ids vectors were added with, with inner-product scores, best first', () => {
     const index = factory(DIMS);
     expect(index.size).toBe(0);
     expect(index.search(Q, 3)).toEqual([]);
-    index.add([FACES.c1, FACES.a2, FACES.b2]);
-    index.add([]);
+    index.add(ids(30, 10, 20), pack(FACES.c1, FACES.a2, FACES.b2));
+    index.add(ids(), new Float32Array(0));
     expect(index.size).toBe(3);
     // Scores: c1 0, a2 0.75, b2 0.25.
     expect(index.search(Q, 3)).toEqual([
-      { position: 1, score: 0.75 },
-      { position: 2, score: 0.25 },
-      { position: 0, score: 0 },
+      { id: 10, score: 0.75 },
+      { id: 20, score: 0.25 },
+      { id: 30, score: 0 },
     ]);
-    expect(index.search(Q, 1)).toEqual([{ position: 1, score: 0.75 }]);
+    expect(index.search(Q, 1)).toEqual([{ id: 10, score: 0.75 }]);
     expect(index.search(Q, 10)).toHaveLength(3); // k larger than the index
+    expect(index.search(Q, 0)).toEqual([]);
+  });
+
+  it('removes by id without renumbering the others', () => {
+    const index = factory(DIMS);
+    index.add(ids(1, 2, 3, 4), pack(FACES.a1, FACES.a2, FACES.c1, FACES.b2));
+    index.remove(ids(2, 99)); // 99 was never added: ignored
+    expect(index.size).toBe(3);
+    expect(index.search(Q, 3)).toEqual([
+      { id: 1, score: 0.5 },
+      { id: 4, score: 0.25 },
+      { id: 3, score: 0 },
+    ]);
+    index.add(ids(5), pack(FACES.a2));
+    expect(index.search(Q, 1)).toEqual([{ id: 5, score: 0.75 }]);
+    index.remove(ids(1, 3, 4, 5));
+    expect(index.size).toBe(0);
+    expect(index.search(Q, 2)).toEqual([]);
   });
 
   it('refuses vectors of the wrong dimension', () => {
     const index = factory(DIMS);
-    expect(() => index.add([new Float32Array(4)])).toThrow(/dims/);
+    expect(() => index.add(ids(1), new Float32Array(4))).toThrow(/dims/);
     expect(index.size).toBe(0);
+    expect(() => index.search(new Float32Array(4), 1)).toThrow(/dims/);
   });
 });
 
@@ -276,6 +305,8 @@ describe('FAISS and JS agree', () => {
   }
 
   it(faissFactory ? 'gives the same matches and scores to 1e-5 on random data' : 'has no FAISS here: checks the JS index against a hand dot product', async () => {
+    // REQUIRE_FAISS=1 (CI) means this comparison must really run: a missing addon fails here too.
+    if (requireFaiss) expect(faissFactory, 'REQUIRE_FAISS=1 but no FAISS addon loads: FAISS and JS cannot be compared').not.toBeNull();
     const store = new FakeStore();
     store.templates = Array.from({ length: 30 }, (_, i) => ({
       faceId: `f${i}`,
@@ -316,6 +347,119 @@ describe('FAISS and JS agree', () => {
       expect(a.map((m) => m.personId)).not.toContain('p3');
       expect(b.map((m) => m.personId)).toEqual(a.map((m) => m.personId));
       b.forEach((m, i) => expect(Math.abs(m.score - a[i]!.score)).toBeLessThan(1e-5));
+    }
+  });
+});
+
+describe.each(backends)('gallery ids and counts (%s)', (_name, factory) => {
+  it('adding a face id it already holds is skipped, so a replayed enrolment does not double faces', async () => {
+    const { gallery } = await makeGallery(factory);
+    gallery.add([tpl('a1', 'p-alice', 'Alice'), tpl('e1', 'p-eve', 'Eve'), tpl('e1', 'p-eve', 'Eve')]);
+    expect(gallery.stats()).toMatchObject({ people: 5, faces: 7 });
+  });
+
+  it('removeFaces forgets single faces; a person left with none is gone', async () => {
+    const { gallery } = await makeGallery(factory);
+    gallery.removeFaces(['a2', 'nope']);
+    expect(gallery.stats()).toMatchObject({ people: 4, faces: 5 });
+    expect(summary(gallery, Q, 1)).toEqual([['Alice', 0.5]]); // her best face is gone, a1 is left
+    gallery.removeFaces(['c1']);
+    expect(gallery.stats()).toMatchObject({ people: 3, faces: 4 });
+    expect(gallery.identify(FACES.c1, 0.99)).toBeNull();
+    // Another face for Carol later makes her a person again.
+    gallery.add([tpl('c1', 'p-carol', 'Carol')]);
+    expect(gallery.identify(FACES.c1, 0.99)?.name).toBe('Carol');
+  });
+
+  it('a later template renames the person', async () => {
+    const { gallery } = await makeGallery(factory);
+    gallery.add([{ faceId: 'd2', personId: 'p-dave', personName: 'David', embedding: FACES.e1 }]);
+    expect(gallery.identify(FACES.d1, 0.99)?.name).toBe('David');
+  });
+
+  it('reloads asked for during a reload share one rebuild that starts after them', async () => {
+    const { gallery, store } = await makeGallery(factory);
+    const first = gallery.reload();
+    store.templates = [tpl('c1', 'p-carol', 'Carol')];
+    const [second, third] = [gallery.reload(), gallery.reload()];
+    await Promise.all([first, second, third]);
+    expect(store.asked).toHaveLength(3); // start, the first reload, one shared rebuild for the other two
+    expect(gallery.stats()).toMatchObject({ people: 1, faces: 1 });
+  });
+});
+
+/** Face-like clustered vectors: 40 people x 10 faces around person centres (see bench/face-like.ts). */
+async function clusteredGallery(factory: IndexFactory) {
+  const data = faceLike({ dims: 32, people: 40, facesPerPerson: 10, seed: 3 });
+  const vectors = data.faces(0, 400);
+  const store = new FakeStore();
+  store.templates = Array.from({ length: 400 }, (_, i) => ({
+    faceId: `f${i}`,
+    personId: `p${Math.floor(i / 10)}`,
+    personName: `Person ${Math.floor(i / 10)}`,
+    embedding: vectors.slice(i * 32, (i + 1) * 32),
+  }));
+  const gallery = await createGallery({ store: store.asStore(), modelId: MODEL, dims: 32, indexFactory: factory });
+  return { gallery, data, store };
+}
+
+describe.runIf(faissFactory)('approximate FAISS layouts (above the threshold)', () => {
+  const layouts: [string, AnnOptions, RegExp][] = [
+    ['IVF', { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 }, /^faiss:IVF20,Flat nprobe=8 /],
+    ['HNSW', { ...DEFAULT_ANN, minFaces: 100, kind: 'hnsw', efSearch: 64 }, /^faiss:HNSW32 efSearch=64 /],
+  ];
+  it.each(layouts)('%s: same people as exact search on clustered faces, removal without a rebuild, stable ids', async (_n, ann, backend) => {
+    const exact = (await clusteredGallery(createJsIndex)).gallery;
+    const { gallery, data, store } = await clusteredGallery(createFaissIndexFactory(ann)!);
+    expect(gallery.stats().backend).toMatch(backend);
+    const probes = Array.from({ length: 40 }, (_, p) => data.probe(p, 1));
+    const agree = probes.filter((q) => gallery.search(q, 1)[0]?.personId === exact.search(q, 1)[0]?.personId).length;
+    expect(agree).toBeGreaterThanOrEqual(39);
+    const top5 = gallery.search(probes[0]!, 5);
+    expect(top5).toHaveLength(5);
+    expect(new Set(top5.map((m) => m.personId)).size).toBe(5);
+    // Remove person 7: never returned again, and everyone else keeps their name.
+    gallery.removePerson('p7');
+    exact.removePerson('p7');
+    expect(gallery.stats()).toMatchObject({ people: 39, faces: 390 });
+    expect(gallery.search(probes[7]!, 5).map((m) => m.personId)).not.toContain('p7');
+    expect(gallery.search(probes[8]!, 1)[0]?.personId).toBe('p8');
+    // A new person added after the build is found.
+    gallery.add([{ faceId: 'new', personId: 'p-new', personName: 'New', embedding: data.probe(7, 99) }]);
+    expect(gallery.identify(data.probe(7, 99), 0.999)?.personId).toBe('p-new');
+    expect(store.asked).toHaveLength(1); // none of this rebuilt from the store
+  });
+
+  it('an exact index that outgrew the threshold rebuilds itself as an approximate one', async () => {
+    const ann: AnnOptions = { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 };
+    const store = new FakeStore();
+    store.templates = [];
+    const gallery = await createGallery({ store: store.asStore(), modelId: MODEL, dims: 32, indexFactory: createFaissIndexFactory(ann)! });
+    expect(gallery.stats().backend).toMatch(/^faiss:flat/);
+    const { data } = await clusteredGallery(createJsIndex);
+    const vectors = data.faces(0, 200);
+    const templates = Array.from({ length: 200 }, (_, i) => ({ faceId: `f${i}`, personId: `p${i % 20}`, personName: `P${i % 20}`, embedding: vectors.slice(i * 32, (i + 1) * 32) }));
+    store.templates = templates;
+    gallery.add(templates); // 200 = 2 x the threshold: stale, a rebuild from the store starts
+    await gallery.reload(); // shares or follows that rebuild
+    expect(gallery.stats()).toMatchObject({ faces: 200, people: 20 });
+    expect(gallery.stats().backend).toMatch(/^faiss:IVF/);
+  });
+
+  it('the upstream faiss-node API (no ids, number[] only) works through the position map', async () => {
+    const native = createRequire(import.meta.url)('faiss-node-system') as FaissModule;
+    class UpstreamFlatIP extends (native.IndexFlatIP as unknown as new (d: number) => object) {}
+    Object.defineProperty(UpstreamFlatIP.prototype, 'addWithIds', { value: undefined });
+    const upstream = { IndexFlatIP: UpstreamFlatIP, Index: native.Index } as unknown as FaissModule;
+    const factory: IndexFactory = (dims, plan) => createFaissIndex(upstream, 'faiss-node', dims, DEFAULT_ANN, plan);
+    const exact = (await clusteredGallery(createJsIndex)).gallery;
+    const { gallery, data } = await clusteredGallery(factory);
+    expect(gallery.stats().backend).toBe('faiss:IndexFlatIP (faiss-node)');
+    gallery.removePerson('p0');
+    exact.removePerson('p0');
+    for (let p = 0; p < 40; p++) {
+      const q = data.probe(p, 5);
+      expect(gallery.search(q, 3).map((m) => m.personId)).toEqual(exact.search(q, 3).map((m) => m.personId));
     }
   });
 });

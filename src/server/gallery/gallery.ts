@@ -1,6 +1,9 @@
-// The gallery: every enrolled face embedding in a vector index, with the map from index positions to people.
+// The gallery: every enrolled face embedding in a vector index, with the map from index ids to people.
 // The database is the source of truth; the index is a cache rebuilt from it at start and kept in step on enrol/delete.
+// A reload reads the database while enrolments go on committing: changes made while it runs are replayed onto the
+// new index before it replaces the old one, so index = database holds however the two interleave (issue 8, item 6).
 import type { FaceTemplate, Store } from '../store/types.js';
+import { FaceTable } from './face-table.js';
 import type { IndexFactory, VectorIndex } from './vector-index.js';
 
 export interface Match {
@@ -23,46 +26,129 @@ export interface Gallery {
   search(embedding: Float32Array, people?: number): Match[];
   /** The best person at or above `threshold`, else null. */
   identify(embedding: Float32Array, threshold: number): Match | null;
+  /** Faces already in the gallery (same face id) are skipped. */
   add(templates: FaceTemplate[]): void;
+  /** Forgets a person at once, without a rebuild. */
   removePerson(personId: string): void;
-  /** Rebuilds the index from the database. */
+  /** Forgets single faces, without a rebuild. */
+  removeFaces(faceIds: string[]): void;
+  /** Rebuilds the index from the database; concurrent calls share one rebuild that starts after the call. */
   reload(): Promise<void>;
+  /** O(1). */
   stats(): GalleryStats;
 }
 
-/** How many nearest faces to fetch per wanted person: people have several faces each. */
+export interface GalleryOptions {
+  store: Pick<Store, 'listFaceTemplates'>;
+  modelId: string;
+  dims: number;
+  indexFactory: IndexFactory;
+  /** Told when an index outgrew its layout and a background rebuild failed. */
+  onRebuildError?: (err: unknown) => void;
+}
+
+/** How many nearest faces to fetch per wanted person at least: people have several faces each. */
 const FACES_PER_PERSON = 8;
+/** Faces added to a new index per step; the event loop gets a turn between steps. */
+const BUILD_CHUNK = 16_384;
 
-export async function createGallery(opts: { store: Store; modelId: string; dims: number; indexFactory: IndexFactory }): Promise<Gallery> {
+type Change = { kind: 'add'; templates: FaceTemplate[] } | { kind: 'removePerson'; personId: string } | { kind: 'removeFaces'; faceIds: string[] };
+
+interface State {
+  table: FaceTable;
+  index: VectorIndex;
+}
+
+function apply(state: State, change: Change): void {
+  if (change.kind === 'add') {
+    const { ids, vectors } = state.table.add(change.templates);
+    state.index.add(ids, vectors);
+  } else {
+    state.index.remove(change.kind === 'removePerson' ? state.table.removePerson(change.personId) : state.table.removeFaces(change.faceIds));
+  }
+}
+
+export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
   const { store, modelId, dims, indexFactory } = opts;
-  let index: VectorIndex = indexFactory(dims);
-  let entries: FaceTemplate[] = [];
 
-  function rebuild(templates: FaceTemplate[]) {
-    const next = indexFactory(dims);
-    next.add(templates.map((t) => t.embedding));
-    index = next;
-    entries = templates;
+  async function build(templates: FaceTemplate[]): Promise<State> {
+    const table = new FaceTable(dims);
+    table.check(templates);
+    const sample = (max: number) => {
+      const n = Math.min(max, templates.length);
+      const out = new Float32Array(n * dims);
+      for (let i = 0; i < n; i++) out.set(templates[Math.floor((i * templates.length) / n)]!.embedding, i * dims);
+      return out;
+    };
+    const index = indexFactory(dims, { count: templates.length, sample });
+    const state = { table, index };
+    for (let i = 0; i < templates.length; i += BUILD_CHUNK) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      apply(state, { kind: 'add', templates: templates.slice(i, i + BUILD_CHUNK) });
+    }
+    return state;
   }
 
-  function search(embedding: Float32Array, people = 5): Match[] {
-    if (people <= 0) return [];
-    // Fetch nearest faces until enough distinct people are found: one person with many close faces can fill a page.
-    let k = Math.min(entries.length, people * FACES_PER_PERSON);
-    for (;;) {
-      const best = new Map<string, Match>();
-      for (const hit of index.search(embedding, k)) {
-        const entry = entries[hit.position];
-        if (!entry) continue;
-        const prev = best.get(entry.personId);
-        if (!prev || hit.score > prev.score) best.set(entry.personId, { personId: entry.personId, name: entry.personName, score: hit.score });
-      }
-      if (best.size >= people || k >= entries.length) return [...best.values()].sort((a, b) => b.score - a.score).slice(0, people);
-      k = Math.min(entries.length, k * 4);
+  let state = await build(await store.listFaceTemplates(modelId));
+  /** Changes made while a reload runs, to replay onto its new state; null when none runs. */
+  let journal: Change[] | null = null;
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+
+  async function rebuild(): Promise<void> {
+    // The journal opens before the query is sent: whatever commits after the query's snapshot was taken reaches
+    // add()/remove*() after this point, so it is either in the rows read or in the journal (or both: adds skip
+    // faces already there, removals of absent faces do nothing).
+    journal = [];
+    try {
+      const next = await build(await store.listFaceTemplates(modelId));
+      for (const change of journal) apply(next, change);
+      state = next;
+    } finally {
+      journal = null;
     }
   }
 
-  rebuild(await store.listFaceTemplates(modelId));
+  function reload(): Promise<void> {
+    if (!running) {
+      running = rebuild().finally(() => (running = null));
+      return running;
+    }
+    // One rebuild at a time; every caller that came during one shares the next, which sees all their changes.
+    queued ??= running.then(
+      () => ((queued = null), reload()),
+      () => ((queued = null), reload()),
+    );
+    return queued;
+  }
+
+  function change(c: Change): void {
+    apply(state, c);
+    journal?.push(c);
+    if (state.index.stale && !running) reload().catch((err) => opts.onRebuildError?.(err));
+  }
+
+  function search(embedding: Float32Array, people = 5): Match[] {
+    const { table, index } = state;
+    if (people <= 0 || table.faces === 0) return [];
+    // Fetch nearest faces until enough distinct people are found: one person with many close faces can fill a page.
+    // One person needs one face (the best face's person is the best person); more need about their faces each.
+    const perPerson = Math.max(FACES_PER_PERSON, 2 * Math.ceil(table.faces / Math.max(1, table.people)));
+    let k = Math.min(table.faces, people === 1 ? 1 : people * perPerson);
+    for (;;) {
+      const best = new Map<string, Match>();
+      const hits = index.search(embedding, k);
+      for (const hit of hits) {
+        const person = table.person(hit.id);
+        if (!person) continue;
+        const prev = best.get(person.personId);
+        if (!prev || hit.score > prev.score) best.set(person.personId, { personId: person.personId, name: person.name, score: hit.score });
+      }
+      // Stop when enough people were found, the whole index was fetched, or the (approximate) index ran out of reach.
+      if (best.size >= people || k >= index.size || hits.length < k) return [...best.values()].sort((a, b) => b.score - a.score).slice(0, people);
+      k = Math.min(index.size, k * 4);
+    }
+  }
 
   return {
     search,
@@ -71,21 +157,18 @@ export async function createGallery(opts: { store: Store; modelId: string; dims:
       return top && top.score >= threshold ? top : null;
     },
     add(templates) {
-      for (const t of templates) {
-        if (t.embedding.length !== dims) throw new Error(`embedding has ${t.embedding.length} dims, gallery has ${dims}`);
-      }
-      index.add(templates.map((t) => t.embedding));
-      entries = [...entries, ...templates];
+      state.table.check(templates);
+      if (templates.length > 0) change({ kind: 'add', templates });
     },
     removePerson(personId) {
-      // A flat FAISS index renumbers positions on removal; rebuilding keeps the position map simple and deletes are rare.
-      if (entries.some((e) => e.personId === personId)) rebuild(entries.filter((e) => e.personId !== personId));
+      change({ kind: 'removePerson', personId });
     },
-    async reload() {
-      rebuild(await store.listFaceTemplates(modelId));
+    removeFaces(faceIds) {
+      if (faceIds.length > 0) change({ kind: 'removeFaces', faceIds });
     },
+    reload,
     stats() {
-      return { people: new Set(entries.map((e) => e.personId)).size, faces: entries.length, dims, modelId, backend: index.backend };
+      return { people: state.table.people, faces: state.table.faces, dims, modelId, backend: state.index.backend };
     },
   };
 }

@@ -1,35 +1,60 @@
-// The nearest-neighbour index behind the gallery: FAISS (faiss-node) when its native addon loads, else an exact JS scan.
-// Both are exact inner-product searches over L2-normalised vectors, so scores are cosine similarities.
+// The nearest-neighbour index behind the gallery: FAISS when its native addon loads, else an exact JS scan.
+// Vectors carry integer ids chosen by the gallery, so ids stay stable across adds and removals. Inner product over
+// L2-normalised vectors: scores are cosine similarities.
 import { createRequire } from 'node:module';
+import { createFaissIndex, type FaissModule } from './faiss-index.js';
+import { createJsIndexOfSize } from './js-index.js';
 
 const require = createRequire(import.meta.url);
 
 export interface SearchHit {
-  /** Position of the vector in insertion order. */
-  position: number;
+  /** The id the vector was added with. */
+  id: number;
   score: number;
 }
 
 export interface VectorIndex {
   readonly backend: string;
   readonly size: number;
-  add(vectors: Float32Array[]): void;
+  /**
+   * True once the index has outgrown the layout it was built for (an exact index past the ANN threshold, an ANN
+   * index grown far past what it was trained on, or one holding many removed vectors): the gallery rebuilds it.
+   */
+  readonly stale: boolean;
+  /** vectors holds ids.length rows of dims floats; ids are unique integers in [0, 2^53). */
+  add(ids: Float64Array, vectors: Float32Array): void;
+  /** Forgets these ids (unknown ones are ignored), without a rebuild. */
+  remove(ids: Float64Array): void;
+  /** The k best hits, best first; fewer when the index holds (or, approximate, reaches) fewer. */
   search(query: Float32Array, k: number): SearchHit[];
 }
 
-export type IndexFactory = (dims: number) => VectorIndex;
-
-interface FaissModule {
-  IndexFlatIP: new (d: number) => {
-    add(x: number[]): void;
-    ntotal(): number;
-    search(x: number[], k: number): { distances: number[]; labels: number[] };
-  };
+/** What the gallery is about to add right after creating the index: ANN indexes train on the sample. */
+export interface IndexPlan {
+  /** How many vectors the index will hold once built. */
+  count: number;
+  /** Up to `max` of those vectors spread over all of them (rows of dims floats), for training. */
+  sample(max: number): Float32Array;
 }
 
+export type IndexFactory = (dims: number, plan?: IndexPlan) => VectorIndex;
+
+/** How the FAISS index is laid out; the defaults were chosen by bench/gallery.ts (see BENCHMARKS.md). */
+export interface AnnOptions {
+  /** Below this many faces the search is exact (a flat scan); from it on, approximate. 0 = always exact. */
+  minFaces: number;
+  kind: 'ivf' | 'hnsw';
+  /** IVF: inverted lists searched per query. */
+  nprobe: number;
+  /** HNSW: search breadth. */
+  efSearch: number;
+}
+
+export const DEFAULT_ANN: AnnOptions = { minFaces: 20_000, kind: 'ivf', nprobe: 16, efSearch: 128 };
+
 function loadFaiss(): { module: FaissModule; name: string } | null {
-  // faiss-node-system is faiss-node's binding built against the system libfaiss (Debian); faiss-node is the upstream
-  // package with its prebuilt binary (laptops with internet). Either gives the same API.
+  // faiss-node-system is the project's binding built against the system libfaiss (Debian); faiss-node is the upstream
+  // package with its prebuilt binary (laptops with internet), without ids or typed arrays: used with a position map.
   for (const name of ['faiss-node-system', 'faiss-node']) {
     try {
       return { module: require(name) as FaissModule, name };
@@ -40,63 +65,15 @@ function loadFaiss(): { module: FaissModule; name: string } | null {
   return null;
 }
 
-export function createFaissIndexFactory(): IndexFactory | null {
+export function createFaissIndexFactory(ann: AnnOptions = DEFAULT_ANN): IndexFactory | null {
   const faiss = loadFaiss();
   if (!faiss) return null;
-  return (dims) => {
-    const index = new faiss.module.IndexFlatIP(dims);
-    return {
-      backend: `faiss:IndexFlatIP (${faiss.name})`,
-      get size() {
-        return index.ntotal();
-      },
-      add(vectors) {
-        if (vectors.length === 0) return;
-        const flat: number[] = [];
-        for (const v of vectors) {
-          if (v.length !== dims) throw new Error(`vector has ${v.length} dims, index has ${dims}`);
-          for (const x of v) flat.push(x);
-        }
-        index.add(flat);
-      },
-      search(query, k) {
-        const n = index.ntotal();
-        // FAISS aborts the whole process (an uncaught C++ exception) on k <= 0 or a query of the wrong length.
-        if (n === 0 || k <= 0) return [];
-        if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
-        const { distances, labels } = index.search(Array.from(query), Math.min(k, n));
-        return labels.map((position, i) => ({ position, score: distances[i]! })).filter((h) => h.position >= 0);
-      },
-    };
-  };
+  return (dims, plan) => createFaissIndex(faiss.module, faiss.name, dims, ann, plan);
 }
 
-/** Exact scan in JS: the fallback when no FAISS addon is installed. Fine for a few thousand faces. */
-export const createJsIndex: IndexFactory = (dims) => {
-  const vectors: Float32Array[] = [];
-  return {
-    backend: 'js:flat',
-    get size() {
-      return vectors.length;
-    },
-    add(added) {
-      for (const v of added) {
-        if (v.length !== dims) throw new Error(`vector has ${v.length} dims, index has ${dims}`);
-        vectors.push(v);
-      }
-    },
-    search(query, k) {
-      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
-      const hits = vectors.map((v, position) => {
-        let s = 0;
-        for (let i = 0; i < dims; i++) s += v[i]! * query[i]!;
-        return { position, score: s };
-      });
-      return hits.sort((a, b) => b.score - a.score).slice(0, k);
-    },
-  };
-};
+/** Exact scan in JS: the fallback when no FAISS addon is installed. Fine for tens of thousands of faces. */
+export const createJsIndex: IndexFactory = (dims, plan) => createJsIndexOfSize(dims, plan?.count ?? 0);
 
-export function defaultIndexFactory(): IndexFactory {
-  return createFaissIndexFactory() ?? createJsIndex;
+export function defaultIndexFactory(ann: AnnOptions = DEFAULT_ANN): IndexFactory {
+  return createFaissIndexFactory(ann) ?? createJsIndex;
 }

@@ -1,0 +1,172 @@
+// FAISS layouts behind VectorIndex: exact (IDMap2 over a flat index) below the ANN threshold, IVF or HNSW from it on,
+// and, for the upstream faiss-node (no ids, number[] only), a flat index with a position -> id map in JS.
+import type { AnnOptions, IndexPlan, SearchHit, VectorIndex } from './vector-index.js';
+
+interface NativeIndex {
+  ntotal(): number;
+  add(x: number[] | Float32Array): void;
+  search(x: number[] | Float32Array, k: number): { distances: number[]; labels: number[] };
+  removeIds(ids: number[] | Float64Array): number;
+  addWithIds?(x: Float32Array, ids: Float64Array): void;
+  train?(x: Float32Array): void;
+  setNprobe?(n: number): void;
+  setEfSearch?(n: number): void;
+  setEfConstruction?(n: number): void;
+}
+
+export interface FaissModule {
+  IndexFlatIP: new (d: number) => NativeIndex;
+  Index: { fromFactory(d: number, spec: string, metric: number): NativeIndex };
+}
+
+const INNER_PRODUCT = 0;
+/** HNSW graph degree and build breadth: M 32 and efConstruction 80 (bench/gallery.ts). */
+const HNSW_M = 32;
+const HNSW_EF_CONSTRUCTION = 80;
+/** IVF training points per list: FAISS warns under 39. */
+const IVF_TRAIN_PER_LIST = 40;
+
+/** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
+export function ivfLists(count: number): number {
+  return Math.max(16, Math.min(4096, Math.round(Math.sqrt(count))));
+}
+
+function hits(r: { distances: number[]; labels: number[] }, skip?: Set<number>): SearchHit[] {
+  const out: SearchHit[] = [];
+  for (let i = 0; i < r.labels.length; i++) {
+    const id = r.labels[i]!;
+    if (id >= 0 && !skip?.has(id)) out.push({ id, score: r.distances[i]! });
+  }
+  return out;
+}
+
+function checked(dims: number, ids: Float64Array, vectors: Float32Array) {
+  if (vectors.length !== ids.length * dims) throw new Error(`vector has ${vectors.length / Math.max(1, ids.length)} dims, index has ${dims}`);
+}
+
+export function createFaissIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptions, plan?: IndexPlan): VectorIndex {
+  if (typeof (faiss.IndexFlatIP.prototype as Partial<NativeIndex>).addWithIds !== 'function') return legacyIndex(faiss, name, dims);
+  const count = plan?.count ?? 0;
+  const approximate = ann.minFaces > 0 && count >= ann.minFaces && plan !== undefined;
+  if (!approximate) {
+    const index = faiss.Index.fromFactory(dims, 'IDMap2,Flat', INNER_PRODUCT);
+    return idIndex(index, `faiss:flat (${name})`, dims, () => ann.minFaces > 0 && index.ntotal() >= 2 * ann.minFaces);
+  }
+  const tooFar = (n: number) => n > 4 * count || n < Math.min(count / 4, ann.minFaces / 2);
+  if (ann.kind === 'hnsw') return hnswIndex(faiss, name, dims, ann, tooFar);
+  const lists = ivfLists(count);
+  const index = faiss.Index.fromFactory(dims, `IVF${lists},Flat`, INNER_PRODUCT);
+  index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST));
+  index.setNprobe!(Math.min(ann.nprobe, lists));
+  return idIndex(index, `faiss:IVF${lists},Flat nprobe=${Math.min(ann.nprobe, lists)} (${name})`, dims, () => tooFar(index.ntotal()));
+}
+
+/** Indexes whose removal FAISS does in place: IDMap2 over a flat index, and IVF (which keeps ids in its lists). */
+function idIndex(index: NativeIndex, backend: string, dims: number, stale: () => boolean): VectorIndex {
+  return {
+    backend,
+    get size() {
+      return index.ntotal();
+    },
+    get stale() {
+      return stale();
+    },
+    add(ids, vectors) {
+      checked(dims, ids, vectors);
+      if (ids.length > 0) index.addWithIds!(vectors, ids);
+    },
+    remove(ids) {
+      if (ids.length > 0) index.removeIds(ids);
+    },
+    search(query, k) {
+      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
+      const n = index.ntotal();
+      if (n === 0 || k <= 0) return [];
+      return hits(index.search(query, Math.min(k, n)));
+    },
+  };
+}
+
+/** HNSW cannot remove: removed ids are skipped in results until the gallery rebuilds (stale past 10% removed). */
+function hnswIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptions, tooFar: (n: number) => boolean): VectorIndex {
+  const index = faiss.Index.fromFactory(dims, `IDMap2,HNSW${HNSW_M}`, INNER_PRODUCT);
+  index.setEfConstruction!(HNSW_EF_CONSTRUCTION);
+  index.setEfSearch!(ann.efSearch);
+  const removed = new Set<number>();
+  const present = new Set<number>();
+  return {
+    backend: `faiss:HNSW${HNSW_M} efSearch=${ann.efSearch} (${name})`,
+    get size() {
+      return index.ntotal() - removed.size;
+    },
+    get stale() {
+      return removed.size > 0.1 * index.ntotal() || tooFar(index.ntotal() - removed.size);
+    },
+    add(ids, vectors) {
+      checked(dims, ids, vectors);
+      // A removed id cannot come back into the graph under the same id: FAISS would hold it twice.
+      for (const id of ids) if (removed.has(id) || present.has(id)) throw new Error(`id ${id} was already used in this index`);
+      if (ids.length === 0) return;
+      index.addWithIds!(vectors, ids);
+      for (const id of ids) present.add(id);
+    },
+    remove(ids) {
+      for (const id of ids) if (present.delete(id)) removed.add(id);
+    },
+    search(query, k) {
+      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
+      const n = index.ntotal();
+      if (n === 0 || k <= 0) return [];
+      // Over-fetch by the removed count (bounded), and again while removed ids crowd out the k asked for.
+      for (let fetch = Math.min(n, k + Math.min(removed.size, 4 * k)); ; fetch = Math.min(n, fetch * 4)) {
+        const found = hits(index.search(query, fetch), removed);
+        if (found.length >= k || fetch >= n) return found.slice(0, k);
+      }
+    },
+  };
+}
+
+/** Upstream faiss-node: a flat index whose labels are positions; FAISS's removeIds shifts them, and so does the map. */
+function legacyIndex(faiss: FaissModule, name: string, dims: number): VectorIndex {
+  const index = new faiss.IndexFlatIP(dims);
+  let ids = new Float64Array(1024);
+  let size = 0;
+  return {
+    backend: `faiss:IndexFlatIP (${name})`,
+    get size() {
+      return size;
+    },
+    stale: false,
+    add(added, vectors) {
+      checked(dims, added, vectors);
+      // faiss-node takes number[] only: convert in chunks, never one array of every float.
+      const chunk = 4096;
+      for (let i = 0; i < added.length; i += chunk) index.add(Array.from(vectors.subarray(i * dims, Math.min(added.length, i + chunk) * dims)));
+      if (size + added.length > ids.length) {
+        const next = new Float64Array(Math.max(size + added.length, ids.length * 2));
+        next.set(ids.subarray(0, size));
+        ids = next;
+      }
+      ids.set(added, size);
+      size += added.length;
+    },
+    remove(removed) {
+      const gone = new Set(removed);
+      const positions: number[] = [];
+      let kept = 0;
+      for (let p = 0; p < size; p++) {
+        if (gone.has(ids[p]!)) positions.push(p);
+        else ids[kept++] = ids[p]!;
+      }
+      if (positions.length === 0) return;
+      index.removeIds(positions);
+      size = kept;
+    },
+    search(query, k) {
+      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
+      if (size === 0 || k <= 0) return [];
+      const r = index.search(Array.from(query), Math.min(k, size));
+      return hits({ distances: r.distances, labels: r.labels.map((p) => (p >= 0 ? ids[p]! : -1)) });
+    },
+  };
+}
