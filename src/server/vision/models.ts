@@ -20,6 +20,10 @@ export type HeadLayer = z.infer<typeof LayerSchema>;
 export const HeadSchema = z.object({ kind: z.literal('mlp'), layers: z.array(LayerSchema).min(1) });
 export type HeadWeights = z.infer<typeof HeadSchema>;
 
+const ZScoreSchema = z.object({ mean: z.number(), std: z.number().positive() });
+/** Score fusion with MobileFaceNet (fused-embedder.ts): each model's cosine z-scored with these constants, then averaged. */
+export const FusionSchema = z.object({ resnet: ZScoreSchema, mobilefacenet: ZScoreSchema.extend({ flip: z.boolean() }) });
+
 export const ManifestSchema = z.object({
   id: z.string().min(1),
   /** The base pipeline (detector + alignment + embedder) id; equals `id` for a base model. */
@@ -32,6 +36,8 @@ export const ManifestSchema = z.object({
   description: z.string().optional(),
   /** File (next to the manifest) holding the projection head's weights; absent for a base model. */
   head: z.string().optional(),
+  /** Present for the fused ResNet + MobileFaceNet model: `embedder` then configures its ResNet half. */
+  fusion: FusionSchema.optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   calibration: z.record(z.string(), z.unknown()).optional(),
 });
@@ -103,7 +109,7 @@ export function builtinManifest(): ModelManifest {
 export function resolveModel(id: string, dir = MODELS_DIR): ResolvedModel {
   const manifest = readManifest(id, dir) ?? (id === EMBEDDING_MODEL_ID ? builtinManifest() : null);
   if (!manifest) throw new Error(`unknown embedding model ${JSON.stringify(id)}; models/ holds: ${listManifests(dir).map((m) => m.id).join(', ') || 'none'}`);
-  if (!manifest.head && embedderModelId(manifest.embedder) !== manifest.id) {
+  if (!manifest.head && !manifest.fusion && embedderModelId(manifest.embedder) !== manifest.id) {
     throw new Error(`model ${manifest.id}: its embedder settings give id ${embedderModelId(manifest.embedder)}; a base model's id must match its settings`);
   }
   const head = readHead(manifest, dir);
