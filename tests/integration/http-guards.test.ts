@@ -4,6 +4,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { keysRepo } from '../../src/server/store/keys-repo.js';
+import { insertSighting } from '../../src/server/store/sightings-repo.js';
 import { api, errorCode } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -138,6 +139,24 @@ describe('text fields and person names', () => {
       const r = await res;
       expect([why, r.status, await errorCode(r)]).toEqual([why, 400, 'validation_failed']);
     }
+    expect((await server.store.listPeople()).map((p) => p.name)).toEqual(['Ada Lovelace']);
+
+    // Every JSON body is checked as JSON, whichever route declares it: a sighting promoted to a NUL name, or with a
+    // text/plain body (what a cross-site form can send), was a 500.
+    const now = new Date();
+    const sighting = await insertSighting(server.store.db, { firstSeenAt: now, lastSeenAt: now, camera: 'lobby', modelId: server.analyzer.modelId, embedding: new Float32Array(server.analyzer.dims).fill(0.1), crop: null, bestScore: null, bestPersonId: null });
+    const promote = async (init: RequestInit) => server.app.request(`/api/v1/sightings/${sighting}/promote`, { method: 'POST', ...init });
+    const promotions: [string, Promise<Response>, number, string][] = [
+      ['NUL in the name', promote(json({ name: 'Eve\u0000' })), 400, 'validation_failed'],
+      ['text/plain body', promote({ body: '{"name":"Eve"}', headers: { 'Content-Type': 'text/plain' } }), 415, 'unsupported_media_type'],
+      ['malformed JSON', promote({ body: '{"name":', headers: { 'Content-Type': 'application/json' } }), 400, 'malformed_json'],
+      ['NUL in a field its schema leaves free', rest.json('POST', '/api/v1/imports/folder', { path: '/tmp', exclude: ['ok', 'a\u0000b'] }), 400, 'validation_failed'],
+    ];
+    for (const [why, res, status, code] of promotions) {
+      const r = await res;
+      expect([why, r.status, await errorCode(r)]).toEqual([why, status, code]);
+    }
+    expect((await (await rest.get('/api/v1/sightings')).json()).total).toBe(1);
     expect((await server.store.listPeople()).map((p) => p.name)).toEqual(['Ada Lovelace']);
     // Ordinary Unicode stays welcome.
     expect((await rest.json('POST', '/api/v1/people', { name: 'Zoë Ñandú 李小龍 👩🏽‍🔬' })).status).toBe(201);

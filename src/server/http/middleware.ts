@@ -46,7 +46,11 @@ const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().t
 const tooLarge = (max: number) =>
   bodyLimit({ maxSize: max, onError: (c) => errorResponse(c, 'payload_too_large', `request body is over the limit of ${max} bytes`) });
 
-/** JSON bodies: 415 for another content type, 413 over 1 MiB, 400 malformed_json when it does not parse. */
+/**
+ * JSON bodies: 415 for another content type, 413 over 1 MiB, 400 malformed_json when it does not parse, 400
+ * validation_failed when any string in it (a key or a value, however deep) holds a control character: no field of
+ * this API takes one, and a schema that forgets to say so must not let a NUL reach the database.
+ */
 export function jsonBody(): MiddlewareHandler {
   const limit = tooLarge(1024 * 1024);
   return async (c, next) => {
@@ -55,14 +59,38 @@ export function jsonBody(): MiddlewareHandler {
       return errorResponse(c, 'unsupported_media_type', `send application/json, not ${type || 'no content type'}`);
     }
     return limit(c, async () => {
+      let body: unknown;
       try {
-        await c.req.json(); // cached: the validator reads the same parsed body
+        body = await c.req.json(); // cached: the validator reads the same parsed body
       } catch {
         throw new ApiError('malformed_json', 'request body is not valid JSON');
       }
+      const bad = forbiddenInJson(body);
+      if (bad) throw new ApiError('validation_failed', `json: ${bad.path}: must not contain control or bidirectional-override characters (found ${bad.char})`);
       await next();
     });
   };
+}
+
+/** The first string of a parsed JSON value holding a forbidden character (shared/text.ts), with its path. Iterative: a deeply nested body must not overflow the stack. */
+export function forbiddenInJson(value: unknown): { path: string; char: string } | null {
+  const stack: [unknown, string][] = [[value, 'body']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const char = forbiddenCharacter(v);
+      if (char) return { path, char };
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${path}.${i}`]));
+    } else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        const char = forbiddenCharacter(k);
+        if (char) return { path: `${path} (a key)`, char };
+        stack.push([item, `${path}.${k.slice(0, 50)}`]);
+      }
+    }
+  }
+  return null;
 }
 
 /** multipart/form-data uploads: 415 for another content type, 413 over `maxBytes`. */

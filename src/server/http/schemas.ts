@@ -43,9 +43,13 @@ type BodyKind = 'json' | 'multipart' | undefined;
  */
 export function secured<R extends RouteConfig>(role: Role, r: R, opts: { body?: BodyKind; maxBytes?: () => number } = {}): R {
   const mw = [requireRole(role)];
-  if (opts.body === 'json') mw.push(jsonBody());
-  if (opts.body === 'multipart') mw.push(multipartBody(opts.maxBytes ?? (() => 10 * 1024 * 1024)));
-  const bodyErrors = opts.body ? errorDocs('validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type') : errorDocs('validation_failed');
+  // A route that declares a JSON or multipart body gets its checks even when `opts.body` was left out: without them
+  // the validator skips a body of another content type and the handler meets no body at all.
+  const declared = r.request?.body?.content ?? {};
+  const body = opts.body ?? ('application/json' in declared ? 'json' : 'multipart/form-data' in declared ? 'multipart' : undefined);
+  if (body === 'json') mw.push(jsonBody());
+  if (body === 'multipart') mw.push(multipartBody(opts.maxBytes ?? (() => 10 * 1024 * 1024)));
+  const bodyErrors = body ? errorDocs('validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type') : errorDocs('validation_failed');
   return createRoute({
     ...r,
     middleware: mw,
