@@ -89,7 +89,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     };
     // Live frames before REST calls before bulk imports, one inference at a time.
     // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
-    const scheduler = createScheduler(analyzer, workers[1]);
+    const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
     const metrics = new Registry();
     const keys = keysRepo(store.db);
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
@@ -128,7 +128,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       retentionDays: config.SIGHTINGS_RETENTION_DAYS, maxRows: config.SIGHTINGS_MAX_ROWS, everyMs: config.SIGHTINGS_PRUNE_EVERY_MS, clock, log,
     });
     gateway = attachGateway(server, {
-      config, analyzer: scheduler.live, gallery, log, serverVersion: VERSION,
+      config, analyzer: scheduler.live, lanes: (sessionId) => scheduler.lane(sessionId), gallery, log, serverVersion: VERSION,
       enrolment: { store, gallery, modelId: analyzer.modelId, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
       attendance: { checkins, sightings, clock },
     }, {

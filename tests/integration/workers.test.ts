@@ -57,6 +57,20 @@ describe('inference in worker threads', () => {
     expect((await server.store.listPeople()).map((p) => p.name)).toContain('Paul Allen');
   });
 
+  it('spreads cameras over both inference threads, so two cameras are answered side by side', async () => {
+    const cameras = await Promise.all([TestClient.connect(server.url), TestClient.connect(server.url)]);
+    const health = async () => ((await (await server.app.request('/health')).json()) as { inference: { sessionsPerWorker: number[] } }).inference;
+    expect((await health()).sessionsPerWorker).toEqual([1, 1]);
+    const stream = async (c: TestClient) => {
+      const names: number[] = [];
+      for (let i = 0; i < 3; i++) names.push((await c.frame(fixture('Guido_van_Rossum/5.jpg'))).tracks.length);
+      return names;
+    };
+    expect(await Promise.all(cameras.map(stream))).toEqual([[1, 1, 1], [1, 1, 1]]);
+    for (const c of cameras) c.close();
+    await expect.poll(async () => (await health()).sessionsPerWorker).toEqual([0, 0]);
+  });
+
   it('replaces a worker thread that dies, and live frames go on', async () => {
     const worker = server.analyzer as WorkerAnalyzer;
     const camera = await TestClient.connect(server.url);

@@ -1,7 +1,5 @@
-// Unit tests for the metrics registry, the inference scheduler's priorities and the bulk import layout rules.
-import { zipSync } from 'fflate';
+// Unit tests for the metrics registry and the inference scheduler's priorities (import layout: tests/unit/imports.test.ts).
 import { describe, expect, it } from 'vitest';
-import { planZip, personName } from '../../src/server/http/import-source.js';
 import { Counter, Histogram, LiveMetrics, Registry } from '../../src/server/metrics.js';
 import type { FaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { createScheduler } from '../../src/server/vision/scheduler.js';
@@ -47,7 +45,7 @@ describe('metrics registry', () => {
 describe('inference scheduler', () => {
   it('runs one step at a time and lets live work overtake queued bulk work', async () => {
     const fake = { backend: 'x', tfVersion: 'x', modelId: 'm', dims: 1, models: [], tensorCount: () => 0 } as unknown as FaceAnalyzer;
-    const s = createScheduler(fake);
+    const s = createScheduler([fake]);
     const order: string[] = [];
     let running = 0;
     const step = (name: string) => async () => {
@@ -64,34 +62,48 @@ describe('inference scheduler', () => {
     await Promise.all([first, ...bulk, live]);
     expect(order[0]).toBe('i1');
     expect(order.indexOf('l1')).toBeLessThan(order.indexOf('b2'));
-    expect(s.stats()).toEqual({ waiting: { live: 0, interactive: 0, bulk: 0 }, busy: false });
+    expect(s.stats()).toEqual({ waiting: { live: 0, interactive: 0, bulk: 0 }, busy: false, sessionsPerSlot: [0] });
   });
-});
 
-describe('bulk import layout', () => {
-  const img = new Uint8Array([0xff, 0xd8, 1, 2, 3]);
-  it('groups <person>/<image>, strips one wrapping folder, skips hidden and _ folders, rejects bad layout', () => {
-    const zip = zipSync({
-      'faces/Barack_Obama/2.jpg': img,
-      'faces/Barack_Obama/10.jpg': img,
-      'faces/Barack_Obama/1.jpg': img,
-      'faces/Amy/1.jpg': img,
-      'faces/_group/x.jpg': img,
-      'faces/.DS_Store': img,
-    });
-    const plan = planZip(zip, 1000);
-    expect([...plan.people.keys()]).toEqual(['Amy', 'Barack Obama']);
-    expect(plan.people.get('Barack Obama')!.map((i) => i.file)).toEqual(['faces/Barack_Obama/1.jpg', 'faces/Barack_Obama/2.jpg', 'faces/Barack_Obama/10.jpg']);
-    expect(plan.rejected).toEqual([]);
+  const fakeAnalyzer = (name: string) => {
+    const log: string[] = [];
+    const analyzer = {
+      backend: name, tfVersion: 'x', modelId: 'm', dims: 1, models: [], tensorCount: () => 0,
+      async analyze(bytes: Uint8Array) {
+        await new Promise((r) => setTimeout(r, 2));
+        log.push(String.fromCharCode(bytes[0]!));
+        return { ok: false, code: 'bad_image', message: 'fake' };
+      },
+    } as unknown as FaceAnalyzer;
+    return { analyzer, log };
+  };
 
-    const flat = planZip(zipSync({ 'loose.jpg': img, 'Amy/1.jpg': img, 'Amy/big.jpg': new Uint8Array(2000) }), 1000);
-    expect(flat.rejected.map((r) => [r.file, r.code])).toEqual([
-      ['loose.jpg', 'bad_layout'],
-      ['Amy/big.jpg', 'payload_too_large'],
-    ]);
-    expect(flat.people.get('Amy')).toHaveLength(1);
+  it('shares one slot fairly: a session with one frame waits for one step of a busy session, not all of them', async () => {
+    const { analyzer, log } = fakeAnalyzer('one');
+    const s = createScheduler([analyzer]);
+    const heavy = s.lane('heavy');
+    const light = s.lane('light');
+    const frame = (c: string) => new Uint8Array([c.charCodeAt(0)]);
+    const work = ['1', '2', '3', '4', '5'].map(() => heavy.analyzer.analyze(frame('H'), 1));
+    await new Promise((r) => setImmediate(r));
+    work.push(light.analyzer.analyze(frame('L'), 1));
+    await Promise.all(work);
+    // H1 found the slot free; H2 was queued before L, so it goes next; then L, not after all of H's frames.
+    expect(log.join('')).toBe('HHLHHH');
   });
-  it('turns LFW folder names into names', () => {
-    expect(personName('Guido_van_Rossum')).toBe('Guido van Rossum');
+
+  it('spreads sessions over every analyzer, the new one to the least used, and frees a slot when a session ends', async () => {
+    const a = fakeAnalyzer('a');
+    const b = fakeAnalyzer('b');
+    const s = createScheduler([a.analyzer, b.analyzer]);
+    const lanes = [s.lane('1'), s.lane('2')];
+    expect(lanes.map((l) => l.analyzer.backend)).toEqual(['a', 'b']);
+    expect(s.stats().sessionsPerSlot).toEqual([1, 1]);
+    lanes[0]!.release();
+    lanes[0]!.release(); // twice is once
+    expect(s.stats().sessionsPerSlot).toEqual([0, 1]);
+    expect(s.lane('3').analyzer.backend).toBe('a');
+    await Promise.all([lanes[1]!.analyzer.analyze(new Uint8Array([66]), 1)]);
+    expect([a.log, b.log]).toEqual([[], ['B']]);
   });
 });

@@ -24,6 +24,7 @@ import type { Logger } from '../log.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { Tracker } from '../tracking/tracker.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
+import type { LiveLane } from '../vision/scheduler.js';
 import type { FaceDetection } from '../vision/detector.js';
 import { messageDenied } from './message-roles.js';
 import type { SessionSocket } from './socket.js';
@@ -31,6 +32,8 @@ import type { SessionSocket } from './socket.js';
 export interface SessionDeps {
   config: Config;
   analyzer: FaceAnalyzer;
+  /** A session's own lane into the inference slots (fair share, pinned to one worker); else `analyzer` is used. */
+  lanes?: (sessionId: string) => LiveLane;
   gallery: Gallery;
   enrolment: EnrolmentDeps;
   log: Logger;
@@ -68,6 +71,8 @@ export class Session {
   private livenessDue = true;
   /** Resolves when the frame loop is idle; lets shutdown and tests wait for in-flight work. */
   private idle: Promise<void> = Promise.resolve();
+  private readonly lane: LiveLane | undefined;
+  private readonly analyzer: FaceAnalyzer;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -76,6 +81,8 @@ export class Session {
     readonly principal: Principal = OPEN_PRINCIPAL,
   ) {
     const c = deps.config;
+    this.lane = deps.lanes?.(this.id);
+    this.analyzer = this.lane?.analyzer ?? deps.analyzer;
     this.tracker = new Tracker({ minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY });
     this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);
     this.enrol = new EnrolmentFlow({
@@ -124,6 +131,7 @@ export class Session {
     this.pending = null;
     this.enrol.drop();
     clearTimeout(this.helloTimer);
+    this.lane?.release();
   }
 
   /** Someone enrolled or was deleted: identities are voted again from the next frame. */
@@ -219,7 +227,7 @@ export class Session {
   private async processFrame(frame: PendingFrame): Promise<void> {
     const started = performance.now();
     const queue = started - frame.receivedAt;
-    const result = await this.deps.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS, { liveness: this.wantsLiveness() });
+    const result = await this.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS, { liveness: this.wantsLiveness() });
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
     this.errors = 0;
     const analyzed = result.frame;

@@ -1,47 +1,70 @@
-// One inference at a time, by priority: live frames first, then interactive REST calls, then bulk work,
-// which yields to the event loop before every step so frames that just arrived get in ahead of it.
+// Inference slots, one per analyzer (worker thread), each running one step at a time by priority: live frames first,
+// shared fairly between sessions (round-robin), then interactive REST calls, then bulk work, which yields to the event
+// loop before every step so frames that just arrived get in ahead of it.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FaceAnalyzer } from './analyzer.js';
 
 export type Priority = 'live' | 'interactive' | 'bulk';
-const ORDER: Priority[] = ['live', 'interactive', 'bulk'];
 
 type EmbedAllResult = Awaited<ReturnType<FaceAnalyzer['embedAll']>>;
 
-export interface AnalyzerScheduler {
-  /** The analyzer for live sessions: analyze and embed run at live priority. */
-  readonly live: FaceAnalyzer;
-  /** Detect and embed every face of a still image at the given priority (two steps, so live frames can run between). */
-  embedAll(bytes: Uint8Array, maxPixels: number, priority: Priority): Promise<EmbedAllResult>;
-  /** Runs `fn` holding the inference slot. */
-  run<T>(priority: Priority, fn: () => Promise<T>): Promise<T>;
-  /** Steps waiting per priority, and whether one is running. */
-  stats(): { waiting: Record<Priority, number>; busy: boolean };
+/** One live session's way into the slots: its frames run on one analyzer (a frame's tensors live there). */
+export interface LiveLane {
+  readonly analyzer: FaceAnalyzer;
+  /** The session ended: its slot takes one session less. */
+  release(): void;
 }
 
-/** One inference slot: steps run one at a time, by priority. */
-function createSlot() {
-  const queues: Record<Priority, (() => void)[]> = { live: [], interactive: [], bulk: [] };
-  let busy = false;
+export interface AnalyzerScheduler {
+  /** A live analyzer outside any session (warm-up, tests); sessions use `lane()`. */
+  readonly live: FaceAnalyzer;
+  /** A live session's lane: pinned to the slot with the fewest sessions, served round-robin with the others there. */
+  lane(sessionId: string): LiveLane;
+  /** Detect and embed every face of a still image at the given priority (two steps, so live frames can run between). */
+  embedAll(bytes: Uint8Array, maxPixels: number, priority: Priority): Promise<EmbedAllResult>;
+  /** Runs `fn` holding an inference slot. */
+  run<T>(priority: Priority, fn: () => Promise<T>): Promise<T>;
+  /** Steps waiting per priority, whether a step is running, and live sessions per slot. */
+  stats(): { waiting: Record<Priority, number>; busy: boolean; sessionsPerSlot: number[] };
+}
 
-  const acquire = (p: Priority): Promise<void> => {
-    if (!busy) {
-      busy = true;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => queues[p].push(resolve));
+/** One inference slot: steps run one at a time; live steps round-robin across sessions, then interactive, then bulk. */
+export function createSlot() {
+  const live = new Map<string, (() => void)[]>();
+  /** Sessions with live steps waiting, in the order they are served next. */
+  const ring: string[] = [];
+  const interactive: (() => void)[] = [];
+  const bulk: (() => void)[] = [];
+  let busy = false;
+  let sessions = 0;
+
+  const enqueue = (p: Priority, key: string, resolve: () => void) => {
+    if (p === 'interactive') return void interactive.push(resolve);
+    if (p === 'bulk') return void bulk.push(resolve);
+    const q = live.get(key);
+    if (q) return void q.push(resolve);
+    live.set(key, [resolve]);
+    ring.push(key);
   };
+  const nextLive = (): (() => void) | undefined => {
+    const key = ring.shift();
+    if (key === undefined) return undefined;
+    const q = live.get(key)!;
+    const next = q.shift();
+    if (q.length > 0) ring.push(key); // served once: to the back of the ring
+    else live.delete(key);
+    return next;
+  };
+  const waitingLive = () => ring.reduce((n, k) => n + live.get(k)!.length, 0);
   const grant = () => {
-    for (const p of ORDER) {
-      const next = queues[p].shift();
-      if (next) return next(); // the slot passes straight on: busy stays true
-    }
+    const next = nextLive() ?? interactive.shift() ?? bulk.shift();
+    if (next) return next(); // the slot passes straight on: busy stays true
     busy = false;
   };
   const release = (finished: Priority) => {
     // After a live or interactive step, bulk work waits one turn of the event loop: the caller's next step
     // (a frame's embed after its detect) queues ahead of it instead of waiting behind a whole bulk step.
-    if (finished !== 'bulk' && queues.bulk.length > 0 && queues.live.length === 0 && queues.interactive.length === 0) {
+    if (finished !== 'bulk' && bulk.length > 0 && ring.length === 0 && interactive.length === 0) {
       setImmediate(grant);
       return;
     }
@@ -49,49 +72,60 @@ function createSlot() {
   };
 
   return {
-    async run<T>(p: Priority, fn: () => Promise<T>): Promise<T> {
+    async run<T>(p: Priority, fn: () => Promise<T>, key = ''): Promise<T> {
       if (p === 'bulk') await yieldToLoop();
-      await acquire(p);
+      if (busy) await new Promise<void>((resolve) => enqueue(p, key, resolve));
+      else busy = true;
       try {
         return await fn();
       } finally {
         release(p);
       }
     },
-    waiting: (p: Priority) => queues[p].length,
+    waiting: (p: Priority) => (p === 'live' ? waitingLive() : p === 'interactive' ? interactive.length : bulk.length),
     busy: () => busy,
+    get sessions() {
+      return sessions;
+    },
+    addSession: () => void (sessions += 1),
+    removeSession: () => void (sessions -= 1),
   };
 }
 
-/**
- * `bulkAnalyzer`, when given (a second inference worker), takes all bulk work in its own slot, so imports run beside
- * live frames on the other core instead of between them.
- */
-export function createScheduler(analyzer: FaceAnalyzer, bulkAnalyzer?: FaceAnalyzer): AnalyzerScheduler {
-  const main = createSlot();
-  const bulkSlot = bulkAnalyzer ? createSlot() : main;
-  const slotFor = (p: Priority) => (p === 'bulk' ? bulkSlot : main);
-  const analyzerFor = (p: Priority) => (p === 'bulk' && bulkAnalyzer ? bulkAnalyzer : analyzer);
-  const run = <T>(p: Priority, fn: () => Promise<T>): Promise<T> => slotFor(p).run(p, fn);
-
-  const live: FaceAnalyzer = {
+/** Wraps an analyzer so that its analyze and embed steps run in `slot` under `key`. */
+function liveAnalyzer(analyzer: FaceAnalyzer, run: <T>(fn: () => Promise<T>) => Promise<T>, embedAll: FaceAnalyzer['embedAll']): FaceAnalyzer {
+  return {
     backend: analyzer.backend,
     tfVersion: analyzer.tfVersion,
     modelId: analyzer.modelId,
     dims: analyzer.dims,
     models: analyzer.models,
     tensorCount: () => analyzer.tensorCount(),
-    embedAll: (bytes, maxPixels) => embedAll(bytes, maxPixels, 'live'),
+    embedAll,
     async analyze(bytes, maxPixels, opts) {
-      const result = await run('live', () => analyzer.analyze(bytes, maxPixels, opts));
+      const result = await run(() => analyzer.analyze(bytes, maxPixels, opts));
       if (!result.ok) return result;
       const frame = result.frame;
-      return { ok: true, frame: { ...frame, embed: (indices) => run('live', () => frame.embed(indices)) } };
+      return { ok: true, frame: { ...frame, embed: (indices) => run(() => frame.embed(indices)) } };
     },
   };
+}
+
+/**
+ * `analyzers` are the inference threads (or the one in-process analyzer). Live sessions are spread over all of them,
+ * the new session going to the slot with the fewest; interactive calls run on the first; bulk work on the last, where
+ * it yields to that slot's live frames.
+ */
+export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
+  if (analyzers.length === 0) throw new Error('createScheduler needs at least one analyzer');
+  const slots = analyzers.map(() => createSlot());
+  const first = 0;
+  const last = analyzers.length - 1;
+  const slotOf = (p: Priority) => (p === 'bulk' ? last : first);
+  const run = <T>(p: Priority, fn: () => Promise<T>): Promise<T> => slots[slotOf(p)]!.run(p, fn);
 
   async function embedAll(bytes: Uint8Array, maxPixels: number, p: Priority): Promise<EmbedAllResult> {
-    const a = analyzerFor(p);
+    const a = analyzers[slotOf(p)]!;
     const result = await run(p, () => a.analyze(bytes, maxPixels, { padRetry: true }));
     if (!result.ok) return result;
     const { frame } = result;
@@ -104,13 +138,32 @@ export function createScheduler(analyzer: FaceAnalyzer, bulkAnalyzer?: FaceAnaly
     }
   }
 
+  const lane = (sessionId: string): LiveLane => {
+    // The fewest sessions wins; on a tie the first slot, which bulk work does not use when there are two.
+    let i = 0;
+    for (let j = 1; j < slots.length; j++) if (slots[j]!.sessions < slots[i]!.sessions) i = j;
+    const slot = slots[i]!;
+    slot.addSession();
+    let released = false;
+    return {
+      analyzer: liveAnalyzer(analyzers[i]!, (fn) => slot.run('live', fn, sessionId), (b, m) => embedAll(b, m, 'live')),
+      release() {
+        if (!released) slot.removeSession();
+        released = true;
+      },
+    };
+  };
+
+  const sum = (p: Priority) => slots.reduce((n, s) => n + s.waiting(p), 0);
   return {
-    live,
+    live: liveAnalyzer(analyzers[first]!, (fn) => slots[first]!.run('live', fn, ''), (b, m) => embedAll(b, m, 'live')),
+    lane,
     embedAll,
     run,
     stats: () => ({
-      waiting: { live: main.waiting('live'), interactive: main.waiting('interactive'), bulk: bulkSlot.waiting('bulk') },
-      busy: main.busy() || bulkSlot.busy(),
+      waiting: { live: sum('live'), interactive: sum('interactive'), bulk: sum('bulk') },
+      busy: slots.some((s) => s.busy()),
+      sessionsPerSlot: slots.map((s) => s.sessions),
     }),
   };
 }
