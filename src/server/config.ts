@@ -23,6 +23,9 @@ const bool = (def: boolean) =>
 export const ConfigSchema = z.object({
   PORT: int(8090, 0, 65535),
   HOST: z.string().default('127.0.0.1'),
+  /** PEM certificate and private key files: both set = https and wss on PORT (`npm run cert` makes a self-signed pair). */
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
   /** PostgreSQL connection string; when unset the embedded PGlite database in DATA_DIR is used. */
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),

@@ -3,6 +3,7 @@
 import { getRequestListener } from '@hono/node-server';
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
 import { attachGateway, type Gateway } from './gateway/gateway.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
+import { loadTls } from './tls.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { parseOrigins, resolveAuthMode } from './auth/mode.js';
 import { startGallerySync, type GallerySync } from './gallery/sync.js';
@@ -112,7 +114,9 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       sessions: () => gateway?.sessions().length ?? 0,
       onGalleryChanged,
     });
-    const server: Server = createServer(getRequestListener(http.app.fetch));
+    const tls = loadTls(config);
+    const listener = getRequestListener(http.app.fetch);
+    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
@@ -140,7 +144,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       server.listen(config.PORT, config.HOST, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
-    const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     const g = gateway;
     return {
       url, port, store, gallery, analyzer, gateway: g, app: http.app, checkins, sightings,
