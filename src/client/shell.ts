@@ -106,9 +106,9 @@ export async function boot(page: PageName): Promise<Booted> {
       }
       return { session: r.session, api: apiClient(r.session, () => signOutNow()) };
     }
-    if (r.status === 401) {
+    if (r.status === 401 || r.status === 429) {
       keyStore.forget();
-      const msg = key ? `That key was refused: ${r.message}.` : refusedBefore ? 'Enter a key.' : '';
+      const msg = r.status === 429 ? `${r.message}.` : key ? `That key was refused: ${r.message}.` : refusedBefore ? 'Enter a key.' : '';
       refusedBefore = true;
       key = await askForKey(msg);
       continue;
