@@ -6,7 +6,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { insertSighting } from '../../src/server/store/sightings-repo.js';
 import { api, errorCode } from '../helpers/http.js';
-import { startTestServer } from '../helpers/server.js';
+import { databaseTargets, startTestServer } from '../helpers/server.js';
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
@@ -110,11 +110,11 @@ describe('open mode is reachable only from this machine and its own pages', () =
   });
 });
 
-describe('text fields and person names', () => {
+describe.each(databaseTargets)('text fields and person names on $name', (target) => {
   let server: RunningServer;
   let rest: ReturnType<typeof api>;
   beforeAll(async () => {
-    server = await startTestServer({});
+    server = await startTestServer(await target.freshEnv());
     rest = api(server);
   });
   afterAll(async () => {
