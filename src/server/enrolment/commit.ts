@@ -13,7 +13,8 @@ export interface EnrolmentDeps {
   onGalleryChanged: () => void;
 }
 
-export async function commitViews(deps: EnrolmentDeps, name: string, views: CapturedView[]): Promise<EnrolmentResult> {
+/** `sourceHashes[i]`: the SHA-256 of the image file view i came from (imports), stored with the face in the same transaction. */
+export async function commitViews(deps: EnrolmentDeps, name: string, views: CapturedView[], sourceHashes: (string | undefined)[] = []): Promise<EnrolmentResult> {
   // The aligned chip is kept as a small JPEG so the gallery can be re-embedded when the model changes.
   const crops = await Promise.all(
     views.map((v) => sharp(Buffer.from(v.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()),
@@ -21,7 +22,7 @@ export async function commitViews(deps: EnrolmentDeps, name: string, views: Capt
   const result = await deps.store.commitEnrolment({
     name,
     modelId: deps.modelId,
-    faces: views.map((v, i) => ({ embedding: v.embedding, crop: new Uint8Array(crops[i]!), quality: v.quality })),
+    faces: views.map((v, i) => ({ embedding: v.embedding, crop: new Uint8Array(crops[i]!), quality: v.quality, sourceHash: sourceHashes[i] })),
   });
   deps.gallery.add(result.faceIds.map((faceId, i) => ({ faceId, personId: result.personId, personName: result.name, embedding: views[i]!.embedding })));
   deps.onGalleryChanged();

@@ -12,8 +12,8 @@ import { mountFaces } from './faces.js';
 import { mountGalleryTransfer } from './gallery-transfer.js';
 import { mountHealth } from './health.js';
 import { mountImports } from './imports.js';
+import { JobRunner } from '../imports/job-runner.js';
 import { mountIndex } from './index-routes.js';
-import { JobRunner } from './jobs.js';
 import { mountKeys } from './keys.js';
 import { authenticate, corsFor, loopbackHostOnly, plainQueryText, rateLimit, sameOriginWrites } from './middleware.js';
 import { mountPeople } from './people.js';
@@ -35,6 +35,8 @@ export interface HttpApp {
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const jobs = new JobRunner(deps);
+  // Jobs a previous process left unfinished: resumed, or failed with the reason.
+  void jobs.recover();
   const limiter = createRateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
 
   const origins = parseOrigins(deps.config.ALLOWED_ORIGINS);

@@ -1,5 +1,6 @@
 // Enrolment from still images (REST uploads and bulk imports): the same gates as live enrolment (EnrolmentCapture's
 // checkFrame and offer: detection, chip, duplicate-person and near-duplicate gates), committed per person by commitViews.
+import { createHash } from 'node:crypto';
 import { EnrolmentCapture, type CaptureRules } from '../enrolment/capture.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { commitViews, type EnrolmentDeps } from '../enrolment/commit.js';
@@ -9,8 +10,9 @@ import type { AnalyzerScheduler, Priority } from '../vision/scheduler.js';
 
 export interface ImageVerdict {
   file: string;
-  status: 'accepted' | 'rejected';
-  /** Why it was rejected: not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or a gate code (no_face, too_small, blurry, ...). */
+  /** skipped: the person already has a face from this very file (imports only: `already_stored`). */
+  status: 'accepted' | 'rejected' | 'skipped';
+  /** Why it was rejected: not_an_image, image_too_large, payload_too_large, unreadable, bad_layout, bad_path, duplicate_path, compression_ratio, bad_archive, commit_failed, or a gate code (no_face, too_small, blurry, ...); or skipped: already_stored, duplicate_file, ignored, excluded. */
   code?: string;
   reason?: string;
   faceId?: string;
@@ -57,6 +59,14 @@ export interface EnrolImagesDeps {
   enrolment: EnrolmentDeps & { gallery: Gallery };
 }
 
+export interface EnrolImagesOptions {
+  /**
+   * SHA-256s of the files this person's faces already came from: such a file is `skipped` without inference, so an
+   * import run twice (or resumed after a restart) adds nothing twice.
+   */
+  knownHashes?: Set<string>;
+}
+
 /** Checks every image, then commits the accepted views under `name` (found or created). Nothing is written when none passes. */
 export async function enrolImages(
   deps: EnrolImagesDeps,
@@ -64,20 +74,23 @@ export async function enrolImages(
   images: ImageInput[],
   priority: Priority,
   onImage: (v: ImageVerdict) => void = () => {},
+  opts: EnrolImagesOptions = {},
 ): Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }> {
   const { config } = deps;
   const capture = new EnrolmentCapture(name, enrolRules(config, images.length));
   const verdicts: ImageVerdict[] = [];
   const accepted: ImageVerdict[] = [];
+  const hashes: string[] = [];
+  const seen = opts.knownHashes ? { known: opts.knownHashes, here: new Set<string>() } : undefined;
   for (const img of images) {
-    const v = await checkImage(deps, capture, img, priority);
+    const { verdict: v, hash } = await checkImage(deps, capture, img, priority, seen);
     verdicts.push(v);
-    if (v.status === 'accepted') accepted.push(v);
+    if (v.status === 'accepted') (accepted.push(v), hashes.push(hash!));
     else onImage(v);
   }
   if (capture.views.length === 0) return { result: null, verdicts };
   try {
-    const result = await commitViews(deps.enrolment, name, capture.views);
+    const result = await commitViews(deps.enrolment, name, capture.views, hashes);
     accepted.forEach((v, i) => (v.faceId = result.faceIds[i]));
     accepted.forEach((v) => onImage(v));
     return { result, verdicts };
@@ -88,17 +101,27 @@ export async function enrolImages(
   }
 }
 
-async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img: ImageInput, priority: Priority): Promise<ImageVerdict> {
+type Checked = { verdict: ImageVerdict; hash?: string };
+
+type Seen = { known: Set<string>; here: Set<string> };
+
+async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img: ImageInput, priority: Priority, seen?: Seen): Promise<Checked> {
   const { config, scheduler } = deps;
-  const reject = (code: string, reason: string): ImageVerdict => ({ file: img.file, status: 'rejected', code, reason });
+  const reject = (code: string, reason: string): Checked => ({ verdict: { file: img.file, status: 'rejected', code, reason } });
   if (img.size !== undefined && img.size > config.MAX_UPLOAD_BYTES) return reject('payload_too_large', `${img.size} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
   let bytes: Uint8Array;
   try {
     bytes = await img.read();
   } catch (err) {
-    return reject('not_an_image', `could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    // A file that vanished or cannot be opened (folder imports): this file's error, not the import's.
+    return reject('unreadable', `could not be read: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (bytes.byteLength > config.MAX_UPLOAD_BYTES) return reject('payload_too_large', `${bytes.byteLength} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const skip = (code: string, reason: string): Checked => ({ verdict: { file: img.file, status: 'skipped', code, reason } });
+  if (seen?.known.has(hash)) return skip('already_stored', 'this person already has a face from this file');
+  if (seen?.here.has(hash)) return skip('duplicate_file', 'the same file as an earlier one of this person in this import');
+  seen?.here.add(hash);
   const analyzed = await scheduler.embedAll(bytes, config.MAX_IMAGE_PIXELS, priority);
   if (!analyzed.ok) return reject(analyzed.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', analyzed.message);
   const view = capture.checkFrame(analyzed.faces);
@@ -106,5 +129,5 @@ async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img:
   const face = analyzed.faces[0]!;
   const offered = capture.offer(face, face, deps.enrolment.gallery.search(face.embedding, 3));
   if (!offered.ok) return reject(offered.code, offered.reason);
-  return { file: img.file, status: 'accepted' };
+  return { verdict: { file: img.file, status: 'accepted' }, hash };
 }

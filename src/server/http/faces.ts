@@ -22,7 +22,7 @@ const Face = z
 export const ImageResult = z
   .object({
     file: z.string(),
-    status: z.enum(['accepted', 'rejected']),
+    status: z.enum(['accepted', 'rejected', 'skipped']).openapi({ description: 'skipped only in imports (a file the person already has a face from)' }),
     code: z.string().optional().openapi({ description: 'not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or an enrolment gate code (no_face, multiple_faces, too_small, low_confidence, not_frontal, too_dark, too_bright, blurry, same_view, duplicate_person)' }),
     reason: z.string().optional(),
     faceId: z.string().optional(),
@@ -73,7 +73,8 @@ export function mountFaces(app: App, deps: HttpDeps): void {
       const { faceId } = c.req.valid('param');
       const crop = await faces.crop(faceId);
       if (!crop) throw new ApiError('not_found', `no face ${faceId} with a stored crop`);
-      return c.body(new Uint8Array(crop), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600' }) as never;
+      // nosniff: a crop that came in through an import is served as the JPEG it was checked to be, never as HTML or script.
+      return c.body(new Uint8Array(crop), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' }) as never;
     },
   );
 

@@ -1,12 +1,12 @@
-// Bulk import: a zip upload (operator) or a server-side folder (admin), laid out `<person name>/<image>`; runs as a job.
+// Bulk import routes: a zip upload (operator) or a server-side folder (admin), laid out `<person name>/<image>`, each
+// run as a job kept in the database (src/server/imports/job-runner.ts); and the jobs with their per-file reports.
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from '@hono/zod-openapi';
+import type { JobRunner } from '../imports/job-runner.js';
+import type { JobRow } from '../store/jobs-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { planFolder, planZip, type ImportPlan } from './import-source.js';
-import { ImageResult } from './faces.js';
-import type { Job, JobRunner } from './jobs.js';
 import { FileUpload, formRequest, json, jsonRequest, secured } from './schemas.js';
 
 const JobSummary = z
@@ -15,33 +15,52 @@ const JobSummary = z
     kind: z.enum(['zip', 'folder']),
     source: z.string(),
     state: z.enum(['queued', 'running', 'done', 'failed']),
+    attempts: z.number().int().openapi({ description: 'Runs started; more than 1 when the job was resumed after a server restart.' }),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
-    total: z.number().int(),
+    total: z.number().int().openapi({ description: 'Entries of the zip or folder; known once the job has read them.' }),
     processed: z.number().int(),
     accepted: z.number().int(),
     rejected: z.number().int(),
+    skipped: z.number().int().openapi({ description: 'Files this person already has a face from, duplicates, ignored (`.`/`_`) and excluded entries.' }),
     peopleCreated: z.number().int(),
     peopleUpdated: z.number().int(),
-    error: z.string().nullable(),
+    error: z.string().nullable().openapi({ description: 'Why the job failed, naming the entry when one entry decided it.' }),
     url: z.string(),
   })
   .openapi('JobSummary');
-const JobDetail = JobSummary.extend({ results: z.array(ImageResult) }).openapi('Job');
+
+const ImportResult = z
+  .object({
+    file: z.string(),
+    status: z.enum(['accepted', 'rejected', 'skipped']),
+    code: z.string().optional().openapi({
+      description:
+        'rejected: not_an_image, image_too_large, payload_too_large, unreadable, bad_layout, bad_path, duplicate_path, compression_ratio, ' +
+        'bad_archive, commit_failed, or an enrolment gate code; skipped: already_stored, duplicate_file, ignored, excluded',
+    }),
+    reason: z.string().optional(),
+    faceId: z.string().optional(),
+  })
+  .openapi('ImportResult');
+const JobDetail = JobSummary.extend({ results: z.array(ImportResult) }).openapi('Job');
 const JobParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
-const summary = ({ results: _r, ...j }: Job) => ({
-  ...j,
+const summary = (j: JobRow) => ({
+  id: j.id, kind: j.kind, source: j.source, state: j.state, attempts: j.attempts,
   createdAt: j.createdAt.toISOString(),
   startedAt: j.startedAt?.toISOString() ?? null,
   finishedAt: j.finishedAt?.toISOString() ?? null,
+  total: j.total, processed: j.processed, accepted: j.accepted, rejected: j.rejected, skipped: j.skipped,
+  peopleCreated: j.peopleCreated, peopleUpdated: j.peopleUpdated, error: j.error,
   url: `/api/v1/jobs/${j.id}`,
 });
 
-export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
-  const maxImage = deps.config.MAX_UPLOAD_BYTES;
+/** Local file header, or the end record of an empty zip. */
+const looksLikeZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
 
+export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
   app.openapi(
     secured(
       'operator',
@@ -51,8 +70,10 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
         tags: ['import'],
         summary: 'Import a zip of `<person name>/<image>`',
         description:
-          'Starts a background job (202) and returns it; poll its url. Underscores in folder names become spaces (LFW layout); ' +
-          'folders starting with `_` or `.` are skipped. Each image passes the live enrolment gates.',
+          'Stores the upload and starts a background job (202); poll its url. The job inflates the zip one entry at a time under ' +
+          'IMPORT_MAX_ENTRIES, IMPORT_MAX_INFLATED_BYTES and IMPORT_MAX_RATIO. Underscores in folder names become spaces (LFW layout); ' +
+          'entries under folders starting with `_` or `.` are listed as skipped. Each image passes the live enrolment gates; files a ' +
+          'person already has a face from are skipped, so uploading the same zip twice adds nothing.',
         request: formRequest(z.object({ file: FileUpload })),
         responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('bad_archive') },
       },
@@ -60,14 +81,9 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
     ),
     async (c) => {
       const file = c.req.valid('form').file;
-      let plan: ImportPlan;
-      try {
-        plan = planZip(new Uint8Array(await file.arrayBuffer()), maxImage);
-      } catch (err) {
-        throw new ApiError('bad_archive', `not a readable zip: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      if (plan.people.size === 0 && plan.rejected.length === 0) throw new ApiError('bad_archive', 'the zip holds no <person name>/<image> entries');
-      return c.json(summary(jobs.start('zip', file.name || 'upload.zip', plan)), 202);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (!looksLikeZip(bytes)) throw new ApiError('bad_archive', 'not a zip file (no zip signature at the start)');
+      return c.json(summary(await jobs.startZip(file.name || 'upload.zip', bytes)), 202);
     },
   );
 
@@ -79,8 +95,17 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
         path: '/api/v1/imports/folder',
         tags: ['import'],
         summary: 'Import a folder on the server',
-        description: 'Same as the zip import, from `path` on the server (absolute). `exclude` lists person folders to skip.',
-        request: jsonRequest(z.object({ path: z.string().min(1).max(4096), exclude: z.array(z.string()).max(1000).optional() }).strict()),
+        description:
+          'Same as the zip import, from `path`, an absolute path on the server (a relative one is refused: it would depend on the ' +
+          "server's working directory). `exclude` lists person folders to skip.",
+        request: jsonRequest(
+          z
+            .object({
+              path: z.string().min(1).max(4096).refine((p) => path.isAbsolute(p), 'must be an absolute path on the server'),
+              exclude: z.array(z.string()).max(1000).optional(),
+            })
+            .strict(),
+        ),
         responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('not_a_directory') },
       },
       { body: 'json' },
@@ -89,7 +114,7 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
       const body = c.req.valid('json');
       const dir = path.resolve(body.path);
       if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new ApiError('not_a_directory', `${dir} is not a directory on the server`);
-      return c.json(summary(jobs.start('folder', dir, planFolder(dir, maxImage, body.exclude))), 202);
+      return c.json(summary(await jobs.startFolder(dir, body.exclude)), 202);
     },
   );
 
@@ -101,7 +126,7 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
       summary: 'Recent import jobs',
       responses: { 200: json(z.object({ items: z.array(JobSummary) }), 'Newest first') },
     }),
-    (c) => c.json({ items: jobs.list().map(summary) }, 200),
+    async (c) => c.json({ items: (await jobs.repo.list(100)).map(summary) }, 200),
   );
 
   app.openapi(
@@ -109,14 +134,15 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
       method: 'get',
       path: '/api/v1/jobs/{id}',
       tags: ['import'],
-      summary: 'An import job with its per-image report',
+      summary: 'An import job with its per-file report',
       request: { params: JobParam },
       responses: { 200: json(JobDetail, 'Progress and results so far'), ...errorDocs('not_found') },
     }),
-    (c) => {
-      const job = jobs.get(c.req.valid('param').id);
-      if (!job) throw new ApiError('not_found', `no job ${c.req.valid('param').id} (jobs are kept in memory until a restart)`);
-      return c.json({ ...summary(job), results: job.results }, 200);
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const job = await jobs.repo.get(id);
+      if (!job) throw new ApiError('not_found', `no job ${id}`);
+      return c.json({ ...summary(job), results: await jobs.repo.results<z.infer<typeof ImportResult>>(id) }, 200);
     },
   );
 }

@@ -1,7 +1,7 @@
 // Face rows (table faces) for the REST API: a person's faces without embedding bytes, one face's crop, delete one face.
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { StoreDb } from './queries.js';
-import { isUuid } from './people-repo.js';
+import { findPersonByName, isUuid } from './people-repo.js';
 import { faces } from './schema.js';
 
 export interface FaceInfo {
@@ -38,6 +38,18 @@ export function facesRepo(db: StoreDb) {
       if (!isUuid(faceId)) return null;
       const [row] = await db.select({ crop: faces.crop }).from(faces).where(eq(faces.id, faceId));
       return row?.crop ?? null;
+    },
+
+    /** SHA-256s of the files the faces of the person called `name` came from (empty when there is no such person). */
+    async sourceHashes(name: string): Promise<Set<string>> {
+      // Found the way enrolment finds people by name (normalised, ignoring case), so the hashes are that person's.
+      const person = await findPersonByName(db, name);
+      if (!person) return new Set();
+      const rows = await db
+        .select({ hash: faces.sourceHash })
+        .from(faces)
+        .where(and(eq(faces.personId, person.id), isNotNull(faces.sourceHash)));
+      return new Set(rows.map((r) => r.hash!));
     },
 
     /** The deleted face's person id, or null when there was no such face. */

@@ -2,6 +2,7 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './queries.js';
+import { findOrCreatePerson } from './people-repo.js';
 import { faces, people } from './schema.js';
 
 export interface TransferFace {
@@ -51,19 +52,17 @@ export function galleryRepo(db: StoreDb) {
       return [...out.values()];
     },
 
-    /** Adds every person (found by exact name, or created) and their new faces in one transaction: all or nothing. */
+    /** Adds every person (found by name ignoring case, or created) and their new faces in one transaction: all or nothing. */
     async importPeople(modelId: string, input: { name: string; faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[] }[]): Promise<ImportSummary> {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
       await db.transaction(async (tx) => {
         for (const person of input) {
-          const [created] = await tx.insert(people).values({ name: person.name }).onConflictDoNothing({ target: people.name }).returning({ id: people.id });
-          let personId = created?.id;
+          // The same person as enrolment would find: the name normalised, compared ignoring case.
+          const found = await findOrCreatePerson(tx, person.name);
+          const personId = found.id;
           const known = new Set<string>();
-          if (personId) summary.peopleCreated += 1;
+          if (found.created) summary.peopleCreated += 1;
           else {
-            const [found] = await tx.select({ id: people.id }).from(people).where(eq(people.name, person.name));
-            if (!found) throw new Error(`person "${person.name}" was neither inserted nor found`);
-            personId = found.id;
             summary.peopleMerged += 1;
             const existing = await tx.select({ embedding: faces.embedding }).from(faces).where(inArray(faces.personId, [personId]));
             for (const e of existing) known.add(e.embedding.toString('base64'));

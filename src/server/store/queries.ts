@@ -103,6 +103,7 @@ function encodeFaces(input: EnrolmentCommit): EncodedFace[] {
       // A zero-copy Buffer view of the caller's bytes.
       crop: f.crop ? Buffer.from(f.crop.buffer, f.crop.byteOffset, f.crop.byteLength) : null,
       quality: f.quality ?? null,
+      sourceHash: f.sourceHash ?? null,
     };
   });
 }

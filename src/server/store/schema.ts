@@ -1,6 +1,6 @@
 // Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
 import { sql } from 'drizzle-orm';
-import { check, customType, index, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
@@ -40,11 +40,14 @@ export const faces = pgTable(
     /** Aligned JPEG crop, so the gallery can be re-embedded when the model changes. */
     crop: bytea('crop'),
     quality: real('quality'),
+    /** SHA-256 (hex) of the image file the face came from, when enrolled from a file: re-imports skip it. */
+    sourceHash: text('source_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('faces_model_id_idx').on(t.modelId),
     index('faces_person_id_idx').on(t.personId),
+    index('faces_person_source_hash_idx').on(t.personId, t.sourceHash),
     // The database, not only the application, guarantees an embedding is exactly `dims` float32 values,
     // so a reader never has to guess how to decode it.
     check('faces_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
@@ -108,4 +111,55 @@ export const unknownSightings = pgTable(
     index('unknown_sightings_last_seen_idx').on(t.lastSeenAt),
     check('unknown_sightings_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
   ],
+);
+
+export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
+
+/** Bulk import jobs, kept in the database so a restarted server resumes them (or says clearly that it could not). */
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['zip', 'folder'] }).notNull(),
+    /** What the operator gave: the zip's file name or the folder path. */
+    source: text('source').notNull(),
+    /** Where the job reads from: the stored upload or the folder. */
+    sourcePath: text('source_path').notNull(),
+    /** Person folders to skip (folder imports). */
+    exclude: jsonb('exclude').$type<string[]>().notNull().default([]),
+    /** The server that runs it (host and data directory): only that server can read the stored upload. */
+    owner: text('owner').notNull(),
+    state: text('state', { enum: JOB_STATES }).notNull().default('queued'),
+    /** Runs started: more than 1 means it was resumed after a restart. */
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    total: integer('total').notNull().default(0),
+    processed: integer('processed').notNull().default(0),
+    accepted: integer('accepted').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    peopleCreated: integer('people_created').notNull().default(0),
+    peopleUpdated: integer('people_updated').notNull().default(0),
+    error: text('error'),
+  },
+  (t) => [
+    index('import_jobs_created_idx').on(t.createdAt),
+    check('import_jobs_state_check', sql`${t.state} IN ('queued', 'running', 'done', 'failed')`),
+    check('import_jobs_kind_check', sql`${t.kind} IN ('zip', 'folder')`),
+  ],
+);
+
+/** One row per file of an import job: accepted, rejected or skipped, with the reason. */
+export const importJobResults = pgTable(
+  'import_job_results',
+  {
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    verdict: jsonb('verdict').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('import_job_results_job_seq_idx').on(t.jobId, t.seq)],
 );

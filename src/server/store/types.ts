@@ -15,6 +15,8 @@ export interface NewFace {
   crop?: Uint8Array;
   /** Quality score of the view in 0..1 (higher is better), for operators. */
   quality?: number;
+  /** SHA-256 (hex) of the image file it came from, so importing the same file again skips it. */
+  sourceHash?: string;
 }
 
 export interface EnrolmentCommit {

@@ -6,14 +6,15 @@ export type DecodeResult = { ok: true; image: RgbImage } | { ok: false; code: 'b
 
 export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise<DecodeResult> {
   try {
-    // The header alone gives the size, so an oversized image is refused before its pixels are allocated.
-    const meta = await sharp(bytes).metadata();
+    // The header alone gives the size, so an oversized image is refused before its pixels are allocated. sharp's own pixel
+    // limit is lifted for the header read, so a huge image is reported as too large rather than as undecodable.
+    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) return { ok: false, code: 'bad_image', message: 'image has no dimensions' };
     if (meta.width * meta.height > maxPixels) {
       return { ok: false, code: 'frame_too_large', message: `image is ${meta.width}x${meta.height}, over the limit of ${maxPixels} pixels` };
     }
     // failOn 'truncated' refuses cut-off JPEGs instead of decoding them half grey.
-    const { data, info } = await sharp(bytes, { failOn: 'truncated' })
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos)
       .removeAlpha()
       .toColourspace('srgb')
