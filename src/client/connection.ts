@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   client?: string;
   /** Say in hello that this is a sign-in kiosk (gets today's check-ins and every check-in). */
   kiosk?: boolean;
+  /** false: an enrolment page, whose session must never record check-ins or unknown sightings. */
+  attendance?: boolean;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -118,7 +120,7 @@ export class Connection {
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client, ...(this.options.kiosk ? { kiosk: true } : {}) });
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client, ...(this.options.kiosk ? { kiosk: true } : {}), ...(this.options.attendance === false ? { attendance: false } : {}) } as ClientMessage);
       this.setState('open', '');
     };
     ws.onmessage = (event: MessageEvent) => this.handleMessage(event.data);

@@ -13,7 +13,7 @@ const POSE_TEXT: Record<Pose, string> = {
 };
 
 function startEnrolPage(session: Session, api: Api): void {
-  const view = startLiveView({ session, api, mirror: true });
+  const view = startLiveView({ session, api, mirror: true, attendance: false });
   const { connection } = view;
   if (!can(session, 'operator')) {
     // The server would refuse enrol.start from this key: say so instead of offering a Start button.
@@ -35,14 +35,16 @@ function startEnrolPage(session: Session, api: Api): void {
   const confirmBtn = byId<HTMLButtonElement>('enrol-confirm');
   let lastName = '';
 
-  const renderPoses = (plan: Pose[], done: Pose[], wanted: Pose | null): void => {
+  const timeEl = byId('enrol-time');
+  const renderPoses = (plan: Pose[], done: Pose[], wanted: Pose | null, skipped: Pose[] = []): void => {
     posesEl.replaceChildren(
       ...plan.map((p) => {
         const li = document.createElement('li');
         li.dataset.pose = p;
         li.dataset.done = String(done.includes(p));
+        if (skipped.includes(p)) li.dataset.skipped = 'true';
         if (p === wanted) li.dataset.wanted = 'true';
-        li.textContent = `${done.includes(p) ? '✓' : '○'} ${p}`;
+        li.textContent = `${done.includes(p) ? '✓' : skipped.includes(p) ? '–' : '○'} ${p}${skipped.includes(p) ? ' (skipped)' : ''}`;
         return li;
       }),
     );
@@ -76,8 +78,15 @@ function startEnrolPage(session: Session, api: Api): void {
       bar.value = collected;
     }
   };
-  /** Back to the idle panel: no prompt, no poses, empty progress; the result line stays. */
+  // The server's time limit (ENROL_TIMEOUT_MS), counted down here and corrected by each progress message.
+  let endsAt: number | null = null;
+  setInterval(() => {
+    timeEl.textContent = endsAt === null ? '' : `${Math.max(0, Math.ceil((endsAt - performance.now()) / 1000))} s left`;
+  }, 250);
+  /** Back to the idle panel: no prompt, no poses, empty progress, no clock; the result line stays. */
   const resetPanel = (): void => {
+    endsAt = null;
+    timeEl.textContent = '';
     plan = [];
     posesEl.replaceChildren();
     promptEl.textContent = '';
@@ -120,12 +129,22 @@ function startEnrolPage(session: Session, api: Api): void {
     reasonEl.textContent = '';
     plan = m.poses ?? [];
     renderPoses(plan, [], plan[0] ?? null);
+    const timeoutMs = (m as { timeoutMs?: number }).timeoutMs;
+    endsAt = timeoutMs ? performance.now() + timeoutMs : null;
   });
-  connection.on('enrol.progress', (m) => {
+  connection.on('enrol.progress', (msg) => {
+    // hint (the refusal seen most over the last second), poses.skipped and remainingMs come from newer servers.
+    const m = msg as typeof msg & {
+      hint?: { code: string; reason: string } | null;
+      remainingMs?: number;
+      poses?: { done: Pose[]; wanted: Pose | null; skipped?: Pose[] };
+    };
     setProgress(m.collected, m.required);
-    if (m.poses) renderPoses(plan, m.poses.done, m.poses.wanted);
-    reasonEl.textContent = !m.accepted && m.reason ? m.reason : '';
-    if (m.code) reasonEl.dataset.code = m.code;
+    if (m.poses) renderPoses(plan, m.poses.done, m.poses.wanted, m.poses.skipped ?? []);
+    if (typeof m.remainingMs === 'number') endsAt = performance.now() + m.remainingMs;
+    const hint = m.hint !== undefined ? m.hint : !m.accepted && m.reason ? { code: m.code ?? '', reason: m.reason } : null;
+    reasonEl.textContent = hint?.reason ?? '';
+    if (hint?.code) reasonEl.dataset.code = hint.code;
     else delete reasonEl.dataset.code;
   });
   connection.on('enrol.done', (m) => {
@@ -140,7 +159,7 @@ function startEnrolPage(session: Session, api: Api): void {
       confirmBtn.hidden = false;
       return;
     }
-    finish(`Cancelled: ${m.reason}`, false);
+    finish((m.code as string) === 'timeout' ? `Time is up: ${m.reason}` : `Cancelled: ${m.reason}`, false);
   });
   connection.on('error', (e) => {
     // The live view already shows the message in #error; an enrolment-level failure ends the attempt.

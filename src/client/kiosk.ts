@@ -107,6 +107,12 @@ function startKiosk(session: Session, api: Api): void {
     // Kiosks hear every camera's check-ins; greet only the person standing in front of this one.
     if (m.checkin.camera === cameraLabel()) greet('welcome', m.checkin.personId, m.checkin.name, m.checkin.at);
   });
+  // Newer servers say themselves when someone inside the cooldown comes by again (`checkin.already`); the overlay
+  // rule below covers servers that don't.
+  const onAlready = connection.on as unknown as (type: string, listener: (m: { checkin: CheckIn; camera: string }) => void) => () => void;
+  onAlready.call(connection, 'checkin.already', (m) => {
+    if (m.camera === cameraLabel() && shownFor !== m.checkin.personId) greet('already', m.checkin.personId, m.checkin.name, m.checkin.at);
+  });
   connection.on('overlay', (o) => {
     const now = performance.now();
     const seen = new Set<string>();

@@ -30,6 +30,8 @@ export interface LiveViewOptions {
   session: Session;
   api: Api;
   kiosk?: boolean;
+  /** false on the enrolment page: its session records no check-ins or sightings. */
+  attendance?: boolean;
   /** Show the camera as a mirror (people turning their head see it turn the same way). */
   mirror?: boolean;
   /** Scores and track ids in labels (false on the kiosk). */
@@ -68,7 +70,7 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
   };
 
   const params = new URLSearchParams(location.search);
-  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.2', kiosk: opts.kiosk, key: session.key });
+  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.2', kiosk: opts.kiosk, attendance: opts.attendance, key: session.key });
   let latest: Overlay | null = null;
   let latestAt = 0;
   let threshold: number | null = null;
@@ -142,8 +144,9 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
     }
   });
   connection.on('welcome', (m: MessageOf<'welcome'>) => {
-    const g = (m as { gallery?: GallerySize }).gallery;
+    const { gallery: g, matchThreshold } = m as { gallery?: GallerySize; matchThreshold?: number };
     if (g) showGallery(g);
+    if (typeof matchThreshold === 'number') threshold = matchThreshold;
     if (!g || threshold === null) loadIndexStats();
   });
   connection.on('overlay', (o) => {
