@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EMBEDDING_MODEL_ID } from '../src/server/vision/embedder.js';
+import { FUSED_MODEL_ID as FUSED_EVAL_MODEL } from '../src/server/vision/fused-embedder.js';
 import { cli, numberOpt, required } from './lib/args.js';
 import { runEval, toRocScored } from './lib/evaluate.js';
 import { roc } from './lib/metrics.js';
@@ -21,8 +22,31 @@ const args = cli(
     folds: { type: 'string', help: 'folds for the accuracy', default: '10' },
     'models-dir': { type: 'string', help: 'where models live (default models/)' },
     cache: { type: 'boolean', help: 'reuse embeddings cached in data/train-cache (resumable)', default: true },
+    heldout: { type: 'boolean', help: 'no pair list: k-fold by identity over --root, per degradation, ResNet / MobileFaceNet / fused (--model: a fused model)' },
+    'open-set': { type: 'boolean', help: 'no pair list: open-set identification over --root with the server gallery rule (rank-1, DIR at FPIR 1% and 0.1%)' },
+    conditions: { type: 'string', help: 'held-out/open-set: degradations, comma-separated (default all: clean,tight,tight112,tight80,jpeg50,blur)' },
+    seed: { type: 'string', help: 'held-out/open-set: identity split seed', default: '1' },
+    k: { type: 'string', help: 'open-set: images a person enrolled', default: '3' },
+    'stranger-share': { type: 'string', help: 'open-set: share of identities left out as strangers', default: '0.3' },
+    repeats: { type: 'string', help: 'open-set: gallery/stranger draws per half', default: '10' },
   },
 );
+
+if (args.heldout || args['open-set']) {
+  const { parseConditions, runHeldoutCli } = await import('./lib/heldout-cli.js');
+  const root = required(args.root, 'root');
+  const openSetMode = Boolean(args['open-set']);
+  const model = args.model === EMBEDDING_MODEL_ID && !process.env.EMBEDDING_MODEL ? FUSED_EVAL_MODEL : args.model!;
+  const { lines, summary } = await runHeldoutCli({
+    root, model, openSet: openSetMode,
+    folds: numberOpt(args.folds, 'folds', 10), seed: numberOpt(args.seed, 'seed', 1), conditions: parseConditions(args.conditions),
+    k: numberOpt(args.k, 'k', 3), strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3), repeats: numberOpt(args.repeats, 'repeats', 10),
+    out: args.out ?? path.join('data', 'eval', `${model}-${openSetMode ? 'open-set' : 'heldout'}`),
+    cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined, padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
+  });
+  process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);
+  process.exit(0);
+}
 
 const pairsFile = required(args.pairs, 'pairs');
 const root = required(args.root, 'root');

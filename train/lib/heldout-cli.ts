@@ -1,0 +1,105 @@
+// `npm run eval -- --heldout --root DIR` and `npm run eval -- --open-set --root DIR`: held-out-by-identity figures of
+// the ResNet, MobileFaceNet and their fusion, per degradation, from one cached embedding pass of the fused model.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONDITION_HELP, CONDITIONS, type Condition } from './degrade.js';
+import { loadHeldoutData } from './heldout-data.js';
+import { fitZParams, heldoutVerification, identityFolds, METHOD_HELP, METHODS, type HeldoutFigures, type Method } from './heldout.js';
+import { drawProbes, openSet, rates, thresholdAtFpir, type OpenSetFigures } from './open-set.js';
+import { htmlPage, lineChart, table } from './report.js';
+
+export interface HeldoutCliOptions {
+  root: string;
+  model: string;
+  openSet: boolean;
+  folds: number;
+  seed: number;
+  conditions: Condition[];
+  k: number;
+  strangerShare: number;
+  repeats: number;
+  out: string;
+  cacheDir?: string;
+  padRetry: number;
+}
+
+const FPIRS = [1e-2, 1e-3];
+const COLORS: Record<Method, string> = { resnet: '#1f77b4', mobilefacenet: '#2ca02c', fused: '#d62728', fused_regallery: '#ff7f0e' };
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+
+export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: string[]; summary: Record<string, unknown> }> {
+  const t0 = performance.now();
+  const data = await loadHeldoutData({ root: o.root, model: o.model, conditions: o.conditions, cacheDir: o.cacheDir, padRetry: o.padRetry });
+  const clean = data.byCondition.get('clean')!;
+  const people = data.people;
+  const missed = Object.fromEntries([...data.byCondition].map(([c, m]) => [c, [...m.values()].filter((r) => !r.ok).length]));
+  const lines: string[] = [`model        ${o.model} (parts: ${METHODS.join(', ')})`, `people       ${people.length}, images ${clean.size}, seed ${o.seed}`];
+  const sections: { heading: string; html: string }[] = [];
+  const summary: Record<string, unknown> = { model: o.model, root: o.root, people: people.length, images: clean.size, seed: o.seed, missed };
+
+  if (!o.openSet) {
+    const folds = identityFolds(people, o.folds, o.seed);
+    const rows: Record<string, unknown>[] = [];
+    const figures: Record<string, Record<string, HeldoutFigures>> = {};
+    for (const c of o.conditions) {
+      const vec = data.byCondition.get(c)!;
+      figures[c] = {};
+      for (const m of METHODS) {
+        const f = heldoutVerification({ clean, vec, folds, method: m });
+        figures[c]![m] = f;
+        rows.push({ condition: c, method: m, accuracy: `${pct(f.accuracy)} ± ${pct(f.accuracy_std)}`, 'same matched': pct(f.tar), 'different rejected': pct(f.tnr), AUC: f.auc.toFixed(4), 'TAR@FAR=0.1%': pct(f['tar_at_far_1e-3']), pairs: `${f.same}+${f.different}`, 'missed faces': missed[c] });
+      }
+      lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} ${pct(figures[c]![m]!.accuracy)}`).join('   ')}   (missed ${missed[c]})`);
+    }
+    lines.splice(2, 0, `protocol     ${o.folds}-fold by identity: z constants and threshold from the other folds' people; balanced accuracy (mean of same and different)`);
+    const z = fitZParams(clean, people);
+    lines.push(`z (all)      resnet mean ${z.resnet.mean.toFixed(4)} std ${z.resnet.std.toFixed(4)}; mobilefacenet mean ${z.mobilefacenet.mean.toFixed(4)} std ${z.mobilefacenet.std.toFixed(4)} (impostor pairs of all people: for the shipped manifest)`);
+    summary.protocol = `${o.folds}-fold by identity`;
+    summary.verification = figures;
+    summary.z_all = z;
+    sections.push({ heading: 'Held-out verification (k-fold by identity)', html: table(rows) });
+  } else {
+    const halves = identityFolds(people, 2, o.seed);
+    const os: Record<string, Record<string, OpenSetFigures>> = {};
+    const rows: Record<string, unknown>[] = [];
+    let charts = '';
+    for (const c of o.conditions) {
+      os[c] = {};
+      for (const m of METHODS) os[c]![m] = await openSet(clean, data.byCondition.get(c)!, m, halves, o, FPIRS);
+      for (const m of METHODS) {
+        const f = os[c]![m]!;
+        rows.push({ condition: c, method: m, 'rank-1': pct(f.rank1), ...Object.fromEntries(f.at.flatMap((a) => [[`DIR@FPIR ${a.fpir_target}`, pct(a.dir)], [`FPIR got`, pct(a.fpir)], [`threshold (per half)`, a.threshold.map((t) => t.toFixed(4)).join(', ')], ['misidentified', pct(a.misidentified)]])), probes: `${f.mated_probes} mated, ${f.stranger_probes} strangers` });
+      }
+      lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} rank-1 ${pct(os[c]![m]!.rank1)} DIR@1% ${pct(os[c]![m]!.at[0]!.dir)}`).join('   ')}`);
+      const curve = (m: Method) => ({ name: m, color: COLORS[m], points: os[c]![m]!.curve.map((p) => ({ x: Math.log10(Math.max(p.fpir, 1e-4)), y: 1 - p.dir })) });
+      charts += lineChart(`DET, ${c}: miss rate (1 - DIR) against log10 FPIR`, 'log10 FPIR', '1 - DIR', METHODS.map(curve));
+    }
+    // The shipped threshold: the same draws over every person (clean photos), at FPIR 1%, for the fused model.
+    const zAll = fitZParams(clean, people);
+    const allProbes = (await Promise.all(Array.from({ length: o.repeats }, (_, d) => drawProbes(people, clean, 'fused', zAll, o, d)))).flat();
+    const shipped = thresholdAtFpir(allProbes, 1e-2);
+    const shippedRates = rates(allProbes, shipped);
+    lines.push(`threshold    fused, all people, clean, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z resnet ${zAll.resnet.mean.toFixed(4)}/${zAll.resnet.std.toFixed(4)}, mobilefacenet ${zAll.mobilefacenet.mean.toFixed(4)}/${zAll.mobilefacenet.std.toFixed(4)})`);
+    summary.shipped = { fpir_target: 1e-2, threshold: shipped, z: zAll, in_sample: shippedRates, stranger_probes: allProbes.filter((p) => !p.mated).length };
+    lines.splice(2, 0, `protocol     open set: ${o.k} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`);
+    summary.protocol = `open set, k=${o.k}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves`;
+    summary.open_set = Object.fromEntries(Object.entries(os).map(([c, ms]) => [c, Object.fromEntries(Object.entries(ms).map(([m, f]) => [m, { ...f, curve: undefined }]))]));
+    sections.push({ heading: 'Open-set identification (server gallery rule)', html: table(rows) }, { heading: 'DET curves (report halves)', html: charts });
+  }
+  sections.push({ heading: 'Conditions', html: table(o.conditions.map((c) => ({ condition: c, what: CONDITION_HELP[c], 'missed faces': missed[c] }))) });
+  sections.push({ heading: 'Methods', html: table(METHODS.map((m) => ({ method: m, what: METHOD_HELP[m] }))) });
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(path.join(o.out, 'report.html'), htmlPage(`${o.openSet ? 'open-set' : 'held-out'}: ${o.model}`, sections));
+  summary.seconds = Math.round((performance.now() - t0) / 100) / 10;
+  fs.writeFileSync(path.join(o.out, 'result.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  lines.push(`report       ${path.join(o.out, 'report.html')}`);
+  return { lines, summary };
+}
+
+export function parseConditions(s: string | undefined): Condition[] {
+  if (!s) return [...CONDITIONS];
+  const list = s.split(',').map((x) => x.trim()) as Condition[];
+  const bad = list.filter((c) => !CONDITIONS.includes(c));
+  if (bad.length) throw new Error(`unknown condition(s) ${bad.join(', ')}; known: ${CONDITIONS.join(', ')}`);
+  return list.includes('clean') ? list : ['clean', ...list];
+}

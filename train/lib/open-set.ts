@@ -1,0 +1,131 @@
+// Open-set identification with the server's own gallery (src/server/gallery/gallery.ts: person-level best over
+// templates, "match when score >= threshold"): k images a person enrolled, a share of identities left out as strangers.
+// Thresholds at a target FPIR are chosen on one half of the people and DIR/FPIR measured on the other half.
+import { createGallery } from '../../src/server/gallery/gallery.js';
+import { createJsIndex } from '../../src/server/gallery/vector-index.js';
+import { fusionWeights, joinParts } from '../../src/server/vision/fused-embedder.js';
+import type { FaceTemplate, Store } from '../../src/server/store/types.js';
+import type { Person } from './dataset.js';
+import { fitZParams, type Method, type ZParams } from './heldout.js';
+import { prng, shuffle } from './pairs.js';
+import type { PartsResult } from './parts.js';
+
+export interface OpenSetOptions {
+  /** Images per enrolled person in the gallery. */
+  k: number;
+  /** Share of each half's identities left out of the gallery (their photos are stranger probes). */
+  strangerShare: number;
+  /** Random gallery/stranger draws per half, pooled. */
+  repeats: number;
+  seed: number;
+}
+
+export interface Probe {
+  mated: boolean;
+  /** Best person's score (null: no face, or an empty gallery). */
+  score: number | null;
+  /** The best person is the probe's own (mated probes only). */
+  correct: boolean;
+}
+
+/** The vector the server would store for `method`: the fused model's joined vector, or one model's unit part. */
+export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams, gallerySide: boolean): Float32Array | null {
+  if (!r?.ok) return null;
+  if (method === 'resnet') return Float32Array.from(r.parts.resnet);
+  const mfn = method === 'fused_regallery' && gallerySide ? r.parts.mfnChip : r.parts.mfn;
+  if (method === 'mobilefacenet') return Float32Array.from(mfn);
+  return joinParts(fusionWeights(z), Float32Array.from(r.parts.resnet), Float32Array.from(mfn));
+}
+
+/** Probes of one draw over `people`: gallery of k images each for the enrolled, every stranger photo as a probe. */
+export async function drawProbes(people: Person[], vec: Map<string, PartsResult>, method: Method, z: ZParams, o: OpenSetOptions, draw: number): Promise<Probe[]> {
+  const rand = prng(o.seed * 1000 + draw);
+  const shuffled = shuffle(people, rand);
+  const nStrangers = Math.round(shuffled.length * o.strangerShare);
+  const strangers = shuffled.slice(0, nStrangers), enrolled = shuffled.slice(nStrangers);
+  const templates: FaceTemplate[] = [];
+  const probes: { rel: string; person: string | null }[] = strangers.flatMap((p) => p.images.map((rel) => ({ rel, person: null })));
+  for (const p of enrolled) {
+    const imgs = shuffle(p.images, rand);
+    imgs.slice(0, o.k).forEach((rel) => {
+      const v = vectorFor(method, vec.get(rel), z, true);
+      if (v) templates.push({ faceId: rel, personId: p.name, personName: p.name, embedding: v });
+    });
+    probes.push(...imgs.slice(o.k).map((rel) => ({ rel, person: p.name })));
+  }
+  const dims = templates[0]?.embedding.length ?? 1;
+  // The gallery reads its templates from the store; here the store is this draw's list.
+  const store = { listFaceTemplates: async () => templates } as unknown as Store;
+  const gallery = await createGallery({ store, modelId: method, dims, indexFactory: createJsIndex });
+  return probes.map(({ rel, person }) => {
+    const v = vectorFor(method, vec.get(rel), z, false);
+    const top = v && templates.length > 0 ? gallery.search(v, 1)[0] : undefined;
+    return { mated: person !== null, score: top ? top.score : null, correct: top !== undefined && top.personId === person };
+  });
+}
+
+/** Lowest threshold at which at most `fpir` of the stranger probes are named (scores from the choosing half). */
+export function thresholdAtFpir(probes: Probe[], fpir: number): number {
+  const s = probes.filter((p) => !p.mated && p.score !== null).map((p) => p.score!).sort((a, b) => b - a);
+  const n = probes.filter((p) => !p.mated).length;
+  const allowed = Math.floor(fpir * n);
+  // Accept at most `allowed` strangers: the threshold sits just above the (allowed+1)-th highest stranger score.
+  return allowed < s.length ? s[allowed]! + 1e-6 : -Infinity;
+}
+
+export function rates(probes: Probe[], threshold: number) {
+  const mated = probes.filter((p) => p.mated), strangers = probes.filter((p) => !p.mated);
+  const named = (p: Probe) => p.score !== null && p.score >= threshold;
+  return {
+    dir: mated.filter((p) => p.correct && named(p)).length / Math.max(1, mated.length),
+    fpir: strangers.filter(named).length / Math.max(1, strangers.length),
+    /** Mated probes given another enrolled person's name. */
+    misidentified: mated.filter((p) => !p.correct && named(p)).length / Math.max(1, mated.length),
+  };
+}
+
+export interface OpenSetFigures {
+  rank1: number;
+  mated_probes: number;
+  stranger_probes: number;
+  at: { fpir_target: number; threshold: number[]; dir: number; fpir: number; misidentified: number }[];
+  /** DIR against FPIR on the report halves, for the DET/ROC plot. */
+  curve: { fpir: number; dir: number }[];
+}
+
+export async function openSet(clean: Map<string, PartsResult>, vec: Map<string, PartsResult>, method: Method, halves: Person[][], o: OpenSetOptions, fpirs: number[]): Promise<OpenSetFigures> {
+  const reported: Probe[] = [];
+  const perTarget = fpirs.map((f) => ({ fpir_target: f, threshold: [] as number[], hits: [] as Probe[][] }));
+  for (let h = 0; h < halves.length; h++) {
+    const choose = halves.filter((_, j) => j !== h).flat(), report = halves[h]!;
+    const z = fitZParams(clean, choose);
+    const chooseProbes: Probe[] = [], reportProbes: Probe[] = [];
+    for (let d = 0; d < o.repeats; d++) {
+      chooseProbes.push(...(await drawProbes(choose, clean, method, z, o, d)));
+      reportProbes.push(...(await drawProbes(report, vec, method, z, o, d)));
+    }
+    perTarget.forEach((t) => {
+      t.threshold.push(thresholdAtFpir(chooseProbes, t.fpir_target));
+      t.hits.push(reportProbes);
+    });
+    reported.push(...reportProbes);
+  }
+  const mated = reported.filter((p) => p.mated);
+  const named = reported.filter((p) => !p.mated && p.score !== null).map((p) => p.score!);
+  const curve = [...new Set(named)].sort((a, b) => b - a).map((t) => rates(reported, t)).map((r) => ({ fpir: r.fpir, dir: r.dir }));
+  return {
+    rank1: mated.filter((p) => p.correct).length / Math.max(1, mated.length),
+    mated_probes: mated.length,
+    stranger_probes: reported.length - mated.length,
+    at: perTarget.map((t) => {
+      // Each half's probes against the threshold its other half chose.
+      const parts = t.hits.map((probes, h) => ({ n: probes, r: rates(probes, t.threshold[h]!) }));
+      const w = (key: 'dir' | 'fpir' | 'misidentified', m: boolean) => {
+        const tot = parts.reduce((s, p) => s + p.n.filter((x) => x.mated === m).length, 0);
+        return parts.reduce((s, p) => s + p.r[key] * p.n.filter((x) => x.mated === m).length, 0) / Math.max(1, tot);
+      };
+      return { fpir_target: t.fpir_target, threshold: t.threshold, dir: w('dir', true), fpir: w('fpir', false), misidentified: w('misidentified', true) };
+    }),
+    curve,
+  };
+}
