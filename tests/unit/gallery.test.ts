@@ -371,6 +371,14 @@ describe.each(backends)('gallery ids and counts (%s)', (_name, factory) => {
     expect(gallery.identify(FACES.c1, 0.99)?.name).toBe('Carol');
   });
 
+  it('searchAsync gives what search gives (off the event loop on FAISS)', async () => {
+    const { gallery } = await makeGallery(factory);
+    for (const q of [Q, FACES.b1, FACES.e1]) expect(await gallery.searchAsync(q, 3)).toEqual(gallery.search(q, 3));
+    gallery.removePerson('p-alice');
+    expect(await gallery.searchAsync(Q, 5)).toEqual(gallery.search(Q, 5));
+    expect(await gallery.searchAsync(Q, 0)).toEqual([]);
+  });
+
   it('a later template renames the person', async () => {
     const { gallery } = await makeGallery(factory);
     gallery.add([{ faceId: 'd2', personId: 'p-dave', personName: 'David', embedding: FACES.e1 }]);

@@ -19,6 +19,8 @@ export interface IndexDescription {
     /** IVF only. */
     nlist?: number;
     nprobe?: number;
+    /** IVF: list-size imbalance (1 = even). */
+    imbalance?: number;
 }
 
 /** Searh result object. */
@@ -110,6 +112,11 @@ export class Index {
     setEfConstruction(efConstruction: number): void;
     /** IVF lists searched per query (faiss default 1); throws on other index kinds. */
     setNprobe(nprobe: number): void;
+    /**
+     * Gives back memory a build left unused (IVF lists grow by doubling; the C allocator keeps freed pages).
+     * @return bytes the IVF lists shrank by.
+     */
+    compact(): number;
     /** The index's kind and search parameters. */
     describe(): IndexDescription;
     /** 

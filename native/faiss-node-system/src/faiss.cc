@@ -18,6 +18,9 @@
 #include <faiss/index_factory.h>
 #include <faiss/MetricType.h>
 #include <faiss/impl/IDSelector.h>
+#include <omp.h>
+#include <malloc.h>
+#include <faiss/invlists/InvertedLists.h>
 #include "args.h"
 
 using namespace Napi;
@@ -38,6 +41,22 @@ struct BufferIOReader : faiss::IOReader
     return n;
   }
 };
+
+/**
+ * One OpenMP thread for the duration of a small call (a few queries or vectors, any removal). FAISS opens a parallel
+ * region for these too, and on a busy machine waiting for the whole thread team costs milliseconds where the work
+ * itself takes microseconds. Large adds, training and batched searches keep every thread.
+ */
+struct SmallCall
+{
+  int saved;
+  explicit SmallCall(bool small) : saved(omp_get_max_threads())
+  {
+    if (small) omp_set_num_threads(1);
+  }
+  ~SmallCall() { omp_set_num_threads(saved); }
+};
+const idx_t SMALL_SEARCH = 16, SMALL_ADD = 4096;
 
 /** The index under any IDMap wrappers: where HNSW and IVF parameters live. */
 static faiss::Index *unwrap(faiss::Index *index)
@@ -78,6 +97,7 @@ public:
     try
     {
       if (k_ > index_->ntotal) throw std::runtime_error("Invalid the number of k (cannot be given a value greater than `ntotal`: " + std::to_string(index_->ntotal) + ").");
+      SmallCall threads(nq_ < SMALL_SEARCH);
       index_->search(nq_, xq_.data(), k_, D_.data(), I_.data());
     }
     catch (const std::exception &ex)
@@ -209,6 +229,7 @@ public:
     return guarded(env, [&] {
       auto x = args::floats(info[0], index_->d, "first");
       std::unique_lock<std::shared_mutex> lock(*mu_);
+      SmallCall threads(idx_t(x.length / index_->d) < SMALL_ADD);
       index_->add(x.length / index_->d, x.data);
       return env.Undefined();
     });
@@ -225,6 +246,7 @@ public:
       size_t n = x.length / index_->d;
       if (ids.size() != n) throw args::ArgError{"Expected one id per vector: " + std::to_string(n) + " vectors, " + std::to_string(ids.size()) + " ids.", false};
       std::unique_lock<std::shared_mutex> lock(*mu_);
+      SmallCall threads(idx_t(n) < SMALL_ADD);
       index_->add_with_ids(n, x.data, ids.data());
       return env.Undefined();
     });
@@ -254,6 +276,7 @@ public:
       std::vector<idx_t> I(nq * k);
       {
         std::shared_lock<std::shared_mutex> lock(*mu_);
+        SmallCall threads(nq < SMALL_SEARCH);
         index_->search(nq, x.data, k, D.data(), I.data());
       }
       return Napi::Value(searchResult(env, D, I));
@@ -333,6 +356,7 @@ public:
     return guarded(env, [&] {
       auto ids = args::ids(info[0], "first");
       std::unique_lock<std::shared_mutex> lock(*mu_);
+      SmallCall threads(true);
       // IDSelectorBatch: a hash set, so removing m ids from n is O(n + m), not O(n * m).
       size_t num = index_->remove_ids(faiss::IDSelectorBatch(ids.size(), ids.data()));
       return Napi::Value(Napi::Number::New(env, num));
@@ -386,6 +410,33 @@ public:
     });
   }
 
+  /**
+   * compact(): gives back memory held but unused after a build: IVF lists grow by doubling (up to 2x their content),
+   * and the C allocator keeps freed pages. Returns the bytes the IVF lists shrank by.
+   */
+  Napi::Value compact(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    double saved = 0;
+    {
+      std::unique_lock<std::shared_mutex> lock(*mu_);
+      if (auto f = dynamic_cast<faiss::IndexIVF *>(unwrap(index_.get())))
+      {
+        if (auto lists = dynamic_cast<faiss::ArrayInvertedLists *>(f->invlists))
+        {
+          for (size_t i = 0; i < lists->nlist; i++)
+          {
+            saved += double(lists->codes[i].capacity() - lists->codes[i].size()) + double(lists->ids[i].capacity() - lists->ids[i].size()) * sizeof(idx_t);
+            lists->codes[i].shrink_to_fit();
+            lists->ids[i].shrink_to_fit();
+          }
+        }
+      }
+    }
+    malloc_trim(0);
+    return Napi::Number::New(env, saved);
+  }
+
   /** describe(): what the index is and its search parameters, for logs and /health. */
   Napi::Value describe(const Napi::CallbackInfo &info)
   {
@@ -410,6 +461,8 @@ public:
       o.Set("kind", "ivf");
       o.Set("nlist", Napi::Number::New(env, f->nlist));
       o.Set("nprobe", Napi::Number::New(env, f->nprobe));
+      // 1 when every list holds as many vectors; a query's cost grows with the lists it lands in.
+      o.Set("imbalance", Napi::Number::New(env, f->invlists->imbalance_factor()));
     }
     else if (dynamic_cast<faiss::IndexFlat *>(inner))
       o.Set("kind", "flat");
@@ -453,6 +506,7 @@ public:
         W::InstanceMethod("setEfConstruction", &T::setEfConstruction),
         W::InstanceMethod("setNprobe", &T::setNprobe),
         W::InstanceMethod("describe", &T::describe),
+        W::InstanceMethod("compact", &T::compact),
         W::InstanceMethod("toBuffer", &T::toBuffer),
         W::StaticMethod("read", &T::read),
         W::StaticMethod("fromBuffer", &T::fromBuffer),

@@ -6,12 +6,14 @@ interface NativeIndex {
   ntotal(): number;
   add(x: number[] | Float32Array): void;
   search(x: number[] | Float32Array, k: number): { distances: number[]; labels: number[] };
+  searchAsync?(x: Float32Array, k: number): Promise<{ distances: number[]; labels: number[] }>;
   removeIds(ids: number[] | Float64Array): number;
   addWithIds?(x: Float32Array, ids: Float64Array): void;
   train?(x: Float32Array): void;
   setNprobe?(n: number): void;
   setEfSearch?(n: number): void;
   setEfConstruction?(n: number): void;
+  compact?(): number;
 }
 
 export interface FaissModule {
@@ -57,8 +59,24 @@ export function createFaissIndex(faiss: FaissModule, name: string, dims: number,
   const lists = ivfLists(count);
   const index = faiss.Index.fromFactory(dims, `IVF${lists},Flat`, INNER_PRODUCT);
   index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST));
-  index.setNprobe!(Math.min(ann.nprobe, lists));
-  return idIndex(index, `faiss:IVF${lists},Flat nprobe=${Math.min(ann.nprobe, lists)} (${name})`, dims, () => tooFar(index.ntotal()));
+  let nprobe = Math.min(ann.nprobe, lists);
+  index.setNprobe!(nprobe);
+  return {
+    ...idIndex(index, '', dims, () => tooFar(index.ntotal())),
+    get backend() {
+      return `faiss:IVF${lists},Flat nprobe=${nprobe} (${name})`;
+    },
+    get size() {
+      return index.ntotal();
+    },
+    get stale() {
+      return tooFar(index.ntotal());
+    },
+    compact: () => void index.compact?.(),
+    setSearchBreadth(n) {
+      index.setNprobe!((nprobe = Math.min(n, lists)));
+    },
+  };
 }
 
 /** Indexes whose removal FAISS does in place: IDMap2 over a flat index, and IVF (which keeps ids in its lists). */
@@ -78,11 +96,18 @@ function idIndex(index: NativeIndex, backend: string, dims: number, stale: () =>
     remove(ids) {
       if (ids.length > 0) index.removeIds(ids);
     },
+    compact: () => void index.compact?.(),
     search(query, k) {
       if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
       const n = index.ntotal();
       if (n === 0 || k <= 0) return [];
       return hits(index.search(query, Math.min(k, n)));
+    },
+    async searchAsync(query, k) {
+      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
+      const n = index.ntotal();
+      if (n === 0 || k <= 0) return [];
+      return hits(await index.searchAsync!(query, Math.min(k, n)));
     },
   };
 }
@@ -94,8 +119,14 @@ function hnswIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptio
   index.setEfSearch!(ann.efSearch);
   const removed = new Set<number>();
   const present = new Set<number>();
+  let efSearch = ann.efSearch;
   return {
-    backend: `faiss:HNSW${HNSW_M} efSearch=${ann.efSearch} (${name})`,
+    get backend() {
+      return `faiss:HNSW${HNSW_M} efSearch=${efSearch} (${name})`;
+    },
+    setSearchBreadth(n) {
+      index.setEfSearch!((efSearch = n));
+    },
     get size() {
       return index.ntotal() - removed.size;
     },

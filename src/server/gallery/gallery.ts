@@ -4,7 +4,7 @@
 // new index before it replaces the old one, so index = database holds however the two interleave (issue 8, item 6).
 import type { FaceTemplate, Store } from '../store/types.js';
 import { FaceTable } from './face-table.js';
-import type { IndexFactory, VectorIndex } from './vector-index.js';
+import type { IndexFactory, SearchHit, VectorIndex } from './vector-index.js';
 
 export interface Match {
   personId: string;
@@ -24,6 +24,8 @@ export interface GalleryStats {
 export interface Gallery {
   /** The best candidates, one per person, highest score first (threshold not applied). */
   search(embedding: Float32Array, people?: number): Match[];
+  /** search() off the event loop where the index can (FAISS), else the same search inline. */
+  searchAsync(embedding: Float32Array, people?: number): Promise<Match[]>;
   /** The best person at or above `threshold`, else null. */
   identify(embedding: Float32Array, threshold: number): Match | null;
   /** Faces already in the gallery (same face id) are skipped. */
@@ -86,6 +88,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       if (i > 0) await new Promise((r) => setImmediate(r));
       apply(state, { kind: 'add', templates: templates.slice(i, i + BUILD_CHUNK) });
     }
+    index.compact?.();
     return state;
   }
 
@@ -128,30 +131,52 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     if (state.index.stale && !running) reload().catch((err) => opts.onRebuildError?.(err));
   }
 
-  function search(embedding: Float32Array, people = 5): Match[] {
+  /**
+   * Fetches nearest faces until enough distinct people are found: one person with many close faces can fill a page.
+   * One person needs one face (the best face's person is the best person); more need about their faces each.
+   * `fetch` is the index's search, inline or off the event loop; the loop is written once for both.
+   */
+  function* people(embedding: Float32Array, wanted: number): Generator<{ index: VectorIndex; k: number }, Match[], SearchHit[]> {
     const { table, index } = state;
-    if (people <= 0 || table.faces === 0) return [];
-    // Fetch nearest faces until enough distinct people are found: one person with many close faces can fill a page.
-    // One person needs one face (the best face's person is the best person); more need about their faces each.
+    if (wanted <= 0 || table.faces === 0) return [];
     const perPerson = Math.max(FACES_PER_PERSON, 2 * Math.ceil(table.faces / Math.max(1, table.people)));
-    let k = Math.min(table.faces, people === 1 ? 1 : people * perPerson);
+    let k = Math.min(table.faces, wanted === 1 ? 1 : wanted * perPerson);
     for (;;) {
+      const hits = yield { index, k };
       const best = new Map<string, Match>();
-      const hits = index.search(embedding, k);
       for (const hit of hits) {
+        // Looked up after the search: a face removed meanwhile (async) is skipped, not misnamed.
         const person = table.person(hit.id);
         if (!person) continue;
         const prev = best.get(person.personId);
         if (!prev || hit.score > prev.score) best.set(person.personId, { personId: person.personId, name: person.name, score: hit.score });
       }
       // Stop when enough people were found, the whole index was fetched, or the (approximate) index ran out of reach.
-      if (best.size >= people || k >= index.size || hits.length < k) return [...best.values()].sort((a, b) => b.score - a.score).slice(0, people);
+      if (best.size >= wanted || k >= index.size || hits.length < k) return [...best.values()].sort((a, b) => b.score - a.score).slice(0, wanted);
       k = Math.min(index.size, k * 4);
+    }
+  }
+
+  function search(embedding: Float32Array, wanted = 5): Match[] {
+    const run = people(embedding, wanted);
+    for (let step = run.next(); ; ) {
+      if (step.done) return step.value;
+      step = run.next(step.value.index.search(embedding, step.value.k));
+    }
+  }
+
+  async function searchAsync(embedding: Float32Array, wanted = 5): Promise<Match[]> {
+    const run = people(embedding, wanted);
+    for (let step = run.next(); ; ) {
+      if (step.done) return step.value;
+      const { index, k } = step.value;
+      step = run.next(index.searchAsync ? await index.searchAsync(embedding, k) : index.search(embedding, k));
     }
   }
 
   return {
     search,
+    searchAsync,
     identify(embedding, threshold) {
       const top = search(embedding, 1)[0];
       return top && top.score >= threshold ? top : null;

@@ -27,6 +27,12 @@ export interface VectorIndex {
   remove(ids: Float64Array): void;
   /** The k best hits, best first; fewer when the index holds (or, approximate, reaches) fewer. */
   search(query: Float32Array, k: number): SearchHit[];
+  /** Gives back memory a bulk build left unused (FAISS IVF lists grow by doubling). */
+  compact?(): void;
+  /** IVF nprobe / HNSW efSearch, changed on a built index (bench/gallery.ts sweeps it). */
+  setSearchBreadth?(n: number): void;
+  /** The same search off the event loop (the FAISS binding's thread pool), where the binding offers it. */
+  searchAsync?(query: Float32Array, k: number): Promise<SearchHit[]>;
 }
 
 /** What the gallery is about to add right after creating the index: ANN indexes train on the sample. */
