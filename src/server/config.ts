@@ -66,6 +66,12 @@ export const ConfigSchema = z.object({
     // Empty or "any": no pose guidance (parseConfig keeps this variable's empty value instead of the default).
     .transform((v) => (v.trim().toLowerCase() === 'any' ? [] : v.split(',').map((p) => p.trim()).filter(Boolean)))
     .pipe(z.array(z.enum(['straight', 'left', 'right']))),
+  /** An enrolment ends this long after enrol.start: saved with ENROL_MIN_SAMPLES views or more, else `timeout`. */
+  ENROL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
+  /** Views an enrolment that ran out of time needs to be saved anyway. */
+  ENROL_MIN_SAMPLES: int(3, 1, 20),
+  /** A pose asked for this long without a view is skipped, so a person who cannot turn still finishes. */
+  ENROL_POSE_SKIP_MS: int(8000, 0, 3_600_000),
   /** |yaw| (radians) from which a head counts as turned left or right for the pose plan. */
   ENROL_POSE_YAW: num(0.1, 0, 1.6),
   /** A view matching a different enrolled person at or above max(this, MATCH_THRESHOLD) stops the enrolment (unless confirmed); 0 = MATCH_THRESHOLD. */
@@ -82,6 +88,8 @@ export const ConfigSchema = z.object({
   CHECKINS_ENABLED: bool(true),
   /** One check-in per person per this many milliseconds, across all cameras. */
   CHECKIN_COOLDOWN_MS: int(10 * 60 * 1000, 0),
+  /** A person seen again within the cooldown is told "already checked in" at most this often per camera. */
+  ALREADY_CHECKED_IN_NOTICE_MS: int(30_000, 0),
   /** Check-ins that could not be written (database down) are tried again this often, keeping the time they were seen. */
   CHECKIN_RETRY_MS: int(5000, 100),
   /** A track unknown this long (ms) is stored once as an unknown sighting; 0 = never store sightings. */

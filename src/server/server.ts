@@ -125,6 +125,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
             deliverCheckIn(c);
             void gallerySync.publish({ kind: 'checkin', checkin: c });
           },
+          alreadyNoticeMs: config.ALREADY_CHECKED_IN_NOTICE_MS,
+          onAlready: (c, camera) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(c, camera)),
         })
       : null;
     const sightings = new SightingRecorder(store.db, log);

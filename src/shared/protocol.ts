@@ -116,6 +116,8 @@ export const Hello = z.object({
   client: text({ min: 0, max: 100 }).optional(),
   /** A sign-in kiosk: gets `checkins.today` after welcome and every `checkin`, whichever camera recorded it. */
   kiosk: z.boolean().optional(),
+  /** false: this session never records check-ins or unknown sightings (an enrolment page). Default true. */
+  attendance: z.boolean().optional(),
 });
 export const EnrolStart = z.object({
   type: z.literal('enrol.start'),
@@ -158,6 +160,10 @@ export const Welcome = z.object({
   sessionId: z.string(),
   server: z.object({ version: z.string(), backend: z.string(), model: z.string() }),
   limits: z.object({ maxMessageBytes: z.number(), maxFramePixels: z.number(), maxFramesInFlight: z.number() }),
+  /** The gallery's size now; `gallery.changed` tells of later changes. */
+  gallery: z.object({ people: z.number().int(), faces: z.number().int() }),
+  /** The match threshold in force (cosine similarity), so pages can explain a score. */
+  matchThreshold: z.number().optional(),
 });
 export const Overlay = z.object({
   type: z.literal('overlay'),
@@ -178,6 +184,8 @@ export const EnrolStarted = z.object({
   required: z.number().int(),
   /** Poses the capture asks for, in prompt order (empty: any). */
   poses: z.array(Pose).optional(),
+  /** ENROL_TIMEOUT_MS: the enrolment ends (saved or `timeout`) this long after it started. */
+  timeoutMs: z.number().int().optional(),
 });
 export const EnrolProgress = z.object({
   type: z.literal('enrol.progress'),
@@ -191,8 +199,15 @@ export const EnrolProgress = z.object({
   code: z.enum(GATE_CODES).nullable().optional(),
   /** Pose of this frame's face, when one face was measured. */
   pose: Pose.nullable().optional(),
-  /** Poses that have a view, and the one to prompt for next (null: any). */
-  poses: z.object({ done: z.array(Pose), wanted: Pose.nullable() }).optional(),
+  /**
+   * The one thing to tell the person now: the refusal seen most often over the last second (the last frame's `reason`
+   * alone can flip every frame). Null when this frame was accepted.
+   */
+  hint: z.object({ code: z.enum(GATE_CODES), reason: z.string() }).nullable().optional(),
+  /** Poses that have a view, the one to prompt for next (null: any), and those skipped after ENROL_POSE_SKIP_MS. */
+  poses: z.object({ done: z.array(Pose), wanted: Pose.nullable(), skipped: z.array(Pose).optional() }).optional(),
+  /** Time left before ENROL_TIMEOUT_MS ends the enrolment. */
+  remainingMs: z.number().int().optional(),
 });
 export const EnrolDone = z.object({
   type: z.literal('enrol.done'),
@@ -204,8 +219,13 @@ export const EnrolDone = z.object({
 export const EnrolCancelled = z.object({
   type: z.literal('enrol.cancelled'),
   reason: z.string(),
-  /** cancelled: by the client; duplicate: the face is enrolled as `duplicate` (resend enrol.start with allowDuplicate to override); failed: not saved. */
-  code: z.enum(['cancelled', 'duplicate', 'failed']).optional(),
+  /**
+   * cancelled: by the client; duplicate: the face is enrolled as `duplicate` (resend enrol.start with allowDuplicate to
+   * override); failed: not saved; timeout: ENROL_TIMEOUT_MS passed with fewer than ENROL_MIN_SAMPLES views.
+   */
+  code: z.enum(['cancelled', 'duplicate', 'failed', 'timeout']).optional(),
+  /** With `timeout`: the gate that refused most views, the thing to fix. */
+  mostRefused: z.enum(GATE_CODES).optional(),
   duplicate: z.object({ personId: z.string(), name: z.string(), score: z.number() }).optional(),
 });
 export const GalleryChanged = z.object({ type: z.literal('gallery.changed'), people: z.number().int(), faces: z.number().int() });
@@ -229,6 +249,12 @@ export const CheckIn = z.object({
 export type CheckIn = z.infer<typeof CheckIn>;
 /** A person was checked in (once per CHECKIN_COOLDOWN_MS): sent to every session on that camera and to every kiosk. */
 export const CheckInMessage = z.object({ type: z.literal('checkin'), checkin: CheckIn });
+/**
+ * A recognized person who already checked in within CHECKIN_COOLDOWN_MS came by again: `checkin` is that earlier
+ * check-in (its time is when they checked in). Sent to the camera's sessions and to kiosks, once per person per
+ * camera per ALREADY_CHECKED_IN_NOTICE_MS.
+ */
+export const CheckInAlready = z.object({ type: z.literal('checkin.already'), checkin: CheckIn, camera: z.string() });
 /** Sent to kiosk sessions after welcome: today's check-ins (server's local day), oldest first. */
 export const CheckInsToday = z.object({ type: z.literal('checkins.today'), day: z.string(), checkins: z.array(CheckIn) });
 
@@ -243,6 +269,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ErrorMessage,
   Pong,
   CheckInMessage,
+  CheckInAlready,
   CheckInsToday,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -20,6 +20,12 @@ export interface CheckInServiceOptions {
   onCheckIn: (checkin: CheckIn) => void;
   /** How often check-ins that failed to write (database down) are tried again, ms. */
   retryMs?: number;
+  /**
+   * A person already checked in within the cooldown was seen again on `camera`: `checkin` is that earlier check-in.
+   * Called at most once per person and camera per `alreadyNoticeMs`.
+   */
+  onAlready?: (checkin: CheckIn, camera: string) => void;
+  alreadyNoticeMs?: number;
 }
 
 interface Sighted {
@@ -55,13 +61,17 @@ export class CheckInService {
   private retryTimer: ReturnType<typeof setInterval> | null = null;
   /** Check-ins the database refused outright (they could never be written): dropped, logged and counted. */
   dropped = 0;
+  /** Each person's check-in of the current cooldown window, for "already checked in" notices. */
+  private readonly lastCheckIn = new Map<string, CheckIn>();
+  /** `person camera` -> when the person was last seen there while checked in. */
+  private readonly lastSeenAt = new Map<string, number>();
 
   constructor(private readonly opts: CheckInServiceOptions) {}
 
   /** A recognized face of `personId` was seen on `camera` now. Cheap when the person checked in recently. */
   seen(personId: string, score: number, camera: string): void {
     const now = this.opts.clock();
-    if (now < (this.quietUntil.get(personId) ?? -Infinity)) return;
+    if (now < (this.quietUntil.get(personId) ?? -Infinity)) return this.already(personId, camera, now);
     if (this.inFlight.has(personId) || this.unwritten.has(personId)) return;
     this.start(personId, { score, camera, at: now });
   }
@@ -80,6 +90,10 @@ export class CheckInService {
       this.unwritten.delete(personId);
       const last = outcome.created ? outcome.row.at.getTime() : outcome.lastAt.getTime();
       this.quietUntil.set(personId, last + cooldownMs);
+      const row = outcome.created ? outcome.row : outcome.last;
+      if (row) this.lastCheckIn.set(personId, toCheckIn(row));
+      if (outcome.created) this.lastSeenAt.set(`${personId} ${camera}`, at);
+      if (!outcome.created) this.already(personId, camera, this.opts.clock());
       if (outcome.created) {
         log.info('check-in', { person: personId, name: outcome.row.name, camera, score: Number(score.toFixed(3)) });
         onCheckIn(toCheckIn(outcome.row));
@@ -99,6 +113,23 @@ export class CheckInService {
       this.unwritten.set(personId, sighted);
       this.retryTimer ??= setInterval(() => this.retryUnwritten(), this.opts.retryMs ?? 5000);
     }
+  }
+
+  /**
+   * "Already checked in" is for someone who comes back, not someone who stays: it is told when the person reappears on
+   * a camera after `alreadyNoticeMs` away from it, and not within `alreadyNoticeMs` of the check-in itself.
+   */
+  private already(personId: string, camera: string, now: number): void {
+    const checkin = this.lastCheckIn.get(personId);
+    const { onAlready, alreadyNoticeMs = 30_000 } = this.opts;
+    if (!checkin || !onAlready) return;
+    const key = `${personId} ${camera}`;
+    const prev = this.lastSeenAt.get(key);
+    if (this.lastSeenAt.size > 10_000) this.lastSeenAt.clear(); // bounded: at worst one notice too many
+    this.lastSeenAt.set(key, now);
+    if (prev !== undefined && now - prev < alreadyNoticeMs) return;
+    if (now - checkin.at < alreadyNoticeMs) return;
+    onAlready(checkin, camera);
   }
 
   private retryUnwritten(): void {
@@ -123,8 +154,13 @@ export class CheckInService {
 
   /** A person was deleted (or the gallery reloaded): forget what is cached about them. */
   forget(personId?: string): void {
-    if (personId === undefined) this.quietUntil.clear();
-    else this.quietUntil.delete(personId);
+    if (personId === undefined) {
+      this.quietUntil.clear();
+      this.lastCheckIn.clear();
+    } else {
+      this.quietUntil.delete(personId);
+      this.lastCheckIn.delete(personId);
+    }
   }
 
   /** Today's check-ins (local day of the service clock), oldest first. */

@@ -8,6 +8,7 @@ import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { EnrolmentCapture, type CaptureRules, type ViewVerdict } from './capture.js';
 import { commitViews, type EnrolmentDeps } from './commit.js';
+import { RefusalWindow } from './hints.js';
 
 export interface EnrolmentFlowDeps {
   config: Config;
@@ -17,6 +18,18 @@ export interface EnrolmentFlowDeps {
   send: (msg: ServerMessage) => void;
   protocolError: (code: 'out_of_order' | 'enrol_failed', message: string) => void;
   isClosed: () => boolean;
+  /** Milliseconds, monotonic; injectable for tests. */
+  now?: () => number;
+}
+
+/** An enrolment in progress: the capture plus what keeps it from stalling (time limit, pose skipping, hints). */
+interface Running {
+  capture: EnrolmentCapture;
+  startedAt: number;
+  timer: ReturnType<typeof setTimeout>;
+  refusals: RefusalWindow;
+  /** The pose being asked for, and since when the person has been showing a different one (null: not yet). */
+  wanted: { pose: Pose | null; since: number | null };
 }
 
 export function captureRules(c: Config, required: number, allowDuplicate: boolean): CaptureRules {
@@ -43,32 +56,79 @@ export function captureRules(c: Config, required: number, allowDuplicate: boolea
 }
 
 export class EnrolmentFlow {
-  private capture: EnrolmentCapture | null = null;
+  private running: Running | null = null;
   private committing = false;
 
   constructor(private readonly deps: EnrolmentFlowDeps) {}
 
-  /** An enrolment is collecting views (not while it is being committed). */
-  get collecting(): boolean {
-    return this.capture !== null && !this.committing;
+  private get capture(): EnrolmentCapture | null {
+    return this.running?.capture ?? null;
   }
 
+  private now(): number {
+    return this.deps.now ? this.deps.now() : performance.now();
+  }
+
+  /** An enrolment is collecting views (not while it is being committed). */
+  get collecting(): boolean {
+    return this.running !== null && !this.committing;
+  }
+
+  /** An enrolment was started on this session: it is an enrolment camera, not an attendance one. */
+  everStarted = false;
+
   start(name: string, samples: number | undefined, allowDuplicate: boolean): void {
-    if (this.capture || this.committing) return this.deps.protocolError('out_of_order', 'an enrolment is already in progress on this connection');
+    if (this.running || this.committing) return this.deps.protocolError('out_of_order', 'an enrolment is already in progress on this connection');
     const rules = captureRules(this.deps.config, samples ?? this.deps.config.ENROL_SAMPLES, allowDuplicate);
-    this.capture = new EnrolmentCapture(name, rules);
-    this.deps.send({ type: 'enrol.started', name, required: rules.required, poses: rules.poses });
+    const capture = new EnrolmentCapture(name, rules);
+    this.everStarted = true;
+    const now = this.now();
+    const timer = setTimeout(() => this.timeUp(capture), this.deps.config.ENROL_TIMEOUT_MS);
+    timer.unref?.();
+    this.running = { capture, startedAt: now, timer, refusals: new RefusalWindow(), wanted: { pose: capture.plan.wanted(), since: null } };
+    this.deps.send({ type: 'enrol.started', name, required: rules.required, poses: rules.poses, timeoutMs: this.deps.config.ENROL_TIMEOUT_MS });
   }
 
   cancel(): void {
-    if (!this.capture) return this.deps.protocolError('out_of_order', 'enrol.cancel without an enrolment in progress');
-    this.capture = null;
+    if (!this.running) return this.deps.protocolError('out_of_order', 'enrol.cancel without an enrolment in progress');
+    this.stop();
     this.deps.send({ type: 'enrol.cancelled', reason: 'cancelled by client', code: 'cancelled' });
   }
 
   /** The client went away: whatever was collected is dropped (nothing of it was written). */
   drop(): void {
-    this.capture = null;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.running) clearTimeout(this.running.timer);
+    this.running = null;
+  }
+
+  /**
+   * ENROL_TIMEOUT_MS passed: an enrolment never hangs. With ENROL_MIN_SAMPLES views it is saved with what it has;
+   * otherwise it ends as `timeout`, naming what was refused most often so the operator knows what to fix.
+   */
+  private timeUp(capture: EnrolmentCapture): void {
+    const running = this.running;
+    if (!running || running.capture !== capture || this.committing) return;
+    const { config } = this.deps;
+    const enough = Math.min(config.ENROL_MIN_SAMPLES, capture.rules.required);
+    if (capture.views.length >= enough && capture.views.length > 0) {
+      this.deps.log.info('enrolment time limit: saving the views collected', { name: capture.name, views: capture.views.length, required: capture.rules.required });
+      void this.commit(capture);
+      return;
+    }
+    const top = running.refusals.mostFrequent();
+    this.stop();
+    this.deps.log.info('enrolment time limit: not enough views', { name: capture.name, views: capture.views.length, mostRefused: top });
+    this.deps.send({
+      type: 'enrol.cancelled',
+      code: 'timeout',
+      reason: `time limit of ${Math.round(config.ENROL_TIMEOUT_MS / 1000)} s reached with ${capture.views.length} of ${capture.rules.required} views` +
+        (top ? `; most views were refused as ${top}` : '; no face was seen'),
+      ...(top ? { mostRefused: top } : {}),
+    });
   }
 
   /** Gates this frame's faces; null when no enrolment is collecting. An ok verdict means: embed face 0. */
@@ -76,11 +136,33 @@ export class EnrolmentFlow {
     return this.collecting ? this.capture!.checkFrame(faces) : null;
   }
 
+  /**
+   * A pose the person keeps failing to show is dropped from the plan after ENROL_POSE_SKIP_MS, so someone who cannot
+   * turn still finishes. Only time spent showing one good face in another pose counts (a `pose_done` refusal): an
+   * empty or crowded view is no reason to skip anything.
+   */
+  private skipStalledPose(running: Running, verdict: ViewVerdict, now: number): void {
+    const plan = running.capture.plan;
+    const wanted = plan.wanted();
+    if (wanted !== running.wanted.pose) running.wanted = { pose: wanted, since: null };
+    if (!wanted || verdict.ok || verdict.code !== 'pose_done') return;
+    running.wanted.since ??= now;
+    if (now - running.wanted.since >= this.deps.config.ENROL_POSE_SKIP_MS) {
+      plan.skip(wanted);
+      this.deps.log.info('enrolment pose skipped', { name: running.capture.name, pose: wanted });
+      running.wanted = { pose: plan.wanted(), since: null };
+    }
+  }
+
   /** Reports the frame's verdict; when it passed the detection gates, offers face 0's embedding. */
   report(seq: number, faces: FaceDetection[], check: ViewVerdict, embedded: FaceEmbedding | undefined, candidates: Match[]): void {
-    const capture = this.capture;
-    if (!capture || this.committing) return;
+    const running = this.running;
+    if (!running || this.committing) return;
+    const capture = running.capture;
+    const now = this.now();
     const verdict = check.ok && embedded ? capture.offer(faces[0]!, embedded, candidates) : check;
+    if (!verdict.ok) running.refusals.add(verdict.code as GateCode, verdict.reason, now);
+    this.skipStalledPose(running, verdict, now);
     this.deps.send({
       type: 'enrol.progress',
       seq,
@@ -89,12 +171,14 @@ export class EnrolmentFlow {
       accepted: verdict.ok,
       reason: verdict.ok ? null : verdict.reason,
       code: verdict.ok ? null : (verdict.code as GateCode),
+      hint: verdict.ok ? null : running.refusals.hint(now),
       pose: verdict.pose ?? null,
-      poses: { done: capture.plan.done(), wanted: capture.plan.wanted() },
+      poses: { done: capture.plan.done(), wanted: capture.plan.wanted(), skipped: capture.plan.skipped() },
+      remainingMs: Math.max(0, Math.round(this.deps.config.ENROL_TIMEOUT_MS - (now - running.startedAt))),
     });
     if (!verdict.ok && verdict.duplicate) {
       const d = verdict.duplicate;
-      this.capture = null;
+      this.stop();
       this.deps.log.info('enrolment stopped: duplicate', { name: capture.name, matches: d.personId, score: d.score });
       this.deps.send({
         type: 'enrol.cancelled',
@@ -109,6 +193,7 @@ export class EnrolmentFlow {
 
   private async commit(capture: EnrolmentCapture): Promise<void> {
     this.committing = true;
+    if (this.running) clearTimeout(this.running.timer);
     const { deps } = this;
     try {
       const result = await commitViews(deps.enrolment, capture.name, capture.views);
@@ -121,7 +206,7 @@ export class EnrolmentFlow {
         deps.send({ type: 'enrol.cancelled', reason: 'could not be saved', code: 'failed' });
       }
     } finally {
-      if (this.capture === capture) this.capture = null;
+      if (this.capture === capture) this.running = null;
       this.committing = false;
     }
   }

@@ -18,12 +18,31 @@ export const POSE_PROMPTS: Record<Pose, string> = {
 /** Tracks which of the planned poses have a view; decides whether one more view of a pose may be taken. */
 export class PosePlan {
   private readonly counts = new Map<Pose, number>();
+  private readonly dropped: Pose[] = [];
+  /** The poses still planned: the asked-for ones less those skipped. */
+  poses: readonly Pose[];
 
   /** `poses` empty = no guidance (any pose is fine). */
   constructor(
-    readonly poses: readonly Pose[],
+    poses: readonly Pose[],
     readonly required: number,
-  ) {}
+  ) {
+    this.poses = [...poses];
+  }
+
+  /**
+   * Stops asking for `pose` (it could not be captured in time): any other planned pose fills its slot. Skipping the
+   * last one leaves no guidance, so any pose is taken.
+   */
+  skip(pose: Pose): void {
+    if (!this.poses.includes(pose) || (this.counts.get(pose) ?? 0) > 0) return;
+    this.poses = this.poses.filter((p) => p !== pose);
+    this.dropped.push(pose);
+  }
+
+  skipped(): Pose[] {
+    return [...this.dropped];
+  }
 
   done(): Pose[] {
     return this.poses.filter((p) => (this.counts.get(p) ?? 0) > 0);

@@ -41,8 +41,14 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
       live.add(session);
       deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
       ws.on('message', (data, isBinary) => {
-        if (isBinary) session.onBinary(toBytes(data));
-        else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
+        // A bug in handling one message must cost that message, not the process (every camera would drop).
+        try {
+          if (isBinary) session.onBinary(toBytes(data));
+          else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
+        } catch (err) {
+          deps.log.error('message handling failed', { session: session.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+          session.serverFault('the server failed on this message');
+        }
       });
       ws.on('close', (code) => {
         session.onClose();

@@ -55,6 +55,8 @@ export class Session {
   camera = '';
   /** A sign-in kiosk: gets today's check-ins and every check-in. */
   kiosk = false;
+  /** False for an enrolment page (hello `attendance: false`): its faces are never check-ins or sightings. */
+  private recordsAttendance = true;
   private ready = false;
   private closed = false;
   private errors = 0;
@@ -140,9 +142,19 @@ export class Session {
     if (this.ready) this.socket.send({ type: 'gallery.changed', people, faces });
   }
 
+  /** Someone already checked in came by again (on `camera`): told on that camera's pages and on every kiosk. */
+  deliverAlreadyCheckedIn(checkin: CheckIn, camera: string): void {
+    if (this.ready && !this.closed && (this.kiosk || camera === this.camera)) this.socket.send({ type: 'checkin.already', checkin, camera });
+  }
+
   /** A check-in was recorded: shown on this camera's pages and on every kiosk. */
   deliverCheckIn(checkin: CheckIn): void {
     if (this.ready && !this.closed && (this.kiosk || checkin.camera === this.camera)) this.socket.send({ type: 'checkin', checkin });
+  }
+
+  /** The server failed on a message (a bug): tell the client with `internal`; never counted against it. */
+  serverFault(message: string): void {
+    if (!this.closed) this.protocolError('internal', message);
   }
 
   whenIdle(): Promise<void> {
@@ -157,7 +169,7 @@ export class Session {
   private handle(msg: ClientMessage): void {
     switch (msg.type) {
       case 'hello':
-        return this.hello(msg.protocol, msg.camera, msg.kiosk === true);
+        return this.hello(msg.protocol, msg.camera, msg.kiosk === true, msg.attendance !== false);
       case 'ping':
         return this.socket.send({ type: 'pong', t: msg.t, serverTime: Date.now() });
       case 'enrol.start':
@@ -167,7 +179,7 @@ export class Session {
     }
   }
 
-  private hello(protocol: number, camera: string | undefined, kiosk: boolean): void {
+  private hello(protocol: number, camera: string | undefined, kiosk: boolean, attendance: boolean): void {
     if (this.ready) return this.protocolError('out_of_order', 'hello sent twice');
     if (protocol !== PROTOCOL_VERSION) {
       return this.close(CLOSE_CODES.unsupportedProtocol, `protocol ${protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`);
@@ -176,13 +188,17 @@ export class Session {
     this.ready = true;
     this.camera = camera ?? '';
     this.kiosk = kiosk;
-    const { config, analyzer, serverVersion } = this.deps;
+    this.recordsAttendance = attendance;
+    const { config, analyzer, serverVersion, gallery } = this.deps;
+    const size = gallery.stats();
     this.socket.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       sessionId: this.id,
       server: { version: serverVersion, backend: analyzer.backend, model: analyzer.modelId },
       limits: { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxFramePixels: config.MAX_FRAME_PIXELS, maxFramesInFlight: config.MAX_FRAMES_IN_FLIGHT },
+      gallery: { people: size.people, faces: size.faces },
+      matchThreshold: config.MATCH_THRESHOLD,
     });
     const checkins = this.deps.attendance.checkins;
     if (kiosk && checkins) {
@@ -256,7 +272,7 @@ export class Session {
         const matched = top && liveEnough && top.score >= config.MATCH_THRESHOLD;
         const trackId = trackIds[faceIndex]!;
         this.tracker.vote(trackId, { personId: matched ? top.personId : null, name: matched ? top.name : null, score: top?.score ?? 0 });
-        if (!matched) {
+        if (!matched && this.attendanceDue()) {
           const side = Math.min(face.box.width, face.box.height);
           const quality = face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
           this.attendance.unmatched(trackId, { embedding: embedded.embedding, chip: embedded.chip, quality, bestScore: top?.score ?? null, bestPersonId: top?.personId ?? null });
@@ -268,7 +284,7 @@ export class Session {
     }
     this.stats.processed += 1;
     const visible = this.tracker.visible();
-    this.attendance.frameSeen(visible, this.camera);
+    if (this.attendanceDue()) this.attendance.frameSeen(visible, this.camera);
     const { config } = this.deps;
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
     const tracks: Track[] = visible.map((t) => {
@@ -296,6 +312,15 @@ export class Session {
       timings: { queue, decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs, total: performance.now() - frame.receivedAt },
       stats: { ...this.stats },
     });
+  }
+
+  /**
+   * Faces become check-ins and unknown sightings only on attendance cameras: never on an enrolment page (hello
+   * `attendance: false`), nor on a session once it enrolled someone (who was otherwise stored as unknown while
+   * enrolling, then checked in a second after it).
+   */
+  private attendanceDue(): boolean {
+    return this.recordsAttendance && !this.enrol.everStarted;
   }
 
   /**

@@ -21,7 +21,11 @@ export interface CheckInAttempt {
   cooldownMs: number;
 }
 
-export type CheckInOutcome = { created: true; row: CheckInRow } | { created: false; lastAt: Date };
+/** Not created: `last` is the check-in within the cooldown (absent when the person was deleted meanwhile). */
+export type CheckInOutcome = { created: true; row: CheckInRow } | { created: false; lastAt: Date; last?: CheckInRow };
+
+/** The columns of a CheckInRow: the check-in and its person's name. */
+const rowColumns = { id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera };
 
 /** Advisory-lock namespace for check-ins ("CI"), so other features' advisory locks cannot collide with these. */
 const LOCK_NAMESPACE = 0x4349;
@@ -35,12 +39,13 @@ export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<Che
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${a.personId}))`);
     const since = new Date(a.at.getTime() - a.cooldownMs);
     const [last] = await tx
-      .select({ at: checkIns.at })
+      .select(rowColumns)
       .from(checkIns)
+      .innerJoin(people, eq(checkIns.personId, people.id))
       .where(and(eq(checkIns.personId, a.personId), gt(checkIns.at, since)))
       .orderBy(desc(checkIns.at))
       .limit(1);
-    if (last) return { created: false, lastAt: last.at };
+    if (last) return { created: false, lastAt: last.at, last };
     const [person] = await tx.select({ name: people.name }).from(people).where(eq(people.id, a.personId));
     // The person was deleted while they were in view: nothing to record.
     if (!person) return { created: false, lastAt: a.at };
@@ -52,8 +57,6 @@ export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<Che
   });
 }
 
-/** The columns of a CheckInRow: the check-in and its person's name. */
-const rowColumns = { id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera };
 
 /** Check-ins at or after `since`, oldest first, with the person's name: the newest `limit` of them on a busy day. */
 export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
