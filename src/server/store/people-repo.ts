@@ -54,6 +54,19 @@ export async function findOrCreatePerson(tx: StoreDb, name: string): Promise<Nam
   return { ...row!, created: true };
 }
 
+/**
+ * Inside a transaction: a new person called `name`, unless someone has that name ignoring case (then nothing is
+ * written and they are returned). For "make a new person" actions: REST create, promoting a sighting.
+ */
+export async function createPersonIfNew(tx: StoreDb, name: string): Promise<{ created: true; person: NamedPerson & { createdAt: Date } } | { created: false; existing: NamedPerson }> {
+  const normal = normalisePersonName(name);
+  await lockName(tx, normal);
+  const existing = await findPersonByName(tx, normal);
+  if (existing) return { created: false, existing };
+  const [row] = await tx.insert(people).values({ name: normal }).returning({ id: people.id, name: people.name, createdAt: people.createdAt });
+  return { created: true, person: row! };
+}
+
 export type Created<T> = { ok: true; value: T } | { ok: false; reason: 'duplicate'; existing?: NamedPerson } | { ok: false; reason: 'not_found' };
 
 export function peopleRepo(db: StoreDb) {
@@ -82,13 +95,8 @@ export function peopleRepo(db: StoreDb) {
     async create(name: string): Promise<Created<Person>> {
       const normal = normalisePersonName(name);
       try {
-        return await db.transaction(async (tx) => {
-          await lockName(tx, normal);
-          const existing = await findPersonByName(tx, normal);
-          if (existing) return { ok: false, reason: 'duplicate', existing } as const;
-          const [row] = await tx.insert(people).values({ name: normal }).returning();
-          return { ok: true, value: { ...row!, faces: 0 } } as const;
-        });
+        const made = await db.transaction((tx) => createPersonIfNew(tx, normal));
+        return made.created ? { ok: true, value: { ...made.person, faces: 0 } } : { ok: false, reason: 'duplicate', existing: made.existing };
       } catch (err) {
         // A writer that does not take the lock (an older code path) inserted the exact name meanwhile.
         if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate', existing: (await findPersonByName(db, normal)) ?? undefined };
