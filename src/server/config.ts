@@ -39,6 +39,15 @@ export const ConfigSchema = z.object({
   MATCH_THRESHOLD: num(defaultModelThreshold(), -1, 1),
   /** Embedding model id: a folder of models/ (base pipeline, or base + trained head from `npm run export`). */
   EMBEDDING_MODEL: z.string().min(1).default(EMBEDDING_MODEL_ID),
+  // ---- gallery index (bench/gallery.ts) ----
+  /** From this many faces on the gallery searches an approximate FAISS index; below it an exact scan. 0 = always exact. */
+  GALLERY_ANN_MIN_FACES: int(20_000, 0),
+  /** The approximate index: ivf (inverted lists: builds in seconds, removes in place) or hnsw (a graph: minutes to build at 1M, removals skipped until the next rebuild). */
+  GALLERY_ANN: z.enum(['ivf', 'hnsw']).default('ivf'),
+  /** IVF lists searched per query: higher = better recall, slower. */
+  GALLERY_IVF_NPROBE: int(16, 1, 4096),
+  /** HNSW efSearch: higher = better recall, slower. */
+  GALLERY_HNSW_EF_SEARCH: int(128, 1, 4096),
   /** Views collected per enrolment. */
   ENROL_SAMPLES: int(5, 1, 20),
   /** Enrolment skips a view more similar than this (cosine) to one already taken, so the views differ. */

@@ -81,7 +81,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     if (stale > 0 && embedChips) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
     else if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
     log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
-    const gallery = await createGallery({ store, modelId: analyzer.modelId, dims: analyzer.dims, indexFactory: opts.indexFactory ?? defaultIndexFactory() });
+    const ann = { minFaces: config.GALLERY_ANN_MIN_FACES, kind: config.GALLERY_ANN, nprobe: config.GALLERY_IVF_NPROBE, efSearch: config.GALLERY_HNSW_EF_SEARCH };
+    const gallery = await createGallery({
+      store, modelId: analyzer.modelId, dims: analyzer.dims, indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
+      onRebuildError: (err) => log.error('gallery: rebuilding the outgrown index failed; it keeps serving the old one', { error: String(err) }),
+    });
     log.info('gallery loaded', { ...gallery.stats() });
 
     let gateway: Gateway | undefined;
