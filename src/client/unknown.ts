@@ -1,6 +1,6 @@
 // Unknown faces page: sightings grouped when they look alike, with time and camera; "who is this?" makes a new person
 // (promote) or adds them to an existing one (attach), or dismisses them. The closest-match score is only a tooltip.
-import { byId, h, timeOfDay, whenText } from './dom.js';
+import { byId, h, localDay, timeOfDay, whenText } from './dom.js';
 import { ApiError, can, type Api, type Session } from './session.js';
 import { boot } from './shell.js';
 
@@ -66,7 +66,11 @@ async function startUnknownPage(api: Api, session: Session): Promise<void> {
     const newest = members[0]!;
     const oldest = members[members.length - 1]!;
     const cameras = [...new Set(members.map((m) => m.camera || 'unnamed camera'))].join(', ');
-    const span = members.length > 1 ? `${whenText(Date.parse(oldest.firstSeenAt))} – ${timeOfDay(Date.parse(newest.lastSeenAt))}` : whenText(Date.parse(newest.firstSeenAt));
+    const first = Date.parse(oldest.firstSeenAt);
+    const last = Date.parse(newest.lastSeenAt);
+    const day = (ms: number) => (localDay(ms) === localDay(Date.now()) ? 'today' : localDay(ms));
+    // Absolute times: "today 09:12–09:40", or "2030-01-02 17:45 – today 09:12" across days.
+    const span = day(first) === day(last) ? `${day(first)} ${timeOfDay(first)}${timeOfDay(last) === timeOfDay(first) ? '' : `–${timeOfDay(last)}`}` : `${day(first)} ${timeOfDay(first)} – ${day(last)} ${timeOfDay(last)}`;
     const ids = members.map((m) => m.id);
     const nameInput = h('input', { type: 'text', maxlength: 100, placeholder: 'Name', required: true, 'aria-label': 'Name of the new person', class: 'promote-name' });
     const select = h('select', { 'aria-label': 'Existing person', class: 'attach-to' }, h('option', { value: '' }, 'Choose a person…'), everyone.map((p) => h('option', { value: p.id }, p.name)));

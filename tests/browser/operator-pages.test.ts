@@ -36,7 +36,7 @@ describe('operator pages', () => {
   beforeAll(async () => {
     if (!fs.existsSync(new URL('../../public/build/people.js', import.meta.url))) throw new Error('client bundle missing: run `npm run build:client`');
     const dir = tempDir();
-    const y4m = await makeFakeWebcamY4m(path.join(FIXTURES, 'Amy/1.jpg'), path.join(dir, 'amy.y4m'));
+    const y4m = await makeFakeWebcamY4m(path.join(FIXTURES, 'Guido_van_Rossum/1.jpg'), path.join(dir, 'guido.y4m'));
     server = await startTestServer({ DATA_DIR: dir, UNKNOWN_SIGHTING_AFTER_MS: '300' });
     browser = await launchChromium(y4m);
     page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
@@ -92,6 +92,29 @@ describe('operator pages', () => {
     await page.screenshot({ path: path.join(SHOTS, 'people.png') });
     await page.locator('#search').fill('bar');
     await expect.poll(() => page.locator('#people-grid li .name').allTextContents()).toEqual(['Barack Obama']);
+  });
+
+  it('live and enrolment pages on a still camera: the enrolled name, the mirrored preview, a hint, and a panel reset on cancel', async () => {
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.locator('#tracks li').first().textContent(), { timeout: 30_000 }).toMatch(/^Guido van Rossum [01]\.\d\d #\d+$/);
+    await expect.poll(() => page.locator('#gallery').textContent()).toBe('4 people, 6 faces enrolled');
+    await page.waitForTimeout(1500); // let the box settle on the face for the picture
+    await page.screenshot({ path: path.join(SHOTS, 'live.png') });
+
+    await page.goto(`${server.url}/enrol.html`);
+    await expect.poll(() => page.locator('#enrol-start').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await page.locator('#name').fill('Guido van Rossum');
+    await page.locator('#enrol-start').click();
+    // A still picture: one view is taken, then the same view is refused and the page says what to do.
+    await expect.poll(() => page.locator('#enrol-reason').textContent(), { timeout: 30_000 }).not.toBe('');
+    expect(await page.locator('#enrol-poses li').count()).toBeGreaterThan(0);
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(SHOTS, 'enrol.png') });
+    await page.locator('#enrol-cancel').click();
+    await expect.poll(() => page.locator('#enrol-result').textContent(), { timeout: 10_000 }).toMatch(/^Cancelled/);
+    expect(await page.locator('#enrol-poses li').count()).toBe(0);
+    expect(await page.locator('#enrol-reason').textContent()).toBe('');
+    expect(await page.locator('#enrol-prompt').textContent()).toBe('');
   });
 
   it('unknown faces: a group of sightings becomes a new person, whom the cameras then recognize', async () => {
