@@ -1,13 +1,16 @@
 // Imports that cannot kill or fool the server, through the REST API on a real server with real models: a zip bomb is
 // refused entry by entry in the job while the server stays responsive, a zip uploaded twice adds nothing, odd and
 // duplicate paths are listed, gallery files with a newline bomb, vectors of absurd norm or non-JPEG crops are refused,
-// folder imports refuse relative paths and report vanished files per file, and jobs outlive the server.
+// folder imports refuse relative paths and report vanished files per file, and jobs outlive the server (those left
+// running by a dead process are resumed, or failed with the reason).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
+import { importJobs } from '../../src/server/store/schema.js';
 import { api, errorCode } from '../helpers/http.js';
 import { deflatedZip, waitJob, type Job } from '../helpers/imports.js';
 import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
@@ -43,7 +46,8 @@ describe.each(databaseTargets)('imports on $name', (target) => {
     expect((await server.app.request('/health')).status).toBe(200);
     expect(performance.now() - t1).toBeLessThan(1000);
     const job = await waitJob(http.get, started.url);
-    expect(job).toMatchObject({ state: 'done', total: 151, accepted: 1, rejected: 150 });
+    expect([job.state, job.error]).toEqual(['done', null]);
+    expect(job).toMatchObject({ total: 151, accepted: 1, rejected: 150 });
     const bombs = job.results.filter((r) => r.file.startsWith('Bomb/'));
     expect(bombs).toHaveLength(150);
     expect(bombs.every((r) => r.code === 'compression_ratio' && /IMPORT_MAX_RATIO/.test(r.reason!))).toBe(true);
@@ -138,12 +142,19 @@ describe.each(databaseTargets)('imports on $name', (target) => {
   it('keeps jobs and their reports across a restart', async () => {
     const before = (await (await http.get('/api/v1/jobs')).json()) as { items: Job[] };
     expect(before.items.length).toBeGreaterThanOrEqual(4);
+    // Two jobs a killed process left running: one whose upload is gone, one interrupted too often.
+    const owner = `${os.hostname()}:${path.resolve(env.DATA_DIR!, 'imports')}`;
+    const lost = { kind: 'zip' as const, source: 'lost.zip', sourcePath: path.join(env.DATA_DIR!, 'imports', 'gone.zip'), owner, state: 'running' as const, attempts: 1 };
+    const [gone, crashy] = await server.store.db.insert(importJobs).values([lost, { ...lost, source: 'crashy.zip', sourcePath: env.DATA_DIR!, attempts: 3 }]).returning({ id: importJobs.id });
     await server.close();
     server = await startTestServer(env);
     http = api(server);
     const after = (await (await http.get('/api/v1/jobs')).json()) as { items: Job[] };
-    expect(after.items.map((j) => [j.id, j.state, j.accepted])).toEqual(before.items.map((j) => [j.id, j.state, j.accepted]));
+    const finished = (items: Job[]) => items.filter((j) => j.id !== gone!.id && j.id !== crashy!.id).map((j) => [j.id, j.state, j.accepted]);
+    expect(finished(after.items)).toEqual(finished(before.items));
     const bomb = (await (await http.get(before.items.at(-1)!.url)).json()) as Job;
     expect(bomb.results).toHaveLength(151);
+    expect(await waitJob(http.get, `/api/v1/jobs/${gone!.id}`)).toMatchObject({ state: 'failed', error: expect.stringContaining('upload is gone') });
+    expect(await waitJob(http.get, `/api/v1/jobs/${crashy!.id}`)).toMatchObject({ state: 'failed', error: expect.stringContaining('interrupted 3 times') });
   });
 });
