@@ -1,6 +1,8 @@
 // The Hono app: middleware order (Host, CORS and cross-site writes, query text, auth, rate limit), one module per REST resource, docs, and the browser client's files.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Next } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { requestId, type RequestIdVariables } from 'hono/request-id';
 import { parseOrigins } from '../auth/mode.js';
 import { createRateLimiter } from '../auth/rate-limit.js';
 import type { App, AppEnv, HttpDeps } from './context.js';
@@ -39,6 +41,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   void jobs.recover();
   const limiter = createRateLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
 
+  // Every line logged while a request runs, its error included, carries the id it is answered with (X-Request-Id).
+  app.use('*', requestId(), (c: Context<{ Variables: RequestIdVariables }>, next: Next) => deps.log.scope({ request: c.var.requestId }, next));
   const origins = parseOrigins(deps.config.ALLOWED_ORIGINS);
   // Before anything answers: open mode only for loopback names (DNS rebinding), writes only from our own pages (CSRF).
   app.use('*', loopbackHostOnly(deps.auth.mode));
