@@ -26,6 +26,8 @@ const { values } = parseArgs({
     'min-faces': { type: 'string', default: String(DEFAULT_ANN.minFaces) },
     /** nprobe (IVF) or efSearch (HNSW) values measured on the one built index. */
     breadths: { type: 'string', default: '4,8,16,32' },
+    /** Sizes measured with exact search only (GALLERY_ANN_MIN_FACES=0): where exact stops meeting the latency target. */
+    'exact-sizes': { type: 'string', default: '20000,50000' },
     out: { type: 'string', default: 'bench/results/gallery.json' },
     child: { type: 'string' },
   },
@@ -181,16 +183,17 @@ if (values.child) {
 } else {
   if (!createFaissIndexFactory()) throw new Error('no FAISS addon loads here: the gallery benchmark measures the FAISS index');
   const self = fileURLToPath(import.meta.url);
-  const results = [];
-  for (const size of values.sizes!.split(',').map(Number)) {
-    const args = ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2).filter((a) => !a.startsWith('--child')), '--child', String(size)];
+  const child = (size: number, extra: string[]) => {
+    const args = ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2), ...extra, '--child', String(size)];
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
     const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     if (run.status !== 0 || !line) throw new Error(`size ${size} failed (status ${run.status}): ${run.stdout.slice(-2000)}`);
     const r = JSON.parse(line.slice(7));
     console.log(JSON.stringify(r));
-    results.push(r);
-  }
+    return r;
+  };
+  const exact = values['exact-sizes'] ? values['exact-sizes'].split(',').map((n) => child(Number(n), ['--min-faces', '0'])) : [];
+  const results = values.sizes!.split(',').map((n) => child(Number(n), []));
   const out = {
     bench: 'gallery',
     date: new Date().toISOString(),
@@ -198,6 +201,7 @@ if (values.child) {
     data: `face-like clustered unit vectors (bench/face-like.ts): ${FPP} faces per person, queries are new views of stored people`,
     settings: ann,
     targets: { top5P99Ms: 5, recallAt1: 0.99, addDeletePersonMs: 50, rssOverVectors: 2 },
+    exact,
     results,
   };
   fs.mkdirSync(path.dirname(values.out!), { recursive: true });

@@ -41,7 +41,7 @@ export const ConfigSchema = z.object({
   EMBEDDING_MODEL: z.string().min(1).default(EMBEDDING_MODEL_ID),
   // ---- gallery index (bench/gallery.ts) ----
   /** From this many faces on the gallery searches an approximate FAISS index; below it an exact scan. 0 = always exact. */
-  GALLERY_ANN_MIN_FACES: int(20_000, 0),
+  GALLERY_ANN_MIN_FACES: int(10_000, 0),
   /** The approximate index: ivf (inverted lists: builds in seconds, removes in place) or hnsw (a graph: minutes to build at 1M, removals skipped until the next rebuild). */
   GALLERY_ANN: z.enum(['ivf', 'hnsw']).default('ivf'),
   /** IVF lists searched per query: higher = better recall, slower. */
