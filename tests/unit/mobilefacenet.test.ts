@@ -44,6 +44,8 @@ describe('MobileFaceNet on TF.js', () => {
     expect(new Set(g.operators.map((o) => o.op))).toEqual(new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'RELU', 'ABS', 'SUB', 'MUL', 'ADD', 'RESHAPE']));
     expect(g.tensors[g.inputs[0]!]!.shape).toEqual([2, 112, 112, 3]);
     expect(g.tensors[g.outputs[0]!]!.shape).toEqual([2, 192]);
+    // Every RELU/ABS/SUB/MUL/ADD group of the file is a PReLU and runs as one op.
+    expect(net.prelus).toBe(g.operators.filter((o) => o.op === 'ABS').length);
   });
 
   it('matches the tflite runtime on every fixture crop and its mirror (cosine >= 0.999), in a batch of any size', async () => {

@@ -20,6 +20,8 @@ export interface MobileFaceNet {
   /** L2-normalised embeddings; with `flip`, each crop's raw output is averaged with its mirror's before normalising. */
   embed(crops: Uint8Array[], flip: boolean): Promise<Float32Array[]>;
   dispose(): void;
+  /** PReLUs of the graph run as tf.prelu (33 in the upstream file). */
+  readonly prelus: number;
 }
 
 export function l2(v: Float32Array): Float32Array {
@@ -69,5 +71,6 @@ export function createMobileFaceNet(tf: typeof TF, weights: Uint8Array): MobileF
       return crops.map((_, i) => l2(outs[2 * i]!.map((x, k) => x + outs[2 * i + 1]![k]!)));
     },
     dispose: () => model.dispose(),
+    prelus: model.prelus,
   };
 }

@@ -31,13 +31,13 @@ function findPrelus(ops: TfliteOperator[], isConst: (t: number) => boolean) {
   return found;
 }
 
-export function createTfliteModel(tf: Tf, graph: TfliteGraph): TfliteModel {
+export function createTfliteModel(tf: Tf, graph: TfliteGraph): TfliteModel & { readonly prelus: number } {
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) throw new Error('only graphs with one input and one output are supported');
   const inputBatch = graph.tensors[graph.inputs[0]!]!.shape[0];
-  const consts = new Map<number, TF.Tensor>();
+  const consts = new Map<string, TF.Tensor>();
   const isConst = (t: number) => graph.tensors[t]?.data != null;
   const constant = (t: number, layout?: 'conv' | 'depthwise', scale = 1): TF.Tensor => {
-    const key = t + (layout === 'conv' ? 0.1 : layout === 'depthwise' ? 0.2 : scale !== 1 ? 0.3 : 0);
+    const key = `${t}:${layout ?? 'plain'}:${scale}`;
     let v = consts.get(key);
     if (!v) {
       const spec = graph.tensors[t]!;
@@ -111,6 +111,8 @@ export function createTfliteModel(tf: Tf, graph: TfliteGraph): TfliteModel {
 
   return {
     predict,
+    /** PReLUs found and run as one op each (for tests: the pattern match must not silently stop matching). */
+    prelus: prelus.size,
     dispose() {
       for (const t of consts.values()) t.dispose();
       consts.clear();
