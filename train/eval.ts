@@ -29,6 +29,7 @@ const args = cli(
     k: { type: 'string', help: 'open-set: images a person enrolled', default: '3' },
     'stranger-share': { type: 'string', help: 'open-set: share of identities left out as strangers', default: '0.3' },
     repeats: { type: 'string', help: 'open-set: gallery/stranger draws per half', default: '10' },
+    'clean-gallery': { type: 'boolean', help: 'open-set: enrol from the clean photos, probe with the degraded ones (default: both degraded)' },
   },
 );
 
@@ -40,8 +41,8 @@ if (args.heldout || args['open-set']) {
   const { lines, summary } = await runHeldoutCli({
     root, model, openSet: openSetMode,
     folds: numberOpt(args.folds, 'folds', 10), seed: numberOpt(args.seed, 'seed', 1), conditions: parseConditions(args.conditions),
-    k: numberOpt(args.k, 'k', 3), strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3), repeats: numberOpt(args.repeats, 'repeats', 10),
-    out: args.out ?? path.join('data', 'eval', `${model}-${openSetMode ? 'open-set' : 'heldout'}`),
+    k: numberOpt(args.k, 'k', 3), strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3), repeats: numberOpt(args.repeats, 'repeats', 10), cleanGallery: Boolean(args['clean-gallery']),
+    out: args.out ?? path.join('data', 'eval', `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : 'open-set') : 'heldout'}`),
     cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined, padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
   });
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);

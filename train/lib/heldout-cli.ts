@@ -18,6 +18,7 @@ export interface HeldoutCliOptions {
   k: number;
   strangerShare: number;
   repeats: number;
+  cleanGallery: boolean;
   out: string;
   cacheDir?: string;
   padRetry: number;
@@ -81,8 +82,8 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
     const shippedRates = rates(allProbes, shipped);
     lines.push(`threshold    fused, all people, clean, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z resnet ${zAll.resnet.mean.toFixed(4)}/${zAll.resnet.std.toFixed(4)}, mobilefacenet ${zAll.mobilefacenet.mean.toFixed(4)}/${zAll.mobilefacenet.std.toFixed(4)})`);
     summary.shipped = { fpir_target: 1e-2, threshold: shipped, z: zAll, in_sample: shippedRates, stranger_probes: allProbes.filter((p) => !p.mated).length };
-    lines.splice(2, 0, `protocol     open set: ${o.k} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`);
-    summary.protocol = `open set, k=${o.k}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves`;
+    lines.splice(2, 0, `protocol     open set: ${o.k} ${o.cleanGallery ? 'clean' : 'same-condition'} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`);
+    summary.protocol = `open set, k=${o.k}${o.cleanGallery ? ' (clean gallery)' : ''}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves`;
     summary.open_set = Object.fromEntries(Object.entries(os).map(([c, ms]) => [c, Object.fromEntries(Object.entries(ms).map(([m, f]) => [m, { ...f, curve: undefined }]))]));
     sections.push({ heading: 'Open-set identification (server gallery rule)', html: table(rows) }, { heading: 'DET curves (report halves)', html: charts });
   }

@@ -18,6 +18,8 @@ export interface OpenSetOptions {
   /** Random gallery/stranger draws per half, pooled. */
   repeats: number;
   seed: number;
+  /** Enrol from the clean photos and probe with the degraded ones (a good enrolment, a poor camera); else both degraded. */
+  cleanGallery?: boolean;
 }
 
 export interface Probe {
@@ -38,7 +40,7 @@ export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams
 }
 
 /** Probes of one draw over `people`: gallery of k images each for the enrolled, every stranger photo as a probe. */
-export async function drawProbes(people: Person[], vec: Map<string, PartsResult>, method: Method, z: ZParams, o: OpenSetOptions, draw: number): Promise<Probe[]> {
+export async function drawProbes(people: Person[], vec: Map<string, PartsResult>, method: Method, z: ZParams, o: OpenSetOptions, draw: number, galleryVec = vec): Promise<Probe[]> {
   const rand = prng(o.seed * 1000 + draw);
   const shuffled = shuffle(people, rand);
   const nStrangers = Math.round(shuffled.length * o.strangerShare);
@@ -48,7 +50,7 @@ export async function drawProbes(people: Person[], vec: Map<string, PartsResult>
   for (const p of enrolled) {
     const imgs = shuffle(p.images, rand);
     imgs.slice(0, o.k).forEach((rel) => {
-      const v = vectorFor(method, vec.get(rel), z, true);
+      const v = vectorFor(method, galleryVec.get(rel), z, true);
       if (v) templates.push({ faceId: rel, personId: p.name, personName: p.name, embedding: v });
     });
     probes.push(...imgs.slice(o.k).map((rel) => ({ rel, person: p.name })));
@@ -102,7 +104,7 @@ export async function openSet(clean: Map<string, PartsResult>, vec: Map<string, 
     const chooseProbes: Probe[] = [], reportProbes: Probe[] = [];
     for (let d = 0; d < o.repeats; d++) {
       chooseProbes.push(...(await drawProbes(choose, clean, method, z, o, d)));
-      reportProbes.push(...(await drawProbes(report, vec, method, z, o, d)));
+      reportProbes.push(...(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec)));
     }
     perTarget.forEach((t) => {
       t.threshold.push(thresholdAtFpir(chooseProbes, t.fpir_target));
