@@ -5,24 +5,25 @@ import type { FaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { createScheduler } from '../../src/server/vision/scheduler.js';
 
 describe('metrics registry', () => {
-  it('renders counters and cumulative histograms in Prometheus text format', () => {
+  it('renders counters and cumulative histograms in Prometheus text format', async () => {
     const r = new Registry();
-    const c = r.add(new Counter('x_total', 'X.'));
+    const c = r.add(new Counter('x_total', 'X.', ['code']));
     c.inc({ code: 'a' });
     c.inc({ code: 'a' }, 2);
-    const h = r.add(new Histogram('lat_seconds', 'Latency.', [0.1, 1]));
+    const h = r.add(new Histogram('lat_seconds', 'Latency.', [0.1, 1], ['stage']));
     h.observe(0.05, { stage: 'detect' });
     h.observe(0.5, { stage: 'detect' });
     h.observe(5, { stage: 'detect' });
-    const text = r.render();
+    const text = await r.render();
     expect(text).toContain('# TYPE x_total counter\nx_total{code="a"} 3');
-    expect(text).toContain('lat_seconds_bucket{stage="detect",le="0.1"} 1');
-    expect(text).toContain('lat_seconds_bucket{stage="detect",le="1"} 2');
-    expect(text).toContain('lat_seconds_bucket{stage="detect",le="+Inf"} 3');
+    // prom-client writes `le` first; the order of labels means nothing to Prometheus.
+    expect(text).toContain('lat_seconds_bucket{le="0.1",stage="detect"} 1');
+    expect(text).toContain('lat_seconds_bucket{le="1",stage="detect"} 2');
+    expect(text).toContain('lat_seconds_bucket{le="+Inf",stage="detect"} 3');
     expect(text).toContain('lat_seconds_count{stage="detect"} 3');
   });
 
-  it('counts frames, stage times and drops from overlays a session sends', () => {
+  it('counts frames, stage times and drops from overlays a session sends', async () => {
     const m = new LiveMetrics(new Registry());
     const sent: unknown[] = [];
     const sock = m.observe({ send: (x) => sent.push(x), close() {}, bufferedAmount: 0 });
@@ -34,7 +35,7 @@ describe('metrics registry', () => {
     sock.send(overlay(3));
     sock.send({ type: 'error', code: 'bad_image', message: 'x' });
     expect(sent).toHaveLength(3);
-    const text = m.registry.render();
+    const text = await m.registry.render();
     expect(text).toContain('facestream_frames_total 2');
     expect(text).toContain('facestream_frames_dropped_total 3');
     expect(text).toContain('facestream_protocol_errors_total{code="bad_image"} 1');

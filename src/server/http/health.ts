@@ -10,11 +10,14 @@ export function mountHealth(app: App, deps: HttpDeps): void {
   registry.add(new Gauge('facestream_gallery_people', 'People in the search index.', () => gallery.stats().people));
   registry.add(new Gauge('facestream_gallery_faces', 'Face embeddings in the search index.', () => gallery.stats().faces));
   registry.add(
-    new Gauge('facestream_inference_waiting', 'Inference steps waiting for the model, by priority.', () =>
-      Object.entries(scheduler.stats().waiting).map(([priority, n]) => [{ priority }, n]),
+    new Gauge(
+      'facestream_inference_waiting',
+      'Inference steps waiting for the model, by priority.',
+      () => Object.entries(scheduler.stats().waiting).map(([priority, n]) => [{ priority }, n]),
+      ['priority'],
     ),
   );
-  const requests = registry.add(new Counter('facestream_http_requests_total', 'HTTP requests answered, by method and status.'));
+  const requests = registry.add(new Counter('facestream_http_requests_total', 'HTTP requests answered, by method and status.', ['method', 'status']));
   app.use('*', async (c, next) => {
     await next();
     requests.inc({ method: c.req.method, status: String(c.res.status) });
@@ -78,6 +81,6 @@ export function mountHealth(app: App, deps: HttpDeps): void {
       description: 'Frames, per-stage latency histograms (queue, decode, detect, embed, total), sessions, drops, gallery size, HTTP requests.',
       responses: { 200: { description: 'Text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
     }),
-    (c) => c.body(registry.render(), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }) as never,
+    async (c) => c.body(await registry.render(), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }) as never,
   );
 }
