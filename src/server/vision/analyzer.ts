@@ -67,11 +67,12 @@ export interface AnalyzerOptions {
 }
 
 export async function createFaceAnalyzer(
-  config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES'>,
+  config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES'> & Partial<Pick<Config, 'EMBEDDING_MODEL'>>,
   log: (msg: string) => void,
   opts: AnalyzerOptions = {},
 ): Promise<ModelAnalyzer> {
-  const model = opts.model ?? resolveModel(EMBEDDING_MODEL_ID);
+  // The config's model when it names one, so a server, its tests and its tools default to the same model.
+  const model = opts.model ?? resolveModel(config.EMBEDDING_MODEL ?? EMBEDDING_MODEL_ID);
   const padRetry = opts.padRetry ?? DEFAULT_PAD_RETRY;
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
