@@ -1,0 +1,146 @@
+// A camera client as docs/protocol.md describes it: one WebSocket, hello, then frames on a fixed clock (15 fps), at
+// most `welcome.limits.maxFramesInFlight` unanswered like the browser client; a tick with no free slot is a dropped frame.
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../../src/shared/protocol.js';
+
+export interface Answer { seq: number; frame: number; rttMs: number; overlay: Overlay; at: number }
+
+export interface CameraRun {
+  /** Camera clock ticks (frames the camera produced). */
+  ticks: number;
+  sent: number;
+  answers: Answer[];
+  /** Frames the server answered only through a later frame's overlay (it skipped them for a newer one). */
+  serverDropped: number;
+  /** From the first tick to the last (the drain after it is not counted). */
+  durationMs: number;
+}
+
+export interface Camera {
+  maxInFlight: number;
+  /** Streams `frames` (looped) at `fps` for `durationMs`, then waits for the frames still in flight. */
+  stream(opts: { frames: Uint8Array[]; fps: number; durationMs: number; until?: (a: Answer) => boolean }): Promise<CameraRun>;
+  /** Sends every frame once, in order, as fast as the server answers with `maxInFlight` unanswered: throughput. */
+  flood(frames: Uint8Array[]): Promise<CameraRun>;
+  close(): void;
+}
+
+export async function connectCamera(baseUrl: string, camera: string): Promise<Camera> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let onOverlay: (o: Overlay) => void = () => {};
+  let onWelcome: (limit: number) => void = () => {};
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const m = ServerMessage.safeParse(JSON.parse(String(data)));
+    if (!m.success) return;
+    if (m.data.type === 'welcome') onWelcome(m.data.limits.maxFramesInFlight);
+    if (m.data.type === 'overlay') onOverlay(m.data);
+  });
+  const welcome = new Promise<number>((resolve) => (onWelcome = resolve));
+  ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera, client: 'facestream-bench' }));
+  const maxInFlight = await welcome;
+  let seq = 0;
+
+  return {
+    maxInFlight,
+    close: () => ws.close(),
+    flood(frames) {
+      const run: CameraRun = { ticks: frames.length, sent: 0, answers: [], serverDropped: 0, durationMs: 0 };
+      const inFlight = new Map<number, { sentAt: number; frame: number }>();
+      const t0 = performance.now();
+      return new Promise<CameraRun>((resolve) => {
+        const pump = () => {
+          while (inFlight.size < maxInFlight && run.sent < frames.length) {
+            const s = ++seq;
+            inFlight.set(s, { sentAt: performance.now(), frame: run.sent });
+            ws.send(encodeFrame({ seq: s, captureTime: Date.now() }, frames[run.sent]!));
+            run.sent++;
+          }
+          if (inFlight.size === 0) {
+            run.durationMs = performance.now() - t0;
+            onOverlay = () => {};
+            resolve(run);
+          }
+        };
+        onOverlay = (o) => {
+          const sent = inFlight.get(o.seq);
+          if (!sent) return;
+          for (const s of inFlight.keys()) if (s < o.seq) (inFlight.delete(s), run.serverDropped++);
+          inFlight.delete(o.seq);
+          const now = performance.now();
+          run.answers.push({ seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 });
+          pump();
+        };
+        pump();
+      });
+    },
+    stream({ frames, fps, durationMs, until }) {
+      const period = 1000 / fps;
+      const inFlight = new Map<number, { sentAt: number; frame: number }>();
+      const run: CameraRun = { ticks: 0, sent: 0, answers: [], serverDropped: 0, durationMs: 0 };
+      const t0 = performance.now();
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      return new Promise<CameraRun>((resolve) => {
+        const finish = () => {
+          if (timer) clearTimeout(timer);
+          if (run.durationMs === 0) run.durationMs = performance.now() - t0;
+          onOverlay = () => {};
+          resolve(run);
+        };
+        const drainOrFinish = () => {
+          if (stopped && inFlight.size === 0) finish();
+        };
+        onOverlay = (o) => {
+          const sent = inFlight.get(o.seq);
+          if (!sent) return;
+          const now = performance.now();
+          for (const s of inFlight.keys()) if (s < o.seq) (inFlight.delete(s), run.serverDropped++);
+          inFlight.delete(o.seq);
+          const a: Answer = { seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 };
+          run.answers.push(a);
+          if (!stopped && until?.(a)) (stopped = true), (run.durationMs = performance.now() - t0);
+          drainOrFinish();
+        };
+        // Ticks on an absolute schedule so a late timer does not slow the camera down.
+        const tick = () => {
+          if (stopped) return drainOrFinish();
+          const i = run.ticks++;
+          if (inFlight.size < maxInFlight) {
+            const s = ++seq;
+            inFlight.set(s, { sentAt: performance.now(), frame: i % frames.length });
+            ws.send(encodeFrame({ seq: s, captureTime: Date.now() }, frames[i % frames.length]!));
+            run.sent++;
+          }
+          if (performance.now() - t0 >= durationMs) {
+            stopped = true;
+            run.durationMs = performance.now() - t0;
+            // Frames still unanswered after 5 s are not coming.
+            setTimeout(() => (inFlight.clear(), drainOrFinish()), 5000).unref();
+            return drainOrFinish();
+          }
+          timer = setTimeout(tick, Math.max(0, t0 + run.ticks * period - performance.now()));
+        };
+        tick();
+      });
+    },
+  };
+}
+
+/** Frames per second answered, round trips, and the share of camera frames that never got their own overlay. */
+export function summariseRun(run: CameraRun) {
+  const seconds = run.durationMs / 1000;
+  return {
+    fps: +(run.answers.length / seconds).toFixed(2),
+    ticks: run.ticks,
+    sent: run.sent,
+    answered: run.answers.length,
+    droppedShare: run.ticks === 0 ? 0 : +((run.ticks - run.answers.length) / run.ticks).toFixed(4),
+    droppedAtCamera: run.ticks - run.sent,
+    droppedByServer: run.serverDropped,
+  };
+}

@@ -1,0 +1,41 @@
+// What the results were measured on: the machine, and the load other processes put on it while a suite ran.
+import fs from 'node:fs';
+import os from 'node:os';
+import { round } from './stats.js';
+
+export interface Machine { cpus: number; model: string; memory: string; node: string; os: string; backend: string }
+
+export function describeMachine(backend: string): Machine {
+  return {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? 'unknown',
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    os: osName(),
+    backend,
+  };
+}
+
+function osName(): string {
+  try {
+    return /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? `${os.type()} ${os.release()}`;
+  } catch {
+    return `${os.type()} ${os.release()}`;
+  }
+}
+
+export interface LoadSummary { min: number | null; mean: number | null; max: number | null; samples: number }
+
+/** Samples the 1-minute load average every `everyMs` until stopped: the machine is shared, so the figures need it. */
+export function sampleLoad(everyMs = 2000): { stop(): LoadSummary } {
+  const xs = [os.loadavg()[0]!];
+  const timer = setInterval(() => xs.push(os.loadavg()[0]!), everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      xs.push(os.loadavg()[0]!);
+      return { min: round(Math.min(...xs), 2), mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2), max: round(Math.max(...xs), 2), samples: xs.length };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+// The per-suite sections of BENCHMARKS.md: tables of what each results file holds, and, for a target not met, the
+// stage times that show what limits it. Pure functions of one results file each.
+/* eslint-disable @typescript-eslint/no-explicit-any -- results files are JSON written by the suites */
+export type Any = any;
+
+const fmt = (x: unknown, unit = '', digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? `${+x.toFixed(digits)}${unit}` : 'n/a');
+const pctOf = (x: unknown) => (typeof x === 'number' ? `${+(100 * x).toFixed(1)}%` : 'n/a');
+const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const ms = (s: Any) => `${fmt(s?.p50)} / ${fmt(s?.p95)} ms`;
+const skipped = (title: string, f: Any) => (f.skipped ? `${title}\n\nSkipped: ${f.skipped}` : null);
+
+function stageRows(st: Any): string[][] {
+  return [
+    ['waiting in the server queue p50 / p95', ms(st.queueMs)],
+    ['decode p50 / p95', ms(st.decodeMs)],
+    ['detect p50 / p95', ms(st.detectMs)],
+    ['embed (frames that run it) p50 / p95', ms(st.embedWhenRunMs)],
+    ['server total p50 / p95', ms(st.serverTotalMs)],
+    ['frames embedded', pctOf(st.framesEmbeddedShare)],
+  ];
+}
+
+/** What the stage times say about a round trip over target: the queue (too little throughput) or the work itself. */
+export function limitNote(st: Any, rttP50: number): string {
+  const queue = st?.queueMs?.p50 ?? 0;
+  const work = (st?.serverTotalMs?.p50 ?? 0) - queue;
+  const detect = st?.detectMs?.p50 ?? 0;
+  return `Round trip p50 ${fmt(rttP50, ' ms')}: ${fmt(queue, ' ms')} waiting for an inference thread, ${fmt(work, ' ms')} of server work (detection ${fmt(detect, ' ms')} of it), the rest is transport and the client.`;
+}
+
+export function liveSection(f: Any): string {
+  const title = '## One camera: `npm run bench -- --only live` (bench/live.ts)';
+  const skip = skipped(title, f);
+  if (skip) return skip;
+  const r = f.results;
+  const over = r.roundTripMs.p50 > (f.targets?.roundTripP50Ms ?? 50) || r.roundTripMs.p95 > (f.targets?.roundTripP95Ms ?? 100);
+  return [
+    title,
+    '',
+    `A camera client speaking docs/protocol.md sends a 640x480 JPEG of one enrolled face every 66.7 ms (15 fps) for ${f.settings.seconds} s,`,
+    `with at most ${f.settings.MAX_FRAMES_IN_FLIGHT} unanswered (\`MAX_FRAMES_IN_FLIGHT\`), like the browser client; a tick with no free slot is a dropped frame.`,
+    `The server runs as \`npm start\` runs it, with ${f.settings.INFERENCE_WORKERS} inference workers (the default).`,
+    '',
+    table(['measure', 'value'], [
+      ['frames answered per second', fmt(r.fps, ' fps', 2)],
+      ['dropped share (camera frames with no overlay of their own)', pctOf(r.droppedShare)],
+      ['round trip p50 / p95 / p99 / max', `${fmt(r.roundTripMs.p50)} / ${fmt(r.roundTripMs.p95)} / ${fmt(r.roundTripMs.p99)} / ${fmt(r.roundTripMs.max)} ms`],
+      ...stageRows(r.stages),
+      ['frames that carried the name', pctOf(r.namedShare)],
+      ['time from a new camera\'s first frame to its name, p50 / max', `${fmt(r.timeToNameMs.p50)} / ${fmt(r.timeToNameMs.max)} ms`],
+      ['server CPU (share of one core)', pctOf(r.serverCpuShare)],
+      ['server start (spawn to /ready)', fmt(r.serverStartupS, ' s')],
+      ['server resident memory', `${r.serverRssMiB} MiB`],
+    ]),
+    ...(over ? ['', limitNote(r.stages, r.roundTripMs.p50)] : []),
+  ].join('\n');
+}
+
+export function camerasSection(f: Any): string {
+  const title = '## Several cameras: `npm run bench -- --only cameras` (bench/cameras.ts)';
+  const skip = skipped(title, f);
+  if (skip) return skip;
+  const levels: Any[] = f.results.levels;
+  const four = levels.find((l) => l.cameras === 4);
+  return [
+    title,
+    '',
+    `1 to 4 cameras as in the live suite, all at once, ${f.settings.seconds} s each; a camera holds 15 fps when ${f.settings.holdsFps} or more of its frames a second are answered.`,
+    '',
+    table(['cameras', 'fps each', 'total fps', 'round trip p50 / p95', 'queue p50', 'dropped', 'server CPU', 'holds 15 fps'], levels.map((l) => [
+      String(l.cameras), l.fpsEach.map((x: number) => fmt(x, '', 1)).join(', '), fmt(l.totalFps), ms(l.roundTripMs), fmt(l.stages?.queueMs?.p50, ' ms'), pctOf(l.droppedShare), pctOf(l.serverCpuShare), l.holds15fps ? 'yes' : 'no',
+    ])),
+    '',
+    `Most cameras that all hold 15 fps: **${f.results.maxCamerasAt15fps}**.`,
+    ...(four && four.roundTripMs.p95 > (f.targets?.roundTripP95Ms ?? 150) ? ['', `Four cameras: ${limitNote(four.stages, four.roundTripMs.p50)} Server CPU ${pctOf(four.serverCpuShare)} of one core.`] : []),
+  ].join('\n');
+}
+
+export function baselineSection(f: Any): string {
+  const title = '## Against Human the straightforward way: `npm run bench -- --only baseline` (bench/baseline.ts)';
+  const skip = skipped(title, f);
+  if (skip) return skip;
+  const r = f.results;
+  const rows = [['this project (one camera, every frame sent once, 2 in flight)', r.project], ['Human, default config', r.human.default], ['Human, default config without its frame cache', r.human.noCache]];
+  const scenes = Object.keys(r.project.scenes);
+  return [
+    title,
+    '',
+    `@vladmandic/human ${f.settings.human.version} with its default configuration: \`human.detect()\` on each decoded frame, then \`human.match.find()\``,
+    `of each face against the same people's enrolment photos (embedded by Human), named at similarity >= ${f.settings.human.matchSimilarity} (Human's documented match).`,
+    `Same ${r.frames} frames, same run: ${f.settings.framesPerScene} a scene (held-out photos of the enrolled people, one person never enrolled, two two-person photos),`,
+    `${f.settings.emptyFramesBetweenScenes ?? 0} frames of nobody between scenes (a person leaves before the next arrives); Human runs in the benchmark process while the server idles.`,
+    'A face-frame is right when the face is found and given the right name (no name for the stranger); a name on a face nobody labelled is a false name.',
+    '',
+    table(['', 'fps', 'right face-frames', 'missed', 'wrong name', 'false names', 'CPU s a frame'], rows.map(([label, x]) => [
+      label, fmt(x.fps, '', 2), `${x.total.right} of ${x.total.faces} (${pctOf(x.rightShare)})`, String(x.total.missed), String(x.total.wrongName), String(x.total.falseNames), fmt(x.cpuSecondsPerFrame, '', 3),
+    ])),
+    '',
+    `fps ratio: **${fmt(r.fpsRatio, 'x', 2)}** against Human's default, ${fmt(r.fpsRatioNoCache, 'x', 2)} against Human without its cache.`,
+    '',
+    'Right face-frames per scene (project / Human default / Human without cache):',
+    '',
+    table(['scene', 'project', 'Human', 'Human, no cache'], scenes.map((s) => [s, ...[r.project, r.human.default, r.human.noCache].map((x) => `${x.scenes[s]?.right ?? 0}/${x.scenes[s]?.faces ?? 0}`)])),
+  ].join('\n');
+}
+
+export function gallerySection(f: Any): string {
+  const title = '## Gallery at scale: `npm run bench -- --only gallery` (bench/gallery.ts)';
+  const rows = (f.results as Any[]).flatMap((g) => (g.search as Any[]).map((s, i) => [
+    String(g.faces), String(f.settings?.breadths?.[i] ?? '?'), s.backend, `${fmt(s.top5.p50Ms, '', 3)} / ${fmt(s.top5.p99Ms, '', 3)} ms`, fmt(s.recallAt1, '', 4), fmt(s.recallAt5, '', 4),
+    i === 0 ? `${g.buildMs} ms` : '', i === 0 ? `${fmt(g.addPersonMs.max, '', 2)} / ${fmt(g.deletePersonMs.max, '', 2)} ms` : '', i === 0 ? `${g.rssAboveStartMB} MB (${fmt(g.rssOverVectors, 'x', 2)})` : '',
+  ]));
+  return [
+    title,
+    '',
+    `${f.data ?? ''} Settings: ${JSON.stringify(f.settings)}.`,
+    '',
+    table(['faces', 'breadth (nprobe / efSearch)', 'index', 'top-5 people p50 / p99', 'recall@1', 'recall@5', 'build', 'add / delete a person, max', 'RSS above start'], rows),
+  ].join('\n');
+}
+
+export function importSection(f: Any): string {
+  const title = '## Bulk import while streaming: `npm run bench -- --only import --faces DIR` (bench/import.ts)';
+  const skip = skipped(title, f);
+  if (skip) return skip;
+  const r = f.results;
+  const cam = (x: Any) => `${fmt(x.fps, ' fps', 2)}, round trip p50 ${fmt(x.roundTripMs.p50)} / p95 ${fmt(x.roundTripMs.p95)} / max ${fmt(x.roundTripMs.max)} ms, ${pctOf(x.droppedShare)} dropped`;
+  return [
+    title,
+    '',
+    `A folder import (\`POST /api/v1/imports/folder\`) of ${f.settings.folder} on a fresh server with default settings, while one camera streams at 15 fps.`,
+    '',
+    table(['measure', 'value'], [
+      ['import', `${r.state}: ${r.files} files in ${fmt(r.seconds, ' s')} (${r.msPerFile} ms a file); ${r.accepted} accepted, ${r.rejected} rejected ${JSON.stringify(r.reasons)}`],
+      ['camera before the import', cam(r.liveBefore)],
+      ['camera during the import', cam(r.liveDuring)],
+    ]),
+  ].join('\n');
+}
+
+/** A suite this page has no layout for yet (e.g. a new bench/tracking.ts): its results as they are. */
+export function otherSection(name: string, f: Any): string {
+  return [`## ${name}`, '', f.skipped ? `Skipped: ${f.skipped}` : ['```json', JSON.stringify(f.results, null, 2), '```'].join('\n')].join('\n');
+}

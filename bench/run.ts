@@ -1,0 +1,115 @@
+// `npm run bench`: runs the suites one after another against a server with default settings, writes
+// bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present.
+// Usage: npm run bench [-- --only live,cameras] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report BENCHMARKS.md]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { runBaseline } from './baseline.js';
+import { runCameras } from './cameras.js';
+import { runImport } from './import.js';
+import { describeMachine, sampleLoad } from './lib/machine.js';
+import { startBenchServer, type BenchServer, type ResultsFile, type SuiteContext, type SuiteOutput } from './lib/suite.js';
+import { runLive } from './live.js';
+import { renderReport } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    faces: { type: 'string' },
+    out: { type: 'string', default: 'bench/results' },
+    report: { type: 'string', default: 'BENCHMARKS.md' },
+  },
+});
+
+/** Suites written by other modules as their own scripts: run as a child process, they write their own results file. */
+const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string) => string[] }> = {
+  tracking: { file: 'bench/tracking.ts', args: (quick) => (quick ? ['--quick'] : []) },
+  gallery: { file: 'bench/gallery.ts', args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])] },
+};
+const GALLERY_BREADTHS = [4, 8, 16, 32];
+const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = { live: runLive, cameras: runCameras, baseline: runBaseline, import: runImport };
+/** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
+const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'gallery', 'import'];
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
+const unknown = only.filter((s) => !ORDER.includes(s));
+if (unknown.length) {
+  log(`unknown suite(s): ${unknown.join(', ')}; the suites are ${ORDER.join(', ')}`);
+  process.exit(2);
+}
+const outDir = path.resolve(values.out!);
+fs.mkdirSync(outDir, { recursive: true });
+
+let shared: Promise<BenchServer> | null = null;
+const ctx: SuiteContext = {
+  quick: values.quick!,
+  facesDir: values.faces,
+  log,
+  server: () => (shared ??= (log('starting the server (default settings) and enrolling the benchmark people'), startBenchServer())),
+};
+let backend = 'unknown';
+const stopShared = async () => {
+  if (!shared) return;
+  const s = await shared.catch(() => null);
+  shared = null;
+  await s?.stop();
+};
+
+function runScript(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${file} exited with ${code}: ${stdout.slice(-2000)}`))));
+  });
+}
+
+/** A script's own results file, completed with what every results file carries (machine, load, run time). */
+async function runScriptSuite(name: string, started: Date, load: ReturnType<typeof sampleLoad>): Promise<Record<string, unknown> | null> {
+  const spec = SCRIPTS[name]!;
+  if (!fs.existsSync(spec.file)) return (log(`${name}: ${spec.file} does not exist yet; skipped`), null);
+  const file = path.join(outDir, `${name}.json`);
+  const stdout = await runScript(spec.file, spec.args(ctx.quick, file));
+  const written = fs.existsSync(file) && fs.statSync(file).mtimeMs >= started.getTime() ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+  const defaultFile = path.join('bench/results', `${name}.json`);
+  const fallback = !written && fs.existsSync(defaultFile) && fs.statSync(defaultFile).mtimeMs >= started.getTime() ? JSON.parse(fs.readFileSync(defaultFile, 'utf8')) : null;
+  const lastJson = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const own = written ?? fallback ?? (lastJson ? { results: JSON.parse(lastJson) } : null);
+  if (!own) throw new Error(`${name}: ${spec.file} wrote no results file and printed no JSON`);
+  const settings = name === 'gallery' ? { ...own.settings, breadths: GALLERY_BREADTHS } : own.settings ?? {};
+  return { ...own, suite: name, date: started.toISOString(), durationS: (Date.now() - started.getTime()) / 1000, settings, machine: { ...describeMachine(backend), ...own.machine, load: load.stop() } };
+}
+
+for (const name of ORDER.filter((s) => only.includes(s))) {
+  if (!['live', 'cameras', 'baseline'].includes(name)) await stopShared();
+  const started = new Date();
+  const load = sampleLoad();
+  log(`${name}: starting`);
+  try {
+    let file: Record<string, unknown> | null;
+    if (IN_PROCESS[name]) {
+      const output = await IN_PROCESS[name](ctx);
+      const s = shared as Promise<BenchServer> | null;
+      if (s) backend = (await s).backend;
+      const f: ResultsFile = { suite: name, date: started.toISOString(), durationS: +((Date.now() - started.getTime()) / 1000).toFixed(1), machine: { ...describeMachine(backend), load: load.stop() }, ...output };
+      file = f as unknown as Record<string, unknown>;
+      if (output.skipped) log(`${name}: skipped: ${output.skipped}`);
+    } else file = await runScriptSuite(name, started, load);
+    if (file) fs.writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(file, null, 2)}\n`);
+    log(`${name}: done in ${Math.round((Date.now() - started.getTime()) / 1000)} s`);
+  } catch (err) {
+    load.stop();
+    process.exitCode = 1;
+    log(`${name}: FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  }
+}
+await stopShared();
+
+const results = Object.fromEntries(
+  fs.readdirSync(outDir).filter((f) => f.endsWith('.json')).sort().map((f) => [path.basename(f, '.json'), JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))]),
+);
+fs.writeFileSync(values.report!, renderReport(results));
+log(`wrote ${values.report} from ${Object.keys(results).join(', ') || 'no results'} in ${path.relative(process.cwd(), outDir) || '.'}`);

@@ -1,0 +1,102 @@
+// BENCHMARKS.md is generated from results files: each target's verdict follows the figure, missing suites say so.
+import { describe, expect, it } from 'vitest';
+import { renderReport, targetRows, type ResultsByName } from '../../bench/report.js';
+
+const machine = { cpus: 2, model: 'Test CPU', memory: '24 GiB', node: 'v20.0.0', os: 'Debian 12', backend: 'wasm', load: { min: 1.5, mean: 2.25, max: 3, samples: 4 } };
+const stages = { queueMs: { p50: 20, p95: 60 }, decodeMs: { p50: 3, p95: 5 }, detectMs: { p50: 30, p95: 40 }, embedWhenRunMs: { p50: 60, p95: 70 }, serverTotalMs: { p50: 55, p95: 120 }, framesEmbeddedShare: 0.1 };
+const spread = (p50: number, p95: number) => ({ p50, p95, p99: p95 + 10, max: p95 + 20, n: 100 });
+const level = (cameras: number, fps: number, p95: number) => ({
+  cameras, fpsEach: Array(cameras).fill(fps), minFps: fps, totalFps: fps * cameras, roundTripMs: spread(40, p95), droppedShare: 0.25, stages, serverCpuShare: 1.5, holds15fps: fps >= 14.25,
+});
+
+function results(): ResultsByName {
+  return {
+    live: {
+      suite: 'live', date: '2026-12-01T21:00:00.000Z', durationS: 40, machine,
+      settings: { INFERENCE_WORKERS: 2, MAX_FRAMES_IN_FLIGHT: 2, seconds: 20, holdsFps: 14.25 },
+      targets: { fps: 15, roundTripP50Ms: 50, roundTripP95Ms: 100 },
+      results: { fps: 14.9, droppedShare: 0.01, roundTripMs: spread(42.5, 130.25), stages, namedShare: 1, timeToNameMs: spread(150, 200), serverCpuShare: 1.1, serverStartupS: 5, serverRssMiB: 1300 },
+    },
+    cameras: {
+      suite: 'cameras', date: '2026-12-01T21:01:00.000Z', durationS: 70, machine, settings: { seconds: 15, holdsFps: 14.25 }, targets: { roundTripP95Ms: 150 },
+      results: { levels: [level(1, 15, 90), level(2, 14.5, 120), level(3, 11, 200), level(4, 8, 400)], maxCamerasAt15fps: 2 },
+    },
+    baseline: {
+      suite: 'baseline', date: '2026-12-01T21:03:00.000Z', durationS: 90, machine,
+      settings: { framesPerScene: 8, emptyFramesBetweenScenes: 6, human: { version: '3.3.6', matchSimilarity: 0.5 } },
+      results: {
+        frames: 10, fpsRatio: 3.5, fpsRatioNoCache: 5,
+        project: { fps: 21, rightShare: 0.9, cpuSecondsPerFrame: 0.05, total: { faces: 10, right: 9, missed: 0, wrongName: 1, falseNames: 0 }, scenes: { 'a.jpg': { faces: 10, right: 9 } } },
+        human: {
+          default: { fps: 6, rightShare: 0.7, cpuSecondsPerFrame: 0.2, total: { faces: 10, right: 7, missed: 3, wrongName: 0, falseNames: 0 }, scenes: { 'a.jpg': { faces: 10, right: 7 } } },
+          noCache: { fps: 4.2, rightShare: 0.7, cpuSecondsPerFrame: 0.3, total: { faces: 10, right: 7, missed: 3, wrongName: 0, falseNames: 0 }, scenes: { 'a.jpg': { faces: 10, right: 7 } } },
+        },
+      },
+    },
+    import: { suite: 'import', date: '2026-12-01T21:05:00.000Z', durationS: 0, machine, skipped: 'no face folder given', settings: {}, results: {} },
+  };
+}
+
+const row = (rows: string[][], start: string) => rows.find((r) => r[0]!.startsWith(start))!;
+
+describe('bench report', () => {
+  it('decides each target from its figure', () => {
+    const rows = targetRows(results());
+    expect(row(rows, 'one camera: sustained 15 fps')[2]).toBe('**met**');
+    expect(row(rows, 'one camera: round trip p50')).toEqual(['one camera: round trip p50 <= 50 ms', '42.5 ms', '**met**']);
+    expect(row(rows, 'one camera: round trip p95')).toEqual(['one camera: round trip p95 <= 100 ms', '130.3 ms', '**not met**']);
+    expect(row(rows, 'four cameras')[1]).toBe('p95 400 ms, 25% dropped, 8 fps the slowest camera');
+    expect(row(rows, 'four cameras')[2]).toBe('**not met**');
+    expect(row(rows, 'most cameras')[1]).toBe('2');
+    expect(row(rows, '>= 3x')[2]).toBe('**met**');
+    expect(row(rows, 'tracking')[2]).toBe('not measured');
+    expect(row(rows, 'gallery 1M faces: top-5')[2]).toBe('not measured');
+  });
+
+  it('fails the ratio target when the project names fewer faces right than Human, however fast', () => {
+    const r = results();
+    r.baseline.results.project.rightShare = 0.6;
+    expect(row(targetRows(r), '>= 3x')[2]).toBe('**not met**');
+  });
+
+  it('judges the gallery at 1M faces at the configured breadth', () => {
+    const r = results();
+    const search = (p99Ms: number, recallAt1: number) => ({ backend: 'faiss-ivf', top5: { p50Ms: 1, p99Ms }, top1: { p50Ms: 1, p99Ms }, recallAt1, recallAt5: 0.99 });
+    r.gallery = {
+      suite: 'gallery', date: '2026-12-01T21:06:00.000Z', durationS: 100, machine, settings: { kind: 'ivf', nprobe: 16, breadths: [4, 8, 16, 32] },
+      results: [{ faces: 1_000_000, buildMs: 9000, search: [search(1, 0.9), search(2, 0.97), search(4.5, 0.995), search(9, 0.999)], addPersonMs: { p50: 1, max: 3 }, deletePersonMs: { p50: 2, max: 60 }, indexesBuilt: 1, rssAboveStartMB: 900, vectorMB: 488, rssOverVectors: 1.84 }],
+    };
+    const rows = targetRows(r);
+    expect(row(rows, 'gallery 1M faces: top-5')).toEqual(['gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99', 'p99 4.5 ms, recall@1 0.995', '**met**']);
+    expect(row(rows, 'gallery 1M faces: add')[2]).toBe('**not met**');
+    expect(row(rows, 'gallery 1M faces: RSS')[2]).toBe('**met**');
+  });
+
+  it('renders the run, the machine, the load and every suite', () => {
+    const md = renderReport(results());
+    expect(md).toContain('Generated by `npm run bench`');
+    expect(md).toContain('2 × Test CPU, 24 GiB, Debian 12, Node v20.0.0, tfjs **wasm** backend');
+    expect(md).toContain('| live | 2026-12-01 21:00 | 40 s | 1.5 / 2.25 / 3 |');
+    expect(md).toContain('shared with other agents');
+    expect(md).toMatch(/\| 4 \| 8, 8, 8, 8 \| 32 \| 40 \/ 400 ms \|/);
+    expect(md).toContain('Most cameras that all hold 15 fps: **2**.');
+    // Over target: the stage times say where the time goes.
+    expect(md).toContain('Round trip p50 42.5 ms: 20 ms waiting for an inference thread, 35 ms of server work (detection 30 ms of it)');
+    expect(md).toContain('fps ratio: **3.5x**');
+    expect(md).toContain('Skipped: no face folder given');
+  });
+
+  it('says which suites are missing instead of inventing figures', () => {
+    const md = renderReport({ live: results().live });
+    expect(md).not.toContain('## Several cameras');
+    expect(md).toContain('Not in this run: `npm run bench -- --faces');
+    expect(row(targetRows({}), 'one camera: sustained')).toEqual(['one camera: sustained 15 fps', 'n/a', 'not measured']);
+  });
+
+  it('shows a suite it has no layout for as its raw results', () => {
+    const md = renderReport({ tracking: { suite: 'tracking', date: '2026-12-01T21:00:00Z', machine, results: { idSwitchesPer100Faces: 0.5 } } });
+    expect(md).toContain('## tracking');
+    expect(md).toContain('"idSwitchesPer100Faces": 0.5');
+    expect(row(targetRows({ tracking: { results: { idSwitchesPer100Faces: 0.5 } } }), 'tracking')[2]).toBe('**met**');
+  });
+});
