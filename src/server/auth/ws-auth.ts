@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { LiveMetrics } from '../metrics.js';
 import type { Authenticator } from './authenticate.js';
 import { keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
-import { originAllowed } from './mode.js';
+import { hostAllowed, originAllowed } from './mode.js';
 
 /** Asks the key store which of these key ids are still active (not revoked, not deleted). */
 export type ActiveKeys = (keyIds: string[]) => Promise<Set<string>>;
@@ -21,9 +21,13 @@ export interface GatewayAccess {
   metrics?: LiveMetrics;
 }
 
-export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; message: string };
+export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; message: string };
 
 export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAccess): Promise<UpgradeVerdict> {
+  // Open mode trusts whoever reaches the port: only by a loopback name, or a DNS-rebound page would be admitted.
+  if (!hostAllowed(access.auth.mode, req.headers.host)) {
+    return { ok: false, status: 403, message: `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${String(req.headers.host).slice(0, 100)}"` };
+  }
   const origin = req.headers.origin;
   if (!originAllowed(origin, req.headers.host, access.allowedOrigins)) {
     return { ok: false, status: 403, message: `origin ${origin} is not allowed (ALLOWED_ORIGINS)` };
@@ -33,8 +37,9 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
     const v = req.headers[n.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
   };
-  const result = await access.auth.authenticate(keyFromRequest(header, (n) => url.searchParams.get(n)));
-  return result.ok ? result : { ok: false, status: 401, message: result.message };
+  const result = await access.auth.authenticate(keyFromRequest(header, (n) => url.searchParams.get(n)), { remote: req.socket.remoteAddress });
+  if (result.ok) return result;
+  return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };
 }
 
 /** Answers a refused upgrade with a plain HTTP status and closes the socket. */
@@ -61,6 +66,8 @@ export async function admitUpgrade(
   try {
     const verdict = await authorizeUpgrade(req, access);
     if (!verdict.ok && verdict.status === 401) return acceptAndClose(`API key required: ${verdict.message}`);
+    // Told in a close frame too: a browser would only see 1006 for a refused upgrade and retry at once.
+    if (!verdict.ok && verdict.status === 429) return acceptAndClose(verdict.message);
     if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message);
     if (!socket.destroyed) accept(verdict.principal);
   } catch (err) {
