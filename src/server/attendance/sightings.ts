@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { embeddingToBytes } from '../store/embedding-bytes.js';
 import type { StoreDb } from '../store/queries.js';
 import { faces, people, unknownSightings } from '../store/schema.js';
+import { createPersonIfNew } from '../store/people-repo.js';
 import { getSighting, insertSighting, pruneSightings, type NewSighting } from '../store/sightings-repo.js';
 import type { Store } from '../store/types.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
@@ -69,9 +70,10 @@ export function promoteSighting(deps: SightingDeps, sightingId: string, name: st
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > 100) throw new RangeError('name must be 1..100 characters');
   return moveSighting(deps, sightingId, async (tx) => {
-    const [p] = await tx.insert(people).values({ name: trimmed }).onConflictDoNothing({ target: people.name }).returning({ id: people.id, name: people.name });
-    if (!p) throw new SightingError('name_taken', `a person called "${trimmed}" already exists; attach the sighting to them instead`);
-    return { ...p, created: true };
+    // "A new person": a name someone already has, in any case or spacing, is refused rather than merged.
+    const made = await createPersonIfNew(tx, trimmed);
+    if (!made.created) throw new SightingError('name_taken', `a person called "${made.existing.name}" already exists; attach the sighting to them instead`);
+    return { id: made.person.id, name: made.person.name, created: true };
   });
 }
 

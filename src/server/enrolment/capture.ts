@@ -7,6 +7,9 @@ import type { FaceEmbedding } from '../vision/embedder.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
 import { checkChip, checkDetections, type GateRules } from './gates.js';
 import { POSE_PROMPTS, PosePlan, classifyPose } from './poses.js';
+import { normaliseText } from '../../shared/text.js';
+
+const sameName = (a: string, b: string) => normaliseText(a).toLowerCase() === normaliseText(b).toLowerCase();
 
 export interface CaptureRules extends GateRules {
   /** Views to collect. */
@@ -71,7 +74,8 @@ export class EnrolmentCapture {
     const pose = classifyPose(face.pose.yaw, this.rules.poseYaw);
     const { verdict } = checkChip(embedded.chip, CHIP_SIZE, this.rules);
     if (!verdict.ok) return { ...verdict, pose };
-    const other = candidates.find((m) => m.name !== this.name && m.score >= this.rules.duplicateThreshold);
+    // The same name in another spelling (case, spacing) is the same person: their faces are added, not a duplicate.
+    const other = candidates.find((m) => sameName(m.name, this.name) === false && m.score >= this.rules.duplicateThreshold);
     if (other && !this.rules.allowDuplicate) {
       return {
         ok: false,

@@ -1,7 +1,9 @@
 // The Store methods written once in drizzle, shared by the PGlite and PostgreSQL drivers.
 import { asc, count, DrizzleQueryError, eq, ne, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { noCrash, type CrashAt } from '../crash-points.js';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
+import { findOrCreatePerson } from './people-repo.js';
 import { faces, people } from './schema.js';
 import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person, Store } from './types.js';
 
@@ -10,7 +12,7 @@ export type StoreQueries = Omit<Store, 'kind' | 'close' | 'db'>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createQueries(db: StoreDb): StoreQueries {
+export function createQueries(db: StoreDb, crash: CrashAt = noCrash): StoreQueries {
   return {
     async listFaceTemplates(modelId: string): Promise<FaceTemplate[]> {
       const rows = await db
@@ -32,7 +34,11 @@ export function createQueries(db: StoreDb): StoreQueries {
       // Validate and encode before opening the transaction: a bad input never touches the database.
       const values = encodeFaces(input);
       try {
-        return await db.transaction((tx) => insertEnrolment(tx, input.name, values));
+        return await db.transaction(async (tx) => {
+          const result = await insertEnrolment(tx, input.name, values);
+          crash('enrol.in-transaction'); // kill -9 tests: person and faces written, not committed
+          return result;
+        });
       } catch (err) {
         // drizzle's message lists every parameter, embeddings and JPEG crops included: keep the database's reason.
         if (err instanceof DrizzleQueryError && err.cause) {
@@ -66,19 +72,10 @@ export function createQueries(db: StoreDb): StoreQueries {
 
 /** The body of the enrolment transaction: find or create the person, then add every face. */
 async function insertEnrolment(tx: StoreDb, name: string, values: EncodedFace[]): Promise<EnrolmentResult> {
-  // Insert-or-nothing then read back, rather than select-then-insert: a concurrent enrolment of the same
-  // new name waits on the unique index here and then finds the other transaction's person.
-  const inserted = await tx
-    .insert(people)
-    .values({ name })
-    .onConflictDoNothing({ target: people.name })
-    .returning({ id: people.id, name: people.name });
-  let person = inserted[0];
-  const created = person !== undefined;
-  if (!person) {
-    [person] = await tx.select({ id: people.id, name: people.name }).from(people).where(eq(people.name, name));
-    if (!person) throw new Error(`person "${name}" was neither inserted nor found`);
-  }
+  // One person per name ignoring case, Unicode form and spacing; the lock in findOrCreatePerson makes a concurrent
+  // enrolment of another spelling of the same new name wait, then find this one.
+  const person = await findOrCreatePerson(tx, name);
+  const created = person.created;
   const personId = person.id;
   const rows = await tx
     .insert(faces)
