@@ -1,5 +1,6 @@
 // Server configuration: one zod schema over the environment. Every bad value is reported at once, then the process exits.
 import { z } from 'zod';
+import { CRASH_POINTS } from './crash-points.js';
 import { EMBEDDING_MODEL_ID } from './vision/embedder.js';
 import { resolveModel } from './vision/models.js';
 
@@ -157,6 +158,8 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Wrong API keys one remote address may present per minute (a burst of this many, then refilled evenly); then 429. 0 = unlimited. */
   AUTH_FAILURES_PER_MINUTE: int(10, 0),
+  /** Testing only: SIGKILL the process at this commit point (kill -9 tests). Unset in production. */
+  TEST_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -25,6 +25,7 @@ import { createScheduler } from './vision/scheduler.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
 import type { Logger } from './log.js';
 import { openStore } from './store/db.js';
+import { crashAt } from './crash-points.js';
 import type { Store } from './store/types.js';
 import { createFaceAnalyzer, warmUp, type FaceAnalyzer, type ModelAnalyzer } from './vision/analyzer.js';
 import { resolveModel } from './vision/models.js';
@@ -60,7 +61,8 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const startedAt = new Date();
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m) });
+  const crash = crashAt(config.TEST_CRASH_AT);
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m), crash });
   let sync: GallerySync | undefined;
   const workers: WorkerAnalyzer[] = [];
   try {
@@ -139,7 +141,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     });
     gateway = attachGateway(server, {
       config, analyzer: scheduler.live, lanes: (sessionId) => scheduler.lane(sessionId), gallery, log, serverVersion: VERSION,
-      enrolment: { store, gallery, modelId: analyzer.modelId, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
+      enrolment: { store, gallery, modelId: analyzer.modelId, crash, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
       attendance: { checkins, sightings, clock },
     }, {
       auth, allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS), metrics: new LiveMetrics(metrics),

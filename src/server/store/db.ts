@@ -1,4 +1,5 @@
 // Opens the Store: PostgreSQL when a DATABASE_URL is given, else embedded PGlite in the data directory; migrates on open.
+import { noCrash, type CrashAt } from '../crash-points.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ export interface OpenStoreOptions {
   /** Data directory for PGlite; `':memory:'` means an in-memory database (tests), with no lock. */
   dataDir: string;
   log?: (msg: string) => void;
+  /** kill -9 tests only (TEST_CRASH_AT). */
+  crash?: CrashAt;
 }
 
 export const MEMORY = ':memory:';
@@ -27,10 +30,11 @@ const migrationsFolder = fileURLToPath(new URL('../../../migrations', import.met
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const log = opts.log ?? (() => {});
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, log) : openPglite(opts.dataDir, log);
+  const crash = opts.crash ?? noCrash;
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, log, crash) : openPglite(opts.dataDir, log, crash);
 }
 
-async function openPostgres(url: string, log: (msg: string) => void): Promise<Store> {
+async function openPostgres(url: string, log: (msg: string) => void, crash: CrashAt): Promise<Store> {
   // Notices (e.g. "schema drizzle already exists, skipping" during migrate) are noise for operators.
   const client = postgres(url, { max: 10, onnotice: () => {} });
   try {
@@ -41,7 +45,7 @@ async function openPostgres(url: string, log: (msg: string) => void): Promise<St
     return {
       kind: 'postgres',
       db: db as unknown as StoreDb,
-      ...createQueries(db),
+      ...createQueries(db, crash),
       close: () => (closed ??= client.end({ timeout: 5 })),
     };
   } catch (err) {
@@ -50,7 +54,7 @@ async function openPostgres(url: string, log: (msg: string) => void): Promise<St
   }
 }
 
-async function openPglite(dataDir: string, log: (msg: string) => void): Promise<Store> {
+async function openPglite(dataDir: string, log: (msg: string) => void, crash: CrashAt): Promise<Store> {
   let lock: DirLock | undefined;
   let client: PGlite;
   if (dataDir === MEMORY) {
@@ -71,7 +75,7 @@ async function openPglite(dataDir: string, log: (msg: string) => void): Promise<
     return {
       kind: 'pglite',
       db: db as unknown as StoreDb,
-      ...createQueries(db),
+      ...createQueries(db, crash),
       close: () =>
         (closed ??= (async () => {
           try {
