@@ -1,7 +1,8 @@
 // Gallery at scale: build time, top-5 people latency, recall@1 against exact search, adding and deleting a person, and
 // RSS against the bytes of the vectors, on face-like clustered vectors (bench/face-like.ts), people with ~10 faces each.
 // Each size runs in its own child process, so one size's freed memory does not count against the next one's RSS.
-// Usage: npx tsx bench/gallery.ts [--sizes 100000,1000000 --queries 400 --nprobe 16 --out bench/results/gallery.json]
+// Usage: npx tsx bench/gallery.ts [--sizes 100000,1000000 --exact-sizes 10000,20000 --hnsw-sizes 100000 --queries 400
+//        --nprobe 16 --breadths 4,8,16,32 --out bench/results/gallery.json]   (about 5 minutes on 2 busy cores)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +28,9 @@ const { values } = parseArgs({
     /** nprobe (IVF) or efSearch (HNSW) values measured on the one built index. */
     breadths: { type: 'string', default: '4,8,16,32' },
     /** Sizes measured with exact search only (GALLERY_ANN_MIN_FACES=0): where exact stops meeting the latency target. */
-    'exact-sizes': { type: 'string', default: '20000,50000' },
+    'exact-sizes': { type: 'string', default: '10000,20000' },
+    /** Sizes also measured with GALLERY_ANN=hnsw (M 32, efConstruction 80), for the choice between the two. */
+    'hnsw-sizes': { type: 'string', default: '100000' },
     out: { type: 'string', default: 'bench/results/gallery.json' },
     child: { type: 'string' },
   },
@@ -193,6 +196,7 @@ if (values.child) {
     return r;
   };
   const exact = values['exact-sizes'] ? values['exact-sizes'].split(',').map((n) => child(Number(n), ['--min-faces', '0'])) : [];
+  const hnsw = values['hnsw-sizes'] ? values['hnsw-sizes'].split(',').map((n) => child(Number(n), ['--kind', 'hnsw', '--breadths', '32,64,128,256'])) : [];
   const results = values.sizes!.split(',').map((n) => child(Number(n), []));
   const out = {
     bench: 'gallery',
@@ -202,6 +206,7 @@ if (values.child) {
     settings: ann,
     targets: { top5P99Ms: 5, recallAt1: 0.99, addDeletePersonMs: 50, rssOverVectors: 2 },
     exact,
+    hnsw,
     results,
   };
   fs.mkdirSync(path.dirname(values.out!), { recursive: true });

@@ -8,7 +8,7 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { faceLike } from '../../bench/face-like.js';
 import { createGallery } from '../../src/server/gallery/gallery.js';
-import { createJsIndex, defaultIndexFactory, type IndexFactory } from '../../src/server/gallery/vector-index.js';
+import { createFaissIndexFactory, createJsIndex, DEFAULT_ANN, defaultIndexFactory, type IndexFactory } from '../../src/server/gallery/vector-index.js';
 import { commitViews } from '../../src/server/enrolment/commit.js';
 import type { CapturedView } from '../../src/server/enrolment/capture.js';
 import { openStore } from '../../src/server/store/db.js';
@@ -81,9 +81,12 @@ async function raceEnrolmentsAgainstReloads(store: Store, indexFactory: IndexFac
   expect(gallery.stats().faces).toBe(inDb.length);
 }
 
+const ivf = createFaissIndexFactory({ ...DEFAULT_ANN, minFaces: 500 });
 const factories: [string, IndexFactory][] = [
   ['js index', createJsIndex],
   ['default index', defaultIndexFactory()],
+  // Every reload trains and fills an IVF index on FAISS's thread pool: the longest window for commits to land in.
+  ...(ivf ? [['IVF index', ivf] as [string, IndexFactory]] : []),
 ];
 
 describe.each(factories)('gallery reload vs enrolment commits (%s)', (_name, indexFactory) => {

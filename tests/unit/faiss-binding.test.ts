@@ -148,6 +148,29 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     expect(() => ix.searchAsync(q, 6000)).toThrow(/ntotal/); // bad arguments throw at once, as search does
   });
 
+  it('trainAsync and addWithIdsAsync build an IVF index on the thread pool, the event loop free meanwhile', async () => {
+    const d = 32;
+    const x = clustered(20000, d, 7);
+    const ix = f.Index.fromFactory(d, 'IVF64,Flat', IP);
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      await ix.trainAsync(x.subarray(0, 64 * 40 * d));
+      expect(ix.isTrained()).toBe(true);
+      const added = ix.addWithIdsAsync(x, Float64Array.from({ length: 20000 }, (_, i) => 100000 + i));
+      x.fill(0); // the input was copied: changing it now does not change the index
+      await added;
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ix.ntotal()).toBe(20000);
+    ix.setNprobe(64);
+    expect(ix.search(clustered(20000, d, 7).subarray(123 * d, 124 * d), 1).labels).toEqual([100123]);
+    expect(turns).toBeGreaterThan(0);
+    await expect(f.Index.fromFactory(d, 'IVF64,Flat', IP).addWithIdsAsync(new Float32Array(d), [1])).rejects.toThrow(); // untrained
+    expect(() => ix.addWithIdsAsync(new Float32Array(d), [1, 2])).toThrow(/one id per vector/);
+  });
+
   it('bad input is a JS error, never a process abort', () => {
     const ix = f.Index.fromFactory(4, 'IDMap2,Flat', IP);
     expect(() => ix.add(new Float32Array(4))).toThrow(); // IDMap needs ids (FAISS's own exception)

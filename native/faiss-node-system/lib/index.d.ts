@@ -83,6 +83,10 @@ export class Index {
      * @param ids n ids
      */
     addWithIds(x: Vectors, ids: Ids): void;
+    /** addWithIds on the libuv thread pool (the inputs are copied first): bulk builds off the event loop. */
+    addWithIdsAsync(x: Vectors, ids: Ids): Promise<void>;
+    /** train on the libuv thread pool (the input is copied first). */
+    trainAsync(x: Vectors): Promise<void>;
     /** 
      * Train n vectors of dimension d to the index.
      * Vectors are implicitly assigned labels ntotal .. ntotal + n - 1

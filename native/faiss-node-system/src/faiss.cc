@@ -1,10 +1,12 @@
 // faiss-node 0.5.1's binding (MIT, see ../LICENSE), extended for the gallery: typed-array input (Float32Array vectors,
 // BigInt64Array or number ids), add_with_ids and remove_ids for IndexIDMap2 / IVF indexes, HNSW efSearch and
-// efConstruction and IVF nprobe, reconstruct, and a search on the libuv thread pool (searchAsync). FAISS throws C++
+// efConstruction and IVF nprobe, reconstruct, and search, bulk add and training on the libuv thread pool (searchAsync,
+// addWithIdsAsync, trainAsync), all under one lock per index so it never changes mid-search. FAISS throws C++
 // exceptions on bad input: every call into it is wrapped so they reach JS as errors instead of aborting the process.
 #include <napi.h>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -117,6 +119,38 @@ private:
   idx_t nq_, k_;
   std::vector<float> D_;
   std::vector<idx_t> I_;
+};
+
+/** Runs a change (training, a bulk add) on the thread pool under the index's exclusive lock. */
+class WriteWorker : public Napi::AsyncWorker
+{
+public:
+  WriteWorker(Napi::Env env, Napi::Object owner, std::shared_ptr<std::shared_mutex> mu, std::function<void()> work)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(Napi::Persistent(owner)),
+        mu_(std::move(mu)), work_(std::move(work)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override
+  {
+    std::unique_lock<std::shared_mutex> lock(*mu_);
+    try
+    {
+      work_();
+    }
+    catch (const std::exception &ex)
+    {
+      SetError(ex.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  std::shared_ptr<std::shared_mutex> mu_;
+  std::function<void()> work_;
 };
 
 template <class T, typename Y>
@@ -249,6 +283,46 @@ public:
       SmallCall threads(idx_t(n) < SMALL_ADD);
       index_->add_with_ids(n, x.data, ids.data());
       return env.Undefined();
+    });
+  }
+
+  /** addWithIdsAsync(x, ids): addWithIds on the thread pool (inputs copied); a Promise. */
+  Napi::Value addWithIdsAsync(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 2)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      auto ids = args::ids(info[1], "second");
+      idx_t n = x.length / index_->d;
+      if (ids.size() != size_t(n)) throw args::ArgError{"Expected one id per vector: " + std::to_string(n) + " vectors, " + std::to_string(ids.size()) + " ids.", false};
+      faiss::Index *index = index_.get();
+      auto data = std::make_shared<std::vector<float>>(args::copy(x));
+      auto labels = std::make_shared<std::vector<idx_t>>(std::move(ids));
+      auto *worker = new WriteWorker(env, info.This().As<Napi::Object>(), mu_, [index, n, data, labels] {
+        SmallCall threads(n < SMALL_ADD);
+        index->add_with_ids(n, data->data(), labels->data());
+      });
+      auto promise = worker->promise();
+      worker->Queue();
+      return Napi::Value(promise);
+    });
+  }
+
+  /** trainAsync(x): train on the thread pool (input copied); a Promise. */
+  Napi::Value trainAsync(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    return guarded(env, [&] {
+      auto x = args::floats(info[0], index_->d, "first");
+      idx_t n = x.length / index_->d;
+      faiss::Index *index = index_.get();
+      auto data = std::make_shared<std::vector<float>>(args::copy(x));
+      auto *worker = new WriteWorker(env, info.This().As<Napi::Object>(), mu_, [index, n, data] { index->train(n, data->data()); });
+      auto promise = worker->promise();
+      worker->Queue();
+      return Napi::Value(promise);
     });
   }
 
@@ -496,6 +570,8 @@ public:
         W::InstanceMethod("add", &T::add),
         W::InstanceMethod("addWithIds", &T::addWithIds),
         W::InstanceMethod("train", &T::train),
+        W::InstanceMethod("trainAsync", &T::trainAsync),
+        W::InstanceMethod("addWithIdsAsync", &T::addWithIdsAsync),
         W::InstanceMethod("search", &T::search),
         W::InstanceMethod("searchAsync", &T::searchAsync),
         W::InstanceMethod("write", &T::write),

@@ -4,12 +4,15 @@ import type { AnnOptions, IndexPlan, SearchHit, VectorIndex } from './vector-ind
 
 interface NativeIndex {
   ntotal(): number;
+  isTrained(): boolean;
   add(x: number[] | Float32Array): void;
   search(x: number[] | Float32Array, k: number): { distances: number[]; labels: number[] };
   searchAsync?(x: Float32Array, k: number): Promise<{ distances: number[]; labels: number[] }>;
   removeIds(ids: number[] | Float64Array): number;
   addWithIds?(x: Float32Array, ids: Float64Array): void;
+  addWithIdsAsync?(x: Float32Array, ids: Float64Array): Promise<void>;
   train?(x: Float32Array): void;
+  trainAsync?(x: Float32Array): Promise<void>;
   setNprobe?(n: number): void;
   setEfSearch?(n: number): void;
   setEfConstruction?(n: number): void;
@@ -59,11 +62,21 @@ export function createFaissIndex(faiss: FaissModule, name: string, dims: number,
   if (ann.kind === 'hnsw') return hnswIndex(faiss, name, dims, ann, tooFar);
   const lists = ivfLists(count);
   const index = faiss.Index.fromFactory(dims, `IVF${lists},Flat`, INNER_PRODUCT);
-  index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST));
   let nprobe = Math.min(ann.nprobe, lists);
   index.setNprobe!(nprobe);
+  // Trained on the first add, so that a build with addAsync trains off the event loop too.
+  let training: Promise<void> | null = null;
+  const base = idIndex(index, '', dims, () => tooFar(index.ntotal()));
   return {
-    ...idIndex(index, '', dims, () => tooFar(index.ntotal())),
+    ...base,
+    add(ids, vectors) {
+      if (!index.isTrained()) index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST));
+      base.add(ids, vectors);
+    },
+    async addAsync(ids, vectors) {
+      if (!index.isTrained()) await (training ??= index.trainAsync ? index.trainAsync(plan.sample(lists * IVF_TRAIN_PER_LIST)) : Promise.resolve(index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST))));
+      await base.addAsync!(ids, vectors);
+    },
     get backend() {
       return `faiss:IVF${lists},Flat nprobe=${nprobe} (${name})`;
     },
@@ -93,6 +106,12 @@ function idIndex(index: NativeIndex, backend: string, dims: number, stale: () =>
     add(ids, vectors) {
       checked(dims, ids, vectors);
       if (ids.length > 0) index.addWithIds!(vectors, ids);
+    },
+    async addAsync(ids, vectors) {
+      checked(dims, ids, vectors);
+      if (ids.length === 0) return;
+      if (index.addWithIdsAsync) await index.addWithIdsAsync(vectors, ids);
+      else index.addWithIds!(vectors, ids);
     },
     remove(ids) {
       if (ids.length > 0) index.removeIds(ids);
@@ -140,6 +159,15 @@ function hnswIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptio
       for (const id of ids) if (removed.has(id) || present.has(id)) throw new Error(`id ${id} was already used in this index`);
       if (ids.length === 0) return;
       index.addWithIds!(vectors, ids);
+      for (const id of ids) present.add(id);
+    },
+    async addAsync(ids, vectors) {
+      checked(dims, ids, vectors);
+      for (const id of ids) if (removed.has(id) || present.has(id)) throw new Error(`id ${id} was already used in this index`);
+      if (ids.length === 0) return;
+      // The graph is the slow part of HNSW (tens of seconds per 100k): built on the thread pool.
+      if (index.addWithIdsAsync) await index.addWithIdsAsync(vectors, ids);
+      else index.addWithIds!(vectors, ids);
       for (const id of ids) present.add(id);
     },
     remove(ids) {

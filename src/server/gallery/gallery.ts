@@ -83,13 +83,17 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       return out;
     };
     const index = indexFactory(dims, { count: templates.length, sample });
-    const state = { table, index };
     for (let i = 0; i < templates.length; i += BUILD_CHUNK) {
-      if (i > 0) await new Promise((r) => setImmediate(r));
-      apply(state, { kind: 'add', templates: templates.slice(i, i + BUILD_CHUNK) });
+      const { ids, vectors } = table.add(templates.slice(i, i + BUILD_CHUNK));
+      // FAISS trains and adds on its thread pool; the JS index gives the event loop a turn between chunks.
+      if (index.addAsync) await index.addAsync(ids, vectors);
+      else {
+        index.add(ids, vectors);
+        await new Promise((r) => setImmediate(r));
+      }
     }
     index.compact?.();
-    return state;
+    return { table, index };
   }
 
   let state = await build(await store.listFaceTemplates(modelId));

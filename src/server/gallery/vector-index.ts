@@ -23,6 +23,8 @@ export interface VectorIndex {
   readonly stale: boolean;
   /** vectors holds ids.length rows of dims floats; ids are unique integers in [0, 2^53). */
   add(ids: Float64Array, vectors: Float32Array): void;
+  /** add() on the FAISS binding's thread pool (training first, where the layout needs it): builds off the event loop. */
+  addAsync?(ids: Float64Array, vectors: Float32Array): Promise<void>;
   /** Forgets these ids (unknown ones are ignored), without a rebuild. */
   remove(ids: Float64Array): void;
   /** The k best hits, best first; fewer when the index holds (or, approximate, reaches) fewer. */
