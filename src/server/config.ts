@@ -80,6 +80,8 @@ export const ConfigSchema = z.object({
   ENROL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
   /** Views an enrolment that ran out of time needs to be saved anyway. */
   ENROL_MIN_SAMPLES: int(3, 1, 20),
+  /** With ENROL_MIN_SAMPLES views and no new view for this long, the enrolment is saved at once (0 = wait for the time limit). */
+  ENROL_STALL_MS: int(10_000, 0, 3_600_000),
   /** A pose asked for this long without a view is skipped, so a person who cannot turn still finishes. */
   ENROL_POSE_SKIP_MS: int(8000, 0, 3_600_000),
   /** |yaw| (radians) from which a head counts as turned left or right for the pose plan. */
@@ -134,6 +136,10 @@ export const ConfigSchema = z.object({
   TRACK_MAX_MISSES: int(5, 0),
   /** Tracker: IoU needed to associate a detection with a track. */
   TRACK_MIN_IOU: num(0.3, 0, 1),
+  /** Tracker: a detection within this many standard deviations of a track's predicted centre and size may continue it (scales with box size and time unseen). */
+  TRACK_GATE: num(4, 0.5, 50),
+  /** Tracker: a track seen more than once survives at least this long without its face, whatever TRACK_MAX_MISSES says. */
+  TRACK_MAX_MISS_MS: int(1000, 0, 60_000),
   /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */
   AUTH_MODE: z.enum(['open', 'keys']).optional(),
   /** Comma-separated browser origins allowed for CORS and the WebSocket besides the server's own; `*` allows any. */

@@ -137,7 +137,8 @@ describe('decideIdentity', () => {
   });
 });
 
-const opts = (over: Partial<TrackerOptions> = {}): TrackerOptions => ({ minIou: 0.3, maxMisses: 2, voteWindow: 3, reembedEvery: 4, ...over });
+// maxMissMs 0: these tests count misses in frames only (time-based survival is tested in tracking-motion.test.ts).
+const opts = (over: Partial<TrackerOptions> = {}): TrackerOptions => ({ minIou: 0.3, maxMisses: 2, maxMissMs: 0, voteWindow: 3, reembedEvery: 4, ...over });
 
 describe('Tracker', () => {
   it('keeps a track id while the box moves a little between frames', () => {

@@ -1,18 +1,45 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { associate } from './geometry.js';
+import { associateTracks } from './association.js';
+import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
 
+/** Distance gate (standard deviations of a track's prediction) used when TrackerOptions.gate is not given. */
+export const DEFAULT_TRACK_GATE = 4;
+/** Fastest a face is taken to move, in its own sizes per second: walking past the camera is ~9. */
+export const MAX_FACE_SPEED = 12;
+/** Cost added per missed frame, so a track seen in the last frame is preferred to a stale one that fits about as well. */
+const MISS_PENALTY = 0.5;
+/** Time a missed track survives, whatever its miss count, when TrackerOptions.maxMissMs is not given. */
+export const DEFAULT_MAX_MISS_MS = 1000;
+/** Time between processed frames assumed when update() is given no timestamp: one frame of a 15 fps camera. */
+export const DEFAULT_FRAME_MS = 1000 / 15;
+/** A gap between capture times longer than this is a clock change, not time passing. */
+const MAX_STEP_MS = 10_000;
+
 export interface TrackerOptions {
-  /** IoU needed to continue a track. */
+  /** IoU with a track's predicted box that is always enough to continue it. */
   minIou: number;
   /** Frames a track survives without a detection. */
   maxMisses: number;
+  /** ...or this many ms since its last detection, whichever is longer: at 30 fps five frames are too short to outlast a face passing in front. */
+  maxMissMs?: number;
   /** Recent votes a track keeps. */
   voteWindow: number;
   /** Once a track has a full vote window, re-embed it every N frames (0 = never). */
   reembedEvery: number;
+  /** A detection within this many standard deviations of a track's predicted centre and size may continue it. */
+  gate?: number;
+  /** Motion model of each new track (default: constant-velocity Kalman filter). */
+  motion?: (first: Box, t: number) => Motion;
+  /** Milliseconds between frames when update() is given no `now`. */
+  frameMs?: number;
+}
+
+export interface UpdateOptions {
+  /** When the frame was captured, in ms: the motion model predicts over the real gap (frames are dropped under load). */
+  now?: number;
 }
 
 export interface TrackSnapshot extends Identity {
@@ -25,8 +52,12 @@ export interface TrackSnapshot extends Identity {
 interface TrackState {
   id: number;
   box: Box;
+  motion: Motion;
+  prediction: Prediction | null;
   age: number;
   misses: number;
+  /** Time of the last detection (ms). */
+  lastSeen: number;
   framesSinceEmbedding: number;
   votes: Vote[];
   identity: Identity;
@@ -42,12 +73,27 @@ export interface FrameTracks {
 export class Tracker {
   private tracks: TrackState[] = [];
   private nextId = 1;
+  /** The tracker's own clock (ms), advanced by each update. */
+  private now: number | null = null;
+  private lastCaptured: number | null = null;
+  /** The latest update came with a usable capture time. */
+  private timed = false;
 
   constructor(private readonly opts: TrackerOptions) {}
 
-  /** Associates this frame's detections with tracks, creating and retiring tracks as faces come and go. */
-  update(detections: Box[]): FrameTracks {
-    const assignment = associate(this.tracks.map((t) => t.box), detections, this.opts.minIou);
+  /**
+   * Associates this frame's detections with tracks by where each track is predicted to be now, creating and retiring
+   * tracks as faces come and go.
+   */
+  update(detections: Box[], options: UpdateOptions = {}): FrameTracks {
+    const now = this.advance(options.now);
+    for (const t of this.tracks) t.prediction = t.motion.predict(now);
+    const assignment = associateTracks(
+      this.tracks.map((t) => ({ prediction: t.prediction!, misses: t.misses, last: t.box, gapS: (now - t.lastSeen) / 1000 })),
+      detections,
+      // A speed limit needs real time: with assumed frame times a 5 fps camera's faces would seem 3x too fast.
+      { minIou: this.opts.minIou, gate: this.opts.gate ?? DEFAULT_TRACK_GATE, missPenalty: MISS_PENALTY, maxSpeed: this.timed ? MAX_FACE_SPEED : undefined },
+    );
     const seen = new Set<TrackState>();
     const trackIds: number[] = [];
     const needEmbedding: number[] = [];
@@ -56,24 +102,46 @@ export class Tracker {
       const track: TrackState = existing ?? {
         id: this.nextId++,
         box,
+        motion: (this.opts.motion ?? kalmanMotion)(box, now),
+        prediction: null,
         age: 0,
         misses: 0,
+        lastSeen: now,
         framesSinceEmbedding: Infinity,
         votes: [],
         identity: { ...PENDING },
       };
-      if (!existing) this.tracks.push(track);
+      if (existing) existing.motion.correct(box);
+      else this.tracks.push(track);
       track.box = box;
       track.age += 1;
       track.misses = 0;
+      track.lastSeen = now;
       track.framesSinceEmbedding += 1;
       seen.add(track);
       trackIds.push(track.id);
       if (this.wantsEmbedding(track)) needEmbedding.push(d);
     });
     for (const t of this.tracks) if (!seen.has(t)) t.misses += 1;
-    this.tracks = this.tracks.filter((t) => t.misses <= this.opts.maxMisses);
+    const maxMissMs = this.opts.maxMissMs ?? DEFAULT_MAX_MISS_MS;
+    // Time-based survival only for tracks seen more than once: a one-frame false detection must not linger and catch
+    // the next face to enter near it.
+    this.tracks = this.tracks.filter((t) => t.misses <= this.opts.maxMisses || (t.age > 1 && now - t.lastSeen <= maxMissMs));
     return { trackIds, needEmbedding };
+  }
+
+  /**
+   * Moves the tracker's clock by the time between this frame's capture and the previous one's. Without timestamps, or
+   * when the camera's clock stands still, jumps back or leaps ahead (clients set it), one frame passes instead.
+   */
+  private advance(captured: number | undefined): number {
+    const frameMs = this.opts.frameMs ?? DEFAULT_FRAME_MS;
+    const given = captured != null && Number.isFinite(captured) ? captured : null;
+    const step = given !== null && this.lastCaptured !== null ? given - this.lastCaptured : NaN;
+    this.timed = given !== null && (this.lastCaptured === null || (step > 0 && step <= MAX_STEP_MS));
+    this.lastCaptured = given;
+    this.now = this.now === null ? 0 : this.now + (this.timed && step > 0 ? step : frameMs);
+    return this.now;
   }
 
   private wantsEmbedding(t: TrackState): boolean {

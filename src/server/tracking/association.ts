@@ -1,0 +1,74 @@
+// Pairs this frame's detections with tracks by where each track is predicted to be, not where it was last seen.
+// Pure functions on plain boxes.
+import type { Box } from '../vision/detector.js';
+import { iou } from './geometry.js';
+import { sizeOf, type Prediction } from './motion.js';
+
+export interface TrackCandidate {
+  prediction: Prediction;
+  /** Processed frames since the track's last detection (0 = seen in the previous frame). */
+  misses: number;
+  /** Where the track was last detected and how long ago (s): no face walks faster than maxSpeed. */
+  last: Box;
+  gapS: number;
+}
+
+export interface AssociationOptions {
+  /** IoU with the predicted box that always allows a pair. */
+  minIou: number;
+  /** Largest distance, in standard deviations of the prediction (centre and size together), that allows a pair. */
+  gate: number;
+  /** Fastest a face moves, in its own sizes per second (from the last sighting; half a size of slack for jitter). */
+  maxSpeed?: number;
+  /** Added to a pair's cost per frame the track was missed. */
+  missPenalty?: number;
+}
+
+/** Distance of a detection from a prediction in standard deviations: centre x, y and ln(size), Mahalanobis-style. */
+export function predictionDistance(p: Prediction, d: Box): number {
+  const dx = (d.x + d.width / 2 - (p.box.x + p.box.width / 2)) / p.sigmaX;
+  const dy = (d.y + d.height / 2 - (p.box.y + p.box.height / 2)) / p.sigmaY;
+  const ds = Math.log(sizeOf(d) / sizeOf(p.box)) / p.sigmaSize;
+  return Math.sqrt(dx * dx + dy * dy + ds * ds);
+}
+
+const centreDistance = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
+
+/**
+ * How unlikely a detection is as the next sighting of a track: the negative log-likelihood of a Gaussian prediction,
+ * in box-size units. Unlike the distance alone it charges a wide prediction for its width, so a stale track, whose
+ * prediction has spread out, loses a detection to a live track that predicted it about as well.
+ */
+export function pairCost(p: Prediction, d: Box): number {
+  const distance = predictionDistance(p, d);
+  const size = sizeOf(d);
+  return (distance * distance) / 2 + Math.log((p.sigmaX * p.sigmaY) / (size * size)) + Math.log(p.sigmaSize);
+}
+
+/**
+ * One-to-one association, greedy by cost over all pairs. A pair needs IoU >= minIou with the predicted box, or a
+ * distance within the gate (so a small or fast face, whose boxes never overlap from frame to frame, still continues
+ * its track). `missPenalty` is added per missed frame: tracks seen last frame choose before stale ones.
+ * Returns, for each detection, the index of its track or -1.
+ */
+export function associateTracks(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): number[] {
+  const pairs: { t: number; d: number; cost: number }[] = [];
+  tracks.forEach((track, t) =>
+    detections.forEach((det, d) => {
+      const overlap = iou(track.prediction.box, det);
+      const distance = predictionDistance(track.prediction, det);
+      if (overlap < o.minIou && !(distance <= o.gate)) return;
+      if (o.maxSpeed !== undefined && centreDistance(track.last, det) > sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS)) return;
+      pairs.push({ t, d, cost: pairCost(track.prediction, det) + (o.missPenalty ?? 0) * track.misses });
+    }),
+  );
+  pairs.sort((a, b) => a.cost - b.cost);
+  const result = new Array<number>(detections.length).fill(-1);
+  const used = new Set<number>();
+  for (const { t, d } of pairs) {
+    if (result[d] !== -1 || used.has(t)) continue;
+    result[d] = t;
+    used.add(t);
+  }
+  return result;
+}
