@@ -17,7 +17,7 @@ describe('enrolment flow', () => {
   let now = T0;
 
   beforeAll(async () => {
-    const env = { ENROL_TIMEOUT_MS: '6000', ENROL_MIN_SAMPLES: '2', ENROL_POSE_SKIP_MS: '400', UNKNOWN_SIGHTING_AFTER_MS: '1000', CHECKIN_COOLDOWN_MS: '600000' };
+    const env = { ENROL_TIMEOUT_MS: '15000', ENROL_MIN_SAMPLES: '2', ENROL_POSE_SKIP_MS: '400', UNKNOWN_SIGHTING_AFTER_MS: '1000', CHECKIN_COOLDOWN_MS: '600000' };
     server = await startServer(testConfig(env), { log: silentLogger, analyzer: await sharedAnalyzer(), clock: () => now });
   });
   afterAll(async () => {
@@ -28,7 +28,7 @@ describe('enrolment flow', () => {
     const c = await TestClient.connect(server.url);
     expect(c.messages[0]).toMatchObject({ type: 'welcome', gallery: { people: 0, faces: 0 } });
     c.sendJson({ type: 'enrol.start', name: 'Nobody Single', samples: 3 });
-    expect(await c.next((m) => m.type === 'enrol.started')).toMatchObject({ timeoutMs: 6000 });
+    expect(await c.next((m) => m.type === 'enrol.started')).toMatchObject({ timeoutMs: 15000 });
     const frames = ['_group/two_people.jpg', '_group/obama_and_biden.jpg'];
     for (let i = 0; !c.messages.some((m) => m.type === 'enrol.cancelled'); i++) {
       expect(i).toBeLessThan(100);
@@ -38,7 +38,7 @@ describe('enrolment flow', () => {
     expect(progress.length).toBeGreaterThan(0);
     for (const m of progress) expect(m).toMatchObject({ accepted: false, code: 'multiple_faces', hint: { code: 'multiple_faces' } });
     const end = c.messages.find((m) => m.type === 'enrol.cancelled');
-    expect(end).toMatchObject({ code: 'timeout', mostRefused: 'multiple_faces', reason: expect.stringMatching(/time limit of 6 s reached with 0 of 3 views/) });
+    expect(end).toMatchObject({ code: 'timeout', mostRefused: 'multiple_faces', reason: expect.stringMatching(/time limit of 15 s reached with 0 of 3 views/) });
     c.close();
   }, 60_000);
 
@@ -119,4 +119,30 @@ describe('enrolment flow', () => {
     kiosk.close();
     door.close();
   }, 30_000);
+});
+
+describe('an enrolment that stops getting new views', () => {
+  it('is saved ENROL_STALL_MS after its last view once it has ENROL_MIN_SAMPLES, not at the time limit', async () => {
+    const env = { ENROL_TIMEOUT_MS: '60000', ENROL_MIN_SAMPLES: '1', ENROL_STALL_MS: '800', ENROL_POSES: 'any' };
+    const server = await startServer(testConfig(env), { log: silentLogger, analyzer: await sharedAnalyzer() });
+    try {
+      const c = await TestClient.connect(server.url, { hello: false });
+      c.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, attendance: false });
+      await c.next((m) => m.type === 'welcome');
+      c.sendJson({ type: 'enrol.start', name: 'Still Guido', samples: 5 });
+      await c.next((m) => m.type === 'enrol.started');
+      const t0 = Date.now();
+      // One photo, held still: the first frame gives a view, every later one is the same view.
+      for (let i = 0; !c.messages.some((m) => m.type === 'enrol.done' || m.type === 'enrol.cancelled'); i++) {
+        expect(i).toBeLessThan(200);
+        await c.frame(fixture('Guido_van_Rossum/1.jpg'));
+      }
+      expect(c.messages.find((m) => m.type === 'enrol.done')).toMatchObject({ name: 'Still Guido', faces: 1 });
+      expect(c.messages.filter((m) => m.type === 'enrol.progress' && !m.accepted).map((m) => m.type === 'enrol.progress' && m.code)).toContain('same_view');
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      c.close();
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -28,6 +28,8 @@ interface Running {
   startedAt: number;
   timer: ReturnType<typeof setTimeout>;
   refusals: RefusalWindow;
+  /** When the last view was taken (or the enrolment started). */
+  lastViewAt: number;
   /** The pose being asked for, and since when the person has been showing a different one (null: not yet). */
   wanted: { pose: Pose | null; since: number | null };
 }
@@ -85,7 +87,7 @@ export class EnrolmentFlow {
     const now = this.now();
     const timer = setTimeout(() => this.timeUp(capture), this.deps.config.ENROL_TIMEOUT_MS);
     timer.unref?.();
-    this.running = { capture, startedAt: now, timer, refusals: new RefusalWindow(), wanted: { pose: capture.plan.wanted(), since: null } };
+    this.running = { capture, startedAt: now, lastViewAt: now, timer, refusals: new RefusalWindow(), wanted: { pose: capture.plan.wanted(), since: null } };
     this.deps.send({ type: 'enrol.started', name, required: rules.required, poses: rules.poses, timeoutMs: this.deps.config.ENROL_TIMEOUT_MS });
   }
 
@@ -162,6 +164,7 @@ export class EnrolmentFlow {
     const now = this.now();
     const verdict = check.ok && embedded ? capture.offer(faces[0]!, embedded, candidates) : check;
     if (!verdict.ok) running.refusals.add(verdict.code as GateCode, verdict.reason, now);
+    else running.lastViewAt = now;
     this.skipStalledPose(running, verdict, now);
     this.deps.send({
       type: 'enrol.progress',
@@ -188,7 +191,18 @@ export class EnrolmentFlow {
       });
       return;
     }
-    if (capture.complete) void this.commit(capture);
+    if (capture.complete || this.stalled(running, now)) void this.commit(capture);
+  }
+
+  /**
+   * Enough views (ENROL_MIN_SAMPLES) and no new one for ENROL_STALL_MS: the person is holding still (or the camera
+   * shows a photo) and more frames would only be refused as the same view, so save what there is now rather than at
+   * the time limit.
+   */
+  private stalled(running: Running, now: number): boolean {
+    const { config } = this.deps;
+    const enough = Math.min(config.ENROL_MIN_SAMPLES, running.capture.rules.required);
+    return running.capture.views.length >= enough && now - running.lastViewAt >= config.ENROL_STALL_MS;
   }
 
   private async commit(capture: EnrolmentCapture): Promise<void> {
