@@ -30,6 +30,8 @@ const HNSW_M = 32;
 const HNSW_EF_CONSTRUCTION = 80;
 /** IVF training points per list: FAISS warns under 39. */
 const IVF_TRAIN_PER_LIST = 40;
+/** Vectors per synchronous IVF add while building: ~0.1 s of the event loop at 1M faces on a busy core. */
+const IVF_ADD_SLICE = 4096;
 
 /** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
 export function ivfLists(count: number): number {
@@ -75,7 +77,13 @@ export function createFaissIndex(faiss: FaissModule, name: string, dims: number,
     },
     async addAsync(ids, vectors) {
       if (!index.isTrained()) await (training ??= index.trainAsync ? index.trainAsync(plan.sample(lists * IVF_TRAIN_PER_LIST)) : Promise.resolve(index.train!(plan.sample(lists * IVF_TRAIN_PER_LIST))));
-      await base.addAsync!(ids, vectors);
+      // Training runs on the thread pool; the adds run here, in slices with a turn of the event loop between them.
+      // Added from pool threads, the lists grew in glibc's per-thread arenas and stayed fragmented: RSS 4x the
+      // vectors at 300k faces instead of 3x.
+      for (let i = 0; i < ids.length; i += IVF_ADD_SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        base.add(ids.subarray(i, i + IVF_ADD_SLICE), vectors.subarray(i * dims, (i + IVF_ADD_SLICE) * dims));
+      }
     },
     get backend() {
       return `faiss:IVF${lists},Flat nprobe=${nprobe} (${name})`;
