@@ -28,7 +28,7 @@ export function deflatedZip(files: [string, Uint8Array][]): Uint8Array {
 }
 
 export type Job = {
-  id: string; state: string; attempts: number; total: number; processed: number; accepted: number; rejected: number; skipped: number;
+  id: string; state: string; attempts: number; startedAt?: string; finishedAt?: string; total: number; processed: number; accepted: number; rejected: number; skipped: number;
   peopleCreated: number; error: string | null; url: string; results: { file: string; status: string; code?: string; reason?: string; faceId?: string }[];
 };
 

@@ -76,6 +76,13 @@ describe.each(databaseTargets)('imports on $name', (target) => {
     expect(list.items.slice(0, 2).map((j) => j.id)).toEqual([again.id, first.id]);
   });
 
+  it('lists an entry whose name holds a NUL (PostgreSQL cannot store one) instead of failing the job', async () => {
+    const zip = deflatedZip([['Eve\u0000/1.jpg', fixture('Amy/1.jpg')], ['Eve/\u0000.jpg', fixture('Amy/1.jpg')]]);
+    const job = await waitJob(http.get, ((await (await http.upload('/api/v1/imports/zip', zipUpload(zip))).json()) as Job).url);
+    expect([job.state, job.error]).toEqual(['done', null]);
+    expect(job.results.map((r) => [r.file, r.code ?? r.status])).toEqual([['Eve\\0/1.jpg', 'bad_layout'], ['Eve/\\0.jpg', expect.any(String)]]);
+  });
+
   it('refuses a gallery file with a newline bomb, an absurd vector or a crop that is not a JPEG; serves crops nosniff', async () => {
     const upload = (bytes: Uint8Array) => http.upload('/api/v1/gallery/import', [{ field: 'file', name: 'g.jsonl.gz', bytes, type: 'application/gzip' }]);
     const before = await faceCount();

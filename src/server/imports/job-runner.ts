@@ -38,7 +38,8 @@ const NOTIFY_EVERY_MS = 2000;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 /** PostgreSQL refuses NUL in text and jsonb: a hostile file name must not make the job's own report unwritable. */
-const printable = (v: ImageVerdict): ImageVerdict => ({ ...v, file: v.file.replace(/\0/g, '\\0') });
+const noNul = (s: string) => s.replace(/\0/g, '\\0');
+const printable = (v: ImageVerdict): ImageVerdict => ({ ...v, file: noNul(v.file), ...(v.reason === undefined ? {} : { reason: noNul(v.reason) }) });
 
 export class JobRunner {
   readonly repo;
@@ -48,6 +49,8 @@ export class JobRunner {
   readonly owner: string;
   private chain: Promise<void> = Promise.resolve();
   private closing = false;
+  /** Jobs this runner has queued: recover() runs beside the first uploads and must not queue one of them again. */
+  private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: JobRunnerDeps) {
     this.repo = jobsRepo(deps.store.db);
@@ -67,8 +70,9 @@ export class JobRunner {
         } else if (!fs.existsSync(job.sourcePath)) {
           await this.repo.finish(job.id, 'failed', `interrupted by a server restart, and its source ${job.kind === 'zip' ? 'upload' : 'folder'} is gone`);
         } else {
+          if (this.scheduled.has(job.id)) continue;
           this.deps.log.info('import resumed after a restart', { job: job.id, attempts: job.attempts });
-          this.chain = this.chain.then(() => this.run(job.id));
+          this.schedule(job.id);
         }
       }
     });
@@ -79,7 +83,7 @@ export class JobRunner {
     const id = randomUUID();
     const sourcePath = path.join(this.uploadsDir, `${id}.zip`);
     await fs.promises.writeFile(sourcePath, bytes);
-    return this.queue({ id, kind: 'zip', source: fileName, sourcePath, owner: this.owner, exclude: [] });
+    return this.queue({ id, kind: 'zip', source: noNul(fileName).slice(0, 1000), sourcePath, owner: this.owner, exclude: [] });
   }
 
   startFolder(dir: string, exclude: string[] = []): Promise<JobRow> {
@@ -100,11 +104,18 @@ export class JobRunner {
     await this.idle();
   }
 
-  private async queue(job: Parameters<JobRunner['repo']['create']>[0]): Promise<JobRow> {
+  private async queue(job: Parameters<JobRunner['repo']['create']>[0] & { id: string }): Promise<JobRow> {
+    // Marked before the row exists, so a recover() reading the table meanwhile leaves it to this call.
+    this.scheduled.add(job.id);
     const row = await this.repo.create(job);
     await this.repo.prune(KEEP_JOBS).catch((err) => this.deps.log.warn('could not prune old import jobs', { error: message(err) }));
-    this.chain = this.chain.then(() => this.run(row.id));
+    this.schedule(row.id);
     return row;
+  }
+
+  private schedule(id: string): void {
+    this.scheduled.add(id);
+    this.chain = this.chain.then(() => this.run(id));
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -167,7 +178,7 @@ export class JobRunner {
       }
     } catch (err) {
       state = 'failed';
-      error = err instanceof ArchiveRefused ? `${err.code}: ${err.message}` : message(err);
+      error = noNul(err instanceof ArchiveRefused ? `${err.code}: ${err.message}` : message(err));
       deps.log.error('import failed', { job: id, error });
     } finally {
       await this.repo.finish(id, state, error).catch((err) => deps.log.error('import state not stored', { job: id, error: message(err) }));
