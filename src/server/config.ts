@@ -137,7 +137,7 @@ export const ConfigSchema = z.object({
   /** Tracker: IoU needed to associate a detection with a track. */
   TRACK_MIN_IOU: num(0.3, 0, 1),
   /** Tracker: a detection within this many standard deviations of a track's predicted centre and size may continue it (scales with box size and time unseen). */
-  TRACK_GATE: num(4, 0.5, 50),
+  TRACK_GATE: num(5, 0.5, 50),
   /** Tracker: a track seen more than once survives at least this long without its face, whatever TRACK_MAX_MISSES says. */
   TRACK_MAX_MISS_MS: int(1000, 0, 60_000),
   /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */

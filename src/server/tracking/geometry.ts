@@ -12,8 +12,9 @@ export function iou(a: Box, b: Box): number {
 }
 
 /**
- * Greedy one-to-one association by descending IoU: good enough for the few, well-separated faces of a webcam frame,
- * and unlike nearest-centre matching it never pairs a box with a far-away one.
+ * Greedy one-to-one association by descending IoU of last boxes: the tracker's association before motion prediction
+ * (association.ts), kept as the baseline bench/tracking.ts measures against. It loses any face that moves more than
+ * about a third of its size between processed frames.
  * Returns, for each detection, the index of its track or -1.
  */
 export function associate(tracks: Box[], detections: Box[], minIou: number): number[] {

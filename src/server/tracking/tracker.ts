@@ -6,7 +6,7 @@ import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
 
 /** Distance gate (standard deviations of a track's prediction) used when TrackerOptions.gate is not given. */
-export const DEFAULT_TRACK_GATE = 4;
+export const DEFAULT_TRACK_GATE = 5;
 /** Fastest a face is taken to move, in its own sizes per second: walking past the camera is ~9. */
 export const MAX_FACE_SPEED = 12;
 /** Cost added per missed frame, so a track seen in the last frame is preferred to a stale one that fits about as well. */
