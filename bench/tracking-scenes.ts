@@ -186,9 +186,14 @@ export interface DetectionNoise {
   missRate: number;
   /** False detections per frame. */
   falseRate: number;
+  /**
+   * Boxes of faces partly outside the picture are cut at its edge (true), or cover the whole face (false: the project's
+   * boxes are the face mesh's extent, which may reach past the edge).
+   */
+  clip?: boolean;
 }
 
-export const DEFAULT_NOISE: DetectionNoise = { jitter: 0.04, missRate: 0.05, falseRate: 0.02 };
+export const DEFAULT_NOISE: DetectionNoise = { jitter: 0.04, missRate: 0.05, falseRate: 0.02, clip: true };
 
 const area = (b: Box) => b.width * b.height;
 function intersection(a: Box, b: Box): number {
@@ -218,8 +223,9 @@ export function detectFrames(scene: Scene, fps: number, seed: number, noise: Det
     const boxes: Box[] = [];
     const truth: number[] = [];
     for (const { id, box } of present) {
-      const seen = clip(box);
-      if (seen.width <= 0 || seen.height <= 0 || area(seen) < 0.6 * area(box)) continue;
+      const inside = clip(box);
+      if (inside.width <= 0 || inside.height <= 0 || area(inside) < 0.6 * area(box)) continue;
+      const seen = noise.clip === false ? box : inside;
       if (present.some((o) => o.id !== id && area(o.box) > area(box) && intersection(o.box, box) > 0.5 * area(box))) continue;
       if (r.uniform() < noise.missRate) continue;
       const size = Math.sqrt(area(seen));
