@@ -48,14 +48,22 @@ const streaming = (async () => {
 })();
 
 const hostile = (async () => {
-  const junk = [JSON.stringify({ type: 'x'.repeat(50_000) }), '{"type":"enrol.start"', JSON.stringify({ type: 'hello', protocol: 1, camera: 'a\u0000' }), encodeFrame({ seq: 1, captureTime: 1 }, new Uint8Array([0xff, 0xd8, 1, 2, 3, 4]))];
+  const junk = [
+    JSON.stringify({ type: 'x'.repeat(50_000) }),
+    '{"type":"enrol.start"',
+    JSON.stringify({ type: 'hello', protocol: 1, camera: 'a\u0000' }),
+    encodeFrame({ seq: 1, captureTime: 1 }, new Uint8Array([0xff, 0xd8, 1, 2, 3, 4])),
+  ];
   while (Date.now() < endAt) {
     const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws`);
     ws.on('error', () => {});
     await new Promise((r) => ws.once('open', r));
     hostileConnections += 1;
     ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }));
-    for (let i = 0; i < 20; i++) ws.send(junk[i % junk.length]!), (hostileMessages += 1);
+    for (let i = 0; i < 20; i++) {
+      ws.send(junk[i % junk.length]!);
+      hostileMessages += 1;
+    }
     await new Promise((r) => setTimeout(r, 1000));
     ws.terminate();
   }
@@ -82,10 +90,19 @@ const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 const first = latencies.filter((l) => l.t - latencies[0]!.t < 60_000).map((l) => l.ms);
 const last = latencies.filter((l) => endAt - l.t < 60_000).map((l) => l.ms);
 const result = {
-  minutes, framesSent: sent, framesAnswered: answered, framesNamed: named, hostileConnections, hostileMessages,
-  rssMbStart: samples[0]?.rssMb, rssMbEnd: samples.at(-1)?.rssMb, rssGrowthMbPerMin: Number(slope.toFixed(2)),
-  latencyP50FirstMinuteMs: Number(p50(first).toFixed(1)), latencyP50LastMinuteMs: Number(p50(last).toFixed(1)),
-  loadavg: os.loadavg(), date: new Date().toISOString(),
+  minutes,
+  framesSent: sent,
+  framesAnswered: answered,
+  framesNamed: named,
+  hostileConnections,
+  hostileMessages,
+  rssMbStart: samples[0]?.rssMb,
+  rssMbEnd: samples.at(-1)?.rssMb,
+  rssGrowthMbPerMin: Number(slope.toFixed(2)),
+  latencyP50FirstMinuteMs: Number(p50(first).toFixed(1)),
+  latencyP50LastMinuteMs: Number(p50(last).toFixed(1)),
+  loadavg: os.loadavg(),
+  date: new Date().toISOString(),
 };
 console.log(JSON.stringify(result));
 process.exit(0);

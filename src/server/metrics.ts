@@ -101,9 +101,15 @@ export class LiveMetrics {
     this.dropped = registry.add(new Counter('facestream_frames_dropped_total', 'Frames dropped because a newer one arrived (newest wins).'));
     this.errors = registry.add(new Counter('facestream_protocol_errors_total', 'Error messages sent to clients, by code.', ['code']));
     this.stage = registry.add(new Histogram('facestream_frame_stage_seconds', 'Time per live frame stage.', STAGE_BUCKETS, ['stage']));
-    this.recognitions = registry.add(new Counter('facestream_recognitions_total', 'Live tracks named as an enrolled person (a track counts again only if its person changes).'));
+    this.recognitions = registry.add(
+      new Counter('facestream_recognitions_total', 'Live tracks named as an enrolled person (a track counts again only if its person changes).'),
+    );
     this.enrolments = registry.add(
-      new Counter('facestream_enrolments_total', 'Live enrolments ended, by result: created, added (views to an existing person), cancelled, duplicate, failed, timeout.', ['result']),
+      new Counter(
+        'facestream_enrolments_total',
+        'Live enrolments ended, by result: created, added (views to an existing person), cancelled, duplicate, failed, timeout.',
+        ['result'],
+      ),
     );
     this.refusals = registry.add(new Counter('facestream_enrolment_refusals_total', 'Enrolment views refused, by the gate that refused them.', ['gate']));
   }

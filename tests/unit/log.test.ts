@@ -38,7 +38,7 @@ describe('createLogger', () => {
     expect(all.parsed()[0]).toMatchObject({ level: 'debug', msg: 'd' });
   });
 
-  it('adds a child logger\'s bindings to its lines, not to its parent\'s', () => {
+  it("adds a child logger's bindings to its lines, not to its parent's", () => {
     const { log, parsed } = collect();
     const session = log.child({ session: 'abc' });
     session.warn('slow client', { bufferedBytes: 10 });

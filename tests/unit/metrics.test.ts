@@ -3,10 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { EventMetrics, Gauge, LiveMetrics, Registry } from '../../src/server/metrics.js';
 import type { ServerMessage, Track } from '../../src/shared/protocol.js';
 
-const track = (id: number, state: Track['state'], personId: string | null): Track => ({ id, box: [0, 0, 10, 10], personId, name: personId, score: 0.95, state });
+const track = (id: number, state: Track['state'], personId: string | null): Track => ({
+  id,
+  box: [0, 0, 10, 10],
+  personId,
+  name: personId,
+  score: 0.95,
+  state,
+});
 const overlay = (tracks: Track[]): ServerMessage => ({
-  type: 'overlay', seq: 1, captureTime: 0, width: 1, height: 1, tracks,
-  timings: { queue: 1, decode: 2, detect: 30, embed: 10, total: 45 }, stats: { received: 1, processed: 1, dropped: 0 },
+  type: 'overlay',
+  seq: 1,
+  captureTime: 0,
+  width: 1,
+  height: 1,
+  tracks,
+  timings: { queue: 1, decode: 2, detect: 30, embed: 10, total: 45 },
+  stats: { received: 1, processed: 1, dropped: 0 },
 });
 /** The value of one sample line, `name{labels} value`, or undefined when the registry has no such line. */
 const sample = (text: string, series: string) => {
@@ -25,7 +38,10 @@ describe('metrics on prom-client', () => {
 
   it('reads gauges at each scrape and forgets label sets that are gone', async () => {
     const r = new Registry({ processMetrics: false });
-    let waiting: [Record<string, string>, number][] = [[{ priority: 'live' }, 2], [{ priority: 'bulk' }, 5]];
+    let waiting: [Record<string, string>, number][] = [
+      [{ priority: 'live' }, 2],
+      [{ priority: 'bulk' }, 5],
+    ];
     r.add(new Gauge('q', 'Queue.', () => waiting, ['priority']));
     let sessions = 3;
     r.add(new Gauge('s', 'Sessions.', () => sessions));
@@ -37,7 +53,7 @@ describe('metrics on prom-client', () => {
     expect([sample(text, 'q{priority="live"}'), sample(text, 'q{priority="bulk"}'), sample(text, 's')]).toEqual([1, undefined, 0]);
   });
 
-  it('counts a recognition once per track and person, again when the track\'s person changes, never for unknown or pending', async () => {
+  it("counts a recognition once per track and person, again when the track's person changes, never for unknown or pending", async () => {
     const m = new LiveMetrics(new Registry({ processMetrics: false }));
     const a = m.observe({ send() {}, close() {}, bufferedAmount: 0 });
     const b = m.observe({ send() {}, close() {}, bufferedAmount: 0 });
@@ -56,8 +72,15 @@ describe('metrics on prom-client', () => {
     const m = new LiveMetrics(new Registry({ processMetrics: false }));
     const sent: ServerMessage[] = [];
     const s = m.observe({ send: (x) => sent.push(x), close() {}, bufferedAmount: 0 });
-    const progress = (accepted: boolean, code: 'too_small' | 'blurry' | null): ServerMessage =>
-      ({ type: 'enrol.progress', seq: 1, collected: 0, required: 3, accepted, reason: code, code });
+    const progress = (accepted: boolean, code: 'too_small' | 'blurry' | null): ServerMessage => ({
+      type: 'enrol.progress',
+      seq: 1,
+      collected: 0,
+      required: 3,
+      accepted,
+      reason: code,
+      code,
+    });
     s.send(progress(false, 'too_small'));
     s.send(progress(false, 'too_small'));
     s.send(progress(false, 'blurry'));
@@ -70,7 +93,12 @@ describe('metrics on prom-client', () => {
     const text = await m.registry.render();
     expect(sample(text, 'facestream_enrolment_refusals_total{gate="too_small"}')).toBe(2);
     expect(sample(text, 'facestream_enrolment_refusals_total{gate="blurry"}')).toBe(1);
-    for (const [result, n] of [['created', 1], ['added', 1], ['timeout', 1], ['cancelled', 1]] as const) {
+    for (const [result, n] of [
+      ['created', 1],
+      ['added', 1],
+      ['timeout', 1],
+      ['cancelled', 1],
+    ] as const) {
       expect(sample(text, `facestream_enrolments_total{result="${result}"}`)).toBe(n);
     }
   });
@@ -83,6 +111,10 @@ describe('metrics on prom-client', () => {
     e.unknownSightings.inc();
     e.httpErrors.inc({ code: 'not_found' });
     const text = await r.render();
-    expect([sample(text, 'facestream_checkins_total'), sample(text, 'facestream_unknown_sightings_total'), sample(text, 'facestream_http_errors_total{code="not_found"}')]).toEqual([2, 1, 1]);
+    expect([
+      sample(text, 'facestream_checkins_total'),
+      sample(text, 'facestream_unknown_sightings_total'),
+      sample(text, 'facestream_http_errors_total{code="not_found"}'),
+    ]).toEqual([2, 1, 1]);
   });
 });
