@@ -14,17 +14,22 @@ const RANK: Record<Role | 'none', number> = { none: -1, viewer: 0, operator: 1, 
 type Doc = { paths: Record<string, Record<string, { 'x-role'?: Role }>> };
 
 /**
- * Connects to /ws and resolves with the upgrade's outcome: the open socket, the refused HTTP status, or the close
- * code when the server accepts only to close at once (how a missing key is told to a browser).
+ * Connects to /ws, says hello, and resolves with the outcome: the socket once the server answered `welcome`, the refused
+ * HTTP status, or the close code when the server accepts the upgrade only to close it (how a missing key is told to a
+ * browser).
  */
 function connect(url: string, opts: { key?: string; origin?: string } = {}): Promise<{ ws?: WebSocket; status?: number; closed?: { code: number; reason: string } }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`, opts.origin ? { origin: opts.origin } : {});
   return new Promise((resolve) => {
-    // An admitted socket stays open; a refused one is closed within a moment of opening.
-    ws.once('open', () => {
-      const timer = setTimeout(() => resolve({ ws }), 300);
-      ws.once('close', (code, reason) => (clearTimeout(timer), resolve({ closed: { code, reason: reason.toString() } })));
-    });
+    // Admitted means welcomed: silence proves nothing (a slow refusal looks the same), a welcome does.
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' })));
+    const onMessage = (data: WebSocket.RawData) => {
+      if ((JSON.parse(String(data)) as { type: string }).type !== 'welcome') return;
+      ws.off('message', onMessage);
+      resolve({ ws });
+    };
+    ws.on('message', onMessage);
+    ws.once('close', (code, reason) => resolve({ closed: { code, reason: reason.toString() } }));
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode }));
     ws.once('error', () => resolve({ status: -1 }));
   });
@@ -130,8 +135,6 @@ describe.each(databaseTargets)('auth on $name', (target) => {
     expect((await connect(server.url, { key: keys.viewer, origin: 'https://evil.example' })).status).toBe(403);
 
     const viewer = (await connect(server.url, { key: keys.viewer, origin: server.url })).ws!;
-    viewer.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' }));
-    await nextMessage(viewer, 'welcome');
     // Refused with an error, not a close: the viewer keeps its live view (tests/integration/ws-auth.test.ts has more).
     const refused = nextMessage(viewer, 'error');
     viewer.send(JSON.stringify({ type: 'enrol.start', name: 'Sneaky' }));
@@ -139,8 +142,6 @@ describe.each(databaseTargets)('auth on $name', (target) => {
     viewer.close();
 
     const operator = (await connect(server.url, { key: keys.operator })).ws!;
-    operator.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' }));
-    await nextMessage(operator, 'welcome');
     const started = nextMessage(operator, 'enrol.started');
     operator.send(JSON.stringify({ type: 'enrol.start', name: 'Allowed' }));
     expect(await started).toMatchObject({ name: 'Allowed' });
