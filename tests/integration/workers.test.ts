@@ -37,6 +37,9 @@ describe('inference in worker threads', () => {
 
   it('imports a folder on the bulk worker while live frames keep being answered', async () => {
     const http = api(server);
+    type Steps = Record<'live' | 'interactive' | 'bulk', number>[];
+    const steps = async () => ((await (await server.app.request('/health')).json()) as { inference: { stepsPerWorker: Steps } }).inference.stepsPerWorker;
+    const before = await steps();
     const res = await http.json('POST', '/api/v1/imports/folder', { path: FIXTURES });
     expect(res.status).toBe(202);
     const { url } = (await res.json()) as Job;
@@ -55,6 +58,13 @@ describe('inference in worker threads', () => {
     expect(job.accepted).toBeGreaterThan(10);
     expect(answered).toBeGreaterThan(3);
     expect((await server.store.listPeople()).map((p) => p.name)).toContain('Paul Allen');
+    // Every accepted image took two bulk steps (detect, then embed) on the last worker and none on the first, while the
+    // camera's frames ran live.
+    const after = await steps();
+    expect(after).toHaveLength(2);
+    expect(after[1]!.bulk - before[1]!.bulk).toBeGreaterThanOrEqual(2 * job.accepted);
+    expect(after[0]!.bulk - before[0]!.bulk).toBe(0);
+    expect(after[0]!.live + after[1]!.live - before[0]!.live - before[1]!.live).toBeGreaterThanOrEqual(answered);
   });
 
   it('spreads cameras over both inference threads, so two cameras are answered side by side', async () => {

@@ -38,7 +38,7 @@ export function mountHealth(app: App, deps: HttpDeps): void {
           status: 'ok' as const,
           version: deps.version,
           uptimeSeconds: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
-          inference: { backend: deps.analyzer.backend, tfjs: deps.analyzer.tfVersion, models: deps.analyzer.models, embeddingModel: deps.analyzer.modelId, sessionsPerWorker: scheduler.stats().sessionsPerSlot },
+          inference: { backend: deps.analyzer.backend, tfjs: deps.analyzer.tfVersion, models: deps.analyzer.models, embeddingModel: deps.analyzer.modelId, sessionsPerWorker: scheduler.stats().sessionsPerSlot, stepsPerWorker: scheduler.steps() },
           gallery: deps.gallery.stats(),
           database: deps.store.kind,
           auth: deps.auth.mode,

@@ -26,6 +26,8 @@ export interface AnalyzerScheduler {
   run<T>(priority: Priority, fn: () => Promise<T>): Promise<T>;
   /** Steps waiting per priority, whether a step is running, and live sessions per slot. */
   stats(): { waiting: Record<Priority, number>; busy: boolean; sessionsPerSlot: number[] };
+  /** Steps finished per slot, by priority: shows where work really ran (bulk on the last slot). */
+  steps(): Record<Priority, number>[];
 }
 
 /** One inference slot: steps run one at a time; live steps round-robin across sessions, then interactive, then bulk. */
@@ -37,6 +39,7 @@ export function createSlot() {
   const bulk: (() => void)[] = [];
   let busy = false;
   let sessions = 0;
+  const ran: Record<Priority, number> = { live: 0, interactive: 0, bulk: 0 };
 
   const enqueue = (p: Priority, key: string, resolve: () => void) => {
     if (p === 'interactive') return void interactive.push(resolve);
@@ -79,11 +82,13 @@ export function createSlot() {
       try {
         return await fn();
       } finally {
+        ran[p] += 1;
         release(p);
       }
     },
     waiting: (p: Priority) => (p === 'live' ? waitingLive() : p === 'interactive' ? interactive.length : bulk.length),
     busy: () => busy,
+    ran: () => ({ ...ran }),
     get sessions() {
       return sessions;
     },
@@ -165,5 +170,6 @@ export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
       busy: slots.some((s) => s.busy()),
       sessionsPerSlot: slots.map((s) => s.sessions),
     }),
+    steps: () => slots.map((s) => s.ran()),
   };
 }
