@@ -78,7 +78,8 @@ export function mountHealth(app: App, deps: HttpDeps): void {
       path: '/metrics',
       tags: ['ops'],
       summary: 'Prometheus metrics',
-      description: 'Frames, per-stage latency histograms (queue, decode, detect, embed, total), sessions, drops, gallery size, HTTP requests.',
+      description:
+        'Frames, per-stage latency histograms (queue, decode, detect, embed, total), sessions, drops, gallery size, HTTP requests, recognitions, enrolments, refusals by gate, errors by code, process metrics.',
       responses: { 200: { description: 'Text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
     }),
     async (c) => c.body(await registry.render(), 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }) as never,
