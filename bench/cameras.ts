@@ -18,8 +18,12 @@ export async function runCameras(ctx: SuiteContext): Promise<SuiteOutput> {
     await Promise.all(cams.map((c) => c.stream({ frames, fps: CAMERA_FPS, durationMs: 1500 })));
     const cpu0 = server.cpuSeconds();
     const t0 = performance.now();
-    const runs = await Promise.all(cams.map((c) => c.stream({ frames, fps: CAMERA_FPS, durationMs: seconds * 1000 })));
-    const cpuShare = (server.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000);
+    const streaming = Promise.all(cams.map((c) => c.stream({ frames, fps: CAMERA_FPS, durationMs: seconds * 1000 })));
+    // How the scheduler spread the cameras over the inference workers, read while they stream.
+    const health = await fetch(`${server.url}/health`).then((r) => r.json() as Promise<{ inference?: { sessionsPerWorker?: number[] } }>, () => null);
+    const runs = await streaming;
+    const cpuUsed = server.cpuSeconds() - cpu0;
+    const cpuShare = cpuUsed / ((performance.now() - t0) / 1000);
     cams.forEach((c) => c.close());
     const each = runs.map((r) => ({ ...summariseRun(r), roundTripMs: spread(r.answers.map((a) => a.rttMs)) }));
     const all = runs.flatMap((r) => r.answers);
@@ -33,7 +37,9 @@ export async function runCameras(ctx: SuiteContext): Promise<SuiteOutput> {
       droppedShare: +((ticks - all.length) / ticks).toFixed(4),
       stages: stageTimes(all),
       serverCpuShare: +cpuShare.toFixed(2),
+      serverCpuMsPerFrame: all.length ? round((1000 * cpuUsed) / all.length) : null,
       holds15fps: each.every((e) => e.fps >= HOLDS_FPS),
+      sessionsPerWorker: health?.inference?.sessionsPerWorker ?? null,
       each,
     };
     ctx.log(`cameras: ${n}: fps ${level.fpsEach.join(', ')}, p95 ${level.roundTripMs.p95} ms, dropped ${(100 * level.droppedShare).toFixed(1)}%, server CPU ${(100 * cpuShare).toFixed(0)}%`);

@@ -46,7 +46,8 @@ export async function runLive(ctx: SuiteContext): Promise<SuiteOutput> {
   await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 1000 }); // the track is made and named before measuring
   const cpu0 = server.cpuSeconds();
   const run = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: seconds * 1000 });
-  const cpuShare = (server.cpuSeconds() - cpu0) / (run.durationMs / 1000);
+  const cpuUsed = server.cpuSeconds() - cpu0;
+  const cpuShare = cpuUsed / (run.durationMs / 1000);
   cam.close();
   const named = run.answers.filter((a) => a.overlay.tracks.some((t) => t.name === name)).length;
   const summary = summariseRun(run);
@@ -62,6 +63,8 @@ export async function runLive(ctx: SuiteContext): Promise<SuiteOutput> {
       namedShare: run.answers.length ? +(named / run.answers.length).toFixed(3) : null,
       timeToNameMs: spread(timeToName),
       serverCpuShare: +cpuShare.toFixed(2),
+      // Load-independent: what a frame costs the server, whatever else the machine runs.
+      serverCpuMsPerFrame: run.answers.length ? round((1000 * cpuUsed) / run.answers.length) : null,
       serverStartupS: +(server.startupMs / 1000).toFixed(1),
       serverRssMiB: server.rssMiB(),
       backend: server.backend,

@@ -1,6 +1,6 @@
 // BENCHMARKS.md from the results files: a pure function of bench/results/*.json (nothing is measured or read here), so
 // every figure on the page is one a suite wrote down, with the date and machine of its run.
-import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, type Any } from './lib/report-sections.js';
+import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, trackingSection, type Any } from './lib/report-sections.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -29,8 +29,9 @@ export function targetRows(r: ResultsByName): string[][] {
     verdict(ok),
   ]);
   const t = r.tracking?.results;
-  const perHundred = t?.idSwitchesPer100Faces ?? t?.switchesPer100Faces;
-  rows.push(['tracking at camera pace: <= 1 id switch per 100 faces', r.tracking ? fmt(perHundred, '', 2) : 'n/a', verdict(typeof perHundred === 'number' ? perHundred <= 1 : null)]);
+  // bench/tracking.ts: results[tracker][fps]; the project's tracker is "new", camera pace is 15 fps.
+  const perHundred = t?.new?.['15']?.switchesPer100 ?? t?.idSwitchesPer100Faces;
+  rows.push(['tracking at camera pace (15 fps): <= 1 id switch per 100 faces', r.tracking ? fmt(perHundred, ' per 100 faces', 2) : 'n/a', verdict(typeof perHundred === 'number' ? perHundred <= 1 : null)]);
   const g = (r.gallery?.results as Any[] | undefined)?.find((x) => x.faces === 1_000_000);
   const row = g ? defaultBreadthRow(r.gallery, g) : undefined;
   rows.push(['gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99', row ? `p99 ${fmt(row.top5.p99Ms, ' ms', 2)}, recall@1 ${fmt(row.recallAt1, '', 4)}` : 'n/a', verdict(row ? row.top5.p99Ms <= 5 && row.recallAt1 >= 0.99 : null)]);
@@ -40,12 +41,16 @@ export function targetRows(r: ResultsByName): string[][] {
   return rows;
 }
 
-/** The sweep entry measured at the configured breadth (gallery.ts sweeps the breadths in the order it was given). */
+/** The search breadth an entry of gallery.ts's sweep ran at, from its index description ("... nprobe=16 ..."). */
+export const breadthOf = (entry: Any): number | null => {
+  const m = /(?:nprobe|efSearch)=(\d+)/.exec(String(entry?.backend ?? ''));
+  return m ? Number(m[1]) : null;
+};
+
+/** The sweep entry measured at the configured breadth (the server's default), else the only one. */
 export function defaultBreadthRow(file: Any, size: Any): Any | undefined {
-  const breadths: number[] | undefined = file.settings?.breadths;
   const configured = file.settings?.kind === 'hnsw' ? file.settings?.efSearch : file.settings?.nprobe;
-  const i = breadths ? breadths.indexOf(configured) : -1;
-  return size.search?.[i >= 0 ? i : size.search.length - 1];
+  return (size.search as Any[] | undefined)?.find((e) => breadthOf(e) === configured) ?? (size.search?.length === 1 ? size.search[0] : undefined);
 }
 
 const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -61,13 +66,20 @@ export function renderReport(r: ResultsByName): string {
     '',
     `Measured with \`npm run bench\` on ${m.cpus ?? '?'} × ${m.model ?? '?'}, ${m.memory ?? '?'}, ${m.os ?? '?'}, Node ${m.node ?? '?'}, tfjs **${m.backend ?? '?'}** backend, default settings (each suite's \`settings\` lists the few it sets, such as the port and a fresh data directory).`,
     '',
+    'Run everything with `npm run bench` (about 10 minutes on a quiet 2-core machine), a subset with `npm run bench -- --only live,cameras`,',
+    'a short smoke run with `--quick`, the bulk import with `--faces /path/to/faces`; `--report-only` regenerates this page from the results files.',
+    '',
     'The machine is shared with other agents building this project at the same time, so absolute times are noisy and',
-    'slower than on a quiet machine; compare figures from one run. The 1-minute load average during each suite:',
+    'slower than on a quiet machine: compare figures from one run, and read the CPU time a frame, which the load changes',
+    'much less than wall-clock times. The 1-minute load average during each suite (the machine has',
+    `${m.cpus ?? '?'} cores: a load above that means processes waited for a core):`,
     '',
     table(['suite', 'run at (UTC)', 'took', 'load average min / mean / max'], names.map((n) => {
       const f = r[n];
       const load = f.machine?.load;
-      return [n, String(f.date ?? '?').replace('T', ' ').slice(0, 16), f.durationS !== undefined ? `${Math.round(f.durationS)} s` : '?', load ? `${load.min} / ${load.mean} / ${load.max}` : 'not recorded'];
+      const avg = f.machine?.loadavg;
+      const loadText = load ? `${load.min} / ${load.mean} / ${load.max}` : Array.isArray(avg) ? `${avg[0]} at its end (its own run)` : 'not recorded';
+      return [n, String(f.date ?? f.generatedAt ?? '?').replace('T', ' ').slice(0, 16), f.durationS !== undefined ? `${Math.round(f.durationS)} s` : f.wallMs ? `${Math.round(f.wallMs / 1000)} s` : '?', loadText];
     })),
     '',
     '## Targets (issue 12)',
@@ -75,7 +87,7 @@ export function renderReport(r: ResultsByName): string {
     table(['target', 'measured', 'verdict'], targetRows(r)),
     '',
   ];
-  const sections: [string, (f: Any) => string][] = [['live', liveSection], ['cameras', camerasSection], ['baseline', baselineSection], ['gallery', gallerySection], ['import', importSection]];
+  const sections: [string, (f: Any) => string][] = [['live', liveSection], ['cameras', camerasSection], ['baseline', baselineSection], ['tracking', trackingSection], ['gallery', gallerySection], ['import', importSection]];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');
   if (!r.import) out.push('## Bulk import while streaming', '', 'Not in this run: `npm run bench -- --faces /path/to/faces` measures it.', '');

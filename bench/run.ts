@@ -1,6 +1,7 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present.
 // Usage: npm run bench [-- --only live,cameras] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report BENCHMARKS.md]
+//        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,12 +21,14 @@ const { values } = parseArgs({
     faces: { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
     report: { type: 'string', default: 'BENCHMARKS.md' },
+    /** Only regenerate BENCHMARKS.md from the results files present (e.g. after another suite's own run). */
+    'report-only': { type: 'boolean', default: false },
   },
 });
 
 /** Suites written by other modules as their own scripts: run as a child process, they write their own results file. */
 const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string) => string[] }> = {
-  tracking: { file: 'bench/tracking.ts', args: (quick) => (quick ? ['--quick'] : []) },
+  tracking: { file: 'bench/tracking.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--scenes', '4'] : [])] },
   gallery: { file: 'bench/gallery.ts', args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])] },
 };
 const GALLERY_BREADTHS = [4, 8, 16, 32];
@@ -83,7 +86,10 @@ async function runScriptSuite(name: string, started: Date, load: ReturnType<type
   return { ...own, suite: name, date: started.toISOString(), durationS: (Date.now() - started.getTime()) / 1000, settings, machine: { ...describeMachine(backend), ...own.machine, load: load.stop() } };
 }
 
-for (const name of ORDER.filter((s) => only.includes(s))) {
+// Interrupted: the server child goes too, it would otherwise keep its port and memory.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopShared().finally(() => process.exit(130)));
+
+for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.includes(s))) {
   if (!['live', 'cameras', 'baseline'].includes(name)) await stopShared();
   const started = new Date();
   const load = sampleLoad();

@@ -12,6 +12,8 @@ export interface CameraRun {
   answers: Answer[];
   /** Frames the server answered only through a later frame's overlay (it skipped them for a newer one). */
   serverDropped: number;
+  /** Frames answered with an `error` (by code) instead of an overlay. */
+  errors: Record<string, number>;
   /** From the first tick to the last (the drain after it is not counted). */
   durationMs: number;
 }
@@ -20,8 +22,11 @@ export interface Camera {
   maxInFlight: number;
   /** Streams `frames` (looped) at `fps` for `durationMs`, then waits for the frames still in flight. */
   stream(opts: { frames: Uint8Array[]; fps: number; durationMs: number; until?: (a: Answer) => boolean }): Promise<CameraRun>;
-  /** Sends every frame once, in order, as fast as the server answers with `maxInFlight` unanswered: throughput. */
-  flood(frames: Uint8Array[]): Promise<CameraRun>;
+  /**
+   * Sends every frame once, in order, as fast as the server answers with `maxInFlight` unanswered: throughput. With
+   * `videoFps`, capture times follow that clock (a recorded clip played fast), so the tracker's time-based rules see the clip's time.
+   */
+  flood(frames: Uint8Array[], videoFps?: number): Promise<CameraRun>;
   close(): void;
 }
 
@@ -33,12 +38,15 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
   });
   let onOverlay: (o: Overlay) => void = () => {};
   let onWelcome: (limit: number) => void = () => {};
+  let onFrameError: (seq: number, code: string) => void = () => {};
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     const m = ServerMessage.safeParse(JSON.parse(String(data)));
     if (!m.success) return;
     if (m.data.type === 'welcome') onWelcome(m.data.limits.maxFramesInFlight);
     if (m.data.type === 'overlay') onOverlay(m.data);
+    // An error naming a frame is that frame's answer (docs/protocol.md §3): the slot is free, the frame gets no overlay.
+    if (m.data.type === 'error' && m.data.seq !== undefined) onFrameError(m.data.seq, m.data.code);
   });
   const welcome = new Promise<number>((resolve) => (onWelcome = resolve));
   ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera, client: 'facestream-bench' }));
@@ -48,8 +56,9 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
   return {
     maxInFlight,
     close: () => ws.close(),
-    flood(frames) {
-      const run: CameraRun = { ticks: frames.length, sent: 0, answers: [], serverDropped: 0, durationMs: 0 };
+    flood(frames, videoFps) {
+      const clipStart = Date.now();
+      const run: CameraRun = { ticks: frames.length, sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
       const inFlight = new Map<number, { sentAt: number; frame: number }>();
       const t0 = performance.now();
       return new Promise<CameraRun>((resolve) => {
@@ -57,7 +66,7 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           while (inFlight.size < maxInFlight && run.sent < frames.length) {
             const s = ++seq;
             inFlight.set(s, { sentAt: performance.now(), frame: run.sent });
-            ws.send(encodeFrame({ seq: s, captureTime: Date.now() }, frames[run.sent]!));
+            ws.send(encodeFrame({ seq: s, captureTime: videoFps ? clipStart + (run.sent * 1000) / videoFps : Date.now() }, frames[run.sent]!));
             run.sent++;
           }
           if (inFlight.size === 0) {
@@ -75,27 +84,38 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           run.answers.push({ seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 });
           pump();
         };
+        onFrameError = (seq, code) => {
+          if (!inFlight.delete(seq)) return;
+          run.errors[code] = (run.errors[code] ?? 0) + 1;
+          pump();
+        };
         pump();
       });
     },
     stream({ frames, fps, durationMs, until }) {
       const period = 1000 / fps;
       const inFlight = new Map<number, { sentAt: number; frame: number }>();
-      const run: CameraRun = { ticks: 0, sent: 0, answers: [], serverDropped: 0, durationMs: 0 };
+      const run: CameraRun = { ticks: 0, sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
       const t0 = performance.now();
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       return new Promise<CameraRun>((resolve) => {
+        let done = false;
+        let fallback: NodeJS.Timeout | undefined;
+        // Idempotent, and only ever unhooks its own handler: a later stream on this socket keeps receiving.
         const finish = () => {
-          if (timer) clearTimeout(timer);
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          clearTimeout(fallback);
           if (run.durationMs === 0) run.durationMs = performance.now() - t0;
-          onOverlay = () => {};
+          if (onOverlay === handler) onOverlay = () => {};
           resolve(run);
         };
         const drainOrFinish = () => {
           if (stopped && inFlight.size === 0) finish();
         };
-        onOverlay = (o) => {
+        const handler = (o: Overlay) => {
           const sent = inFlight.get(o.seq);
           if (!sent) return;
           const now = performance.now();
@@ -104,6 +124,12 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           const a: Answer = { seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 };
           run.answers.push(a);
           if (!stopped && until?.(a)) (stopped = true), (run.durationMs = performance.now() - t0);
+          drainOrFinish();
+        };
+        onOverlay = handler;
+        onFrameError = (seq, code) => {
+          if (!inFlight.delete(seq)) return;
+          run.errors[code] = (run.errors[code] ?? 0) + 1;
           drainOrFinish();
         };
         // Ticks on an absolute schedule so a late timer does not slow the camera down.
@@ -120,7 +146,7 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
             stopped = true;
             run.durationMs = performance.now() - t0;
             // Frames still unanswered after 5 s are not coming.
-            setTimeout(() => (inFlight.clear(), drainOrFinish()), 5000).unref();
+            fallback = setTimeout(() => (inFlight.clear(), drainOrFinish()), 5000);
             return drainOrFinish();
           }
           timer = setTimeout(tick, Math.max(0, t0 + run.ticks * period - performance.now()));
@@ -142,5 +168,6 @@ export function summariseRun(run: CameraRun) {
     droppedShare: run.ticks === 0 ? 0 : +((run.ticks - run.answers.length) / run.ticks).toFixed(4),
     droppedAtCamera: run.ticks - run.sent,
     droppedByServer: run.serverDropped,
+    frameErrors: run.errors,
   };
 }

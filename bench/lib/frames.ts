@@ -46,8 +46,3 @@ export async function sceneFrames(rel: string, faces: LabelledFace[], count: num
   return out;
 }
 
-/** A frame with nobody in it: between scenes, so the tracker sees one person leave before the next arrives. */
-export async function emptyFrame(): Promise<Frame> {
-  const jpeg = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#202020' } }).jpeg({ quality: 80 }).toBuffer();
-  return { jpeg: new Uint8Array(jpeg), scene: '(nobody)', faces: [] };
-}
