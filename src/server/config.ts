@@ -1,13 +1,19 @@
 // Server configuration: one zod schema over the environment. Every bad value is reported at once, then the process exits.
 import { z } from 'zod';
 import { CRASH_POINTS } from './crash-points.js';
-import { EMBEDDING_MODEL_ID } from './vision/embedder.js';
 import { resolveModel } from './vision/models.js';
+
+/**
+ * The default embedding model: the dlib ResNet fused with MobileFaceNet. Held out by identity it beats the ResNet alone
+ * on every degradation but blur (docs/accuracy.md); `EMBEDDING_MODEL=dlib-resnet128.chip150.crop1.25.flip.v1` keeps the
+ * ResNet alone.
+ */
+export const DEFAULT_EMBEDDING_MODEL = 'fusion-resnet128-mobilefacenet192.v1';
 
 /** The default model's calibrated threshold; 0.9 only if its manifest is unreadable (parseConfig then reports the model). */
 function defaultModelThreshold(): number {
   try {
-    return resolveModel(EMBEDDING_MODEL_ID).manifest.threshold;
+    return resolveModel(DEFAULT_EMBEDDING_MODEL).manifest.threshold;
   } catch {
     return 0.9;
   }
@@ -39,7 +45,7 @@ export const ConfigSchema = z.object({
   /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json; parseConfig picks the model's). */
   MATCH_THRESHOLD: num(defaultModelThreshold(), -1, 1),
   /** Embedding model id: a folder of models/ (base pipeline, or base + trained head from `npm run export`). */
-  EMBEDDING_MODEL: z.string().min(1).default(EMBEDDING_MODEL_ID),
+  EMBEDDING_MODEL: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
   // ---- gallery index (bench/gallery.ts) ----
   /** From this many faces on the gallery searches an approximate FAISS index; below it an exact scan. 0 = always exact. */
   GALLERY_ANN_MIN_FACES: int(10_000, 0),

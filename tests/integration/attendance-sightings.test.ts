@@ -30,9 +30,11 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
     const cam = await TestClient.connect(server.url, { hello: false });
     cam.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'gate' });
     await cam.next((m) => m.type === 'welcome');
-    for (const [t, n] of [[0, 1], [30_000, 2], [59_000, 1]] as const) {
+    // One photo throughout: a still face. (Cutting between two photos of him jumps the box across the frame, which the
+    // motion-aware tracker rightly takes for a new face.)
+    for (const t of [0, 30_000, 59_000]) {
       now = T0 + t;
-      await cam.frame(fixture(`Paul_Allen/${n}.jpg`));
+      await cam.frame(fixture('Paul_Allen/1.jpg'));
     }
     await server.sightings.whenIdle();
     expect(await countSightings(server.store.db)).toBe(0);
@@ -45,7 +47,7 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ camera: 'gate', modelId: server.analyzer.modelId, firstSeenAt: new Date(T0), lastSeenAt: new Date(T0 + 61_000) });
     const s = (await getSighting(server.store.db, list[0]!.id))!;
-    expect(s.embedding).toHaveLength(128);
+    expect(s.embedding).toHaveLength(server.analyzer.dims);
     expect([...s.crop!.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(s.crop!.byteLength).toBeLessThan(20_000);
     cam.close();

@@ -156,7 +156,7 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     const otherModel = [JSON.stringify({ ...header, modelId: 'some-other-model' }), ...lines.slice(1)].join('\n');
     const wrongModel = await upload(new TextEncoder().encode(otherModel));
     expect([wrongModel.status, await errorCode(wrongModel)]).toEqual([422, 'model_mismatch']);
-    const newPerson = JSON.stringify({ type: 'person', name: 'Someone New', faces: [{ embedding: embeddingToBytes(new Float32Array(128).fill(0.1)).toString('base64'), crop: null, quality: null }] });
+    const newPerson = JSON.stringify({ type: 'person', name: 'Someone New', faces: [{ embedding: embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1)).toString('base64'), crop: null, quality: null }] });
     const brokenLater = [lines[0], newPerson, '{"type":"person","name":"Bad","faces":[{"embedding":"AAAA","crop":null,"quality":null}]}'].join('\n');
     const broken = await upload(new TextEncoder().encode(brokenLater));
     expect([broken.status, await errorCode(broken)]).toEqual([422, 'bad_export']);
@@ -169,8 +169,8 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     const [p] = await server.store.db.select({ id: peopleTable.id }).from(peopleTable).limit(1);
     const t = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
     await server.store.db.insert(checkIns).values([1, 2, 3].map((h) => ({ personId: p!.id, at: t(h), score: 0.95, camera: h === 2 ? 'door, "main"' : 'door' })));
-    const emb = embeddingToBytes(new Float32Array(128).fill(0.1));
-    await server.store.db.insert(unknownSightings).values({ firstSeenAt: t(1), lastSeenAt: t(2), camera: 'lobby', modelId: 'm', dims: 128, embedding: emb });
+    const emb = embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1));
+    await server.store.db.insert(unknownSightings).values({ firstSeenAt: t(1), lastSeenAt: t(2), camera: 'lobby', modelId: 'm', dims: server.analyzer.dims, embedding: emb });
 
     const range = `from=${t(2).toISOString()}&to=${t(3).toISOString()}`;
     const page = (await (await http.get(`/api/v1/check-ins?personId=${p!.id}&${range}`)).json()) as { items: { at: string; camera: string }[]; total: number };
@@ -225,7 +225,7 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
 
   it('reports and rebuilds the index, and serves health, readiness, metrics and the API docs', async () => {
     const stats = await (await http.get('/api/v1/index')).json();
-    expect(stats).toMatchObject({ people: 1, dims: 128, modelId: server.analyzer.modelId, staleFaces: 0 });
+    expect(stats).toMatchObject({ people: 1, dims: server.analyzer.dims, modelId: server.analyzer.modelId, staleFaces: 0 });
     expect(await (await http.json('POST', '/api/v1/index/rebuild', {})).json()).toMatchObject({ faces: stats.faces });
     expect((await http.get('/health')).status).toBe(200);
     expect(await (await http.get('/ready')).json()).toEqual({ ready: true });

@@ -7,11 +7,14 @@ import { reembedGallery } from '../../src/server/gallery/reembed.js';
 import { silentLogger } from '../../src/server/log.js';
 import { openStore, MEMORY } from '../../src/server/store/db.js';
 import type { ModelAnalyzer } from '../../src/server/vision/analyzer.js';
-import { sharedAnalyzer } from '../helpers/server.js';
+import { testConfig } from '../helpers/server.js';
+import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
+import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 
 describe('gallery re-embedding between models', () => {
   it('re-embeds compatible faces from crops and refuses the others', { timeout: 120_000 }, async () => {
-    const analyzer = (await sharedAnalyzer()) as ModelAnalyzer;
+    // The ResNet alone: this test re-embeds old ResNet-family faces into it (the fused default has tests of its own).
+    const analyzer = (await createFaceAnalyzer(testConfig({ EMBEDDING_MODEL: EMBEDDING_MODEL_ID }), () => {})) as ModelAnalyzer;
     const r = await analyzer.embedAll(fs.readFileSync('tests/fixtures/faces/Barack_Obama/1.jpg'), 4096 * 4096);
     if (!r.ok || !r.faces[0]) throw new Error('fixture face not found');
     const face = r.faces[0];
