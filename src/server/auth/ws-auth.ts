@@ -43,9 +43,9 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
 }
 
 /** Answers a refused upgrade with a plain HTTP status and closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 500, message: string): void {
-  const text = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' }[status];
-  const body = JSON.stringify({ error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'internal', message } });
+export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, message: string): void {
+  const text = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' }[status];
+  const body = JSON.stringify({ error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal', message } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 

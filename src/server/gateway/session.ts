@@ -85,7 +85,9 @@ export class Session {
     const c = deps.config;
     this.lane = deps.lanes?.(this.id);
     this.analyzer = this.lane?.analyzer ?? deps.analyzer;
-    this.tracker = new Tracker({ minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY });
+    this.tracker = new Tracker({
+      minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY, gate: c.TRACK_GATE, maxMissMs: c.TRACK_MAX_MISS_MS,
+    });
     this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);
     this.enrol = new EnrolmentFlow({
       config: c,
@@ -250,7 +252,8 @@ export class Session {
     let embedMs = 0;
     const faceOfTrack = new Map<number, FaceDetection>();
     try {
-      const { trackIds, needEmbedding } = this.tracker.update(analyzed.faces.map((f) => f.box));
+      // The capture time spaces the motion model's steps: at low fps, dropped frames make the gaps uneven.
+      const { trackIds, needEmbedding } = this.tracker.update(analyzed.faces.map((f) => f.box), { now: frame.header.captureTime });
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.livenessDue = needEmbedding.length > 0;
       const check = this.enrol.check(analyzed.faces);

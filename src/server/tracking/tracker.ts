@@ -1,6 +1,7 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
+import { iou } from './geometry.js';
 import { associateTracks } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
@@ -13,6 +14,9 @@ export const MAX_FACE_SPEED = 12;
 const MISS_PENALTY = 0.5;
 /** Time a missed track survives, whatever its miss count, when TrackerOptions.maxMissMs is not given. */
 export const DEFAULT_MAX_MISS_MS = 1000;
+/** Below this overlap with its last box a continued track is re-checked (someone else may have stepped in). */
+const RECHECK_IOU = 0.5;
+
 /** Time between processed frames assumed when update() is given no timestamp: one frame of a 15 fps camera. */
 export const DEFAULT_FRAME_MS = 1000 / 15;
 /** A gap between capture times longer than this is a clock change, not time passing. */
@@ -111,8 +115,12 @@ export class Tracker {
         votes: [],
         identity: { ...PENDING },
       };
-      if (existing) existing.motion.correct(box);
-      else this.tracks.push(track);
+      if (existing) {
+        // Back after a miss, or a jump: perhaps someone else stepped into this track's place. Check who it is now,
+        // rather than keep the old name until the next periodic re-check.
+        if (existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
+        existing.motion.correct(box);
+      } else this.tracks.push(track);
       track.box = box;
       track.age += 1;
       track.misses = 0;
@@ -147,6 +155,10 @@ export class Tracker {
   private wantsEmbedding(t: TrackState): boolean {
     // Until the vote window is full every frame counts; after that only a periodic check that it is still the same person.
     if (t.votes.length < this.opts.voteWindow) return true;
+    // The last check disagreed with the track's name: embed every frame until the majority settles it either way, so a
+    // stranger who took over a named track loses the name within a few frames, while one odd embedding changes nothing.
+    const last = t.votes.at(-1)!;
+    if (t.identity.state !== 'pending' && last.personId !== t.identity.personId) return true;
     return this.opts.reembedEvery > 0 && t.framesSinceEmbedding >= this.opts.reembedEvery;
   }
 
