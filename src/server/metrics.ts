@@ -1,5 +1,5 @@
 // Prometheus metrics on prom-client: a registry with the process's default metrics, thin metric wrappers, the live-path
-// metrics read off the messages sessions send, and the counters of domain events (check-ins, unknown sightings, errors).
+// metrics read off the messages sessions send, and the counters of domain events (check-ins, unknown sightings).
 import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
 import type { ServerMessage } from '../shared/protocol.js';
 
@@ -155,11 +155,9 @@ export class LiveMetrics {
 export class EventMetrics {
   readonly checkIns: Counter;
   readonly unknownSightings: Counter;
-  readonly httpErrors: Counter;
 
   constructor(registry: Registry) {
     this.checkIns = registry.add(new Counter('facestream_checkins_total', 'Check-ins recorded by this server.'));
     this.unknownSightings = registry.add(new Counter('facestream_unknown_sightings_total', 'Unknown faces stored as sightings by this server.'));
-    this.httpErrors = registry.add(new Counter('facestream_http_errors_total', 'REST error responses, by error code.', ['code']));
   }
 }

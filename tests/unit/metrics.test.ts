@@ -1,5 +1,10 @@
 // /metrics on prom-client: process metrics, gauges read at scrape time, and the live counters read off session messages.
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
+import type { App, AppEnv, HttpDeps } from '../../src/server/http/context.js';
+import { ApiError, errorHandler, errorResponse } from '../../src/server/http/errors.js';
+import { mountHealth } from '../../src/server/http/health.js';
+import { silentLogger } from '../../src/server/log.js';
 import { EventMetrics, Gauge, LiveMetrics, Registry } from '../../src/server/metrics.js';
 import type { ServerMessage, Track } from '../../src/shared/protocol.js';
 
@@ -103,18 +108,39 @@ describe('metrics on prom-client', () => {
     }
   });
 
-  it('has counters for check-ins, unknown sightings and REST errors by code', async () => {
+  it('has counters for check-ins and unknown sightings', async () => {
     const r = new Registry({ processMetrics: false });
     const e = new EventMetrics(r);
     e.checkIns.inc();
     e.checkIns.inc();
     e.unknownSightings.inc();
-    e.httpErrors.inc({ code: 'not_found' });
     const text = await r.render();
-    expect([
-      sample(text, 'facestream_checkins_total'),
-      sample(text, 'facestream_unknown_sightings_total'),
-      sample(text, 'facestream_http_errors_total{code="not_found"}'),
-    ]).toEqual([2, 1, 1]);
+    expect([sample(text, 'facestream_checkins_total'), sample(text, 'facestream_unknown_sightings_total')]).toEqual([2, 1]);
+  });
+
+  it('counts REST requests by status and error responses by their code, read off the JSON body', async () => {
+    const registry = new Registry({ processMetrics: false });
+    const app: App = new OpenAPIHono<AppEnv>();
+    // mountHealth's gauges read these at scrape time; the rest of the deps are not touched by what this test asks.
+    const deps = {
+      metrics: registry,
+      sessions: () => 0,
+      gallery: { stats: () => ({ people: 0, faces: 0 }) },
+      scheduler: { stats: () => ({ waiting: { live: 0, interactive: 0, bulk: 0 }, busy: false, sessionsPerSlot: [0] }), steps: () => [] },
+    } as unknown as HttpDeps;
+    mountHealth(app, deps);
+    app.get('/missing', (c) => errorResponse(c, 'not_found', 'no such thing'));
+    app.get('/broken', () => {
+      throw new ApiError('duplicate_name', 'already there');
+    });
+    app.get('/fine', (c) => c.json({ error: 'not an error body' }, 200));
+    app.onError(errorHandler(silentLogger));
+    for (const path of ['/missing', '/missing', '/broken', '/fine']) await app.request(path);
+    const text = await registry.render();
+    expect(sample(text, 'facestream_http_errors_total{code="not_found"}')).toBe(2);
+    expect(sample(text, 'facestream_http_errors_total{code="duplicate_name"}')).toBe(1);
+    expect(text.split('\n').filter((l) => l.startsWith('facestream_http_errors_total{'))).toHaveLength(2);
+    expect(sample(text, 'facestream_http_requests_total{method="GET",status="404"}')).toBe(2);
+    expect(sample(text, 'facestream_http_requests_total{method="GET",status="200"}')).toBe(1);
   });
 });

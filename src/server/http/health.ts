@@ -18,9 +18,18 @@ export function mountHealth(app: App, deps: HttpDeps): void {
     ),
   );
   const requests = registry.add(new Counter('facestream_http_requests_total', 'HTTP requests answered, by method and status.', ['method', 'status']));
+  const errors = registry.add(new Counter('facestream_http_errors_total', 'REST error responses, by error code.', ['code']));
   app.use('*', async (c, next) => {
     await next();
     requests.inc({ method: c.req.method, status: String(c.res.status) });
+    // Error bodies are small JSON ({ error: { code } }): the code is read off a copy instead of wiring metrics into every route.
+    if (c.res.status >= 400 && c.res.headers.get('content-type')?.startsWith('application/json')) {
+      const body = (await c.res
+        .clone()
+        .json()
+        .catch(() => null)) as { error?: { code?: unknown } } | null;
+      if (typeof body?.error?.code === 'string') errors.inc({ code: body.error.code });
+    }
   });
 
   app.openapi(
