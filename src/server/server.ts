@@ -19,7 +19,7 @@ import { loadTls } from './tls.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { parseOrigins, resolveAuthMode } from './auth/mode.js';
 import { startGallerySync, type GallerySync } from './gallery/sync.js';
-import { LiveMetrics, Registry } from './metrics.js';
+import { EventMetrics, LiveMetrics, Registry } from './metrics.js';
 import { keysRepo } from './store/keys-repo.js';
 import { createScheduler } from './vision/scheduler.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
@@ -99,6 +99,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
     const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
     const metrics = new Registry();
+    const events = new EventMetrics(metrics);
     const keys = keysRepo(store.db);
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
@@ -128,6 +129,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       ? new CheckInService({
           db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, retryMs: config.CHECKIN_RETRY_MS, clock, log,
           onCheckIn: (c) => {
+            events.checkIns.inc();
             deliverCheckIn(c);
             void gallerySync.publish({ kind: 'checkin', checkin: c });
           },
@@ -135,7 +137,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           onAlready: (c, camera) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(c, camera)),
         })
       : null;
-    const sightings = new SightingRecorder(store.db, log);
+    const sightings = new SightingRecorder(store.db, log, () => events.unknownSightings.inc());
     const retention = startSightingRetention(store.db, {
       retentionDays: config.SIGHTINGS_RETENTION_DAYS, maxRows: config.SIGHTINGS_MAX_ROWS, everyMs: config.SIGHTINGS_PRUNE_EVERY_MS, clock, log,
     });

@@ -91,7 +91,12 @@ export function attachSighting(deps: SightingDeps, sightingId: string, personId:
 export class SightingRecorder {
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly db: StoreDb, private readonly log: Logger) {}
+  constructor(
+    private readonly db: StoreDb,
+    private readonly log: Logger,
+    /** Called once per sighting stored (metrics). */
+    private readonly onStored: () => void = () => {},
+  ) {}
 
   record(s: Omit<NewSighting, 'crop'> & { chip: Uint8Array }): void {
     const work = (async () => {
@@ -99,6 +104,7 @@ export class SightingRecorder {
         const crop = await chipToJpeg(s.chip);
         const id = await insertSighting(this.db, { ...s, crop });
         this.log.info('unknown sighting', { sighting: id, camera: s.camera, bestScore: s.bestScore });
+        this.onStored();
       } catch (err) {
         this.log.error('storing an unknown sighting failed', { error: String(err) });
       }
