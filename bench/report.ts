@@ -34,7 +34,7 @@ export function targetRows(r: ResultsByName): string[][] {
   rows.push(['tracking at camera pace (15 fps): <= 1 id switch per 100 faces', r.tracking ? fmt(perHundred, ' per 100 faces', 2) : 'n/a', verdict(typeof perHundred === 'number' ? perHundred <= 1 : null)]);
   const g = (r.gallery?.results as Any[] | undefined)?.find((x) => x.faces === 1_000_000);
   const row = g ? defaultBreadthRow(r.gallery, g) : undefined;
-  rows.push(['gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99', row ? `p99 ${fmt(row.top5.p99Ms, ' ms', 2)}, recall@1 ${fmt(row.recallAt1, '', 4)}` : 'n/a', verdict(row ? row.top5.p99Ms <= 5 && row.recallAt1 >= 0.99 : null)]);
+  rows.push(['gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99', row ? `p99 ${fmt(row.top5.p99Ms, ' ms', 2)} (CPU time p99 ${fmt(row.top5Cpu?.p99Ms, ' ms', 2)}), recall@1 ${fmt(row.recallAt1, '', 4)}` : 'n/a', verdict(row ? row.top5.p99Ms <= 5 && row.recallAt1 >= 0.99 : null)]);
   rows.push(['gallery 1M faces: add and delete a person <= 50 ms, no rebuild', g ? `add max ${fmt(g.addPersonMs.max, ' ms', 2)}, delete max ${fmt(g.deletePersonMs.max, ' ms', 2)}, indexes built ${g.indexesBuilt}` : 'n/a', verdict(g ? g.addPersonMs.max <= 50 && g.deletePersonMs.max <= 50 && g.indexesBuilt === 1 : null)]);
   rows.push(['gallery 1M faces: RSS <= 2x the vectors', g ? `${fmt(g.rssOverVectors, 'x', 2)} (${g.rssAboveStartMB} MB for ${g.vectorMB} MB of vectors)` : 'n/a', verdict(g ? g.rssOverVectors <= 2 : null)]);
   rows.push(['ready <= 5 s with 100k embeddings on PostgreSQL, <= 30 s with 1M', 'no suite of `npm run bench` measures it yet', 'not measured']);
