@@ -42,9 +42,12 @@ export async function runBaseline(ctx: SuiteContext): Promise<SuiteOutput> {
   let at = 0;
   for (const [i, clip] of clips.entries()) {
     const cam = await connectCamera(server.url, `baseline-${i}`);
-    const run = await cam.flood(clip.map((f) => f.jpeg), 15);
+    const run = await cam.flood(
+      clip.map((f) => f.jpeg),
+      15,
+    );
     cam.close();
-    for (const a of run.answers) (projectReported[at + a.frame] = a.overlay.tracks.map((t) => ({ box: t.box, name: t.name }))), rtts.push(a.rttMs);
+    for (const a of run.answers) ((projectReported[at + a.frame] = a.overlay.tracks.map((t) => ({ box: t.box, name: t.name }))), rtts.push(a.rttMs));
     at += clip.length;
   }
   const projectSeconds = (performance.now() - t0) / 1000;
@@ -93,7 +96,12 @@ export async function runBaseline(ctx: SuiteContext): Promise<SuiteOutput> {
       sessions: 'one camera session a scene',
       scenes: SCENES.map((s) => s.photo),
       enrolled: Object.fromEntries(ENROLLED.map((p) => [p.name, p.photos])),
-      human: { version: humanVersion, config: 'default (backend and modelBasePath set); noCache: cacheSensitivity 0', matchSimilarity: HUMAN_MATCH_SIMILARITY, process: 'the benchmark process, while the server is idle' },
+      human: {
+        version: humanVersion,
+        config: 'default (backend and modelBasePath set); noCache: cacheSensitivity 0',
+        matchSimilarity: HUMAN_MATCH_SIMILARITY,
+        process: 'the benchmark process, while the server is idle',
+      },
     },
     targets: { fpsRatio: 3, rightShare: 'equal or better than Human' },
     results: {

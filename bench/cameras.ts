@@ -20,7 +20,10 @@ export async function runCameras(ctx: SuiteContext): Promise<SuiteOutput> {
     const t0 = performance.now();
     const streaming = Promise.all(cams.map((c) => c.stream({ frames, fps: CAMERA_FPS, durationMs: seconds * 1000 })));
     // How the scheduler spread the cameras over the inference workers, read while they stream.
-    const health = await fetch(`${server.url}/health`).then((r) => r.json() as Promise<{ inference?: { sessionsPerWorker?: number[] } }>, () => null);
+    const health = await fetch(`${server.url}/health`).then(
+      (r) => r.json() as Promise<{ inference?: { sessionsPerWorker?: number[] } }>,
+      () => null,
+    );
     const runs = await streaming;
     const cpuUsed = server.cpuSeconds() - cpu0;
     const cpuShare = cpuUsed / ((performance.now() - t0) / 1000);
@@ -32,7 +35,10 @@ export async function runCameras(ctx: SuiteContext): Promise<SuiteOutput> {
       cameras: n,
       fpsEach: each.map((e) => e.fps),
       minFps: Math.min(...each.map((e) => e.fps)),
-      totalFps: round(each.reduce((s, e) => s + e.fps, 0), 2),
+      totalFps: round(
+        each.reduce((s, e) => s + e.fps, 0),
+        2,
+      ),
       roundTripMs: spread(all.map((a) => a.rttMs)),
       droppedShare: +((ticks - all.length) / ticks).toFixed(4),
       stages: stageTimes(all),
@@ -42,11 +48,15 @@ export async function runCameras(ctx: SuiteContext): Promise<SuiteOutput> {
       sessionsPerWorker: health?.inference?.sessionsPerWorker ?? null,
       each,
     };
-    ctx.log(`cameras: ${n}: fps ${level.fpsEach.join(', ')}, p95 ${level.roundTripMs.p95} ms, dropped ${(100 * level.droppedShare).toFixed(1)}%, server CPU ${(100 * cpuShare).toFixed(0)}%`);
+    ctx.log(
+      `cameras: ${n}: fps ${level.fpsEach.join(', ')}, p95 ${level.roundTripMs.p95} ms, dropped ${(100 * level.droppedShare).toFixed(1)}%, server CPU ${(100 * cpuShare).toFixed(0)}%`,
+    );
     levels.push(level);
   }
   let maxCameras = 0;
-  for (const l of levels) if (l.holds15fps) maxCameras = l.cameras; else break;
+  for (const l of levels)
+    if (l.holds15fps) maxCameras = l.cameras;
+    else break;
   return {
     settings: { ...serverSettings(server), cameraFps: CAMERA_FPS, holdsFps: HOLDS_FPS, seconds, scene: LIVE_SCENE.photo },
     targets: { cameras: 4, roundTripP95Ms: 150 },

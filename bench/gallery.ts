@@ -55,7 +55,10 @@ function exactTopPeople(vectors: Float32Array[], queries: Float32Array[], people
   let at = 0;
   for (const v of vectors) {
     const n = v.length / DIMS;
-    flat.addWithIds(v, Float64Array.from({ length: n }, (_, i) => at + i));
+    flat.addWithIds(
+      v,
+      Float64Array.from({ length: n }, (_, i) => at + i),
+    );
     at += n;
   }
   const k = people * FPP * 3;
@@ -82,7 +85,12 @@ async function measure(size: number, ann: AnnOptions, breadths: number[]) {
   // Everything the measurements need from the generator, made now: it is dropped before RSS is read.
   const queries = Array.from({ length: QUERIES }, (_, i) => data!.probe((i * 7919) % people, i));
   const newPeople = Array.from({ length: 20 }, (_, r) => ({
-    faces: Array.from({ length: FPP }, (_, j) => ({ faceId: `new${r}-${j}`, personId: `new${r}`, personName: `New ${r}`, embedding: data!.probe(people + r, j) })),
+    faces: Array.from({ length: FPP }, (_, j) => ({
+      faceId: `new${r}-${j}`,
+      personId: `new${r}`,
+      personName: `New ${r}`,
+      embedding: data!.probe(people + r, j),
+    })),
     probe: data!.probe(people + r, 99),
     victim: (r * 104729) % people,
     victimProbe: data!.probe((r * 104729) % people, 5),
@@ -113,7 +121,17 @@ async function measure(size: number, ann: AnnOptions, breadths: number[]) {
   }
   const memory = process.memoryUsage();
   const rss = memory.rss;
-  if (process.env.BENCH_DEBUG) console.error(JSON.stringify({ before: mb(rssBefore), rss: mb(rss), heapUsed: mb(memory.heapUsed), heapTotal: mb(memory.heapTotal), external: mb(memory.external), arrayBuffers: mb(memory.arrayBuffers) }));
+  if (process.env.BENCH_DEBUG)
+    console.error(
+      JSON.stringify({
+        before: mb(rssBefore),
+        rss: mb(rss),
+        heapUsed: mb(memory.heapUsed),
+        heapTotal: mb(memory.heapTotal),
+        external: mb(memory.external),
+        arrayBuffers: mb(memory.arrayBuffers),
+      }),
+    );
 
   const index = made.at(-1)!;
   const sweep = [];
@@ -179,7 +197,12 @@ async function measure(size: number, ann: AnnOptions, breadths: number[]) {
   };
 }
 
-const ann: AnnOptions = { minFaces: Number(values['min-faces']), kind: values.kind as AnnOptions['kind'], nprobe: Number(values.nprobe), efSearch: Number(values['ef-search']) };
+const ann: AnnOptions = {
+  minFaces: Number(values['min-faces']),
+  kind: values.kind as AnnOptions['kind'],
+  nprobe: Number(values.nprobe),
+  efSearch: Number(values['ef-search']),
+};
 
 if (values.child) {
   const result = await measure(Number(values.child), ann, values.breadths!.split(',').map(Number));

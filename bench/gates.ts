@@ -21,7 +21,11 @@ const THRESHOLDS = [...new Set([config.MATCH_THRESHOLD, ...values.thresholds!.sp
 const rules = captureRules(config, 3, false);
 const analyzer = await createFaceAnalyzer(config, () => {});
 
-interface View { file: string; embedding: Float32Array | null; code: string | null }
+interface View {
+  file: string;
+  embedding: Float32Array | null;
+  code: string | null;
+}
 
 /** Embeds the largest face of an image and runs every gate (detection gates see all faces of the image). */
 async function view(file: string, bytes: Uint8Array): Promise<View> {
@@ -39,8 +43,15 @@ const degrade = {
   overexposed: (b: Buffer) => sharp(b).linear(2.2, 60).jpeg().toBuffer(),
 };
 
-const people = fs.readdirSync(values.dir!).filter((p) => !p.startsWith('_') && p !== 'video' && fs.statSync(path.join(values.dir!, p)).isDirectory()).sort();
-const photos = (p: string) => fs.readdirSync(path.join(values.dir!, p)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+const people = fs
+  .readdirSync(values.dir!)
+  .filter((p) => !p.startsWith('_') && p !== 'video' && fs.statSync(path.join(values.dir!, p)).isDirectory())
+  .sort();
+const photos = (p: string) =>
+  fs
+    .readdirSync(path.join(values.dir!, p))
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
 const enrolled = people.filter((p) => photos(p).length >= 4);
 const impostors = people.filter((p) => photos(p).length < 4);
 
@@ -61,8 +72,14 @@ for (const p of impostors) for (const f of photos(p)) strangers.push(await view(
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 function evaluate(gallery: { person: string; e: Float32Array }[], THRESHOLD: number) {
-  const best = (e: Float32Array) => gallery.reduce<{ person: string; s: number } | null>((m, g) => { const s = dot(e, g.e); return !m || s > m.s ? { person: g.person, s } : m; }, null);
-  let fr = 0, mis = 0, fa = 0;
+  const best = (e: Float32Array) =>
+    gallery.reduce<{ person: string; s: number } | null>((m, g) => {
+      const s = dot(e, g.e);
+      return !m || s > m.s ? { person: g.person, s } : m;
+    }, null);
+  let fr = 0,
+    mis = 0,
+    fa = 0;
   const probes = genuine.filter((g) => g.v.embedding);
   for (const g of probes) {
     const b = best(g.v.embedding!);
@@ -70,7 +87,10 @@ function evaluate(gallery: { person: string; e: Float32Array }[], THRESHOLD: num
     else if (b.person !== g.person) mis++;
   }
   const imp = strangers.filter((s) => s.embedding);
-  for (const s of imp) { const b = best(s.embedding!); if (b && b.s >= THRESHOLD) fa++; }
+  for (const s of imp) {
+    const b = best(s.embedding!);
+    if (b && b.s >= THRESHOLD) fa++;
+  }
   return { genuine: probes.length, fr, mis, impostors: imp.length, fa, gallery: gallery.length, people: new Set(gallery.map((g) => g.person)).size };
 }
 
@@ -82,12 +102,17 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const t of THRESHOLDS) {
   for (const scenario of ['A', 'B'] as const) {
     for (const gated of [false, true]) {
-      const gallery = enrolled.flatMap((p) => candidates.get(p)![scenario].filter((v) => v.embedding && (!gated || v.code === null)).map((v) => ({ person: p, e: v.embedding! })));
+      const gallery = enrolled.flatMap((p) => {
+        const views = candidates.get(p)![scenario];
+        return views.filter((v) => v.embedding && (!gated || v.code === null)).map((v) => ({ person: p, e: v.embedding! }));
+      });
       const r = evaluate(gallery, t);
-      console.log(`| ${t} | ${scenario === 'A' ? 'A: first 3 photos' : 'B: + blurred, dark, over-exposed copies'} | ${gated ? 'after' : 'before'} | ${r.people}/${enrolled.length} | ${r.gallery} | ${pct(r.fr, r.genuine)} | ${pct(r.mis, r.genuine)} | ${pct(r.fa, r.impostors)} |`);
+      console.log(
+        `| ${t} | ${scenario === 'A' ? 'A: first 3 photos' : 'B: + blurred, dark, over-exposed copies'} | ${gated ? 'after' : 'before'} | ${r.people}/${enrolled.length} | ${r.gallery} | ${pct(r.fr, r.genuine)} | ${pct(r.mis, r.genuine)} | ${pct(r.fa, r.impostors)} |`,
+      );
     }
   }
 }
 for (const { B } of candidates.values()) for (const v of B) if (v.code) rejected[v.code] = (rejected[v.code] ?? 0) + 1;
 console.log(`\nviews refused by the gates (scenario B candidates): ${JSON.stringify(rejected)}`);
-for (const [p, { B }] of candidates) for (const v of B) if (v.code && !v.file.includes('(')) console.log(`  ${v.file}: ${v.code}`);
+for (const { B } of candidates.values()) for (const v of B) if (v.code && !v.file.includes('(')) console.log(`  ${v.file}: ${v.code}`);

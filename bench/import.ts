@@ -13,7 +13,8 @@ import { CAMERA_FPS } from './live.js';
 const live = (run: CameraRun) => ({ ...summariseRun(run), roundTripMs: spread(run.answers.map((a) => a.rttMs)) });
 
 export async function runImport(ctx: SuiteContext): Promise<SuiteOutput> {
-  if (!ctx.facesDir) return { skipped: 'no face folder given: run `npm run bench -- --faces /path/to/faces` (laid out <person>/<image>)', settings: {}, results: {} };
+  if (!ctx.facesDir)
+    return { skipped: 'no face folder given: run `npm run bench -- --faces /path/to/faces` (laid out <person>/<image>)', settings: {}, results: {} };
   const dir = path.resolve(ctx.facesDir);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`import: ${dir} is not a directory`);
   const server = await startBenchServer();

@@ -54,7 +54,15 @@ export async function runLive(ctx: SuiteContext): Promise<SuiteOutput> {
   const rtt = spread(run.answers.map((a) => a.rttMs));
   ctx.log(`live: ${summary.fps} fps, round trip p50 ${rtt.p50} / p95 ${rtt.p95} / p99 ${rtt.p99} ms, dropped ${(100 * summary.droppedShare).toFixed(1)}%`);
   return {
-    settings: { ...serverSettings(server), cameraFps: CAMERA_FPS, holdsFps: HOLDS_FPS, seconds, frame: '640x480 JPEG q80', scene: LIVE_SCENE.photo, enrolled: server.enrolled },
+    settings: {
+      ...serverSettings(server),
+      cameraFps: CAMERA_FPS,
+      holdsFps: HOLDS_FPS,
+      seconds,
+      frame: '640x480 JPEG q80',
+      scene: LIVE_SCENE.photo,
+      enrolled: server.enrolled,
+    },
     targets: { fps: CAMERA_FPS, roundTripP50Ms: 50, roundTripP95Ms: 100 },
     results: {
       ...summary,

@@ -11,7 +11,11 @@ const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? '**
 export function targetRows(r: ResultsByName): string[][] {
   const rows: string[][] = [];
   const live = r.live?.results;
-  rows.push(['one camera: sustained 15 fps', live ? `${fmt(live.fps, ' fps', 2)} answered of 15 sent a second` : 'n/a', verdict(live ? live.fps >= (r.live.settings?.holdsFps ?? 14.25) : null)]);
+  rows.push([
+    'one camera: sustained 15 fps',
+    live ? `${fmt(live.fps, ' fps', 2)} answered of 15 sent a second` : 'n/a',
+    verdict(live ? live.fps >= (r.live.settings?.holdsFps ?? 14.25) : null),
+  ]);
   rows.push(['one camera: round trip p50 <= 50 ms', fmt(live?.roundTripMs?.p50, ' ms'), verdict(live ? live.roundTripMs.p50 <= 50 : null)]);
   rows.push(['one camera: round trip p95 <= 100 ms', fmt(live?.roundTripMs?.p95, ' ms'), verdict(live ? live.roundTripMs.p95 <= 100 : null)]);
   const four = (r.cameras?.results?.levels as Any[] | undefined)?.find((l) => l.cameras === 4);
@@ -20,23 +24,45 @@ export function targetRows(r: ResultsByName): string[][] {
     four ? `p95 ${fmt(four.roundTripMs.p95, ' ms')}, ${fmt(100 * four.droppedShare, '%')} dropped, ${fmt(four.minFps, ' fps', 2)} the slowest camera` : 'n/a',
     verdict(four ? four.roundTripMs.p95 <= 150 : null),
   ]);
-  rows.push(['most cameras that hold 15 fps (reported)', r.cameras ? String(r.cameras.results.maxCamerasAt15fps) : 'n/a', r.cameras ? 'reported' : 'not measured']);
+  rows.push([
+    'most cameras that hold 15 fps (reported)',
+    r.cameras ? String(r.cameras.results.maxCamerasAt15fps) : 'n/a',
+    r.cameras ? 'reported' : 'not measured',
+  ]);
   const b = r.baseline?.results;
   const ok = b ? b.fpsRatio >= 3 && b.project.rightShare >= b.human.default.rightShare : null;
   rows.push([
     '>= 3x the fps of Human the straightforward way, at equal or better correctness',
-    b ? `${fmt(b.fpsRatio, 'x', 2)} (${fmt(b.fpsRatioNoCache, 'x', 2)} against Human without its frame cache); right names ${fmt(100 * b.project.rightShare, '%')} against ${fmt(100 * b.human.default.rightShare, '%')}` : 'n/a',
+    b
+      ? `${fmt(b.fpsRatio, 'x', 2)} (${fmt(b.fpsRatioNoCache, 'x', 2)} against Human without its frame cache); right names ${fmt(100 * b.project.rightShare, '%')} against ${fmt(100 * b.human.default.rightShare, '%')}`
+      : 'n/a',
     verdict(ok),
   ]);
   const t = r.tracking?.results;
   // bench/tracking.ts: results[tracker][fps]; the project's tracker is "new", camera pace is 15 fps.
   const perHundred = t?.new?.['15']?.switchesPer100 ?? t?.idSwitchesPer100Faces;
-  rows.push(['tracking at camera pace (15 fps): <= 1 id switch per 100 faces', r.tracking ? fmt(perHundred, ' per 100 faces', 2) : 'n/a', verdict(typeof perHundred === 'number' ? perHundred <= 1 : null)]);
+  rows.push([
+    'tracking at camera pace (15 fps): <= 1 id switch per 100 faces',
+    r.tracking ? fmt(perHundred, ' per 100 faces', 2) : 'n/a',
+    verdict(typeof perHundred === 'number' ? perHundred <= 1 : null),
+  ]);
   const g = (r.gallery?.results as Any[] | undefined)?.find((x) => x.faces === 1_000_000);
   const row = g ? defaultBreadthRow(r.gallery, g) : undefined;
-  rows.push(['gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99', row ? `p99 ${fmt(row.top5.p99Ms, ' ms', 2)} (CPU time p99 ${fmt(row.top5Cpu?.p99Ms, ' ms', 2)}), recall@1 ${fmt(row.recallAt1, '', 4)}` : 'n/a', verdict(row ? row.top5.p99Ms <= 5 && row.recallAt1 >= 0.99 : null)]);
-  rows.push(['gallery 1M faces: add and delete a person <= 50 ms, no rebuild', g ? `add max ${fmt(g.addPersonMs.max, ' ms', 2)}, delete max ${fmt(g.deletePersonMs.max, ' ms', 2)}, indexes built ${g.indexesBuilt}` : 'n/a', verdict(g ? g.addPersonMs.max <= 50 && g.deletePersonMs.max <= 50 && g.indexesBuilt === 1 : null)]);
-  rows.push(['gallery 1M faces: RSS <= 2x the vectors', g ? `${fmt(g.rssOverVectors, 'x', 2)} (${g.rssAboveStartMB} MB for ${g.vectorMB} MB of vectors)` : 'n/a', verdict(g ? g.rssOverVectors <= 2 : null)]);
+  rows.push([
+    'gallery 1M faces: top-5 people p99 <= 5 ms at recall@1 >= 0.99',
+    row ? `p99 ${fmt(row.top5.p99Ms, ' ms', 2)} (CPU time p99 ${fmt(row.top5Cpu?.p99Ms, ' ms', 2)}), recall@1 ${fmt(row.recallAt1, '', 4)}` : 'n/a',
+    verdict(row ? row.top5.p99Ms <= 5 && row.recallAt1 >= 0.99 : null),
+  ]);
+  rows.push([
+    'gallery 1M faces: add and delete a person <= 50 ms, no rebuild',
+    g ? `add max ${fmt(g.addPersonMs.max, ' ms', 2)}, delete max ${fmt(g.deletePersonMs.max, ' ms', 2)}, indexes built ${g.indexesBuilt}` : 'n/a',
+    verdict(g ? g.addPersonMs.max <= 50 && g.deletePersonMs.max <= 50 && g.indexesBuilt === 1 : null),
+  ]);
+  rows.push([
+    'gallery 1M faces: RSS <= 2x the vectors',
+    g ? `${fmt(g.rssOverVectors, 'x', 2)} (${g.rssAboveStartMB} MB for ${g.vectorMB} MB of vectors)` : 'n/a',
+    verdict(g ? g.rssOverVectors <= 2 : null),
+  ]);
   rows.push(['ready <= 5 s with 100k embeddings on PostgreSQL, <= 30 s with 1M', 'no suite of `npm run bench` measures it yet', 'not measured']);
   return rows;
 }
@@ -53,7 +79,8 @@ export function defaultBreadthRow(file: Any, size: Any): Any | undefined {
   return (size.search as Any[] | undefined)?.find((e) => breadthOf(e) === configured) ?? (size.search?.length === 1 ? size.search[0] : undefined);
 }
 
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 export function renderReport(r: ResultsByName): string {
   const names = Object.keys(r).sort();
@@ -74,20 +101,37 @@ export function renderReport(r: ResultsByName): string {
     'much less than wall-clock times. The 1-minute load average during each suite (the machine has',
     `${m.cpus ?? '?'} cores: a load above that means processes waited for a core):`,
     '',
-    table(['suite', 'run at (UTC)', 'took', 'load average min / mean / max'], names.map((n) => {
-      const f = r[n];
-      const load = f.machine?.load;
-      const avg = f.machine?.loadavg;
-      const loadText = load ? `${load.min} / ${load.mean} / ${load.max}` : Array.isArray(avg) ? `${avg[0]} at its end (its own run)` : 'not recorded';
-      return [n, String(f.date ?? f.generatedAt ?? '?').replace('T', ' ').slice(0, 16), f.durationS !== undefined ? `${Math.round(f.durationS)} s` : f.wallMs ? `${Math.round(f.wallMs / 1000)} s` : '?', loadText];
-    })),
+    table(
+      ['suite', 'run at (UTC)', 'took', 'load average min / mean / max'],
+      names.map((n) => {
+        const f = r[n];
+        const load = f.machine?.load;
+        const avg = f.machine?.loadavg;
+        const loadText = load ? `${load.min} / ${load.mean} / ${load.max}` : Array.isArray(avg) ? `${avg[0]} at its end (its own run)` : 'not recorded';
+        return [
+          n,
+          String(f.date ?? f.generatedAt ?? '?')
+            .replace('T', ' ')
+            .slice(0, 16),
+          f.durationS !== undefined ? `${Math.round(f.durationS)} s` : f.wallMs ? `${Math.round(f.wallMs / 1000)} s` : '?',
+          loadText,
+        ];
+      }),
+    ),
     '',
     '## Targets (issue 12)',
     '',
     table(['target', 'measured', 'verdict'], targetRows(r)),
     '',
   ];
-  const sections: [string, (f: Any) => string][] = [['live', liveSection], ['cameras', camerasSection], ['baseline', baselineSection], ['tracking', trackingSection], ['gallery', gallerySection], ['import', importSection]];
+  const sections: [string, (f: Any) => string][] = [
+    ['live', liveSection],
+    ['cameras', camerasSection],
+    ['baseline', baselineSection],
+    ['tracking', trackingSection],
+    ['gallery', gallerySection],
+    ['import', importSection],
+  ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');
   if (!r.import) out.push('## Bulk import while streaming', '', 'Not in this run: `npm run bench -- --faces /path/to/faces` measures it.', '');

@@ -29,10 +29,18 @@ const { values } = parseArgs({
 /** Suites written by other modules as their own scripts: run as a child process, they write their own results file. */
 const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string) => string[] }> = {
   tracking: { file: 'bench/tracking.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--scenes', '4'] : [])] },
-  gallery: { file: 'bench/gallery.ts', args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])] },
+  gallery: {
+    file: 'bench/gallery.ts',
+    args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])],
+  },
 };
 const GALLERY_BREADTHS = [4, 8, 16, 32];
-const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = { live: runLive, cameras: runCameras, baseline: runBaseline, import: runImport };
+const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
+  live: runLive,
+  cameras: runCameras,
+  baseline: runBaseline,
+  import: runImport,
+};
 /** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
 const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'gallery', 'import'];
 
@@ -78,12 +86,24 @@ async function runScriptSuite(name: string, started: Date, load: ReturnType<type
   const stdout = await runScript(spec.file, spec.args(ctx.quick, file));
   const written = fs.existsSync(file) && fs.statSync(file).mtimeMs >= started.getTime() ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
   const defaultFile = path.join('bench/results', `${name}.json`);
-  const fallback = !written && fs.existsSync(defaultFile) && fs.statSync(defaultFile).mtimeMs >= started.getTime() ? JSON.parse(fs.readFileSync(defaultFile, 'utf8')) : null;
-  const lastJson = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const fallback =
+    !written && fs.existsSync(defaultFile) && fs.statSync(defaultFile).mtimeMs >= started.getTime() ? JSON.parse(fs.readFileSync(defaultFile, 'utf8')) : null;
+  const lastJson = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   const own = written ?? fallback ?? (lastJson ? { results: JSON.parse(lastJson) } : null);
   if (!own) throw new Error(`${name}: ${spec.file} wrote no results file and printed no JSON`);
-  const settings = name === 'gallery' ? { ...own.settings, breadths: GALLERY_BREADTHS } : own.settings ?? {};
-  return { ...own, suite: name, date: started.toISOString(), durationS: (Date.now() - started.getTime()) / 1000, settings, machine: { ...describeMachine(backend), ...own.machine, load: load.stop() } };
+  const settings = name === 'gallery' ? { ...own.settings, breadths: GALLERY_BREADTHS } : (own.settings ?? {});
+  return {
+    ...own,
+    suite: name,
+    date: started.toISOString(),
+    durationS: (Date.now() - started.getTime()) / 1000,
+    settings,
+    machine: { ...describeMachine(backend), ...own.machine, load: load.stop() },
+  };
 }
 
 // Interrupted: the server child goes too, it would otherwise keep its port and memory.
@@ -100,7 +120,13 @@ for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.include
       const output = await IN_PROCESS[name](ctx);
       const s = shared as Promise<BenchServer> | null;
       if (s) backend = (await s).backend;
-      const f: ResultsFile = { suite: name, date: started.toISOString(), durationS: +((Date.now() - started.getTime()) / 1000).toFixed(1), machine: { ...describeMachine(backend), load: load.stop() }, ...output };
+      const f: ResultsFile = {
+        suite: name,
+        date: started.toISOString(),
+        durationS: +((Date.now() - started.getTime()) / 1000).toFixed(1),
+        machine: { ...describeMachine(backend), load: load.stop() },
+        ...output,
+      };
       file = f as unknown as Record<string, unknown>;
       if (output.skipped) log(`${name}: skipped: ${output.skipped}`);
     } else file = await runScriptSuite(name, started, load);
@@ -109,13 +135,17 @@ for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.include
   } catch (err) {
     load.stop();
     process.exitCode = 1;
-    log(`${name}: FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    log(`${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 }
 await stopShared();
 
 const results = Object.fromEntries(
-  fs.readdirSync(outDir).filter((f) => f.endsWith('.json')).sort().map((f) => [path.basename(f, '.json'), JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))]),
+  fs
+    .readdirSync(outDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => [path.basename(f, '.json'), JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))]),
 );
 fs.writeFileSync(values.report!, renderReport(results));
 log(`wrote ${values.report} from ${Object.keys(results).join(', ') || 'no results'} in ${path.relative(process.cwd(), outDir) || '.'}`);

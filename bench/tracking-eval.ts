@@ -13,7 +13,11 @@ export function legacyTracker(minIou = 0.3, maxMisses = 5): FrameTracker {
   let tracks: { id: number; box: Box; misses: number }[] = [];
   let nextId = 1;
   return (boxes) => {
-    const assignment = associate(tracks.map((t) => t.box), boxes, minIou);
+    const assignment = associate(
+      tracks.map((t) => t.box),
+      boxes,
+      minIou,
+    );
     const seen = new Set<number>();
     const ids = boxes.map((box, d) => {
       const existing = assignment[d]! >= 0 ? tracks[assignment[d]!]! : undefined;

@@ -126,7 +126,8 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
   const stops: { x: number; y: number; size: number }[] = [];
   const spot = (size: number, x: () => number, y: () => number) => {
     let p = { x: x(), y: y(), size };
-    for (let k = 0; k < 50 && stops.some((o) => Math.abs(o.x - p.x) < 1.2 * (o.size + size) && Math.abs(o.y - p.y) < 1.2 * (o.size + size)); k++) p = { x: x(), y: y(), size };
+    for (let k = 0; k < 50 && stops.some((o) => Math.abs(o.x - p.x) < 1.2 * (o.size + size) && Math.abs(o.y - p.y) < 1.2 * (o.size + size)); k++)
+      p = { x: x(), y: y(), size };
     stops.push(p);
     return p;
   };
@@ -137,7 +138,14 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
       const s = side(r);
       const y0 = r.between(0.15, 0.75) * HEIGHT;
       const speed = size * r.between(1.5, WALK);
-      add(startAt(6), [{ x: outside(s, size), y: y0, size, speed }, { x: outside(-s, size), y: y0 + r.between(-0.1, 0.1) * HEIGHT, size: size * r.between(0.8, 1.25), speed }], size * ACCEL);
+      add(
+        startAt(6),
+        [
+          { x: outside(s, size), y: y0, size, speed },
+          { x: outside(-s, size), y: y0 + r.between(-0.1, 0.1) * HEIGHT, size: size * r.between(0.8, 1.25), speed },
+        ],
+        size * ACCEL,
+      );
     }
   } else if (kind === 'slide') {
     const n = 1 + Math.floor(r.uniform() * 2);
@@ -145,11 +153,30 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
       const size = r.between(60, 140);
       const s = side(r);
       const speed = r.between(240, 600);
-      const at = spot(size * 1.4, () => WIDTH / 2 + r.between(-0.3, 0.3) * WIDTH, () => r.between(0.3, 0.6) * HEIGHT);
+      const at = spot(
+        size * 1.4,
+        () => WIDTH / 2 + r.between(-0.3, 0.3) * WIDTH,
+        () => r.between(0.3, 0.6) * HEIGHT,
+      );
       const stop = { x: at.x, y: at.y, size: size * 1.4, speed, wait: r.between(0.5, 2.5) };
-      const nod = { ...stop, x: stop.x + r.between(-0.4, 0.4) * size, y: stop.y + r.between(-0.2, 0.2) * size, speed: r.between(60, 200), wait: r.between(0.3, 1.5) };
+      const nod = {
+        ...stop,
+        x: stop.x + r.between(-0.4, 0.4) * size,
+        y: stop.y + r.between(-0.2, 0.2) * size,
+        speed: r.between(60, 200),
+        wait: r.between(0.3, 1.5),
+      };
       const leave = side(r);
-      add(startAt(4), [{ x: outside(s, size), y: stop.y + r.between(-0.1, 0.1) * HEIGHT, size, speed }, stop, nod, { x: outside(leave, size), y: nod.y, size, speed: r.between(240, 600) }], size * ACCEL);
+      add(
+        startAt(4),
+        [
+          { x: outside(s, size), y: stop.y + r.between(-0.1, 0.1) * HEIGHT, size, speed },
+          stop,
+          nod,
+          { x: outside(leave, size), y: nod.y, size, speed: r.between(240, 600) },
+        ],
+        size * ACCEL,
+      );
     }
   } else if (kind === 'crossing') {
     // Two faces at one height walking at each other: the nearer, larger one hides the other as they pass.
@@ -159,7 +186,14 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
       const size = r.between(50, 130);
       const speed = size * r.between(1.5, WALK);
       const y = y0 + r.between(-0.3, 0.3) * size;
-      add(at + Math.floor(r.between(0, 0.5) * NATIVE_FPS), [{ x: outside(s, size), y, size, speed }, { x: outside(-s, size), y: y + r.between(-0.2, 0.2) * size, size, speed }], size * ACCEL);
+      add(
+        at + Math.floor(r.between(0, 0.5) * NATIVE_FPS),
+        [
+          { x: outside(s, size), y, size, speed },
+          { x: outside(-s, size), y: y + r.between(-0.2, 0.2) * size, size, speed },
+        ],
+        size * ACCEL,
+      );
     }
   } else {
     const n = 2 + Math.floor(r.uniform() * 2);
@@ -169,7 +203,11 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
       const speed = () => size * r.between(1, WALK);
       const path: Waypoint[] = [{ x: outside(s, size), y: r.between(0.3, 0.6) * HEIGHT, size, speed: speed() }];
       for (let w = 0; w < 3; w++) {
-        const at = spot(size * 1.3, () => r.between(0.15, 0.85) * WIDTH, () => r.between(0.2, 0.7) * HEIGHT);
+        const at = spot(
+          size * 1.3,
+          () => r.between(0.15, 0.85) * WIDTH,
+          () => r.between(0.2, 0.7) * HEIGHT,
+        );
         path.push({ x: at.x, y: at.y, size: size * r.between(0.8, 1.3), speed: speed(), wait: r.between(0, 1) });
       }
       path.push({ x: outside(side(r), size), y: path.at(-1)!.y, size, speed: speed() });

@@ -38,7 +38,9 @@ for (const [name, make] of Object.entries(trackers)) {
     const all = evaluate(make, fps, { scenes, seed });
     const byKind = Object.fromEntries(SCENE_KINDS.map((k) => [k, evaluate(make, fps, { scenes, seed, kinds: [k] })])) as Record<SceneKind, Evaluation>;
     results[name]![String(fps)] = { ...all, byKind };
-    console.log(`${name.padEnd(18)} ${String(fps).padStart(2)} fps: ${all.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${all.switches} on ${all.faces} faces), transfers/100 ${all.transfersPer100}`);
+    console.log(
+      `${name.padEnd(18)} ${String(fps).padStart(2)} fps: ${all.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${all.switches} on ${all.faces} faces), transfers/100 ${all.transfersPer100}`,
+    );
   }
 }
 
@@ -50,7 +52,9 @@ for (const name of ['old', 'new']) {
   for (const fps of fpsList) {
     const e = evaluate(trackers[name]!, fps, { scenes, seed, noise: JITTERY });
     jittery[name]![String(fps)] = e;
-    console.log(`${(name + ' jitter x2').padEnd(18)} ${String(fps).padStart(2)} fps: ${e.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${e.switches} on ${e.faces} faces)`);
+    console.log(
+      `${(name + ' jitter x2').padEnd(18)} ${String(fps).padStart(2)} fps: ${e.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${e.switches} on ${e.faces} faces)`,
+    );
   }
 }
 
@@ -60,7 +64,9 @@ const unclipped: Record<string, Evaluation> = {};
 for (const fps of fpsList) {
   const e = evaluate(trackers.new!, fps, { scenes, seed, noise: UNCLIPPED });
   unclipped[String(fps)] = e;
-  console.log(`${'new unclipped'.padEnd(18)} ${String(fps).padStart(2)} fps: ${e.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${e.switches} on ${e.faces} faces)`);
+  console.log(
+    `${'new unclipped'.padEnd(18)} ${String(fps).padStart(2)} fps: ${e.switchesPer100.toFixed(2).padStart(7)} switches/100 faces (${e.switches} on ${e.faces} faces)`,
+  );
 }
 
 const report = {

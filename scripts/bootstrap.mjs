@@ -40,17 +40,18 @@ const NATIVE_PKGS = ['libfaiss-dev', 'libopenblas-dev', 'g++', 'make', 'python3'
 const TEST_PKGS = ['ffmpeg', 'chromium', 'postgresql'];
 // Where FAISS headers live when installed from Debian, from source or with Homebrew: part of the hash,
 // so that installing FAISS by any route triggers a rebuild of the addon.
-const FAISS_HEADER_CANDIDATES = [
-  '/usr/include/faiss/Index.h',
-  '/usr/local/include/faiss/Index.h',
-  '/opt/homebrew/include/faiss/Index.h',
-];
+const FAISS_HEADER_CANDIDATES = ['/usr/include/faiss/Index.h', '/usr/local/include/faiss/Index.h', '/opt/homebrew/include/faiss/Index.h'];
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
   console.log(
-    fs.readFileSync(fileURLToPath(import.meta.url), 'utf8')
-      .split('\n').slice(1).filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'),
+    fs
+      .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.startsWith('//'))
+      .map((l) => l.slice(3))
+      .join('\n'),
   );
   process.exit(0);
 }
@@ -124,11 +125,10 @@ const newAptFailures = new Set();
 
 let aptUpdated = false;
 function apt(argv) {
-  const r = spawnSync(
-    'apt-get',
-    [...argv.slice(0, 1), '-q', '-o', 'DPkg::Lock::Timeout=300', ...argv.slice(1)],
-    { stdio: 'inherit', env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } },
-  );
+  const r = spawnSync('apt-get', [...argv.slice(0, 1), '-q', '-o', 'DPkg::Lock::Timeout=300', ...argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   return r.status === 0;
 }
 function aptInstall(pkgs) {

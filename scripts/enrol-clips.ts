@@ -52,7 +52,14 @@ async function clip(photos: Buffer[]): Promise<Uint8Array[]> {
 const people = fs
   .readdirSync(dir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'video')
-  .map((d) => ({ name: d.name.replace(/_/g, ' '), photos: fs.readdirSync(path.join(dir, d.name)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => path.join(dir, d.name, f)) }))
+  .map((d) => ({
+    name: d.name.replace(/_/g, ' '),
+    photos: fs
+      .readdirSync(path.join(dir, d.name))
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort()
+      .map((f) => path.join(dir, d.name, f)),
+  }))
   .filter((p) => p.photos.length >= 3)
   .slice(0, maxPeople);
 
@@ -100,12 +107,24 @@ for (const person of people) {
 await server.close();
 
 const count = (o: string) => outcomes.filter((x) => x.outcome === o).length;
-const secs = outcomes.filter((o) => o.outcome === 'done').map((o) => o.seconds).sort((a, b) => a - b);
+const secs = outcomes
+  .filter((o) => o.outcome === 'done')
+  .map((o) => o.seconds)
+  .sort((a, b) => a - b);
 const summary = {
-  dir, people: outcomes.length, framesTotal, done: count('done'), timeout: count('timeout'), duplicate: count('duplicate'),
-  secondsToDoneP50: secs[Math.floor(secs.length / 2)] ?? null, secondsToDoneMax: secs.at(-1) ?? null,
-  refusalsByGate: refusals, refusalShareOfFrames: Number((Object.values(refusals).reduce((a, b) => a + b, 0) / Math.max(1, framesTotal)).toFixed(3)),
-  hintsShown: hints, outcomes, settings: { ENROL_SAMPLES: parsed.config.ENROL_SAMPLES, ENROL_TIMEOUT_MS: parsed.config.ENROL_TIMEOUT_MS, ENROL_POSES: parsed.config.ENROL_POSES },
+  dir,
+  people: outcomes.length,
+  framesTotal,
+  done: count('done'),
+  timeout: count('timeout'),
+  duplicate: count('duplicate'),
+  secondsToDoneP50: secs[Math.floor(secs.length / 2)] ?? null,
+  secondsToDoneMax: secs.at(-1) ?? null,
+  refusalsByGate: refusals,
+  refusalShareOfFrames: Number((Object.values(refusals).reduce((a, b) => a + b, 0) / Math.max(1, framesTotal)).toFixed(3)),
+  hintsShown: hints,
+  outcomes,
+  settings: { ENROL_SAMPLES: parsed.config.ENROL_SAMPLES, ENROL_TIMEOUT_MS: parsed.config.ENROL_TIMEOUT_MS, ENROL_POSES: parsed.config.ENROL_POSES },
   date: new Date().toISOString(),
 };
 console.log(JSON.stringify(summary));

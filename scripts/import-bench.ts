@@ -52,6 +52,8 @@ await server.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 
 console.log(`import of ${dir}: ${job.state}, ${job.total} images in ${seconds.toFixed(1)} s (${((seconds * 1000) / job.total).toFixed(0)} ms/image)`);
-console.log(`  accepted ${job.accepted}, rejected ${job.rejected} ${JSON.stringify(reasons)}; gallery ${stats.people} people, ${stats.faces} faces (${stats.backend}, ${server.analyzer.backend})`);
+console.log(
+  `  accepted ${job.accepted}, rejected ${job.rejected} ${JSON.stringify(reasons)}; gallery ${stats.people} people, ${stats.faces} faces (${stats.backend}, ${server.analyzer.backend})`,
+);
 console.log(`live frame round trip before the import: ${summary(before)}`);
 console.log(`live frame round trip during the import: ${summary(during)}`);

@@ -39,12 +39,34 @@ fs.mkdirSync(values.out, { recursive: true });
 const cert = path.join(values.out, 'cert.pem');
 const key = path.join(values.out, 'key.pem');
 try {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256',
-    '-days', String(days), '-subj', `/CN=${values.host[0]}/O=Facestream self-signed`,
-    '-addext', `subjectAltName=${san}`, '-addext', 'extendedKeyUsage=serverAuth', '-addext', 'basicConstraints=critical,CA:FALSE',
-    '-keyout', key, '-out', cert,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-sha256',
+      '-days',
+      String(days),
+      '-subj',
+      `/CN=${values.host[0]}/O=Facestream self-signed`,
+      '-addext',
+      `subjectAltName=${san}`,
+      '-addext',
+      'extendedKeyUsage=serverAuth',
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 } catch (err) {
   const why = err.code === 'ENOENT' ? 'openssl is not installed (Debian: apt-get install openssl)' : String(err.stderr ?? err.message).trim();
   console.error(`could not make the certificate: ${why}`);

@@ -23,6 +23,8 @@ for (const rel of FACES) {
   if (!decoded.ok) throw new Error(rel);
   const crop = warpToChip(decoded.image, arcfaceToImageTransform(r.faces[0]!.landmarks), ARCFACE_SIZE);
   const name = rel.replace('/', '_').replace('.jpg', '.png');
-  await sharp(Buffer.from(crop), { raw: { width: ARCFACE_SIZE, height: ARCFACE_SIZE, channels: 3 } }).png().toFile(`${OUT}/${name}`);
+  await sharp(Buffer.from(crop), { raw: { width: ARCFACE_SIZE, height: ARCFACE_SIZE, channels: 3 } })
+    .png()
+    .toFile(`${OUT}/${name}`);
   console.log(name);
 }

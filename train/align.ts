@@ -18,7 +18,8 @@ const args = cli(
     'pad-retry': { type: 'string', help: 'detector pad retry (see eval)', default: '0.25' },
   },
 );
-const root = required(args.root, 'root'), out = required(args.out, 'out');
+const root = required(args.root, 'root'),
+  out = required(args.out, 'out');
 const size = numberOpt(args.size, 'size', CHIP_SIZE);
 const t0 = performance.now();
 const ds = walkDataset(root);
@@ -26,7 +27,8 @@ const pipeline = await openPipeline(args.model!, { padRetry: numberOpt(args['pad
 const all = ds.people.flatMap((p) => p.images);
 const outName = (rel: string) => path.join(out, rel.replace(/\.[^./]+$/, '.png'));
 const missed: { path: string; reason: string }[] = [...ds.problems];
-let aligned = 0, skipped = 0;
+let aligned = 0,
+  skipped = 0;
 const bar = progress('align', all.length);
 for (const rel of all) {
   const dest = outName(rel);
@@ -40,7 +42,10 @@ for (const rel of all) {
   else {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     // PNG: lossless, so the aligned tree embeds like the original chip. Written to .tmp then renamed: no torn files on resume.
-    await sharp(Buffer.from(r.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } }).resize(size, size).png().toFile(`${dest}.tmp`);
+    await sharp(Buffer.from(r.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } })
+      .resize(size, size)
+      .png()
+      .toFile(`${dest}.tmp`);
     fs.renameSync(`${dest}.tmp`, dest);
     aligned++;
   }
@@ -48,6 +53,11 @@ for (const rel of all) {
 }
 bar.done();
 fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, '_align_report.json'), `${JSON.stringify({ root, model: pipeline.id, size, images: all.length, aligned, skipped, missed }, null, 2)}\n`);
+fs.writeFileSync(
+  path.join(out, '_align_report.json'),
+  `${JSON.stringify({ root, model: pipeline.id, size, images: all.length, aligned, skipped, missed }, null, 2)}\n`,
+);
 for (const m of missed) process.stderr.write(`missed ${m.path}: ${m.reason}\n`);
-process.stdout.write(`aligned ${aligned}, already there ${skipped}, missed ${missed.length} of ${all.length} images (+${ds.problems.length} problems) in ${((performance.now() - t0) / 1000).toFixed(1)}s -> ${out}\n`);
+process.stdout.write(
+  `aligned ${aligned}, already there ${skipped}, missed ${missed.length} of ${all.length} images (+${ds.problems.length} problems) in ${((performance.now() - t0) / 1000).toFixed(1)}s -> ${out}\n`,
+);

@@ -24,8 +24,11 @@ const far = numberOpt(args.far, 'far', 1e-3);
 const pairs = readScores(scoresFile);
 const c = calibrate(pairs, far);
 const minResolvable = c.different ? 1 / c.different : 1;
-if (far < minResolvable) process.stderr.write(`warning: ${c.different} different-person pairs cannot resolve FAR ${far} (smallest step ${minResolvable.toExponential(1)})\n`);
-process.stdout.write(`threshold ${c.threshold.toFixed(4)} for FAR <= ${far}: measured FAR ${(100 * c.far).toFixed(3)}%, TAR ${(100 * c.tar).toFixed(2)}% on ${c.pairs} pairs (${c.same} same)\n`);
+if (far < minResolvable)
+  process.stderr.write(`warning: ${c.different} different-person pairs cannot resolve FAR ${far} (smallest step ${minResolvable.toExponential(1)})\n`);
+process.stdout.write(
+  `threshold ${c.threshold.toFixed(4)} for FAR <= ${far}: measured FAR ${(100 * c.far).toFixed(3)}%, TAR ${(100 * c.tar).toFixed(2)}% on ${c.pairs} pairs (${c.same} same)\n`,
+);
 if (!args['dry-run']) {
   const id = args.model!;
   const m = readManifest(id) ?? (id === EMBEDDING_MODEL_ID ? builtinManifest() : null);
@@ -33,6 +36,10 @@ if (!args['dry-run']) {
     process.stderr.write(`no manifest for model ${id} in models/ (export it first)\n`);
     process.exit(1);
   }
-  const file = writeManifest({ ...m, threshold: Number(c.threshold.toFixed(4)), calibration: { ...c, scores: path.relative(process.cwd(), scoresFile), at: new Date().toISOString() } });
+  const file = writeManifest({
+    ...m,
+    threshold: Number(c.threshold.toFixed(4)),
+    calibration: { ...c, scores: path.relative(process.cwd(), scoresFile), at: new Date().toISOString() },
+  });
   process.stdout.write(`wrote ${file}\n`);
 }

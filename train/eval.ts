@@ -14,7 +14,11 @@ const args = cli(
   {
     pairs: { type: 'string', help: 'pair list (LFW pairs.txt or TSV)' },
     root: { type: 'string', help: 'folder the pair paths are relative to' },
-    model: { type: 'string', help: 'model id: one in models/, a base variant id, or human-faceres1024', default: process.env.EMBEDDING_MODEL || EMBEDDING_MODEL_ID },
+    model: {
+      type: 'string',
+      help: 'model id: one in models/, a base variant id, or human-faceres1024',
+      default: process.env.EMBEDDING_MODEL || EMBEDDING_MODEL_ID,
+    },
     json: { type: 'boolean', help: 'print one JSON object as the last line' },
     out: { type: 'string', help: 'report folder (default data/eval/<model>)' },
     'pad-retry': { type: 'string', help: 'pad fraction for a second detection when none is found (0 = off)', default: '0.25' },
@@ -22,7 +26,10 @@ const args = cli(
     folds: { type: 'string', help: 'folds for the accuracy', default: '10' },
     'models-dir': { type: 'string', help: 'where models live (default models/)' },
     cache: { type: 'boolean', help: 'reuse embeddings cached in data/train-cache (resumable)', default: true },
-    heldout: { type: 'boolean', help: 'no pair list: k-fold by identity over --root, per degradation, ResNet / MobileFaceNet / fused (--model: a fused model)' },
+    heldout: {
+      type: 'boolean',
+      help: 'no pair list: k-fold by identity over --root, per degradation, ResNet / MobileFaceNet / fused (--model: a fused model)',
+    },
     'open-set': { type: 'boolean', help: 'no pair list: open-set identification over --root with the server gallery rule (rank-1, DIR at FPIR 1% and 0.1%)' },
     conditions: { type: 'string', help: 'held-out/open-set: degradations, comma-separated (default all: clean,tight,tight112,tight80,jpeg50,blur)' },
     seed: { type: 'string', help: 'held-out/open-set: identity split seed', default: '1' },
@@ -39,11 +46,19 @@ if (args.heldout || args['open-set']) {
   const openSetMode = Boolean(args['open-set']);
   const model = args.model === EMBEDDING_MODEL_ID && !process.env.EMBEDDING_MODEL ? FUSED_EVAL_MODEL : args.model!;
   const { lines, summary } = await runHeldoutCli({
-    root, model, openSet: openSetMode,
-    folds: numberOpt(args.folds, 'folds', 10), seed: numberOpt(args.seed, 'seed', 1), conditions: parseConditions(args.conditions),
-    k: numberOpt(args.k, 'k', 3), strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3), repeats: numberOpt(args.repeats, 'repeats', 10), cleanGallery: Boolean(args['clean-gallery']),
+    root,
+    model,
+    openSet: openSetMode,
+    folds: numberOpt(args.folds, 'folds', 10),
+    seed: numberOpt(args.seed, 'seed', 1),
+    conditions: parseConditions(args.conditions),
+    k: numberOpt(args.k, 'k', 3),
+    strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3),
+    repeats: numberOpt(args.repeats, 'repeats', 10),
+    cleanGallery: Boolean(args['clean-gallery']),
     out: args.out ?? path.join('data', 'eval', `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : 'open-set') : 'heldout'}`),
-    cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined, padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
+    cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined,
+    padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
   });
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(summary)}\n`);
   process.exit(0);
@@ -51,14 +66,18 @@ if (args.heldout || args['open-set']) {
 
 const pairsFile = required(args.pairs, 'pairs');
 const root = required(args.root, 'root');
-for (const [what, p] of [['--pairs', pairsFile], ['--root', root]] as const) {
+for (const [what, p] of [
+  ['--pairs', pairsFile],
+  ['--root', root],
+] as const) {
   if (!fs.existsSync(p)) {
     process.stderr.write(`${what} ${p} does not exist\n`);
     process.exit(2);
   }
 }
 const t0 = performance.now();
-const padRetry = numberOpt(args['pad-retry'], 'pad-retry', 0.25), minConfidence = numberOpt(args['min-confidence'], 'min-confidence', 0.5);
+const padRetry = numberOpt(args['pad-retry'], 'pad-retry', 0.25),
+  minConfidence = numberOpt(args['min-confidence'], 'min-confidence', 0.5);
 const pipeline = await openPipeline(args.model!, { padRetry, minConfidence, modelsDir: args['models-dir'] });
 // The cache key names every setting that changes which faces are found.
 // A model from another models folder may reuse an id: no cache then.
@@ -70,19 +89,55 @@ fs.mkdirSync(out, { recursive: true });
 
 const scored = r.outcomes.map(toRocScored);
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-fs.writeFileSync(path.join(out, 'scores.tsv'), `line\ta\tb\tsame\tscore\treason\n${r.outcomes.map((o) => `${o.line}\t${o.a}\t${o.b}\t${o.same ? 1 : 0}\t${o.score ?? ''}\t${o.reason ?? ''}`).join('\n')}\n`);
+fs.writeFileSync(
+  path.join(out, 'scores.tsv'),
+  `line\ta\tb\tsame\tscore\treason\n${r.outcomes.map((o) => `${o.line}\t${o.a}\t${o.b}\t${o.same ? 1 : 0}\t${o.score ?? ''}\t${o.reason ?? ''}`).join('\n')}\n`,
+);
 const summary = {
-  model: r.model, pairs_file: pairsFile, root, ...rep, missed: r.missed, missed_pairs: r.missed_pairs, bad_lines: r.badLines.length, images: r.images,
-  ms_per_face: Math.round(r.ms_per_face.mean), ms_per_face_median: Math.round(r.ms_per_face.median), pad_retry: padRetry, min_confidence: minConfidence,
+  model: r.model,
+  pairs_file: pairsFile,
+  root,
+  ...rep,
+  missed: r.missed,
+  missed_pairs: r.missed_pairs,
+  bad_lines: r.badLines.length,
+  images: r.images,
+  ms_per_face: Math.round(r.ms_per_face.mean),
+  ms_per_face_median: Math.round(r.ms_per_face.median),
+  pad_retry: padRetry,
+  min_confidence: minConfidence,
   seconds: Math.round((performance.now() - t0) / 100) / 10,
 };
 fs.writeFileSync(path.join(out, 'result.json'), `${JSON.stringify({ ...summary, missed_images: r.missedImages, bad_line_reasons: r.badLines }, null, 2)}\n`);
 fs.writeFileSync(
   path.join(out, 'report.html'),
   htmlPage(`eval: ${r.model}`, [
-    { heading: 'Summary', html: table([{ accuracy: `${pct(rep.accuracy)} ± ${pct(rep.accuracy_std)}`, auc: rep.auc.toFixed(4), 'TAR@FAR=1e-2': pct(rep['tar_at_far_1e-2']), 'TAR@FAR=1e-3': pct(rep['tar_at_far_1e-3']), EER: pct(rep.eer), threshold: rep.threshold.toFixed(4), pairs: `${rep.pairs} (${rep.same} same)`, missed: r.missed }]) },
-    { heading: 'Curves', html: rocChart(roc(scored)) + histogramChart(r.outcomes.filter((o) => o.same && o.score !== null).map((o) => o.score!), r.outcomes.filter((o) => !o.same && o.score !== null).map((o) => o.score!), rep.threshold) },
-    { heading: 'Faces missed (each one\'s pairs count as errors)', html: table(r.missedImages) },
+    {
+      heading: 'Summary',
+      html: table([
+        {
+          accuracy: `${pct(rep.accuracy)} ± ${pct(rep.accuracy_std)}`,
+          auc: rep.auc.toFixed(4),
+          'TAR@FAR=1e-2': pct(rep['tar_at_far_1e-2']),
+          'TAR@FAR=1e-3': pct(rep['tar_at_far_1e-3']),
+          EER: pct(rep.eer),
+          threshold: rep.threshold.toFixed(4),
+          pairs: `${rep.pairs} (${rep.same} same)`,
+          missed: r.missed,
+        },
+      ]),
+    },
+    {
+      heading: 'Curves',
+      html:
+        rocChart(roc(scored)) +
+        histogramChart(
+          r.outcomes.filter((o) => o.same && o.score !== null).map((o) => o.score!),
+          r.outcomes.filter((o) => !o.same && o.score !== null).map((o) => o.score!),
+          rep.threshold,
+        ),
+    },
+    { heading: "Faces missed (each one's pairs count as errors)", html: table(r.missedImages) },
     { heading: 'Unreadable pair lines (not in the denominator: they name no pair)', html: table(r.badLines) },
   ]),
 );

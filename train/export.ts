@@ -1,7 +1,6 @@
 // `npm run export`: writes a model into models/<id>/ (manifest + head weights) with a threshold calibrated by eval.
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMBEDDING_MODEL_ID } from '../src/server/vision/embedder.js';
 import { builtinManifest, HeadSchema, MODELS_DIR, readManifest, writeManifest, type ModelManifest } from '../src/server/vision/models.js';
 import { cli, numberOpt, required } from './lib/args.js';
 import { calibrate } from './lib/calibration.js';
@@ -9,7 +8,7 @@ import { runEval } from './lib/evaluate.js';
 import { modelFor, openPipeline } from './lib/pipeline.js';
 
 const args = cli(
-  'npm run export -- --id ID [--run DIR] [--pairs FILE --root DIR] [--far 1e-3]\n\nWith --run: the head trained in DIR (npm run train) over its base model becomes model ID.\nWithout --run: ID must be a base pipeline id (e.g. dlib-resnet128.chip150.flip.v1) and gets its own manifest.\nWith --pairs/--root the new model is evaluated and its threshold calibrated for --far (as npm run calibrate does);\nwithout, it inherits the base model\'s threshold. The server loads it with EMBEDDING_MODEL=ID.',
+  "npm run export -- --id ID [--run DIR] [--pairs FILE --root DIR] [--far 1e-3]\n\nWith --run: the head trained in DIR (npm run train) over its base model becomes model ID.\nWithout --run: ID must be a base pipeline id (e.g. dlib-resnet128.chip150.flip.v1) and gets its own manifest.\nWith --pairs/--root the new model is evaluated and its threshold calibrated for --far (as npm run calibrate does);\nwithout, it inherits the base model's threshold. The server loads it with EMBEDDING_MODEL=ID.",
   {
     id: { type: 'string', help: 'model id to write (letters, digits, . _ -)' },
     run: { type: 'string', help: 'training run folder with head.json and train.json' },
@@ -42,9 +41,13 @@ if (args.run) {
   fs.mkdirSync(path.join(dir, id), { recursive: true });
   fs.writeFileSync(path.join(dir, id, 'head.json'), JSON.stringify(head));
   manifest = {
-    id, base: base.id, embedder: base.embedder, dims: head.layers.at(-1)!.b.length,
+    id,
+    base: base.id,
+    embedder: base.embedder,
+    dims: head.layers.at(-1)!.b.length,
     threshold: Number.isFinite(base.threshold) ? base.threshold : builtinManifest().threshold,
-    created: new Date().toISOString(), head: 'head.json',
+    created: new Date().toISOString(),
+    head: 'head.json',
     description: args.description ?? `linear projection head over ${base.id}, triplet loss (semi-hard), ${train.steps} steps`,
     metrics: { training: { steps: train.steps, before: train.before, after: train.after, cfg: train.cfg } },
   };
@@ -55,7 +58,12 @@ if (args.run) {
     process.exit(2);
   }
   const old = readManifest(id, dir);
-  manifest = { ...base, threshold: old?.threshold ?? builtinManifest().threshold, created: new Date().toISOString(), description: args.description ?? old?.description ?? 'base pipeline' };
+  manifest = {
+    ...base,
+    threshold: old?.threshold ?? builtinManifest().threshold,
+    created: new Date().toISOString(),
+    description: args.description ?? old?.description ?? 'base pipeline',
+  };
 }
 writeManifest(manifest, dir);
 
@@ -65,8 +73,15 @@ if (args.pairs || args.root) {
   const far = numberOpt(args.far, 'far', 1e-3);
   const c = calibrate(r.outcomes, far);
   const { fold_thresholds: _f, ...metrics } = r.report;
-  manifest = { ...manifest, threshold: Number(c.threshold.toFixed(4)), calibration: { ...c, pairs_file: args.pairs, at: new Date().toISOString() }, metrics: { ...manifest.metrics, eval: { ...metrics, missed: r.missed, ms_per_face: Math.round(r.ms_per_face.mean) } } };
+  manifest = {
+    ...manifest,
+    threshold: Number(c.threshold.toFixed(4)),
+    calibration: { ...c, pairs_file: args.pairs, at: new Date().toISOString() },
+    metrics: { ...manifest.metrics, eval: { ...metrics, missed: r.missed, ms_per_face: Math.round(r.ms_per_face.mean) } },
+  };
   writeManifest(manifest, dir);
-  process.stdout.write(`eval: accuracy ${(100 * r.report.accuracy).toFixed(2)}%, AUC ${r.report.auc.toFixed(4)}, missed ${r.missed}; threshold ${manifest.threshold} (FAR ${(100 * c.far).toFixed(3)}%, TAR ${(100 * c.tar).toFixed(2)}%)\n`);
+  process.stdout.write(
+    `eval: accuracy ${(100 * r.report.accuracy).toFixed(2)}%, AUC ${r.report.auc.toFixed(4)}, missed ${r.missed}; threshold ${manifest.threshold} (FAR ${(100 * c.far).toFixed(3)}%, TAR ${(100 * c.tar).toFixed(2)}%)\n`,
+  );
 }
 process.stdout.write(`exported ${id} -> ${path.join(dir, id)} in ${((performance.now() - t0) / 1000).toFixed(1)}s (EMBEDDING_MODEL=${id})\n`);

@@ -21,11 +21,14 @@ const out = required(args.out, 'out');
 const ds = walkDataset(root);
 for (const p of ds.problems) process.stderr.write(`skipped ${p.path}: ${p.reason}\n`);
 fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-const seed = numberOpt(args.seed, 'seed', 1), folds = numberOpt(args.folds, 'folds', 10);
+const seed = numberOpt(args.seed, 'seed', 1),
+  folds = numberOpt(args.folds, 'folds', 10);
 if (args.all) {
   const pairs = generateAllPairs(ds.people, seed);
   fs.writeFileSync(`${out}.tsv`, toTsv(pairs));
-  process.stdout.write(`${pairs.length} pairs (${pairs.filter((p) => p.same).length} same) from ${ds.imageCount} images of ${ds.people.length} people -> ${out}.tsv\n`);
+  process.stdout.write(
+    `${pairs.length} pairs (${pairs.filter((p) => p.same).length} same) from ${ds.imageCount} images of ${ds.people.length} people -> ${out}.tsv\n`,
+  );
 } else {
   const perFold = args['per-fold'] === undefined ? undefined : numberOpt(args['per-fold'], 'per-fold', 0);
   const g = generatePairs(ds.people, { seed, folds, perFold });
@@ -35,5 +38,7 @@ if (args.all) {
   }
   fs.writeFileSync(`${out}.tsv`, toTsv(g.pairs));
   fs.writeFileSync(`${out}.txt`, toLfw(g.pairs, folds, g.perFold, ds.people));
-  process.stdout.write(`${g.pairs.length} pairs: ${folds} folds x (${g.perFold} same + ${g.perFold} different), seed ${seed}; ${g.available.same} same pairs available; ${ds.imageCount} images of ${ds.people.length} people; ${ds.problems.length} problems -> ${out}.txt, ${out}.tsv\n`);
+  process.stdout.write(
+    `${g.pairs.length} pairs: ${folds} folds x (${g.perFold} same + ${g.perFold} different), seed ${seed}; ${g.available.same} same pairs available; ${ds.imageCount} images of ${ds.people.length} people; ${ds.problems.length} problems -> ${out}.txt, ${out}.tsv\n`,
+  );
 }

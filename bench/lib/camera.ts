@@ -3,7 +3,13 @@
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../../src/shared/protocol.js';
 
-export interface Answer { seq: number; frame: number; rttMs: number; overlay: Overlay; at: number }
+export interface Answer {
+  seq: number;
+  frame: number;
+  rttMs: number;
+  overlay: Overlay;
+  at: number;
+}
 
 export interface CameraRun {
   /** Camera clock ticks (frames the camera produced). */
@@ -123,7 +129,7 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           inFlight.delete(o.seq);
           const a: Answer = { seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 };
           run.answers.push(a);
-          if (!stopped && until?.(a)) (stopped = true), (run.durationMs = performance.now() - t0);
+          if (!stopped && until?.(a)) ((stopped = true), (run.durationMs = performance.now() - t0));
           drainOrFinish();
         };
         onOverlay = handler;

@@ -9,8 +9,15 @@ export const WIDTH = 640;
 export const HEIGHT = 480;
 
 /** A face the frame shows: who (null = someone not enrolled) and, for group photos, where (fractions of the photo). */
-export interface LabelledFace { name: string | null; at?: { x: number; y: number } }
-export interface Frame { jpeg: Uint8Array; scene: string; faces: { name: string | null; x?: number; y?: number }[] }
+export interface LabelledFace {
+  name: string | null;
+  at?: { x: number; y: number };
+}
+export interface Frame {
+  jpeg: Uint8Array;
+  scene: string;
+  faces: { name: string | null; x?: number; y?: number }[];
+}
 
 /**
  * `count` frames of one photo: letterboxed into 640x480, zoomed 0..4% and shifted up to 8 px on a slow sine, so
@@ -19,19 +26,23 @@ export interface Frame { jpeg: Uint8Array; scene: string; faces: { name: string 
 export async function sceneFrames(rel: string, faces: LabelledFace[], count: number): Promise<Frame[]> {
   const src = sharp(path.join(FIXTURES, rel));
   const meta = await src.metadata();
-  const w = meta.width!, h = meta.height!;
+  const w = meta.width!,
+    h = meta.height!;
   const out: Frame[] = [];
   for (let i = 0; i < count; i++) {
     const phase = (2 * Math.PI * i) / 30;
     const zoom = 1 + 0.02 * (1 - Math.cos(phase));
     const scale = Math.min(WIDTH / w, HEIGHT / h) * 0.95 * zoom;
-    const sw = Math.round(w * scale), sh = Math.round(h * scale);
+    const sw = Math.round(w * scale),
+      sh = Math.round(h * scale);
     const left = Math.round((WIDTH - sw) / 2 + 8 * Math.sin(phase));
     const top = Math.round((HEIGHT - sh) / 2 + 4 * Math.sin(phase / 2));
     const resized = await sharp(path.join(FIXTURES, rel)).resize(sw, sh).toBuffer();
     // Parts moved past the edge are cropped, as a camera's view would cut them.
-    const cx0 = Math.max(0, -left), cy0 = Math.max(0, -top);
-    const cw = Math.min(sw - cx0, WIDTH - Math.max(0, left)), ch = Math.min(sh - cy0, HEIGHT - Math.max(0, top));
+    const cx0 = Math.max(0, -left),
+      cy0 = Math.max(0, -top);
+    const cw = Math.min(sw - cx0, WIDTH - Math.max(0, left)),
+      ch = Math.min(sh - cy0, HEIGHT - Math.max(0, top));
     const part = await sharp(resized).extract({ left: cx0, top: cy0, width: cw, height: ch }).toBuffer();
     const jpeg = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#000' } })
       .composite([{ input: part, left: Math.max(0, left), top: Math.max(0, top) }])
@@ -45,4 +56,3 @@ export async function sceneFrames(rel: string, faces: LabelledFace[], count: num
   }
   return out;
 }
-

@@ -20,8 +20,10 @@ export interface HumanBaseline {
   cpuSeconds(): number;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Human's bundle ships loose types */
-export async function createHumanBaseline(opts: { cache: boolean; enrolled: { name: string; photos: string[] }[] }): Promise<HumanBaseline & { enrolledFaces: number }> {
+export async function createHumanBaseline(opts: {
+  cache: boolean;
+  enrolled: { name: string; photos: string[] }[];
+}): Promise<HumanBaseline & { enrolledFaces: number }> {
   const rt = await loadRuntime('auto', () => {});
   const make = async (extra: Record<string, unknown>) => {
     // Only where the models are and which backend: everything else is Human's default.

@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { round } from './stats.js';
 
-export interface Machine { cpus: number; model: string; memory: string; node: string; os: string; backend: string }
+export interface Machine {
+  cpus: number;
+  model: string;
+  memory: string;
+  node: string;
+  os: string;
+  backend: string;
+}
 
 export function describeMachine(backend: string): Machine {
   return {
@@ -24,7 +31,12 @@ function osName(): string {
   }
 }
 
-export interface LoadSummary { min: number | null; mean: number | null; max: number | null; samples: number }
+export interface LoadSummary {
+  min: number | null;
+  mean: number | null;
+  max: number | null;
+  samples: number;
+}
 
 /** Samples the 1-minute load average every `everyMs` until stopped: the machine is shared, so the figures need it. */
 export function sampleLoad(everyMs = 2000): { stop(): LoadSummary } {

@@ -28,6 +28,18 @@ export const SCENES: { photo: string; faces: LabelledFace[] }[] = [
   { photo: 'Paul_Allen/5.jpg', faces: [{ name: 'Paul Allen' }] },
   { photo: 'Amy/2.jpg', faces: [{ name: 'Amy' }] },
   { photo: 'Lin-Manuel_Miranda/1.jpg', faces: [{ name: null }] },
-  { photo: '_group/obama_and_biden.jpg', faces: [{ name: 'Joe Biden', at: { x: 0.43, y: 0.36 } }, { name: 'Barack Obama', at: { x: 0.615, y: 0.33 } }] },
-  { photo: '_group/two_people.jpg', faces: [{ name: 'Barack Obama', at: { x: 0.27, y: 0.2 } }, { name: 'Joe Biden', at: { x: 0.765, y: 0.22 } }] },
+  {
+    photo: '_group/obama_and_biden.jpg',
+    faces: [
+      { name: 'Joe Biden', at: { x: 0.43, y: 0.36 } },
+      { name: 'Barack Obama', at: { x: 0.615, y: 0.33 } },
+    ],
+  },
+  {
+    photo: '_group/two_people.jpg',
+    faces: [
+      { name: 'Barack Obama', at: { x: 0.27, y: 0.2 } },
+      { name: 'Joe Biden', at: { x: 0.765, y: 0.22 } },
+    ],
+  },
 ];

@@ -1,11 +1,12 @@
 // The per-suite sections of BENCHMARKS.md: tables of what each results file holds, and, for a target not met, the
 // stage times that show what limits it. Pure functions of one results file each.
-/* eslint-disable @typescript-eslint/no-explicit-any -- results files are JSON written by the suites */
+
 export type Any = any;
 
 const fmt = (x: unknown, unit = '', digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? `${+x.toFixed(digits)}${unit}` : 'n/a');
 const pctOf = (x: unknown) => (typeof x === 'number' ? `${+(100 * x).toFixed(1)}%` : 'n/a');
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const ms = (s: Any) => `${fmt(s?.p50)} / ${fmt(s?.p95)} ms`;
 const skipped = (title: string, f: Any) => (f.skipped ? `${title}\n\nSkipped: ${f.skipped}` : null);
 
@@ -41,18 +42,24 @@ export function liveSection(f: Any): string {
     `with at most ${f.settings.MAX_FRAMES_IN_FLIGHT} unanswered (\`MAX_FRAMES_IN_FLIGHT\`), like the browser client; a tick with no free slot is a dropped frame.`,
     `The server runs as \`npm start\` runs it, with ${f.settings.INFERENCE_WORKERS} inference workers (the default).`,
     '',
-    table(['measure', 'value'], [
-      ['frames answered per second', fmt(r.fps, ' fps', 2)],
-      ['dropped share (camera frames with no overlay of their own)', pctOf(r.droppedShare)],
-      ['round trip p50 / p95 / p99 / max', `${fmt(r.roundTripMs.p50)} / ${fmt(r.roundTripMs.p95)} / ${fmt(r.roundTripMs.p99)} / ${fmt(r.roundTripMs.max)} ms`],
-      ...stageRows(r.stages),
-      ['frames that carried the name', pctOf(r.namedShare)],
-      ['time from a new camera\'s first frame to its name, p50 / max', `${fmt(r.timeToNameMs.p50)} / ${fmt(r.timeToNameMs.max)} ms`],
-      ['server CPU (share of one core)', pctOf(r.serverCpuShare)],
-      ['server CPU time a frame (changes little with the machine load)', fmt(r.serverCpuMsPerFrame, ' ms')],
-      ['server start (spawn to /ready)', fmt(r.serverStartupS, ' s')],
-      ['server resident memory', `${r.serverRssMiB} MiB`],
-    ]),
+    table(
+      ['measure', 'value'],
+      [
+        ['frames answered per second', fmt(r.fps, ' fps', 2)],
+        ['dropped share (camera frames with no overlay of their own)', pctOf(r.droppedShare)],
+        [
+          'round trip p50 / p95 / p99 / max',
+          `${fmt(r.roundTripMs.p50)} / ${fmt(r.roundTripMs.p95)} / ${fmt(r.roundTripMs.p99)} / ${fmt(r.roundTripMs.max)} ms`,
+        ],
+        ...stageRows(r.stages),
+        ['frames that carried the name', pctOf(r.namedShare)],
+        ["time from a new camera's first frame to its name, p50 / max", `${fmt(r.timeToNameMs.p50)} / ${fmt(r.timeToNameMs.max)} ms`],
+        ['server CPU (share of one core)', pctOf(r.serverCpuShare)],
+        ['server CPU time a frame (changes little with the machine load)', fmt(r.serverCpuMsPerFrame, ' ms')],
+        ['server start (spawn to /ready)', fmt(r.serverStartupS, ' s')],
+        ['server resident memory', `${r.serverRssMiB} MiB`],
+      ],
+    ),
     ...(over ? ['', limitNote(r.stages, r.roundTripMs.p50)] : []),
   ].join('\n');
 }
@@ -68,12 +75,26 @@ export function camerasSection(f: Any): string {
     '',
     `1 to 4 cameras as in the live suite, all at once, ${f.settings.seconds} s each; a camera holds 15 fps when ${f.settings.holdsFps} or more of its frames a second are answered.`,
     '',
-    table(['cameras', 'cameras per worker', 'fps each', 'total fps', 'round trip p50 / p95', 'queue p50', 'dropped', 'server CPU', 'CPU a frame', 'holds 15 fps'], levels.map((l) => [
-      String(l.cameras), l.sessionsPerWorker ? l.sessionsPerWorker.join(' + ') : 'n/a', l.fpsEach.map((x: number) => fmt(x, '', 1)).join(', '), fmt(l.totalFps), ms(l.roundTripMs), fmt(l.stages?.queueMs?.p50, ' ms'), pctOf(l.droppedShare), pctOf(l.serverCpuShare), fmt(l.serverCpuMsPerFrame, ' ms'), l.holds15fps ? 'yes' : 'no',
-    ])),
+    table(
+      ['cameras', 'cameras per worker', 'fps each', 'total fps', 'round trip p50 / p95', 'queue p50', 'dropped', 'server CPU', 'CPU a frame', 'holds 15 fps'],
+      levels.map((l) => [
+        String(l.cameras),
+        l.sessionsPerWorker ? l.sessionsPerWorker.join(' + ') : 'n/a',
+        l.fpsEach.map((x: number) => fmt(x, '', 1)).join(', '),
+        fmt(l.totalFps),
+        ms(l.roundTripMs),
+        fmt(l.stages?.queueMs?.p50, ' ms'),
+        pctOf(l.droppedShare),
+        pctOf(l.serverCpuShare),
+        fmt(l.serverCpuMsPerFrame, ' ms'),
+        l.holds15fps ? 'yes' : 'no',
+      ]),
+    ),
     '',
     `Most cameras that all hold 15 fps: **${f.results.maxCamerasAt15fps}**.`,
-    ...(four && four.roundTripMs.p95 > (f.targets?.roundTripP95Ms ?? 150) ? ['', `Four cameras: ${limitNote(four.stages, four.roundTripMs.p50)} Server CPU ${pctOf(four.serverCpuShare)} of one core.`] : []),
+    ...(four && four.roundTripMs.p95 > (f.targets?.roundTripP95Ms ?? 150)
+      ? ['', `Four cameras: ${limitNote(four.stages, four.roundTripMs.p50)} Server CPU ${pctOf(four.serverCpuShare)} of one core.`]
+      : []),
   ].join('\n');
 }
 
@@ -82,7 +103,11 @@ export function baselineSection(f: Any): string {
   const skip = skipped(title, f);
   if (skip) return skip;
   const r = f.results;
-  const rows = [['this project (every frame sent once, 2 in flight)', r.project], ['Human, default config', r.human.default], ['Human, default config without its frame cache', r.human.noCache]];
+  const rows = [
+    ['this project (every frame sent once, 2 in flight)', r.project],
+    ['Human, default config', r.human.default],
+    ['Human, default config without its frame cache', r.human.noCache],
+  ];
   const scenes = Object.keys(r.project.scenes);
   return [
     title,
@@ -93,15 +118,27 @@ export function baselineSection(f: Any): string {
     'each scene a clip of its own camera session for the project; Human runs in the benchmark process while the server idles.',
     'A face-frame is right when the face is found and given the right name (no name for the stranger); a name on a face nobody labelled is a false name.',
     '',
-    table(['', 'fps', 'right face-frames', 'missed', 'wrong name', 'false names', 'CPU s a frame'], rows.map(([label, x]) => [
-      label, fmt(x.fps, '', 2), `${x.total.right} of ${x.total.faces} (${pctOf(x.rightShare)})`, String(x.total.missed), String(x.total.wrongName), String(x.total.falseNames), fmt(x.cpuSecondsPerFrame, '', 3),
-    ])),
+    table(
+      ['', 'fps', 'right face-frames', 'missed', 'wrong name', 'false names', 'CPU s a frame'],
+      rows.map(([label, x]) => [
+        label,
+        fmt(x.fps, '', 2),
+        `${x.total.right} of ${x.total.faces} (${pctOf(x.rightShare)})`,
+        String(x.total.missed),
+        String(x.total.wrongName),
+        String(x.total.falseNames),
+        fmt(x.cpuSecondsPerFrame, '', 3),
+      ]),
+    ),
     '',
     `fps ratio: **${fmt(r.fpsRatio, 'x', 2)}** against Human's default, ${fmt(r.fpsRatioNoCache, 'x', 2)} against Human without its cache; by CPU time a frame (less sensitive to the machine's load) ${fmt(r.cpuRatio, 'x', 2)}.`,
     '',
     'Right face-frames per scene (project / Human default / Human without cache):',
     '',
-    table(['scene', 'project', 'Human', 'Human, no cache'], scenes.map((s) => [s, ...[r.project, r.human.default, r.human.noCache].map((x) => `${x.scenes[s]?.right ?? 0}/${x.scenes[s]?.faces ?? 0}`)])),
+    table(
+      ['scene', 'project', 'Human', 'Human, no cache'],
+      scenes.map((s) => [s, ...[r.project, r.human.default, r.human.noCache].map((x) => `${x.scenes[s]?.right ?? 0}/${x.scenes[s]?.faces ?? 0}`)]),
+    ),
   ].join('\n');
 }
 
@@ -110,34 +147,71 @@ const breadth = (e: Any) => /(?:nprobe|efSearch)=(\d+)/.exec(String(e?.backend ?
 export function gallerySection(f: Any): string {
   const title = '## Gallery at scale: `npm run bench -- --only gallery` (bench/gallery.ts)';
   // gallery.ts writes the default index's sizes under `results`, and may add other indexes (`exact`, `hnsw`) beside it.
-  const groups: [string, Any[]][] = [['default', f.results ?? []], ...Object.entries(f).filter(([k, v]) => k !== 'results' && Array.isArray(v) && (v as Any[])[0]?.search) as [string, Any[]][]];
-  const rows = groups.flatMap(([label, sizes]) => sizes.flatMap((g) => (g.search as Any[]).map((s, i) => [
-    String(g.faces), label, s.backend, breadth(s), `${fmt(s.top5.p50Ms, '', 3)} / ${fmt(s.top5.p99Ms, '', 3)} ms`, s.top5Cpu ? `${fmt(s.top5Cpu.p99Ms, '', 3)} ms` : 'n/a', fmt(s.recallAt1, '', 4), fmt(s.recallAt5, '', 4),
-    i === 0 ? `${g.buildMs} ms` : '', i === 0 ? `${fmt(g.addPersonMs.max, '', 2)} / ${fmt(g.deletePersonMs.max, '', 2)} ms` : '', i === 0 ? `${g.rssAboveStartMB} MB (${fmt(g.rssOverVectors, 'x', 2)})` : '',
-  ])));
+  const groups: [string, Any[]][] = [
+    ['default', f.results ?? []],
+    ...(Object.entries(f).filter(([k, v]) => k !== 'results' && Array.isArray(v) && (v as Any[])[0]?.search) as [string, Any[]][]),
+  ];
+  const rows = groups.flatMap(([label, sizes]) =>
+    sizes.flatMap((g) =>
+      (g.search as Any[]).map((s, i) => [
+        String(g.faces),
+        label,
+        s.backend,
+        breadth(s),
+        `${fmt(s.top5.p50Ms, '', 3)} / ${fmt(s.top5.p99Ms, '', 3)} ms`,
+        s.top5Cpu ? `${fmt(s.top5Cpu.p99Ms, '', 3)} ms` : 'n/a',
+        fmt(s.recallAt1, '', 4),
+        fmt(s.recallAt5, '', 4),
+        i === 0 ? `${g.buildMs} ms` : '',
+        i === 0 ? `${fmt(g.addPersonMs.max, '', 2)} / ${fmt(g.deletePersonMs.max, '', 2)} ms` : '',
+        i === 0 ? `${g.rssAboveStartMB} MB (${fmt(g.rssOverVectors, 'x', 2)})` : '',
+      ]),
+    ),
+  );
   return [
     title,
     '',
     `${f.data ?? ''}. Settings: ${JSON.stringify(f.settings)}. Without a server or models: the gallery code and its FAISS binding alone.`,
     'CPU p99 is the CPU time of the same searches: what the wall time would be on a machine nobody else is using.',
     '',
-    table(['faces', 'index', 'description', 'breadth', 'top-5 people p50 / p99', 'top-5 CPU p99', 'recall@1', 'recall@5', 'build', 'add / delete a person, max', 'RSS above start'], rows),
+    table(
+      [
+        'faces',
+        'index',
+        'description',
+        'breadth',
+        'top-5 people p50 / p99',
+        'top-5 CPU p99',
+        'recall@1',
+        'recall@5',
+        'build',
+        'add / delete a person, max',
+        'RSS above start',
+      ],
+      rows,
+    ),
   ].join('\n');
 }
 
 export function trackingSection(f: Any): string {
   const title = '## Tracking at camera pace: `npm run bench -- --only tracking` (bench/tracking.ts)';
   const fpsList = Object.keys(Object.values(f.results ?? {})[0] ?? {}).sort((a, b) => Number(b) - Number(a));
-  const row = (name: string, by: Any) => [name, ...fpsList.map((fps) => (by?.[fps] ? `${fmt(by[fps].switchesPer100, '', 2)} (${by[fps].switches} on ${by[fps].faces})` : 'n/a'))];
+  const row = (name: string, by: Any) => [
+    name,
+    ...fpsList.map((fps) => (by?.[fps] ? `${fmt(by[fps].switchesPer100, '', 2)} (${by[fps].switches} on ${by[fps].faces})` : 'n/a')),
+  ];
   return [
     title,
     '',
     `${f.metric ? `${f.metric}. ` : ''}Synthetic scenes (no models): ${JSON.stringify(f.scenes ?? {})}.`,
     '',
-    table(['tracker: id switches per 100 faces (switches on faces)', ...fpsList.map((x) => `${x} fps`)], [
-      ...Object.entries(f.results ?? {}).map(([name, by]) => row(name, by)),
-      ...Object.entries(f.doubleJitter?.results ?? {}).map(([name, by]) => row(`${name}, twice the detector jitter`, by)),
-    ]),
+    table(
+      ['tracker: id switches per 100 faces (switches on faces)', ...fpsList.map((x) => `${x} fps`)],
+      [
+        ...Object.entries(f.results ?? {}).map(([name, by]) => row(name, by)),
+        ...Object.entries(f.doubleJitter?.results ?? {}).map(([name, by]) => row(`${name}, twice the detector jitter`, by)),
+      ],
+    ),
   ].join('\n');
 }
 
@@ -146,17 +220,24 @@ export function importSection(f: Any): string {
   const skip = skipped(title, f);
   if (skip) return skip;
   const r = f.results;
-  const cam = (x: Any) => `${fmt(x.fps, ' fps', 2)}, round trip p50 ${fmt(x.roundTripMs.p50)} / p95 ${fmt(x.roundTripMs.p95)} / max ${fmt(x.roundTripMs.max)} ms, ${pctOf(x.droppedShare)} dropped`;
+  const cam = (x: Any) =>
+    `${fmt(x.fps, ' fps', 2)}, round trip p50 ${fmt(x.roundTripMs.p50)} / p95 ${fmt(x.roundTripMs.p95)} / max ${fmt(x.roundTripMs.max)} ms, ${pctOf(x.droppedShare)} dropped`;
   return [
     title,
     '',
     `A folder import (\`POST /api/v1/imports/folder\`) of ${f.settings.folder} on a fresh server with default settings, while one camera streams at 15 fps.`,
     '',
-    table(['measure', 'value'], [
-      ['import', `${r.state}: ${r.files} files in ${fmt(r.seconds, ' s')} (${r.msPerFile} ms a file); ${r.accepted} accepted, ${r.rejected} rejected ${JSON.stringify(r.reasons)}`],
-      ['camera before the import', cam(r.liveBefore)],
-      ['camera during the import', cam(r.liveDuring)],
-    ]),
+    table(
+      ['measure', 'value'],
+      [
+        [
+          'import',
+          `${r.state}: ${r.files} files in ${fmt(r.seconds, ' s')} (${r.msPerFile} ms a file); ${r.accepted} accepted, ${r.rejected} rejected ${JSON.stringify(r.reasons)}`,
+        ],
+        ['camera before the import', cam(r.liveBefore)],
+        ['camera during the import', cam(r.liveDuring)],
+      ],
+    ),
   ].join('\n');
 }
 

@@ -17,16 +17,31 @@ export async function enrolFromPhotos(url: string, name: string, photos: string[
   );
   const form = new FormData();
   for (const rel of photos) form.append('images', new Blob([fs.readFileSync(path.join(FIXTURES, rel))], { type: 'image/jpeg' }), path.basename(rel));
-  const res = await json<{ results: { status: string }[] }>(await fetch(`${url}/api/v1/people/${person.id}/faces`, { method: 'POST', body: form }), `faces of ${name}`);
+  const res = await json<{ results: { status: string }[] }>(
+    await fetch(`${url}/api/v1/people/${person.id}/faces`, { method: 'POST', body: form }),
+    `faces of ${name}`,
+  );
   const accepted = res.results.filter((r) => r.status === 'accepted').length;
   if (accepted === 0) throw new Error(`no photo of ${name} was accepted: ${JSON.stringify(res)}`);
   return accepted;
 }
 
-export interface ImportJob { state: string; total: number; processed: number; accepted: number; rejected: number; skipped?: number; results: { code?: string }[] }
+export interface ImportJob {
+  state: string;
+  total: number;
+  processed: number;
+  accepted: number;
+  rejected: number;
+  skipped?: number;
+  results: { code?: string }[];
+}
 
 export async function startFolderImport(url: string, dir: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/imports/folder`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path: dir, exclude: ['video'] }) });
+  const res = await fetch(`${url}/api/v1/imports/folder`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ path: dir, exclude: ['video'] }),
+  });
   const job = await json<{ url?: string; id?: string }>(res, 'folder import');
   return job.url ?? `/api/v1/jobs/${job.id}`;
 }

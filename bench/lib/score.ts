@@ -2,13 +2,28 @@
 // labelled (a bystander named as someone is as wrong as a missed face). Pure, the same for the project and the baseline.
 import type { Frame } from './frames.js';
 
-export interface Reported { box: [number, number, number, number]; name: string | null }
-export interface Score { faces: number; right: number; missed: number; wrongName: number; falseNames: number }
+export interface Reported {
+  box: [number, number, number, number];
+  name: string | null;
+}
+export interface Score {
+  faces: number;
+  right: number;
+  missed: number;
+  wrongName: number;
+  falseNames: number;
+}
 
 export const emptyScore = (): Score => ({ faces: 0, right: 0, missed: 0, wrongName: 0, falseNames: 0 });
 
 export function addScore(a: Score, b: Score): Score {
-  return { faces: a.faces + b.faces, right: a.right + b.right, missed: a.missed + b.missed, wrongName: a.wrongName + b.wrongName, falseNames: a.falseNames + b.falseNames };
+  return {
+    faces: a.faces + b.faces,
+    right: a.right + b.right,
+    missed: a.missed + b.missed,
+    wrongName: a.wrongName + b.wrongName,
+    falseNames: a.falseNames + b.falseNames,
+  };
 }
 
 const centre = (b: Reported['box']) => ({ x: b[0] + b[2] / 2, y: b[1] + b[3] / 2 });
@@ -31,7 +46,7 @@ export function scoreFrame(frame: Pick<Frame, 'faces'>, reported: Reported[]): S
         const c = centre(r.box);
         const d = Math.hypot(c.x - want.x!, c.y - want.y!);
         // Within the face's own size of where it should be.
-        if (!used.has(i) && d < Math.max(30, r.box[2]) && d < best) (best = d), (pick = i);
+        if (!used.has(i) && d < Math.max(30, r.box[2]) && d < best) ((best = d), (pick = i));
       });
     }
     if (pick < 0) {

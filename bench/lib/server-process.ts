@@ -71,14 +71,21 @@ export async function startServerProcess(extra: Record<string, string> = {}, tim
       child.kill('SIGKILL');
       throw new Error(`server not ready after ${timeoutMs} ms:\n${stderr}`);
     }
-    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const startupMs = performance.now() - t0;
   const pid = child.pid!;
   return {
-    url, pid, config: parsed.config, overrides, startupMs,
+    url,
+    pid,
+    config: parsed.config,
+    overrides,
+    startupMs,
     cpuSeconds: () => procCpuSeconds(pid),
     rssMiB: () => procRssMiB(pid),
     log: () => stderr,

@@ -12,7 +12,13 @@ export const mean = (xs: readonly number[]): number => (xs.length === 0 ? NaN : 
 /** Rounded to `digits` decimals; null for NaN (JSON has no NaN). */
 export const round = (x: number, digits = 1): number | null => (Number.isFinite(x) ? +x.toFixed(digits) : null);
 
-export interface Spread { p50: number | null; p95: number | null; p99: number | null; max: number | null; n: number }
+export interface Spread {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  n: number;
+}
 
 export function spread(xs: readonly number[]): Spread {
   return { p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), p99: round(pct(xs, 99)), max: round(xs.length ? Math.max(...xs) : NaN), n: xs.length };

@@ -69,7 +69,8 @@ async function startAttendance(api: Api): Promise<void> {
       ),
     );
     const persons = new Set(shown.map((r) => r.personId)).size;
-    byId('attendance-summary').textContent = `${shown.length} rows · ${persons} ${persons === 1 ? 'person' : 'people'} · ${shown.reduce((n, r) => n + r.count, 0)} check-ins`;
+    byId('attendance-summary').textContent =
+      `${shown.length} rows · ${persons} ${persons === 1 ? 'person' : 'people'} · ${shown.reduce((n, r) => n + r.count, 0)} check-ins`;
     byId('attendance-empty').hidden = shown.length > 0;
   };
 

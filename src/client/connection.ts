@@ -120,7 +120,14 @@ export class Connection {
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.options.camera, client: this.options.client, ...(this.options.kiosk ? { kiosk: true } : {}), ...(this.options.attendance === false ? { attendance: false } : {}) } as ClientMessage);
+      this.send({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        camera: this.options.camera,
+        client: this.options.client,
+        ...(this.options.kiosk ? { kiosk: true } : {}),
+        ...(this.options.attendance === false ? { attendance: false } : {}),
+      } as ClientMessage);
       this.setState('open', '');
     };
     ws.onmessage = (event: MessageEvent) => this.handleMessage(event.data);

@@ -48,7 +48,11 @@ function startEnrolPage(session: Session, api: Api): void {
         return li;
       }),
     );
-    promptEl.textContent = wanted ? POSE_TEXT[wanted] : plan.length > 0 && done.length === plan.length ? 'All poses done: a few more views, move your head a little' : '';
+    promptEl.textContent = wanted
+      ? POSE_TEXT[wanted]
+      : plan.length > 0 && done.length === plan.length
+        ? 'All poses done: a few more views, move your head a little'
+        : '';
   };
   let plan: Pose[] = [];
   const begin = (name: string, allowDuplicate: boolean): void => {

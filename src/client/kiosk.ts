@@ -56,14 +56,20 @@ function startKiosk(session: Session, api: Api): void {
   };
 
   const render = (): void => {
-    const rows = dayRows([...checkins.values()]).filter((r) => r.day === today).sort((a, b) => b.last - a.last);
+    const rows = dayRows([...checkins.values()])
+      .filter((r) => r.day === today)
+      .sort((a, b) => b.last - a.last);
     listEl.replaceChildren(
       ...rows.map((r) =>
         h(
           'li',
           { 'data-person-id': r.personId },
           h('span', { class: 'name' }, r.name),
-          h('time', { datetime: new Date(r.first).toISOString(), title: r.count > 1 ? `${r.count} check-ins, last ${timeOfDay(r.last)}` : null }, timeOfDay(r.first)),
+          h(
+            'time',
+            { datetime: new Date(r.first).toISOString(), title: r.count > 1 ? `${r.count} check-ins, last ${timeOfDay(r.last)}` : null },
+            timeOfDay(r.first),
+          ),
         ),
       ),
     );

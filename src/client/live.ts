@@ -70,7 +70,13 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
   };
 
   const params = new URLSearchParams(location.search);
-  const connection = new Connection({ camera: (params.get('camera') ?? 'browser').slice(0, 100), client: 'facestream-web/0.2', kiosk: opts.kiosk, attendance: opts.attendance, key: session.key });
+  const connection = new Connection({
+    camera: (params.get('camera') ?? 'browser').slice(0, 100),
+    client: 'facestream-web/0.2',
+    kiosk: opts.kiosk,
+    attendance: opts.attendance,
+    key: session.key,
+  });
   let latest: Overlay | null = null;
   let latestAt = 0;
   let threshold: number | null = null;
@@ -155,7 +161,9 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
     renderTracks(o);
     redraw();
   });
-  connection.on('error', (e) => showError((e.code as string) === 'forbidden' ? `Not allowed for a ${session.role} key: ${e.message}` : `${e.code}: ${e.message}`));
+  connection.on('error', (e) =>
+    showError((e.code as string) === 'forbidden' ? `Not allowed for a ${session.role} key: ${e.message}` : `${e.code}: ${e.message}`),
+  );
   connection.on('gallery.changed', (g) => showGallery(g));
   connection.start();
   window.addEventListener('resize', redraw);
@@ -170,13 +178,18 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
   streamer.catch((err: unknown) => {
     camera = 'failed';
     const denied = err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
-    showError(denied ? 'Camera: access was refused. Allow the camera for this site and reload.' : `Camera: ${err instanceof Error ? err.message : String(err)}`);
+    showError(
+      denied ? 'Camera: access was refused. Allow the camera for this site and reload.' : `Camera: ${err instanceof Error ? err.message : String(err)}`,
+    );
     connection.stop(); // nothing to stream; don't hold a session on the server
     renderStatus();
   });
 
   let current: Streamer | null = null;
-  void streamer.then((s) => (current = s), () => undefined);
+  void streamer.then(
+    (s) => (current = s),
+    () => undefined,
+  );
   setInterval(() => {
     const st = current?.stats();
     if (fpsEl) fpsEl.textContent = st ? st.fps.toFixed(1) : '–';

@@ -35,7 +35,12 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 function thumb(api: Api, url: string | null, name: string): HTMLElement {
   if (url) return api.img(url, name);
-  const initials = name.split(/\s+/).map((w) => w[0] ?? '').join('').slice(0, 2).toUpperCase();
+  const initials = name
+    .split(/\s+/)
+    .map((w) => w[0] ?? '')
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
   return h('span', { class: 'initials', 'aria-hidden': 'true' }, initials);
 }
 
@@ -116,7 +121,8 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
     if (!person) return;
     document.title = `${person.name} · Facestream`;
     byId('person-name').textContent = person.name;
-    byId('person-meta').textContent = `${person.faces} ${person.faces === 1 ? 'face' : 'faces'} · ${lastSeen(person)} · added ${whenText(Date.parse(person.createdAt))}`;
+    byId('person-meta').textContent =
+      `${person.faces} ${person.faces === 1 ? 'face' : 'faces'} · ${lastSeen(person)} · added ${whenText(Date.parse(person.createdAt))}`;
     byId('person-thumb').replaceChildren(thumb(api, person.thumbnailUrl, person.name));
     byId<HTMLInputElement>('rename-input').value = person.name;
     const faces = (await api.get<{ items: Face[] }>(`/api/v1/people/${id}/faces`)).items;
@@ -129,7 +135,16 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
           f.cropUrl ? api.img(f.cropUrl, `face of ${person.name}`) : h('span', { class: 'initials' }, '?'),
           h('span', { class: 'muted' }, `${f.quality === null ? '' : `quality ${f.quality.toFixed(2)} · `}${whenText(Date.parse(f.createdAt))}`),
           operator
-            ? h('button', { type: 'button', class: 'secondary small remove-face', title: 'Remove this face: it is not them, or a bad view', onclick: () => void removeFace(f.id) }, 'Not them')
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary small remove-face',
+                  title: 'Remove this face: it is not them, or a bad view',
+                  onclick: () => void removeFace(f.id),
+                },
+                'Not them',
+              )
             : null,
         ),
       ),
@@ -158,7 +173,13 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
       const r = await api.upload<{ accepted: number; rejected: number; results: ImageResult[] }>(`/api/v1/people/${id}/faces`, form);
       results.replaceChildren(
         ...r.results.map((v) =>
-          h('li', { 'data-status': v.status, 'data-code': v.code ?? null, 'data-face-id': v.faceId ?? null }, h('b', {}, v.status === 'accepted' ? '✓ added' : v.status === 'skipped' ? '– skipped' : '✗ refused'), ` ${v.file}`, v.reason ? h('span', { class: 'muted' }, ` — ${v.reason}`) : null),
+          h(
+            'li',
+            { 'data-status': v.status, 'data-code': v.code ?? null, 'data-face-id': v.faceId ?? null },
+            h('b', {}, v.status === 'accepted' ? '✓ added' : v.status === 'skipped' ? '– skipped' : '✗ refused'),
+            ` ${v.file}`,
+            v.reason ? h('span', { class: 'muted' }, ` — ${v.reason}`) : null,
+          ),
         ),
       );
       show(notice, `${r.accepted} added, ${r.rejected} refused.`);

@@ -34,7 +34,15 @@ function askForKey(message: string): Promise<string> {
   document.body.dataset.auth = 'signin';
   document.getElementById('signin')?.remove();
   return new Promise((resolve) => {
-    const input = h('input', { id: 'signin-key', name: 'key', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'fsk_…', required: true });
+    const input = h('input', {
+      id: 'signin-key',
+      name: 'key',
+      type: 'password',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      placeholder: 'fsk_…',
+      required: true,
+    });
     const form = h(
       'form',
       { id: 'signin-form', class: 'signin-card' },
@@ -63,9 +71,7 @@ function drawTopbar(page: PageName, session: Session): void {
       ? h('span', { id: 'whoami', class: 'whoami', 'data-role': session.role, title: 'AUTH_MODE=open: no keys, everyone is admin' }, 'open mode · admin')
       : h('span', { id: 'whoami', class: 'whoami', 'data-role': session.role, title: `key "${session.name}"` }, `${session.role} · ${session.name}`);
   const signOut =
-    session.mode === 'keys'
-      ? h('button', { id: 'signout', type: 'button', class: 'secondary small', onclick: () => signOutNow() }, 'Sign out')
-      : null;
+    session.mode === 'keys' ? h('button', { id: 'signout', type: 'button', class: 'secondary small', onclick: () => signOutNow() }, 'Sign out') : null;
   bar.replaceChildren(
     h('a', { class: 'brand', href: '/' }, 'Facestream'),
     h(
@@ -116,7 +122,13 @@ export async function boot(page: PageName): Promise<Booted> {
     // The server is down or restarting: say so and try again with the same key.
     document.getElementById('signin')?.remove();
     document.body.dataset.auth = 'signin';
-    document.body.append(h('main', { id: 'signin', class: 'signin' }, h('div', { class: 'signin-card' }, h('h1', {}, 'Facestream'), h('p', { class: 'error' }, `Cannot reach the server (${r.message}). Retrying…`))));
+    document.body.append(
+      h(
+        'main',
+        { id: 'signin', class: 'signin' },
+        h('div', { class: 'signin-card' }, h('h1', {}, 'Facestream'), h('p', { class: 'error' }, `Cannot reach the server (${r.message}). Retrying…`)),
+      ),
+    );
     await new Promise((res) => setTimeout(res, 3000));
   }
 }

@@ -107,7 +107,11 @@ export class Streamer {
   private readonly minIntervalMs: number;
   private readonly maxBufferedBytes: number;
 
-  constructor(private readonly camera: Camera, private readonly conn: Connection, options: StreamerOptions = {}) {
+  constructor(
+    private readonly camera: Camera,
+    private readonly conn: Connection,
+    options: StreamerOptions = {},
+  ) {
     this.minIntervalMs = 1000 / (options.maxFps ?? 30);
     this.maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
     conn.on('overlay', (o) => this.onOverlay(o));

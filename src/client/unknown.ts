@@ -70,10 +70,25 @@ async function startUnknownPage(api: Api, session: Session): Promise<void> {
     const last = Date.parse(newest.lastSeenAt);
     const day = (ms: number) => (localDay(ms) === localDay(Date.now()) ? 'today' : localDay(ms));
     // Absolute times: "today 09:12–09:40", or "2030-01-02 17:45 – today 09:12" across days.
-    const span = day(first) === day(last) ? `${day(first)} ${timeOfDay(first)}${timeOfDay(last) === timeOfDay(first) ? '' : `–${timeOfDay(last)}`}` : `${day(first)} ${timeOfDay(first)} – ${day(last)} ${timeOfDay(last)}`;
+    const span =
+      day(first) === day(last)
+        ? `${day(first)} ${timeOfDay(first)}${timeOfDay(last) === timeOfDay(first) ? '' : `–${timeOfDay(last)}`}`
+        : `${day(first)} ${timeOfDay(first)} – ${day(last)} ${timeOfDay(last)}`;
     const ids = members.map((m) => m.id);
-    const nameInput = h('input', { type: 'text', maxlength: 100, placeholder: 'Name', required: true, 'aria-label': 'Name of the new person', class: 'promote-name' });
-    const select = h('select', { 'aria-label': 'Existing person', class: 'attach-to' }, h('option', { value: '' }, 'Choose a person…'), everyone.map((p) => h('option', { value: p.id }, p.name)));
+    const nameInput = h('input', {
+      type: 'text',
+      maxlength: 100,
+      placeholder: 'Name',
+      required: true,
+      'aria-label': 'Name of the new person',
+      class: 'promote-name',
+    });
+    const select = h(
+      'select',
+      { 'aria-label': 'Existing person', class: 'attach-to' },
+      h('option', { value: '' }, 'Choose a person…'),
+      everyone.map((p) => h('option', { value: p.id }, p.name)),
+    );
     return h(
       'li',
       { class: 'group-card', 'data-sightings': ids.join(' ') },

@@ -80,7 +80,14 @@ export const ConfigSchema = z.object({
     .string()
     .default('straight,left,right')
     // Empty or "any": no pose guidance (parseConfig keeps this variable's empty value instead of the default).
-    .transform((v) => (v.trim().toLowerCase() === 'any' ? [] : v.split(',').map((p) => p.trim()).filter(Boolean)))
+    .transform((v) =>
+      v.trim().toLowerCase() === 'any'
+        ? []
+        : v
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+    )
     .pipe(z.array(z.enum(['straight', 'left', 'right']))),
   /** An enrolment ends this long after enrol.start: saved with ENROL_MIN_SAMPLES views or more, else `timeout`. */
   ENROL_TIMEOUT_MS: int(60_000, 1000, 3_600_000),
@@ -182,15 +189,16 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: s
 const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['ENROL_POSES']);
 
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
-  const picked = Object.fromEntries(
-    Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' && !EMPTY_IS_A_VALUE.has(k) ? undefined : env[k]]),
-  );
+  const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' && !EMPTY_IS_A_VALUE.has(k) ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(picked);
   if (parsed.success) {
     // The model is resolved here so an unknown EMBEDDING_MODEL is reported with the other bad values.
     try {
       const model = resolveModel(parsed.data.EMBEDDING_MODEL);
-      return { ok: true, config: { ...parsed.data, MATCH_THRESHOLD: picked.MATCH_THRESHOLD === undefined ? model.manifest.threshold : parsed.data.MATCH_THRESHOLD } };
+      return {
+        ok: true,
+        config: { ...parsed.data, MATCH_THRESHOLD: picked.MATCH_THRESHOLD === undefined ? model.manifest.threshold : parsed.data.MATCH_THRESHOLD },
+      };
     } catch (err) {
       return { ok: false, errors: [`EMBEDDING_MODEL: ${err instanceof Error ? err.message : String(err)}`] };
     }

@@ -68,14 +68,26 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   try {
     const t0 = performance.now();
     if (!opts.analyzer && config.INFERENCE_WORKERS > 0) {
-      const init = { TF_BACKEND: config.TF_BACKEND, DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE, MAX_FACES: config.MAX_FACES, modelId: config.EMBEDDING_MODEL };
+      const init = {
+        TF_BACKEND: config.TF_BACKEND,
+        DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE,
+        MAX_FACES: config.MAX_FACES,
+        modelId: config.EMBEDDING_MODEL,
+      };
       workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m))))));
     }
     const analyzer = opts.analyzer ?? workers[0] ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
     if (!opts.analyzer) {
       const sample = fs.readFileSync(path.join(ROOT, 'models', 'warmup.jpg'));
       const warm = Math.max(...(await Promise.all((workers.length > 0 ? workers : [analyzer]).map((a) => warmUp(a, sample)))));
-      log.info('models ready', { backend: analyzer.backend, tfjs: analyzer.tfVersion, models: analyzer.models, inferenceWorkers: workers.length, loadMs: Math.round(performance.now() - t0), warmUpMs: Math.round(warm) });
+      log.info('models ready', {
+        backend: analyzer.backend,
+        tfjs: analyzer.tfVersion,
+        models: analyzer.models,
+        inferenceWorkers: workers.length,
+        loadMs: Math.round(performance.now() - t0),
+        warmUpMs: Math.round(warm),
+      });
     }
     const stale = await store.countFacesNotFromModel(analyzer.modelId);
     // A gallery is only ever searched with one model: faces of another are re-embedded from their crops, or refused (logged).
@@ -83,13 +95,23 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     if (stale > 0 && embedChips) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
     else if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
     log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
-    const ann = { minFaces: config.GALLERY_ANN_MIN_FACES, kind: config.GALLERY_ANN, nprobe: config.GALLERY_IVF_NPROBE, efSearch: config.GALLERY_HNSW_EF_SEARCH };
+    const ann = {
+      minFaces: config.GALLERY_ANN_MIN_FACES,
+      kind: config.GALLERY_ANN,
+      nprobe: config.GALLERY_IVF_NPROBE,
+      efSearch: config.GALLERY_HNSW_EF_SEARCH,
+    };
     const gallery = await createGallery({
-      store, modelId: analyzer.modelId, dims: analyzer.dims, indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
+      store,
+      modelId: analyzer.modelId,
+      dims: analyzer.dims,
+      indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
       onRebuildError: (err) => log.error('gallery: rebuilding the outgrown index failed; it keeps serving the old one', { error: String(err) }),
     });
     log.info('gallery loaded', { ...gallery.stats() });
 
+    // Assigned once, below: the callbacks defined before it (gallery changes, check-ins) read it when they run.
+    // eslint-disable-next-line prefer-const
     let gateway: Gateway | undefined;
     const onGalleryChanged = () => {
       const s = gallery.stats();
@@ -105,7 +127,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
     // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
     sync = await startGallerySync({
-      databaseUrl: config.DATABASE_URL, log,
+      databaseUrl: config.DATABASE_URL,
+      log,
       onEvent: async (e) => {
         if (e.kind === 'checkin') return deliverCheckIn(e.checkin);
         if (e.kind === 'person.removed') gallery.removePerson(e.personId);
@@ -115,8 +138,17 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     });
     const gallerySync = sync;
     const http = createHttpApp({
-      config, scheduler, auth, metrics, sync: gallerySync,
-      store, gallery, analyzer, log, version: VERSION, startedAt,
+      config,
+      scheduler,
+      auth,
+      metrics,
+      sync: gallerySync,
+      store,
+      gallery,
+      analyzer,
+      log,
+      version: VERSION,
+      startedAt,
       publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
       sessions: () => gateway?.sessions().length ?? 0,
       onGalleryChanged,
@@ -127,7 +159,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
-          db: store.db, cooldownMs: config.CHECKIN_COOLDOWN_MS, retryMs: config.CHECKIN_RETRY_MS, clock, log,
+          db: store.db,
+          cooldownMs: config.CHECKIN_COOLDOWN_MS,
+          retryMs: config.CHECKIN_RETRY_MS,
+          clock,
+          log,
           onCheckIn: (c) => {
             events.checkIns.inc();
             deliverCheckIn(c);
@@ -139,16 +175,38 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       : null;
     const sightings = new SightingRecorder(store.db, log, () => events.unknownSightings.inc());
     const retention = startSightingRetention(store.db, {
-      retentionDays: config.SIGHTINGS_RETENTION_DAYS, maxRows: config.SIGHTINGS_MAX_ROWS, everyMs: config.SIGHTINGS_PRUNE_EVERY_MS, clock, log,
+      retentionDays: config.SIGHTINGS_RETENTION_DAYS,
+      maxRows: config.SIGHTINGS_MAX_ROWS,
+      everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
+      clock,
+      log,
     });
-    gateway = attachGateway(server, {
-      config, analyzer: scheduler.live, lanes: (sessionId) => scheduler.lane(sessionId), gallery, log, serverVersion: VERSION,
-      enrolment: { store, gallery, modelId: analyzer.modelId, crash, onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })) },
-      attendance: { checkins, sightings, clock },
-    }, {
-      auth, allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS), metrics: new LiveMetrics(metrics),
-      activeKeys: (ids) => keys.activeIds(ids), keyRecheckMs: config.KEY_RECHECK_MS,
-    });
+    gateway = attachGateway(
+      server,
+      {
+        config,
+        analyzer: scheduler.live,
+        lanes: (sessionId) => scheduler.lane(sessionId),
+        gallery,
+        log,
+        serverVersion: VERSION,
+        enrolment: {
+          store,
+          gallery,
+          modelId: analyzer.modelId,
+          crash,
+          onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })),
+        },
+        attendance: { checkins, sightings, clock },
+      },
+      {
+        auth,
+        allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
+        metrics: new LiveMetrics(metrics),
+        activeKeys: (ids) => keys.activeIds(ids),
+        keyRecheckMs: config.KEY_RECHECK_MS,
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -157,7 +215,15 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     const g = gateway;
     return {
-      url, port, store, gallery, analyzer, gateway: g, app: http.app, checkins, sightings,
+      url,
+      port,
+      store,
+      gallery,
+      analyzer,
+      gateway: g,
+      app: http.app,
+      checkins,
+      sightings,
       async close() {
         await http.close();
         await g.close();

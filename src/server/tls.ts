@@ -17,7 +17,10 @@ export function loadTls(config: Pick<Config, 'TLS_CERT' | 'TLS_KEY'>): TlsFiles 
     try {
       return fs.readFileSync(file);
     } catch (err) {
-      throw new Error(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); make a pair with \`npm run cert -- --host <name or IP>\``);
+      throw new Error(
+        `${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); make a pair with \`npm run cert -- --host <name or IP>\``,
+        { cause: err },
+      );
     }
   };
   const cert = read('TLS_CERT', certPath);

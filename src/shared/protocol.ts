@@ -203,7 +203,10 @@ export const EnrolProgress = z.object({
    * The one thing to tell the person now: the refusal seen most often over the last second (the last frame's `reason`
    * alone can flip every frame). Null when this frame was accepted.
    */
-  hint: z.object({ code: z.enum(GATE_CODES), reason: z.string() }).nullable().optional(),
+  hint: z
+    .object({ code: z.enum(GATE_CODES), reason: z.string() })
+    .nullable()
+    .optional(),
   /** Poses that have a view, the one to prompt for next (null: any), and those skipped after ENROL_POSE_SKIP_MS. */
   poses: z.object({ done: z.array(Pose), wanted: Pose.nullable(), skipped: z.array(Pose).optional() }).optional(),
   /** Time left before ENROL_TIMEOUT_MS ends the enrolment. */

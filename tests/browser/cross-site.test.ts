@@ -41,7 +41,13 @@ describe('other web pages against an open-mode server, in Chromium', () => {
     server = await startTestServer({ ALLOWED_ORIGINS: `http://friend.example:${sitePort}` });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP friend.example 127.0.0.1, MAP rebound.example 127.0.0.1'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP friend.example 127.0.0.1, MAP rebound.example 127.0.0.1',
+      ],
     });
   });
   afterAll(async () => {

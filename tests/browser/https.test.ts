@@ -55,7 +55,9 @@ describe('https with a generated certificate', () => {
 
   it('refuses half a TLS setting or an unreadable file with a clear message', () => {
     expect(() => loadTls({ TLS_CERT: path.join(dir, 'tls/cert.pem'), TLS_KEY: undefined })).toThrow(/both TLS_CERT and TLS_KEY; only TLS_CERT is set/);
-    expect(() => loadTls({ TLS_CERT: path.join(dir, 'missing.pem'), TLS_KEY: path.join(dir, 'tls/key.pem') })).toThrow(/TLS_CERT: cannot read .*ENOENT.*npm run cert/);
+    expect(() => loadTls({ TLS_CERT: path.join(dir, 'missing.pem'), TLS_KEY: path.join(dir, 'tls/key.pem') })).toThrow(
+      /TLS_CERT: cannot read .*ENOENT.*npm run cert/,
+    );
     expect(() => loadTls({ TLS_CERT: path.join(dir, 'tls/key.pem'), TLS_KEY: path.join(dir, 'tls/key.pem') })).toThrow(/not a PEM certificate/);
     expect(loadTls({ TLS_CERT: undefined, TLS_KEY: undefined })).toBeNull();
     expect(fs.statSync(path.join(dir, 'tls/key.pem')).mode & 0o077).toBe(0); // the key is private to its owner

@@ -33,7 +33,11 @@ describe('kiosk page with a fake webcam', () => {
       throw new Error('client bundle missing: run `npm run build:client` (npm test does it first)');
     }
     const dir = tempDir();
-    const y4m = await makeSlideshowY4m([3, 5].map((n) => path.join(FIXTURES, `Guido_van_Rossum/${n}.jpg`)), path.join(dir, 'guido.y4m'), { secondsEach: 2 });
+    const y4m = await makeSlideshowY4m(
+      [3, 5].map((n) => path.join(FIXTURES, `Guido_van_Rossum/${n}.jpg`)),
+      path.join(dir, 'guido.y4m'),
+      { secondsEach: 2 },
+    );
     server = await startTestServer({ DATA_DIR: dir });
     browser = await launchChromium(y4m);
   });
@@ -47,7 +51,8 @@ describe('kiosk page with a fake webcam', () => {
     const paul = await enrol(server, 'Paul Allen', 'Paul_Allen/1.jpg');
     // Paul came in twice today (two check-ins outside a short cooldown): still one row.
     const now = Date.now();
-    for (const ago of [120_000, 60_000]) await recordCheckIn(server.store.db, { personId: paul, at: new Date(now - ago), score: 0.95, camera: 'side door', cooldownMs: 30_000 });
+    for (const ago of [120_000, 60_000])
+      await recordCheckIn(server.store.db, { personId: paul, at: new Date(now - ago), score: 0.95, camera: 'side door', cooldownMs: 30_000 });
     expect((await server.checkins!.today()).checkins.filter((c) => c.name === 'Paul Allen')).toHaveLength(2);
 
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -63,10 +68,14 @@ describe('kiosk page with a fake webcam', () => {
     const checkedIn = (await server.checkins!.today()).checkins.find((c) => c.name === 'Guido van Rossum')!;
     expect(checkedIn.camera).toBe('lobby');
     expect(await page.locator('#greeting-detail').textContent()).toBe(`Checked in at ${hhmm(new Date(checkedIn.at))}`);
-    await page.waitForFunction(() => {
-      const img = document.querySelector<HTMLImageElement>('#greeting-photo');
-      return !!img && !img.hidden && img.complete && img.naturalWidth > 0;
-    }, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('#greeting-photo');
+        return !!img && !img.hidden && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.locator('#checkins li .name').allTextContents()).toEqual(['Guido van Rossum', 'Paul Allen']);
     expect(await page.locator('#checkin-count').textContent()).toBe('2');
     await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/kiosk.png', import.meta.url)) });

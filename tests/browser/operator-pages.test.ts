@@ -50,9 +50,16 @@ describe('operator pages', () => {
 
   it('library: photos added by upload show their verdicts; removing a wrong face stops it matching on a live socket', async () => {
     const http = api(server);
-    for (const [name, photos] of [['Guido van Rossum', ['Guido_van_Rossum/1.jpg', 'Guido_van_Rossum/3.jpg']], ['Barack Obama', ['Barack_Obama/1.jpg', 'Barack_Obama/2.jpg']], ['Amy', ['Amy/1.jpg']]] as const) {
+    for (const [name, photos] of [
+      ['Guido van Rossum', ['Guido_van_Rossum/1.jpg', 'Guido_van_Rossum/3.jpg']],
+      ['Barack Obama', ['Barack_Obama/1.jpg', 'Barack_Obama/2.jpg']],
+      ['Amy', ['Amy/1.jpg']],
+    ] as const) {
       const p = (await (await http.json('POST', '/api/v1/people', { name })).json()) as { id: string };
-      await http.upload(`/api/v1/people/${p.id}/faces`, photos.map((f) => photo(f)));
+      await http.upload(
+        `/api/v1/people/${p.id}/faces`,
+        photos.map((f) => photo(f)),
+      );
     }
     await page.goto(`${server.url}/people.html`);
     await page.locator('#new-name').fill('Paul Allen');
@@ -62,7 +69,11 @@ describe('operator pages', () => {
     // The operator picks photos, one of them (by mistake) of someone else, and one group photo.
     await page.locator('#upload').setInputFiles(['Paul_Allen/1.jpg', 'Joe_Biden/1.jpg', '_group/two_people.jpg'].map((f) => path.join(FIXTURES, f)));
     await expect.poll(() => page.locator('#upload-results li').count(), { timeout: 60_000 }).toBe(3);
-    expect(await page.locator('#upload-results li').evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.status, (e as HTMLElement).dataset.code ?? null]))).toEqual([
+    expect(
+      await page
+        .locator('#upload-results li')
+        .evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.status, (e as HTMLElement).dataset.code ?? null])),
+    ).toEqual([
       ['accepted', null],
       ['accepted', null],
       ['rejected', 'multiple_faces'],
@@ -169,7 +180,15 @@ describe('operator pages', () => {
     await server.store.db.insert(checkIns).values(rows.map(([name, at, camera]) => ({ personId: id(name), at, score: 0.97, camera })));
 
     await page.goto(`${server.url}/attendance.html`);
-    const yesterday = page.locator(`#rows tr[data-day="${await page.evaluate((t) => { const d = new Date(t); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; }, day(1, 12, 0).getTime())}"]`);
+    const yesterday = page.locator(
+      `#rows tr[data-day="${await page.evaluate(
+        (t) => {
+          const d = new Date(t);
+          return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+        },
+        day(1, 12, 0).getTime(),
+      )}"]`,
+    );
     await expect.poll(() => yesterday.count(), { timeout: 10_000 }).toBe(2);
     expect(await yesterday.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))).toEqual([
       [expect.any(String), 'Paul Allen', '08:59', '12:30', '2', 'door, lobby'],

@@ -92,7 +92,10 @@ describe('signing in with an API key', () => {
   });
 
   it('with the camera refused the page says so instead of "Connected"', async () => {
-    const denied = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--deny-permission-prompts'] });
+    const denied = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--deny-permission-prompts'],
+    });
     try {
       const page = await denied.newPage();
       await page.goto(`${server.url}/?key=${viewer}`);

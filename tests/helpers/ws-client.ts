@@ -32,7 +32,10 @@ export class TestClient {
     });
   }
 
-  static async connect(baseUrl: string, opts: { hello?: boolean; protocol?: number; kiosk?: boolean; camera?: string; key?: string } = {}): Promise<TestClient> {
+  static async connect(
+    baseUrl: string,
+    opts: { hello?: boolean; protocol?: number; kiosk?: boolean; camera?: string; key?: string } = {},
+  ): Promise<TestClient> {
     const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws' + (opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

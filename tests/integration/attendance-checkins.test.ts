@@ -86,10 +86,14 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
 
   it('is race-free in the database: concurrent attempts, and separate services as if separate processes, insert once', async () => {
     const at = new Date(T0 + 120 * MIN);
-    const attempts = Array.from({ length: 12 }, (_, i) => recordCheckIn(server.store.db, { personId: guidoId, at, score: 0.95, camera: `cam${i}`, cooldownMs: 10 * MIN }));
+    const attempts = Array.from({ length: 12 }, (_, i) =>
+      recordCheckIn(server.store.db, { personId: guidoId, at, score: 0.95, camera: `cam${i}`, cooldownMs: 10 * MIN }),
+    );
     const outcomes = await Promise.all(attempts);
     expect(outcomes.filter((o) => o.created)).toHaveLength(1);
-    const services = [0, 1, 2].map(() => new CheckInService({ db: server.store.db, cooldownMs: 10 * MIN, clock: () => T0 + 140 * MIN, log: silentLogger, onCheckIn: () => {} }));
+    const services = [0, 1, 2].map(
+      () => new CheckInService({ db: server.store.db, cooldownMs: 10 * MIN, clock: () => T0 + 140 * MIN, log: silentLogger, onCheckIn: () => {} }),
+    );
     services.forEach((s, i) => s.seen(guidoId, 0.95, `proc${i}`));
     await Promise.all(services.map((s) => s.whenIdle()));
     expect(await listCheckInsSince(server.store.db, new Date(T0 + 119 * MIN))).toHaveLength(2);

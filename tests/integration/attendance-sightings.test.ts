@@ -92,6 +92,15 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
   async function sample() {
     const r = await server.analyzer.embedAll(fixture('Paul_Allen/5.jpg'), 4096 * 4096);
     if (!r.ok) throw new Error(r.message);
-    return { firstSeenAt: new Date(now), lastSeenAt: new Date(now), camera: 'x', modelId: server.analyzer.modelId, embedding: r.faces[0]!.embedding, crop: null, bestScore: null, bestPersonId: null };
+    return {
+      firstSeenAt: new Date(now),
+      lastSeenAt: new Date(now),
+      camera: 'x',
+      modelId: server.analyzer.modelId,
+      embedding: r.faces[0]!.embedding,
+      crop: null,
+      bestScore: null,
+      bestPersonId: null,
+    };
   }
 });

@@ -67,7 +67,9 @@ describe('bad input on the camera socket', () => {
   it('refuses an image over the pixel limit with frame_too_large', async () => {
     const c = await TestClient.connect(server.url);
     const sharp = (await import('sharp')).default;
-    const big = await sharp({ create: { width: 1400, height: 1400, channels: 3, background: '#808080' } }).jpeg({ quality: 10 }).toBuffer();
+    const big = await sharp({ create: { width: 1400, height: 1400, channels: 3, background: '#808080' } })
+      .jpeg({ quality: 10 })
+      .toBuffer();
     expect(await errorAfter(c, () => c.sendFrame(new Uint8Array(big)))).toMatchObject({ code: 'frame_too_large' });
     c.close();
   });

@@ -10,13 +10,20 @@ describe('npm run bench -- --quick --only live', () => {
   it('writes live.json with the machine, the default settings and the figures, and a report from it', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-quick-'));
     try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--only', 'live', '--quick', '--out', out, '--report', path.join(out, 'BENCHMARKS.md')], {
-        encoding: 'utf8',
-        timeout: 170_000,
-      });
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'bench/run.ts', '--only', 'live', '--quick', '--out', out, '--report', path.join(out, 'BENCHMARKS.md')],
+        {
+          encoding: 'utf8',
+          timeout: 170_000,
+        },
+      );
       expect(run.status, run.stderr).toBe(0);
       const file = JSON.parse(fs.readFileSync(path.join(out, 'live.json'), 'utf8'));
-      expect(file).toMatchObject({ suite: 'live', machine: { cpus: os.cpus().length, node: process.version, backend: expect.stringMatching(/wasm|tensorflow/) } });
+      expect(file).toMatchObject({
+        suite: 'live',
+        machine: { cpus: os.cpus().length, node: process.version, backend: expect.stringMatching(/wasm|tensorflow/) },
+      });
       expect(new Date(file.date).getTime()).toBeGreaterThan(Date.now() - 200_000);
       expect(file.machine.load.samples).toBeGreaterThan(0);
       // The figures come from the defaults, not from a tuned in-process server.

@@ -25,7 +25,14 @@ describe.each(databaseTargets)('a poisoned check-in on $name', (target) => {
 
   it('is dropped and counted, and the next sighting on a good camera checks the person in', async () => {
     const seen: string[] = [];
-    const service = new CheckInService({ db: store.db, cooldownMs: 600_000, retryMs: 50, clock: Date.now, log: silentLogger, onCheckIn: (c) => seen.push(c.camera) });
+    const service = new CheckInService({
+      db: store.db,
+      cooldownMs: 600_000,
+      retryMs: 50,
+      clock: Date.now,
+      log: silentLogger,
+      onCheckIn: (c) => seen.push(c.camera),
+    });
     service.seen(personId, 0.97, 'door\u0000');
     await service.whenIdle();
     expect(service.pending).toBe(0);

@@ -13,7 +13,10 @@ const SCRIPT = path.resolve('scripts/pg-test-cluster.sh');
 const PORT = Number(process.env.DB_RESTART_TEST_PORT ?? 55480);
 
 function cluster(...args: string[]): string {
-  return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').at(-1)!;
+  return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    .trim()
+    .split('\n')
+    .at(-1)!;
 }
 
 describe('database restart', () => {

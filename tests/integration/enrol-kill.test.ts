@@ -24,9 +24,10 @@ async function enrolThenKill(server: ChildServer, name: string, delayMs: number)
   ws.on('message', (data) => {
     const m = ServerMessage.parse(JSON.parse(String(data)));
     inbox.push(m);
-    for (const w of waiters.splice(0)) (w.pred(m) ? w.resolve() : waiters.push(w));
+    for (const w of waiters.splice(0)) w.pred(m) ? w.resolve() : waiters.push(w);
   });
-  const until = (pred: (m: ServerMessage) => boolean) => (inbox.some(pred) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pred, resolve })));
+  const until = (pred: (m: ServerMessage) => boolean) =>
+    inbox.some(pred) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ pred, resolve }));
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'desk', attendance: false }));
   await until((m) => m.type === 'welcome');
@@ -37,7 +38,8 @@ async function enrolThenKill(server: ChildServer, name: string, delayMs: number)
     await until((m) => m.type === 'enrol.progress' && m.seq === i + 1);
   }
   // The progress with every view collected is sent as the commit starts (docs/protocol.md §8): kill around it.
-  if (!inbox.some((m) => m.type === 'enrol.progress' && m.collected === VIEWS.length)) throw new Error(`a view was refused: ${JSON.stringify(inbox.slice(-3))}`);
+  if (!inbox.some((m) => m.type === 'enrol.progress' && m.collected === VIEWS.length))
+    throw new Error(`a view was refused: ${JSON.stringify(inbox.slice(-3))}`);
   if (delayMs === SELF) {
     // TEST_CRASH_AT: the server kills itself at the commit point; wait until it has.
     if (server.process.exitCode === null && server.process.signalCode === null) await new Promise((r) => server.process.once('exit', r));
@@ -58,7 +60,8 @@ describe.each(databaseTargets)('kill -9 during enrolment commits on $name', (tar
   it(`leaves every person whole or absent: crashes inside and after the commit, and ${DELAYS_MS.length} kills around it`, async () => {
     const env = await target.freshEnv();
     const outcomes: string[] = [];
-    const listPeople = async (url: string) => ((await (await fetch(`${url}/api/v1/people?limit=100`)).json()) as { items: { name: string; faces: number }[] }).items;
+    const listPeople = async (url: string) =>
+      ((await (await fetch(`${url}/api/v1/people?limit=100`)).json()) as { items: { name: string; faces: number }[] }).items;
 
     // Exactly inside the transaction: person and faces were written, never committed, so neither exists.
     server = await spawnServer({ ...env, TEST_CRASH_AT: 'enrol.in-transaction' });

@@ -17,7 +17,13 @@ describe('enrolment flow', () => {
   let now = T0;
 
   beforeAll(async () => {
-    const env = { ENROL_TIMEOUT_MS: '15000', ENROL_MIN_SAMPLES: '2', ENROL_POSE_SKIP_MS: '400', UNKNOWN_SIGHTING_AFTER_MS: '1000', CHECKIN_COOLDOWN_MS: '600000' };
+    const env = {
+      ENROL_TIMEOUT_MS: '15000',
+      ENROL_MIN_SAMPLES: '2',
+      ENROL_POSE_SKIP_MS: '400',
+      UNKNOWN_SIGHTING_AFTER_MS: '1000',
+      CHECKIN_COOLDOWN_MS: '600000',
+    };
     server = await startServer(testConfig(env), { log: silentLogger, analyzer: await sharedAnalyzer(), clock: () => now });
   });
   afterAll(async () => {
@@ -38,7 +44,11 @@ describe('enrolment flow', () => {
     expect(progress.length).toBeGreaterThan(0);
     for (const m of progress) expect(m).toMatchObject({ accepted: false, code: 'multiple_faces', hint: { code: 'multiple_faces' } });
     const end = c.messages.find((m) => m.type === 'enrol.cancelled');
-    expect(end).toMatchObject({ code: 'timeout', mostRefused: 'multiple_faces', reason: expect.stringMatching(/time limit of 15 s reached with 0 of 3 views/) });
+    expect(end).toMatchObject({
+      code: 'timeout',
+      mostRefused: 'multiple_faces',
+      reason: expect.stringMatching(/time limit of 15 s reached with 0 of 3 views/),
+    });
     c.close();
   }, 60_000);
 

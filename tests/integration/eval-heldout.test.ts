@@ -17,8 +17,11 @@ describe('held-out and open-set evaluation', () => {
     const out = evalCli(['--heldout', '--root', FIXTURES, '--conditions', 'tight80', '--folds', '3', '--no-cache', '--out', path.join(tmp, 'v')]);
     const v = JSON.parse(out.trim().split('\n').at(-1)!);
     // Every same pair of the fixtures is tested once, in its own fold (counted from the folders, not hard-coded).
-    const samePairs = fs.readdirSync(FIXTURES).filter((d) => !d.startsWith('_') && fs.statSync(path.join(FIXTURES, d)).isDirectory())
-      .map((d) => fs.readdirSync(path.join(FIXTURES, d)).filter((f) => f.endsWith('.jpg')).length).reduce((n, k) => n + (k * (k - 1)) / 2, 0);
+    const samePairs = fs
+      .readdirSync(FIXTURES)
+      .filter((d) => !d.startsWith('_') && fs.statSync(path.join(FIXTURES, d)).isDirectory())
+      .map((d) => fs.readdirSync(path.join(FIXTURES, d)).filter((f) => f.endsWith('.jpg')).length)
+      .reduce((n, k) => n + (k * (k - 1)) / 2, 0);
     expect(v.protocol).toBe('3-fold by identity');
     expect(Object.keys(v.verification)).toEqual(['clean', 'tight80']);
     expect(v.missed.clean).toBe(0);

@@ -26,8 +26,23 @@ describe('fused model, live', () => {
 
   beforeAll(async () => {
     const dir = tempDir('facestream-fused-');
-    execFileSync('ffmpeg', ['-v', 'error', '-i', CLIP, '-vf', `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`, '-vsync', 'vfr', '-q:v', '4', path.join(dir, 'f%03d.jpg')]);
-    frames = fs.readdirSync(dir).sort().map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      CLIP,
+      '-vf',
+      `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`,
+      '-vsync',
+      'vfr',
+      '-q:v',
+      '4',
+      path.join(dir, 'f%03d.jpg'),
+    ]);
+    frames = fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
     const config = testConfig({ DATA_DIR: dir, EMBEDDING_MODEL: FUSED_MODEL_ID });
     const analyzer = await createFaceAnalyzer(config, () => {}, { model: resolveModel(FUSED_MODEL_ID) });
     expect(config.MATCH_THRESHOLD).toBe(analyzer.threshold);

@@ -30,7 +30,9 @@ describe('fused ResNet + MobileFaceNet model', () => {
   it('embeds a face as a 320-d unit vector that tells people apart at the manifest threshold', { timeout: 120_000 }, async () => {
     expect(fused.dims).toBe(320);
     expect(fused.models.join(' ')).toMatch(/mobilefacenet/);
-    const [o1, o2, o5, b1, g2] = await Promise.all(['Barack_Obama/1.jpg', 'Barack_Obama/2.jpg', 'Barack_Obama/5.jpg', 'Joe_Biden/1.jpg', 'Guido_van_Rossum/2.jpg'].map(face));
+    const [o1, o2, o5, b1, g2] = await Promise.all(
+      ['Barack_Obama/1.jpg', 'Barack_Obama/2.jpg', 'Barack_Obama/5.jpg', 'Joe_Biden/1.jpg', 'Guido_van_Rossum/2.jpg'].map(face),
+    );
     expect(o1!.embedding).toHaveLength(320);
     expect(Math.hypot(...o1!.embedding)).toBeCloseTo(1, 4);
     const t = fused.threshold;
@@ -48,7 +50,8 @@ describe('fused ResNet + MobileFaceNet model', () => {
     const f = await face('Barack_Obama/2.jpg');
     const [again] = await fused.embedChips([f.chip]);
     const w = fusionWeights(fused.manifest.fusion!);
-    const live = splitParts(w, f.embedding), chip = splitParts(w, again!);
+    const live = splitParts(w, f.embedding),
+      chip = splitParts(w, again!);
     expect(dot(live.resnet, chip.resnet)).toBeGreaterThan(0.9999);
     expect(dot(live.mobilefacenet, chip.mobilefacenet)).toBeGreaterThan(0.6);
     expect(dot(f.embedding, again!)).toBeGreaterThanOrEqual(fused.threshold);
@@ -56,15 +59,22 @@ describe('fused ResNet + MobileFaceNet model', () => {
 
   it('moves a gallery enrolled with the ResNet model onto the fused model, and the moved face is still found', { timeout: 60_000 }, async () => {
     const enrolled = await face('Barack_Obama/1.jpg');
-    const crop = await sharp(Buffer.from(enrolled.chip), { raw: { width: 150, height: 150, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    const crop = await sharp(Buffer.from(enrolled.chip), { raw: { width: 150, height: 150, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
     const store = await openStore({ dataDir: MEMORY });
     try {
-      await store.commitEnrolment({ name: 'Barack', modelId: EMBEDDING_MODEL_ID, faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)), crop }] });
+      await store.commitEnrolment({
+        name: 'Barack',
+        modelId: EMBEDDING_MODEL_ID,
+        faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)), crop }],
+      });
       const res = await reembedGallery({ store, model: fused.manifest, embedChips: (c) => fused.embedChips(c), log: silentLogger });
       expect(res).toEqual({ reembedded: 1, refused: [] });
       const [t] = await store.listFaceTemplates(FUSED_MODEL_ID);
       expect(t!.embedding).toHaveLength(320);
-      const probe = await face('Barack_Obama/2.jpg'), stranger = await face('Joe_Biden/1.jpg');
+      const probe = await face('Barack_Obama/2.jpg'),
+        stranger = await face('Joe_Biden/1.jpg');
       expect(dot(t!.embedding, probe.embedding)).toBeGreaterThanOrEqual(fused.threshold);
       expect(dot(t!.embedding, stranger.embedding)).toBeLessThan(fused.threshold);
     } finally {

@@ -11,7 +11,9 @@ import { tempDir, testConfig } from '../helpers/server.js';
 describe('fused model in a worker thread', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer(testConfig({ DATA_DIR: tempDir('facestream-fused-worker-'), EMBEDDING_MODEL: FUSED_MODEL_ID, INFERENCE_WORKERS: '1' }), { log: silentLogger });
+    server = await startServer(testConfig({ DATA_DIR: tempDir('facestream-fused-worker-'), EMBEDDING_MODEL: FUSED_MODEL_ID, INFERENCE_WORKERS: '1' }), {
+      log: silentLogger,
+    });
   }, 240_000);
   afterAll(async () => {
     await server?.close();
@@ -24,7 +26,11 @@ describe('fused model in a worker thread', () => {
     const http = api(server);
     const person = (await (await http.json('POST', '/api/v1/people', { name: 'Barack Obama' })).json()) as { id: string };
     expect((await http.upload(`/api/v1/people/${person.id}/faces`, [photo('Barack_Obama/1.jpg')])).status).toBe(200);
-    const identify = async (rel: string) => (await (await http.upload('/api/v1/identify', [photo(rel, 'image')])).json()) as { threshold: number; faces: { person: { name: string } | null; score: number | null }[] };
+    const identify = async (rel: string) =>
+      (await (await http.upload('/api/v1/identify', [photo(rel, 'image')])).json()) as {
+        threshold: number;
+        faces: { person: { name: string } | null; score: number | null }[];
+      };
     const same = await identify('Barack_Obama/4.jpg');
     expect(same.threshold).toBe(resolveModel(FUSED_MODEL_ID).manifest.threshold);
     expect(same.faces[0]!.person?.name).toBe('Barack Obama');

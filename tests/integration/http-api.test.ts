@@ -60,7 +60,11 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
       [http.json('PATCH', '/api/v1/people/00000000-0000-4000-8000-000000000000', { name: 'y' }), 404, 'not_found'],
       [http.get('/api/v1/people?limit=0'), 400, 'validation_failed'],
       [http.get('/api/v1/nothing-here'), 404, 'not_found'],
-      [http.upload('/api/v1/identify', [{ field: 'image', name: 'notes.txt', bytes: new TextEncoder().encode('hello'), type: 'text/plain' }]), 422, 'not_an_image'],
+      [
+        http.upload('/api/v1/identify', [{ field: 'image', name: 'notes.txt', bytes: new TextEncoder().encode('hello'), type: 'text/plain' }]),
+        422,
+        'not_an_image',
+      ],
       [http.upload('/api/v1/identify', [{ field: 'image', name: 'big.jpg', bytes: new Uint8Array(3 * 1024 * 1024) }]), 413, 'payload_too_large'],
       [http.upload('/api/v1/identify', [], { image: 'not a file' }), 400, 'validation_failed'],
       [http.json('POST', '/api/v1/identify', { image: 'x' }), 415, 'unsupported_media_type'],
@@ -111,13 +115,23 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     expect(body.faces.filter((f) => f.person?.name === 'Barack Obama')).toHaveLength(1);
     expect(body.faces.some((f) => f.person === null)).toBe(true);
 
-    const same = (await (await http.upload('/api/v1/compare', [photo('Barack_Obama/4.jpg', 'a'), photo('Barack_Obama/5.jpg', 'b')])).json()) as { same: boolean; similarity: number; distance: number };
+    const same = (await (await http.upload('/api/v1/compare', [photo('Barack_Obama/4.jpg', 'a'), photo('Barack_Obama/5.jpg', 'b')])).json()) as {
+      same: boolean;
+      similarity: number;
+      distance: number;
+    };
     expect(same.same).toBe(true);
     expect(same.distance).toBeCloseTo(Math.sqrt(2 - 2 * same.similarity), 5);
-    const diff = (await (await http.upload('/api/v1/compare', [photo('Barack_Obama/4.jpg', 'a'), photo('Guido_van_Rossum/1.jpg', 'b')])).json()) as { same: boolean };
+    const diff = (await (await http.upload('/api/v1/compare', [photo('Barack_Obama/4.jpg', 'a'), photo('Guido_van_Rossum/1.jpg', 'b')])).json()) as {
+      same: boolean;
+    };
     expect(diff.same).toBe(false);
 
-    const blank = new Uint8Array(await sharp({ create: { width: 200, height: 200, channels: 3, background: '#777' } }).jpeg().toBuffer());
+    const blank = new Uint8Array(
+      await sharp({ create: { width: 200, height: 200, channels: 3, background: '#777' } })
+        .jpeg()
+        .toBuffer(),
+    );
     const none = await http.upload('/api/v1/compare', [photo('Barack_Obama/4.jpg', 'a'), { field: 'b', name: 'blank.jpg', bytes: blank }]);
     expect([none.status, await errorCode(none)]).toEqual([422, 'no_face']);
   });
@@ -146,7 +160,9 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     expect(server.gallery.stats().faces).toBe(0);
     expect(await (await upload(file)).json()).toMatchObject({ peopleCreated: 1, facesAdded: facesBefore });
     expect(server.gallery.stats()).toMatchObject({ faces: facesBefore, people: 1 });
-    const identified = (await (await http.upload('/api/v1/identify', [photo('Barack_Obama/4.jpg', 'image')])).json()) as { faces: { person: { name: string } | null }[] };
+    const identified = (await (await http.upload('/api/v1/identify', [photo('Barack_Obama/4.jpg', 'image')])).json()) as {
+      faces: { person: { name: string } | null }[];
+    };
     expect(identified.faces[0]!.person?.name).toBe('Barack Obama');
 
     const before = await counts();
@@ -156,7 +172,11 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     const otherModel = [JSON.stringify({ ...header, modelId: 'some-other-model' }), ...lines.slice(1)].join('\n');
     const wrongModel = await upload(new TextEncoder().encode(otherModel));
     expect([wrongModel.status, await errorCode(wrongModel)]).toEqual([422, 'model_mismatch']);
-    const newPerson = JSON.stringify({ type: 'person', name: 'Someone New', faces: [{ embedding: embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1)).toString('base64'), crop: null, quality: null }] });
+    const newPerson = JSON.stringify({
+      type: 'person',
+      name: 'Someone New',
+      faces: [{ embedding: embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1)).toString('base64'), crop: null, quality: null }],
+    });
     const brokenLater = [lines[0], newPerson, '{"type":"person","name":"Bad","faces":[{"embedding":"AAAA","crop":null,"quality":null}]}'].join('\n');
     const broken = await upload(new TextEncoder().encode(brokenLater));
     expect([broken.status, await errorCode(broken)]).toEqual([422, 'bad_export']);
@@ -168,9 +188,13 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
   it('queries check-ins and sightings by person and time range, as JSON and CSV', async () => {
     const [p] = await server.store.db.select({ id: peopleTable.id }).from(peopleTable).limit(1);
     const t = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
-    await server.store.db.insert(checkIns).values([1, 2, 3].map((h) => ({ personId: p!.id, at: t(h), score: 0.95, camera: h === 2 ? 'door, "main"' : 'door' })));
+    await server.store.db
+      .insert(checkIns)
+      .values([1, 2, 3].map((h) => ({ personId: p!.id, at: t(h), score: 0.95, camera: h === 2 ? 'door, "main"' : 'door' })));
     const emb = embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1));
-    await server.store.db.insert(unknownSightings).values({ firstSeenAt: t(1), lastSeenAt: t(2), camera: 'lobby', modelId: 'm', dims: server.analyzer.dims, embedding: emb });
+    await server.store.db
+      .insert(unknownSightings)
+      .values({ firstSeenAt: t(1), lastSeenAt: t(2), camera: 'lobby', modelId: 'm', dims: server.analyzer.dims, embedding: emb });
 
     const range = `from=${t(2).toISOString()}&to=${t(3).toISOString()}`;
     const page = (await (await http.get(`/api/v1/check-ins?personId=${p!.id}&${range}`)).json()) as { items: { at: string; camera: string }[]; total: number };
@@ -190,7 +214,9 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     const s = (await (await http.get(`/api/v1/sightings?from=${t(2).toISOString()}`)).json()) as { items: { camera: string; cropUrl: null }[] };
     expect(s.items).toMatchObject([{ camera: 'lobby', cropUrl: null }]);
     expect((await (await http.get(`/api/v1/sightings?from=${t(3).toISOString()}`)).json()).total).toBe(0);
-    expect((await (await http.get('/api/v1/sightings?format=csv')).text()).split('\r\n')[0]).toBe('id,first_seen_at,last_seen_at,camera,model_id,best_score,best_person_id');
+    expect((await (await http.get('/api/v1/sightings?format=csv')).text()).split('\r\n')[0]).toBe(
+      'id,first_seen_at,last_seen_at,camera,model_id,best_score,best_person_id',
+    );
   });
 
   it('promotes an unknown sighting to a new person, who is then identified; attach and bad ids are handled', async () => {
@@ -198,7 +224,16 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     expect(face).toBeDefined();
     const now = new Date();
     const sighting = (embedding: Float32Array) =>
-      insertSighting(server.store.db, { firstSeenAt: now, lastSeenAt: now, camera: 'lobby', modelId: server.analyzer.modelId, embedding, crop: null, bestScore: 0.5, bestPersonId: null });
+      insertSighting(server.store.db, {
+        firstSeenAt: now,
+        lastSeenAt: now,
+        camera: 'lobby',
+        modelId: server.analyzer.modelId,
+        embedding,
+        crop: null,
+        bestScore: 0.5,
+        bestPersonId: null,
+      });
     const id = await sighting(face!.embedding);
     const before = await counts();
     const promoted = await http.json('POST', `/api/v1/sightings/${id}/promote`, { name: 'Paul Allen' });
@@ -232,7 +267,8 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     const metrics = await http.get('/metrics');
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
     const text = await metrics.text();
-    for (const m of ['facestream_frames_total', 'facestream_sessions 0', `facestream_gallery_faces ${stats.faces}`, 'facestream_http_requests_total{']) expect(text).toContain(m);
+    for (const m of ['facestream_frames_total', 'facestream_sessions 0', `facestream_gallery_faces ${stats.faces}`, 'facestream_http_requests_total{'])
+      expect(text).toContain(m);
 
     const doc = (await (await http.get('/api/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, { 'x-role'?: string }>> };
     expect(doc.openapi).toBe('3.1.0');

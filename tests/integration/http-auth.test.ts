@@ -18,8 +18,14 @@ type Doc = { paths: Record<string, Record<string, { 'x-role'?: Role }>> };
  * HTTP status, or the close code when the server accepts the upgrade only to close it (how a missing key is told to a
  * browser).
  */
-function connect(url: string, opts: { key?: string; origin?: string } = {}): Promise<{ ws?: WebSocket; status?: number; closed?: { code: number; reason: string } }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`, opts.origin ? { origin: opts.origin } : {});
+function connect(
+  url: string,
+  opts: { key?: string; origin?: string } = {},
+): Promise<{ ws?: WebSocket; status?: number; closed?: { code: number; reason: string } }> {
+  const ws = new WebSocket(
+    `${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`,
+    opts.origin ? { origin: opts.origin } : {},
+  );
   return new Promise((resolve) => {
     // Admitted means welcomed: silence proves nothing (a slow refusal looks the same), a welcome does.
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' })));
@@ -83,7 +89,12 @@ describe.each(databaseTargets)('auth on $name', (target) => {
     const secured = routes.filter((r) => r.role);
     expect(secured.length).toBeGreaterThanOrEqual(20);
     // Only health, readiness and the docs themselves are public.
-    expect(routes.filter((r) => !r.role).map((r) => r.path).sort()).toEqual(['/health', '/ready']);
+    expect(
+      routes
+        .filter((r) => !r.role)
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/health', '/ready']);
     const table: string[] = [];
     for (const r of secured) {
       const path = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');

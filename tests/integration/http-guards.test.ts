@@ -15,7 +15,10 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 });
 
 /** A raw HTTP/1.1 request, so the Host header is exactly what a browser on a rebound name would send. */
-function rawRequest(url: string, opts: { method?: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function rawRequest(
+  url: string,
+  opts: { method?: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
@@ -89,14 +92,22 @@ describe('open mode is reachable only from this machine and its own pages', () =
   });
 
   it('refuses a rebound Host over real HTTP, with no CORS header for the foreign origin', async () => {
-    const rebound = await rawRequest(server.url, { path: '/api/v1/gallery/export', headers: { Host: 'evil.example:8090', Origin: 'http://evil.example:8090' } });
+    const rebound = await rawRequest(server.url, {
+      path: '/api/v1/gallery/export',
+      headers: { Host: 'evil.example:8090', Origin: 'http://evil.example:8090' },
+    });
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body).error.code).toBe('host_not_allowed');
     expect(rebound.headers['access-control-allow-origin']).toBeUndefined();
     const preflight = await rawRequest(server.url, {
       method: 'OPTIONS',
       path: '/api/v1/people',
-      headers: { Host: new URL(server.url).host, Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Host: new URL(server.url).host,
+        Origin: 'https://evil.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const listed = await rawRequest(server.url, {
@@ -144,13 +155,27 @@ describe.each(databaseTargets)('text fields and person names on $name', (target)
     // Every JSON body is checked as JSON, whichever route declares it: a sighting promoted to a NUL name, or with a
     // text/plain body (what a cross-site form can send), was a 500.
     const now = new Date();
-    const sighting = await insertSighting(server.store.db, { firstSeenAt: now, lastSeenAt: now, camera: 'lobby', modelId: server.analyzer.modelId, embedding: new Float32Array(server.analyzer.dims).fill(0.1), crop: null, bestScore: null, bestPersonId: null });
+    const sighting = await insertSighting(server.store.db, {
+      firstSeenAt: now,
+      lastSeenAt: now,
+      camera: 'lobby',
+      modelId: server.analyzer.modelId,
+      embedding: new Float32Array(server.analyzer.dims).fill(0.1),
+      crop: null,
+      bestScore: null,
+      bestPersonId: null,
+    });
     const promote = async (init: RequestInit) => server.app.request(`/api/v1/sightings/${sighting}/promote`, { method: 'POST', ...init });
     const promotions: [string, Promise<Response>, number, string][] = [
       ['NUL in the name', promote(json({ name: 'Eve\u0000' })), 400, 'validation_failed'],
       ['text/plain body', promote({ body: '{"name":"Eve"}', headers: { 'Content-Type': 'text/plain' } }), 415, 'unsupported_media_type'],
       ['malformed JSON', promote({ body: '{"name":', headers: { 'Content-Type': 'application/json' } }), 400, 'malformed_json'],
-      ['NUL in a field its schema leaves free', rest.json('POST', '/api/v1/imports/folder', { path: '/tmp', exclude: ['ok', 'a\u0000b'] }), 400, 'validation_failed'],
+      [
+        'NUL in a field its schema leaves free',
+        rest.json('POST', '/api/v1/imports/folder', { path: '/tmp', exclude: ['ok', 'a\u0000b'] }),
+        400,
+        'validation_failed',
+      ],
     ];
     for (const [why, res, status, code] of promotions) {
       const r = await res;

@@ -9,7 +9,15 @@ import { api } from '../helpers/http.js';
 import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
 
-type Job = { state: string; total: number; processed: number; accepted: number; rejected: number; url: string; results: { file: string; status: string; code?: string }[] };
+type Job = {
+  state: string;
+  total: number;
+  processed: number;
+  accepted: number;
+  rejected: number;
+  url: string;
+  results: { file: string; status: string; code?: string }[];
+};
 
 async function waitJob(http: ReturnType<typeof api>, url: string, timeoutMs = 120_000): Promise<Job> {
   const end = Date.now() + timeoutMs;
@@ -108,36 +116,39 @@ describe.each(databaseTargets)('REST with live streams on $name', (target) => {
   });
 
   // Several servers can share one database only on PostgreSQL (PGlite is one process): registered there alone.
-  if (target.name === 'postgres') it('keeps a second server on the same database in step', async () => {
-    const other = await startTestServer({ ...env });
-    try {
-      // A check-in recorded by one server reaches the kiosks of the other.
-      await server.store.db.execute('delete from check_ins');
-      server.checkins!.forget();
-      other.checkins!.forget();
-      const kiosk = await TestClient.connect(server.url, { kiosk: true });
-      const pushed = kiosk.next((m) => m.type === 'checkin', 10_000);
-      const client = await TestClient.connect(other.url);
-      expect(await recognizedAs(client, 'Paul_Allen/5.jpg')).toEqual(['Paul Allen']);
-      expect(await pushed).toMatchObject({ type: 'checkin', checkin: { name: 'Paul Allen' } });
-      kiosk.close();
-      const paul = (await server.store.listPeople()).find((p) => p.name === 'Paul Allen')!;
-      const changed = client.next((m) => m.type === 'gallery.changed', 5000);
-      expect((await http.del(`/api/v1/people/${paul.id}`)).status).toBe(204);
-      await changed;
-      expect(other.gallery.stats().people).toBe(server.gallery.stats().people);
-      expect(await recognizedAs(client, 'Paul_Allen/5.jpg')).toEqual(['unknown']);
+  if (target.name === 'postgres')
+    it('keeps a second server on the same database in step', async () => {
+      const other = await startTestServer({ ...env });
+      try {
+        // A check-in recorded by one server reaches the kiosks of the other.
+        await server.store.db.execute('delete from check_ins');
+        server.checkins!.forget();
+        other.checkins!.forget();
+        const kiosk = await TestClient.connect(server.url, { kiosk: true });
+        const pushed = kiosk.next((m) => m.type === 'checkin', 10_000);
+        const client = await TestClient.connect(other.url);
+        expect(await recognizedAs(client, 'Paul_Allen/5.jpg')).toEqual(['Paul Allen']);
+        expect(await pushed).toMatchObject({ type: 'checkin', checkin: { name: 'Paul Allen' } });
+        kiosk.close();
+        const paul = (await server.store.listPeople()).find((p) => p.name === 'Paul Allen')!;
+        const changed = client.next((m) => m.type === 'gallery.changed', 5000);
+        expect((await http.del(`/api/v1/people/${paul.id}`)).status).toBe(204);
+        await changed;
+        expect(other.gallery.stats().people).toBe(server.gallery.stats().people);
+        expect(await recognizedAs(client, 'Paul_Allen/5.jpg')).toEqual(['unknown']);
 
-      // Faces added on one server are searched on the other.
-      const amy = (await (await http.json('POST', '/api/v1/people', { name: 'Amy' })).json()) as { id: string };
-      const added = client.next((m) => m.type === 'gallery.changed', 5000);
-      const res = (await (await http.upload(`/api/v1/people/${amy.id}/faces`, [{ field: 'images', name: '1.jpg', bytes: fixture('Amy/1.jpg') }])).json()) as { accepted: number };
-      expect(res.accepted).toBe(1);
-      await added;
-      expect(other.gallery.stats().faces).toBe(server.gallery.stats().faces);
-      client.close();
-    } finally {
-      await other.close();
-    }
-  });
+        // Faces added on one server are searched on the other.
+        const amy = (await (await http.json('POST', '/api/v1/people', { name: 'Amy' })).json()) as { id: string };
+        const added = client.next((m) => m.type === 'gallery.changed', 5000);
+        const res = (await (await http.upload(`/api/v1/people/${amy.id}/faces`, [{ field: 'images', name: '1.jpg', bytes: fixture('Amy/1.jpg') }])).json()) as {
+          accepted: number;
+        };
+        expect(res.accepted).toBe(1);
+        await added;
+        expect(other.gallery.stats().faces).toBe(server.gallery.stats().faces);
+        client.close();
+      } finally {
+        await other.close();
+      }
+    });
 });

@@ -46,7 +46,12 @@ describe('REST routes for the operator pages', () => {
   it('merges two records of one person: faces and check-ins move, the other record goes, identify answers the kept one', async () => {
     const make = async (name: string, photos: string[]) => {
       const p = (await (await http.json('POST', '/api/v1/people', { name })).json()) as { id: string };
-      const r = (await (await http.upload(`/api/v1/people/${p.id}/faces`, photos.map((f) => photo(f)))).json()) as { accepted: number };
+      const r = (await (
+        await http.upload(
+          `/api/v1/people/${p.id}/faces`,
+          photos.map((f) => photo(f)),
+        )
+      ).json()) as { accepted: number };
       expect(r.accepted).toBe(photos.length);
       return p.id;
     };
@@ -71,10 +76,15 @@ describe('REST routes for the operator pages', () => {
     expect((await http.get(`/api/v1/people/${twin}`)).status).toBe(404);
     expect(await server.store.listPeople()).toMatchObject([{ id: keep, faces: 3 }]);
     expect(server.gallery.stats()).toMatchObject({ people: 1, faces: 3 });
-    const id = (await (await http.upload('/api/v1/identify', [photo('Guido_van_Rossum/4.jpg', 'image')])).json()) as { faces: { person: { id: string } | null }[] };
+    const id = (await (await http.upload('/api/v1/identify', [photo('Guido_van_Rossum/4.jpg', 'image')])).json()) as {
+      faces: { person: { id: string } | null }[];
+    };
     expect(id.faces[0]!.person?.id).toBe(keep);
 
-    const lib = (await (await http.get('/api/v1/library?q=guido')).json()) as { items: { id: string; faces: number; thumbnailUrl: string; lastSeenAt: string }[]; total: number };
+    const lib = (await (await http.get('/api/v1/library?q=guido')).json()) as {
+      items: { id: string; faces: number; thumbnailUrl: string; lastSeenAt: string }[];
+      total: number;
+    };
     expect(lib.total).toBe(1);
     expect(lib.items[0]).toMatchObject({ id: keep, faces: 3, lastSeenAt: '2030-01-02T08:59:00.000Z' });
     const thumb = await http.get(lib.items[0]!.thumbnailUrl);

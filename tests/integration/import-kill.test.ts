@@ -30,7 +30,11 @@ describe.each(databaseTargets)('kill -9 during an import on $name', (target) => 
     const first = await spawnServer(env);
     children.push(first);
     const call = (server: ChildServer) => (url: string) => fetch(server.url + url);
-    const res = await fetch(`${first.url}/api/v1/imports/folder`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ path: dir }) });
+    const res = await fetch(`${first.url}/api/v1/imports/folder`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ path: dir }),
+    });
     expect(res.status).toBe(202);
     const { id, url } = (await res.json()) as Job;
 
@@ -65,9 +69,11 @@ describe.each(databaseTargets)('kill -9 during an import on $name', (target) => 
       const faces = people.reduce((n, p) => n + p.faces, 0);
       // Each stored face is either accepted in the resumed run or one the killed run had committed.
       expect(faces).toBe(job.accepted + stored);
-      const rows = (await store.db.execute('select person_id, source_hash, count(*)::int as n from faces group by 1, 2 having count(*) > 1')) as unknown as { rows?: unknown[] } | unknown[];
+      const rows = (await store.db.execute('select person_id, source_hash, count(*)::int as n from faces group by 1, 2 having count(*) > 1')) as unknown as
+        { rows?: unknown[] } | unknown[];
       expect(Array.isArray(rows) ? rows : rows.rows).toEqual([]);
-      const hashless = (await store.db.execute('select count(*)::int as n from faces where source_hash is null')) as unknown as { rows?: { n: number }[] } | { n: number }[];
+      const hashless = (await store.db.execute('select count(*)::int as n from faces where source_hash is null')) as unknown as
+        { rows?: { n: number }[] } | { n: number }[];
       expect((Array.isArray(hashless) ? hashless : hashless.rows!)[0]!.n).toBe(0);
     } finally {
       await store.close();

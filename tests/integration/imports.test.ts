@@ -77,10 +77,16 @@ describe.each(databaseTargets)('imports on $name', (target) => {
   });
 
   it('lists an entry whose name holds a NUL (PostgreSQL cannot store one) instead of failing the job', async () => {
-    const zip = deflatedZip([['Eve\u0000/1.jpg', fixture('Amy/1.jpg')], ['Eve/\u0000.jpg', fixture('Amy/1.jpg')]]);
+    const zip = deflatedZip([
+      ['Eve\u0000/1.jpg', fixture('Amy/1.jpg')],
+      ['Eve/\u0000.jpg', fixture('Amy/1.jpg')],
+    ]);
     const job = await waitJob(http.get, ((await (await http.upload('/api/v1/imports/zip', zipUpload(zip))).json()) as Job).url);
     expect([job.state, job.error]).toEqual(['done', null]);
-    expect(job.results.map((r) => [r.file, r.code ?? r.status])).toEqual([['Eve\\0/1.jpg', 'bad_layout'], ['Eve/\\0.jpg', expect.any(String)]]);
+    expect(job.results.map((r) => [r.file, r.code ?? r.status])).toEqual([
+      ['Eve\\0/1.jpg', 'bad_layout'],
+      ['Eve/\\0.jpg', expect.any(String)],
+    ]);
   });
 
   it('refuses a gallery file with a newline bomb, an absurd vector or a crop that is not a JPEG; serves crops nosniff', async () => {
@@ -90,20 +96,42 @@ describe.each(databaseTargets)('imports on $name', (target) => {
     const newlines = await upload(gzipSync(Buffer.alloc(150 * 1024 * 1024, 0x0a), { level: 9 }));
     expect([newlines.status, await errorCode(newlines)]).toEqual([422, 'bad_export']);
 
-    const exported = (await import('node:zlib')).gunzipSync(new Uint8Array(await (await http.get('/api/v1/gallery/export')).arrayBuffer())).toString('utf8').trim().split('\n');
+    const exported = (await import('node:zlib'))
+      .gunzipSync(new Uint8Array(await (await http.get('/api/v1/gallery/export')).arrayBuffer()))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     const header = exported[0]!;
-    const stored = exported.slice(1).flatMap((l) => (JSON.parse(l) as { faces: { embedding: string }[] }).faces.map((f) => bytesToEmbedding(Buffer.from(f.embedding, 'base64'))));
+    const stored = exported
+      .slice(1)
+      .flatMap((l) => (JSON.parse(l) as { faces: { embedding: string }[] }).faces.map((f) => bytesToEmbedding(Buffer.from(f.embedding, 'base64'))));
     const mean = stored[0]!.map((_, k) => stored.reduce((s, e) => s + e[k]!, 0) / stored.length);
     const norm = Math.hypot(...mean);
     // Before: 3x the mean direction was stored as is and matched every probe at ~2.7.
     const absurd = mean.map((v) => (3 * v) / norm);
-    const line = (embedding: Float32Array, crop: string | null) => JSON.stringify({ type: 'person', name: 'Mallory', faces: [{ embedding: embeddingToBytes(embedding).toString('base64'), crop, quality: null }] });
+    const line = (embedding: Float32Array, crop: string | null) =>
+      JSON.stringify({ type: 'person', name: 'Mallory', faces: [{ embedding: embeddingToBytes(embedding).toString('base64'), crop, quality: null }] });
     const absurdRes = await upload(gzipSync([header, line(absurd, null)].join('\n')));
     expect([absurdRes.status, await errorCode(absurdRes)]).toEqual([422, 'bad_export']);
-    expect(((await (await upload(gzipSync([header, line(absurd, null)].join('\n')))).json()) as { error: { message: string } }).error.message).toContain('norm 3.000');
+    expect(((await (await upload(gzipSync([header, line(absurd, null)].join('\n')))).json()) as { error: { message: string } }).error.message).toContain(
+      'norm 3.000',
+    );
     const html = Buffer.from('<!doctype html><script>fetch("/api/v1/keys")</script>').toString('base64');
-    const notJpeg = await upload(gzipSync([header, line(mean.map((v) => v / norm), html)].join('\n')));
-    expect(((await notJpeg.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'bad_export', message: expect.stringContaining('crop is not a JPEG') });
+    const notJpeg = await upload(
+      gzipSync(
+        [
+          header,
+          line(
+            mean.map((v) => v / norm),
+            html,
+          ),
+        ].join('\n'),
+      ),
+    );
+    expect(((await notJpeg.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'bad_export',
+      message: expect.stringContaining('crop is not a JPEG'),
+    });
     expect(await faceCount()).toBe(before);
 
     const joe = (await server.store.listPeople()).find((p) => p.name === 'Joe Biden')!;
@@ -128,7 +156,10 @@ describe.each(databaseTargets)('imports on $name', (target) => {
     expect([relative.status, await errorCode(relative)]).toEqual([400, 'validation_failed']);
 
     const dir = tempDir();
-    for (const [person, files] of [['Amy', ['1.jpg', '2.jpg']], ['Paul_Allen', ['1.jpg', '2.jpg']]] as const) {
+    for (const [person, files] of [
+      ['Amy', ['1.jpg', '2.jpg']],
+      ['Paul_Allen', ['1.jpg', '2.jpg']],
+    ] as const) {
       fs.mkdirSync(path.join(dir, person));
       for (const f of files) fs.copyFileSync(path.join(FIXTURES, person, f), path.join(dir, person, f));
     }
@@ -152,8 +183,18 @@ describe.each(databaseTargets)('imports on $name', (target) => {
     expect(before.items.length).toBeGreaterThanOrEqual(4);
     // Two jobs a killed process left running: one whose upload is gone, one interrupted too often.
     const owner = `${os.hostname()}:${path.resolve(env.DATA_DIR!, 'imports')}`;
-    const lost = { kind: 'zip' as const, source: 'lost.zip', sourcePath: path.join(env.DATA_DIR!, 'imports', 'gone.zip'), owner, state: 'running' as const, attempts: 1 };
-    const [gone, crashy] = await server.store.db.insert(importJobs).values([lost, { ...lost, source: 'crashy.zip', sourcePath: env.DATA_DIR!, attempts: 3 }]).returning({ id: importJobs.id });
+    const lost = {
+      kind: 'zip' as const,
+      source: 'lost.zip',
+      sourcePath: path.join(env.DATA_DIR!, 'imports', 'gone.zip'),
+      owner,
+      state: 'running' as const,
+      attempts: 1,
+    };
+    const [gone, crashy] = await server.store.db
+      .insert(importJobs)
+      .values([lost, { ...lost, source: 'crashy.zip', sourcePath: env.DATA_DIR!, attempts: 3 }])
+      .returning({ id: importJobs.id });
     await server.close();
     server = await startTestServer(env);
     http = api(server);

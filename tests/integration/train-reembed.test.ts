@@ -18,7 +18,11 @@ describe('gallery re-embedding between models', () => {
     const r = await analyzer.embedAll(fs.readFileSync('tests/fixtures/faces/Barack_Obama/1.jpg'), 4096 * 4096);
     if (!r.ok || !r.faces[0]) throw new Error('fixture face not found');
     const face = r.faces[0];
-    const crop = new Uint8Array(await sharp(Buffer.from(face.chip), { raw: { width: 150, height: 150, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    const crop = new Uint8Array(
+      await sharp(Buffer.from(face.chip), { raw: { width: 150, height: 150, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
     const store = await openStore({ dataDir: MEMORY });
     try {
       const wrong = Float32Array.from({ length: 128 }, (_, i) => (i === 0 ? 1 : 0));
@@ -30,11 +34,15 @@ describe('gallery re-embedding between models', () => {
       const res = await reembedGallery({ store, model: analyzer.manifest, embedChips: (c) => analyzer.embedChips(c), log });
       expect(res.reembedded).toBe(1);
       expect(res.refused).toHaveLength(2);
-      expect(res.refused).toEqual(expect.arrayContaining([
-        { modelId: 'mystery-model', faces: 1, reason: expect.stringMatching(/unknown here/) },
-        { modelId: 'dlib-resnet128.chip150.v1', faces: 1, reason: expect.stringMatching(/no stored crop/) },
-      ]));
-      expect(warnings.join('\n')).toMatch(/1 faces enrolled with model mystery-model cannot be re-embedded for dlib-resnet128\.chip150\.crop1\.25\.flip\.v1.*re-enrol/);
+      expect(res.refused).toEqual(
+        expect.arrayContaining([
+          { modelId: 'mystery-model', faces: 1, reason: expect.stringMatching(/unknown here/) },
+          { modelId: 'dlib-resnet128.chip150.v1', faces: 1, reason: expect.stringMatching(/no stored crop/) },
+        ]),
+      );
+      expect(warnings.join('\n')).toMatch(
+        /1 faces enrolled with model mystery-model cannot be re-embedded for dlib-resnet128\.chip150\.crop1\.25\.flip\.v1.*re-enrol/,
+      );
       const templates = await store.listFaceTemplates(analyzer.modelId);
       expect(templates.map((t) => t.personName)).toEqual(['Old model']);
       let cos = 0;

@@ -24,8 +24,23 @@ describe('tracking on real video', () => {
 
   beforeAll(async () => {
     const dir = tempDir('facestream-video-');
-    execFileSync('ffmpeg', ['-v', 'error', '-i', CLIP, '-vf', `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`, '-vsync', 'vfr', '-q:v', '4', path.join(dir, 'f%03d.jpg')]);
-    frames = fs.readdirSync(dir).sort().map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      CLIP,
+      '-vf',
+      `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`,
+      '-vsync',
+      'vfr',
+      '-q:v',
+      '4',
+      path.join(dir, 'f%03d.jpg'),
+    ]);
+    frames = fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
     server = await startTestServer({ DATA_DIR: dir });
     // The source project recognises Lin-Manuel Miranda in this clip from this one reference photo.
     const http = api(server);
@@ -46,7 +61,10 @@ describe('tracking on real video', () => {
 
     const withFace = overlays.filter((o) => o.tracks.length > 0);
     expect(withFace.length / overlays.length).toBeGreaterThan(0.9);
-    if (process.env.DEBUG_VIDEO) console.log(overlays.map((o) => `${o.seq}:${o.tracks.map((t) => `${t.id}/${t.box.map(Math.round).join(",")}/${t.name ?? t.state}`).join(" ")}`).join("\n"));
+    if (process.env.DEBUG_VIDEO)
+      console.log(
+        overlays.map((o) => `${o.seq}:${o.tracks.map((t) => `${t.id}/${t.box.map(Math.round).join(',')}/${t.name ?? t.state}`).join(' ')}`).join('\n'),
+      );
     const ids = new Set(withFace.map((o) => o.tracks[0]!.id));
     expect(ids.size).toBe(1);
     const labels = withFace.map((o) => o.tracks[0]!.name ?? o.tracks[0]!.state);

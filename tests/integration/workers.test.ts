@@ -76,7 +76,10 @@ describe('inference in worker threads', () => {
       for (let i = 0; i < 3; i++) names.push((await c.frame(fixture('Guido_van_Rossum/5.jpg'))).tracks.length);
       return names;
     };
-    expect(await Promise.all(cameras.map(stream))).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(await Promise.all(cameras.map(stream))).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     for (const c of cameras) c.close();
     await expect.poll(async () => (await health()).sessionsPerWorker).toEqual([0, 0]);
   });

@@ -36,7 +36,7 @@ describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
     '{ "type" : "enrol.start", "name" : "Barack Obama", "samples": 1 }',
   ];
 
-  it.each(disguised)('answers a viewer\'s enrol.start %s with a forbidden error and keeps the live view open', async (text) => {
+  it.each(disguised)("answers a viewer's enrol.start %s with a forbidden error and keeps the live view open", async (text) => {
     const viewer = await TestClient.connect(server.url, { key: viewerKey });
     const facesBefore = (await server.store.listPeople()).reduce((n, p) => n + p.faces, 0);
     viewer.sendJson(text);

@@ -33,7 +33,11 @@ function hostileMessages(rand: () => number, jpeg: Uint8Array): (string | Uint8A
     { type: 'enrol.cancel' },
   ];
   const mutations: (() => string | Uint8Array)[] = [
-    () => JSON.stringify({ ...pick(valid), [pick(['type', 'name', 'protocol', 't', 'samples', 'camera'])]: pick([null, -1, 1e308, '', 'x'.repeat(5000), [], {}, true, str(20)]) }),
+    () =>
+      JSON.stringify({
+        ...pick(valid),
+        [pick(['type', 'name', 'protocol', 't', 'samples', 'camera'])]: pick([null, -1, 1e308, '', 'x'.repeat(5000), [], {}, true, str(20)]),
+      }),
     () => JSON.stringify({ type: str(1 + Math.floor(rand() * 2000)) }),
     () => JSON.stringify({ type: 'x'.repeat(100_000) }),
     () => JSON.stringify(pick(valid)).slice(0, Math.floor(rand() * 30)),

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer } from '../helpers/server.js';
 
-function upgrade(url: string, opts: { key?: string; headers?: Record<string, string> } = {}): Promise<{ status?: number; closed?: { code: number; reason: string }; open?: boolean }> {
+function upgrade(
+  url: string,
+  opts: { key?: string; headers?: Record<string, string> } = {},
+): Promise<{ status?: number; closed?: { code: number; reason: string }; open?: boolean }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${opts.key}` : ''}`, { headers: opts.headers });
   return new Promise((resolve) => {
     ws.once('open', () => {

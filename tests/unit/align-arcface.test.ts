@@ -13,12 +13,20 @@ const ARCFACE_DST = [
   [70.7299, 92.2041],
 ];
 
-const similarity = (theta: number, s: number, tx: number, ty: number): Affine => [s * Math.cos(theta), -s * Math.sin(theta), tx, s * Math.sin(theta), s * Math.cos(theta), ty];
+const similarity = (theta: number, s: number, tx: number, ty: number): Affine => [
+  s * Math.cos(theta),
+  -s * Math.sin(theta),
+  tx,
+  s * Math.sin(theta),
+  s * Math.cos(theta),
+  ty,
+];
 
 /** 68 landmarks whose five ArcFace points are `five` (each eye's six points spread around its centre). */
 function landmarksWithFive(five: Point[]): Point[] {
   const lm: Point[] = Array.from({ length: 68 }, () => ({ x: 0, y: 0 }));
-  const ring = (c: Point, from: number) => [-2, -1, 1, 2, 1, -1].forEach((d, k) => (lm[from + k] = { x: c.x + d, y: c.y + (k < 3 ? -1 : 1) * Math.abs(d) * 0.3 }));
+  const ring = (c: Point, from: number) =>
+    [-2, -1, 1, 2, 1, -1].forEach((d, k) => (lm[from + k] = { x: c.x + d, y: c.y + (k < 3 ? -1 : 1) * Math.abs(d) * 0.3 }));
   ring(five[0]!, 36);
   ring(five[1]!, 42);
   lm[30] = five[2]!;
@@ -33,7 +41,13 @@ describe('ArcFace alignment', () => {
   });
 
   it('takes eye centres, nose tip and mouth corners from the 68 landmarks', () => {
-    const five = [{ x: 10, y: 20 }, { x: 30, y: 21 }, { x: 20, y: 30 }, { x: 12, y: 40 }, { x: 28, y: 41 }];
+    const five = [
+      { x: 10, y: 20 },
+      { x: 30, y: 21 },
+      { x: 20, y: 30 },
+      { x: 12, y: 40 },
+      { x: 28, y: 41 },
+    ];
     const got = fivePoints(landmarksWithFive(five));
     got.forEach((p, i) => {
       expect(p.x).toBeCloseTo(five[i]!.x, 9);
@@ -53,13 +67,15 @@ describe('ArcFace alignment', () => {
   });
 
   it('warps so that a marked eye lands on its template pixel', () => {
-    const width = 400, height = 300;
+    const width = 400,
+      height = 300;
     const data = new Uint8Array(width * height * 3);
     const truth = similarity(-0.2, 2, 120, 60);
     const five = ARCFACE_TEMPLATE.map((p) => applyAffine(truth, p));
     // A bright 5x5 square around the image-left eye.
     const e = five[0]!;
-    for (let y = Math.round(e.y) - 2; y <= Math.round(e.y) + 2; y++) for (let x = Math.round(e.x) - 2; x <= Math.round(e.x) + 2; x++) data.fill(255, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    for (let y = Math.round(e.y) - 2; y <= Math.round(e.y) + 2; y++)
+      for (let x = Math.round(e.x) - 2; x <= Math.round(e.x) + 2; x++) data.fill(255, (y * width + x) * 3, (y * width + x) * 3 + 3);
     const image: RgbImage = { data, width, height };
     const crop = warpToChip(image, arcfaceToImageTransform(landmarksWithFive(five)), 112);
     const at = (x: number, y: number) => crop[(y * 112 + x) * 3]!;
@@ -72,7 +88,9 @@ describe('ArcFace alignment', () => {
     const m = arcfaceToChipTransform(150, 0.25);
     // The template's eyes fall on the mean face's eye centres in the chip (dlib mean face: ~(47.5, 46.6) and ~(100.5, 46.6)
     // in a padding-0.25 150 chip); the nose tip lies between them, below.
-    const left = applyAffine(m, ARCFACE_TEMPLATE[0]!), right = applyAffine(m, ARCFACE_TEMPLATE[1]!), nose = applyAffine(m, ARCFACE_TEMPLATE[2]!);
+    const left = applyAffine(m, ARCFACE_TEMPLATE[0]!),
+      right = applyAffine(m, ARCFACE_TEMPLATE[1]!),
+      nose = applyAffine(m, ARCFACE_TEMPLATE[2]!);
     expect(Math.hypot(left.x - 47.5, left.y - 46.6)).toBeLessThan(1.5);
     expect(Math.hypot(right.x - 100.5, right.y - 46.6)).toBeLessThan(1.5);
     expect(Math.abs(left.y - right.y)).toBeLessThan(2);
@@ -87,7 +105,8 @@ describe('ArcFace alignment', () => {
     const chipToImage = chipToImageTransform(lm, 150, 0.25);
     const direct = arcfaceToImageTransform(lm);
     for (const p of ARCFACE_TEMPLATE) {
-      const viaChip = applyAffine(chipToImage, applyAffine(m, p)), straight = applyAffine(direct, p);
+      const viaChip = applyAffine(chipToImage, applyAffine(m, p)),
+        straight = applyAffine(direct, p);
       expect(Math.hypot(viaChip.x - straight.x, viaChip.y - straight.y)).toBeLessThan(1);
     }
   });

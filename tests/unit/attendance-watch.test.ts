@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { UnknownWatch, type WatchedView } from '../../src/server/attendance/unknown-watch.js';
 import { dayLabel, startOfDay } from '../../src/server/attendance/checkins.js';
 
-const view = (quality: number): WatchedView => ({ embedding: new Float32Array([quality]), chip: new Uint8Array(3), quality, bestScore: 0.4, bestPersonId: null });
+const view = (quality: number): WatchedView => ({
+  embedding: new Float32Array([quality]),
+  chip: new Uint8Array(3),
+  quality,
+  bestScore: 0.4,
+  bestPersonId: null,
+});
 
 describe('UnknownWatch', () => {
   it('records a track once, after it has been unknown for afterMs, with its best view', () => {

@@ -26,7 +26,17 @@ const RULES: CaptureRules = {
   allowDuplicate: false,
 };
 
-type FaceOver = { x?: number; width?: number; height?: number; score?: number; yaw?: number; pitch?: number; roll?: number; real?: number | null; live?: number | null };
+type FaceOver = {
+  x?: number;
+  width?: number;
+  height?: number;
+  score?: number;
+  yaw?: number;
+  pitch?: number;
+  roll?: number;
+  real?: number | null;
+  live?: number | null;
+};
 function face(over: FaceOver = {}): FaceDetection {
   return {
     box: { x: over.x ?? 100, y: 80, width: over.width ?? 120, height: over.height ?? 140 },

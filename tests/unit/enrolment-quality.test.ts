@@ -12,22 +12,41 @@ function chip(px: (x: number, y: number) => number): Uint8Array {
 
 describe('measureChip', () => {
   it('a flat chip has no sharpness and its own brightness', () => {
-    expect(measureChip(chip(() => 120), SIZE)).toEqual({ sharpness: 0, brightness: 120, clipped: 0 });
+    expect(
+      measureChip(
+        chip(() => 120),
+        SIZE,
+      ),
+    ).toEqual({ sharpness: 0, brightness: 120, clipped: 0 });
   });
 
   it('fine detail is sharp; the same pattern smoothed is much less so', () => {
-    const fine = measureChip(chip((x, y) => ((x + y) % 2 ? 160 : 100)), SIZE);
-    const smooth = measureChip(chip((x) => 130 + 30 * Math.sin(x / 8)), SIZE);
+    const fine = measureChip(
+      chip((x, y) => ((x + y) % 2 ? 160 : 100)),
+      SIZE,
+    );
+    const smooth = measureChip(
+      chip((x) => 130 + 30 * Math.sin(x / 8)),
+      SIZE,
+    );
     expect(fine.sharpness).toBeGreaterThan(10_000);
     expect(smooth.sharpness).toBeLessThan(1);
     expect(fine.brightness).toBeCloseTo(130, 0);
   });
 
   it('counts clipped pixels of the centre only', () => {
-    const q = measureChip(chip((x) => (x < 75 ? 255 : 128)), SIZE);
+    const q = measureChip(
+      chip((x) => (x < 75 ? 255 : 128)),
+      SIZE,
+    );
     // Centre columns 30..119: 45 of 90 are white.
     expect(q.clipped).toBeCloseTo(0.5, 2);
-    expect(measureChip(chip((x) => (x < 20 ? 0 : 128)), SIZE).clipped).toBe(0);
+    expect(
+      measureChip(
+        chip((x) => (x < 20 ? 0 : 128)),
+        SIZE,
+      ).clipped,
+    ).toBe(0);
   });
 
   it('refuses a buffer of the wrong size', () => {

@@ -35,7 +35,7 @@ function axes(d: number, which: number[]): Float32Array {
 /** Deterministic unit vectors clustered around a few centres (so IVF lists and HNSW graphs have structure). */
 function clustered(n: number, d: number, seed = 1): Float32Array {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   const centres = Array.from({ length: 16 }, () => Array.from({ length: d }, rand));
   const out = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
@@ -78,7 +78,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     const d = 16;
     const x = clustered(500, d);
     const ix = f.Index.fromFactory(d, 'IDMap2,Flat', IP);
-    ix.addWithIds(x, Float64Array.from({ length: 500 }, (_, i) => i * 10));
+    ix.addWithIds(
+      x,
+      Float64Array.from({ length: 500 }, (_, i) => i * 10),
+    );
     const q = x.subarray(0, 40 * d); // 40 queries, each a stored vector
     const { labels, distances } = ix.search(q, 1);
     expect(labels).toEqual(Array.from({ length: 40 }, (_, i) => i * 10));
@@ -90,7 +93,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     const ix = f.Index.fromFactory(d, 'IDMap2,HNSW16', IP);
     ix.setEfConstruction(80);
     ix.setEfSearch(64);
-    ix.addWithIds(clustered(300, d), Float64Array.from({ length: 300 }, (_, i) => 5000 + i));
+    ix.addWithIds(
+      clustered(300, d),
+      Float64Array.from({ length: 300 }, (_, i) => 5000 + i),
+    );
     expect(ix.describe()).toMatchObject({ kind: 'hnsw', idMap: true, M: 16, efSearch: 64, efConstruction: 80, ntotal: 300 });
     const x = clustered(300, d);
     expect(ix.search(x.subarray(7 * d, 8 * d), 1).labels).toEqual([5007]);
@@ -105,7 +111,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     const ix = f.Index.fromFactory(d, 'IVF16,Flat', IP);
     expect(ix.isTrained()).toBe(false);
     ix.train(x);
-    ix.addWithIds(x, Float64Array.from({ length: 2000 }, (_, i) => i + 1));
+    ix.addWithIds(
+      x,
+      Float64Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
     ix.setNprobe(16); // every list: exact
     expect(ix.describe()).toMatchObject({ kind: 'ivf', nlist: 16, nprobe: 16, ntotal: 2000, isTrained: true });
     expect(ix.search(x.subarray(42 * d, 43 * d), 1).labels).toEqual([43]);
@@ -118,7 +127,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     const d = 8;
     const ix = f.Index.fromFactory(d, 'IDMap2,HNSW8', IP);
     ix.setEfSearch(40);
-    ix.addWithIds(clustered(100, d), Float64Array.from({ length: 100 }, (_, i) => 700 + i));
+    ix.addWithIds(
+      clustered(100, d),
+      Float64Array.from({ length: 100 }, (_, i) => 700 + i),
+    );
     const q = clustered(100, d).subarray(5 * d, 6 * d);
     const before = ix.search(q, 3);
     const fromBuf = f.Index.fromBuffer(ix.toBuffer());
@@ -138,7 +150,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     const d = 32;
     const x = clustered(5000, d);
     const ix = f.Index.fromFactory(d, 'IDMap2,Flat', IP);
-    ix.addWithIds(x, Float64Array.from({ length: 5000 }, (_, i) => i));
+    ix.addWithIds(
+      x,
+      Float64Array.from({ length: 5000 }, (_, i) => i),
+    );
     const q = x.subarray(99 * d, 100 * d);
     const pending = Array.from({ length: 8 }, () => ix.searchAsync(q, 5));
     ix.addWithIds(axes(d, [0]), [999999]); // takes the write lock between or after the searches, never during one
@@ -157,7 +172,10 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     try {
       await ix.trainAsync(x.subarray(0, 64 * 40 * d));
       expect(ix.isTrained()).toBe(true);
-      const added = ix.addWithIdsAsync(x, Float64Array.from({ length: 20000 }, (_, i) => 100000 + i));
+      const added = ix.addWithIdsAsync(
+        x,
+        Float64Array.from({ length: 20000 }, (_, i) => 100000 + i),
+      );
       x.fill(0); // the input was copied: changing it now does not change the index
       await added;
     } finally {

@@ -1,7 +1,15 @@
 // Score fusion: the joined vector is unit length and its inner product is an increasing affine map of the mean z-score;
 // the fused manifest resolves; held-out and open-set helpers on small hand-made cases.
 import { describe, expect, it } from 'vitest';
-import { fusedCosineToZ, fusionWeights, FUSED_MODEL_ID, joinParts, splitParts, zToFusedCosine, type FusionParams } from '../../src/server/vision/fused-embedder.js';
+import {
+  fusedCosineToZ,
+  fusionWeights,
+  FUSED_MODEL_ID,
+  joinParts,
+  splitParts,
+  zToFusedCosine,
+  type FusionParams,
+} from '../../src/server/vision/fused-embedder.js';
 import { reembedCompatibility, resolveModel } from '../../src/server/vision/models.js';
 import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 import { fitZParams, heldoutVerification, identityFolds, scorePair } from '../../train/lib/heldout.js';
@@ -12,7 +20,7 @@ const P: FusionParams = { resnet: { mean: 0.83, std: 0.034 }, mobilefacenet: { m
 
 function unit(n: number, seed: number): Float32Array {
   let s = seed;
-  const v = Float32Array.from({ length: n }, () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5);
+  const v = Float32Array.from({ length: n }, () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5);
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 }
@@ -24,11 +32,17 @@ describe('fused vectors', () => {
     expect(w.resnet ** 2 + w.mobilefacenet ** 2).toBeCloseTo(1, 12);
     // The model with the narrower spread gets the larger weight: one z unit of each counts the same.
     expect(w.resnet).toBeGreaterThan(w.mobilefacenet);
-    const r = [unit(128, 1), unit(128, 2), unit(128, 3)], m = [unit(192, 4), unit(192, 5), unit(192, 6)];
+    const r = [unit(128, 1), unit(128, 2), unit(128, 3)],
+      m = [unit(192, 4), unit(192, 5), unit(192, 6)];
     const f = r.map((x, i) => joinParts(w, x, m[i]!));
     for (const v of f) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
-    const meanZ = (i: number, j: number) => ((dot(r[i]!, r[j]!) - P.resnet.mean) / P.resnet.std + (dot(m[i]!, m[j]!) - P.mobilefacenet.mean) / P.mobilefacenet.std) / 2;
-    for (const [i, j] of [[0, 1], [0, 2], [1, 2]] as const) {
+    const meanZ = (i: number, j: number) =>
+      ((dot(r[i]!, r[j]!) - P.resnet.mean) / P.resnet.std + (dot(m[i]!, m[j]!) - P.mobilefacenet.mean) / P.mobilefacenet.std) / 2;
+    for (const [i, j] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
       expect(fusedCosineToZ(P, dot(f[i]!, f[j]!))).toBeCloseTo(meanZ(i, j), 4);
       expect(zToFusedCosine(P, meanZ(i, j))).toBeCloseTo(dot(f[i]!, f[j]!), 5);
     }
@@ -55,7 +69,10 @@ function toyData(): { people: { name: string; images: string[] }[]; vec: Map<str
     const v = x.map((a, i) => a * Math.cos(t) + y[i]! * Math.sin(t));
     return v;
   };
-  const part = (resnet: number[], mfn: number[]): PartsResult => ({ ok: true, parts: { resnet, mfn, mfnChip: mfn, box: { x: 0, y: 0, width: 1, height: 1 }, ms: 0 } });
+  const part = (resnet: number[], mfn: number[]): PartsResult => ({
+    ok: true,
+    parts: { resnet, mfn, mfnChip: mfn, box: { x: 0, y: 0, width: 1, height: 1 }, ms: 0 },
+  });
   const people = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, images: [`${n}/1`, `${n}/2`] }));
   const vec = new Map<string, PartsResult>();
   people.forEach((p, k) => {
@@ -71,7 +88,8 @@ describe('held-out helpers', () => {
     const z = fitZParams(vec, people);
     expect(z.resnet.mean).toBeGreaterThan(0.9);
     expect(z.mobilefacenet.mean).toBeLessThan(0.2);
-    const same = scorePair('fused', vec.get('a/1'), vec.get('a/2'), z)!, diff = scorePair('fused', vec.get('a/1'), vec.get('b/1'), z)!;
+    const same = scorePair('fused', vec.get('a/1'), vec.get('a/2'), z)!,
+      diff = scorePair('fused', vec.get('a/1'), vec.get('b/1'), z)!;
     expect(same).toBeGreaterThan(diff);
     expect(scorePair('fused', vec.get('a/1'), { ok: false, reason: 'no face detected' }, z)).toBeNull();
   });
@@ -79,7 +97,12 @@ describe('held-out helpers', () => {
   it('folds split people, never photos, and every pair is tested once', () => {
     const { people, vec } = toyData();
     const folds = identityFolds(people, 2, 1);
-    expect(folds.flat().map((p) => p.name).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      folds
+        .flat()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'd']);
     const f = heldoutVerification({ clean: vec, vec, folds, method: 'mobilefacenet' });
     expect(f.same).toBe(4);
     expect(f.different).toBe(2 * 4); // 2 people a fold: 2x2 different pairs in each of 2 folds

@@ -203,9 +203,7 @@ describe.each(backends)('gallery (%s)', (name, factory) => {
 
   it('add refuses an embedding of the wrong dimension and changes nothing', async () => {
     const { gallery } = await makeGallery(factory);
-    expect(() =>
-      gallery.add([tpl('e1', 'p-eve', 'Eve'), { faceId: 'x', personId: 'p-x', personName: 'X', embedding: new Float32Array(4) }]),
-    ).toThrow(/dims/);
+    expect(() => gallery.add([tpl('e1', 'p-eve', 'Eve'), { faceId: 'x', personId: 'p-x', personName: 'X', embedding: new Float32Array(4) }])).toThrow(/dims/);
     expect(gallery.stats()).toMatchObject({ people: 4, faces: 6 });
     expect(gallery.identify(FACES.e1, 0.99)).toBeNull();
   });
@@ -304,51 +302,54 @@ describe('FAISS and JS agree', () => {
     return out.map((x) => x / n);
   }
 
-  it(faissFactory ? 'gives the same matches and scores to 1e-5 on random data' : 'has no FAISS here: checks the JS index against a hand dot product', async () => {
-    // REQUIRE_FAISS=1 (CI) means this comparison must really run: a missing addon fails here too.
-    if (requireFaiss) expect(faissFactory, 'REQUIRE_FAISS=1 but no FAISS addon loads: FAISS and JS cannot be compared').not.toBeNull();
-    const store = new FakeStore();
-    store.templates = Array.from({ length: 30 }, (_, i) => ({
-      faceId: `f${i}`,
-      personId: `p${i % 7}`,
-      personName: `Person ${i % 7}`,
-      embedding: randomUnit(1000 + i),
-    }));
-    const js = (await makeGallery(createJsIndex, store)).gallery;
-    const queries = Array.from({ length: 10 }, (_, i) => randomUnit(5000 + i));
-    if (!faissFactory) {
-      // Reference: best dot product per person, computed here.
-      for (const q of queries) {
-        const best = new Map<string, number>();
-        for (const t of store.templates) {
-          const s = t.embedding.reduce((acc, x, i) => acc + x * q[i]!, 0);
-          best.set(t.personId, Math.max(best.get(t.personId) ?? -Infinity, s));
+  it(
+    faissFactory ? 'gives the same matches and scores to 1e-5 on random data' : 'has no FAISS here: checks the JS index against a hand dot product',
+    async () => {
+      // REQUIRE_FAISS=1 (CI) means this comparison must really run: a missing addon fails here too.
+      if (requireFaiss) expect(faissFactory, 'REQUIRE_FAISS=1 but no FAISS addon loads: FAISS and JS cannot be compared').not.toBeNull();
+      const store = new FakeStore();
+      store.templates = Array.from({ length: 30 }, (_, i) => ({
+        faceId: `f${i}`,
+        personId: `p${i % 7}`,
+        personName: `Person ${i % 7}`,
+        embedding: randomUnit(1000 + i),
+      }));
+      const js = (await makeGallery(createJsIndex, store)).gallery;
+      const queries = Array.from({ length: 10 }, (_, i) => randomUnit(5000 + i));
+      if (!faissFactory) {
+        // Reference: best dot product per person, computed here.
+        for (const q of queries) {
+          const best = new Map<string, number>();
+          for (const t of store.templates) {
+            const s = t.embedding.reduce((acc, x, i) => acc + x * q[i]!, 0);
+            best.set(t.personId, Math.max(best.get(t.personId) ?? -Infinity, s));
+          }
+          const top = [...best.entries()].sort((a, b) => b[1] - a[1])[0]!;
+          const got = js.search(q, 1)[0]!;
+          expect(got.personId).toBe(top[0]);
+          expect(got.score).toBeCloseTo(top[1], 6);
         }
-        const top = [...best.entries()].sort((a, b) => b[1] - a[1])[0]!;
-        const got = js.search(q, 1)[0]!;
-        expect(got.personId).toBe(top[0]);
-        expect(got.score).toBeCloseTo(top[1], 6);
+        return;
       }
-      return;
-    }
-    const faiss = (await makeGallery(faissFactory, store)).gallery;
-    for (const q of queries) {
-      const a = js.search(q, 7);
-      const b = faiss.search(q, 7);
-      expect(b.map((m) => m.personId)).toEqual(a.map((m) => m.personId));
-      b.forEach((m, i) => expect(Math.abs(m.score - a[i]!.score)).toBeLessThan(1e-5));
-    }
-    // And after a removal both rebuild the same way.
-    js.removePerson('p3');
-    faiss.removePerson('p3');
-    for (const q of queries) {
-      const a = js.search(q, 7);
-      const b = faiss.search(q, 7);
-      expect(a.map((m) => m.personId)).not.toContain('p3');
-      expect(b.map((m) => m.personId)).toEqual(a.map((m) => m.personId));
-      b.forEach((m, i) => expect(Math.abs(m.score - a[i]!.score)).toBeLessThan(1e-5));
-    }
-  });
+      const faiss = (await makeGallery(faissFactory, store)).gallery;
+      for (const q of queries) {
+        const a = js.search(q, 7);
+        const b = faiss.search(q, 7);
+        expect(b.map((m) => m.personId)).toEqual(a.map((m) => m.personId));
+        b.forEach((m, i) => expect(Math.abs(m.score - a[i]!.score)).toBeLessThan(1e-5));
+      }
+      // And after a removal both rebuild the same way.
+      js.removePerson('p3');
+      faiss.removePerson('p3');
+      for (const q of queries) {
+        const a = js.search(q, 7);
+        const b = faiss.search(q, 7);
+        expect(a.map((m) => m.personId)).not.toContain('p3');
+        expect(b.map((m) => m.personId)).toEqual(a.map((m) => m.personId));
+        b.forEach((m, i) => expect(Math.abs(m.score - a[i]!.score)).toBeLessThan(1e-5));
+      }
+    },
+  );
 });
 
 describe.each(backends)('gallery ids and counts (%s)', (_name, factory) => {
@@ -446,7 +447,12 @@ describe.runIf(faissFactory)('approximate FAISS layouts (above the threshold)', 
     expect(gallery.stats().backend).toMatch(/^faiss:flat/);
     const { data } = await clusteredGallery(createJsIndex);
     const vectors = data.faces(0, 200);
-    const templates = Array.from({ length: 200 }, (_, i) => ({ faceId: `f${i}`, personId: `p${i % 20}`, personName: `P${i % 20}`, embedding: vectors.slice(i * 32, (i + 1) * 32) }));
+    const templates = Array.from({ length: 200 }, (_, i) => ({
+      faceId: `f${i}`,
+      personId: `p${i % 20}`,
+      personName: `P${i % 20}`,
+      embedding: vectors.slice(i * 32, (i + 1) * 32),
+    }));
     store.templates = templates;
     gallery.add(templates); // 200 = 2 x the threshold: stale, a rebuild from the store starts
     await gallery.reload(); // shares or follows that rebuild

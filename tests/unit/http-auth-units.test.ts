@@ -86,7 +86,12 @@ describe('websocket message roles', () => {
     return p.message;
   };
   it('lets only operators and admins start or cancel an enrolment, however the JSON is spelled', () => {
-    for (const text of ['{"type":"enrol.start","name":"x"}', '{"type":"enrol\\u002estart","name":"x"}', '{"name":"x","type":"enrol.start"}', '{"type":"enrol.cancel"}']) {
+    for (const text of [
+      '{"type":"enrol.start","name":"x"}',
+      '{"type":"enrol\\u002estart","name":"x"}',
+      '{"name":"x","type":"enrol.start"}',
+      '{"type":"enrol.cancel"}',
+    ]) {
       expect(messageDenied(viewer, parsed(text))).toMatch(/needs an operator key; "v" is viewer/);
       expect(messageDenied(operator, parsed(text))).toBeNull();
       expect(messageDenied({ ...operator, role: 'admin' }, parsed(text))).toBeNull();
@@ -101,6 +106,15 @@ describe('websocket message roles', () => {
 
 describe('csv', () => {
   it('quotes and defuses formulas', () => {
-    expect(toCsv(['a', 'b'], [['x,y', 1], ['=SUM(A1)', null], ['say "hi"', 2.5]])).toBe('a,b\r\n"x,y",1\r\n\'=SUM(A1),\r\n"say ""hi""",2.5\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x,y', 1],
+          ['=SUM(A1)', null],
+          ['say "hi"', 2.5],
+        ],
+      ),
+    ).toBe('a,b\r\n"x,y",1\r\n\'=SUM(A1),\r\n"say ""hi""",2.5\r\n');
   });
 });

@@ -7,12 +7,38 @@ import { forbiddenCharacter, normaliseText, text } from '../../src/shared/text.j
 
 describe('Host in open mode', () => {
   it('accepts loopback names with or without a port, as the browser parsed them', () => {
-    for (const h of ['localhost', 'LocalHost:8090', '127.0.0.1', '127.0.0.1:80', '127.255.0.9:65535', '[::1]', '[::1]:8090', '[0:0:0:0:0:0:0:1]', '127.1', '0x7f.0.0.1']) {
+    for (const h of [
+      'localhost',
+      'LocalHost:8090',
+      '127.0.0.1',
+      '127.0.0.1:80',
+      '127.255.0.9:65535',
+      '[::1]',
+      '[::1]:8090',
+      '[0:0:0:0:0:0:0:1]',
+      '127.1',
+      '0x7f.0.0.1',
+    ]) {
       expect([h, hostAllowed('open', h)]).toEqual([h, true]);
     }
   });
   it('refuses every other name, malformed Hosts and a missing one; keys mode takes any', () => {
-    for (const h of [undefined, '', 'evil.example', 'evil.example:8090', '127.0.0.1.evil.example', 'localhost.evil.example', 'localhost.', '0.0.0.0', '10.0.0.1:8090', '[::2]', 'evil@127.0.0.1', '127.0.0.1/x', '127.0.0.1:8090:1', ' localhost']) {
+    for (const h of [
+      undefined,
+      '',
+      'evil.example',
+      'evil.example:8090',
+      '127.0.0.1.evil.example',
+      'localhost.evil.example',
+      'localhost.',
+      '0.0.0.0',
+      '10.0.0.1:8090',
+      '[::2]',
+      'evil@127.0.0.1',
+      '127.0.0.1/x',
+      '127.0.0.1:8090:1',
+      ' localhost',
+    ]) {
       expect([h, hostAllowed('open', h)]).toEqual([h, false]);
     }
     expect(hostAllowed('keys', 'evil.example')).toBe(true);
@@ -23,7 +49,13 @@ describe('Host in open mode', () => {
 
 describe('cross-site writes', () => {
   const host = '127.0.0.1:8090';
-  const src = (h: Partial<{ origin: string; referer: string; fetchSite: string }>) => ({ host, origin: undefined, referer: undefined, fetchSite: undefined, ...h });
+  const src = (h: Partial<{ origin: string; referer: string; fetchSite: string }>) => ({
+    host,
+    origin: undefined,
+    referer: undefined,
+    fetchSite: undefined,
+    ...h,
+  });
   it('allows our own origin, listed origins, * and requests with no browser headers', () => {
     expect(crossOriginRefusal(src({}), [])).toBeNull();
     expect(crossOriginRefusal(src({ origin: 'http://127.0.0.1:8090', fetchSite: 'same-origin' }), [])).toBeNull();

@@ -28,8 +28,14 @@ describe('metrics registry', () => {
     const sent: unknown[] = [];
     const sock = m.observe({ send: (x) => sent.push(x), close() {}, bufferedAmount: 0 });
     const overlay = (dropped: number) => ({
-      type: 'overlay' as const, seq: 1, captureTime: 0, width: 1, height: 1, tracks: [],
-      timings: { queue: 1, decode: 2, detect: 30, embed: 10, total: 45 }, stats: { received: 5, processed: 1, dropped },
+      type: 'overlay' as const,
+      seq: 1,
+      captureTime: 0,
+      width: 1,
+      height: 1,
+      tracks: [],
+      timings: { queue: 1, decode: 2, detect: 30, embed: 10, total: 45 },
+      stats: { received: 5, processed: 1, dropped },
     });
     sock.send(overlay(1));
     sock.send(overlay(3));
@@ -69,7 +75,12 @@ describe('inference scheduler', () => {
   const fakeAnalyzer = (name: string) => {
     const log: string[] = [];
     const analyzer = {
-      backend: name, tfVersion: 'x', modelId: 'm', dims: 1, models: [], tensorCount: () => 0,
+      backend: name,
+      tfVersion: 'x',
+      modelId: 'm',
+      dims: 1,
+      models: [],
+      tensorCount: () => 0,
       async analyze(bytes: Uint8Array) {
         await new Promise((r) => setTimeout(r, 2));
         log.push(String.fromCharCode(bytes[0]!));

@@ -20,7 +20,12 @@ const codes = (plan: ReturnType<typeof planImport>) => plan.verdicts.map((v) => 
 
 describe('import layout', () => {
   it('groups <person>/<image>, strips one wrapping folder, lists hidden and _ entries as skipped, rejects bad layout', () => {
-    const plan = planImport(['faces/Barack_Obama/2.jpg', 'faces/Barack_Obama/10.jpg', 'faces/Barack_Obama/1.jpg', 'faces/Amy/1.jpg', 'faces/_group/x.jpg', 'faces/.DS_Store'].map((p) => entry(p)), { stripTop: true });
+    const plan = planImport(
+      ['faces/Barack_Obama/2.jpg', 'faces/Barack_Obama/10.jpg', 'faces/Barack_Obama/1.jpg', 'faces/Amy/1.jpg', 'faces/_group/x.jpg', 'faces/.DS_Store'].map(
+        (p) => entry(p),
+      ),
+      { stripTop: true },
+    );
     expect([...plan.people.keys()]).toEqual(['Amy', 'Barack Obama']);
     expect(plan.people.get('Barack Obama')!.map((i) => i.file)).toEqual(['faces/Barack_Obama/1.jpg', 'faces/Barack_Obama/2.jpg', 'faces/Barack_Obama/10.jpg']);
     expect(codes(plan)).toEqual([
@@ -38,7 +43,10 @@ describe('import layout', () => {
   it('takes ./Alice/1.jpg as Alice/1.jpg, and lists duplicate paths and paths that leave the import instead of dropping them', () => {
     // Before: `./Alice/1.jpg` counted as hidden (its "." segment) and vanished from the report; a second entry with the
     // same path overwrote the first without a word.
-    const plan = planImport(['./Alice/1.jpg', 'Alice/1.jpg', 'Alice\\2.jpg', '../etc/passwd', 'Bob//1.jpg', 'Bob/1.jpg'].map((p) => entry(p)), { stripTop: true });
+    const plan = planImport(
+      ['./Alice/1.jpg', 'Alice/1.jpg', 'Alice\\2.jpg', '../etc/passwd', 'Bob//1.jpg', 'Bob/1.jpg'].map((p) => entry(p)),
+      { stripTop: true },
+    );
     expect(plan.people.get('Alice')!.map((i) => i.file)).toEqual(['./Alice/1.jpg', 'Alice\\2.jpg']);
     expect(plan.people.get('Bob')!.map((i) => i.file)).toEqual(['Bob//1.jpg']);
     expect(codes(plan)).toEqual([
@@ -94,14 +102,22 @@ describe('streaming zip reader', () => {
 
     const chunks: Uint8Array[] = [];
     const streamed = new Zip((_err, data) => chunks.push(data));
-    for (const [name, data] of [['S/1.jpg', photo], ['S/bomb.jpg', ZEROS], ['S/2.jpg', photo]] as const) {
+    for (const [name, data] of [
+      ['S/1.jpg', photo],
+      ['S/bomb.jpg', ZEROS],
+      ['S/2.jpg', photo],
+    ] as const) {
       const f = new ZipDeflate(name);
       streamed.add(f);
       f.push(data, true);
     }
     streamed.end();
     const entries = await extract(Buffer.concat(chunks));
-    expect(entries.map((e) => [e.path, e.refused?.code ?? 'ok'])).toEqual([['S/1.jpg', 'ok'], ['S/bomb.jpg', 'compression_ratio'], ['S/2.jpg', 'ok']]);
+    expect(entries.map((e) => [e.path, e.refused?.code ?? 'ok'])).toEqual([
+      ['S/1.jpg', 'ok'],
+      ['S/bomb.jpg', 'compression_ratio'],
+      ['S/2.jpg', 'ok'],
+    ]);
   });
 
   it('refuses the whole archive past the entry count or the total inflated size, naming the entry', async () => {
@@ -134,10 +150,14 @@ describe('gallery file reader', () => {
   const limits = { maxInflatedBytes: 64 * 1024 * 1024, maxLineBytes: 1024 * 1024 };
   const header = JSON.stringify({ type: 'header', format: 'facestream-gallery', version: 1, modelId: 'm', dims: 4 });
   const vec = (...v: number[]) => embeddingToBytes(new Float32Array(v)).toString('base64');
-  const person = (name: string, embedding: string, crop: string | null = null) => JSON.stringify({ type: 'person', name, faces: [{ embedding, crop, quality: null }] });
+  const person = (name: string, embedding: string, crop: string | null = null) =>
+    JSON.stringify({ type: 'person', name, faces: [{ embedding, crop, quality: null }] });
   const file = (...lines: string[]) => gzipSync(lines.join('\n') + '\n');
   const refusal = async (bytes: Uint8Array, l = limits) => {
-    const err = await readGalleryFile(bytes, expectModel, l).then(() => null, (e: unknown) => e);
+    const err = await readGalleryFile(bytes, expectModel, l).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(GalleryFileError);
     return [(err as GalleryFileError).code, (err as GalleryFileError).message] as const;
   };
@@ -150,7 +170,10 @@ describe('gallery file reader', () => {
     expect(code).toBe('bad_export');
     expect(performance.now() - t0).toBeLessThan(2000);
     expect((await refusal(gzipSync(Buffer.alloc(3 * 1024 * 1024, 0x41))))[0]).toBe('line_too_long');
-    expect((await refusal(gzipSync(Buffer.alloc(80 * 1024 * 1024, 0x0a)), { ...limits, maxLineBytes: 1024 })).slice(0)).toEqual(['bad_export', expect.stringContaining('blank lines')]);
+    expect((await refusal(gzipSync(Buffer.alloc(80 * 1024 * 1024, 0x0a)), { ...limits, maxLineBytes: 1024 })).slice(0)).toEqual([
+      'bad_export',
+      expect.stringContaining('blank lines'),
+    ]);
     expect((await refusal(file(header, 'x'.repeat(100)), { ...limits, maxInflatedBytes: 120 }))[0]).toBe('import_too_large');
   });
 
@@ -169,10 +192,22 @@ describe('gallery file reader', () => {
   it('refuses crops that are not JPEGs, merges people by name ignoring case, and refuses another model', async () => {
     const html = Buffer.from('<html><script>alert(1)</script></html>').toString('base64');
     expect((await refusal(file(header, person('A', vec(1, 0, 0, 0), html))))[1]).toContain('crop is not a JPEG');
-    const png = (await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).png().toBuffer()).toString('base64');
+    const png = (
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
     expect((await refusal(file(header, person('A', vec(1, 0, 0, 0), png))))[1]).toContain('not JPEG');
-    const jpeg = (await sharp({ create: { width: 150, height: 150, channels: 3, background: '#888' } }).jpeg().toBuffer()).toString('base64');
-    const people = await readGalleryFile(file(header, person('Ada  Lovelace', vec(1, 0, 0, 0), jpeg), '', person('ada lovelace', vec(0, 1, 0, 0))), expectModel, limits);
+    const jpeg = (
+      await sharp({ create: { width: 150, height: 150, channels: 3, background: '#888' } })
+        .jpeg()
+        .toBuffer()
+    ).toString('base64');
+    const people = await readGalleryFile(
+      file(header, person('Ada  Lovelace', vec(1, 0, 0, 0), jpeg), '', person('ada lovelace', vec(0, 1, 0, 0))),
+      expectModel,
+      limits,
+    );
     expect(people.map((p) => [p.name, p.faces.length])).toEqual([['Ada Lovelace', 2]]);
     expect(await refusal(file(header.replace('"m"', '"other"')))).toEqual(['model_mismatch', expect.any(String)]);
     expect((await refusal(new Uint8Array([0x1f, 0x8b, 1, 2, 3])))[0]).toBe('bad_export');

@@ -30,8 +30,14 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
     expect(job).toMatchObject({ state: 'queued', attempts: 0, total: 0, exclude: [] });
 
     await repo.begin(job.id);
-    await repo.progress(job.id, { ...zeroCounts(), total: 3, processed: 2, rejected: 2 }, 0, [{ file: 'a', status: 'rejected' }, { file: 'b', status: 'rejected' }]);
-    expect(await repo.results(job.id)).toEqual([{ file: 'a', status: 'rejected' }, { file: 'b', status: 'rejected' }]);
+    await repo.progress(job.id, { ...zeroCounts(), total: 3, processed: 2, rejected: 2 }, 0, [
+      { file: 'a', status: 'rejected' },
+      { file: 'b', status: 'rejected' },
+    ]);
+    expect(await repo.results(job.id)).toEqual([
+      { file: 'a', status: 'rejected' },
+      { file: 'b', status: 'rejected' },
+    ]);
     expect(await repo.unfinished('me')).toHaveLength(1);
     expect(await repo.unfinished('someone else')).toHaveLength(0);
 
@@ -64,8 +70,14 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
     const published: unknown[] = [];
     // Nothing here reaches the gallery or the models: the only entry is refused while planning.
     const runner = new JobRunner({
-      config, store, gallery: {} as Gallery, analyzer: { modelId: 'm' }, scheduler: {} as never, log: silentLogger,
-      sync: { publish: async (e: unknown) => void published.push(e), close: async () => {} } as never, onGalleryChanged: () => {},
+      config,
+      store,
+      gallery: {} as Gallery,
+      analyzer: { modelId: 'm' },
+      scheduler: {} as never,
+      log: silentLogger,
+      sync: { publish: async (e: unknown) => void published.push(e), close: async () => {} } as never,
+      onGalleryChanged: () => {},
     });
     const job = await runner.startFolder(dir);
     await runner.idle();

@@ -17,9 +17,13 @@ const reference = JSON.parse(fs.readFileSync(path.join(DIR, 'reference.json'), '
 const names = Object.keys(reference.crops);
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!; aa += a[i]! * a[i]!; bb += b[i]! * b[i]!;
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
   }
   return ab / Math.sqrt(aa * bb);
 }

@@ -16,7 +16,10 @@ describe('enrolment by name', () => {
       const spellings = ['Alan Turing', 'alan turing', 'ALAN\u00a0TURING', 'Alan  Turing'];
       const results = await Promise.all(spellings.map((name, i) => s.commitEnrolment({ name, modelId: 'm', faces: [{ embedding: vec(10 + i) }] })));
       expect(new Set(results.map((r) => r.personId)).size).toBe(1);
-      expect((await s.listPeople()).map((p) => [p.name, p.faces])).toEqual([['Ada Lovelace', 2], ['Alan Turing', 4]]);
+      expect((await s.listPeople()).map((p) => [p.name, p.faces])).toEqual([
+        ['Ada Lovelace', 2],
+        ['Alan Turing', 4],
+      ]);
     } finally {
       await s.close();
     }

@@ -62,7 +62,8 @@ console.log(JSON.stringify({ backend: gallery.stats().backend, result: gallery.s
     const r = parseConfig({ MATCH_THRESHOLD: '  ' });
     const unset = parseConfig({});
     if (!unset.ok) throw new Error(unset.errors.join('; '));
-    if (r.ok) expect(r.config.MATCH_THRESHOLD).toBe(unset.config.MATCH_THRESHOLD); // the default, as for MATCH_THRESHOLD=''
+    if (r.ok)
+      expect(r.config.MATCH_THRESHOLD).toBe(unset.config.MATCH_THRESHOLD); // the default, as for MATCH_THRESHOLD=''
     else expect(r.errors.some((e) => e.startsWith('MATCH_THRESHOLD:'))).toBe(true);
   });
 

@@ -70,7 +70,10 @@ function storeContract(open: () => Promise<Store>): void {
       const t = await s.listFaceTemplates(MODEL);
       expect(t).toHaveLength(2);
       const byId = new Map(t.map((x) => [x.faceId, x]));
-      for (const [id, want] of [[r.faceIds[0]!, e1], [r.faceIds[1]!, e2]] as const) {
+      for (const [id, want] of [
+        [r.faceIds[0]!, e1],
+        [r.faceIds[1]!, e2],
+      ] as const) {
         const got = byId.get(id)!;
         expect(got).toMatchObject({ personId: r.personId, personName: 'Ada' });
         expect(got.embedding).toBeInstanceOf(Float32Array);
@@ -96,9 +99,7 @@ function storeContract(open: () => Promise<Store>): void {
 
   it('creates one person when the same new name is enrolled concurrently', () =>
     withStore(async (s) => {
-      const results = await Promise.all(
-        [1, 2, 3, 4].map((i) => s.commitEnrolment({ name: 'Grace', modelId: MODEL, faces: [{ embedding: vec(i) }] })),
-      );
+      const results = await Promise.all([1, 2, 3, 4].map((i) => s.commitEnrolment({ name: 'Grace', modelId: MODEL, faces: [{ embedding: vec(i) }] })));
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.personId)).size).toBe(1);
       expect(await s.listPeople()).toMatchObject([{ name: 'Grace', faces: 4 }]);
@@ -114,13 +115,22 @@ function storeContract(open: () => Promise<Store>): void {
     withStore(async (s) => {
       // quality NaN passes the application and reaches the database, whose check constraint rejects it
       // after the person row was inserted in the same transaction.
-      const bad = { name: 'Ada', modelId: MODEL, faces: [{ embedding: vec(1), quality: 0.5 }, { embedding: vec(2), quality: NaN }] };
+      const bad = {
+        name: 'Ada',
+        modelId: MODEL,
+        faces: [
+          { embedding: vec(1), quality: 0.5 },
+          { embedding: vec(2), quality: NaN },
+        ],
+      };
       await expect(s.commitEnrolment(bad)).rejects.toThrow(/not stored: .*faces_quality_range_check/);
       expect(await s.listPeople()).toEqual([]);
       expect(await s.listFaceTemplates(MODEL)).toEqual([]);
       // And for an existing person, the failed commit adds no faces.
       await s.commitEnrolment({ name: 'Ada', modelId: MODEL, faces: [{ embedding: vec(3) }] });
-      await expect(s.commitEnrolment({ ...bad, faces: [{ embedding: vec(4) }, { embedding: vec(5), quality: 2 }] })).rejects.toThrow(/faces_quality_range_check/);
+      await expect(s.commitEnrolment({ ...bad, faces: [{ embedding: vec(4) }, { embedding: vec(5), quality: 2 }] })).rejects.toThrow(
+        /faces_quality_range_check/,
+      );
       expect(await s.listPeople()).toMatchObject([{ name: 'Ada', faces: 1 }]);
     }));
 
@@ -144,7 +154,11 @@ function storeContract(open: () => Promise<Store>): void {
       const a = await s.listFaceTemplates(MODEL);
       expect(a.map((t) => [t.personName, t.embedding.length])).toEqual([['Ada', 128]]);
       const b = await s.listFaceTemplates(OTHER);
-      expect(b.map((t) => [t.personName, t.embedding.length])).toEqual([['Ada', 512], ['Ada', 512], ['Bob', 512]]);
+      expect(b.map((t) => [t.personName, t.embedding.length])).toEqual([
+        ['Ada', 512],
+        ['Ada', 512],
+        ['Bob', 512],
+      ]);
       expect(await s.listFaceTemplates('nope')).toEqual([]);
       expect(await s.countFacesNotFromModel(MODEL)).toBe(3);
       expect(await s.countFacesNotFromModel(OTHER)).toBe(1);

@@ -53,7 +53,12 @@ describe('kalmanMotion', () => {
   });
 });
 
-const candidate = (prediction: ReturnType<ReturnType<typeof kalmanMotion>['predict']>, misses = 0, last = prediction.box, gapS = 0.067): TrackCandidate => ({ prediction, misses, last, gapS });
+const candidate = (prediction: ReturnType<ReturnType<typeof kalmanMotion>['predict']>, misses = 0, last = prediction.box, gapS = 0.067): TrackCandidate => ({
+  prediction,
+  misses,
+  last,
+  gapS,
+});
 
 describe('associateTracks', () => {
   it('continues a small fast face whose boxes never overlap, by its predicted box', () => {

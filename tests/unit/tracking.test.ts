@@ -158,7 +158,12 @@ describe('Tracker', () => {
     // Next frame, detections in the other order and shifted a little.
     const second = t.update([box(203, 2, 50, 50), box(3, 2, 50, 50)]).trackIds;
     expect(second).toEqual([first[1], first[0]]);
-    expect(t.visible().map((s) => s.id).sort()).toEqual([...first].sort());
+    expect(
+      t
+        .visible()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([...first].sort());
   });
 
   it('a box that jumps far away starts a new track', () => {
@@ -208,11 +213,21 @@ describe('Tracker', () => {
   it('visible() lists only tracks seen in the latest frame', () => {
     const t = new Tracker(opts({ maxMisses: 3 }));
     const [a, b] = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).trackIds;
-    expect(t.visible().map((s) => s.id).sort()).toEqual([a, b].sort());
+    expect(
+      t
+        .visible()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([a, b].sort());
     t.update([box(1, 0, 50, 50)]); // b missed this frame but is still tracked
     expect(t.visible().map((s) => s.id)).toEqual([a]);
     t.update([box(2, 0, 50, 50), box(201, 0, 50, 50)]); // b is back, with its id
-    expect(t.visible().map((s) => s.id).sort()).toEqual([a, b].sort());
+    expect(
+      t
+        .visible()
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([a, b].sort());
     t.update([]);
     expect(t.visible()).toEqual([]);
   });

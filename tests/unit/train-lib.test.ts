@@ -19,9 +19,16 @@ describe('checkpoints', () => {
     a.append('y', 2);
     fs.appendFileSync(file, '{"key":"z","rec');
     const b = openCheckpoint<number>(file, { v: 1 });
-    expect([...b.done]).toEqual([['x', 1], ['y', 2]]);
+    expect([...b.done]).toEqual([
+      ['x', 1],
+      ['y', 2],
+    ]);
     b.append('z', 3);
-    expect([...openCheckpoint<number>(file, { v: 1 }).done]).toEqual([['x', 1], ['y', 2], ['z', 3]]);
+    expect([...openCheckpoint<number>(file, { v: 1 }).done]).toEqual([
+      ['x', 1],
+      ['y', 2],
+      ['z', 3],
+    ]);
     expect(openCheckpoint<number>(file, { v: 2 }).done.size).toBe(0);
   });
 });
@@ -51,7 +58,8 @@ describe('models', () => {
   it('variant ids round-trip, and the default id is the original one', () => {
     expect(EMBEDDING_MODEL_ID).toBe('dlib-resnet128.chip150.crop1.25.flip.v1');
     expect(parseVariantId('dlib-resnet128.chip150.flip.v1')).toMatchObject({ cropScale: 1.1, flip: true }); // the first default, still recognised
-    for (const o of [DEFAULT_EMBEDDER_OPTIONS, { flip: false, chipPadding: 0.3, cropScale: 1.25, refine: true }]) expect(parseVariantId(embedderModelId(o))).toEqual(o);
+    for (const o of [DEFAULT_EMBEDDER_OPTIONS, { flip: false, chipPadding: 0.3, cropScale: 1.25, refine: true }])
+      expect(parseVariantId(embedderModelId(o))).toEqual(o);
     expect(parseVariantId('something-else')).toBeNull();
   });
 
@@ -62,7 +70,18 @@ describe('models', () => {
     const head = { kind: 'mlp' as const, layers: [{ w, b: Array.from({ length: 128 }, () => Math.fround(rand() * 0.01)), activation: 'linear' as const }] };
     fs.mkdirSync(path.join(dir, 'm1'));
     fs.writeFileSync(path.join(dir, 'm1', 'head.json'), JSON.stringify(head));
-    writeManifest({ id: 'm1', base: EMBEDDING_MODEL_ID, embedder: DEFAULT_EMBEDDER_OPTIONS, dims: 128, threshold: 0.5, created: new Date().toISOString(), head: 'head.json' }, dir);
+    writeManifest(
+      {
+        id: 'm1',
+        base: EMBEDDING_MODEL_ID,
+        embedder: DEFAULT_EMBEDDER_OPTIONS,
+        dims: 128,
+        threshold: 0.5,
+        created: new Date().toISOString(),
+        head: 'head.json',
+      },
+      dir,
+    );
     const model = resolveModel('m1', dir);
     const x = Float32Array.from({ length: 128 }, () => rand() - 0.5);
     expect(Array.from(model.project(x))).toEqual(Array.from(applyHead(head, x)));

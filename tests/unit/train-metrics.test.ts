@@ -30,7 +30,13 @@ describe('train metrics', () => {
 
   it('ROC walks thresholds from strict to lax', () => {
     expect(roc(small).map((p) => [p.far, p.tar])).toEqual([
-      [0, 0], [0, 1 / 3], [0, 2 / 3], [1 / 3, 2 / 3], [1 / 3, 1], [2 / 3, 1], [1, 1],
+      [0, 0],
+      [0, 1 / 3],
+      [0, 2 / 3],
+      [1 / 3, 2 / 3],
+      [1 / 3, 1],
+      [2 / 3, 1],
+      [1, 1],
     ]);
   });
 
@@ -47,7 +53,7 @@ describe('train metrics', () => {
     expect(eer([P(0.9, true), P(0.1, false)]).eer).toBe(0);
   });
 
-  it('k-fold accuracy takes each fold\'s threshold from the others', () => {
+  it("k-fold accuracy takes each fold's threshold from the others", () => {
     // Fold 0 = [same .9, diff .1], fold 1 = [same .6, diff .7]. Fold 1 alone is best cut just below .6 (1/2, lowest of the
     // ties): on fold 0 that is right twice. Fold 0 alone is cut at .5: on fold 1 it accepts both, right once.
     const r = kFoldAccuracy([P(0.9, true), P(0.1, false), P(0.6, true), P(0.7, false)], 2);

@@ -57,11 +57,15 @@ describe('dataset walk', () => {
   it('skips _group and video, reports empty folders and stray files, resolves LFW references', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'train-ds-'));
     for (const d of ['Ann', 'Bob', 'Empty', '_group', 'video']) fs.mkdirSync(path.join(root, d));
-    for (const f of ['Ann/1.jpg', 'Ann/2.jpg', 'Ann/10.jpg', 'Ann/notes.txt', 'Bob/Bob_0001.jpg', '_group/x.jpg', 'video/v.mp4']) fs.writeFileSync(path.join(root, f), 'x');
+    for (const f of ['Ann/1.jpg', 'Ann/2.jpg', 'Ann/10.jpg', 'Ann/notes.txt', 'Bob/Bob_0001.jpg', '_group/x.jpg', 'video/v.mp4'])
+      fs.writeFileSync(path.join(root, f), 'x');
     const ds = walkDataset(root);
     expect(ds.people.map((p) => p.name)).toEqual(['Ann', 'Bob']);
     expect(ds.people[0]!.images).toEqual(['Ann/1.jpg', 'Ann/2.jpg', 'Ann/10.jpg']);
-    expect(ds.problems).toEqual([{ path: 'Ann/notes.txt', reason: 'not an image (extension)' }, { path: 'Empty', reason: 'empty folder: no images' }]);
+    expect(ds.problems).toEqual([
+      { path: 'Ann/notes.txt', reason: 'not an image (extension)' },
+      { path: 'Empty', reason: 'empty folder: no images' },
+    ]);
     expect(resolveLfwImage(root, 'Bob', 1)).toBe('Bob/Bob_0001.jpg');
     expect(resolveLfwImage(root, 'Ann', 10)).toBe('Ann/10.jpg');
     expect(resolveLfwImage(root, 'Ann', 7)).toBeNull();

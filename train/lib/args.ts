@@ -11,7 +11,15 @@ export interface OptionSpec {
 export function cli<S extends Record<string, OptionSpec>>(usage: string, spec: S, argv = process.argv.slice(2)) {
   const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }> = { help: { type: 'boolean' } };
   for (const [k, v] of Object.entries(spec)) options[k] = { type: v.type, ...(v.default !== undefined ? { default: v.default } : {}) };
-  const text = () => `${usage}\n\nOptions:\n${Object.entries(spec).map(([k, v]) => `  --${k}${v.type === 'string' ? ' VALUE' : ''}`.padEnd(28) + v.help + (v.default !== undefined && v.default !== false ? ` (default ${v.default})` : '')).join('\n')}\n  --help                    this text\n`;
+  const text = () =>
+    `${usage}\n\nOptions:\n${Object.entries(spec)
+      .map(
+        ([k, v]) =>
+          `  --${k}${v.type === 'string' ? ' VALUE' : ''}`.padEnd(28) +
+          v.help +
+          (v.default !== undefined && v.default !== false ? ` (default ${v.default})` : ''),
+      )
+      .join('\n')}\n  --help                    this text\n`;
   let values: Record<string, unknown>;
   try {
     const parsed = parseArgs({ args: argv, options, allowNegative: true, strict: true, allowPositionals: true });

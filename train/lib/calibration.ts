@@ -18,8 +18,12 @@ export interface Calibration {
  * never accepted: they lower TAR and cannot raise FAR.
  */
 export function calibrate(pairs: { same: boolean; score: number | null }[], far: number): Calibration {
-  const negs = pairs.filter((p) => !p.same && p.score !== null).map((p) => p.score!).sort((a, b) => b - a);
-  const N = pairs.filter((p) => !p.same).length, P = pairs.length - N;
+  const negs = pairs
+    .filter((p) => !p.same && p.score !== null)
+    .map((p) => p.score!)
+    .sort((a, b) => b - a);
+  const N = pairs.filter((p) => !p.same).length,
+    P = pairs.length - N;
   const allowed = Math.floor(far * N + 1e-9);
   let threshold: number;
   if (negs.length <= allowed) threshold = -1;

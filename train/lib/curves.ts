@@ -28,10 +28,23 @@ export function writeCurves(dir: string, history: HistoryRow[]): void {
         heading: 'Curves',
         html:
           lineChart('Triplet loss', 'step', 'loss', [{ name: 'loss (batch)', color: '#1f77b4', points: pts('loss') }]) +
-          lineChart('Verification accuracy', 'step', 'accuracy', [{ name: 'validation (held-out people)', color: '#d62728', points: pts('val_accuracy') }, { name: 'train people', color: '#2ca02c', points: pts('train_accuracy') }]) +
-          lineChart('Mean distance (unit vectors)', 'step', 'distance', [{ name: 'val same', color: '#d62728', points: pts('val_same_dist') }, { name: 'val different', color: '#ff9896', points: pts('val_diff_dist') }, { name: 'train same', color: '#2ca02c', points: pts('train_same_dist') }, { name: 'train different', color: '#98df8a', points: pts('train_diff_dist') }]),
+          lineChart('Verification accuracy', 'step', 'accuracy', [
+            { name: 'validation (held-out people)', color: '#d62728', points: pts('val_accuracy') },
+            { name: 'train people', color: '#2ca02c', points: pts('train_accuracy') },
+          ]) +
+          lineChart('Mean distance (unit vectors)', 'step', 'distance', [
+            { name: 'val same', color: '#d62728', points: pts('val_same_dist') },
+            { name: 'val different', color: '#ff9896', points: pts('val_diff_dist') },
+            { name: 'train same', color: '#2ca02c', points: pts('train_same_dist') },
+            { name: 'train different', color: '#98df8a', points: pts('train_diff_dist') },
+          ]),
       },
-      { heading: 'History', html: table(history.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v])))) },
+      {
+        heading: 'History',
+        html: table(
+          history.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v]))),
+        ),
+      },
     ]),
   );
 }

@@ -63,7 +63,10 @@ export function resolveLfwImage(root: string, person: string, n: number): string
       if (fs.existsSync(path.join(dir, name))) return `${person}/${name}`;
     }
   }
-  const files = fs.readdirSync(dir).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).sort(naturalSort);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
+    .sort(naturalSort);
   const f = files[n - 1];
   return f ? `${person}/${f}` : null;
 }

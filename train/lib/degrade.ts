@@ -27,7 +27,12 @@ export async function degrade(photo: Buffer, condition: Condition, face: FaceBox
   if (condition === 'jpeg50') return sharp(photo).rotate().jpeg({ quality: 50 }).toBuffer();
   if (!face) return null;
   const side = Math.max(face.width, face.height);
-  if (condition === 'blur') return sharp(photo).rotate().blur(Math.max(1, side / 40)).jpeg({ quality: 95 }).toBuffer();
+  if (condition === 'blur')
+    return sharp(photo)
+      .rotate()
+      .blur(Math.max(1, side / 40))
+      .jpeg({ quality: 95 })
+      .toBuffer();
   const img = sharp(photo).rotate();
   const { width = 0, height = 0 } = await img.metadata();
   // The square around the box, kept inside the photo (a box at the edge gives a crop shifted inwards).

@@ -56,7 +56,7 @@ export async function runEval(opts: { pairsFile: string; root: string; pipeline:
   const { root, pipeline } = opts;
   const parsed = parsePairs(fs.readFileSync(opts.pairsFile, 'utf8'));
   const missingRef = (r: { person: string; n: number }) => `${r.person}/#${r.n}`;
-  const resolve = (x: string | { person: string; n: number }) => (typeof x === 'string' ? x : resolveLfwImage(root, x.person, x.n) ?? missingRef(x));
+  const resolve = (x: string | { person: string; n: number }) => (typeof x === 'string' ? x : (resolveLfwImage(root, x.person, x.n) ?? missingRef(x)));
   const pairs = parsed.pairs.map((p) => ({ line: p.line, a: resolve(p.a), b: resolve(p.b), same: p.same }));
   const rels = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const cache = opts.cacheDir ? openCheckpoint<ImageResult>(path.join(opts.cacheDir, `${pipeline.id}.jsonl`), { model: pipeline.id, pipeline: 'v1' }) : null;
@@ -64,13 +64,20 @@ export async function runEval(opts: { pairsFile: string; root: string; pipeline:
   const results = await embedAll(pipeline, root, rels, cache, (_rel, r) => bar.tick(1, r.ok ? '' : 'miss'));
   bar.done();
   const outcomes: PairOutcome[] = pairs.map((p) => {
-    const ra = results.get(p.a)!, rb = results.get(p.b)!;
+    const ra = results.get(p.a)!,
+      rb = results.get(p.b)!;
     if (ra.ok && rb.ok) return { ...p, score: cosine(ra.embedding, rb.embedding) };
-    const why = [ra, rb].map((r, i) => (r.ok ? null : `${i === 0 ? p.a : p.b}: ${r.reason}`)).filter(Boolean).join('; ');
+    const why = [ra, rb]
+      .map((r, i) => (r.ok ? null : `${i === 0 ? p.a : p.b}: ${r.reason}`))
+      .filter(Boolean)
+      .join('; ');
     return { ...p, score: null, reason: why };
   });
   const missedImages = [...results].filter(([, r]) => !r.ok).map(([rel, r]) => ({ path: rel, reason: (r as { reason: string }).reason }));
-  const times = [...results.values()].filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
+  const times = [...results.values()]
+    .filter((r) => r.ok)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   return {
     model: pipeline.id,
     report: verificationReport(outcomes.map(toScored), opts.folds ?? 10, outcomes.map(toRocScored)),

@@ -2,7 +2,6 @@
 // so step 0 is exactly the base model. Trained with tfjs; inference and export use models.ts's pure-JS applyHead.
 import type { HeadWeights } from '../../src/server/vision/models.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- tfjs from the runtime bundle is untyped here */
 export interface TrainableHead {
   variables: any[];
   /** [n, d] tensor → [n, d] unit rows. */
@@ -20,17 +19,21 @@ export function createHead(tf: any, dims: number): TrainableHead {
   const eye = tf.eye(dims);
   const W = tf.variable(tf.eye(dims), true, 'head_w');
   const b = tf.variable(tf.zeros([dims]), true, 'head_b');
-  const forward = (x: any) => tf.tidy(() => {
-    const y = tf.add(tf.matMul(x, W, false, true), b);
-    return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-9));
-  });
+  const forward = (x: any) =>
+    tf.tidy(() => {
+      const y = tf.add(tf.matMul(x, W, false, true), b);
+      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-9));
+    });
   return {
     variables: [W, b],
     forward,
     loss(xa, xp, xn, margin, reg) {
       return tf.tidy(() => {
-        const ya = forward(xa), yp = forward(xp), yn = forward(xn);
-        const dap = tf.sum(tf.square(tf.sub(ya, yp)), 1), dan = tf.sum(tf.square(tf.sub(ya, yn)), 1);
+        const ya = forward(xa),
+          yp = forward(xp),
+          yn = forward(xn);
+        const dap = tf.sum(tf.square(tf.sub(ya, yp)), 1),
+          dan = tf.sum(tf.square(tf.sub(ya, yn)), 1);
         const triplet = tf.mean(tf.relu(tf.add(tf.sub(dap, dan), margin)));
         return tf.add(triplet, tf.mul(reg, tf.sum(tf.square(tf.sub(W, eye)))));
       });

@@ -48,13 +48,29 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
       for (const m of METHODS) {
         const f = heldoutVerification({ clean, vec, folds, method: m });
         figures[c]![m] = f;
-        rows.push({ condition: c, method: m, accuracy: `${pct(f.accuracy)} ± ${pct(f.accuracy_std)}`, 'same matched': pct(f.tar), 'different rejected': pct(f.tnr), AUC: f.auc.toFixed(4), 'TAR@FAR=0.1%': pct(f['tar_at_far_1e-3']), pairs: `${f.same}+${f.different}`, 'missed faces': missed[c] });
+        rows.push({
+          condition: c,
+          method: m,
+          accuracy: `${pct(f.accuracy)} ± ${pct(f.accuracy_std)}`,
+          'same matched': pct(f.tar),
+          'different rejected': pct(f.tnr),
+          AUC: f.auc.toFixed(4),
+          'TAR@FAR=0.1%': pct(f['tar_at_far_1e-3']),
+          pairs: `${f.same}+${f.different}`,
+          'missed faces': missed[c],
+        });
       }
       lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} ${pct(figures[c]![m]!.accuracy)}`).join('   ')}   (missed ${missed[c]})`);
     }
-    lines.splice(2, 0, `protocol     ${o.folds}-fold by identity: z constants and threshold from the other folds' people; balanced accuracy (mean of same and different)`);
+    lines.splice(
+      2,
+      0,
+      `protocol     ${o.folds}-fold by identity: z constants and threshold from the other folds' people; balanced accuracy (mean of same and different)`,
+    );
     const z = fitZParams(clean, people);
-    lines.push(`z (all)      resnet mean ${z.resnet.mean.toFixed(4)} std ${z.resnet.std.toFixed(4)}; mobilefacenet mean ${z.mobilefacenet.mean.toFixed(4)} std ${z.mobilefacenet.std.toFixed(4)} (impostor pairs of all people: for the shipped manifest)`);
+    lines.push(
+      `z (all)      resnet mean ${z.resnet.mean.toFixed(4)} std ${z.resnet.std.toFixed(4)}; mobilefacenet mean ${z.mobilefacenet.mean.toFixed(4)} std ${z.mobilefacenet.std.toFixed(4)} (impostor pairs of all people: for the shipped manifest)`,
+    );
     summary.protocol = `${o.folds}-fold by identity`;
     summary.verification = figures;
     summary.z_all = z;
@@ -69,10 +85,27 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
       for (const m of METHODS) os[c]![m] = await openSet(clean, data.byCondition.get(c)!, m, halves, o, FPIRS);
       for (const m of METHODS) {
         const f = os[c]![m]!;
-        rows.push({ condition: c, method: m, 'rank-1': pct(f.rank1), ...Object.fromEntries(f.at.flatMap((a) => [[`DIR@FPIR ${a.fpir_target}`, pct(a.dir)], [`FPIR got`, pct(a.fpir)], [`threshold (per half)`, a.threshold.map((t) => t.toFixed(4)).join(', ')], ['misidentified', pct(a.misidentified)]])), probes: `${f.mated_probes} mated, ${f.stranger_probes} strangers` });
+        rows.push({
+          condition: c,
+          method: m,
+          'rank-1': pct(f.rank1),
+          ...Object.fromEntries(
+            f.at.flatMap((a) => [
+              [`DIR@FPIR ${a.fpir_target}`, pct(a.dir)],
+              [`FPIR got`, pct(a.fpir)],
+              [`threshold (per half)`, a.threshold.map((t) => t.toFixed(4)).join(', ')],
+              ['misidentified', pct(a.misidentified)],
+            ]),
+          ),
+          probes: `${f.mated_probes} mated, ${f.stranger_probes} strangers`,
+        });
       }
       lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} rank-1 ${pct(os[c]![m]!.rank1)} DIR@1% ${pct(os[c]![m]!.at[0]!.dir)}`).join('   ')}`);
-      const curve = (m: Method) => ({ name: m, color: COLORS[m], points: os[c]![m]!.curve.map((p) => ({ x: Math.log10(Math.max(p.fpir, 1e-4)), y: 1 - p.dir })) });
+      const curve = (m: Method) => ({
+        name: m,
+        color: COLORS[m],
+        points: os[c]![m]!.curve.map((p) => ({ x: Math.log10(Math.max(p.fpir, 1e-4)), y: 1 - p.dir })),
+      });
       charts += lineChart(`DET, ${c}: miss rate (1 - DIR) against log10 FPIR`, 'log10 FPIR', '1 - DIR', METHODS.map(curve));
     }
     // The shipped threshold: the same draws over every person (clean photos), at FPIR 1%, for the fused model.
@@ -80,11 +113,19 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
     const allProbes = (await Promise.all(Array.from({ length: o.repeats }, (_, d) => drawProbes(people, clean, 'fused', zAll, o, d)))).flat();
     const shipped = thresholdAtFpir(allProbes, 1e-2);
     const shippedRates = rates(allProbes, shipped);
-    lines.push(`threshold    fused, all people, clean, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z resnet ${zAll.resnet.mean.toFixed(4)}/${zAll.resnet.std.toFixed(4)}, mobilefacenet ${zAll.mobilefacenet.mean.toFixed(4)}/${zAll.mobilefacenet.std.toFixed(4)})`);
+    lines.push(
+      `threshold    fused, all people, clean, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z resnet ${zAll.resnet.mean.toFixed(4)}/${zAll.resnet.std.toFixed(4)}, mobilefacenet ${zAll.mobilefacenet.mean.toFixed(4)}/${zAll.mobilefacenet.std.toFixed(4)})`,
+    );
     summary.shipped = { fpir_target: 1e-2, threshold: shipped, z: zAll, in_sample: shippedRates, stranger_probes: allProbes.filter((p) => !p.mated).length };
-    lines.splice(2, 0, `protocol     open set: ${o.k} ${o.cleanGallery ? 'clean' : 'same-condition'} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`);
+    lines.splice(
+      2,
+      0,
+      `protocol     open set: ${o.k} ${o.cleanGallery ? 'clean' : 'same-condition'} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`,
+    );
     summary.protocol = `open set, k=${o.k}${o.cleanGallery ? ' (clean gallery)' : ''}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves`;
-    summary.open_set = Object.fromEntries(Object.entries(os).map(([c, ms]) => [c, Object.fromEntries(Object.entries(ms).map(([m, f]) => [m, { ...f, curve: undefined }]))]));
+    summary.open_set = Object.fromEntries(
+      Object.entries(os).map(([c, ms]) => [c, Object.fromEntries(Object.entries(ms).map(([m, f]) => [m, { ...f, curve: undefined }]))]),
+    );
     sections.push({ heading: 'Open-set identification (server gallery rule)', html: table(rows) }, { heading: 'DET curves (report halves)', html: charts });
   }
   sections.push({ heading: 'Conditions', html: table(o.conditions.map((c) => ({ condition: c, what: CONDITION_HELP[c], 'missed faces': missed[c] }))) });

@@ -11,7 +11,13 @@ export interface HeldoutData {
   byCondition: Map<Condition, Map<string, PartsResult>>;
 }
 
-export async function loadHeldoutData(opts: { root: string; model: string; conditions?: readonly Condition[]; cacheDir?: string; padRetry?: number }): Promise<HeldoutData> {
+export async function loadHeldoutData(opts: {
+  root: string;
+  model: string;
+  conditions?: readonly Condition[];
+  cacheDir?: string;
+  padRetry?: number;
+}): Promise<HeldoutData> {
   const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10' });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model: modelFor(opts.model), padRetry: opts.padRetry });

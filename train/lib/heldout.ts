@@ -25,7 +25,8 @@ export const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b
 /** Different-person pairs of these people, every one (the data sets here are small). */
 export function differentPairs(people: Person[]): [string, string][] {
   const out: [string, string][] = [];
-  for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) for (const a of people[i]!.images) for (const b of people[j]!.images) out.push([a, b]);
+  for (let i = 0; i < people.length; i++)
+    for (let j = i + 1; j < people.length; j++) for (const a of people[i]!.images) for (const b of people[j]!.images) out.push([a, b]);
   return out;
 }
 export function samePairs(people: Person[]): [string, string][] {
@@ -82,23 +83,30 @@ export interface HeldoutFigures {
  * condition, balanced) come from the other folds' people; the fold's own pairs are then scored. A pair with a missed
  * face is an error for accuracy and a reject for ROC figures.
  */
-export function heldoutVerification(opts: { clean: Map<string, PartsResult>; vec: Map<string, PartsResult>; folds: Person[][]; method: Method }): HeldoutFigures {
+export function heldoutVerification(opts: {
+  clean: Map<string, PartsResult>;
+  vec: Map<string, PartsResult>;
+  folds: Person[][];
+  method: Method;
+}): HeldoutFigures {
   const { vec, folds, method } = opts;
   const tested: { same: boolean; score: number | null; correct: boolean }[] = [];
   const foldAcc: number[] = [];
   for (let f = 0; f < folds.length; f++) {
-    const train = folds.filter((_, j) => j !== f).flat(), test = folds[f]!;
+    const train = folds.filter((_, j) => j !== f).flat(),
+      test = folds[f]!;
     const z = fitZParams(opts.clean, train);
     const score = (p: [string, string], same: boolean): ScoredPair => {
       const s = scorePair(method, vec.get(p[0]), vec.get(p[1]), z);
       return { same, score: s ?? (same ? -Infinity : Infinity) };
     };
     // Balanced training set: every same pair, as many different pairs drawn by seed.
-    const trSame = samePairs(train), trDiff = shuffle(differentPairs(train), prng(f + 1)).slice(0, trSame.length);
+    const trSame = samePairs(train),
+      trDiff = shuffle(differentPairs(train), prng(f + 1)).slice(0, trSame.length);
     const { threshold } = bestThreshold([...trSame.map((p) => score(p, true)), ...trDiff.map((p) => score(p, false))]);
     const here = [...samePairs(test).map((p) => ({ p, same: true })), ...differentPairs(test).map((p) => ({ p, same: false }))].map(({ p, same }) => {
       const s = scorePair(method, vec.get(p[0]), vec.get(p[1]), z);
-      return { same, score: s, correct: s !== null && (s >= threshold) === same };
+      return { same, score: s, correct: s !== null && s >= threshold === same };
     });
     tested.push(...here);
     const rate = (same: boolean) => here.filter((x) => x.same === same && x.correct).length / Math.max(1, here.filter((x) => x.same === same).length);

@@ -16,7 +16,7 @@ export interface RocPoint {
 export function accuracyAt(pairs: ScoredPair[], threshold: number): number {
   if (pairs.length === 0) return 0;
   let ok = 0;
-  for (const p of pairs) if ((p.score >= threshold) === p.same) ok++;
+  for (const p of pairs) if (p.score >= threshold === p.same) ok++;
   return ok / pairs.length;
 }
 
@@ -53,7 +53,8 @@ export function bestThreshold(pairs: ScoredPair[]): { threshold: number; accurac
 export function contiguousFolds(n: number, k: number): number[][] {
   const folds: number[][] = [];
   for (let f = 0; f < k; f++) {
-    const start = Math.floor((f * n) / k), end = Math.floor(((f + 1) * n) / k);
+    const start = Math.floor((f * n) / k),
+      end = Math.floor(((f + 1) * n) / k);
     folds.push(Array.from({ length: end - start }, (_, j) => start + j));
   }
   return folds;
@@ -65,7 +66,13 @@ export function kFoldAccuracy(pairs: ScoredPair[], k = 10): { mean: number; std:
   const results = folds.map((test, fi) => {
     const train = folds.flatMap((f, j) => (j === fi ? [] : f)).map((i) => pairs[i]!);
     const { threshold } = bestThreshold(train.length > 0 ? train : test.map((i) => pairs[i]!));
-    return { threshold, accuracy: accuracyAt(test.map((i) => pairs[i]!), threshold) };
+    return {
+      threshold,
+      accuracy: accuracyAt(
+        test.map((i) => pairs[i]!),
+        threshold,
+      ),
+    };
   });
   const mean = results.reduce((a, r) => a + r.accuracy, 0) / (results.length || 1);
   const std = Math.sqrt(results.reduce((a, r) => a + (r.accuracy - mean) ** 2, 0) / (results.length || 1));
@@ -74,11 +81,13 @@ export function kFoldAccuracy(pairs: ScoredPair[], k = 10): { mean: number; std:
 
 /** ROC from the strictest threshold down; one point per distinct score (ties move together). Starts at (0,0), ends at (1,1). */
 export function roc(pairs: ScoredPair[]): RocPoint[] {
-  const P = pairs.filter((p) => p.same).length, N = pairs.length - P;
+  const P = pairs.filter((p) => p.same).length,
+    N = pairs.length - P;
   const sorted = [...pairs].sort((a, b) => b.score - a.score);
   const points: RocPoint[] = [{ threshold: Infinity, far: 0, tar: 0 }];
-  let tp = 0, fp = 0;
-  for (let i = 0; i < sorted.length; ) {
+  let tp = 0,
+    fp = 0;
+  for (let i = 0; i < sorted.length;) {
     const t = sorted[i]!.score;
     while (i < sorted.length && sorted[i]!.score === t) {
       if (sorted[i]!.same) tp++;
@@ -94,7 +103,7 @@ export function roc(pairs: ScoredPair[]): RocPoint[] {
 export function auc(pairs: ScoredPair[]): number {
   const pts = roc(pairs);
   let area = 0;
-  for (let i = 1; i < pts.length; i++) area += (pts[i]!.far - pts[i - 1]!.far) * (pts[i]!.tar + pts[i - 1]!.tar) / 2;
+  for (let i = 1; i < pts.length; i++) area += ((pts[i]!.far - pts[i - 1]!.far) * (pts[i]!.tar + pts[i - 1]!.tar)) / 2;
   return area;
 }
 
@@ -109,8 +118,10 @@ export function tarAtFar(pairs: ScoredPair[], far: number): { tar: number; thres
 export function eer(pairs: ScoredPair[]): { eer: number; threshold: number } {
   const pts = roc(pairs);
   for (let i = 1; i < pts.length; i++) {
-    const a = pts[i - 1]!, b = pts[i]!;
-    const da = a.far - (1 - a.tar), db = b.far - (1 - b.tar);
+    const a = pts[i - 1]!,
+      b = pts[i]!;
+    const da = a.far - (1 - a.tar),
+      db = b.far - (1 - b.tar);
     if (da <= 0 && db >= 0) {
       const w = db === da ? 0 : -da / (db - da);
       const t = Number.isFinite(a.threshold) ? a.threshold + w * (b.threshold - a.threshold) : b.threshold;
@@ -145,7 +156,8 @@ export interface VerificationReport {
 export function verificationReport(pairs: ScoredPair[], folds = 10, rocPairs: ScoredPair[] = pairs): VerificationReport {
   const kf = kFoldAccuracy(pairs, folds);
   const best = bestThreshold(pairs);
-  const t2 = tarAtFar(rocPairs, 1e-2), t3 = tarAtFar(rocPairs, 1e-3);
+  const t2 = tarAtFar(rocPairs, 1e-2),
+    t3 = tarAtFar(rocPairs, 1e-3);
   return {
     pairs: pairs.length,
     same: pairs.filter((p) => p.same).length,

@@ -40,11 +40,20 @@ export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams
 }
 
 /** Probes of one draw over `people`: gallery of k images each for the enrolled, every stranger photo as a probe. */
-export async function drawProbes(people: Person[], vec: Map<string, PartsResult>, method: Method, z: ZParams, o: OpenSetOptions, draw: number, galleryVec = vec): Promise<Probe[]> {
+export async function drawProbes(
+  people: Person[],
+  vec: Map<string, PartsResult>,
+  method: Method,
+  z: ZParams,
+  o: OpenSetOptions,
+  draw: number,
+  galleryVec = vec,
+): Promise<Probe[]> {
   const rand = prng(o.seed * 1000 + draw);
   const shuffled = shuffle(people, rand);
   const nStrangers = Math.round(shuffled.length * o.strangerShare);
-  const strangers = shuffled.slice(0, nStrangers), enrolled = shuffled.slice(nStrangers);
+  const strangers = shuffled.slice(0, nStrangers),
+    enrolled = shuffled.slice(nStrangers);
   const templates: FaceTemplate[] = [];
   const probes: { rel: string; person: string | null }[] = strangers.flatMap((p) => p.images.map((rel) => ({ rel, person: null })));
   for (const p of enrolled) {
@@ -68,7 +77,10 @@ export async function drawProbes(people: Person[], vec: Map<string, PartsResult>
 
 /** Lowest threshold at which at most `fpir` of the stranger probes are named (scores from the choosing half). */
 export function thresholdAtFpir(probes: Probe[], fpir: number): number {
-  const s = probes.filter((p) => !p.mated && p.score !== null).map((p) => p.score!).sort((a, b) => b - a);
+  const s = probes
+    .filter((p) => !p.mated && p.score !== null)
+    .map((p) => p.score!)
+    .sort((a, b) => b - a);
   const n = probes.filter((p) => !p.mated).length;
   const allowed = Math.floor(fpir * n);
   // Accept at most `allowed` strangers: the threshold sits just above the (allowed+1)-th highest stranger score.
@@ -76,7 +88,8 @@ export function thresholdAtFpir(probes: Probe[], fpir: number): number {
 }
 
 export function rates(probes: Probe[], threshold: number) {
-  const mated = probes.filter((p) => p.mated), strangers = probes.filter((p) => !p.mated);
+  const mated = probes.filter((p) => p.mated),
+    strangers = probes.filter((p) => !p.mated);
   const named = (p: Probe) => p.score !== null && p.score >= threshold;
   return {
     dir: mated.filter((p) => p.correct && named(p)).length / Math.max(1, mated.length),
@@ -95,13 +108,22 @@ export interface OpenSetFigures {
   curve: { fpir: number; dir: number }[];
 }
 
-export async function openSet(clean: Map<string, PartsResult>, vec: Map<string, PartsResult>, method: Method, halves: Person[][], o: OpenSetOptions, fpirs: number[]): Promise<OpenSetFigures> {
+export async function openSet(
+  clean: Map<string, PartsResult>,
+  vec: Map<string, PartsResult>,
+  method: Method,
+  halves: Person[][],
+  o: OpenSetOptions,
+  fpirs: number[],
+): Promise<OpenSetFigures> {
   const reported: Probe[] = [];
   const perTarget = fpirs.map((f) => ({ fpir_target: f, threshold: [] as number[], hits: [] as Probe[][] }));
   for (let h = 0; h < halves.length; h++) {
-    const choose = halves.filter((_, j) => j !== h).flat(), report = halves[h]!;
+    const choose = halves.filter((_, j) => j !== h).flat(),
+      report = halves[h]!;
     const z = fitZParams(clean, choose);
-    const chooseProbes: Probe[] = [], reportProbes: Probe[] = [];
+    const chooseProbes: Probe[] = [],
+      reportProbes: Probe[] = [];
     for (let d = 0; d < o.repeats; d++) {
       chooseProbes.push(...(await drawProbes(choose, clean, method, z, o, d)));
       reportProbes.push(...(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec)));
@@ -114,7 +136,10 @@ export async function openSet(clean: Map<string, PartsResult>, vec: Map<string, 
   }
   const mated = reported.filter((p) => p.mated);
   const named = reported.filter((p) => !p.mated && p.score !== null).map((p) => p.score!);
-  const curve = [...new Set(named)].sort((a, b) => b - a).map((t) => rates(reported, t)).map((r) => ({ fpir: r.fpir, dir: r.dir }));
+  const curve = [...new Set(named)]
+    .sort((a, b) => b - a)
+    .map((t) => rates(reported, t))
+    .map((r) => ({ fpir: r.fpir, dir: r.dir }));
   return {
     rank1: mated.filter((p) => p.correct).length / Math.max(1, mated.length),
     mated_probes: mated.length,

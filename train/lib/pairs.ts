@@ -30,15 +30,15 @@ export function shuffle<T>(items: T[], rand: () => number): T[] {
 
 export function allSamePairs(people: Person[]): Pair[] {
   const out: Pair[] = [];
-  for (const p of people) for (let i = 0; i < p.images.length; i++) for (let j = i + 1; j < p.images.length; j++) out.push({ a: p.images[i]!, b: p.images[j]!, same: true });
+  for (const p of people)
+    for (let i = 0; i < p.images.length; i++) for (let j = i + 1; j < p.images.length; j++) out.push({ a: p.images[i]!, b: p.images[j]!, same: true });
   return out;
 }
 
 export function allDifferentPairs(people: Person[]): Pair[] {
   const out: Pair[] = [];
   for (let x = 0; x < people.length; x++)
-    for (let y = x + 1; y < people.length; y++)
-      for (const a of people[x]!.images) for (const b of people[y]!.images) out.push({ a, b, same: false });
+    for (let y = x + 1; y < people.length; y++) for (const a of people[x]!.images) for (const b of people[y]!.images) out.push({ a, b, same: false });
   return out;
 }
 
@@ -85,7 +85,8 @@ function sampleDifferent(people: Person[], count: number, rand: () => number): P
   const out: Pair[] = [];
   if (count > countDifferent(people)) throw new Error('not enough different-person pairs');
   while (out.length < count) {
-    const x = images[Math.floor(rand() * images.length)]!, y = images[Math.floor(rand() * images.length)]!;
+    const x = images[Math.floor(rand() * images.length)]!,
+      y = images[Math.floor(rand() * images.length)]!;
     if (x.pi === y.pi) continue;
     const [a, b] = x.img < y.img ? [x.img, y.img] : [y.img, x.img];
     const key = `${a}\n${b}`;
@@ -106,7 +107,8 @@ export function toLfw(pairs: Pair[], folds: number, perFold: number, people: Per
   for (const p of people) p.images.forEach((img, i) => index.set(img, [p.name, i + 1]));
   const lines = [`${folds}\t${perFold}`];
   for (const pair of pairs) {
-    const [na, ia] = index.get(pair.a)!, [nb, ib] = index.get(pair.b)!;
+    const [na, ia] = index.get(pair.a)!,
+      [nb, ib] = index.get(pair.b)!;
     lines.push(pair.same ? `${na}\t${ia}\t${ib}` : `${na}\t${ia}\t${nb}\t${ib}`);
   }
   return lines.join('\n') + '\n';
@@ -132,7 +134,8 @@ export function parsePairs(text: string): { format: 'tsv' | 'lfw'; pairs: Parsed
     if ((lfw && i === 0) || raw.trim() === '' || raw.startsWith('#')) return;
     const f = raw.split('\t').map((x) => x.trim());
     if (!lfw) {
-      if (f.length !== 3 || !['0', '1'].includes(f[2]!) || !f[0] || !f[1]) problems.push({ line, reason: `expected "pathA<TAB>pathB<TAB>1|0", got ${JSON.stringify(raw)}` });
+      if (f.length !== 3 || !['0', '1'].includes(f[2]!) || !f[0] || !f[1])
+        problems.push({ line, reason: `expected "pathA<TAB>pathB<TAB>1|0", got ${JSON.stringify(raw)}` });
       else pairs.push({ line, a: f[0], b: f[1], same: f[2] === '1' });
     } else if (f.length === 3 && /^\d+$/.test(f[1]!) && /^\d+$/.test(f[2]!)) {
       pairs.push({ line, a: { person: f[0]!, n: Number(f[1]) }, b: { person: f[0]!, n: Number(f[2]) }, same: true });

@@ -33,7 +33,10 @@ export interface PipelineOptions {
 export function modelFor(id: string, modelsDir?: string): ResolvedModel {
   if (readManifest(id, modelsDir)) return resolveModel(id, modelsDir);
   const variant = parseVariantId(id);
-  if (!variant) throw new Error(`unknown model ${JSON.stringify(id)}: not in models/ and not a base variant id (dlib-resnet128.chip150[.padP][.cropS][.refine][.flip].v1) nor ${FACERES_ID}`);
+  if (!variant)
+    throw new Error(
+      `unknown model ${JSON.stringify(id)}: not in models/ and not a base variant id (dlib-resnet128.chip150[.padP][.cropS][.refine][.flip].v1) nor ${FACERES_ID}`,
+    );
   return { manifest: { id, base: id, embedder: variant, dims: 128, threshold: NaN, created: '' }, embedder: variant, project: (v) => v };
 }
 

@@ -12,10 +12,17 @@ export interface Split {
 /** People with 2+ images are split by `valFraction`; single-image people too (they only ever serve as negatives). */
 export function splitPeople(people: Person[], valFraction: number, seed: number): Split {
   const rand = prng(seed);
-  const multi = shuffle(people.filter((p) => p.images.length >= 2), rand);
-  const single = shuffle(people.filter((p) => p.images.length < 2), rand);
+  const multi = shuffle(
+    people.filter((p) => p.images.length >= 2),
+    rand,
+  );
+  const single = shuffle(
+    people.filter((p) => p.images.length < 2),
+    rand,
+  );
   const cut = (xs: Person[]) => Math.round(xs.length * valFraction);
-  const nm = cut(multi), ns = cut(single);
+  const nm = cut(multi),
+    ns = cut(single);
   return { val: [...multi.slice(0, nm), ...single.slice(0, ns)], train: [...multi.slice(nm), ...single.slice(ns)] };
 }
 
@@ -38,10 +45,14 @@ export interface DistanceStats {
   different: number;
 }
 
-export function scoreSet(pairs: { a: string; b: string; same: boolean }[], vec: Map<string, ArrayLike<number>>): { report: VerificationReport; distances: DistanceStats } {
+export function scoreSet(
+  pairs: { a: string; b: string; same: boolean }[],
+  vec: Map<string, ArrayLike<number>>,
+): { report: VerificationReport; distances: DistanceStats } {
   // Pairs with an image that gave no embedding score as errors (validation never drops them either).
   const scored = pairs.map((p) => {
-    const va = vec.get(p.a), vb = vec.get(p.b);
+    const va = vec.get(p.a),
+      vb = vec.get(p.b);
     const s = va && vb ? cosine(Array.from(va), Array.from(vb)) : null;
     return { same: p.same, score: s ?? (p.same ? -Infinity : Infinity), dist: s === null ? null : Math.sqrt(Math.max(0, 2 - 2 * s)) };
   });

@@ -73,7 +73,7 @@ export class CheckInService {
     const now = this.opts.clock();
     if (now < (this.quietUntil.get(personId) ?? -Infinity)) return this.already(personId, camera, now);
     if (this.inFlight.has(personId) || this.unwritten.has(personId)) return;
-    this.start(personId, { score, camera, at: now });
+    void this.start(personId, { score, camera, at: now }); // attempt() catches: a failed write is kept, never thrown
   }
 
   private start(personId: string, sighted: Sighted): Promise<void> {
@@ -105,7 +105,12 @@ export class CheckInService {
         this.unwritten.delete(personId);
         this.dropped += 1;
         this.quietUntil.set(personId, this.opts.clock() + (this.opts.retryMs ?? 5000));
-        log.error('check-in refused by the database; dropped', { person: personId, camera: JSON.stringify(camera), sqlState: sqlState(err), error: String(err) });
+        log.error('check-in refused by the database; dropped', {
+          person: personId,
+          camera: JSON.stringify(camera),
+          sqlState: sqlState(err),
+          error: String(err),
+        });
         return;
       }
       // Kept with its original time and written when the database answers again, even if the person has left.

@@ -42,12 +42,18 @@ export class SightingError extends Error {
 
 /** The aligned 150x150 RGB chip as a small JPEG. */
 export async function chipToJpeg(chip: Uint8Array, quality = 80): Promise<Uint8Array> {
-  const buf = await sharp(Buffer.from(chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } }).jpeg({ quality }).toBuffer();
+  const buf = await sharp(Buffer.from(chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
   return new Uint8Array(buf);
 }
 
 /** Moves a sighting into `faces` under a person found or made by `person`, all inside one transaction. */
-async function moveSighting(deps: SightingDeps, sightingId: string, person: (tx: StoreDb) => Promise<{ id: string; name: string; created: boolean }>): Promise<SightingFaceResult> {
+async function moveSighting(
+  deps: SightingDeps,
+  sightingId: string,
+  person: (tx: StoreDb) => Promise<{ id: string; name: string; created: boolean }>,
+): Promise<SightingFaceResult> {
   const result = await deps.store.db.transaction(async (tx) => {
     const s = await getSighting(tx, sightingId, true);
     if (!s) throw new SightingError('sighting_not_found', `no unknown sighting ${sightingId}`);
@@ -119,7 +125,10 @@ export class SightingRecorder {
 }
 
 /** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
-export function startSightingRetention(db: StoreDb, opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger }): { stop(): Promise<void> } {
+export function startSightingRetention(
+  db: StoreDb,
+  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger },
+): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const prune = () => {
     running = pruneSightings(db, { now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })

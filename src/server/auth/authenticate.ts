@@ -57,7 +57,12 @@ export function createAuthenticator(mode: AuthMode, keys: KeysRepo, opts: AuthOp
       if (who !== undefined) {
         const taken = failures.take(who);
         if (!taken.ok) {
-          return { ok: false, code: 'rate_limited', retryAfterSeconds: taken.retryAfterSeconds, message: `too many wrong API keys from this address; retry in ${taken.retryAfterSeconds} s` };
+          return {
+            ok: false,
+            code: 'rate_limited',
+            retryAfterSeconds: taken.retryAfterSeconds,
+            message: `too many wrong API keys from this address; retry in ${taken.retryAfterSeconds} s`,
+          };
         }
       }
       const principal = await keys.principalFor(key);

@@ -85,7 +85,9 @@ export interface RequestSource {
  */
 export function crossOriginRefusal(src: RequestSource, allowed: string[]): string | null {
   if (src.origin !== undefined) {
-    return originAllowed(src.origin, src.host, allowed) ? null : `requests from the page at ${src.origin} may not change anything here (not this server's origin nor in ALLOWED_ORIGINS)`;
+    return originAllowed(src.origin, src.host, allowed)
+      ? null
+      : `requests from the page at ${src.origin} may not change anything here (not this server's origin nor in ALLOWED_ORIGINS)`;
   }
   const site = src.fetchSite?.toLowerCase();
   if (site === 'cross-site' || site === 'same-site') return `a ${site} request without an Origin may not change anything here`;
@@ -96,7 +98,9 @@ export function crossOriginRefusal(src: RequestSource, allowed: string[]): strin
     } catch {
       return 'the Referer of this request is not a URL';
     }
-    return originAllowed(from, src.host, allowed) ? null : `requests from the page at ${from} may not change anything here (not this server's origin nor in ALLOWED_ORIGINS)`;
+    return originAllowed(from, src.host, allowed)
+      ? null
+      : `requests from the page at ${from} may not change anything here (not this server's origin nor in ALLOWED_ORIGINS)`;
   }
   return null;
 }

@@ -26,7 +26,11 @@ export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; s
 export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAccess): Promise<UpgradeVerdict> {
   // Open mode trusts whoever reaches the port: only by a loopback name, or a DNS-rebound page would be admitted.
   if (!hostAllowed(access.auth.mode, req.headers.host)) {
-    return { ok: false, status: 403, message: `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${String(req.headers.host).slice(0, 100)}"` };
+    return {
+      ok: false,
+      status: 403,
+      message: `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${String(req.headers.host).slice(0, 100)}"`,
+    };
   }
   const origin = req.headers.origin;
   if (!originAllowed(origin, req.headers.host, access.allowedOrigins)) {
@@ -37,7 +41,10 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
     const v = req.headers[n.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
   };
-  const result = await access.auth.authenticate(keyFromRequest(header, (n) => url.searchParams.get(n)), { remote: req.socket.remoteAddress });
+  const result = await access.auth.authenticate(
+    keyFromRequest(header, (n) => url.searchParams.get(n)),
+    { remote: req.socket.remoteAddress },
+  );
   if (result.ok) return result;
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };
 }
@@ -45,7 +52,9 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
 /** Answers a refused upgrade with a plain HTTP status and closes the socket. */
 export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, message: string): void {
   const text = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' }[status];
-  const body = JSON.stringify({ error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal', message } });
+  const body = JSON.stringify({
+    error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal', message },
+  });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 

@@ -26,9 +26,7 @@ export interface CaptureRules extends GateRules {
   allowDuplicate: boolean;
 }
 
-export type ViewVerdict =
-  | { ok: true; pose: Pose }
-  | { ok: false; code: GateCode; reason: string; pose?: Pose; duplicate?: Match };
+export type ViewVerdict = { ok: true; pose: Pose } | { ok: false; code: GateCode; reason: string; pose?: Pose; duplicate?: Match };
 
 export interface CapturedView {
   embedding: Float32Array;

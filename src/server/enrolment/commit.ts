@@ -17,10 +17,19 @@ export interface EnrolmentDeps {
 }
 
 /** `sourceHashes[i]`: the SHA-256 of the image file view i came from (imports), stored with the face in the same transaction. */
-export async function commitViews(deps: EnrolmentDeps, name: string, views: CapturedView[], sourceHashes: (string | undefined)[] = []): Promise<EnrolmentResult> {
+export async function commitViews(
+  deps: EnrolmentDeps,
+  name: string,
+  views: CapturedView[],
+  sourceHashes: (string | undefined)[] = [],
+): Promise<EnrolmentResult> {
   // The aligned chip is kept as a small JPEG so the gallery can be re-embedded when the model changes.
   const crops = await Promise.all(
-    views.map((v) => sharp(Buffer.from(v.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()),
+    views.map((v) =>
+      sharp(Buffer.from(v.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    ),
   );
   const result = await deps.store.commitEnrolment({
     name,

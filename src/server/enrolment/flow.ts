@@ -117,7 +117,11 @@ export class EnrolmentFlow {
     const { config } = this.deps;
     const enough = Math.min(config.ENROL_MIN_SAMPLES, capture.rules.required);
     if (capture.views.length >= enough && capture.views.length > 0) {
-      this.deps.log.info('enrolment time limit: saving the views collected', { name: capture.name, views: capture.views.length, required: capture.rules.required });
+      this.deps.log.info('enrolment time limit: saving the views collected', {
+        name: capture.name,
+        views: capture.views.length,
+        required: capture.rules.required,
+      });
       void this.commit(capture);
       return;
     }
@@ -127,7 +131,8 @@ export class EnrolmentFlow {
     this.deps.send({
       type: 'enrol.cancelled',
       code: 'timeout',
-      reason: `time limit of ${Math.round(config.ENROL_TIMEOUT_MS / 1000)} s reached with ${capture.views.length} of ${capture.rules.required} views` +
+      reason:
+        `time limit of ${Math.round(config.ENROL_TIMEOUT_MS / 1000)} s reached with ${capture.views.length} of ${capture.rules.required} views` +
         (top ? `; most views were refused as ${top}` : '; no face was seen'),
       ...(top ? { mostRefused: top } : {}),
     });
@@ -211,8 +216,15 @@ export class EnrolmentFlow {
     const { deps } = this;
     try {
       const result = await commitViews(deps.enrolment, capture.name, capture.views);
-      deps.log.info('enrolled', { person: result.personId, name: result.name, faces: result.faceIds.length, created: result.created, poses: capture.views.map((v) => v.pose) });
-      if (!deps.isClosed()) deps.send({ type: 'enrol.done', personId: result.personId, name: result.name, faces: result.faceIds.length, created: result.created });
+      deps.log.info('enrolled', {
+        person: result.personId,
+        name: result.name,
+        faces: result.faceIds.length,
+        created: result.created,
+        poses: capture.views.map((v) => v.pose),
+      });
+      if (!deps.isClosed())
+        deps.send({ type: 'enrol.done', personId: result.personId, name: result.name, faces: result.faceIds.length, created: result.created });
     } catch (err) {
       deps.log.error('enrolment commit failed', { name: capture.name, error: String(err) });
       if (!deps.isClosed()) {

@@ -51,8 +51,10 @@ export function checkDetections(faces: FaceDetection[], rules: GateRules): GateV
   }
   const { yaw, pitch, roll } = face.pose;
   if (Math.abs(yaw) > rules.maxAngle) return fail('not_frontal', `head turned ${deg(yaw)}° to the side (at most ${deg(rules.maxAngle)}°): look at the camera`);
-  if (Math.abs(pitch) > rules.maxAngle) return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${deg(rules.maxAngle)}°): look straight at the camera`);
-  if (Math.abs(roll) > rules.maxRoll) return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°): hold your head upright`);
+  if (Math.abs(pitch) > rules.maxAngle)
+    return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${deg(rules.maxAngle)}°): look straight at the camera`);
+  if (Math.abs(roll) > rules.maxRoll)
+    return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°): hold your head upright`);
   if (rules.requireLive && !isLive(face, rules.minReal, rules.minLive)) {
     const s = (v: number | null | undefined) => (v == null ? 'n/a' : v.toFixed(2));
     return fail('not_live', `face does not look live (antispoof ${s(face.real)}, liveness ${s(face.live)}): a real person must be in front of the camera`);
@@ -64,10 +66,15 @@ export function checkDetections(faces: FaceDetection[], rules: GateRules): GateV
 export function checkChip(chip: Uint8Array, size: number, rules: GateRules): { verdict: GateVerdict; quality: ChipQuality } {
   const q = measureChip(chip, size);
   const b = Math.round(q.brightness);
-  if (q.brightness < rules.minBrightness) return { quality: q, verdict: fail('too_dark', `face too dark (brightness ${b}, needs ${rules.minBrightness}): add light`) };
-  if (q.brightness > rules.maxBrightness) return { quality: q, verdict: fail('too_bright', `face too bright (brightness ${b}, at most ${rules.maxBrightness}): less light`) };
+  if (q.brightness < rules.minBrightness)
+    return { quality: q, verdict: fail('too_dark', `face too dark (brightness ${b}, needs ${rules.minBrightness}): add light`) };
+  if (q.brightness > rules.maxBrightness)
+    return { quality: q, verdict: fail('too_bright', `face too bright (brightness ${b}, at most ${rules.maxBrightness}): less light`) };
   if (q.clipped > rules.maxClipped) {
-    return { quality: q, verdict: fail('too_bright', `${Math.round(q.clipped * 100)}% of the face is over- or under-exposed (at most ${Math.round(rules.maxClipped * 100)}%)`) };
+    return {
+      quality: q,
+      verdict: fail('too_bright', `${Math.round(q.clipped * 100)}% of the face is over- or under-exposed (at most ${Math.round(rules.maxClipped * 100)}%)`),
+    };
   }
   if (q.sharpness < rules.minSharpness) {
     return { quality: q, verdict: fail('blurry', `face is blurred (sharpness ${q.sharpness.toFixed(0)}, needs ${rules.minSharpness}): hold still`) };

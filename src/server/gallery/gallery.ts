@@ -163,7 +163,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
 
   function search(embedding: Float32Array, wanted = 5): Match[] {
     const run = people(embedding, wanted);
-    for (let step = run.next(); ; ) {
+    for (let step = run.next(); ;) {
       if (step.done) return step.value;
       step = run.next(step.value.index.search(embedding, step.value.k));
     }
@@ -171,7 +171,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
 
   async function searchAsync(embedding: Float32Array, wanted = 5): Promise<Match[]> {
     const run = people(embedding, wanted);
-    for (let step = run.next(); ; ) {
+    for (let step = run.next(); ;) {
       if (step.done) return step.value;
       const { index, k } = step.value;
       step = run.next(index.searchAsync ? await index.searchAsync(embedding, k) : index.search(embedding, k));

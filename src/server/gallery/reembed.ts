@@ -16,7 +16,12 @@ export interface ReembedResult {
 /** Decodes a stored JPEG crop to the packed RGB chip the embedder takes; null when it is not a decodable chip. */
 async function chipFromCrop(crop: Buffer): Promise<Uint8Array | null> {
   try {
-    const { data, info } = await sharp(crop).removeAlpha().toColourspace('srgb').resize(CHIP_SIZE, CHIP_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(crop)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(CHIP_SIZE, CHIP_SIZE, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     return info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
   } catch {
     return null;
@@ -53,10 +58,14 @@ export async function reembedGallery(opts: {
       result.reembedded += ok.length;
     }
     if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });
-    log.info(`re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops`, { ms: Math.round(performance.now() - t0) });
+    log.info(`re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops`, {
+      ms: Math.round(performance.now() - t0),
+    });
   }
   for (const r of result.refused) {
-    log.warn(`${r.faces} faces enrolled with model ${r.modelId} cannot be re-embedded for ${model.id}: ${r.reason}. They are not searched; re-enrol those people, or start with EMBEDDING_MODEL=${r.modelId}`);
+    log.warn(
+      `${r.faces} faces enrolled with model ${r.modelId} cannot be re-embedded for ${model.id}: ${r.reason}. They are not searched; re-enrol those people, or start with EMBEDDING_MODEL=${r.modelId}`,
+    );
   }
   return result;
 }

@@ -34,7 +34,7 @@ export function topK(k: number): TopK {
       if (n < k) {
         scores[n] = score;
         items[n] = item;
-        for (let i = n++; i > 0; ) {
+        for (let i = n++; i > 0;) {
           const p = (i - 1) >> 1;
           if (!worse(i, p)) break;
           swap(i, p);

@@ -35,28 +35,35 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
       return;
     }
     const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
-    void admitUpgrade(req, socket, access, (principal: Principal) => wss.handleUpgrade(req, socket, head, (ws) => {
-      const wrapped = wrapWebSocket(ws, { maxBufferedBytes: deps.config.MAX_SEND_BUFFER_BYTES });
-      const session = new Session(access?.metrics ? access.metrics.observe(wrapped) : wrapped, deps, principal);
-      live.add(session);
-      deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
-      ws.on('message', (data, isBinary) => {
-        // A bug in handling one message must cost that message, not the process (every camera would drop).
-        try {
-          if (isBinary) session.onBinary(toBytes(data));
-          else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
-        } catch (err) {
-          deps.log.error('message handling failed', { session: session.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-          session.serverFault('the server failed on this message');
-        }
-      });
-      ws.on('close', (code) => {
-        session.onClose();
-        live.delete(session);
-        deps.log.info('session closed', { session: session.id, code, ...session.stats });
-      });
-      ws.on('error', (err) => deps.log.warn('socket error', { session: session.id, error: err.message }));
-    }), refuseWithClose);
+    void admitUpgrade(
+      req,
+      socket,
+      access,
+      (principal: Principal) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const wrapped = wrapWebSocket(ws, { maxBufferedBytes: deps.config.MAX_SEND_BUFFER_BYTES });
+          const session = new Session(access?.metrics ? access.metrics.observe(wrapped) : wrapped, deps, principal);
+          live.add(session);
+          deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
+          ws.on('message', (data, isBinary) => {
+            // A bug in handling one message must cost that message, not the process (every camera would drop).
+            try {
+              if (isBinary) session.onBinary(toBytes(data));
+              else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
+            } catch (err) {
+              deps.log.error('message handling failed', { session: session.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+              session.serverFault('the server failed on this message');
+            }
+          });
+          ws.on('close', (code) => {
+            session.onClose();
+            live.delete(session);
+            deps.log.info('session closed', { session: session.id, code, ...session.stats });
+          });
+          ws.on('error', (err) => deps.log.warn('socket error', { session: session.id, error: err.message }));
+        }),
+      refuseWithClose,
+    );
   };
   server.on('upgrade', onUpgrade);
 

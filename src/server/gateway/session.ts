@@ -86,7 +86,12 @@ export class Session {
     this.lane = deps.lanes?.(this.id);
     this.analyzer = this.lane?.analyzer ?? deps.analyzer;
     this.tracker = new Tracker({
-      minIou: c.TRACK_MIN_IOU, maxMisses: c.TRACK_MAX_MISSES, voteWindow: c.VOTE_WINDOW, reembedEvery: c.REEMBED_EVERY, gate: c.TRACK_GATE, maxMissMs: c.TRACK_MAX_MISS_MS,
+      minIou: c.TRACK_MIN_IOU,
+      maxMisses: c.TRACK_MAX_MISSES,
+      voteWindow: c.VOTE_WINDOW,
+      reembedEvery: c.REEMBED_EVERY,
+      gate: c.TRACK_GATE,
+      maxMissMs: c.TRACK_MAX_MISS_MS,
     });
     this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);
     this.enrol = new EnrolmentFlow({
@@ -249,11 +254,14 @@ export class Session {
     if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
     this.errors = 0;
     const analyzed = result.frame;
-    let embedMs = 0;
+    let embedMs: number;
     const faceOfTrack = new Map<number, FaceDetection>();
     try {
       // The capture time spaces the motion model's steps: at low fps, dropped frames make the gaps uneven.
-      const { trackIds, needEmbedding } = this.tracker.update(analyzed.faces.map((f) => f.box), { now: frame.header.captureTime });
+      const { trackIds, needEmbedding } = this.tracker.update(
+        analyzed.faces.map((f) => f.box),
+        { now: frame.header.captureTime },
+      );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.livenessDue = needEmbedding.length > 0;
       const check = this.enrol.check(analyzed.faces);
@@ -278,7 +286,13 @@ export class Session {
         if (!matched && this.attendanceDue()) {
           const side = Math.min(face.box.width, face.box.height);
           const quality = face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
-          this.attendance.unmatched(trackId, { embedding: embedded.embedding, chip: embedded.chip, quality, bestScore: top?.score ?? null, bestPersonId: top?.personId ?? null });
+          this.attendance.unmatched(trackId, {
+            embedding: embedded.embedding,
+            chip: embedded.chip,
+            quality,
+            bestScore: top?.score ?? null,
+            bestPersonId: top?.personId ?? null,
+          });
         }
       });
       if (check) this.enrol.report(frame.header.seq, analyzed.faces, check, check.ok ? embeddings[toEmbed.indexOf(0)] : undefined, enrolCandidates);

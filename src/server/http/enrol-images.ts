@@ -85,8 +85,10 @@ export async function enrolImages(
   for (const img of images) {
     const { verdict: v, hash } = await checkImage(deps, capture, img, priority, seen);
     verdicts.push(v);
-    if (v.status === 'accepted') (accepted.push(v), hashes.push(hash!));
-    else onImage(v);
+    if (v.status === 'accepted') {
+      accepted.push(v);
+      hashes.push(hash!);
+    } else onImage(v);
   }
   if (capture.views.length === 0) return { result: null, verdicts };
   try {
@@ -95,7 +97,8 @@ export async function enrolImages(
     accepted.forEach((v) => onImage(v));
     return { result, verdicts };
   } catch (err) {
-    for (const v of accepted) Object.assign(v, { status: 'rejected', code: 'commit_failed', reason: `not stored: ${err instanceof Error ? err.message : String(err)}` });
+    for (const v of accepted)
+      Object.assign(v, { status: 'rejected', code: 'commit_failed', reason: `not stored: ${err instanceof Error ? err.message : String(err)}` });
     accepted.forEach((v) => onImage(v));
     return { result: null, verdicts };
   }
@@ -108,7 +111,8 @@ type Seen = { known: Set<string>; here: Set<string> };
 async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img: ImageInput, priority: Priority, seen?: Seen): Promise<Checked> {
   const { config, scheduler } = deps;
   const reject = (code: string, reason: string): Checked => ({ verdict: { file: img.file, status: 'rejected', code, reason } });
-  if (img.size !== undefined && img.size > config.MAX_UPLOAD_BYTES) return reject('payload_too_large', `${img.size} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
+  if (img.size !== undefined && img.size > config.MAX_UPLOAD_BYTES)
+    return reject('payload_too_large', `${img.size} bytes, over the limit of ${config.MAX_UPLOAD_BYTES}`);
   let bytes: Uint8Array;
   try {
     bytes = await img.read();

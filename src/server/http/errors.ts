@@ -94,7 +94,7 @@ export function errorHandler(log: Logger): ErrorHandler {
     }
     // A text the schemas let through that PostgreSQL still cannot store is the client's input, not our failure.
     if (isTextRejectedByDatabase(err)) return errorResponse(c, 'validation_failed', 'a text field holds a character that cannot be stored');
-    log.error('http error', { method: c.req.method, path: c.req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    log.error('http error', { method: c.req.method, path: c.req.path, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return errorResponse(c, 'internal', 'internal server error');
   };
 }

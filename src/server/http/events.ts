@@ -3,14 +3,16 @@ import { z } from '@hono/zod-openapi';
 import { eventsRepo } from '../store/events-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { IdParam, Page, iso, json, secured } from './schemas.js';
+import { IdParam, Page, iso, secured } from './schemas.js';
 
 const Range = Page.extend({
   from: z.coerce.date().optional().openapi({ description: 'ISO 8601, inclusive', example: '2025-01-01T00:00:00Z' }),
   to: z.coerce.date().optional().openapi({ description: 'ISO 8601, exclusive' }),
   format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv returns text/csv (up to `limit` rows).' }),
 });
-const CheckIn = z.object({ id: z.string(), personId: z.string(), personName: z.string(), at: z.string(), score: z.number(), camera: z.string() }).openapi('CheckIn');
+const CheckIn = z
+  .object({ id: z.string(), personId: z.string(), personName: z.string(), at: z.string(), score: z.number(), camera: z.string() })
+  .openapi('CheckIn');
 const Sighting = z
   .object({
     id: z.string(),
@@ -49,14 +51,22 @@ export function mountEvents(app: App, deps: HttpDeps): void {
       tags: ['events'],
       summary: 'Check-ins by person and time range',
       request: { query: Range.extend({ personId: z.string().uuid().optional() }) },
-      responses: { 200: { description: 'Oldest first', content: { 'application/json': { schema: z.object({ items: z.array(CheckIn), total: z.number().int() }) }, ...csvContent } } },
+      responses: {
+        200: {
+          description: 'Oldest first',
+          content: { 'application/json': { schema: z.object({ items: z.array(CheckIn), total: z.number().int() }) }, ...csvContent },
+        },
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
       checkRange(q);
       const { items, total } = await repo.checkIns(q);
       if (q.format === 'csv') {
-        const csv = toCsv(['id', 'person_id', 'person_name', 'at', 'score', 'camera'], items.map((r) => [r.id, r.personId, r.personName, iso(r.at), r.score, r.camera]));
+        const csv = toCsv(
+          ['id', 'person_id', 'person_name', 'at', 'score', 'camera'],
+          items.map((r) => [r.id, r.personId, r.personName, iso(r.at), r.score, r.camera]),
+        );
         return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="check-ins.csv"' }) as never;
       }
       return c.json({ items: items.map((r) => ({ ...r, at: iso(r.at) })), total }, 200);
@@ -71,7 +81,12 @@ export function mountEvents(app: App, deps: HttpDeps): void {
       summary: 'Unknown sightings by time range',
       description: 'A sighting is in the range when it overlaps it. `bestPersonId` filters by the closest (below threshold) enrolled person.',
       request: { query: Range.extend({ bestPersonId: z.string().uuid().optional() }) },
-      responses: { 200: { description: 'Oldest first', content: { 'application/json': { schema: z.object({ items: z.array(Sighting), total: z.number().int() }) }, ...csvContent } } },
+      responses: {
+        200: {
+          description: 'Oldest first',
+          content: { 'application/json': { schema: z.object({ items: z.array(Sighting), total: z.number().int() }) }, ...csvContent },
+        },
+      },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -86,7 +101,12 @@ export function mountEvents(app: App, deps: HttpDeps): void {
       }
       return c.json(
         {
-          items: items.map(({ hasCrop, ...s }) => ({ ...s, firstSeenAt: iso(s.firstSeenAt), lastSeenAt: iso(s.lastSeenAt), cropUrl: hasCrop ? `/api/v1/sightings/${s.id}/crop` : null })),
+          items: items.map(({ hasCrop, ...s }) => ({
+            ...s,
+            firstSeenAt: iso(s.firstSeenAt),
+            lastSeenAt: iso(s.lastSeenAt),
+            cropUrl: hasCrop ? `/api/v1/sightings/${s.id}/crop` : null,
+          })),
           total,
         },
         200,

@@ -23,7 +23,10 @@ export const ImageResult = z
   .object({
     file: z.string(),
     status: z.enum(['accepted', 'rejected', 'skipped']).openapi({ description: 'skipped only in imports (a file the person already has a face from)' }),
-    code: z.string().optional().openapi({ description: 'not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or an enrolment gate code (no_face, multiple_faces, too_small, low_confidence, not_frontal, too_dark, too_bright, blurry, same_view, duplicate_person)' }),
+    code: z.string().optional().openapi({
+      description:
+        'not_an_image, image_too_large, payload_too_large, bad_layout, commit_failed, or an enrolment gate code (no_face, multiple_faces, too_small, low_confidence, not_frontal, too_dark, too_bright, blurry, same_view, duplicate_person)',
+    }),
     reason: z.string().optional(),
     faceId: z.string().optional(),
   })
@@ -33,7 +36,12 @@ const AddFacesResult = z
   .object({ personId: z.string(), accepted: z.number().int(), rejected: z.number().int(), faces: z.number().int(), results: z.array(ImageResult) })
   .openapi('AddFacesResult');
 
-const FaceIdParam = z.object({ faceId: z.string().uuid().openapi({ param: { name: 'faceId', in: 'path' } }) });
+const FaceIdParam = z.object({
+  faceId: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'faceId', in: 'path' } }),
+});
 
 export function mountFaces(app: App, deps: HttpDeps): void {
   const faces = facesRepo(deps.store.db);
@@ -74,7 +82,11 @@ export function mountFaces(app: App, deps: HttpDeps): void {
       const crop = await faces.crop(faceId);
       if (!crop) throw new ApiError('not_found', `no face ${faceId} with a stored crop`);
       // nosniff: a crop that came in through an import is served as the JPEG it was checked to be, never as HTML or script.
-      return c.body(new Uint8Array(crop), 200, { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' }) as never;
+      return c.body(new Uint8Array(crop), 200, {
+        'Content-Type': 'image/jpeg',
+        'Cache-Control': 'private, max-age=3600',
+        'X-Content-Type-Options': 'nosniff',
+      }) as never;
     },
   );
 
@@ -105,7 +117,10 @@ export function mountFaces(app: App, deps: HttpDeps): void {
       const { result, verdicts } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, enrolment }, person.name, images, 'interactive');
       if (result) await deps.sync.publish({ kind: 'changed' });
       const accepted = verdicts.filter((v) => v.status === 'accepted').length;
-      return c.json({ personId: result?.personId ?? id, accepted, rejected: verdicts.length - accepted, faces: person.faces + accepted, results: verdicts }, 200);
+      return c.json(
+        { personId: result?.personId ?? id, accepted, rejected: verdicts.length - accepted, faces: person.faces + accepted, results: verdicts },
+        200,
+      );
     },
   );
 

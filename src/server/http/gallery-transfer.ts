@@ -10,7 +10,13 @@ import { ApiError, errorDocs } from './errors.js';
 import { FileUpload, formRequest, json, secured } from './schemas.js';
 
 const ImportSummary = z
-  .object({ modelId: z.string(), peopleCreated: z.number().int(), peopleMerged: z.number().int(), facesAdded: z.number().int(), facesSkipped: z.number().int() })
+  .object({
+    modelId: z.string(),
+    peopleCreated: z.number().int(),
+    peopleMerged: z.number().int(),
+    facesAdded: z.number().int(),
+    facesSkipped: z.number().int(),
+  })
   .openapi('GalleryImportSummary');
 
 export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
@@ -31,18 +37,35 @@ export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
       const people = await repo.exportPeople(deps.analyzer.modelId);
       const faces = people.reduce((n, p) => n + p.faces.length, 0);
       const lines = [
-        JSON.stringify({ type: 'header', format: FORMAT, version: FORMAT_VERSION, modelId: deps.analyzer.modelId, dims: deps.analyzer.dims, exportedAt: new Date().toISOString(), people: people.length, faces }),
+        JSON.stringify({
+          type: 'header',
+          format: FORMAT,
+          version: FORMAT_VERSION,
+          modelId: deps.analyzer.modelId,
+          dims: deps.analyzer.dims,
+          exportedAt: new Date().toISOString(),
+          people: people.length,
+          faces,
+        }),
         ...people.map((p) =>
           JSON.stringify({
             type: 'person',
             name: p.name,
             createdAt: p.createdAt.toISOString(),
-            faces: p.faces.map((f) => ({ embedding: f.embedding.toString('base64'), crop: f.crop?.toString('base64') ?? null, quality: f.quality, createdAt: f.createdAt.toISOString() })),
+            faces: p.faces.map((f) => ({
+              embedding: f.embedding.toString('base64'),
+              crop: f.crop?.toString('base64') ?? null,
+              quality: f.quality,
+              createdAt: f.createdAt.toISOString(),
+            })),
           }),
         ),
       ];
       const file = `facestream-gallery-${new Date().toISOString().slice(0, 10)}.jsonl.gz`;
-      return c.body(new Uint8Array(gzipSync(lines.join('\n') + '\n')), 200, { 'Content-Type': 'application/gzip', 'Content-Disposition': `attachment; filename="${file}"` }) as never;
+      return c.body(new Uint8Array(gzipSync(lines.join('\n') + '\n')), 200, {
+        'Content-Type': 'application/gzip',
+        'Content-Disposition': `attachment; filename="${file}"`,
+      }) as never;
     },
   );
 
@@ -56,7 +79,7 @@ export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
         summary: 'Import a gallery export',
         description:
           'Form field `file`: a file from GET /api/v1/gallery/export (gzip or plain), read as a stream under IMPORT_MAX_INFLATED_BYTES and ' +
-          'IMPORT_MAX_LINE_BYTES. Every embedding must have the model\'s dimensions, finite values and unit norm; every crop must be a ' +
+          "IMPORT_MAX_LINE_BYTES. Every embedding must have the model's dimensions, finite values and unit norm; every crop must be a " +
           'JPEG. People are matched by name (ignoring case), else created; faces a person already has are skipped. One transaction: all or nothing.',
         request: formRequest(z.object({ file: FileUpload })),
         responses: { 200: json(ImportSummary, 'Imported'), ...errorDocs('bad_export', 'model_mismatch', 'line_too_long', 'import_too_large') },

@@ -35,25 +35,43 @@ const ImportResult = z
   .object({
     file: z.string(),
     status: z.enum(['accepted', 'rejected', 'skipped']),
-    code: z.string().optional().openapi({
-      description:
-        'rejected: not_an_image, image_too_large, payload_too_large, unreadable, bad_layout, bad_path, duplicate_path, compression_ratio, ' +
-        'bad_archive, commit_failed, or an enrolment gate code; skipped: already_stored, duplicate_file, ignored, excluded',
-    }),
+    code: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          'rejected: not_an_image, image_too_large, payload_too_large, unreadable, bad_layout, bad_path, duplicate_path, compression_ratio, ' +
+          'bad_archive, commit_failed, or an enrolment gate code; skipped: already_stored, duplicate_file, ignored, excluded',
+      }),
     reason: z.string().optional(),
     faceId: z.string().optional(),
   })
   .openapi('ImportResult');
 const JobDetail = JobSummary.extend({ results: z.array(ImportResult) }).openapi('Job');
-const JobParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const JobParam = z.object({
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 const summary = (j: JobRow) => ({
-  id: j.id, kind: j.kind, source: j.source, state: j.state, attempts: j.attempts,
+  id: j.id,
+  kind: j.kind,
+  source: j.source,
+  state: j.state,
+  attempts: j.attempts,
   createdAt: j.createdAt.toISOString(),
   startedAt: j.startedAt?.toISOString() ?? null,
   finishedAt: j.finishedAt?.toISOString() ?? null,
-  total: j.total, processed: j.processed, accepted: j.accepted, rejected: j.rejected, skipped: j.skipped,
-  peopleCreated: j.peopleCreated, peopleUpdated: j.peopleUpdated, error: j.error,
+  total: j.total,
+  processed: j.processed,
+  accepted: j.accepted,
+  rejected: j.rejected,
+  skipped: j.skipped,
+  peopleCreated: j.peopleCreated,
+  peopleUpdated: j.peopleUpdated,
+  error: j.error,
   url: `/api/v1/jobs/${j.id}`,
 });
 
@@ -101,7 +119,11 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
         request: jsonRequest(
           z
             .object({
-              path: z.string().min(1).max(4096).refine((p) => path.isAbsolute(p), 'must be an absolute path on the server'),
+              path: z
+                .string()
+                .min(1)
+                .max(4096)
+                .refine((p) => path.isAbsolute(p), 'must be an absolute path on the server'),
               exclude: z.array(z.string()).max(1000).optional(),
             })
             .strict(),

@@ -17,9 +17,16 @@ const ApiKey = z
     revokedAt: z.string().nullable(),
   })
   .openapi('ApiKey');
-const NewKey = ApiKey.extend({ key: z.string().openapi({ description: 'The key itself. Shown only in this response; only its hash is stored.' }) }).openapi('NewApiKey');
+const NewKey = ApiKey.extend({ key: z.string().openapi({ description: 'The key itself. Shown only in this response; only its hash is stored.' }) }).openapi(
+  'NewApiKey',
+);
 
-const keyJson = (k: ApiKeyInfo) => ({ ...k, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null });
+const keyJson = (k: ApiKeyInfo) => ({
+  ...k,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+});
 
 export function mountKeys(app: App, deps: HttpDeps): void {
   const repo = keysRepo(deps.store.db);
@@ -45,7 +52,13 @@ export function mountKeys(app: App, deps: HttpDeps): void {
   );
 
   app.openapi(
-    secured('admin', { method: 'get', path: '/api/v1/keys', tags: ['keys'], summary: 'List API keys', responses: { 200: json(z.object({ items: z.array(ApiKey) }), 'Keys (never the keys themselves)') } }),
+    secured('admin', {
+      method: 'get',
+      path: '/api/v1/keys',
+      tags: ['keys'],
+      summary: 'List API keys',
+      responses: { 200: json(z.object({ items: z.array(ApiKey) }), 'Keys (never the keys themselves)') },
+    }),
     async (c) => c.json({ items: (await repo.list()).map(keyJson) }, 200),
   );
 

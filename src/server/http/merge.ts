@@ -5,10 +5,11 @@ import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Uuid, json, jsonRequest, secured } from './schemas.js';
 
-const MergeBody = z.object({ from: Uuid.openapi({ description: 'The person merged away: their faces and check-ins move to {id}, then they are deleted.' }) }).strict().openapi('MergeBody');
-const MergeResult = z
-  .object({ personId: z.string(), name: z.string(), movedFaces: z.number().int(), movedCheckIns: z.number().int() })
-  .openapi('MergeResult');
+const MergeBody = z
+  .object({ from: Uuid.openapi({ description: 'The person merged away: their faces and check-ins move to {id}, then they are deleted.' }) })
+  .strict()
+  .openapi('MergeBody');
+const MergeResult = z.object({ personId: z.string(), name: z.string(), movedFaces: z.number().int(), movedCheckIns: z.number().int() }).openapi('MergeResult');
 
 export function mountMerge(app: App, deps: HttpDeps): void {
   app.openapi(

@@ -15,8 +15,12 @@ import { ApiError, errorResponse } from './errors.js';
 /** Resolves the caller from the request's key (401 when keys are required and missing or unknown). */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const result = await auth.authenticate(keyFromRequest((n) => c.req.header(n)), { remote: remoteAddress(c) });
-    if (!result.ok && result.code === 'rate_limited') return errorResponse(c, 'rate_limited', result.message, { 'Retry-After': String(result.retryAfterSeconds) });
+    const result = await auth.authenticate(
+      keyFromRequest((n) => c.req.header(n)),
+      { remote: remoteAddress(c) },
+    );
+    if (!result.ok && result.code === 'rate_limited')
+      return errorResponse(c, 'rate_limited', result.message, { 'Retry-After': String(result.retryAfterSeconds) });
     if (!result.ok) return errorResponse(c, 'unauthenticated', result.message, { 'WWW-Authenticate': 'Bearer realm="facestream"' });
     c.set('principal', result.principal);
     await next();
@@ -37,7 +41,8 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const who = c.get('principal')?.keyId ?? 'open';
     const r = limiter.take(who);
-    if (!r.ok) throw new ApiError('rate_limited', `too many requests for this key; retry in ${r.retryAfterSeconds} s`, { 'Retry-After': String(r.retryAfterSeconds) });
+    if (!r.ok)
+      throw new ApiError('rate_limited', `too many requests for this key; retry in ${r.retryAfterSeconds} s`, { 'Retry-After': String(r.retryAfterSeconds) });
     await next();
   };
 }
@@ -119,7 +124,11 @@ export function loopbackHostOnly(mode: AuthMode): MiddlewareHandler {
   return async (c, next) => {
     const host = requestHost(c);
     if (!hostAllowed(mode, host)) {
-      return errorResponse(c, 'host_not_allowed', `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${host.slice(0, 100)}"; use AUTH_MODE=keys to serve other names`);
+      return errorResponse(
+        c,
+        'host_not_allowed',
+        `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${host.slice(0, 100)}"; use AUTH_MODE=keys to serve other names`,
+      );
     }
     await next();
   };
@@ -147,7 +156,12 @@ export function plainQueryText(): MiddlewareHandler {
     for (const [name, values] of Object.entries(c.req.queries())) {
       for (const v of [name, ...values]) {
         const bad = forbiddenCharacter(v);
-        if (bad) return errorResponse(c, 'validation_failed', `query: ${forbiddenCharacter(name) ? 'a parameter name' : name.slice(0, 50)}: must not contain control or bidirectional-override characters (found ${bad})`);
+        if (bad)
+          return errorResponse(
+            c,
+            'validation_failed',
+            `query: ${forbiddenCharacter(name) ? 'a parameter name' : name.slice(0, 50)}: must not contain control or bidirectional-override characters (found ${bad})`,
+          );
       }
     }
     await next();

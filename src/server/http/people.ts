@@ -10,7 +10,10 @@ const NameBody = z.object({ name: Name }).strict().openapi('PersonName');
 
 /** Names are one person's when they differ only in case, Unicode form or spacing: say which person has it. */
 const duplicate = (existing: { id: string; name: string } | undefined) =>
-  new ApiError('duplicate_name', existing ? `"${existing.name}" (${existing.id}) already has this name, ignoring case and spacing` : 'a person with this name already exists');
+  new ApiError(
+    'duplicate_name',
+    existing ? `"${existing.name}" (${existing.id}) already has this name, ignoring case and spacing` : 'a person with this name already exists',
+  );
 
 export function mountPeople(app: App, deps: HttpDeps): void {
   const repo = peopleRepo(deps.store.db);
@@ -40,7 +43,8 @@ export function mountPeople(app: App, deps: HttpDeps): void {
         path: '/api/v1/people',
         tags: ['people'],
         summary: 'Create a person',
-        description: 'A person without faces; add faces with POST /api/v1/people/{id}/faces. The name is stored NFC with its white space collapsed; 409 `duplicate_name` when someone has it ignoring case.',
+        description:
+          'A person without faces; add faces with POST /api/v1/people/{id}/faces. The name is stored NFC with its white space collapsed; 409 `duplicate_name` when someone has it ignoring case.',
         request: jsonRequest(NameBody),
         responses: { 201: json(Person, 'Created'), ...errorDocs('duplicate_name') },
       },

@@ -14,7 +14,9 @@ const IdentifiedFace = z
     score: z.number().nullable().openapi({ description: 'Cosine similarity to the closest enrolled person (null with an empty gallery).' }),
   })
   .openapi('IdentifiedFace');
-const IdentifyResult = z.object({ width: z.number().int(), height: z.number().int(), threshold: z.number(), faces: z.array(IdentifiedFace) }).openapi('IdentifyResult');
+const IdentifyResult = z
+  .object({ width: z.number().int(), height: z.number().int(), threshold: z.number(), faces: z.array(IdentifiedFace) })
+  .openapi('IdentifyResult');
 const CompareResult = z
   .object({
     distance: z.number().openapi({ description: 'Euclidean distance between the L2-normalised embeddings (0..2).' }),

@@ -18,18 +18,23 @@ export const Page = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const Person = z
-  .object({ id: z.string(), name: z.string(), faces: z.number().int(), createdAt: z.string().datetime() })
-  .openapi('Person');
+export const Person = z.object({ id: z.string(), name: z.string(), faces: z.number().int(), createdAt: z.string().datetime() }).openapi('Person');
 
 export const Box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).openapi('Box');
 
 export const FileUpload = z.instanceof(File).openapi({ type: 'string', format: 'binary' });
 /** One or more files under the same form field. */
-export const Files = z.preprocess((v) => (Array.isArray(v) ? v : v === undefined ? v : [v]), z.array(FileUpload).min(1)).openapi({ type: 'array', items: { type: 'string', format: 'binary' } });
+export const Files = z
+  .preprocess((v) => (Array.isArray(v) ? v : v === undefined ? v : [v]), z.array(FileUpload).min(1))
+  .openapi({ type: 'array', items: { type: 'string', format: 'binary' } });
 
 export const iso = (d: Date) => d.toISOString();
-export const personJson = (p: { id: string; name: string; faces: number; createdAt: Date }) => ({ id: p.id, name: p.name, faces: p.faces, createdAt: iso(p.createdAt) });
+export const personJson = (p: { id: string; name: string; faces: number; createdAt: Date }) => ({
+  id: p.id,
+  name: p.name,
+  faces: p.faces,
+  createdAt: iso(p.createdAt),
+});
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 export const jsonRequest = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });

@@ -6,9 +6,7 @@ import { galleryChanged } from './context.js';
 import { ApiError, errorDocs, type ErrorCode } from './errors.js';
 import { IdParam, secured } from './schemas.js';
 
-const Result = z
-  .object({ personId: z.string(), name: z.string(), faceId: z.string(), created: z.boolean() })
-  .openapi('SightingFace');
+const Result = z.object({ personId: z.string(), name: z.string(), faceId: z.string(), created: z.boolean() }).openapi('SightingFace');
 
 const API_CODE: Record<SightingError['code'], ErrorCode> = {
   sighting_not_found: 'not_found',
@@ -38,8 +36,14 @@ export function mountSightingActions(app: App, deps: HttpDeps): void {
       tags: ['events'],
       summary: 'Make an unknown sighting a new person',
       description: 'The sighting becomes the first face of a new person with this name, in one transaction; the sighting is removed.',
-      request: { params: IdParam, body: { content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100) }) } }, required: true } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: Result } } }, ...errorDocs('not_found', 'duplicate_name', 'model_mismatch') },
+      request: {
+        params: IdParam,
+        body: { content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100) }) } }, required: true },
+      },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: Result } } },
+        ...errorDocs('not_found', 'duplicate_name', 'model_mismatch'),
+      },
     }),
     async (c) => c.json(await run(() => promoteSighting(sightingDeps, c.req.valid('param').id, c.req.valid('json').name)), 201),
   );

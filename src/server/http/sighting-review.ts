@@ -17,7 +17,10 @@ const GroupedSighting = z
     bestScore: z.number().nullable(),
     bestPersonId: z.string().nullable(),
     cropUrl: z.string().nullable(),
-    group: z.number().int().openapi({ description: 'Sightings with the same group look like one person (cosine at or above MATCH_THRESHOLD to the group\'s first sighting).' }),
+    group: z
+      .number()
+      .int()
+      .openapi({ description: "Sightings with the same group look like one person (cosine at or above MATCH_THRESHOLD to the group's first sighting)." }),
   })
   .openapi('GroupedSighting');
 
@@ -52,13 +55,22 @@ export function mountSightingReview(app: App, deps: HttpDeps): void {
       const { limit } = c.req.valid('query');
       const rows = await deps.store.db
         .select({
-          id: s.id, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt, camera: s.camera, bestScore: s.bestScore,
-          bestPersonId: s.bestPersonId, embedding: s.embedding, hasCrop: sql<boolean>`${s.crop} is not null`,
+          id: s.id,
+          firstSeenAt: s.firstSeenAt,
+          lastSeenAt: s.lastSeenAt,
+          camera: s.camera,
+          bestScore: s.bestScore,
+          bestPersonId: s.bestPersonId,
+          embedding: s.embedding,
+          hasCrop: sql<boolean>`${s.crop} is not null`,
         })
         .from(s)
         .orderBy(desc(s.lastSeenAt), desc(s.id))
         .limit(limit);
-      const groups = groupByLikeness(rows.map((r) => bytesToEmbedding(r.embedding)), deps.config.MATCH_THRESHOLD);
+      const groups = groupByLikeness(
+        rows.map((r) => bytesToEmbedding(r.embedding)),
+        deps.config.MATCH_THRESHOLD,
+      );
       const items = rows.map(({ embedding: _e, hasCrop, ...r }, i) => ({
         ...r,
         firstSeenAt: iso(r.firstSeenAt),

@@ -9,7 +9,11 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 /** Throws only when `dir` itself cannot be listed. */
 export async function listFolder(dir: string): Promise<SourceEntry[]> {
   const entries: SourceEntry[] = [];
-  const unreadable = (rel: string, err: unknown): SourceEntry => ({ path: rel, read: async () => new Uint8Array(), refused: { code: 'unreadable', reason: `could not be read: ${message(err)}` } });
+  const unreadable = (rel: string, err: unknown): SourceEntry => ({
+    path: rel,
+    read: async () => new Uint8Array(),
+    refused: { code: 'unreadable', reason: `could not be read: ${message(err)}` },
+  });
   for (const person of await fs.promises.readdir(dir, { withFileTypes: true })) {
     const personDir = path.join(dir, person.name);
     if (!person.isDirectory()) {

@@ -47,7 +47,13 @@ const MAX_CROP_SIDE = 1024;
 /** Blank lines are tolerated (an edited file), but not thousands of them. */
 const MAX_BLANK_LINES = 100;
 
-const Header = z.object({ type: z.literal('header'), format: z.literal(FORMAT), version: z.literal(FORMAT_VERSION), modelId: z.string().min(1), dims: z.number().int().positive() });
+const Header = z.object({
+  type: z.literal('header'),
+  format: z.literal(FORMAT),
+  version: z.literal(FORMAT_VERSION),
+  modelId: z.string().min(1),
+  dims: z.number().int().positive(),
+});
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const PersonLine = z.object({
   type: z.literal('person'),
@@ -55,7 +61,11 @@ const PersonLine = z.object({
   faces: z.array(z.object({ embedding: b64, crop: b64.nullable(), quality: z.number().min(0).max(1).nullable() })).min(1),
 });
 
-const zodLine = (e: z.ZodError) => e.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ');
+const zodLine = (e: z.ZodError) =>
+  e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || 'line'}: ${i.message}`)
+    .join('; ');
 
 /** The lines of `bytes` (gunzipped when gzip), never holding more than one line, refusing past the limits. */
 async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenerator<{ no: number; text: string }> {
@@ -80,7 +90,8 @@ async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenera
   try {
     for await (const chunk of source) {
       total += chunk.byteLength;
-      if (total > limits.maxInflatedBytes) throw new GalleryFileError('import_too_large', `the file inflates past ${limits.maxInflatedBytes} bytes (IMPORT_MAX_INFLATED_BYTES)`);
+      if (total > limits.maxInflatedBytes)
+        throw new GalleryFileError('import_too_large', `the file inflates past ${limits.maxInflatedBytes} bytes (IMPORT_MAX_INFLATED_BYTES)`);
       let start = 0;
       for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
         if (partialBytes + nl - start > limits.maxLineBytes) throw tooLong(no + 1, limits);
@@ -104,7 +115,8 @@ async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenera
   if (last !== null) yield { no, text: last };
 }
 
-const tooLong = (no: number, limits: GalleryFileLimits) => new GalleryFileError('line_too_long', `line ${no} is longer than ${limits.maxLineBytes} bytes (IMPORT_MAX_LINE_BYTES)`);
+const tooLong = (no: number, limits: GalleryFileLimits) =>
+  new GalleryFileError('line_too_long', `line ${no} is longer than ${limits.maxLineBytes} bytes (IMPORT_MAX_LINE_BYTES)`);
 
 /** Parses and checks the whole file before anything is written; people with the same name are merged. */
 export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: string; dims: number }, limits: GalleryFileLimits): Promise<ImportedPerson[]> {
@@ -122,7 +134,10 @@ export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: stri
       if (!h.success) throw new GalleryFileError('bad_export', `not a ${FORMAT} file (line ${no}): ${zodLine(h.error)}`);
       header = h.data;
       if (header.modelId !== expect.modelId || header.dims !== expect.dims) {
-        throw new GalleryFileError('model_mismatch', `the file holds embeddings of model "${header.modelId}" (${header.dims} dims); this server uses "${expect.modelId}" (${expect.dims} dims). Re-enrol from images instead.`);
+        throw new GalleryFileError(
+          'model_mismatch',
+          `the file holds embeddings of model "${header.modelId}" (${header.dims} dims); this server uses "${expect.modelId}" (${expect.dims} dims). Re-enrol from images instead.`,
+        );
       }
       continue;
     }
@@ -132,7 +147,11 @@ export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: stri
     const person = byName.get(key) ?? { name: p.data.name, faces: [] };
     for (const [k, f] of p.data.faces.entries()) {
       const at = `line ${no}, face ${k + 1}`;
-      person.faces.push({ embedding: checkEmbedding(Buffer.from(f.embedding, 'base64'), expect.dims, at), crop: f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at), quality: f.quality });
+      person.faces.push({
+        embedding: checkEmbedding(Buffer.from(f.embedding, 'base64'), expect.dims, at),
+        crop: f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at),
+        quality: f.quality,
+      });
     }
     byName.set(key, person);
   }
@@ -151,7 +170,8 @@ export function checkEmbedding(raw: Buffer, dims: number, at: string): Float32Ar
   }
   const norm = Math.sqrt(sq);
   // A vector far from unit length scores above 1 against everyone (the attack scored 2.7): refuse, do not repair.
-  if (Math.abs(norm - 1) > NORM_TOLERANCE) throw new GalleryFileError('bad_export', `${at}: embedding has norm ${norm.toPrecision(4)}; stored embeddings are unit vectors`);
+  if (Math.abs(norm - 1) > NORM_TOLERANCE)
+    throw new GalleryFileError('bad_export', `${at}: embedding has norm ${norm.toPrecision(4)}; stored embeddings are unit vectors`);
   if (Math.abs(norm - 1) <= RENORMALISE_ABOVE) return e;
   return e.map((v) => v / norm);
 }
@@ -161,8 +181,11 @@ async function checkCrop(crop: Buffer, at: string): Promise<Buffer> {
   try {
     const meta = await sharp(crop, { limitInputPixels: MAX_CROP_SIDE * MAX_CROP_SIDE }).metadata();
     if (meta.format !== 'jpeg') throw new Error(`it is ${meta.format ?? 'not an image'}, not JPEG`);
-    if (!meta.width || !meta.height || meta.width > MAX_CROP_SIDE || meta.height > MAX_CROP_SIDE) throw new Error(`${meta.width}x${meta.height} is not a face crop's size`);
-    await sharp(crop, { failOn: 'truncated', limitInputPixels: MAX_CROP_SIDE * MAX_CROP_SIDE }).raw().toBuffer();
+    if (!meta.width || !meta.height || meta.width > MAX_CROP_SIDE || meta.height > MAX_CROP_SIDE)
+      throw new Error(`${meta.width}x${meta.height} is not a face crop's size`);
+    await sharp(crop, { failOn: 'truncated', limitInputPixels: MAX_CROP_SIDE * MAX_CROP_SIDE })
+      .raw()
+      .toBuffer();
   } catch (err) {
     throw new GalleryFileError('bad_export', `${at}: crop is not a JPEG image: ${err instanceof Error ? err.message : String(err)}`);
   }

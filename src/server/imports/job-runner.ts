@@ -171,7 +171,9 @@ export class JobRunner {
         }
         const batch: ImageVerdict[] = [];
         const known = await faces.sourceHashes(name);
-        const { result } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, enrolment }, name, images, 'bulk', (v) => batch.push(v), { knownHashes: known });
+        const { result } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, enrolment }, name, images, 'bulk', (v) => batch.push(v), {
+          knownHashes: known,
+        });
         if (result?.created) counts.peopleCreated += 1;
         else if (result) counts.peopleUpdated += 1;
         await record(batch);
@@ -186,7 +188,14 @@ export class JobRunner {
       if (state !== 'queued') await this.cleanUp(job);
       if (pendingNotice || counts.accepted > 0) deps.onGalleryChanged();
       if (counts.accepted > 0) await deps.sync.publish({ kind: 'changed' }).catch(() => {});
-      deps.log.info('import finished', { job: id, state, accepted: counts.accepted, rejected: counts.rejected, skipped: counts.skipped, attempt: job.attempts });
+      deps.log.info('import finished', {
+        job: id,
+        state,
+        accepted: counts.accepted,
+        rejected: counts.rejected,
+        skipped: counts.skipped,
+        attempt: job.attempts,
+      });
     }
   }
 

@@ -31,7 +31,10 @@ const byFile = (a: ImageInput, b: ImageInput) => a.file.localeCompare(b.file, 'e
  * `Alice/1.jpg`); null when a `..` segment would leave the import.
  */
 export function pathSegments(p: string): string[] | null {
-  const parts = p.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+  const parts = p
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
   return parts.includes('..') ? null : parts;
 }
 

@@ -76,7 +76,11 @@ export async function extractZip(zipPath: string, stagingDir: string, limits: Zi
     if (failure || file.name.endsWith('/')) return; // a directory entry holds nothing
     count += 1;
     if (count > limits.maxEntries) {
-      failure = new ArchiveRefused('too_many_entries', `entry ${count} (${file.name}): the zip holds more than ${limits.maxEntries} entries (IMPORT_MAX_ENTRIES)`, file.name);
+      failure = new ArchiveRefused(
+        'too_many_entries',
+        `entry ${count} (${file.name}): the zip holds more than ${limits.maxEntries} entries (IMPORT_MAX_ENTRIES)`,
+        file.name,
+      );
       return;
     }
     const entry: Pending = { path: file.name, index: count, chunks: [], bytes: 0, startedAt: read, done: false };
@@ -86,10 +90,15 @@ export async function extractZip(zipPath: string, stagingDir: string, limits: Zi
       entry.chunks = [];
     };
     const declared = file.originalSize;
-    if (file.compression !== 0 && file.compression !== 8) refuse('bad_archive', `compression method ${file.compression} is not supported (only stored and deflate)`);
-    else if (declared !== undefined && declared > limits.maxEntryBytes) refuse('payload_too_large', `${declared} bytes, over the limit of ${limits.maxEntryBytes}`);
+    if (file.compression !== 0 && file.compression !== 8)
+      refuse('bad_archive', `compression method ${file.compression} is not supported (only stored and deflate)`);
+    else if (declared !== undefined && declared > limits.maxEntryBytes)
+      refuse('payload_too_large', `${declared} bytes, over the limit of ${limits.maxEntryBytes}`);
     else if (declared !== undefined && declared > RATIO_FLOOR_BYTES && declared > limits.maxRatio * Math.max(file.size ?? 0, 1)) {
-      refuse('compression_ratio', `inflates to ${declared} bytes from ${file.size}, more than ${limits.maxRatio} times (IMPORT_MAX_RATIO): a zip bomb, not a photo`);
+      refuse(
+        'compression_ratio',
+        `inflates to ${declared} bytes from ${file.size}, more than ${limits.maxRatio} times (IMPORT_MAX_RATIO): a zip bomb, not a photo`,
+      );
     }
     file.ondata = (err, chunk, final) => {
       if (entry.refused || failure) return;
@@ -100,12 +109,19 @@ export async function extractZip(zipPath: string, stagingDir: string, limits: Zi
       // Streamed zips carry no sizes: what was read from disk since the entry began bounds its compressed size.
       const compressed = file.size ?? read - entry.startedAt + CHUNK_BYTES;
       if (entry.bytes > RATIO_FLOOR_BYTES && entry.bytes > limits.maxRatio * Math.max(compressed, 1)) {
-        return refuse('compression_ratio', `inflates more than ${limits.maxRatio} times its compressed size of ${compressed} bytes (IMPORT_MAX_RATIO): a zip bomb, not a photo`);
+        return refuse(
+          'compression_ratio',
+          `inflates more than ${limits.maxRatio} times its compressed size of ${compressed} bytes (IMPORT_MAX_RATIO): a zip bomb, not a photo`,
+        );
       }
       // Only what is kept (and staged on disk) counts: refused entries are dropped as they inflate.
       inflated += chunk.byteLength;
       if (inflated > limits.maxInflatedBytes) {
-        failure = new ArchiveRefused('too_much_data', `entry ${entry.index} (${entry.path}): the zip inflates past ${limits.maxInflatedBytes} bytes (IMPORT_MAX_INFLATED_BYTES)`, entry.path);
+        failure = new ArchiveRefused(
+          'too_much_data',
+          `entry ${entry.index} (${entry.path}): the zip inflates past ${limits.maxInflatedBytes} bytes (IMPORT_MAX_INFLATED_BYTES)`,
+          entry.path,
+        );
         return;
       }
       entry.chunks.push(chunk);

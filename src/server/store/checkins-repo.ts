@@ -57,7 +57,6 @@ export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<Che
   });
 }
 
-
 /** Check-ins at or after `since`, oldest first, with the person's name: the newest `limit` of them on a busy day. */
 export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
   const newest = await db
@@ -72,5 +71,11 @@ export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000):
 
 /** Every check-in of one person, newest first. */
 export async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100): Promise<CheckInRow[]> {
-  return db.select(rowColumns).from(checkIns).innerJoin(people, eq(checkIns.personId, people.id)).where(eq(checkIns.personId, personId)).orderBy(desc(checkIns.at)).limit(limit);
+  return db
+    .select(rowColumns)
+    .from(checkIns)
+    .innerJoin(people, eq(checkIns.personId, people.id))
+    .where(eq(checkIns.personId, personId))
+    .orderBy(desc(checkIns.at))
+    .limit(limit);
 }

@@ -85,7 +85,7 @@ function takeOverIfStale(file: string, log: (msg: string) => void): boolean {
   const owner = readLock(file);
   if (!owner) {
     // Unreadable: either being written right now, or left corrupt by a crash long ago.
-    let ageMs = 0;
+    let ageMs: number;
     try {
       ageMs = Date.now() - fs.statSync(file).mtimeMs;
     } catch {

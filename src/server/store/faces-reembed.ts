@@ -19,10 +19,17 @@ export async function foreignModels(db: StoreDb, modelId: string): Promise<Map<s
 }
 
 export async function listFacesOfModel(db: StoreDb, modelId: string): Promise<ForeignFace[]> {
-  return db.select({ id: faces.id, modelId: faces.modelId, crop: faces.crop }).from(faces).where(eq(faces.modelId, modelId)).orderBy(asc(faces.createdAt), asc(faces.id));
+  return db
+    .select({ id: faces.id, modelId: faces.modelId, crop: faces.crop })
+    .from(faces)
+    .where(eq(faces.modelId, modelId))
+    .orderBy(asc(faces.createdAt), asc(faces.id));
 }
 
 /** Replaces a face's embedding and model id together; the crop stays, so the face can move again later. */
 export async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array): Promise<void> {
-  await db.update(faces).set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding) }).where(eq(faces.id, faceId));
+  await db
+    .update(faces)
+    .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding) })
+    .where(eq(faces.id, faceId));
 }

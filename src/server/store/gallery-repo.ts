@@ -53,7 +53,10 @@ export function galleryRepo(db: StoreDb) {
     },
 
     /** Adds every person (found by name ignoring case, or created) and their new faces in one transaction: all or nothing. */
-    async importPeople(modelId: string, input: { name: string; faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[] }[]): Promise<ImportSummary> {
+    async importPeople(
+      modelId: string,
+      input: { name: string; faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[] }[],
+    ): Promise<ImportSummary> {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
       await db.transaction(async (tx) => {
         for (const person of input) {
@@ -64,7 +67,10 @@ export function galleryRepo(db: StoreDb) {
           if (found.created) summary.peopleCreated += 1;
           else {
             summary.peopleMerged += 1;
-            const existing = await tx.select({ embedding: faces.embedding }).from(faces).where(inArray(faces.personId, [personId]));
+            const existing = await tx
+              .select({ embedding: faces.embedding })
+              .from(faces)
+              .where(inArray(faces.personId, [personId]));
             for (const e of existing) known.add(e.embedding.toString('base64'));
           }
           const values = [];

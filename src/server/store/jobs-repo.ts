@@ -42,7 +42,11 @@ export function jobsRepo(db: StoreDb) {
 
     async results<T>(id: string): Promise<T[]> {
       if (!isUuid(id)) return [];
-      const rows = await db.select({ verdict: importJobResults.verdict }).from(importJobResults).where(eq(importJobResults.jobId, id)).orderBy(asc(importJobResults.seq));
+      const rows = await db
+        .select({ verdict: importJobResults.verdict })
+        .from(importJobResults)
+        .where(eq(importJobResults.jobId, id))
+        .orderBy(asc(importJobResults.seq));
       return rows.map((r) => r.verdict as T);
     },
 

@@ -33,7 +33,10 @@ export function keysRepo(db: StoreDb) {
     /** Creates a key; the returned `key` is the only time it exists in clear. */
     async create(name: string, role: Role): Promise<ApiKeyInfo & { key: string }> {
       const key = generateKey();
-      const [row] = await db.insert(apiKeys).values({ name, role, keyHash: hashKey(key), prefix: keyPrefix(key) }).returning(columns);
+      const [row] = await db
+        .insert(apiKeys)
+        .values({ name, role, keyHash: hashKey(key), prefix: keyPrefix(key) })
+        .returning(columns);
       return { ...row!, key };
     },
 
@@ -61,7 +64,10 @@ export function keysRepo(db: StoreDb) {
     async activeIds(ids: string[]): Promise<Set<string>> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0) return new Set();
-      const rows = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(inArray(apiKeys.id, valid), isNull(apiKeys.revokedAt)));
+      const rows = await db
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(and(inArray(apiKeys.id, valid), isNull(apiKeys.revokedAt)));
       return new Set(rows.map((r) => r.id));
     },
 

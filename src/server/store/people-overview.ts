@@ -14,7 +14,10 @@ export interface PersonOverview {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function listPeopleOverview(db: StoreDb, opts: { q?: string; limit: number; offset: number }): Promise<{ items: PersonOverview[]; total: number }> {
+export async function listPeopleOverview(
+  db: StoreDb,
+  opts: { q?: string; limit: number; offset: number },
+): Promise<{ items: PersonOverview[]; total: number }> {
   const where = opts.q ? ilike(people.name, `%${escapeLike(opts.q)}%`) : undefined;
   // Correlated subqueries (the outer column spelled out: drizzle writes a bare "id", which the subquery would take as its own): one pass over the page of people, each answered from the person_id indexes.
   const rows = await db
@@ -23,7 +26,9 @@ export async function listPeopleOverview(db: StoreDb, opts: { q?: string; limit:
       name: people.name,
       createdAt: people.createdAt,
       faces: sql<number>`(select count(*) from faces f where f.person_id = "people"."id")`.mapWith(Number),
-      thumbnailFaceId: sql<string | null>`(select f.id from faces f where f.person_id = "people"."id" and f.crop is not null order by f.quality desc nulls last, f.created_at limit 1)`,
+      thumbnailFaceId: sql<
+        string | null
+      >`(select f.id from faces f where f.person_id = "people"."id" and f.crop is not null order by f.quality desc nulls last, f.created_at limit 1)`,
       lastSeenAt: sql<string | null>`(select max(c.at) from check_ins c where c.person_id = "people"."id")`,
     })
     .from(people)

@@ -28,7 +28,8 @@ export const normalisePersonName = normaliseText;
 // exact; one on lower(name) would make this an index lookup and a constraint (a later migration), meanwhile a
 // transaction-scoped advisory lock per lowered name makes check-then-insert safe across connections and servers.
 const sameName = (name: string) => sql`lower(${people.name}) = lower(${name})`;
-const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'facestream.person-name:'} || lower(${name}), 0))`);
+const lockName = (tx: StoreDb, name: string) =>
+  tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'facestream.person-name:'} || lower(${name}), 0))`);
 
 export interface NamedPerson {
   id: string;
@@ -37,7 +38,12 @@ export interface NamedPerson {
 
 /** The person whose name equals `name` ignoring case (after normalising it), or null. */
 export async function findPersonByName(db: StoreDb, name: string): Promise<NamedPerson | null> {
-  const [row] = await db.select({ id: people.id, name: people.name }).from(people).where(sameName(normalisePersonName(name))).orderBy(asc(people.createdAt), asc(people.id)).limit(1);
+  const [row] = await db
+    .select({ id: people.id, name: people.name })
+    .from(people)
+    .where(sameName(normalisePersonName(name)))
+    .orderBy(asc(people.createdAt), asc(people.id))
+    .limit(1);
   return row ?? null;
 }
 
@@ -58,7 +64,10 @@ export async function findOrCreatePerson(tx: StoreDb, name: string): Promise<Nam
  * Inside a transaction: a new person called `name`, unless someone has that name ignoring case (then nothing is
  * written and they are returned). For "make a new person" actions: REST create, promoting a sighting.
  */
-export async function createPersonIfNew(tx: StoreDb, name: string): Promise<{ created: true; person: NamedPerson & { createdAt: Date } } | { created: false; existing: NamedPerson }> {
+export async function createPersonIfNew(
+  tx: StoreDb,
+  name: string,
+): Promise<{ created: true; person: NamedPerson & { createdAt: Date } } | { created: false; existing: NamedPerson }> {
   const normal = normalisePersonName(name);
   await lockName(tx, normal);
   const existing = await findPersonByName(tx, normal);
@@ -111,7 +120,11 @@ export function peopleRepo(db: StoreDb) {
       try {
         const outcome = await db.transaction(async (tx) => {
           await lockName(tx, normal);
-          const [other] = await tx.select({ id: people.id, name: people.name }).from(people).where(and(sameName(normal), ne(people.id, id))).limit(1);
+          const [other] = await tx
+            .select({ id: people.id, name: people.name })
+            .from(people)
+            .where(and(sameName(normal), ne(people.id, id)))
+            .limit(1);
           if (other) return { ok: false, reason: 'duplicate', existing: other } as const;
           const rows = await tx.update(people).set({ name: normal }).where(eq(people.id, id)).returning({ id: people.id });
           return rows.length === 0 ? ({ ok: false, reason: 'not_found' } as const) : null;
@@ -127,7 +140,10 @@ export function peopleRepo(db: StoreDb) {
 
     async exists(id: string): Promise<boolean> {
       if (!isUuid(id)) return false;
-      const [row] = await db.select({ one: sql<number>`1` }).from(people).where(eq(people.id, id));
+      const [row] = await db
+        .select({ one: sql<number>`1` })
+        .from(people)
+        .where(eq(people.id, id));
       return row !== undefined;
     },
   };

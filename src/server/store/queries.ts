@@ -42,6 +42,8 @@ export function createQueries(db: StoreDb, crash: CrashAt = noCrash): StoreQueri
       } catch (err) {
         // drizzle's message lists every parameter, embeddings and JPEG crops included: keep the database's reason.
         if (err instanceof DrizzleQueryError && err.cause) {
+          // The driver's error is the cause worth keeping; drizzle's wrapper only adds the parameter dump.
+          // eslint-disable-next-line preserve-caught-error
           throw new Error(`enrolment of "${input.name}" was not stored: ${err.cause.message}`, { cause: err.cause });
         }
         throw err;

@@ -63,7 +63,12 @@ export async function insertSighting(db: StoreDb, s: NewSighting): Promise<strin
 
 /** Newest first, without embeddings and crops. */
 export async function listSightings(db: StoreDb, opts: { limit?: number; offset?: number } = {}): Promise<SightingSummary[]> {
-  return db.select(summary).from(unknownSightings).orderBy(desc(unknownSightings.lastSeenAt), desc(unknownSightings.id)).limit(opts.limit ?? 100).offset(opts.offset ?? 0);
+  return db
+    .select(summary)
+    .from(unknownSightings)
+    .orderBy(desc(unknownSightings.lastSeenAt), desc(unknownSightings.id))
+    .limit(opts.limit ?? 100)
+    .offset(opts.offset ?? 0);
 }
 
 export async function countSightings(db: StoreDb): Promise<number> {
@@ -74,7 +79,10 @@ export async function countSightings(db: StoreDb): Promise<number> {
 /** One sighting with embedding and crop; null when there is none with this id. `forUpdate` locks the row (inside a transaction). */
 export async function getSighting(db: StoreDb, id: string, forUpdate = false): Promise<Sighting | null> {
   if (!UUID_RE.test(id)) return null;
-  const q = db.select({ ...summary, embedding: unknownSightings.embedding, crop: unknownSightings.crop }).from(unknownSightings).where(eq(unknownSightings.id, id));
+  const q = db
+    .select({ ...summary, embedding: unknownSightings.embedding, crop: unknownSightings.crop })
+    .from(unknownSightings)
+    .where(eq(unknownSightings.id, id));
   const [row] = forUpdate ? await q.for('update') : await q;
   return row ? { ...row, embedding: bytesToEmbedding(row.embedding) } : null;
 }

@@ -42,7 +42,5 @@ export function decideIdentity(votes: Vote[], previous: Identity): Identity {
   }
   if (!best || best.count * 2 <= votes.length) return previous.state === 'pending' ? { ...PENDING } : previous;
   const score = best.scoreSum / best.count;
-  return winner === null
-    ? { state: 'unknown', personId: null, name: null, score }
-    : { state: 'recognized', personId: winner, name: best.name, score };
+  return winner === null ? { state: 'unknown', personId: null, name: null, score } : { state: 'recognized', personId: winner, name: best.name, score };
 }

@@ -29,7 +29,10 @@ export function fivePoints(landmarks68: Point[]): Point[] {
 /** Transform from ArcFace crop pixels to image pixels (for warpToChip), fitted on the five points. */
 export function arcfaceToImageTransform(landmarks68: Point[], size = ARCFACE_SIZE): Affine {
   const s = size / ARCFACE_SIZE;
-  return fitSimilarity(ARCFACE_TEMPLATE.map((p) => ({ x: p.x * s, y: p.y * s })), fivePoints(landmarks68));
+  return fitSimilarity(
+    ARCFACE_TEMPLATE.map((p) => ({ x: p.x * s, y: p.y * s })),
+    fivePoints(landmarks68),
+  );
 }
 
 /**

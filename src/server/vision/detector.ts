@@ -34,7 +34,10 @@ export interface Detector {
 /** Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face. */
 function meshBounds(mesh: [number, number, number][] | undefined): Box | null {
   if (!mesh || mesh.length === 0) return null;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const [x, y] of mesh) {
     if (x < x0) x0 = x;
     if (y < y0) y0 = y;
@@ -79,6 +82,8 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
       // Human merges this into its config for the call; calls are serialised by the inference scheduler.
       const result = await human.detect(image, { face: { antispoof: { enabled: liveness }, liveness: { enabled: liveness } } });
       if (result.error) throw new Error(`face detection failed: ${result.error}`);
+      // Human's FaceResult type does not declare the fields read here (mesh, box as a tuple, rotation).
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return (result.face as any[]).map((f) => ({
         box: meshBounds(f.mesh) ?? { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
         score: f.boxScore ?? f.score,

@@ -65,8 +65,11 @@ export function mirrorChip(chip: Uint8Array, size = CHIP_SIZE): Uint8Array {
   const out = new Uint8Array(chip.length);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      const o = (y * size + x) * 3, i = (y * size + (size - 1 - x)) * 3;
-      out[o] = chip[i]!; out[o + 1] = chip[i + 1]!; out[o + 2] = chip[i + 2]!;
+      const o = (y * size + x) * 3,
+        i = (y * size + (size - 1 - x)) * 3;
+      out[o] = chip[i]!;
+      out[o + 1] = chip[i + 1]!;
+      out[o + 2] = chip[i + 2]!;
     }
   return out;
 }
@@ -80,8 +83,10 @@ function landmarkCrop(box: Box, scale: number): Box {
 }
 
 function landmarkExtent(lm: Point[]): Box {
-  const xs = lm.map((p) => p.x), ys = lm.map((p) => p.y);
-  const x0 = Math.min(...xs), y0 = Math.min(...ys);
+  const xs = lm.map((p) => p.x),
+    ys = lm.map((p) => p.y);
+  const x0 = Math.min(...xs),
+    y0 = Math.min(...ys);
   return { x: x0, y: y0, width: Math.max(...xs) - x0, height: Math.max(...ys) - y0 };
 }
 
@@ -93,12 +98,26 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
   async function landmarksFor(image: RgbImage, frame: unknown, crops: Box[]): Promise<Point[][]> {
     const batch = tf.tidy(() => {
       const f4 = tf.expandDims(tf.cast(frame, 'float32'), 0);
-      const normBoxes = crops.map((c) => [c.y / (image.height - 1), c.x / (image.width - 1), (c.y + c.height) / (image.height - 1), (c.x + c.width) / (image.width - 1)]);
-      return tf.unstack(tf.image.cropAndResize(f4, normBoxes, crops.map(() => 0), [LANDMARK_INPUT, LANDMARK_INPUT]));
+      const normBoxes = crops.map((c) => [
+        c.y / (image.height - 1),
+        c.x / (image.width - 1),
+        (c.y + c.height) / (image.height - 1),
+        (c.x + c.width) / (image.width - 1),
+      ]);
+      return tf.unstack(
+        tf.image.cropAndResize(
+          f4,
+          normBoxes,
+          crops.map(() => 0),
+          [LANDMARK_INPUT, LANDMARK_INPUT],
+        ),
+      );
     }) as { dispose(): void }[];
     try {
       const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(batch);
       const all = Array.isArray(result) ? result : [result];
+      // face-api's landmark result type is not exported in a usable form.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return all.map((lm: any, i: number) => {
         const c = crops[i]!;
         return lm.relativePositions.map((p: Point) => ({ x: c.x + p.x * c.width, y: c.y + p.y * c.height }));
@@ -138,9 +157,18 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
     options,
     async embed(image, frame, boxes) {
       if (boxes.length === 0) return [];
-      let landmarks = await landmarksFor(image, frame, boxes.map((b) => landmarkCrop(b, options.cropScale)));
+      let landmarks = await landmarksFor(
+        image,
+        frame,
+        boxes.map((b) => landmarkCrop(b, options.cropScale)),
+      );
       // A second pass on a crop centred on the first landmarks: the detector's box is not always centred on the face.
-      if (options.refine) landmarks = await landmarksFor(image, frame, landmarks.map((lm) => landmarkCrop(landmarkExtent(lm), options.cropScale)));
+      if (options.refine)
+        landmarks = await landmarksFor(
+          image,
+          frame,
+          landmarks.map((lm) => landmarkCrop(landmarkExtent(lm), options.cropScale)),
+        );
       const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
       const embeddings = await describe(chips);
       return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));

@@ -70,13 +70,19 @@ export async function createFusedEmbedder(rt: Runtime, options: EmbedderOptions,
     async embed(image: RgbImage, frame: unknown, boxes) {
       const faces = await resnet.embed(image, frame, boxes);
       const crops = faces.map((f) => warpToChip(image, arcfaceToImageTransform(f.landmarks), ARCFACE_SIZE));
-      const fused = await fuse(faces.map((f) => f.embedding), crops);
+      const fused = await fuse(
+        faces.map((f) => f.embedding),
+        crops,
+      );
       return faces.map((f, i) => ({ ...f, embedding: fused[i]! }));
     },
     async embedChips(chips) {
       const parts = await resnet.embedChips(chips);
       const chipImage = (c: Uint8Array): RgbImage => ({ data: c, width: CHIP_SIZE, height: CHIP_SIZE });
-      return fuse(parts, chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)));
+      return fuse(
+        parts,
+        chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)),
+      );
     },
   };
 }

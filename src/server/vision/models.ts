@@ -59,7 +59,8 @@ export function readManifest(id: string, dir = MODELS_DIR): ModelManifest | null
   const file = manifestPath(id, dir);
   if (!fs.existsSync(file)) return null;
   const parsed = ManifestSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file} is not a valid model manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${file} is not a valid model manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
@@ -102,18 +103,34 @@ export function readHead(m: ModelManifest, dir = MODELS_DIR): HeadWeights | null
 
 /** The manifest the default pipeline uses when models/ has none for it (a fresh checkout still starts). */
 export function builtinManifest(): ModelManifest {
-  return { id: EMBEDDING_MODEL_ID, base: EMBEDDING_MODEL_ID, embedder: DEFAULT_EMBEDDER_OPTIONS, dims: 128, threshold: 0.9, created: '1970-01-01T00:00:00.000Z', description: 'built-in fallback' };
+  return {
+    id: EMBEDDING_MODEL_ID,
+    base: EMBEDDING_MODEL_ID,
+    embedder: DEFAULT_EMBEDDER_OPTIONS,
+    dims: 128,
+    threshold: 0.9,
+    created: '1970-01-01T00:00:00.000Z',
+    description: 'built-in fallback',
+  };
 }
 
 /** Loads a model by id: its manifest, embedder settings and head. Throws with the ids available when it is unknown. */
 export function resolveModel(id: string, dir = MODELS_DIR): ResolvedModel {
   const manifest = readManifest(id, dir) ?? (id === EMBEDDING_MODEL_ID ? builtinManifest() : null);
-  if (!manifest) throw new Error(`unknown embedding model ${JSON.stringify(id)}; models/ holds: ${listManifests(dir).map((m) => m.id).join(', ') || 'none'}`);
+  if (!manifest)
+    throw new Error(
+      `unknown embedding model ${JSON.stringify(id)}; models/ holds: ${
+        listManifests(dir)
+          .map((m) => m.id)
+          .join(', ') || 'none'
+      }`,
+    );
   if (!manifest.head && !manifest.fusion && embedderModelId(manifest.embedder) !== manifest.id) {
     throw new Error(`model ${manifest.id}: its embedder settings give id ${embedderModelId(manifest.embedder)}; a base model's id must match its settings`);
   }
   const head = readHead(manifest, dir);
-  if (head && head.layers[head.layers.length - 1]!.b.length !== manifest.dims) throw new Error(`model ${manifest.id}: head outputs ${head.layers.at(-1)!.b.length} dims, manifest says ${manifest.dims}`);
+  if (head && head.layers[head.layers.length - 1]!.b.length !== manifest.dims)
+    throw new Error(`model ${manifest.id}: head outputs ${head.layers.at(-1)!.b.length} dims, manifest says ${manifest.dims}`);
   return { manifest, embedder: manifest.embedder, project: head ? (v) => applyHead(head, v) : (v) => v };
 }
 
@@ -142,6 +159,7 @@ export function embedderOf(modelId: string, dir = MODELS_DIR): EmbedderOptions |
 export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MODELS_DIR): { ok: true } | { ok: false; reason: string } {
   const from = embedderOf(fromId, dir);
   if (!from) return { ok: false, reason: `model ${fromId} is unknown here (no models/${fromId}/manifest.json), so the geometry of its crops is unknown` };
-  if (from.chipPadding !== to.embedder.chipPadding) return { ok: false, reason: `its crops are chips with padding ${from.chipPadding}, ${to.id} needs padding ${to.embedder.chipPadding}` };
+  if (from.chipPadding !== to.embedder.chipPadding)
+    return { ok: false, reason: `its crops are chips with padding ${from.chipPadding}, ${to.id} needs padding ${to.embedder.chipPadding}` };
   return { ok: true };
 }

@@ -25,7 +25,11 @@ export function measureChip(rgb: Uint8Array, size: number, margin = 0.2): ChipQu
   if (rgb.length !== size * size * 3) throw new Error(`chip of ${rgb.length} bytes is not ${size}x${size} RGB`);
   const grey = toGrey(rgb, size, size);
   const m = Math.max(1, Math.round(size * margin));
-  let n = 0, sum = 0, sumSq = 0, lum = 0, clipped = 0;
+  let n = 0,
+    sum = 0,
+    sumSq = 0,
+    lum = 0,
+    clipped = 0;
   for (let y = m; y < size - m; y++) {
     for (let x = m; x < size - m; x++) {
       const i = y * size + x;

@@ -54,7 +54,8 @@ export function createSlot() {
     if (key === undefined) return undefined;
     const q = live.get(key)!;
     const next = q.shift();
-    if (q.length > 0) ring.push(key); // served once: to the back of the ring
+    if (q.length > 0)
+      ring.push(key); // served once: to the back of the ring
     else live.delete(key);
     return next;
   };
@@ -151,7 +152,11 @@ export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
     slot.addSession();
     let released = false;
     return {
-      analyzer: liveAnalyzer(analyzers[i]!, (fn) => slot.run('live', fn, sessionId), (b, m) => embedAll(b, m, 'live')),
+      analyzer: liveAnalyzer(
+        analyzers[i]!,
+        (fn) => slot.run('live', fn, sessionId),
+        (b, m) => embedAll(b, m, 'live'),
+      ),
       release() {
         if (!released) slot.removeSession();
         released = true;
@@ -161,7 +166,11 @@ export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
 
   const sum = (p: Priority) => slots.reduce((n, s) => n + s.waiting(p), 0);
   return {
-    live: liveAnalyzer(analyzers[first]!, (fn) => slots[first]!.run('live', fn, ''), (b, m) => embedAll(b, m, 'live')),
+    live: liveAnalyzer(
+      analyzers[first]!,
+      (fn) => slots[first]!.run('live', fn, ''),
+      (b, m) => embedAll(b, m, 'live'),
+    ),
     lane,
     embedAll,
     run,

@@ -23,7 +23,8 @@ function findPrelus(ops: TfliteOperator[], isConst: (t: number) => boolean) {
     const x = relu.inputs[0]!;
     if (relu.op !== 'RELU' || abs.op !== 'ABS' || sub.op !== 'SUB' || mul.op !== 'MUL' || add.op !== 'ADD') continue;
     if (abs.inputs[0] !== x || sub.inputs[0] !== x || sub.inputs[1] !== abs.outputs[0]) continue;
-    const alpha = mul.inputs.find(isConst), other = mul.inputs.find((t) => !isConst(t));
+    const alpha = mul.inputs.find(isConst),
+      other = mul.inputs.find((t) => !isConst(t));
     if (alpha === undefined || other !== sub.outputs[0] || sub.activation !== 'none' || mul.activation !== 'none' || add.activation !== 'none') continue;
     if (!add.inputs.includes(relu.outputs[0]!) || !add.inputs.includes(mul.outputs[0]!)) continue;
     found.set(i, { x, alpha, out: add.outputs[0]! });
@@ -73,11 +74,27 @@ export function createTfliteModel(tf: Tf, graph: TfliteGraph): TfliteModel & { r
         let y: TF.Tensor;
         switch (op.op) {
           case 'CONV_2D':
-            y = tf.fused.conv2d({ x: get(a!) as TF.Tensor4D, filter: constant(b!, 'conv') as TF.Tensor4D, bias: c !== undefined && c >= 0 ? constant(c) : undefined, strides: op.strides!, pad: op.padding!, dilations: op.dilations!, activation: act });
+            y = tf.fused.conv2d({
+              x: get(a!) as TF.Tensor4D,
+              filter: constant(b!, 'conv') as TF.Tensor4D,
+              bias: c !== undefined && c >= 0 ? constant(c) : undefined,
+              strides: op.strides!,
+              pad: op.padding!,
+              dilations: op.dilations!,
+              activation: act,
+            });
             break;
           case 'DEPTHWISE_CONV_2D':
             if (op.depthMultiplier !== 1) throw new Error('depthwise convolutions with a depth multiplier other than 1 are not supported');
-            y = tf.fused.depthwiseConv2d({ x: get(a!) as TF.Tensor4D, filter: constant(b!, 'depthwise') as TF.Tensor4D, bias: c !== undefined && c >= 0 ? constant(c) : undefined, strides: op.strides!, pad: op.padding!, dilations: op.dilations!, activation: act });
+            y = tf.fused.depthwiseConv2d({
+              x: get(a!) as TF.Tensor4D,
+              filter: constant(b!, 'depthwise') as TF.Tensor4D,
+              bias: c !== undefined && c >= 0 ? constant(c) : undefined,
+              strides: op.strides!,
+              pad: op.padding!,
+              dilations: op.dilations!,
+              activation: act,
+            });
             break;
           case 'RELU':
             y = tf.relu(get(a!));
@@ -97,7 +114,10 @@ export function createTfliteModel(tf: Tf, graph: TfliteGraph): TfliteModel & { r
           case 'RESHAPE': {
             const shape = op.newShape ?? Array.from(graph.tensors[b!]!.data as Int32Array);
             // The file's batch is fixed; keep whatever batch came in.
-            y = tf.reshape(get(a!), shape.map((d, k) => (k === 0 && d === inputBatch ? -1 : d)));
+            y = tf.reshape(
+              get(a!),
+              shape.map((d, k) => (k === 0 && d === inputBatch ? -1 : d)),
+            );
             break;
           }
           default:
