@@ -1,10 +1,6 @@
 // The fused model on the live path: a server on port 0 started with EMBEDDING_MODEL=the fused id (its manifest's
 // threshold), one reference photo enrolled over REST, then a real clip streamed over the socket and strangers' photos
 // sent as frames. Same checks as video-tracking.test.ts (one track, a steady name), plus strangers stay unknown.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -14,9 +10,9 @@ import { resolveModel } from '../../src/server/vision/models.js';
 import type { Overlay } from '../../src/shared/protocol.js';
 import { api, photo } from '../helpers/http.js';
 import { tempDir, testConfig } from '../helpers/server.js';
+import { clipFrames } from '../helpers/video.js';
 import { fixture, TestClient } from '../helpers/ws-client.js';
 
-const CLIP = fileURLToPath(new URL('../fixtures/video/short_hamilton_clip.mp4', import.meta.url));
 const FIRST = 110;
 const LAST = 214;
 
@@ -26,23 +22,7 @@ describe('fused model, live', () => {
 
   beforeAll(async () => {
     const dir = tempDir('facestream-fused-');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      CLIP,
-      '-vf',
-      `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`,
-      '-vsync',
-      'vfr',
-      '-q:v',
-      '4',
-      path.join(dir, 'f%03d.jpg'),
-    ]);
-    frames = fs
-      .readdirSync(dir)
-      .sort()
-      .map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
+    frames = clipFrames(dir, FIRST, LAST);
     const config = testConfig({ DATA_DIR: dir, EMBEDDING_MODEL: FUSED_MODEL_ID });
     const analyzer = await createFaceAnalyzer(config, () => {}, { model: resolveModel(FUSED_MODEL_ID) });
     expect(config.MATCH_THRESHOLD).toBe(analyzer.threshold);

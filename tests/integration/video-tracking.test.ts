@@ -1,18 +1,14 @@
 // Tracking and identity voting on real video: consecutive frames of a clip (tests/fixtures/video) streamed over the
 // socket. The face keeps one track id while it stays in view, and its label does not flicker even where single
 // frames score below the threshold.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
 import { api, photo } from '../helpers/http.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
+import { clipFrames } from '../helpers/video.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const CLIP = fileURLToPath(new URL('../fixtures/video/short_hamilton_clip.mp4', import.meta.url));
 // Frames 110-214 (30 fps) show one face, close-up and moving (a second person enters later); every 2nd frame is sent,
 // as a 15 fps camera would.
 const FIRST = 110;
@@ -24,23 +20,7 @@ describe('tracking on real video', () => {
 
   beforeAll(async () => {
     const dir = tempDir('facestream-video-');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      CLIP,
-      '-vf',
-      `select=between(n\\,${FIRST - 1}\\,${LAST - 1})*not(mod(n\\,2))`,
-      '-vsync',
-      'vfr',
-      '-q:v',
-      '4',
-      path.join(dir, 'f%03d.jpg'),
-    ]);
-    frames = fs
-      .readdirSync(dir)
-      .sort()
-      .map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
+    frames = clipFrames(dir, FIRST, LAST);
     server = await startTestServer({ DATA_DIR: dir });
     // The source project recognises Lin-Manuel Miranda in this clip from this one reference photo.
     const http = api(server);
