@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { checkChip, checkDetections } from '../src/server/enrolment/gates.js';
-import { captureRules } from '../src/server/enrolment/flow.js';
+import { enrolmentRules } from '../src/server/enrolment/rules.js';
+import { matchPolicyOf } from '../src/server/recognition/match-policy.js';
 import { createFaceAnalyzer } from '../src/server/vision/analyzer.js';
 import { CHIP_SIZE } from '../src/server/vision/embedder.js';
 
@@ -18,7 +19,7 @@ const parsed = parseConfig({ LOG_LEVEL: 'error' });
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
 const config = parsed.config;
 const THRESHOLDS = [...new Set([config.MATCH_THRESHOLD, ...values.thresholds!.split(',').map(Number)])];
-const rules = captureRules(config, 3, false);
+const rules = enrolmentRules(config, matchPolicyOf(config), 3, { kind: 'live', allowDuplicate: false });
 const analyzer = await createFaceAnalyzer(config, () => {});
 
 interface View {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { silentLogger } from '../src/server/log.js';
 import { startServer } from '../src/server/server.js';
 import { TestClient } from '../tests/helpers/ws-client.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { silentLogger } from '../src/server/log.js';
 import { startServer } from '../src/server/server.js';
 import { TestClient } from '../tests/helpers/ws-client.js';

@@ -2,7 +2,7 @@
 // Works on DATABASE_URL, or on the PGlite database in DATA_DIR when no server is running on it.
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../src/server/auth/keys.js';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { openStore } from '../src/server/store/db.js';
 import { keysRepo } from '../src/server/store/keys-repo.js';
 import type { Store } from '../src/server/store/types.js';

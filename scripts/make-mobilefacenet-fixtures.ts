@@ -3,7 +3,7 @@
 // then scripts/mobilefacenet-reference.cjs computes the tflite runtime's outputs on them.
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { warpToChip } from '../src/server/vision/align.js';
 import { ARCFACE_SIZE, arcfaceToImageTransform } from '../src/server/vision/align-arcface.js';
 import { createFaceAnalyzer } from '../src/server/vision/analyzer.js';

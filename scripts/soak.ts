@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { parseConfig } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
 import { silentLogger } from '../src/server/log.js';
 import { startServer } from '../src/server/server.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../src/shared/protocol.js';

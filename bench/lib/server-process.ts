@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigSchema, parseConfig, type Config } from '../../src/server/config.js';
+import { ConfigSchema, type Config } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/load-config.js';
 
 export interface ServerProcess {
   url: string;

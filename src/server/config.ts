@@ -1,7 +1,6 @@
 // Server configuration: one zod schema over the environment. Every bad value is reported at once, then the process exits.
 import { z } from 'zod';
 import { CRASH_POINTS } from './crash-points.js';
-import { resolveModel } from './vision/models.js';
 
 /**
  * The default embedding model: the dlib ResNet fused with MobileFaceNet. Held out by identity it beats the ResNet alone
@@ -9,15 +8,6 @@ import { resolveModel } from './vision/models.js';
  * ResNet alone.
  */
 export const DEFAULT_EMBEDDING_MODEL = 'fusion-resnet128-mobilefacenet192.v1';
-
-/** The default model's calibrated threshold; 0.9 only if its manifest is unreadable (parseConfig then reports the model). */
-function defaultModelThreshold(): number {
-  try {
-    return resolveModel(DEFAULT_EMBEDDING_MODEL).manifest.threshold;
-  } catch {
-    return 0.9;
-  }
-}
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
@@ -42,8 +32,8 @@ export const ConfigSchema = z.object({
   /** Inference threads: 0 = in the server thread; 1 = one worker thread for all inference; 2 = a second one for bulk imports, so they run beside live frames. */
   INFERENCE_WORKERS: int(2, 0, 2),
   /** Cosine similarity at or above which a probe matches an enrolled person. Calibrated on ../shared/faces (docs/accuracy.md). */
-  /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json; parseConfig picks the model's). */
-  MATCH_THRESHOLD: num(defaultModelThreshold(), -1, 1),
+  /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json), filled in by load-config.ts. */
+  MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),
   /** Embedding model id: a folder of models/ (base pipeline, or base + trained head from `npm run export`). */
   EMBEDDING_MODEL: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
   // ---- gallery index (bench/gallery.ts) ----
@@ -55,6 +45,10 @@ export const ConfigSchema = z.object({
   GALLERY_IVF_NPROBE: int(16, 1, 4096),
   /** HNSW efSearch: higher = better recall, slower. */
   GALLERY_HNSW_EF_SEARCH: int(128, 1, 4096),
+  /** Where the gallery index is saved, so a restart loads it instead of rebuilding it; empty = DATA_DIR/gallery-index, `off` = never saved. */
+  GALLERY_INDEX_DIR: z.string().default(''),
+  /** Quiet time after a gallery change before the index is saved again (it is also saved at shutdown). */
+  GALLERY_INDEX_SAVE_DELAY_MS: int(30_000, 0),
   /** Views collected per enrolment. */
   ENROL_SAMPLES: int(5, 1, 20),
   /** Enrolment skips a view more similar than this (cosine) to one already taken, so the views differ. */
@@ -129,6 +123,8 @@ export const ConfigSchema = z.object({
   DETECT_MIN_CONFIDENCE: num(0.5, 0, 1),
   /** Faces detected per frame at most. */
   MAX_FACES: int(10, 1, 50),
+  /** Detector for live frames that need boxes only (no face mesh): auto (BlazeFace on onnxruntime-node when it loads, else human), onnx, human. */
+  LIVE_DETECTOR: z.enum(['auto', 'onnx', 'human']).default('auto'),
   /** Largest WebSocket message accepted, bytes (ws maxPayload). */
   MAX_MESSAGE_BYTES: int(2 * 1024 * 1024, 1024),
   /** Largest decoded frame accepted, in pixels (width * height). */
@@ -181,27 +177,21 @@ export const ConfigSchema = z.object({
   TEST_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** The environment as parsed, before the model is resolved: MATCH_THRESHOLD may still be unset. */
+export type EnvConfig = z.infer<typeof ConfigSchema>;
+/** The server's settings: MATCH_THRESHOLD is always a number (the model's own when not set). */
+export type Config = Omit<EnvConfig, 'MATCH_THRESHOLD'> & { MATCH_THRESHOLD: number };
 
+export type EnvResult = { ok: true; config: EnvConfig } | { ok: false; errors: string[] };
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 /** Variables whose empty value means "none" rather than "unset, use the default". */
 const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['ENROL_POSES']);
 
-export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+/** Parses the environment alone (no files are read); load-config.ts adds what depends on the embedding model. */
+export function parseEnv(env: Record<string, string | undefined>): EnvResult {
   const picked = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k]?.trim() === '' && !EMPTY_IS_A_VALUE.has(k) ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(picked);
-  if (parsed.success) {
-    // The model is resolved here so an unknown EMBEDDING_MODEL is reported with the other bad values.
-    try {
-      const model = resolveModel(parsed.data.EMBEDDING_MODEL);
-      return {
-        ok: true,
-        config: { ...parsed.data, MATCH_THRESHOLD: picked.MATCH_THRESHOLD === undefined ? model.manifest.threshold : parsed.data.MATCH_THRESHOLD },
-      };
-    } catch (err) {
-      return { ok: false, errors: [`EMBEDDING_MODEL: ${err instanceof Error ? err.message : String(err)}`] };
-    }
-  }
+  if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(picked[String(i.path[0])])})`) };
 }

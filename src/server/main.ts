@@ -1,5 +1,5 @@
 // The server process: reads the environment, starts everything, and shuts down cleanly on SIGINT/SIGTERM.
-import { parseConfig } from './config.js';
+import { parseConfig } from './load-config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
 

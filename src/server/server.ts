@@ -30,6 +30,7 @@ import type { Store } from './store/types.js';
 import { createFaceAnalyzer, warmUp, type FaceAnalyzer, type ModelAnalyzer } from './vision/analyzer.js';
 import { resolveModel } from './vision/models.js';
 import { reembedGallery } from './gallery/reembed.js';
+import { matchPolicyOf } from './recognition/match-policy.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -95,6 +96,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     if (stale > 0 && embedChips) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
     else if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
     log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
+    // One rule names a face everywhere: live frames, REST identify and compare, enrolment's duplicate check.
+    const policy = matchPolicyOf(config);
     const ann = {
       minFaces: config.GALLERY_ANN_MIN_FACES,
       kind: config.GALLERY_ANN,
@@ -146,6 +149,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       store,
       gallery,
       analyzer,
+      policy,
       log,
       version: VERSION,
       startedAt,
@@ -188,6 +192,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         analyzer: scheduler.live,
         lanes: (sessionId) => scheduler.lane(sessionId),
         gallery,
+        policy,
         log,
         serverVersion: VERSION,
         enrolment: {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { parseConfig, type Config } from '../../src/server/config.js';
+import { parseConfig, type Config } from '../../src/server/load-config.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createFaceAnalyzer, type FaceAnalyzer } from '../../src/server/vision/analyzer.js';

@@ -12,6 +12,7 @@ import { openStore } from '../../src/server/store/db.js';
 import { jobsRepo, zeroCounts } from '../../src/server/store/jobs-repo.js';
 import { importJobs } from '../../src/server/store/schema.js';
 import type { Store } from '../../src/server/store/types.js';
+import { matchPolicyOf } from '../../src/server/recognition/match-policy.js';
 import { databaseTargets, tempDir, testConfig } from '../helpers/server.js';
 
 describe.each(databaseTargets)('import jobs repository on $name', (target) => {
@@ -75,6 +76,7 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
       gallery: {} as Gallery,
       analyzer: { modelId: 'm' },
       scheduler: {} as never,
+      policy: matchPolicyOf(config),
       log: silentLogger,
       sync: { publish: async (e: unknown) => void published.push(e), close: async () => {} } as never,
       onGalleryChanged: () => {},

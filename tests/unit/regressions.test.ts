@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/load-config.js';
 import { createGallery } from '../../src/server/gallery/gallery.js';
 import { createFaissIndexFactory, createJsIndex } from '../../src/server/gallery/vector-index.js';
 import type { FaceTemplate, Store } from '../../src/server/store/types.js';

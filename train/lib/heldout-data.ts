@@ -1,5 +1,5 @@
 // Loads the fused model and embeds a dataset under every degradation (cached), for the held-out and open-set evaluations.
-import { parseConfig } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/load-config.js';
 import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { CONDITIONS, type Condition, type FaceBox } from './degrade.js';
 import { walkDataset, type Person } from './dataset.js';

@@ -2,7 +2,7 @@
 // baseline. Each image gives its largest face's embedding, or the reason it gave none.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/load-config.js';
 import { createFaceAnalyzer, type FaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { parseVariantId, readManifest, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
 export { parseVariantId };

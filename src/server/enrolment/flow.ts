@@ -6,13 +6,17 @@ import type { Gallery, Match } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
-import { EnrolmentCapture, type CaptureRules, type ViewVerdict } from './capture.js';
+import { EnrolmentCapture, type ViewVerdict } from './capture.js';
 import { commitViews, type EnrolmentDeps } from './commit.js';
 import { RefusalWindow } from './hints.js';
+import { enrolmentRules } from './rules.js';
+import type { MatchPolicy } from '../recognition/match-policy.js';
 
 export interface EnrolmentFlowDeps {
   config: Config;
   gallery: Gallery;
+  /** The duplicate-person gate's threshold comes from the match policy. */
+  policy: Pick<MatchPolicy, 'duplicateThreshold'>;
   enrolment: EnrolmentDeps;
   log: Logger;
   send: (msg: ServerMessage) => void;
@@ -32,29 +36,6 @@ interface Running {
   lastViewAt: number;
   /** The pose being asked for, and since when the person has been showing a different one (null: not yet). */
   wanted: { pose: Pose | null; since: number | null };
-}
-
-export function captureRules(c: Config, required: number, allowDuplicate: boolean): CaptureRules {
-  return {
-    required,
-    minFacePx: c.ENROL_MIN_FACE_PX,
-    minConfidence: Math.max(c.ENROL_MIN_CONFIDENCE, c.DETECT_MIN_CONFIDENCE),
-    maxAngle: c.ENROL_MAX_ANGLE,
-    maxRoll: c.ENROL_MAX_ROLL,
-    requireLive: c.ENROL_REQUIRE_LIVE,
-    minReal: c.LIVENESS_MIN_REAL,
-    minLive: c.LIVENESS_MIN_LIVE,
-    minSharpness: c.ENROL_MIN_SHARPNESS,
-    minBrightness: c.ENROL_MIN_BRIGHTNESS,
-    maxBrightness: c.ENROL_MAX_BRIGHTNESS,
-    maxClipped: c.ENROL_MAX_CLIPPED,
-    maxSimilarityToTaken: c.ENROL_MAX_SIMILARITY,
-    poses: c.ENROL_POSES as Pose[],
-    poseYaw: c.ENROL_POSE_YAW,
-    // A face is someone else's only if it would be recognized as them: never below the match threshold.
-    duplicateThreshold: Math.max(c.ENROL_DUPLICATE_THRESHOLD, c.MATCH_THRESHOLD),
-    allowDuplicate,
-  };
 }
 
 export class EnrolmentFlow {
@@ -81,7 +62,7 @@ export class EnrolmentFlow {
 
   start(name: string, samples: number | undefined, allowDuplicate: boolean): void {
     if (this.running || this.committing) return this.deps.protocolError('out_of_order', 'an enrolment is already in progress on this connection');
-    const rules = captureRules(this.deps.config, samples ?? this.deps.config.ENROL_SAMPLES, allowDuplicate);
+    const rules = enrolmentRules(this.deps.config, this.deps.policy, samples ?? this.deps.config.ENROL_SAMPLES, { kind: 'live', allowDuplicate });
     const capture = new EnrolmentCapture(name, rules);
     this.everStarted = true;
     const now = this.now();

@@ -3,6 +3,7 @@
 import type { FaceDetection } from '../vision/detector.js';
 import { measureChip, type ChipQuality } from '../vision/quality.js';
 import type { GateCode } from '../../shared/protocol.js';
+import { meetsLiveness } from '../recognition/match-policy.js';
 
 export interface GateRules {
   /** Smallest face side, px. */
@@ -34,11 +35,6 @@ const ok: GateVerdict = { ok: true };
 const fail = (code: GateCode, reason: string): GateVerdict => ({ ok: false, code, reason });
 const deg = (rad: number) => Math.round((Math.abs(rad) * 180) / Math.PI);
 
-/** Is this face live by the liveness models? null scores (models off) count as not live. */
-export function isLive(face: Pick<FaceDetection, 'real' | 'live'>, minReal: number, minLive: number): boolean {
-  return face.real != null && face.live != null && face.real >= minReal && face.live >= minLive;
-}
-
 /** Gates on the detections of one frame, cheapest first. */
 export function checkDetections(faces: FaceDetection[], rules: GateRules): GateVerdict {
   if (faces.length === 0) return fail('no_face', 'no face in view');
@@ -55,7 +51,7 @@ export function checkDetections(faces: FaceDetection[], rules: GateRules): GateV
     return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${deg(rules.maxAngle)}°): look straight at the camera`);
   if (Math.abs(roll) > rules.maxRoll)
     return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°): hold your head upright`);
-  if (rules.requireLive && !isLive(face, rules.minReal, rules.minLive)) {
+  if (rules.requireLive && !meetsLiveness(face, rules.minReal, rules.minLive)) {
     const s = (v: number | null | undefined) => (v == null ? 'n/a' : v.toFixed(2));
     return fail('not_live', `face does not look live (antispoof ${s(face.real)}, liveness ${s(face.live)}): a real person must be in front of the camera`);
   }

@@ -1,6 +1,6 @@
-// One camera connection: hello handshake, frame intake with newest-frame-wins backpressure, the per-frame pipeline
-// (detect -> track -> embed what the tracker asks for -> identify -> vote -> overlay), enrolment over the same socket,
-// and attendance: check-ins for recognized tracks, unknown sightings for tracks that stay unknown.
+// One camera connection: hello handshake, frame intake with newest-frame-wins backpressure, errors and sending.
+// Each frame goes through the camera's recognition pipeline (recognition/pipeline.ts); enrolment and attendance
+// ride on the same socket.
 import { randomUUID } from 'node:crypto';
 import {
   CLOSE_CODES,
@@ -11,21 +11,18 @@ import {
   type ClientMessage,
   type ErrorCode,
   type FrameHeader,
-  type Track,
 } from '../../shared/protocol.js';
 import { CameraAttendance, type AttendanceDeps } from '../attendance/camera-attendance.js';
 import { OPEN_PRINCIPAL, type Principal } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { EnrolmentDeps } from '../enrolment/commit.js';
 import { EnrolmentFlow } from '../enrolment/flow.js';
-import { isLive } from '../enrolment/gates.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
-import { LivenessMemory } from '../tracking/liveness-memory.js';
-import { Tracker } from '../tracking/tracker.js';
+import type { MatchPolicy } from '../recognition/match-policy.js';
+import { FramePipeline } from '../recognition/pipeline.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { LiveLane } from '../vision/scheduler.js';
-import type { FaceDetection } from '../vision/detector.js';
 import { messageDenied } from './message-roles.js';
 import type { SessionSocket } from './socket.js';
 
@@ -35,6 +32,7 @@ export interface SessionDeps {
   /** A session's own lane into the inference slots (fair share, pinned to one worker); else `analyzer` is used. */
   lanes?: (sessionId: string) => LiveLane;
   gallery: Gallery;
+  policy: MatchPolicy;
   enrolment: EnrolmentDeps;
   log: Logger;
   serverVersion: string;
@@ -65,16 +63,12 @@ export class Session {
   /** The one frame waiting behind the frame being processed; a newer arrival replaces it (newest wins). */
   private pending: PendingFrame | null = null;
   readonly stats = { received: 0, processed: 0, dropped: 0 };
-  private readonly tracker: Tracker;
+  private readonly pipeline: FramePipeline;
   private readonly enrol: EnrolmentFlow;
   private readonly attendance: CameraAttendance;
-  private readonly liveness = new LivenessMemory();
-  /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
-  private livenessDue = true;
   /** Resolves when the frame loop is idle; lets shutdown and tests wait for in-flight work. */
   private idle: Promise<void> = Promise.resolve();
   private readonly lane: LiveLane | undefined;
-  private readonly analyzer: FaceAnalyzer;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -84,19 +78,26 @@ export class Session {
   ) {
     const c = deps.config;
     this.lane = deps.lanes?.(this.id);
-    this.analyzer = this.lane?.analyzer ?? deps.analyzer;
-    this.tracker = new Tracker({
-      minIou: c.TRACK_MIN_IOU,
-      maxMisses: c.TRACK_MAX_MISSES,
-      voteWindow: c.VOTE_WINDOW,
-      reembedEvery: c.REEMBED_EVERY,
-      gate: c.TRACK_GATE,
-      maxMissMs: c.TRACK_MAX_MISS_MS,
-    });
+    const analyzer = this.lane?.analyzer ?? deps.analyzer;
+    this.pipeline = new FramePipeline(
+      { analyzer, gallery: deps.gallery, policy: deps.policy },
+      {
+        maxFramePixels: c.MAX_FRAME_PIXELS,
+        tracker: {
+          minIou: c.TRACK_MIN_IOU,
+          maxMisses: c.TRACK_MAX_MISSES,
+          voteWindow: c.VOTE_WINDOW,
+          reembedEvery: c.REEMBED_EVERY,
+          gate: c.TRACK_GATE,
+          maxMissMs: c.TRACK_MAX_MISS_MS,
+        },
+      },
+    );
     this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);
     this.enrol = new EnrolmentFlow({
       config: c,
       gallery: deps.gallery,
+      policy: deps.policy,
       enrolment: deps.enrolment,
       log: deps.log,
       send: (m) => this.socket.send(m),
@@ -145,7 +146,7 @@ export class Session {
 
   /** Someone enrolled or was deleted: identities are voted again from the next frame. */
   galleryChanged(people: number, faces: number): void {
-    this.tracker.resetIdentities();
+    this.pipeline.galleryChanged();
     if (this.ready) this.socket.send({ type: 'gallery.changed', people, faces });
   }
 
@@ -205,7 +206,7 @@ export class Session {
       server: { version: serverVersion, backend: analyzer.backend, model: analyzer.modelId },
       limits: { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxFramePixels: config.MAX_FRAME_PIXELS, maxFramesInFlight: config.MAX_FRAMES_IN_FLIGHT },
       gallery: { people: size.people, faces: size.faces },
-      matchThreshold: config.MATCH_THRESHOLD,
+      matchThreshold: this.deps.policy.threshold,
     });
     const checkins = this.deps.attendance.checkins;
     if (kiosk && checkins) {
@@ -248,85 +249,25 @@ export class Session {
   }
 
   private async processFrame(frame: PendingFrame): Promise<void> {
-    const started = performance.now();
-    const queue = started - frame.receivedAt;
-    const result = await this.analyzer.analyze(frame.jpeg, this.deps.config.MAX_FRAME_PIXELS, { liveness: this.wantsLiveness() });
-    if (!result.ok) return this.protocolError(result.code, result.message, frame.header.seq);
+    const queue = performance.now() - frame.receivedAt;
+    const { seq, captureTime } = frame.header;
+    const due = this.attendanceDue();
+    const out = await this.pipeline.process(
+      { jpeg: frame.jpeg, seq, captureTime },
+      { enrolment: this.enrol, onUnmatched: due ? ({ trackId, ...view }) => this.attendance.unmatched(trackId, view) : undefined },
+    );
+    if (!out.ok) return this.protocolError(out.code, out.message, seq);
     this.errors = 0;
-    const analyzed = result.frame;
-    let embedMs: number;
-    const faceOfTrack = new Map<number, FaceDetection>();
-    try {
-      // The capture time spaces the motion model's steps: at low fps, dropped frames make the gaps uneven.
-      const { trackIds, needEmbedding } = this.tracker.update(
-        analyzed.faces.map((f) => f.box),
-        { now: frame.header.captureTime },
-      );
-      trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
-      this.livenessDue = needEmbedding.length > 0;
-      const check = this.enrol.check(analyzed.faces);
-      const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
-      const t0 = performance.now();
-      const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
-      embedMs = performance.now() - t0;
-      const { gallery, config } = this.deps;
-      let enrolCandidates: ReturnType<Gallery['search']> = [];
-      toEmbed.forEach((faceIndex, k) => {
-        const embedded = embeddings[k]!;
-        const candidates = gallery.search(embedded.embedding, 2);
-        if (faceIndex === 0) enrolCandidates = candidates;
-        if (!needEmbedding.includes(faceIndex)) return;
-        const face = analyzed.faces[faceIndex]!;
-        const top = candidates[0];
-        // With RECOGNITION_REQUIRE_LIVE a face that fails the liveness models is never matched to anyone.
-        const liveEnough = !config.RECOGNITION_REQUIRE_LIVE || isLive(face, config.LIVENESS_MIN_REAL, config.LIVENESS_MIN_LIVE);
-        const matched = top && liveEnough && top.score >= config.MATCH_THRESHOLD;
-        const trackId = trackIds[faceIndex]!;
-        this.tracker.vote(trackId, { personId: matched ? top.personId : null, name: matched ? top.name : null, score: top?.score ?? 0 });
-        if (!matched && this.attendanceDue()) {
-          const side = Math.min(face.box.width, face.box.height);
-          const quality = face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
-          this.attendance.unmatched(trackId, {
-            embedding: embedded.embedding,
-            chip: embedded.chip,
-            quality,
-            bestScore: top?.score ?? null,
-            bestPersonId: top?.personId ?? null,
-          });
-        }
-      });
-      if (check) this.enrol.report(frame.header.seq, analyzed.faces, check, check.ok ? embeddings[toEmbed.indexOf(0)] : undefined, enrolCandidates);
-    } finally {
-      analyzed.release();
-    }
     this.stats.processed += 1;
-    const visible = this.tracker.visible();
-    if (this.attendanceDue()) this.attendance.frameSeen(visible, this.camera);
-    const { config } = this.deps;
-    this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
-    const tracks: Track[] = visible.map((t) => {
-      const real = this.liveness.get(t.id)?.real ?? null;
-      const live = this.liveness.get(t.id)?.live ?? null;
-      return {
-        id: t.id,
-        box: [t.box.x, t.box.y, t.box.width, t.box.height],
-        personId: t.personId,
-        name: t.name,
-        score: t.score,
-        state: t.state,
-        real,
-        live,
-        ...(real !== null && live !== null ? { liveOk: isLive({ real, live }, config.LIVENESS_MIN_REAL, config.LIVENESS_MIN_LIVE) } : {}),
-      };
-    });
+    if (this.attendanceDue()) this.attendance.frameSeen(out.visible, this.camera);
     this.socket.send({
       type: 'overlay',
-      seq: frame.header.seq,
-      captureTime: frame.header.captureTime,
-      width: analyzed.width,
-      height: analyzed.height,
-      tracks,
-      timings: { queue, decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs, total: performance.now() - frame.receivedAt },
+      seq,
+      captureTime,
+      width: out.width,
+      height: out.height,
+      tracks: out.tracks,
+      timings: { queue, ...out.timings, total: performance.now() - frame.receivedAt },
       stats: { ...this.stats },
     });
   }
@@ -338,14 +279,5 @@ export class Session {
    */
   private attendanceDue(): boolean {
     return this.recordsAttendance && !this.enrol.everStarted;
-  }
-
-  /**
-   * The antispoof and liveness models add ~50% to detection, so they run only when their answer is used: during
-   * enrolment, on every frame when recognition requires a live face, and otherwise when tracks are being decided
-   * (new or re-checked faces) so that overlays show a recent score.
-   */
-  private wantsLiveness(): boolean {
-    return this.enrol.collecting || this.deps.config.RECOGNITION_REQUIRE_LIVE || this.livenessDue;
   }
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryEvent, GallerySync } from '../gallery/sync.js';
 import type { Logger } from '../log.js';
+import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Registry } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
@@ -19,6 +20,8 @@ export interface HttpDeps {
   /** Inference with priorities: REST calls run as interactive, imports as bulk, behind live frames. */
   scheduler: AnalyzerScheduler;
   auth: Authenticator;
+  /** Who a face is: REST identify, compare and enrolment's duplicate check decide as live frames do. */
+  policy: MatchPolicy;
   metrics: Registry;
   sync: GallerySync;
   log: Logger;

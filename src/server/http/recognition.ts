@@ -54,15 +54,15 @@ export function mountRecognition(app: App, deps: HttpDeps): void {
     ),
     async (c) => {
       const file = c.req.valid('form').image;
-      const threshold = deps.config.MATCH_THRESHOLD;
+      const { policy } = deps;
       const result = await deps.scheduler.embedAll(new Uint8Array(await file.arrayBuffer()), deps.config.MAX_IMAGE_PIXELS, 'interactive');
       if (!result.ok) throw new ApiError(result.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', result.message);
       const faces = result.faces.map((f) => {
-        const top = deps.gallery.search(f.embedding, 1)[0];
-        const known = top && top.score >= threshold;
-        return { box: f.box, detectionScore: f.score, person: known ? { id: top.personId, name: top.name } : null, score: top?.score ?? null };
+        // The live cameras' rule, liveness requirement included (RECOGNITION_REQUIRE_LIVE).
+        const { match, best } = policy.decide(deps.gallery.search(f.embedding, 1), f);
+        return { box: f.box, detectionScore: f.score, person: match ? { id: match.personId, name: match.name } : null, score: best?.score ?? null };
       });
-      return c.json({ width: result.width, height: result.height, threshold, faces }, 200);
+      return c.json({ width: result.width, height: result.height, threshold: policy.threshold, faces }, 200);
     },
   );
 
@@ -87,8 +87,11 @@ export function mountRecognition(app: App, deps: HttpDeps): void {
       let dot = 0;
       for (let i = 0; i < a.embedding.length; i++) dot += a.embedding[i]! * b.embedding[i]!;
       const similarity = Math.max(-1, Math.min(1, dot));
-      const threshold = deps.config.MATCH_THRESHOLD;
-      return c.json({ distance: Math.sqrt(Math.max(0, 2 - 2 * similarity)), similarity, threshold, same: similarity >= threshold, a: a.box, b: b.box }, 200);
+      const { policy } = deps;
+      return c.json(
+        { distance: Math.sqrt(Math.max(0, 2 - 2 * similarity)), similarity, threshold: policy.threshold, same: policy.same(similarity), a: a.box, b: b.box },
+        200,
+      );
     },
   );
 }

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GallerySync } from '../gallery/sync.js';
-import { enrolImages, type ImageVerdict } from '../http/enrol-images.js';
+import { enrolImages, type ImageVerdict } from '../enrolment/from-images.js';
+import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Logger } from '../log.js';
 import { facesRepo } from '../store/faces-repo.js';
 import { jobsRepo, zeroCounts, type JobCounts, type JobRow } from '../store/jobs-repo.js';
@@ -24,6 +25,7 @@ export interface JobRunnerDeps {
   gallery: Gallery;
   analyzer: { modelId: string };
   scheduler: AnalyzerScheduler;
+  policy: Pick<MatchPolicy, 'duplicateThreshold'>;
   log: Logger;
   sync: GallerySync;
   onGalleryChanged: () => void;
@@ -171,7 +173,7 @@ export class JobRunner {
         }
         const batch: ImageVerdict[] = [];
         const known = await faces.sourceHashes(name);
-        const { result } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, enrolment }, name, images, 'bulk', (v) => batch.push(v), {
+        const { result } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, name, images, 'bulk', (v) => batch.push(v), {
           knownHashes: known,
         });
         if (result?.created) counts.peopleCreated += 1;

@@ -1,7 +1,7 @@
 // Turns the entries of a zip or folder import into people and their images (`<person name>/<image>`), and lists every
 // entry it cannot use with a reason: nothing is dropped silently.
 import { forbiddenCharacter, normaliseText } from '../../shared/text.js';
-import type { ImageInput, ImageVerdict } from '../http/enrol-images.js';
+import type { ImageInput, ImageVerdict } from '../enrolment/from-images.js';
 
 /** One file of an import source. `refused` is set when the source already knows it cannot be used (too large, a bomb). */
 export interface SourceEntry {

@@ -1,9 +1,11 @@
 // Enrolment from still images (REST uploads and bulk imports): the same gates as live enrolment (EnrolmentCapture's
 // checkFrame and offer: detection, chip, duplicate-person and near-duplicate gates), committed per person by commitViews.
 import { createHash } from 'node:crypto';
-import { EnrolmentCapture, type CaptureRules } from '../enrolment/capture.js';
+import { EnrolmentCapture } from './capture.js';
 import type { Gallery } from '../gallery/gallery.js';
-import { commitViews, type EnrolmentDeps } from '../enrolment/commit.js';
+import { commitViews, type EnrolmentDeps } from './commit.js';
+import { enrolmentRules } from './rules.js';
+import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Config } from '../config.js';
 import type { EnrolmentResult } from '../store/types.js';
 import type { AnalyzerScheduler, Priority } from '../vision/scheduler.js';
@@ -25,36 +27,10 @@ export interface ImageInput {
   size?: number;
 }
 
-/**
- * The live enrolment's rules from the same settings, with differences for photos: no pose plan (any number of views of
- * any pose), no liveness gate (an operator uploading a photo vouches for it), and the duplicate-person gate no lower
- * than MATCH_THRESHOLD (in a bulk import of many people, look-alikes below it are not the same person).
- */
-export function enrolRules(config: Config, required: number): CaptureRules {
-  return {
-    required,
-    minFacePx: config.ENROL_MIN_FACE_PX,
-    minConfidence: config.ENROL_MIN_CONFIDENCE,
-    maxAngle: config.ENROL_MAX_ANGLE,
-    maxRoll: config.ENROL_MAX_ROLL,
-    requireLive: false,
-    minReal: config.LIVENESS_MIN_REAL,
-    minLive: config.LIVENESS_MIN_LIVE,
-    minSharpness: config.ENROL_MIN_SHARPNESS,
-    minBrightness: config.ENROL_MIN_BRIGHTNESS,
-    maxBrightness: config.ENROL_MAX_BRIGHTNESS,
-    maxClipped: config.ENROL_MAX_CLIPPED,
-    maxSimilarityToTaken: config.ENROL_MAX_SIMILARITY,
-    poses: [],
-    poseYaw: config.ENROL_POSE_YAW,
-    // A face is someone else's only if it would be recognized as them: never below the match threshold.
-    duplicateThreshold: Math.max(config.ENROL_DUPLICATE_THRESHOLD, config.MATCH_THRESHOLD),
-    allowDuplicate: false,
-  };
-}
-
 export interface EnrolImagesDeps {
   config: Config;
+  /** Whose face a view already is (the duplicate-person gate). */
+  policy: Pick<MatchPolicy, 'duplicateThreshold'>;
   scheduler: AnalyzerScheduler;
   enrolment: EnrolmentDeps & { gallery: Gallery };
 }
@@ -77,7 +53,7 @@ export async function enrolImages(
   opts: EnrolImagesOptions = {},
 ): Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }> {
   const { config } = deps;
-  const capture = new EnrolmentCapture(name, enrolRules(config, images.length));
+  const capture = new EnrolmentCapture(name, enrolmentRules(config, deps.policy, images.length, { kind: 'photo' }));
   const verdicts: ImageVerdict[] = [];
   const accepted: ImageVerdict[] = [];
   const hashes: string[] = [];

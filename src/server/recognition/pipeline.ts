@@ -1,0 +1,180 @@
+// One camera's frame pipeline: detect -> track -> embed what the tracker asks for -> search -> match policy -> vote,
+// returning the overlay's track views. It owns the tracker and the liveness memory; the session owns the socket.
+import type { Track } from '../../shared/protocol.js';
+import type { Match } from '../gallery/gallery.js';
+import { LivenessMemory } from '../tracking/liveness-memory.js';
+import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
+import type { FaceAnalyzer } from '../vision/analyzer.js';
+import type { FaceDetection } from '../vision/detector.js';
+import type { FaceEmbedding } from '../vision/embedder.js';
+import type { MatchPolicy } from './match-policy.js';
+
+/** The gallery as the pipeline reads it: a synchronous or off-thread search both fit. */
+export interface GallerySearch {
+  search(embedding: Float32Array, k: number): Match[] | Promise<Match[]>;
+}
+
+export interface PipelineSettings {
+  tracker: TrackerOptions;
+  /** Largest decoded frame (width * height) this server accepts. */
+  maxFramePixels: number;
+}
+
+export interface PipelineDeps {
+  analyzer: FaceAnalyzer;
+  gallery: GallerySearch;
+  policy: MatchPolicy;
+}
+
+/** An enrolment in progress on the same camera: its gates see every frame, and it gets face 0's embedding. */
+export interface EnrolmentProbe<C extends { ok: boolean }> {
+  readonly collecting: boolean;
+  /** The gates on this frame's detections, or null when no enrolment is collecting. */
+  check(faces: FaceDetection[]): C | null;
+  report(seq: number, faces: FaceDetection[], check: C, embedded: FaceEmbedding | undefined, candidates: Match[]): void;
+}
+
+/** A face that matched nobody on this frame: a candidate unknown sighting. */
+export interface UnmatchedFace {
+  trackId: number;
+  embedding: Float32Array;
+  chip: Uint8Array;
+  /** 0..1: detector confidence, size and how frontal it is. */
+  quality: number;
+  bestScore: number | null;
+  bestPersonId: string | null;
+}
+
+export interface FrameInput {
+  jpeg: Uint8Array;
+  seq: number;
+  /** The client's capture time (ms): spaces the tracker's motion steps. */
+  captureTime: number;
+}
+
+export interface FrameOptions<C extends { ok: boolean }> {
+  enrolment?: EnrolmentProbe<C>;
+  /** Called for each face that matched nobody; absent where faces never become sightings. */
+  onUnmatched?: (face: UnmatchedFace) => void;
+}
+
+export type FrameOutcome =
+  | {
+      ok: true;
+      width: number;
+      height: number;
+      tracks: Track[];
+      /** The tracker's view of the same tracks (for attendance). */
+      visible: TrackSnapshot[];
+      timings: { decode: number; detect: number; embed: number };
+    }
+  | { ok: false; code: 'bad_image' | 'frame_too_large'; message: string };
+
+/** Sighting quality: a confident, large, frontal face is the one worth keeping. */
+export function sightingQuality(face: FaceDetection): number {
+  const side = Math.min(face.box.width, face.box.height);
+  return face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
+}
+
+export class FramePipeline {
+  private readonly tracker: Tracker;
+  private readonly liveness = new LivenessMemory();
+  /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
+  private livenessDue = true;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly settings: PipelineSettings,
+  ) {
+    this.tracker = new Tracker(settings.tracker);
+  }
+
+  /** Someone enrolled or was deleted: identities are voted again from the next frame. */
+  galleryChanged(): void {
+    this.tracker.resetIdentities();
+  }
+
+  async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
+    const { analyzer, policy } = this.deps;
+    const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, { liveness: this.wantsLiveness(opts.enrolment) });
+    if (!result.ok) return result;
+    const analyzed = result.frame;
+    const faceOfTrack = new Map<number, FaceDetection>();
+    let embedMs: number;
+    try {
+      const { trackIds, needEmbedding } = this.tracker.update(
+        analyzed.faces.map((f) => f.box),
+        { now: frame.captureTime },
+      );
+      trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
+      this.livenessDue = needEmbedding.length > 0;
+      const check = opts.enrolment?.check(analyzed.faces) ?? null;
+      // An enrolment view is face 0 (its gates allow exactly one face): embed it even if its track needs no vote.
+      const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
+      const t0 = performance.now();
+      const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
+      embedMs = performance.now() - t0;
+      const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
+      toEmbed.forEach((faceIndex, k) => {
+        if (!needEmbedding.includes(faceIndex)) return;
+        const face = analyzed.faces[faceIndex]!;
+        const { match, best } = policy.decide(candidates[k]!, face);
+        const trackId = trackIds[faceIndex]!;
+        this.tracker.vote(trackId, { personId: match?.personId ?? null, name: match?.name ?? null, score: best?.score ?? 0 });
+        if (!match && opts.onUnmatched) {
+          const embedded = embeddings[k]!;
+          opts.onUnmatched({
+            trackId,
+            embedding: embedded.embedding,
+            chip: embedded.chip,
+            quality: sightingQuality(face),
+            bestScore: best?.score ?? null,
+            bestPersonId: best?.personId ?? null,
+          });
+        }
+      });
+      if (check && opts.enrolment) {
+        const k = toEmbed.indexOf(0);
+        opts.enrolment.report(frame.seq, analyzed.faces, check, check.ok ? embeddings[k] : undefined, k >= 0 ? candidates[k]! : []);
+      }
+    } finally {
+      analyzed.release();
+    }
+    const visible = this.tracker.visible();
+    this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
+    return {
+      ok: true,
+      width: analyzed.width,
+      height: analyzed.height,
+      tracks: visible.map((t) => this.view(t)),
+      visible,
+      timings: { decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs },
+    };
+  }
+
+  private view(t: TrackSnapshot): Track {
+    const scores = this.liveness.get(t.id);
+    const real = scores?.real ?? null;
+    const live = scores?.live ?? null;
+    return {
+      id: t.id,
+      box: [t.box.x, t.box.y, t.box.width, t.box.height],
+      personId: t.personId,
+      name: t.name,
+      score: t.score,
+      state: t.state,
+      real,
+      live,
+      ...(real !== null && live !== null ? { liveOk: this.deps.policy.isLive({ real, live }) } : {}),
+    };
+  }
+
+  /**
+   * The antispoof and liveness models add ~50% to detection, so they run only when their answer is used: during
+   * enrolment, on every frame when recognition requires a live face, and otherwise when tracks are being decided
+   * (new or re-checked faces) so that overlays show a recent score.
+   */
+  private wantsLiveness(enrolment: { collecting: boolean } | undefined): boolean {
+    return (enrolment?.collecting ?? false) || this.deps.policy.requireLive || this.livenessDue;
+  }
+}
