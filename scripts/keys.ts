@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../src/server/auth/keys.js';
 import { parseConfig } from '../src/server/load-config.js';
 import { openStore } from '../src/server/store/db.js';
-import { keysRepo } from '../src/server/store/keys-repo.js';
 import type { Store } from '../src/server/store/types.js';
 
 const USAGE = `usage:
@@ -48,7 +47,7 @@ try {
 }
 
 try {
-  const repo = keysRepo(store.db);
+  const repo = store.keys;
   if (command === 'create') {
     const role = values.role as Role | undefined;
     if (!values.name?.trim()) fail(`--name is required\n${USAGE}`);

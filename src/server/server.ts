@@ -20,11 +20,11 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { parseOrigins, resolveAuthMode } from './auth/mode.js';
 import { startGallerySync, type GallerySync } from './gallery/sync.js';
 import { EventMetrics, LiveMetrics, Registry } from './metrics.js';
-import { keysRepo } from './store/keys-repo.js';
 import { createScheduler } from './vision/scheduler.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
 import type { Logger } from './log.js';
-import { openStore } from './store/db.js';
+import { MEMORY, openStore, rawDrizzle } from './store/db.js';
+import { gallerySnapshotRepo } from './store/gallery-snapshot.js';
 import { crashAt } from './crash-points.js';
 import type { Store } from './store/types.js';
 import { createFaceAnalyzer, warmUp, type FaceAnalyzer, type ModelAnalyzer } from './vision/analyzer.js';
@@ -59,6 +59,13 @@ export interface StartOptions {
   clock?: Clock;
 }
 
+/** Where the gallery index is saved; null when it is not (GALLERY_INDEX_DIR=off, or an in-memory database). */
+function galleryIndexDir(config: Config): string | null {
+  if (config.GALLERY_INDEX_DIR === 'off') return null;
+  if (config.GALLERY_INDEX_DIR) return config.GALLERY_INDEX_DIR;
+  return config.DATA_DIR === MEMORY ? null : path.join(config.DATA_DIR, 'gallery-index');
+}
+
 export async function startServer(config: Config, opts: StartOptions): Promise<RunningServer> {
   const { log } = opts;
   const startedAt = new Date();
@@ -68,11 +75,40 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const workers: WorkerAnalyzer[] = [];
   try {
     const t0 = performance.now();
+    // The gallery loads (its saved index, or every embedding) while the models load: neither waits for the other.
+    const ann = {
+      minFaces: config.GALLERY_ANN_MIN_FACES,
+      kind: config.GALLERY_ANN,
+      nprobe: config.GALLERY_IVF_NPROBE,
+      efSearch: config.GALLERY_HNSW_EF_SEARCH,
+    };
+    const indexDir = galleryIndexDir(config);
+    const openGallery = (modelId: string, dims: number) =>
+      createGallery({
+        store,
+        modelId,
+        dims,
+        indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
+        onRebuildError: (err) => log.error('gallery: rebuilding the outgrown index failed; it keeps serving the old one', { error: String(err) }),
+        persist: indexDir
+          ? {
+              dir: indexDir,
+              // Until openStore() offers this repository itself (issue 12: the store is being sealed behind repositories).
+              listFaceRefs: (m) => gallerySnapshotRepo(rawDrizzle(store)).faceRefs(m),
+              saveDelayMs: config.GALLERY_INDEX_SAVE_DELAY_MS,
+              log,
+            }
+          : undefined,
+      });
+    const planned = opts.analyzer ? { id: opts.analyzer.modelId, dims: opts.analyzer.dims } : resolveModel(config.EMBEDDING_MODEL).manifest;
+    const galleryLoading = openGallery(planned.id, planned.dims);
+    galleryLoading.catch(() => {}); // awaited below, after the models; a failure then fails the start
     if (!opts.analyzer && config.INFERENCE_WORKERS > 0) {
       const init = {
         TF_BACKEND: config.TF_BACKEND,
         DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE,
         MAX_FACES: config.MAX_FACES,
+        LIVE_DETECTOR: config.LIVE_DETECTOR,
         modelId: config.EMBEDDING_MODEL,
       };
       workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m))))));
@@ -93,24 +129,17 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const stale = await store.countFacesNotFromModel(analyzer.modelId);
     // A gallery is only ever searched with one model: faces of another are re-embedded from their crops, or refused (logged).
     const embedChips = (analyzer as Partial<ModelAnalyzer>).embedChips;
-    if (stale > 0 && embedChips) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
+    const reembedding = stale > 0 && embedChips !== undefined;
+    if (reembedding) await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
     else if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
     log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
     // One rule names a face everywhere: live frames, REST identify and compare, enrolment's duplicate check.
     const policy = matchPolicyOf(config);
-    const ann = {
-      minFaces: config.GALLERY_ANN_MIN_FACES,
-      kind: config.GALLERY_ANN,
-      nprobe: config.GALLERY_IVF_NPROBE,
-      efSearch: config.GALLERY_HNSW_EF_SEARCH,
-    };
-    const gallery = await createGallery({
-      store,
-      modelId: analyzer.modelId,
-      dims: analyzer.dims,
-      indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
-      onRebuildError: (err) => log.error('gallery: rebuilding the outgrown index failed; it keeps serving the old one', { error: String(err) }),
-    });
+    let gallery = await galleryLoading;
+    // The model's manifest named the gallery's model before the model loaded; a model that reports otherwise gets its own.
+    if (gallery.stats().modelId !== analyzer.modelId || gallery.stats().dims !== analyzer.dims) gallery = await openGallery(analyzer.modelId, analyzer.dims);
+    // Faces re-embedded into this model while the gallery loaded: read again.
+    else if (reembedding) await gallery.reload();
     log.info('gallery loaded', { ...gallery.stats() });
 
     // Assigned once, below: the callbacks defined before it (gallery changes, check-ins) read it when they run.
@@ -125,7 +154,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
     const metrics = new Registry();
     const events = new EventMetrics(metrics);
-    const keys = keysRepo(store.db);
+    const keys = store.keys;
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
     const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
     // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
@@ -163,7 +192,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
-          db: store.db,
+          checkIns: store.checkIns,
           cooldownMs: config.CHECKIN_COOLDOWN_MS,
           retryMs: config.CHECKIN_RETRY_MS,
           clock,
@@ -177,8 +206,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           onAlready: (c, camera) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(c, camera)),
         })
       : null;
-    const sightings = new SightingRecorder(store.db, log, () => events.unknownSightings.inc());
-    const retention = startSightingRetention(store.db, {
+    const sightings = new SightingRecorder(store.sightings, log, () => events.unknownSightings.inc());
+    const retention = startSightingRetention(store.sightings, {
       retentionDays: config.SIGHTINGS_RETENTION_DAYS,
       maxRows: config.SIGHTINGS_MAX_ROWS,
       everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
@@ -238,6 +267,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await gallerySync.close();
+        await gallery.close();
         await store.close();
         await Promise.all(workers.map((w) => w.close()));
       },

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { recordCheckIn } from '../../src/server/store/checkins-repo.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
 import { collectPageErrors, launchChromium, makeSlideshowY4m } from './harness.js';
@@ -52,7 +51,7 @@ describe('kiosk page with a fake webcam', () => {
     // Paul came in twice today (two check-ins outside a short cooldown): still one row.
     const now = Date.now();
     for (const ago of [120_000, 60_000])
-      await recordCheckIn(server.store.db, { personId: paul, at: new Date(now - ago), score: 0.95, camera: 'side door', cooldownMs: 30_000 });
+      await server.store.checkIns.record({ personId: paul, at: new Date(now - ago), score: 0.95, camera: 'side door', cooldownMs: 30_000 });
     expect((await server.checkins!.today()).checkins.filter((c) => c.name === 'Paul Allen')).toHaveLength(2);
 
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -13,6 +13,7 @@ import { api, photo } from '../helpers/http.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
 import { collectPageErrors, launchChromium, makeFakeWebcamY4m } from './harness.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,7 +130,7 @@ describe('operator pages', () => {
   });
 
   it('unknown faces: a group of sightings becomes a new person, whom the cameras then recognize', async () => {
-    await server.store.db.delete(unknownSightings); // the first test's camera saw Joe Biden unknown too
+    await rawDrizzle(server.store).delete(unknownSightings); // the first test's camera saw Joe Biden unknown too
     // Two visits of a stranger and one of another, each unknown for longer than UNKNOWN_SIGHTING_AFTER_MS.
     for (const rel of ['Lin-Manuel_Miranda/1.jpg', 'Lin-Manuel_Miranda/1.jpg', 'Joe_Biden/2.jpg']) {
       const cam = await TestClient.connect(server.url, { camera: 'lobby' });
@@ -177,7 +178,9 @@ describe('operator pages', () => {
       ['Barack Obama', day(2, 17, 45), 'garage'],
     ];
     // Written as past rows (recordCheckIn refuses a check-in older than one already stored, as the live path should).
-    await server.store.db.insert(checkIns).values(rows.map(([name, at, camera]) => ({ personId: id(name), at, score: 0.97, camera })));
+    await rawDrizzle(server.store)
+      .insert(checkIns)
+      .values(rows.map(([name, at, camera]) => ({ personId: id(name), at, score: 0.97, camera })));
 
     await page.goto(`${server.url}/attendance.html`);
     const yesterday = page.locator(

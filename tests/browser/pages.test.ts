@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
 import { collectPageErrors, launchChromium, makeSlideshowY4m } from './harness.js';
@@ -76,7 +75,7 @@ describe('browser pages with a fake webcam', () => {
   it('connects with an API key given in the page URL when the server requires keys', async () => {
     const locked = await startTestServer({ AUTH_MODE: 'keys' });
     try {
-      const { key } = await keysRepo(locked.store.db).create('kiosk browser', 'viewer');
+      const { key } = await locked.store.keys.create('kiosk browser', 'viewer');
       const page = await browser.newPage();
       await page.goto(`${locked.url}/?key=${key}`);
       await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });

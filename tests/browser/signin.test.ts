@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
 import { CHROMIUM_PATH, collectPageErrors, launchChromium, makeFakeWebcamY4m } from './harness.js';
@@ -26,8 +25,8 @@ describe('signing in with an API key', () => {
     const dir = tempDir();
     const y4m = await makeFakeWebcamY4m(path.join(FIXTURES, 'Guido_van_Rossum/1.jpg'), path.join(dir, 'guido.y4m'));
     server = await startTestServer({ AUTH_MODE: 'keys', DATA_DIR: dir });
-    viewer = (await keysRepo(server.store.db).create('door kiosk', 'viewer')).key;
-    operator = (await keysRepo(server.store.db).create('front desk', 'operator')).key;
+    viewer = (await server.store.keys.create('door kiosk', 'viewer')).key;
+    operator = (await server.store.keys.create('front desk', 'operator')).key;
     browser = await launchChromium(y4m);
   });
   afterAll(async () => {

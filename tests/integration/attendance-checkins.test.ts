@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { listCheckInsSince, recordCheckIn } from '../../src/server/store/checkins-repo.js';
 import { PROTOCOL_VERSION, type CheckIn } from '../../src/shared/protocol.js';
 import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
@@ -50,14 +49,14 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
     expect(await first(kiosk, 'checkins.today')).toMatchObject({ day: '2030-01-15', checkins: [] });
     // The enrolment session's frame may already have checked Guido in at T0 (camera "test").
     await server.checkins!.whenIdle();
-    const before = (await listCheckInsSince(server.store.db, new Date(0))).length;
+    const before = (await server.store.checkIns.since(new Date(0))).length;
     for (let minute = 0; minute <= 25; minute++) {
       now = T0 + minute * MIN + 1;
       const o = await door.frame(fixture('Guido_van_Rossum/3.jpg'));
       expect(o.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
       await server.checkins!.whenIdle();
     }
-    const rows = await listCheckInsSince(server.store.db, new Date(0));
+    const rows = await server.store.checkIns.since(new Date(0));
     const mine = rows.slice(before);
     expect(before + mine.length).toBe(3);
     expect(rows.map((r) => (r.at.getTime() - T0) / MIN).map(Math.floor)).toEqual([0, 10, 20]);
@@ -78,7 +77,7 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
     const b = await camera(server.url, 'west');
     await Promise.all([a.frame(fixture('Guido_van_Rossum/3.jpg')), b.frame(fixture('Guido_van_Rossum/5.jpg'))]);
     await server.checkins!.whenIdle();
-    const rows = await listCheckInsSince(server.store.db, new Date(T0 + 59 * MIN));
+    const rows = await server.store.checkIns.since(new Date(T0 + 59 * MIN));
     expect(rows).toHaveLength(1);
     a.close();
     b.close();
@@ -87,16 +86,16 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
   it('is race-free in the database: concurrent attempts, and separate services as if separate processes, insert once', async () => {
     const at = new Date(T0 + 120 * MIN);
     const attempts = Array.from({ length: 12 }, (_, i) =>
-      recordCheckIn(server.store.db, { personId: guidoId, at, score: 0.95, camera: `cam${i}`, cooldownMs: 10 * MIN }),
+      server.store.checkIns.record({ personId: guidoId, at, score: 0.95, camera: `cam${i}`, cooldownMs: 10 * MIN }),
     );
     const outcomes = await Promise.all(attempts);
     expect(outcomes.filter((o) => o.created)).toHaveLength(1);
     const services = [0, 1, 2].map(
-      () => new CheckInService({ db: server.store.db, cooldownMs: 10 * MIN, clock: () => T0 + 140 * MIN, log: silentLogger, onCheckIn: () => {} }),
+      () => new CheckInService({ checkIns: server.store.checkIns, cooldownMs: 10 * MIN, clock: () => T0 + 140 * MIN, log: silentLogger, onCheckIn: () => {} }),
     );
     services.forEach((s, i) => s.seen(guidoId, 0.95, `proc${i}`));
     await Promise.all(services.map((s) => s.whenIdle()));
-    expect(await listCheckInsSince(server.store.db, new Date(T0 + 119 * MIN))).toHaveLength(2);
+    expect(await server.store.checkIns.since(new Date(T0 + 119 * MIN))).toHaveLength(2);
   });
 
   it('keeps a check-in whose camera disconnects right after sending the frame', async () => {
@@ -104,8 +103,6 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
     const gone = await camera(server.url, 'flaky');
     gone.sendFrame(fixture('Guido_van_Rossum/3.jpg'));
     gone.ws.terminate();
-    await expect
-      .poll(async () => (await listCheckInsSince(server.store.db, new Date(T0 + 199 * MIN))).map((r) => r.camera), { timeout: 15_000 })
-      .toEqual(['flaky']);
+    await expect.poll(async () => (await server.store.checkIns.since(new Date(T0 + 199 * MIN))).map((r) => r.camera), { timeout: 15_000 }).toEqual(['flaky']);
   });
 });

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachSighting, promoteSighting, SightingError, type SightingDeps } from '../../src/server/attendance/sightings.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { countSightings, getSighting, insertSighting, listSightings, pruneSightings } from '../../src/server/store/sightings-repo.js';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
@@ -37,16 +36,16 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
       await cam.frame(fixture('Paul_Allen/1.jpg'));
     }
     await server.sightings.whenIdle();
-    expect(await countSightings(server.store.db)).toBe(0);
+    expect(await server.store.sightings.count()).toBe(0);
     for (const t of [61_000, 90_000, 300_000]) {
       now = T0 + t;
       expect((await cam.frame(fixture('Paul_Allen/1.jpg'))).tracks[0]!.state).toBe('unknown');
     }
     await server.sightings.whenIdle();
-    const list = await listSightings(server.store.db);
+    const list = await server.store.sightings.list();
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ camera: 'gate', modelId: server.analyzer.modelId, firstSeenAt: new Date(T0), lastSeenAt: new Date(T0 + 61_000) });
-    const s = (await getSighting(server.store.db, list[0]!.id))!;
+    const s = (await server.store.sightings.get(list[0]!.id))!;
     expect(s.embedding).toHaveLength(server.analyzer.dims);
     expect([...s.crop!.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(s.crop!.byteLength).toBeLessThan(20_000);
@@ -54,38 +53,38 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
   });
 
   it('promotes a sighting to a new person, who is then recognized; a taken name or a missing sighting is refused', async () => {
-    const [s] = await listSightings(server.store.db);
+    const [s] = await server.store.sightings.list();
     await expect(promoteSighting(deps, '00000000-0000-0000-0000-000000000000', 'X')).rejects.toMatchObject({ code: 'sighting_not_found' });
     const r = await promoteSighting(deps, s!.id, 'Paul Allen');
     expect(r).toMatchObject({ name: 'Paul Allen', created: true });
-    expect(await countSightings(server.store.db)).toBe(0);
+    expect(await server.store.sightings.count()).toBe(0);
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 1 }]);
     const viewer = await TestClient.connect(server.url);
     expect((await viewer.frame(fixture('Paul_Allen/4.jpg'))).tracks[0]).toMatchObject({ state: 'recognized', name: 'Paul Allen' });
     viewer.close();
 
-    const again = await insertSighting(server.store.db, { ...(await sample()), bestPersonId: r.personId });
+    const again = await server.store.sightings.insert({ ...(await sample()), bestPersonId: r.personId });
     await expect(promoteSighting(deps, again, 'Paul Allen')).rejects.toBeInstanceOf(SightingError);
-    expect(await countSightings(server.store.db)).toBe(1); // the refused promotion rolled back
+    expect(await server.store.sightings.count()).toBe(1); // the refused promotion rolled back
     const attached = await attachSighting(deps, again, r.personId);
     expect(attached).toMatchObject({ personId: r.personId, created: false });
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 2 }]);
     await expect(attachSighting(deps, again, r.personId)).rejects.toMatchObject({ code: 'sighting_not_found' });
-    const other = await insertSighting(server.store.db, await sample());
+    const other = await server.store.sightings.insert(await sample());
     await expect(attachSighting(deps, other, 'no-such-person')).rejects.toMatchObject({ code: 'person_not_found' });
     await expect(attachSighting({ ...deps, modelId: 'other-model' }, other, r.personId)).rejects.toMatchObject({ code: 'model_mismatch' });
   });
 
   it('retention deletes sightings older than the limit, then all but the newest rows', async () => {
-    const db = server.store.db;
+    const sightings = server.store.sightings;
     for (const ageDays of [40, 31, 20, 10, 5, 3, 2, 1]) {
-      await insertSighting(db, { ...(await sample()), firstSeenAt: new Date(T0 - ageDays * DAY), lastSeenAt: new Date(T0 - ageDays * DAY) });
+      await sightings.insert({ ...(await sample()), firstSeenAt: new Date(T0 - ageDays * DAY), lastSeenAt: new Date(T0 - ageDays * DAY) });
     }
-    const before = await countSightings(db);
-    const deleted = await pruneSightings(db, { now: new Date(T0), retentionDays: 30, maxRows: 5 });
-    expect(await countSightings(db)).toBe(5);
+    const before = await sightings.count();
+    const deleted = await sightings.prune({ now: new Date(T0), retentionDays: 30, maxRows: 5 });
+    expect(await sightings.count()).toBe(5);
     expect(deleted).toBe(before - 5);
-    const kept = await listSightings(db);
+    const kept = await sightings.list();
     expect(kept.every((k) => k.lastSeenAt.getTime() > T0 - 30 * DAY)).toBe(true);
   });
 

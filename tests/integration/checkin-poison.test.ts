@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { silentLogger } from '../../src/server/log.js';
-import { listCheckInsSince } from '../../src/server/store/checkins-repo.js';
 import { openStore } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
 import { databaseTargets } from '../helpers/server.js';
@@ -26,7 +25,7 @@ describe.each(databaseTargets)('a poisoned check-in on $name', (target) => {
   it('is dropped and counted, and the next sighting on a good camera checks the person in', async () => {
     const seen: string[] = [];
     const service = new CheckInService({
-      db: store.db,
+      checkIns: store.checkIns,
       cooldownMs: 600_000,
       retryMs: 50,
       clock: Date.now,
@@ -41,7 +40,7 @@ describe.each(databaseTargets)('a poisoned check-in on $name', (target) => {
     service.seen(personId, 0.97, 'door');
     await service.whenIdle();
     expect(seen).toEqual(['door']);
-    expect((await listCheckInsSince(store.db, new Date(0))).map((r) => r.camera)).toEqual(['door']);
+    expect((await store.checkIns.since(new Date(0))).map((r) => r.camera)).toEqual(['door']);
     service.stop();
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
 
 const SCRIPT = path.resolve('scripts/pg-test-cluster.sh');
 const PORT = Number(process.env.DB_RESTART_TEST_PORT ?? 55480);
@@ -44,7 +45,7 @@ describe('database restart', () => {
     await done;
     enroller.close();
     // the enrolment itself checked Guido in once; forget that so the next sighting counts
-    await server.store.db.execute('delete from check_ins');
+    await rawDrizzle(server.store).execute('delete from check_ins');
     server.checkins!.forget();
 
     cluster('stop', path.join(dir, 'pg'));
@@ -60,7 +61,7 @@ describe('database restart', () => {
     cluster('start', path.join(dir, 'pg'), String(PORT));
     await expect.poll(async () => (await server.app.request('/ready')).status, { timeout: 30_000, interval: 500 }).toBe(200);
     await expect.poll(() => server.checkins!.pending, { timeout: 30_000, interval: 500 }).toBe(0);
-    const rows = (await server.store.db.execute('select at from check_ins')) as unknown as { at: Date | string }[] | { rows: { at: Date | string }[] };
+    const rows = (await rawDrizzle(server.store).execute('select at from check_ins')) as unknown as { at: Date | string }[] | { rows: { at: Date | string }[] };
     const list = Array.isArray(rows) ? rows : rows.rows;
     expect(list).toHaveLength(1);
     // written with the time it was seen, not the time the database came back

@@ -4,8 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { listCheckInsSince } from '../../src/server/store/checkins-repo.js';
-import { countSightings } from '../../src/server/store/sightings-repo.js';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 import { sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
@@ -75,7 +73,7 @@ describe('enrolment flow', () => {
   it('never records check-ins or sightings from an enrolment session, while a camera does', async () => {
     await server.checkins!.whenIdle();
     await server.sightings.whenIdle();
-    const before = (await listCheckInsSince(server.store.db, new Date(0))).length;
+    const before = (await server.store.checkIns.since(new Date(0))).length;
     // A session that enrolled someone (default hello) keeps streaming them: no check-in, and a stranger no sighting.
     const enroller = await TestClient.connect(server.url, { camera: 'enrol desk' });
     enroller.sendJson({ type: 'enrol.start', name: 'Paul Allen', samples: 1 });
@@ -91,8 +89,8 @@ describe('enrolment flow', () => {
     }
     await server.checkins!.whenIdle();
     await server.sightings.whenIdle();
-    expect((await listCheckInsSince(server.store.db, new Date(0))).length).toBe(before);
-    expect(await countSightings(server.store.db)).toBe(0);
+    expect((await server.store.checkIns.since(new Date(0))).length).toBe(before);
+    expect(await server.store.sightings.count()).toBe(0);
     enroller.close();
 
     // The same faces on an attendance camera: Paul checks in, the unknown face becomes a sighting.
@@ -107,8 +105,8 @@ describe('enrolment flow', () => {
     }
     await server.checkins!.whenIdle();
     await server.sightings.whenIdle();
-    expect((await listCheckInsSince(server.store.db, new Date(0))).map((r) => [r.name, r.camera])).toContainEqual(['Paul Allen', 'door']);
-    expect(await countSightings(server.store.db)).toBeGreaterThan(0);
+    expect((await server.store.checkIns.since(new Date(0))).map((r) => [r.name, r.camera])).toContainEqual(['Paul Allen', 'door']);
+    expect(await server.store.sightings.count()).toBeGreaterThan(0);
     door.close();
   }, 60_000);
 

@@ -4,11 +4,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIns, people as peopleTable, unknownSightings } from '../../src/server/store/schema.js';
 import { embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
-import { insertSighting } from '../../src/server/store/sightings-repo.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode, photo } from '../helpers/http.js';
 import { databaseTargets, startTestServer } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
 
 describe.each(databaseTargets)('REST API on $name', (target) => {
   let server: RunningServer;
@@ -186,13 +186,13 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
   });
 
   it('queries check-ins and sightings by person and time range, as JSON and CSV', async () => {
-    const [p] = await server.store.db.select({ id: peopleTable.id }).from(peopleTable).limit(1);
+    const [p] = await rawDrizzle(server.store).select({ id: peopleTable.id }).from(peopleTable).limit(1);
     const t = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
-    await server.store.db
+    await rawDrizzle(server.store)
       .insert(checkIns)
       .values([1, 2, 3].map((h) => ({ personId: p!.id, at: t(h), score: 0.95, camera: h === 2 ? 'door, "main"' : 'door' })));
     const emb = embeddingToBytes(new Float32Array(server.analyzer.dims).fill(0.1));
-    await server.store.db
+    await rawDrizzle(server.store)
       .insert(unknownSightings)
       .values({ firstSeenAt: t(1), lastSeenAt: t(2), camera: 'lobby', modelId: 'm', dims: server.analyzer.dims, embedding: emb });
 
@@ -224,7 +224,7 @@ describe.each(databaseTargets)('REST API on $name', (target) => {
     expect(face).toBeDefined();
     const now = new Date();
     const sighting = (embedding: Float32Array) =>
-      insertSighting(server.store.db, {
+      server.store.sightings.insert({
         firstSeenAt: now,
         lastSeenAt: now,
         camera: 'lobby',

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Role } from '../../src/server/auth/keys.js';
 import type { RunningServer } from '../../src/server/server.js';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 import { api, errorCode } from '../helpers/http.js';
 import { databaseTargets, startTestServer } from '../helpers/server.js';
@@ -61,7 +60,7 @@ describe.each(databaseTargets)('auth on $name', (target) => {
   beforeAll(async () => {
     server = await startTestServer({ ...(await target.freshEnv()), AUTH_MODE: 'keys', RATE_LIMIT_PER_MINUTE: '100000' });
     // What `npm run keys -- create` does: the first admin key straight into the database.
-    keys.admin = (await keysRepo(server.store.db).create('first admin', 'admin')).key;
+    keys.admin = (await server.store.keys.create('first admin', 'admin')).key;
   });
   afterAll(async () => {
     await server?.close();
@@ -170,7 +169,7 @@ describe('rate limits and open mode', () => {
   });
 
   it('answers 429 with Retry-After once a key used its budget, other keys unaffected', async () => {
-    const repo = keysRepo(server.store.db);
+    const repo = server.store.keys;
     const a = api(server, (await repo.create('a', 'viewer')).key);
     const b = api(server, (await repo.create('b', 'viewer')).key);
     for (let i = 0; i < 3; i++) expect((await a.get('/api/v1/people')).status).toBe(200);

@@ -3,8 +3,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
-import { insertSighting } from '../../src/server/store/sightings-repo.js';
 import { api, errorCode } from '../helpers/http.js';
 import { databaseTargets, startTestServer } from '../helpers/server.js';
 
@@ -155,7 +153,7 @@ describe.each(databaseTargets)('text fields and person names on $name', (target)
     // Every JSON body is checked as JSON, whichever route declares it: a sighting promoted to a NUL name, or with a
     // text/plain body (what a cross-site form can send), was a 500.
     const now = new Date();
-    const sighting = await insertSighting(server.store.db, {
+    const sighting = await server.store.sightings.insert({
       firstSeenAt: now,
       lastSeenAt: now,
       camera: 'lobby',
@@ -227,7 +225,7 @@ describe('failed key guesses', () => {
   let key = '';
   beforeAll(async () => {
     server = await startTestServer({ AUTH_MODE: 'keys', AUTH_FAILURES_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '100000' });
-    key = (await keysRepo(server.store.db).create('good', 'viewer')).key;
+    key = (await server.store.keys.create('good', 'viewer')).key;
   });
   afterAll(async () => {
     await server?.close();

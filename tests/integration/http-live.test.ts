@@ -8,6 +8,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { api } from '../helpers/http.js';
 import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
 
 type Job = {
   state: string;
@@ -121,7 +122,7 @@ describe.each(databaseTargets)('REST with live streams on $name', (target) => {
       const other = await startTestServer({ ...env });
       try {
         // A check-in recorded by one server reaches the kiosks of the other.
-        await server.store.db.execute('delete from check_ins');
+        await rawDrizzle(server.store).execute('delete from check_ins');
         server.checkins!.forget();
         other.checkins!.forget();
         const kiosk = await TestClient.connect(server.url, { kiosk: true });

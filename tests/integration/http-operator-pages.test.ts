@@ -1,9 +1,6 @@
 // REST routes the operator's web pages use: whoami (a page checks its key), the library list (thumbnail, last seen),
 // merging two people (faces move, recognition follows), unknown sightings grouped by likeness, and dismissing one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
-import { recordCheckIn } from '../../src/server/store/checkins-repo.js';
-import { insertSighting, countSightings } from '../../src/server/store/sightings-repo.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { groupByLikeness } from '../../src/server/http/sighting-review.js';
 import { api, errorCode, photo } from '../helpers/http.js';
@@ -32,7 +29,7 @@ describe('REST routes for the operator pages', () => {
     expect(await (await http.get('/api/v1/whoami')).json()).toEqual({ name: 'open mode', role: 'admin', mode: 'open' });
     const locked = await startTestServer({ AUTH_MODE: 'keys' });
     try {
-      const { key } = await keysRepo(locked.store.db).create('door', 'viewer');
+      const { key } = await locked.store.keys.create('door', 'viewer');
       expect(await (await api(locked, key).get('/api/v1/whoami')).json()).toEqual({ name: 'door', role: 'viewer', mode: 'keys' });
       const wrong = await api(locked, 'fsk_wrong').get('/api/v1/whoami');
       expect(wrong.status).toBe(401);
@@ -63,7 +60,7 @@ describe('REST routes for the operator pages', () => {
     await cam.frame(fixture('Guido_van_Rossum/4.jpg'));
     const twin = ((await done) as { personId: string }).personId;
     cam.close();
-    await recordCheckIn(server.store.db, { personId: twin, at: new Date('2030-01-02T08:59:00Z'), score: 0.97, camera: 'door', cooldownMs: 600_000 });
+    await server.store.checkIns.record({ personId: twin, at: new Date('2030-01-02T08:59:00Z'), score: 0.97, camera: 'door', cooldownMs: 600_000 });
 
     const bad = await http.json('POST', `/api/v1/people/${keep}/merge`, { from: keep });
     expect([bad.status, await errorCode(bad)]).toEqual([400, 'bad_request']);
@@ -98,15 +95,15 @@ describe('REST routes for the operator pages', () => {
   it('lists unknown sightings grouped, newest first, and an operator dismisses one', async () => {
     const at = (m: number) => new Date(Date.UTC(2030, 0, 3, 9, m));
     const base = { camera: 'lobby', modelId: server.analyzer.modelId, crop: null, bestScore: 0.5, bestPersonId: null };
-    const a1 = await insertSighting(server.store.db, { ...base, firstSeenAt: at(0), lastSeenAt: at(1), embedding: unit([1, 0]) });
-    const b1 = await insertSighting(server.store.db, { ...base, firstSeenAt: at(2), lastSeenAt: at(3), embedding: unit([0, 1]) });
-    const a2 = await insertSighting(server.store.db, { ...base, firstSeenAt: at(4), lastSeenAt: at(5), embedding: unit([1, 0.001]) });
+    const a1 = await server.store.sightings.insert({ ...base, firstSeenAt: at(0), lastSeenAt: at(1), embedding: unit([1, 0]) });
+    const b1 = await server.store.sightings.insert({ ...base, firstSeenAt: at(2), lastSeenAt: at(3), embedding: unit([0, 1]) });
+    const a2 = await server.store.sightings.insert({ ...base, firstSeenAt: at(4), lastSeenAt: at(5), embedding: unit([1, 0.001]) });
     const body = (await (await http.get('/api/v1/sightings/grouped')).json()) as { items: { id: string; group: number; camera: string }[]; groups: number };
     expect(body.items.map((s) => s.id)).toEqual([a2, b1, a1]);
     expect(body.items.map((s) => s.group)).toEqual([0, 1, 0]);
     expect(body.groups).toBe(2);
     expect((await http.del(`/api/v1/sightings/${b1}`)).status).toBe(204);
     expect((await http.del(`/api/v1/sightings/${b1}`)).status).toBe(404);
-    expect(await countSightings(server.store.db)).toBe(2);
+    expect(await server.store.sightings.count()).toBe(2);
   });
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/server/store/db.js';
+import { openStore, rawDrizzle } from '../../src/server/store/db.js';
 import { spawnServer, type ChildServer } from '../helpers/child-server.js';
 import { waitJob, type Job } from '../helpers/imports.js';
 import { databaseTargets, tempDir } from '../helpers/server.js';
@@ -69,10 +69,11 @@ describe.each(databaseTargets)('kill -9 during an import on $name', (target) => 
       const faces = people.reduce((n, p) => n + p.faces, 0);
       // Each stored face is either accepted in the resumed run or one the killed run had committed.
       expect(faces).toBe(job.accepted + stored);
-      const rows = (await store.db.execute('select person_id, source_hash, count(*)::int as n from faces group by 1, 2 having count(*) > 1')) as unknown as
-        { rows?: unknown[] } | unknown[];
+      const rows = (await rawDrizzle(store).execute(
+        'select person_id, source_hash, count(*)::int as n from faces group by 1, 2 having count(*) > 1',
+      )) as unknown as { rows?: unknown[] } | unknown[];
       expect(Array.isArray(rows) ? rows : rows.rows).toEqual([]);
-      const hashless = (await store.db.execute('select count(*)::int as n from faces where source_hash is null')) as unknown as
+      const hashless = (await rawDrizzle(store).execute('select count(*)::int as n from faces where source_hash is null')) as unknown as
         { rows?: { n: number }[] } | { n: number }[];
       expect((Array.isArray(hashless) ? hashless : hashless.rows!)[0]!.n).toBe(0);
     } finally {

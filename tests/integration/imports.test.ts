@@ -15,6 +15,7 @@ import { api, errorCode } from '../helpers/http.js';
 import { deflatedZip, waitJob, type Job } from '../helpers/imports.js';
 import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, fixture } from '../helpers/ws-client.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
 
 const zipUpload = (bytes: Uint8Array, name = 'people.zip') => [{ field: 'file', name, bytes, type: 'application/zip' }];
 
@@ -191,7 +192,7 @@ describe.each(databaseTargets)('imports on $name', (target) => {
       state: 'running' as const,
       attempts: 1,
     };
-    const [gone, crashy] = await server.store.db
+    const [gone, crashy] = await rawDrizzle(server.store)
       .insert(importJobs)
       .values([lost, { ...lost, source: 'crashy.zip', sourcePath: env.DATA_DIR!, attempts: 3 }])
       .returning({ id: importJobs.id });

@@ -2,7 +2,6 @@
 // no spelling of a JSON message (escapes, spacing, key order) slips past; a revoked key closes its open sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { keysRepo } from '../../src/server/store/keys-repo.js';
 import { CLOSE_CODES } from '../../src/shared/protocol.js';
 import { databaseTargets, startTestServer } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
@@ -14,7 +13,7 @@ describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
 
   beforeAll(async () => {
     server = await startTestServer({ ...(await target.freshEnv()), AUTH_MODE: 'keys', RATE_LIMIT_PER_MINUTE: '0' });
-    const repo = keysRepo(server.store.db);
+    const repo = server.store.keys;
     viewerKey = (await repo.create('door kiosk', 'viewer')).key;
     operatorKey = (await repo.create('desk', 'operator')).key;
     // Someone already enrolled, whom a viewer must not be able to add a face to.
@@ -60,7 +59,7 @@ describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
   });
 
   it('closes the open sockets of a revoked key within a few seconds, and only those', async () => {
-    const repo = keysRepo(server.store.db);
+    const repo = server.store.keys;
     const doomed = await repo.create('lost tablet', 'viewer');
     const a = await TestClient.connect(server.url, { key: doomed.key });
     const b = await TestClient.connect(server.url, { key: doomed.key });

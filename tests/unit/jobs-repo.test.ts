@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gallery } from '../../src/server/gallery/gallery.js';
 import { JobRunner } from '../../src/server/imports/job-runner.js';
 import { silentLogger } from '../../src/server/log.js';
-import { openStore } from '../../src/server/store/db.js';
-import { jobsRepo, zeroCounts } from '../../src/server/store/jobs-repo.js';
+import { openStore, rawDrizzle } from '../../src/server/store/db.js';
+import { zeroCounts } from '../../src/server/store/jobs-repo.js';
 import { importJobs } from '../../src/server/store/schema.js';
 import type { Store } from '../../src/server/store/types.js';
 import { matchPolicyOf } from '../../src/server/recognition/match-policy.js';
@@ -26,7 +26,7 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
   });
 
   it('runs, records, resumes and prunes jobs', { timeout: 60_000 }, async () => {
-    const repo = jobsRepo(store.db);
+    const repo = store.jobs;
     const job = await repo.create({ kind: 'zip', source: 'a.zip', sourcePath: '/x/a.zip', owner: 'me' });
     expect(job).toMatchObject({ state: 'queued', attempts: 0, total: 0, exclude: [] });
 
@@ -85,7 +85,7 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
     await runner.idle();
     expect(await runner.repo.get(job.id)).toMatchObject({ state: 'done', attempts: 1, total: 1, rejected: 1 });
     // What recover() read in that race: this runner's own new job, still queued. It must leave it alone.
-    await store.db.update(importJobs).set({ state: 'queued' }).where(eq(importJobs.id, job.id));
+    await rawDrizzle(store).update(importJobs).set({ state: 'queued' }).where(eq(importJobs.id, job.id));
     await runner.recover();
     await runner.idle();
     expect(await runner.repo.get(job.id)).toMatchObject({ attempts: 1, total: 1, rejected: 1 });

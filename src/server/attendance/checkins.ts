@@ -3,16 +3,15 @@
 // per-frame cost at a Map lookup. Writes never depend on the socket that saw the face.
 import type { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
-import { listCheckInsSince, recordCheckIn, type CheckInRow } from '../store/checkins-repo.js';
+import type { CheckInRow, CheckInsRepo } from '../store/checkins-repo.js';
 import { isPermanentDbError, sqlState } from '../store/db-errors.js';
-import type { StoreDb } from '../store/queries.js';
 
 /** Milliseconds since epoch; injectable so tests can move time. */
 export type Clock = () => number;
 export const systemClock: Clock = () => Date.now();
 
 export interface CheckInServiceOptions {
-  db: StoreDb;
+  checkIns: Pick<CheckInsRepo, 'record' | 'since'>;
   cooldownMs: number;
   clock: Clock;
   log: Logger;
@@ -83,10 +82,10 @@ export class CheckInService {
   }
 
   private async attempt(personId: string, sighted: Sighted): Promise<void> {
-    const { db, cooldownMs, log, onCheckIn } = this.opts;
+    const { checkIns, cooldownMs, log, onCheckIn } = this.opts;
     const { score, camera, at } = sighted;
     try {
-      const outcome = await recordCheckIn(db, { personId, at: new Date(at), score, camera, cooldownMs });
+      const outcome = await checkIns.record({ personId, at: new Date(at), score, camera, cooldownMs });
       this.unwritten.delete(personId);
       const last = outcome.created ? outcome.row.at.getTime() : outcome.lastAt.getTime();
       this.quietUntil.set(personId, last + cooldownMs);
@@ -171,7 +170,7 @@ export class CheckInService {
   /** Today's check-ins (local day of the service clock), oldest first. */
   async today(): Promise<{ day: string; checkins: CheckIn[] }> {
     const now = this.opts.clock();
-    const rows = await listCheckInsSince(this.opts.db, startOfDay(now));
+    const rows = await this.opts.checkIns.since(startOfDay(now));
     return { day: dayLabel(now), checkins: rows.map(toCheckIn) };
   }
 

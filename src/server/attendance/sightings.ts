@@ -1,15 +1,10 @@
 // Unknown sightings: storing a face that stayed unknown, enforcing retention, and the operator actions that turn a
 // sighting into a face of a new person (promote) or of an existing one (attach), each in one transaction.
-import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
-import { embeddingToBytes } from '../store/embedding-bytes.js';
-import type { StoreDb } from '../store/queries.js';
-import { faces, people, unknownSightings } from '../store/schema.js';
-import { createPersonIfNew } from '../store/people-repo.js';
-import { getSighting, insertSighting, pruneSightings, type NewSighting } from '../store/sightings-repo.js';
-import type { Store } from '../store/types.js';
+import type { NewSighting, SightingsRepo } from '../store/sightings-repo.js';
+import type { Repositories, Store } from '../store/types.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
 import type { Clock } from './checkins.js';
 
@@ -52,19 +47,16 @@ export async function chipToJpeg(chip: Uint8Array, quality = 80): Promise<Uint8A
 async function moveSighting(
   deps: SightingDeps,
   sightingId: string,
-  person: (tx: StoreDb) => Promise<{ id: string; name: string; created: boolean }>,
+  person: (tx: Repositories) => Promise<{ id: string; name: string; created: boolean }>,
 ): Promise<SightingFaceResult> {
-  const result = await deps.store.db.transaction(async (tx) => {
-    const s = await getSighting(tx, sightingId, true);
+  const result = await deps.store.tx(async (tx) => {
+    const s = await tx.sightings.get(sightingId, true);
     if (!s) throw new SightingError('sighting_not_found', `no unknown sighting ${sightingId}`);
     if (s.modelId !== deps.modelId) throw new SightingError('model_mismatch', `sighting was embedded by ${s.modelId}, the gallery uses ${deps.modelId}`);
     const p = await person(tx);
-    const [face] = await tx
-      .insert(faces)
-      .values({ personId: p.id, modelId: s.modelId, dims: s.embedding.length, embedding: embeddingToBytes(s.embedding), crop: s.crop, quality: null })
-      .returning({ id: faces.id });
-    await tx.delete(unknownSightings).where(eq(unknownSightings.id, s.id));
-    return { personId: p.id, name: p.name, faceId: face!.id, created: p.created, embedding: s.embedding };
+    const faceId = await tx.faces.add({ personId: p.id, modelId: s.modelId, embedding: s.embedding, crop: s.crop, quality: null });
+    await tx.sightings.delete(s.id);
+    return { personId: p.id, name: p.name, faceId, created: p.created, embedding: s.embedding };
   });
   deps.gallery.add([{ faceId: result.faceId, personId: result.personId, personName: result.name, embedding: result.embedding }]);
   deps.onGalleryChanged();
@@ -77,7 +69,7 @@ export function promoteSighting(deps: SightingDeps, sightingId: string, name: st
   if (!trimmed || trimmed.length > 100) throw new RangeError('name must be 1..100 characters');
   return moveSighting(deps, sightingId, async (tx) => {
     // "A new person": a name someone already has, in any case or spacing, is refused rather than merged.
-    const made = await createPersonIfNew(tx, trimmed);
+    const made = await tx.people.createIfNew(trimmed);
     if (!made.created) throw new SightingError('name_taken', `a person called "${made.existing.name}" already exists; attach the sighting to them instead`);
     return { id: made.person.id, name: made.person.name, created: true };
   });
@@ -86,8 +78,7 @@ export function promoteSighting(deps: SightingDeps, sightingId: string, name: st
 /** Adds the sighting as a face of the existing person `personId`; the sighting is removed. */
 export function attachSighting(deps: SightingDeps, sightingId: string, personId: string): Promise<SightingFaceResult> {
   return moveSighting(deps, sightingId, async (tx) => {
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(personId);
-    const [p] = uuid ? await tx.select({ id: people.id, name: people.name }).from(people).where(eq(people.id, personId)).for('update') : [];
+    const p = await tx.people.getForUpdate(personId);
     if (!p) throw new SightingError('person_not_found', `no person ${personId}`);
     return { ...p, created: false };
   });
@@ -98,7 +89,7 @@ export class SightingRecorder {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: StoreDb,
+    private readonly sightings: Pick<SightingsRepo, 'insert'>,
     private readonly log: Logger,
     /** Called once per sighting stored (metrics). */
     private readonly onStored: () => void = () => {},
@@ -108,7 +99,7 @@ export class SightingRecorder {
     const work = (async () => {
       try {
         const crop = await chipToJpeg(s.chip);
-        const id = await insertSighting(this.db, { ...s, crop });
+        const id = await this.sightings.insert({ ...s, crop });
         this.log.info('unknown sighting', { sighting: id, camera: s.camera, bestScore: s.bestScore });
         this.onStored();
       } catch (err) {
@@ -126,12 +117,13 @@ export class SightingRecorder {
 
 /** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
 export function startSightingRetention(
-  db: StoreDb,
+  sightings: Pick<SightingsRepo, 'prune'>,
   opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger },
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const prune = () => {
-    running = pruneSightings(db, { now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
+    running = sightings
+      .prune({ now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
       .then((n) => void (n > 0 && opts.log.info('unknown sightings pruned', { deleted: n })))
       .catch((err) => opts.log.warn('pruning unknown sightings failed', { error: String(err) }));
   };

@@ -2,7 +2,6 @@
 // aligned crops when the crops fit the new model, else left unsearched with a log line saying why and what to do.
 import sharp from 'sharp';
 import type { Logger } from '../log.js';
-import { foreignModels, listFacesOfModel, setFaceEmbedding } from '../store/faces-reembed.js';
 import type { Store } from '../store/types.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
 import { reembedCompatibility, type ModelManifest } from '../vision/models.js';
@@ -29,7 +28,7 @@ async function chipFromCrop(crop: Buffer): Promise<Uint8Array | null> {
 }
 
 export async function reembedGallery(opts: {
-  store: Pick<Store, 'db'>;
+  store: Pick<Store, 'reembed'>;
   model: ModelManifest;
   embedChips: (chips: Uint8Array[]) => Promise<Float32Array[]>;
   log: Logger;
@@ -37,14 +36,14 @@ export async function reembedGallery(opts: {
 }): Promise<ReembedResult> {
   const { store, model, embedChips, log } = opts;
   const result: ReembedResult = { reembedded: 0, refused: [] };
-  for (const [fromId, count] of await foreignModels(store.db, model.id)) {
+  for (const [fromId, count] of await store.reembed.foreignModels(model.id)) {
     const compat = reembedCompatibility(fromId, model);
     if (!compat.ok) {
       result.refused.push({ modelId: fromId, faces: count, reason: compat.reason });
       continue;
     }
     const t0 = performance.now();
-    const rows = await listFacesOfModel(store.db, fromId);
+    const rows = await store.reembed.listOfModel(fromId);
     const noCrop: string[] = [];
     const size = opts.batch ?? 16;
     for (let i = 0; i < rows.length; i += size) {
@@ -54,7 +53,7 @@ export async function reembedGallery(opts: {
       noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
       const embeddings = await embedChips(chips.filter((c): c is Uint8Array => c !== null));
       // One face at a time: a crash half way leaves every face either fully old or fully new, and the next start continues.
-      for (let k = 0; k < ok.length; k++) await setFaceEmbedding(store.db, ok[k]!.id, model.id, embeddings[k]!);
+      for (let k = 0; k < ok.length; k++) await store.reembed.setEmbedding(ok[k]!.id, model.id, embeddings[k]!);
       result.reembedded += ok.length;
     }
     if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });

@@ -1,6 +1,5 @@
 // Check-ins and unknown sightings (written by the attendance feature): query by person and time range, JSON or CSV.
 import { z } from '@hono/zod-openapi';
-import { eventsRepo } from '../store/events-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Page, iso, secured } from './schemas.js';
@@ -42,7 +41,7 @@ function checkRange(q: { from?: Date; to?: Date }) {
 }
 
 export function mountEvents(app: App, deps: HttpDeps): void {
-  const repo = eventsRepo(deps.store.db);
+  const repo = deps.store.events;
 
   app.openapi(
     secured('viewer', {

@@ -1,7 +1,5 @@
 // Faces of a person: list (no embedding bytes), the crop as image/jpeg, add from uploaded images (per-image verdicts), delete one.
 import { z } from '@hono/zod-openapi';
-import { facesRepo } from '../store/faces-repo.js';
-import { peopleRepo } from '../store/people-repo.js';
 import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { enrolImages } from '../enrolment/from-images.js';
 import { ApiError, errorDocs } from './errors.js';
@@ -44,8 +42,7 @@ const FaceIdParam = z.object({
 });
 
 export function mountFaces(app: App, deps: HttpDeps): void {
-  const faces = facesRepo(deps.store.db);
-  const people = peopleRepo(deps.store.db);
+  const { faces, people } = deps.store;
 
   app.openapi(
     secured('viewer', {
@@ -114,7 +111,12 @@ export function mountFaces(app: App, deps: HttpDeps): void {
       const files = c.req.valid('form').images;
       const images = files.map((f, i) => ({ file: f.name || `image ${i + 1}`, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
       const enrolment = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: deps.onGalleryChanged };
-      const { result, verdicts } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, person.name, images, 'interactive');
+      const { result, verdicts } = await enrolImages(
+        { config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment },
+        person.name,
+        images,
+        'interactive',
+      );
       if (result) await deps.sync.publish({ kind: 'changed' });
       const accepted = verdicts.filter((v) => v.status === 'accepted').length;
       return c.json(

@@ -4,7 +4,6 @@
 import { gzipSync } from 'node:zlib';
 import { z } from '@hono/zod-openapi';
 import { FORMAT, FORMAT_VERSION, GalleryFileError, readGalleryFile } from '../imports/gallery-file.js';
-import { galleryRepo } from '../store/gallery-repo.js';
 import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { FileUpload, formRequest, json, secured } from './schemas.js';
@@ -20,7 +19,7 @@ const ImportSummary = z
   .openapi('GalleryImportSummary');
 
 export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
-  const repo = galleryRepo(deps.store.db);
+  const repo = deps.store.transfer;
 
   app.openapi(
     secured('admin', {

@@ -1,7 +1,7 @@
 // /api/v1/keys: admins create (the key is shown once), list and revoke API keys.
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../auth/keys.js';
-import { keysRepo, type ApiKeyInfo } from '../store/keys-repo.js';
+import type { ApiKeyInfo } from '../store/keys-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Name, json, jsonRequest, secured } from './schemas.js';
@@ -29,7 +29,7 @@ const keyJson = (k: ApiKeyInfo) => ({
 });
 
 export function mountKeys(app: App, deps: HttpDeps): void {
-  const repo = keysRepo(deps.store.db);
+  const repo = deps.store.keys;
 
   app.openapi(
     secured(

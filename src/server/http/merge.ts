@@ -1,6 +1,5 @@
 // POST /api/v1/people/{id}/merge: two records of one person become one (faces and check-ins move; the other record goes).
 import { z } from '@hono/zod-openapi';
-import { mergePeople } from '../store/people-merge.js';
 import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Uuid, json, jsonRequest, secured } from './schemas.js';
@@ -29,7 +28,7 @@ export function mountMerge(app: App, deps: HttpDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const { from } = c.req.valid('json');
-      const merged = await mergePeople(deps.store.db, id, from);
+      const merged = await deps.store.people.merge(id, from);
       if (!merged.ok) {
         if (merged.reason === 'same_person') throw new ApiError('bad_request', 'a person cannot be merged into themselves');
         throw new ApiError('not_found', `no person ${merged.which === 'from' ? from : id}`);

@@ -1,6 +1,5 @@
 // GET /api/v1/library: the people library page's list (face count, thumbnail crop URL, last check-in), searchable by name.
 import { z } from '@hono/zod-openapi';
-import { listPeopleOverview } from '../store/people-overview.js';
 import type { App, HttpDeps } from './context.js';
 import { Page, iso, json, secured } from './schemas.js';
 
@@ -28,7 +27,7 @@ export function mountPeopleOverview(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { q, limit, offset } = c.req.valid('query');
-      const { items, total } = await listPeopleOverview(deps.store.db, { q, limit, offset });
+      const { items, total } = await deps.store.people.overview({ q, limit, offset });
       return c.json(
         {
           items: items.map((p) => ({

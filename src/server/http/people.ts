@@ -1,6 +1,5 @@
 // /api/v1/people: create, list (paginated, search by name), get, rename, delete (every server forgets them at once).
 import { z } from '@hono/zod-openapi';
-import { peopleRepo } from '../store/people-repo.js';
 import { galleryChanged, type App, type HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Name, Page, Person, SearchText, json, jsonRequest, personJson, secured } from './schemas.js';
@@ -16,7 +15,7 @@ const duplicate = (existing: { id: string; name: string } | undefined) =>
   );
 
 export function mountPeople(app: App, deps: HttpDeps): void {
-  const repo = peopleRepo(deps.store.db);
+  const repo = deps.store.people;
 
   app.openapi(
     secured('viewer', {
@@ -112,7 +111,7 @@ export function mountPeople(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await deps.store.deletePerson(id))) throw new ApiError('not_found', `no person ${id}`);
+      if (!(await repo.delete(id))) throw new ApiError('not_found', `no person ${id}`);
       deps.gallery.removePerson(id);
       await galleryChanged(deps, { kind: 'person.removed', personId: id });
       return c.body(null, 204);

@@ -1,9 +1,5 @@
 // The unknown-faces page's reads and dismiss: recent sightings grouped when they look like one person, DELETE one sighting.
 import { z } from '@hono/zod-openapi';
-import { desc, sql } from 'drizzle-orm';
-import { bytesToEmbedding } from '../store/embedding-bytes.js';
-import { unknownSightings as s } from '../store/schema.js';
-import { deleteSighting } from '../store/sightings-repo.js';
 import type { App, HttpDeps } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, iso, json, secured } from './schemas.js';
@@ -53,22 +49,9 @@ export function mountSightingReview(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { limit } = c.req.valid('query');
-      const rows = await deps.store.db
-        .select({
-          id: s.id,
-          firstSeenAt: s.firstSeenAt,
-          lastSeenAt: s.lastSeenAt,
-          camera: s.camera,
-          bestScore: s.bestScore,
-          bestPersonId: s.bestPersonId,
-          embedding: s.embedding,
-          hasCrop: sql<boolean>`${s.crop} is not null`,
-        })
-        .from(s)
-        .orderBy(desc(s.lastSeenAt), desc(s.id))
-        .limit(limit);
+      const rows = await deps.store.sightings.recent(limit);
       const groups = groupByLikeness(
-        rows.map((r) => bytesToEmbedding(r.embedding)),
+        rows.map((r) => r.embedding),
         deps.config.MATCH_THRESHOLD,
       );
       const items = rows.map(({ embedding: _e, hasCrop, ...r }, i) => ({
@@ -92,7 +75,7 @@ export function mountSightingReview(app: App, deps: HttpDeps): void {
       responses: { 204: { description: 'Deleted' }, ...errorDocs('not_found') },
     }),
     async (c) => {
-      if (!(await deleteSighting(deps.store.db, c.req.valid('param').id))) throw new ApiError('not_found', `no sighting ${c.req.valid('param').id}`);
+      if (!(await deps.store.sightings.delete(c.req.valid('param').id))) throw new ApiError('not_found', `no sighting ${c.req.valid('param').id}`);
       return c.body(null, 204);
     },
   );

@@ -11,8 +11,7 @@ import type { GallerySync } from '../gallery/sync.js';
 import { enrolImages, type ImageVerdict } from '../enrolment/from-images.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Logger } from '../log.js';
-import { facesRepo } from '../store/faces-repo.js';
-import { jobsRepo, zeroCounts, type JobCounts, type JobRow } from '../store/jobs-repo.js';
+import { zeroCounts, type JobCounts, type JobRow, type JobsRepo } from '../store/jobs-repo.js';
 import type { Store } from '../store/types.js';
 import type { AnalyzerScheduler } from '../vision/scheduler.js';
 import { listFolder } from './folder-source.js';
@@ -44,7 +43,7 @@ const noNul = (s: string) => s.replace(/\0/g, '\\0');
 const printable = (v: ImageVerdict): ImageVerdict => ({ ...v, file: noNul(v.file), ...(v.reason === undefined ? {} : { reason: noNul(v.reason) }) });
 
 export class JobRunner {
-  readonly repo;
+  readonly repo: JobsRepo;
   /** Where uploads wait for their job: DATA_DIR/imports, or a temp folder for an in-memory database. */
   readonly uploadsDir: string;
   /** This server, as the owner of the jobs it starts: only it can read their stored uploads. */
@@ -55,7 +54,7 @@ export class JobRunner {
   private readonly scheduled = new Set<string>();
 
   constructor(private readonly deps: JobRunnerDeps) {
-    this.repo = jobsRepo(deps.store.db);
+    this.repo = deps.store.jobs;
     const memory = deps.config.DATA_DIR === ':memory:';
     this.uploadsDir = memory ? fs.mkdtempSync(path.join(os.tmpdir(), 'facestream-imports-')) : path.resolve(deps.config.DATA_DIR, 'imports');
     fs.mkdirSync(this.uploadsDir, { recursive: true });
@@ -157,7 +156,7 @@ export class JobRunner {
       await this.repo.progress(id, counts, seq, verdicts.map(printable));
       seq += verdicts.length;
     };
-    const faces = facesRepo(deps.store.db);
+    const faces = deps.store.faces;
     const enrolment = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: notify };
     const staging = path.join(this.uploadsDir, `${id}.d`);
     try {
@@ -173,9 +172,16 @@ export class JobRunner {
         }
         const batch: ImageVerdict[] = [];
         const known = await faces.sourceHashes(name);
-        const { result } = await enrolImages({ config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, name, images, 'bulk', (v) => batch.push(v), {
-          knownHashes: known,
-        });
+        const { result } = await enrolImages(
+          { config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment },
+          name,
+          images,
+          'bulk',
+          (v) => batch.push(v),
+          {
+            knownHashes: known,
+          },
+        );
         if (result?.created) counts.peopleCreated += 1;
         else if (result) counts.peopleUpdated += 1;
         await record(batch);

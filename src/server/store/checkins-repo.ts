@@ -1,7 +1,7 @@
 // Attendance check-ins on the drizzle db: one row per person per cooldown window, race-free across sessions,
 // cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
 import { and, desc, eq, gt, gte, sql } from 'drizzle-orm';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
 import { checkIns, people } from './schema.js';
 
 export interface CheckInRow {
@@ -34,7 +34,7 @@ const LOCK_NAMESPACE = 0x4349;
  * Records a check-in unless the person has one within `cooldownMs` before `at`. Concurrent callers for the same
  * person serialise on the lock, so exactly one of them inserts. Returns what was done.
  */
-export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOutcome> {
+async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOutcome> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${a.personId}))`);
     const since = new Date(a.at.getTime() - a.cooldownMs);
@@ -58,7 +58,7 @@ export async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<Che
 }
 
 /** Check-ins at or after `since`, oldest first, with the person's name: the newest `limit` of them on a busy day. */
-export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
+async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000): Promise<CheckInRow[]> {
   const newest = await db
     .select(rowColumns)
     .from(checkIns)
@@ -70,7 +70,7 @@ export async function listCheckInsSince(db: StoreDb, since: Date, limit = 1000):
 }
 
 /** Every check-in of one person, newest first. */
-export async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100): Promise<CheckInRow[]> {
+async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100): Promise<CheckInRow[]> {
   return db
     .select(rowColumns)
     .from(checkIns)
@@ -79,3 +79,13 @@ export async function listCheckInsOfPerson(db: StoreDb, personId: string, limit 
     .orderBy(desc(checkIns.at))
     .limit(limit);
 }
+
+export function checkInsRepo(db: StoreDb) {
+  return {
+    record: (a: CheckInAttempt) => recordCheckIn(db, a),
+    since: (since: Date, limit?: number) => listCheckInsSince(db, since, limit),
+    ofPerson: (personId: string, limit?: number) => listCheckInsOfPerson(db, personId, limit),
+  };
+}
+
+export type CheckInsRepo = ReturnType<typeof checkInsRepo>;

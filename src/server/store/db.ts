@@ -4,13 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
-import { createQueries, type StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
+import { createRepositories } from './repositories.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {
@@ -36,18 +38,16 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
 async function openPostgres(url: string, log: (msg: string) => void, crash: CrashAt): Promise<Store> {
   // Notices (e.g. "schema drizzle already exists, skipping" during migrate) are noise for operators.
-  const client = postgres(url, { max: 10, onnotice: () => {} });
+  // fetch_types off: postgres.js runs its array-type lookup on each new connection as a promise nobody can catch, so
+  // a database restart that cuts a connection during it crashed the process (unhandled rejection). No column or
+  // parameter here is a Postgres array, so the lookup buys nothing.
+  const client = postgres(url, { max: 10, onnotice: () => {}, fetch_types: false });
   try {
     const db = drizzlePostgres({ client });
     await migratePostgres(db, { migrationsFolder });
     log(`store: PostgreSQL at ${redact(url)}`);
     let closed: Promise<void> | undefined;
-    return {
-      kind: 'postgres',
-      db: db as unknown as StoreDb,
-      ...createQueries(db, crash),
-      close: () => (closed ??= client.end({ timeout: 5 })),
-    };
+    return seal('postgres', db as unknown as StoreDb, crash, () => (closed ??= client.end({ timeout: 5 })));
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
     throw err;
@@ -72,11 +72,11 @@ async function openPglite(dataDir: string, log: (msg: string) => void, crash: Cr
     await migratePglite(db, { migrationsFolder });
     log(dataDir === MEMORY ? 'store: in-memory PGlite' : `store: PGlite in ${path.join(dataDir, 'pglite')}`);
     let closed: Promise<void> | undefined;
-    return {
-      kind: 'pglite',
-      db: db as unknown as StoreDb,
-      ...createQueries(db, crash),
-      close: () =>
+    return seal(
+      'pglite',
+      db as unknown as StoreDb,
+      crash,
+      () =>
         (closed ??= (async () => {
           try {
             await client.close();
@@ -85,12 +85,38 @@ async function openPglite(dataDir: string, log: (msg: string) => void, crash: Cr
             lock?.release();
           }
         })()),
-    };
+    );
   } catch (err) {
     await client.close().catch(() => {});
     lock?.release();
     throw err;
   }
+}
+
+/** The drizzle handle under each open store: for rawDrizzle() only, so the Store itself carries no handle to leak. */
+const handles = new WeakMap<Store, StoreDb>();
+
+/** The Store over a drizzle handle: its repositories, transactions with repositories bound to them, ping and close. */
+function seal(kind: Store['kind'], db: StoreDb, crash: CrashAt, close: () => Promise<void>): Store {
+  const store: Store = {
+    kind,
+    ...createRepositories(db, crash),
+    tx: (fn) => db.transaction((t) => fn(createRepositories(t, crash))),
+    ping: async () => void (await db.execute(sql`select 1`)),
+    close,
+  };
+  handles.set(store, db);
+  return store;
+}
+
+/**
+ * Tests only: the drizzle handle of a store, for checks no repository answers (counting raw rows after a kill -9, forcing
+ * a row into a state). The server never calls it: everything it does goes through the repositories.
+ */
+export function rawDrizzle(store: Store): StoreDb {
+  const db = handles.get(store);
+  if (!db) throw new Error('not a store opened by openStore()');
+  return db;
 }
 
 /** The URL without its password, for logs. */

@@ -1,7 +1,7 @@
 // Read-only queries over attendance rows (check_ins) and unknown sightings (unknown_sightings), by person and time range.
 import { and, asc, count, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
-import type { StoreDb } from './queries.js';
-import { isUuid } from './people-repo.js';
+import type { StoreDb } from './drizzle-db.js';
+import { isUuid } from './sql-guards.js';
 import { checkIns, people, unknownSightings } from './schema.js';
 import type { SightingSummary } from './sightings-repo.js';
 

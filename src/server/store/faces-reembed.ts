@@ -1,7 +1,7 @@
 // Store queries for moving a gallery between embedding models: faces of other models with their crops, and in-place updates.
 import { asc, eq, ne } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
 import { faces } from './schema.js';
 
 export interface ForeignFace {
@@ -10,15 +10,26 @@ export interface ForeignFace {
   crop: Buffer | null;
 }
 
-/** Distinct other model ids with their face counts. */
-export async function foreignModels(db: StoreDb, modelId: string): Promise<Map<string, number>> {
+export function reembedRepo(db: StoreDb) {
+  return {
+    /** Distinct other model ids with their face counts. */
+    foreignModels: (modelId: string) => foreignModels(db, modelId),
+    listOfModel: (modelId: string) => listFacesOfModel(db, modelId),
+    /** Replaces a face's embedding and model id together; the crop stays, so the face can move again later. */
+    setEmbedding: (faceId: string, modelId: string, embedding: Float32Array) => setFaceEmbedding(db, faceId, modelId, embedding),
+  };
+}
+
+export type ReembedRepo = ReturnType<typeof reembedRepo>;
+
+async function foreignModels(db: StoreDb, modelId: string): Promise<Map<string, number>> {
   const rows = await db.select({ modelId: faces.modelId }).from(faces).where(ne(faces.modelId, modelId));
   const out = new Map<string, number>();
   for (const r of rows) out.set(r.modelId, (out.get(r.modelId) ?? 0) + 1);
   return out;
 }
 
-export async function listFacesOfModel(db: StoreDb, modelId: string): Promise<ForeignFace[]> {
+async function listFacesOfModel(db: StoreDb, modelId: string): Promise<ForeignFace[]> {
   return db
     .select({ id: faces.id, modelId: faces.modelId, crop: faces.crop })
     .from(faces)
@@ -26,8 +37,7 @@ export async function listFacesOfModel(db: StoreDb, modelId: string): Promise<Fo
     .orderBy(asc(faces.createdAt), asc(faces.id));
 }
 
-/** Replaces a face's embedding and model id together; the crop stays, so the face can move again later. */
-export async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array): Promise<void> {
+async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array): Promise<void> {
   await db
     .update(faces)
     .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding) })

@@ -1,8 +1,12 @@
-// Face rows (table faces) for the REST API: a person's faces without embedding bytes, one face's crop, delete one face.
-import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { StoreDb } from './queries.js';
-import { findPersonByName, isUuid } from './people-repo.js';
-import { faces } from './schema.js';
+// Face rows (table faces): the gallery's templates, a person's faces without embedding bytes, one face's crop, one face
+// added (a promoted sighting) or deleted.
+import { and, asc, count, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import type { StoreDb } from './drizzle-db.js';
+import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
+import { findPersonByName } from './people-repo.js';
+import type { FaceTemplate } from './records.js';
+import { faces, people } from './schema.js';
+import { isUuid } from './sql-guards.js';
 
 export interface FaceInfo {
   id: string;
@@ -14,8 +18,34 @@ export interface FaceInfo {
   createdAt: Date;
 }
 
+export interface FaceRow {
+  personId: string;
+  modelId: string;
+  embedding: Float32Array;
+  crop: Buffer | null;
+  quality: number | null;
+}
+
 export function facesRepo(db: StoreDb) {
   return {
+    /** Every face embedding made by `modelId`, with its person; used to build the gallery index. */
+    async templates(modelId: string): Promise<FaceTemplate[]> {
+      const rows = await db
+        .select({ faceId: faces.id, personId: people.id, personName: people.name, embedding: faces.embedding })
+        .from(faces)
+        .innerJoin(people, eq(faces.personId, people.id))
+        .where(eq(faces.modelId, modelId))
+        // Stable order so an index built from this is reproducible run to run.
+        .orderBy(asc(people.name), asc(faces.createdAt), asc(faces.id));
+      return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
+    },
+
+    /** Count of faces stored under other model ids (a gallery that needs re-embedding). */
+    async countNotFromModel(modelId: string): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(faces).where(ne(faces.modelId, modelId));
+      return row?.n ?? 0;
+    },
+
     async listForPerson(personId: string): Promise<FaceInfo[]> {
       if (!isUuid(personId)) return [];
       return db
@@ -50,6 +80,15 @@ export function facesRepo(db: StoreDb) {
         .from(faces)
         .where(and(eq(faces.personId, person.id), isNotNull(faces.sourceHash)));
       return new Set(rows.map((r) => r.hash!));
+    },
+
+    /** One new face; its id. */
+    async add(face: FaceRow): Promise<string> {
+      const [row] = await db
+        .insert(faces)
+        .values({ ...face, dims: face.embedding.length, embedding: embeddingToBytes(face.embedding) })
+        .returning({ id: faces.id });
+      return row!.id;
     },
 
     /** The deleted face's person id, or null when there was no such face. */

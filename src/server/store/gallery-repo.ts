@@ -1,7 +1,7 @@
 // Whole-gallery transfer rows: every person with their faces (embedding, crop) for export, and an all-or-nothing import.
 import { asc, eq, inArray } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
 import { findOrCreatePerson } from './people-repo.js';
 import { faces, people } from './schema.js';
 

@@ -1,8 +1,8 @@
 // Import job rows (tables import_jobs, import_job_results): create, progress with per-file results, finish, and the
 // unfinished jobs a restarted server must resume or fail.
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
-import type { StoreDb } from './queries.js';
-import { isUuid } from './people-repo.js';
+import type { StoreDb } from './drizzle-db.js';
+import { isUuid } from './sql-guards.js';
 import { importJobResults, importJobs } from './schema.js';
 
 export type JobRow = typeof importJobs.$inferSelect;

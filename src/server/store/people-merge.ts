@@ -1,7 +1,7 @@
 // Merging two people into one: the source's faces, check-ins and sighting links move to the target, then the source goes.
 import { eq, sql } from 'drizzle-orm';
-import { isUuid } from './people-repo.js';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
+import { isUuid } from './sql-guards.js';
 import { checkIns, faces, people, unknownSightings } from './schema.js';
 
 export type MergeResult =

@@ -1,6 +1,7 @@
 // The people library's list: each person with face count, a thumbnail face (best quality with a crop) and when last checked in.
 import { asc, count, ilike, sql } from 'drizzle-orm';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
+import { escapeLike } from './sql-guards.js';
 import { people } from './schema.js';
 
 export interface PersonOverview {
@@ -11,8 +12,6 @@ export interface PersonOverview {
   thumbnailFaceId: string | null;
   lastSeenAt: Date | null;
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function listPeopleOverview(
   db: StoreDb,

@@ -1,25 +1,14 @@
 // People rows (table people) for the REST API: paginated search, get, create, rename; and the one way to find or
 // create a person by name. Names are stored normalised (shared/text.ts) and compared ignoring case, so "Ada Lovelace",
-// "ada lovelace" and "Ada\u00a0Lovelace" are one person. Deletion is Store.deletePerson.
+// "ada lovelace" and "Ada\u00a0Lovelace" are one person. Also delete, merge, and the library overview.
 import { and, asc, count, eq, ilike, ne, sql } from 'drizzle-orm';
 import { normaliseText } from '../../shared/text.js';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
+import { mergePeople } from './people-merge.js';
+import { listPeopleOverview } from './people-overview.js';
+import type { Person } from './records.js';
 import { faces, people } from './schema.js';
-import type { Person } from './types.js';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A string that could be a uuid column value; anything else cannot name a row (and would be a driver error). */
-export const isUuid = (s: string): boolean => UUID_RE.test(s);
-
-/** Postgres unique_violation, however the driver (postgres.js, PGlite) and drizzle wrap it. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+import { escapeLike, isUniqueViolation, isUuid } from './sql-guards.js';
 
 /** The name as stored: NFC, white space runs (non-breaking spaces included) as one space, trimmed. */
 export const normalisePersonName = normaliseText;
@@ -86,6 +75,11 @@ export function peopleRepo(db: StoreDb) {
       .leftJoin(faces, eq(faces.personId, people.id));
 
   return {
+    /** Everyone with their face counts, by name. */
+    async listAll(): Promise<Person[]> {
+      return select().groupBy(people.id).orderBy(asc(people.name));
+    },
+
     async list(opts: { q?: string; limit: number; offset: number }): Promise<{ items: Person[]; total: number }> {
       const q = opts.q ? normalisePersonName(opts.q) : '';
       const where = q ? ilike(people.name, `%${escapeLike(q)}%`) : undefined;
@@ -137,6 +131,29 @@ export function peopleRepo(db: StoreDb) {
       const person = await this.get(id);
       return person ? { ok: true, value: person } : { ok: false, reason: 'not_found' };
     },
+
+    /** True when the person existed. Faces (and check-ins) go with them. */
+    async delete(id: string): Promise<boolean> {
+      // Not a uuid cannot name a person; answering false avoids a driver error from the uuid cast.
+      if (!isUuid(id)) return false;
+      const rows = await db.delete(people).where(eq(people.id, id)).returning({ id: people.id });
+      return rows.length > 0;
+    },
+
+    /** Inside a transaction: the person, their row locked until it ends; null when there is none. */
+    async getForUpdate(id: string): Promise<NamedPerson | null> {
+      if (!isUuid(id)) return null;
+      const [row] = await db.select({ id: people.id, name: people.name }).from(people).where(eq(people.id, id)).for('update');
+      return row ?? null;
+    },
+
+    findByName: (name: string) => findPersonByName(db, name),
+    /** Inside a transaction (see createPersonIfNew). */
+    createIfNew: (name: string) => createPersonIfNew(db, name),
+    /** Everything of `fromId` moves to `intoId`, then `fromId` goes: one transaction. */
+    merge: (intoId: string, fromId: string) => mergePeople(db, intoId, fromId),
+    /** The people library's page: face count, thumbnail face, last check-in. */
+    overview: (opts: { q?: string; limit: number; offset: number }) => listPeopleOverview(db, opts),
 
     async exists(id: string): Promise<boolean> {
       if (!isUuid(id)) return false;

@@ -1,9 +1,10 @@
 // Unknown sightings on the drizzle db: insert, list, read, delete, retention, and the transactional "take" used when
 // an operator promotes a sighting to a person or attaches it to one (src/server/attendance/sightings.ts).
-import { count, desc, eq, inArray, lt } from 'drizzle-orm';
+import { count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
-import type { StoreDb } from './queries.js';
+import type { StoreDb } from './drizzle-db.js';
 import { unknownSightings } from './schema.js';
+import { isUuid } from './sql-guards.js';
 
 export interface NewSighting {
   firstSeenAt: Date;
@@ -32,7 +33,45 @@ export interface Sighting extends SightingSummary {
   crop: Buffer | null;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** For the review page: the embedding (to group look-alikes) and whether a crop exists, not the crop itself. */
+export interface ReviewSighting extends Omit<SightingSummary, 'modelId'> {
+  embedding: Float32Array;
+  hasCrop: boolean;
+}
+
+export function sightingsRepo(db: StoreDb) {
+  return {
+    insert: (s: NewSighting) => insertSighting(db, s),
+    list: (opts?: { limit?: number; offset?: number }) => listSightings(db, opts),
+    count: () => countSightings(db),
+    get: (id: string, forUpdate = false) => getSighting(db, id, forUpdate),
+    delete: (id: string) => deleteSighting(db, id),
+    prune: (opts: { now: Date; retentionDays: number; maxRows: number }) => pruneSightings(db, opts),
+
+    /** The newest `limit` sightings with their embeddings, newest first. */
+    async recent(limit: number): Promise<ReviewSighting[]> {
+      const s = unknownSightings;
+      const rows = await db
+        .select({
+          id: s.id,
+          firstSeenAt: s.firstSeenAt,
+          lastSeenAt: s.lastSeenAt,
+          camera: s.camera,
+          bestScore: s.bestScore,
+          bestPersonId: s.bestPersonId,
+          embedding: s.embedding,
+          hasCrop: sql<boolean>`${s.crop} is not null`,
+        })
+        .from(s)
+        .orderBy(desc(s.lastSeenAt), desc(s.id))
+        .limit(limit);
+      return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
+    },
+  };
+}
+
+export type SightingsRepo = ReturnType<typeof sightingsRepo>;
+
 const summary = {
   id: unknownSightings.id,
   firstSeenAt: unknownSightings.firstSeenAt,
@@ -43,7 +82,7 @@ const summary = {
   bestPersonId: unknownSightings.bestPersonId,
 };
 
-export async function insertSighting(db: StoreDb, s: NewSighting): Promise<string> {
+async function insertSighting(db: StoreDb, s: NewSighting): Promise<string> {
   const [row] = await db
     .insert(unknownSightings)
     .values({
@@ -62,7 +101,7 @@ export async function insertSighting(db: StoreDb, s: NewSighting): Promise<strin
 }
 
 /** Newest first, without embeddings and crops. */
-export async function listSightings(db: StoreDb, opts: { limit?: number; offset?: number } = {}): Promise<SightingSummary[]> {
+async function listSightings(db: StoreDb, opts: { limit?: number; offset?: number } = {}): Promise<SightingSummary[]> {
   return db
     .select(summary)
     .from(unknownSightings)
@@ -71,14 +110,14 @@ export async function listSightings(db: StoreDb, opts: { limit?: number; offset?
     .offset(opts.offset ?? 0);
 }
 
-export async function countSightings(db: StoreDb): Promise<number> {
+async function countSightings(db: StoreDb): Promise<number> {
   const [row] = await db.select({ n: count() }).from(unknownSightings);
   return row?.n ?? 0;
 }
 
 /** One sighting with embedding and crop; null when there is none with this id. `forUpdate` locks the row (inside a transaction). */
-export async function getSighting(db: StoreDb, id: string, forUpdate = false): Promise<Sighting | null> {
-  if (!UUID_RE.test(id)) return null;
+async function getSighting(db: StoreDb, id: string, forUpdate = false): Promise<Sighting | null> {
+  if (!isUuid(id)) return null;
   const q = db
     .select({ ...summary, embedding: unknownSightings.embedding, crop: unknownSightings.crop })
     .from(unknownSightings)
@@ -87,14 +126,14 @@ export async function getSighting(db: StoreDb, id: string, forUpdate = false): P
   return row ? { ...row, embedding: bytesToEmbedding(row.embedding) } : null;
 }
 
-export async function deleteSighting(db: StoreDb, id: string): Promise<boolean> {
-  if (!UUID_RE.test(id)) return false;
+async function deleteSighting(db: StoreDb, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
   const rows = await db.delete(unknownSightings).where(eq(unknownSightings.id, id)).returning({ id: unknownSightings.id });
   return rows.length > 0;
 }
 
 /** Retention: deletes sightings last seen more than `retentionDays` before `now`, then all but the newest `maxRows`. 0 = no limit. */
-export async function pruneSightings(db: StoreDb, opts: { now: Date; retentionDays: number; maxRows: number }): Promise<number> {
+async function pruneSightings(db: StoreDb, opts: { now: Date; retentionDays: number; maxRows: number }): Promise<number> {
   let deleted = 0;
   if (opts.retentionDays > 0) {
     const cutoff = new Date(opts.now.getTime() - opts.retentionDays * 86_400_000);

@@ -1,61 +1,49 @@
-// The storage port: what the rest of the server needs from the database. Implemented with drizzle over PGlite or PostgreSQL.
-import type { StoreDb } from './queries.js';
+// The storage port: what the rest of the server gets from the database, as repositories. Implemented with drizzle
+// over PGlite or PostgreSQL (db.ts); nothing outside store/ sees drizzle.
+import type { CheckInsRepo } from './checkins-repo.js';
+import type { EnrolmentRepo } from './enrolment-repo.js';
+import type { EventsRepo } from './events-repo.js';
+import type { ReembedRepo } from './faces-reembed.js';
+import type { FacesRepo } from './faces-repo.js';
+import type { GalleryRepo } from './gallery-repo.js';
+import type { JobsRepo } from './jobs-repo.js';
+import type { KeysRepo } from './keys-repo.js';
+import type { PeopleRepo } from './people-repo.js';
+import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person } from './records.js';
+import type { SightingsRepo } from './sightings-repo.js';
 
-export interface FaceTemplate {
-  faceId: string;
-  personId: string;
-  personName: string;
-  /** L2-normalised embedding; its length is the model's dimension. */
-  embedding: Float32Array;
-}
+export type { EnrolmentCommit, EnrolmentResult, FaceTemplate, NewFace, Person } from './records.js';
 
-export interface NewFace {
-  embedding: Float32Array;
-  /** Aligned face crop as JPEG, kept so a gallery can be re-embedded with a new model. */
-  crop?: Uint8Array;
-  /** Quality score of the view in 0..1 (higher is better), for operators. */
-  quality?: number;
-  /** SHA-256 (hex) of the image file it came from, so importing the same file again skips it. */
-  sourceHash?: string;
-}
+/** Every repository, over the database or over one transaction (Store.tx). */
+export interface Repositories {
+  people: PeopleRepo;
+  faces: FacesRepo;
+  enrolments: EnrolmentRepo;
+  /** Whole-gallery export and import. */
+  transfer: GalleryRepo;
+  reembed: ReembedRepo;
+  checkIns: CheckInsRepo;
+  sightings: SightingsRepo;
+  events: EventsRepo;
+  jobs: JobsRepo;
+  keys: KeysRepo;
 
-export interface EnrolmentCommit {
-  name: string;
-  modelId: string;
-  faces: NewFace[];
-}
-
-export interface EnrolmentResult {
-  personId: string;
-  name: string;
-  /** False when the name already existed and the faces were added to that person. */
-  created: boolean;
-  faceIds: string[];
-}
-
-export interface Person {
-  id: string;
-  name: string;
-  createdAt: Date;
-  faces: number;
-}
-
-export interface Store {
-  readonly kind: 'pglite' | 'postgres';
-  /**
-   * The drizzle database, for feature repositories (check-ins, API keys, ...) that build their own queries on it.
-   * Either driver; queries written against pg-core work on both.
-   */
-  readonly db: StoreDb;
-  /** Every face embedding made by `modelId`, with its person; used to build the gallery index. */
+  /** Every face embedding made by `modelId`, with its person (faces.templates). */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;
-  /** Count of faces stored under other model ids (a gallery that needs re-embedding). */
+  /** Count of faces stored under other model ids (faces.countNotFromModel). */
   countFacesNotFromModel(modelId: string): Promise<number>;
-  /** Person (found by exact name, or created) and all faces in one transaction: all or nothing. */
+  /** Person (found by exact name, or created) and all faces in one transaction (enrolments.commit). */
   commitEnrolment(input: EnrolmentCommit): Promise<EnrolmentResult>;
+  /** people.listAll. */
   listPeople(): Promise<Person[]>;
-  /** True when the person existed. Faces go with them. */
+  /** True when the person existed (people.delete). */
   deletePerson(personId: string): Promise<boolean>;
+}
+
+export interface Store extends Repositories {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction, with repositories bound to it: all its writes commit together or none does. */
+  tx<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

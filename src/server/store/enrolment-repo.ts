@@ -1,36 +1,16 @@
-// The Store methods written once in drizzle, shared by the PGlite and PostgreSQL drivers.
-import { asc, count, DrizzleQueryError, eq, ne, sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+// Committing an enrolment: the person (found by name or created) and all their faces in one transaction.
+import { DrizzleQueryError } from 'drizzle-orm';
 import { noCrash, type CrashAt } from '../crash-points.js';
-import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
+import type { StoreDb } from './drizzle-db.js';
+import { embeddingToBytes } from './embedding-bytes.js';
 import { findOrCreatePerson } from './people-repo.js';
-import { faces, people } from './schema.js';
-import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person, Store } from './types.js';
+import type { EnrolmentCommit, EnrolmentResult } from './records.js';
+import { faces } from './schema.js';
 
-export type StoreDb = PgDatabase<PgQueryResultHKT>;
-export type StoreQueries = Omit<Store, 'kind' | 'close' | 'db'>;
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function createQueries(db: StoreDb, crash: CrashAt = noCrash): StoreQueries {
+export function enrolmentRepo(db: StoreDb, crash: CrashAt = noCrash) {
   return {
-    async listFaceTemplates(modelId: string): Promise<FaceTemplate[]> {
-      const rows = await db
-        .select({ faceId: faces.id, personId: people.id, personName: people.name, embedding: faces.embedding })
-        .from(faces)
-        .innerJoin(people, eq(faces.personId, people.id))
-        .where(eq(faces.modelId, modelId))
-        // Stable order so an index built from this is reproducible run to run.
-        .orderBy(asc(people.name), asc(faces.createdAt), asc(faces.id));
-      return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
-    },
-
-    async countFacesNotFromModel(modelId: string): Promise<number> {
-      const [row] = await db.select({ n: count() }).from(faces).where(ne(faces.modelId, modelId));
-      return row?.n ?? 0;
-    },
-
-    async commitEnrolment(input: EnrolmentCommit): Promise<EnrolmentResult> {
+    /** Person (found by exact name, or created) and all faces in one transaction: all or nothing. */
+    async commit(input: EnrolmentCommit): Promise<EnrolmentResult> {
       // Validate and encode before opening the transaction: a bad input never touches the database.
       const values = encodeFaces(input);
       try {
@@ -49,41 +29,22 @@ export function createQueries(db: StoreDb, crash: CrashAt = noCrash): StoreQueri
         throw err;
       }
     },
-
-    async listPeople(): Promise<Person[]> {
-      return db
-        .select({ id: people.id, name: people.name, createdAt: people.createdAt, faces: count(faces.id) })
-        .from(people)
-        .leftJoin(faces, eq(faces.personId, people.id))
-        .groupBy(people.id)
-        .orderBy(asc(people.name));
-    },
-
-    async deletePerson(personId: string): Promise<boolean> {
-      // Not a uuid cannot name a person; answering false avoids a driver error from the uuid cast.
-      if (!UUID_RE.test(personId)) return false;
-      const rows = await db.delete(people).where(eq(people.id, personId)).returning({ id: people.id });
-      return rows.length > 0;
-    },
-
-    async ping(): Promise<void> {
-      await db.execute(sql`select 1`);
-    },
   };
 }
+
+export type EnrolmentRepo = ReturnType<typeof enrolmentRepo>;
 
 /** The body of the enrolment transaction: find or create the person, then add every face. */
 async function insertEnrolment(tx: StoreDb, name: string, values: EncodedFace[]): Promise<EnrolmentResult> {
   // One person per name ignoring case, Unicode form and spacing; the lock in findOrCreatePerson makes a concurrent
   // enrolment of another spelling of the same new name wait, then find this one.
   const person = await findOrCreatePerson(tx, name);
-  const created = person.created;
   const personId = person.id;
   const rows = await tx
     .insert(faces)
     .values(values.map((v) => ({ ...v, personId })))
     .returning({ id: faces.id });
-  return { personId, name: person.name, created, faceIds: rows.map((r) => r.id) };
+  return { personId, name: person.name, created: person.created, faceIds: rows.map((r) => r.id) };
 }
 
 type EncodedFace = Omit<typeof faces.$inferInsert, 'personId'>;
