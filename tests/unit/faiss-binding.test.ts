@@ -146,6 +146,39 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     expect(() => f.Index.fromBuffer(Buffer.from('not an index'))).toThrow();
   });
 
+  it('writeAsync and readAsync move an IVF index through a file on the thread pool; searches go on while it writes', async () => {
+    const d = 16;
+    const x = clustered(4000, d, 3);
+    const ix = f.Index.fromFactory(d, 'IVF32,Flat', IP);
+    ix.train(x);
+    ix.addWithIds(
+      x,
+      Float64Array.from({ length: 4000 }, (_, i) => 5000 + i),
+    );
+    ix.setNprobe(8);
+    const q = x.subarray(17 * d, 18 * d);
+    const before = ix.search(q, 5);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faiss-'));
+    try {
+      const file = path.join(dir, 'index.faiss');
+      const writing = ix.writeAsync(file);
+      // The write holds the shared lock: an async search is not held up by it.
+      expect((await ix.searchAsync(q, 5)).labels).toEqual(before.labels);
+      await writing;
+      const back = await f.Index.readAsync(file);
+      expect(back.describe()).toMatchObject({ kind: 'ivf', ntotal: 4000, nlist: 32 });
+      back.setNprobe(8);
+      expect(back.search(q, 5)).toEqual(before);
+      fs.writeFileSync(path.join(dir, 'bad'), 'not an index');
+      await expect(f.Index.readAsync(path.join(dir, 'bad'))).rejects.toThrow();
+      await expect(f.Index.readAsync(path.join(dir, 'missing'))).rejects.toThrow(/could not open/);
+      await expect(ix.writeAsync(path.join(dir, 'no-such-dir', 'x'))).rejects.toThrow();
+      expect(() => ix.writeAsync(1 as never)).toThrow(/must be a string/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('searchAsync gives the same answer off the event loop, and adds wait for running searches', async () => {
     const d = 32;
     const x = clustered(5000, d);

@@ -128,6 +128,8 @@ export class Index {
      * @param {string} fname File path to write.
      */
     write(fname: string): void;
+    /** write() on the libuv thread pool, under the shared lock: searches go on, changes wait until it is written. */
+    writeAsync(fname: string): Promise<void>;
     /** 
      * Write index to buffer.
      */
@@ -138,6 +140,8 @@ export class Index {
      * @return {Index} The index read.
      */
     static read(fname: string): Index;
+    /** read() on the libuv thread pool: a large index loads off the event loop. */
+    static readAsync(fname: string): Promise<Index>;
     /** 
      * Read index from buffer.
      * @param {Buffer} src Buffer to create index from.

@@ -1,7 +1,7 @@
 // faiss-node 0.5.1's binding (MIT, see ../LICENSE), extended for the gallery: typed-array input (Float32Array vectors,
 // BigInt64Array or number ids), add_with_ids and remove_ids for IndexIDMap2 / IVF indexes, HNSW efSearch and
-// efConstruction and IVF nprobe, reconstruct, and search, bulk add and training on the libuv thread pool (searchAsync,
-// addWithIdsAsync, trainAsync), all under one lock per index so it never changes mid-search. FAISS throws C++
+// efConstruction and IVF nprobe, reconstruct, and search, bulk add, training and file reads/writes on the libuv thread pool (searchAsync,
+// addWithIdsAsync, trainAsync, readAsync, writeAsync), all under one lock per index so it never changes mid-search. FAISS throws C++
 // exceptions on bad input: every call into it is wrapped so they reach JS as errors instead of aborting the process.
 #include <napi.h>
 #include <cstdio>
@@ -153,6 +153,68 @@ private:
   std::function<void()> work_;
 };
 
+/** Writes the index to a file on the thread pool under the shared lock: searches go on while it writes. */
+class FileWriteWorker : public Napi::AsyncWorker
+{
+public:
+  FileWriteWorker(Napi::Env env, Napi::Object owner, faiss::Index *index, std::shared_ptr<std::shared_mutex> mu, std::string fname)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(Napi::Persistent(owner)), index_(index),
+        mu_(std::move(mu)), fname_(std::move(fname)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override
+  {
+    std::shared_lock<std::shared_mutex> lock(*mu_);
+    try
+    {
+      faiss::write_index(index_, fname_.c_str());
+    }
+    catch (const std::exception &ex)
+    {
+      SetError(ex.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  faiss::Index *index_;
+  std::shared_ptr<std::shared_mutex> mu_;
+  std::string fname_;
+};
+
+/** Reads an index file on the thread pool; the JS object is made back on the main thread. */
+template <class T>
+class FileReadWorker : public Napi::AsyncWorker
+{
+public:
+  FileReadWorker(Napi::Env env, std::string fname) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fname_(std::move(fname)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override
+  {
+    try
+    {
+      read_.reset(faiss::read_index(fname_.c_str()));
+    }
+    catch (const std::exception &ex)
+    {
+      SetError(ex.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(T::adopt(Env(), std::move(read_))); }
+  void OnError(const Napi::Error &e) override { deferred_.Reject(e.Value()); }
+
+private:
+  Napi::Promise::Deferred deferred_;
+  std::string fname_;
+  std::unique_ptr<faiss::Index> read_;
+};
+
 template <class T, typename Y>
 class IndexBase : public Napi::ObjectWrap<T>
 {
@@ -213,6 +275,46 @@ public:
       return env.Undefined();
     }
     return instance;
+  }
+
+  /** Wraps an index read off the main thread in a new JS object. */
+  static Napi::Value adopt(Napi::Env env, std::unique_ptr<faiss::Index> read)
+  {
+    Napi::Object instance = T::constructor->New({});
+    Napi::ObjectWrap<T>::Unwrap(instance)->index_ = std::move(read);
+    return instance;
+  }
+
+  /** readAsync(fname): read() on the libuv thread pool; a Promise of the index. */
+  static Napi::Value readAsync(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    if (!info[0].IsString())
+    {
+      Napi::TypeError::New(env, "Invalid the first argument type, must be a string.").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto *worker = new FileReadWorker<T>(env, info[0].As<Napi::String>().Utf8Value());
+    auto promise = worker->promise();
+    worker->Queue();
+    return promise;
+  }
+
+  /** writeAsync(fname): write() on the libuv thread pool under the shared lock; a Promise. */
+  Napi::Value writeAsync(const Napi::CallbackInfo &info)
+  {
+    Napi::Env env = info.Env();
+    if (!expect(info, 1)) return env.Undefined();
+    if (!info[0].IsString())
+    {
+      Napi::TypeError::New(env, "Invalid the first argument type, must be a string.").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto *worker = new FileWriteWorker(env, info.This().As<Napi::Object>(), index_.get(), mu_, info[0].As<Napi::String>().Utf8Value());
+    auto promise = worker->promise();
+    worker->Queue();
+    return promise;
   }
 
   static Napi::Value fromFactory(const Napi::CallbackInfo &info)
@@ -575,6 +677,7 @@ public:
         W::InstanceMethod("search", &T::search),
         W::InstanceMethod("searchAsync", &T::searchAsync),
         W::InstanceMethod("write", &T::write),
+        W::InstanceMethod("writeAsync", &T::writeAsync),
         W::InstanceMethod("mergeFrom", &T::mergeFrom),
         W::InstanceMethod("removeIds", &T::removeIds),
         W::InstanceMethod("reconstruct", &T::reconstruct),
@@ -585,6 +688,7 @@ public:
         W::InstanceMethod("compact", &T::compact),
         W::InstanceMethod("toBuffer", &T::toBuffer),
         W::StaticMethod("read", &T::read),
+        W::StaticMethod("readAsync", &T::readAsync),
         W::StaticMethod("fromBuffer", &T::fromBuffer),
         W::StaticMethod("fromFactory", &T::fromFactory),
     };

@@ -1,6 +1,10 @@
 // The gallery's id map: each face id gets a numeric label, stable for the life of one index, and each label maps to
-// its person. Counts are kept as faces come and go, so stats are O(1) at any gallery size.
+// its person. Counts are kept as faces come and go, so stats are O(1) at any gallery size. A table can be saved as
+// its face ids by label and restored beside a saved index, with people read fresh from the database.
+import type { FaceRef } from '../store/gallery-snapshot.js';
 import type { FaceTemplate } from '../store/types.js';
+
+export type { FaceRef };
 
 export interface PersonEntry {
   personId: string;
@@ -24,6 +28,36 @@ export class FaceTable {
 
   get people(): number {
     return this.byId.size;
+  }
+
+  /** The next label to be given: every label below it was given once (and may have been removed since). */
+  get labelsGiven(): number {
+    return this.nextLabel;
+  }
+
+  /** The face id at each label below labelsGiven, '' where that face was removed. */
+  faceIdsByLabel(): string[] {
+    const out = new Array<string>(this.nextLabel).fill('');
+    for (const [faceId, label] of this.labelOfFace) out[label] = faceId;
+    return out;
+  }
+
+  /**
+   * Fills an empty table with faces at the labels a saved index holds them under. `labelOf` gives each face's
+   * saved label; the caller has checked that every face has one and no two share one.
+   */
+  restore(faces: readonly FaceRef[], labelOf: (faceId: string) => number, labelsGiven: number): void {
+    if (this.nextLabel > 0) throw new Error('restore() needs an empty table');
+    for (const f of faces) {
+      let person = this.byId.get(f.personId);
+      if (!person) this.byId.set(f.personId, (person = { personId: f.personId, name: f.personName, faceIds: [], labels: [] }));
+      const label = labelOf(f.faceId);
+      person.faceIds.push(f.faceId);
+      person.labels.push(label);
+      this.labelOfFace.set(f.faceId, label);
+      this.personAt[label] = person;
+    }
+    this.nextLabel = labelsGiven;
   }
 
   has(faceId: string): boolean {

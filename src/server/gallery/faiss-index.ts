@@ -1,6 +1,7 @@
 // FAISS layouts behind VectorIndex: exact (IDMap over a flat index) below the ANN threshold, IVF or HNSW from it on,
-// and, for the upstream faiss-node (no ids, number[] only), a flat index with a position -> id map in JS.
-import type { AnnOptions, IndexPlan, SearchHit, VectorIndex } from './vector-index.js';
+// and, for the upstream faiss-node (no ids, number[] only), a flat index with a position -> id map in JS. The first
+// three save to and load from a FAISS index file (write_index / read_index on the binding's thread pool).
+import type { AnnOptions, IndexLayout, IndexPlan, SavedIndex, SearchHit, VectorIndex } from './vector-index.js';
 
 interface NativeIndex {
   ntotal(): number;
@@ -17,11 +18,13 @@ interface NativeIndex {
   setEfSearch?(n: number): void;
   setEfConstruction?(n: number): void;
   compact?(): number;
+  writeAsync?(fname: string): Promise<void>;
+  describe?(): { kind: string; idMap: boolean; ntotal: number; dims: number; metric: number; nlist?: number };
 }
 
 export interface FaissModule {
   IndexFlatIP: new (d: number) => NativeIndex;
-  Index: { fromFactory(d: number, spec: string, metric: number): NativeIndex };
+  Index: { fromFactory(d: number, spec: string, metric: number): NativeIndex; readAsync?(fname: string): Promise<NativeIndex> };
 }
 
 const INNER_PRODUCT = 0;
@@ -51,19 +54,72 @@ function checked(dims: number, ids: Float64Array, vectors: Float32Array) {
   if (vectors.length !== ids.length * dims) throw new Error(`vector has ${vectors.length / Math.max(1, ids.length)} dims, index has ${dims}`);
 }
 
+/** The layout a gallery of `count` faces gets: exact below the ANN threshold, else the configured ANN kind. */
+export function layoutFor(ann: AnnOptions, count: number): IndexLayout {
+  return ann.minFaces > 0 && count >= ann.minFaces ? ann.kind : 'flat';
+}
+
 export function createFaissIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptions, plan?: IndexPlan): VectorIndex {
   if (typeof (faiss.IndexFlatIP.prototype as Partial<NativeIndex>).addWithIds !== 'function') return legacyIndex(faiss, name, dims);
   const count = plan?.count ?? 0;
-  const approximate = ann.minFaces > 0 && count >= ann.minFaces && plan !== undefined;
-  if (!approximate) {
-    // IDMap, not IDMap2: IDMap2 rebuilds its reverse map of every id on each removal (10 ms at 20k faces).
-    const index = faiss.Index.fromFactory(dims, 'IDMap,Flat', INNER_PRODUCT);
-    return idIndex(index, `faiss:flat (${name})`, dims, () => ann.minFaces > 0 && index.ntotal() >= 2 * ann.minFaces);
-  }
-  const tooFar = (n: number) => n > 4 * count || n < Math.min(count / 4, ann.minFaces / 2);
-  if (ann.kind === 'hnsw') return hnswIndex(faiss, name, dims, ann, tooFar);
+  const layout = plan === undefined ? 'flat' : layoutFor(ann, count);
+  // IDMap, not IDMap2: IDMap2 rebuilds its reverse map of every id on each removal (10 ms at 20k faces).
+  if (layout === 'flat') return flatIndex(faiss.Index.fromFactory(dims, 'IDMap,Flat', INNER_PRODUCT), name, dims, ann);
+  if (layout === 'hnsw') return hnswIndex(newHnsw(faiss, dims, ann), name, dims, ann, count, new Set(), new Set());
   const lists = ivfLists(count);
-  const index = faiss.Index.fromFactory(dims, `IVF${lists},Flat`, INNER_PRODUCT);
+  return ivfIndex(faiss.Index.fromFactory(dims, `IVF${lists},Flat`, INNER_PRODUCT), name, dims, ann, count, lists, plan!);
+}
+
+/**
+ * Reads an index file written by save() back into the layout it was saved as. Throws when the file does not hold a
+ * FAISS index of this kind and size: the gallery then rebuilds from the database.
+ */
+export async function loadFaissIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptions, file: string, saved: SavedIndex): Promise<VectorIndex> {
+  if (!faiss.Index.readAsync) throw new Error(`${name} cannot read index files`);
+  const index = await faiss.Index.readAsync(file);
+  const d = index.describe!();
+  if (d.dims !== dims || d.metric !== INNER_PRODUCT)
+    throw new Error(`the index file holds ${d.dims}-d vectors (metric ${d.metric}), the gallery needs ${dims}-d inner product`);
+  const want = { flat: 'flat', ivf: 'ivf', hnsw: 'hnsw' }[saved.layout as 'flat' | 'ivf' | 'hnsw'];
+  if (d.kind !== want || (saved.layout !== 'ivf' && !d.idMap)) throw new Error(`the index file holds a ${d.kind} index, its metadata says ${saved.layout}`);
+  const expected = saved.layout === 'hnsw' ? saved.live.length + saved.dead.length : saved.live.length;
+  if (d.ntotal !== expected) throw new Error(`the index file holds ${d.ntotal} vectors, its metadata ${expected}`);
+  if (saved.layout === 'flat') return flatIndex(index, name, dims, ann);
+  if (saved.layout === 'hnsw') {
+    index.setEfSearch!(ann.efSearch);
+    return hnswIndex(index, name, dims, ann, saved.planned, new Set(saved.live), new Set(saved.dead));
+  }
+  return ivfIndex(index, name, dims, ann, saved.planned, d.nlist!, null);
+}
+
+function saver(index: NativeIndex, layout: IndexLayout, planned: number) {
+  return async (file: string) => {
+    if (!index.writeAsync) throw new Error('this FAISS binding cannot write index files');
+    await index.writeAsync(file);
+    return { layout, planned };
+  };
+}
+
+/** An index far outside the size its layout was planned for is rebuilt (IVF lists too long or too short). */
+const outgrown = (ann: AnnOptions, count: number) => (n: number) => n > 4 * count || n < Math.min(count / 4, ann.minFaces / 2);
+
+function flatIndex(index: NativeIndex, name: string, dims: number, ann: AnnOptions): VectorIndex {
+  const flat = idIndex(index, `faiss:flat (${name})`, dims, () => ann.minFaces > 0 && index.ntotal() >= 2 * ann.minFaces);
+  // Set, not spread: a spread would copy the size and stale getters' values of this moment.
+  flat.save = saver(index, 'flat', 0);
+  return flat;
+}
+
+function newHnsw(faiss: FaissModule, dims: number, ann: AnnOptions): NativeIndex {
+  const index = faiss.Index.fromFactory(dims, `IDMap,HNSW${HNSW_M}`, INNER_PRODUCT);
+  index.setEfConstruction!(HNSW_EF_CONSTRUCTION);
+  index.setEfSearch!(ann.efSearch);
+  return index;
+}
+
+/** `plan` is null for an index loaded from a file (already trained). */
+function ivfIndex(index: NativeIndex, name: string, dims: number, ann: AnnOptions, count: number, lists: number, plan: IndexPlan | null): VectorIndex {
+  const tooFar = outgrown(ann, count);
   let nprobe = Math.min(ann.nprobe, lists);
   index.setNprobe!(nprobe);
   // Trained on the first add, so that a build with addAsync trains off the event loop too. The plan is let go once
@@ -78,6 +134,7 @@ export function createFaissIndex(faiss: FaissModule, name: string, dims: number,
   const base = idIndex(index, '', dims, () => tooFar(index.ntotal()));
   return {
     ...base,
+    save: saver(index, 'ivf', count),
     add(ids, vectors) {
       if (!index.isTrained()) index.train!(sample());
       base.add(ids, vectors);
@@ -147,15 +204,15 @@ function idIndex(index: NativeIndex, backend: string, dims: number, stale: () =>
   };
 }
 
-/** HNSW cannot remove: removed ids are skipped in results until the gallery rebuilds (stale past 10% removed). */
-function hnswIndex(faiss: FaissModule, name: string, dims: number, ann: AnnOptions, tooFar: (n: number) => boolean): VectorIndex {
-  const index = faiss.Index.fromFactory(dims, `IDMap,HNSW${HNSW_M}`, INNER_PRODUCT);
-  index.setEfConstruction!(HNSW_EF_CONSTRUCTION);
-  index.setEfSearch!(ann.efSearch);
-  const removed = new Set<number>();
-  const present = new Set<number>();
+/**
+ * HNSW cannot remove: removed ids are skipped in results until the gallery rebuilds (stale past 10% removed). A saved
+ * graph still holds its removed ids: the gallery passes them back as `removed` when it loads one.
+ */
+function hnswIndex(index: NativeIndex, name: string, dims: number, ann: AnnOptions, count: number, present: Set<number>, removed: Set<number>): VectorIndex {
+  const tooFar = outgrown(ann, count);
   let efSearch = ann.efSearch;
   return {
+    save: saver(index, 'hnsw', count),
     get backend() {
       return `faiss:HNSW${HNSW_M} efSearch=${efSearch} (${name})`;
     },

@@ -2,8 +2,11 @@
 // The database is the source of truth; the index is a cache rebuilt from it at start and kept in step on enrol/delete.
 // A reload reads the database while enrolments go on committing: changes made while it runs are replayed onto the
 // new index before it replaces the old one, so index = database holds however the two interleave (issue 8, item 6).
+// With `persist`, the index is saved under a directory (debounced after changes, and at close) and loaded at start
+// when it holds exactly the database's faces (index-file.ts); otherwise it is rebuilt and the reason logged.
 import type { FaceTemplate, Store } from '../store/types.js';
-import { FaceTable } from './face-table.js';
+import { FaceTable, type FaceRef } from './face-table.js';
+import { indexFiles, loadIndex, saveIndex } from './index-file.js';
 import type { IndexFactory, SearchHit, VectorIndex } from './vector-index.js';
 
 export interface Match {
@@ -28,6 +31,8 @@ export interface Gallery {
   searchAsync(embedding: Float32Array, people?: number): Promise<Match[]>;
   /** The best person at or above `threshold`, else null. */
   identify(embedding: Float32Array, threshold: number): Match | null;
+  /** identify() off the event loop where the index can (FAISS), else inline. */
+  identifyAsync(embedding: Float32Array, threshold: number): Promise<Match | null>;
   /** Faces already in the gallery (same face id) are skipped. */
   add(templates: FaceTemplate[]): void;
   /** Forgets a person at once, without a rebuild. */
@@ -38,6 +43,20 @@ export interface Gallery {
   reload(): Promise<void>;
   /** O(1). */
   stats(): GalleryStats;
+  /** Saves the index now if it changed since it was last saved or loaded (no-op without `persist`). */
+  flush(): Promise<void>;
+  /** Stops the save timer and saves what changed; the gallery keeps answering searches. */
+  close(): Promise<void>;
+}
+
+export interface GalleryPersistence {
+  /** Where the index files live (one pair per model). */
+  dir: string;
+  /** The faces of a model without their embeddings: enough to check and restore a saved index. */
+  listFaceRefs(modelId: string): Promise<FaceRef[]>;
+  /** Quiet time after a change before the index is saved (a burst of enrolments is one save). */
+  saveDelayMs: number;
+  log: { info(msg: string, fields?: Record<string, unknown>): void; warn(msg: string, fields?: Record<string, unknown>): void };
 }
 
 export interface GalleryOptions {
@@ -47,6 +66,7 @@ export interface GalleryOptions {
   indexFactory: IndexFactory;
   /** Told when an index outgrew its layout and a background rebuild failed. */
   onRebuildError?: (err: unknown) => void;
+  persist?: GalleryPersistence;
 }
 
 /** How many nearest faces to fetch per wanted person at least: people have several faces each. */
@@ -59,19 +79,30 @@ type Change = { kind: 'add'; templates: FaceTemplate[] } | { kind: 'removePerson
 interface State {
   table: FaceTable;
   index: VectorIndex;
+  /**
+   * Index changes held back while the index is being written to disk (the binding would block the event loop until
+   * the write ends). The table changes at once: a removed face is skipped from then on, an added one is found once
+   * the write ends (well under a second at 100k faces).
+   */
+  held: (() => void)[] | null;
 }
 
 function apply(state: State, change: Change): void {
+  let op: () => void;
   if (change.kind === 'add') {
     const { ids, vectors } = state.table.add(change.templates);
-    state.index.add(ids, vectors);
+    op = () => state.index.add(ids, vectors);
   } else {
-    state.index.remove(change.kind === 'removePerson' ? state.table.removePerson(change.personId) : state.table.removeFaces(change.faceIds));
+    const labels = change.kind === 'removePerson' ? state.table.removePerson(change.personId) : state.table.removeFaces(change.faceIds);
+    op = () => state.index.remove(labels);
   }
+  if (state.held) state.held.push(op);
+  else op();
 }
 
 export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
-  const { store, modelId, dims, indexFactory } = opts;
+  const { store, modelId, dims, indexFactory, persist } = opts;
+  const files = persist ? indexFiles(persist.dir, modelId) : null;
 
   async function build(templates: FaceTemplate[]): Promise<State> {
     const table = new FaceTable(dims);
@@ -93,10 +124,72 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       }
     }
     index.compact?.();
-    return { table, index };
+    return { table, index, held: null };
   }
 
-  let state = await build(await store.listFaceTemplates(modelId));
+  /** The saved index when it matches the database, else a build from every embedding (the reason logged). */
+  async function open(): Promise<State> {
+    if (!persist || !files) return build(await store.listFaceTemplates(modelId));
+    const t0 = performance.now();
+    const loaded = await loadIndex(files, modelId, dims, indexFactory, () => persist.listFaceRefs(modelId));
+    if (loaded.ok) {
+      persist.log.info('gallery: loaded the saved index', { file: files.index, faces: loaded.table.faces, ms: Math.round(performance.now() - t0) });
+      return { table: loaded.table, index: loaded.index, held: null };
+    }
+    persist.log.warn(`gallery: rebuilding the index from the database: ${loaded.reason}`, { file: files.index });
+    changes++;
+    return build(await store.listFaceTemplates(modelId));
+  }
+
+  /** Changes since start (a rebuild counts as one); the save records which count it wrote. */
+  let changes = 0;
+  let saved = 0;
+  let saving: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  async function save(): Promise<void> {
+    if (!persist || !files || !state.index.save || changes === saved) return;
+    const target = state;
+    const at = changes;
+    target.held = [];
+    const t0 = performance.now();
+    try {
+      await saveIndex(files, modelId, dims, target.table, target.index);
+      saved = at;
+      persist.log.info('gallery: saved the index', { file: files.index, faces: target.table.faces, ms: Math.round(performance.now() - t0) });
+    } catch (err) {
+      persist.log.warn('gallery: saving the index failed; the next start rebuilds it from the database', { file: files.index, error: String(err) });
+    } finally {
+      const held = target.held;
+      target.held = null;
+      for (const op of held) op();
+    }
+  }
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    // One save at a time; a flush during one saves again afterwards if more changed meanwhile. The first starts at
+    // once: changes made after flush() returns are held back until its write ends.
+    const run: Promise<void> = (saving ? saving.then(save) : save()).finally(() => {
+      if (saving === run) saving = null;
+    });
+    saving = run;
+    return run;
+  }
+
+  function changed(): void {
+    changes++;
+    if (!persist || closed) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void flush(), persist.saveDelayMs);
+    timer.unref();
+  }
+
+  let state = await open();
+  // A rebuilt index is saved soon, in the background: the next start loads it.
+  if (changes > 0) changed();
   /** Changes made while a reload runs, to replay onto its new state; null when none runs. */
   let journal: Change[] | null = null;
   let running: Promise<void> | null = null;
@@ -111,6 +204,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       const next = await build(await store.listFaceTemplates(modelId));
       for (const change of journal) apply(next, change);
       state = next;
+      changed();
     } finally {
       journal = null;
     }
@@ -131,6 +225,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
 
   function change(c: Change): void {
     apply(state, c);
+    changed();
     journal?.push(c);
     if (state.index.stale && !running) reload().catch((err) => opts.onRebuildError?.(err));
   }
@@ -185,6 +280,10 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       const top = search(embedding, 1)[0];
       return top && top.score >= threshold ? top : null;
     },
+    async identifyAsync(embedding, threshold) {
+      const top = (await searchAsync(embedding, 1))[0];
+      return top && top.score >= threshold ? top : null;
+    },
     add(templates) {
       state.table.check(templates);
       if (templates.length > 0) change({ kind: 'add', templates });
@@ -198,6 +297,11 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     reload,
     stats() {
       return { people: state.table.people, faces: state.table.faces, dims, modelId, backend: state.index.backend };
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
     },
   };
 }

@@ -1,7 +1,27 @@
 // The exact JS index: every vector in one growing Float32Array (never a JS number[]), ids beside it, a removal moves
-// the last vector into the freed slot. Used where no FAISS addon loads; same semantics as FAISS, only slower.
+// the last vector into the freed slot. Used where no FAISS addon loads; same semantics as FAISS, only slower. Saved as
+// the raw arrays: the ids (float64), then the vectors (float32), little-endian as the machine writes them.
+import fs from 'node:fs/promises';
 import { topK } from './top-k.js';
-import type { SearchHit, VectorIndex } from './vector-index.js';
+import type { SavedIndex, SearchHit, VectorIndex } from './vector-index.js';
+
+/** Reads a file written by the JS index's save(); throws when its size or ids disagree with `saved`. */
+export async function loadJsIndex(file: string, dims: number, saved: SavedIndex): Promise<VectorIndex> {
+  if (saved.layout !== 'js') throw new Error(`the index file holds a ${saved.layout} index, not the JS index`);
+  const bytes = await fs.readFile(file);
+  const n = saved.live.length;
+  if (bytes.length !== n * (8 + 4 * dims)) throw new Error(`the index file has ${bytes.length} bytes, ${n} faces of ${dims} dims need ${n * (8 + 4 * dims)}`);
+  // Copied out of the file's buffer: its offset is not necessarily aligned for typed-array views.
+  const ids = new Float64Array(n);
+  new Uint8Array(ids.buffer).set(bytes.subarray(0, n * 8));
+  const vectors = new Float32Array(n * dims);
+  new Uint8Array(vectors.buffer).set(bytes.subarray(n * 8));
+  const want = new Set(saved.live);
+  for (const id of ids) if (!want.delete(id)) throw new Error(`the index file holds id ${id}, its metadata does not`);
+  const index = createJsIndexOfSize(dims, n);
+  index.add(ids, vectors);
+  return index;
+}
 
 export function createJsIndexOfSize(dims: number, expected: number): VectorIndex {
   let capacity = Math.max(16, expected);
@@ -49,6 +69,12 @@ export function createJsIndexOfSize(dims: number, expected: number): VectorIndex
           slotOf.set(ids[slot]!, slot);
         }
       }
+    },
+    async save(file) {
+      const head = Buffer.from(ids.buffer, 0, size * 8);
+      const body = Buffer.from(data.buffer, 0, size * dims * 4);
+      await fs.writeFile(file, Buffer.concat([head, body]));
+      return { layout: 'js', planned: size };
     },
     search(query, k): SearchHit[] {
       if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);

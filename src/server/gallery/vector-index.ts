@@ -2,8 +2,8 @@
 // Vectors carry integer ids chosen by the gallery, so ids stay stable across adds and removals. Inner product over
 // L2-normalised vectors: scores are cosine similarities.
 import { createRequire } from 'node:module';
-import { createFaissIndex, type FaissModule } from './faiss-index.js';
-import { createJsIndexOfSize } from './js-index.js';
+import { createFaissIndex, layoutFor, loadFaissIndex, type FaissModule } from './faiss-index.js';
+import { createJsIndexOfSize, loadJsIndex } from './js-index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -35,6 +35,25 @@ export interface VectorIndex {
   setSearchBreadth?(n: number): void;
   /** The same search off the event loop (the FAISS binding's thread pool), where the binding offers it. */
   searchAsync?(query: Float32Array, k: number): Promise<SearchHit[]>;
+  /**
+   * Writes the index to `file` (off the event loop where the binding can); what it returns is kept beside the file to
+   * load it back. Changes must wait until it resolves (the gallery holds them back meanwhile).
+   */
+  save?(file: string): Promise<SavedLayout>;
+}
+
+export type IndexLayout = 'flat' | 'ivf' | 'hnsw' | 'js';
+
+export interface SavedLayout {
+  layout: IndexLayout;
+  /** The face count the layout was planned for (IVF lists, the size past which it counts as outgrown). */
+  planned: number;
+}
+
+/** A saved layout with the ids its file holds: those in the gallery, and (HNSW) removed ones still in the graph. */
+export interface SavedIndex extends SavedLayout {
+  live: Float64Array;
+  dead: Float64Array;
 }
 
 /** What the gallery is about to add right after creating the index: ANN indexes train on the sample. */
@@ -45,7 +64,13 @@ export interface IndexPlan {
   sample(max: number): Float32Array;
 }
 
-export type IndexFactory = (dims: number, plan?: IndexPlan) => VectorIndex;
+export interface IndexFactory {
+  (dims: number, plan?: IndexPlan): VectorIndex;
+  /** Reads back what save() wrote; throws when the file does not hold that index. Absent: nothing is persisted. */
+  load?(file: string, dims: number, saved: SavedIndex): Promise<VectorIndex>;
+  /** The layout this factory builds for `count` faces: a saved index of another layout is rebuilt, not loaded. */
+  layoutFor?(count: number): IndexLayout;
+}
 
 /** How the FAISS index is laid out; the defaults were chosen by bench/gallery.ts (see BENCHMARKS.md). */
 export interface AnnOptions {
@@ -80,11 +105,17 @@ function loadFaiss(): { module: FaissModule; name: string } | null {
 export function createFaissIndexFactory(ann: AnnOptions = DEFAULT_ANN): IndexFactory | null {
   const faiss = loadFaiss();
   if (!faiss) return null;
-  return (dims, plan) => createFaissIndex(faiss.module, faiss.name, dims, ann, plan);
+  const factory: IndexFactory = (dims, plan) => createFaissIndex(faiss.module, faiss.name, dims, ann, plan);
+  if (faiss.module.Index.readAsync) factory.load = (file, dims, saved) => loadFaissIndex(faiss.module, faiss.name, dims, ann, file, saved);
+  factory.layoutFor = (count) => layoutFor(ann, count);
+  return factory;
 }
 
 /** Exact scan in JS: the fallback when no FAISS addon is installed. Fine for tens of thousands of faces. */
-export const createJsIndex: IndexFactory = (dims, plan) => createJsIndexOfSize(dims, plan?.count ?? 0);
+export const createJsIndex: IndexFactory = Object.assign((dims: number, plan?: IndexPlan) => createJsIndexOfSize(dims, plan?.count ?? 0), {
+  load: loadJsIndex,
+  layoutFor: (): IndexLayout => 'js',
+});
 
 export function defaultIndexFactory(ann: AnnOptions = DEFAULT_ANN): IndexFactory {
   return createFaissIndexFactory(ann) ?? createJsIndex;

@@ -1,0 +1,119 @@
+// The gallery's index on disk: the vector index file plus a metadata file (model, layout, checksum, face id by label),
+// so a restart loads the index instead of rebuilding it from every embedding. The database stays the source of truth:
+// a saved index is used only when the faces it holds are exactly the database's faces of that model, else rebuilt.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { FaceTable, type FaceRef } from './face-table.js';
+import type { IndexFactory, SavedIndex, VectorIndex } from './vector-index.js';
+
+/** Bumped whenever the files' meaning changes: an older file is rebuilt, never misread. */
+const FORMAT = 1;
+
+const Meta = z.object({
+  format: z.literal(FORMAT),
+  modelId: z.string(),
+  dims: z.number().int().positive(),
+  layout: z.enum(['flat', 'ivf', 'hnsw', 'js']),
+  planned: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  sha256: z.string().length(64),
+  /** The face id at each label ever given ('' = removed); labels from its length on are new. */
+  faceIds: z.array(z.string()),
+});
+
+export interface IndexFiles {
+  index: string;
+  meta: string;
+}
+
+/** One pair of files per model: a gallery is only ever searched with one model, and switching back finds its own. */
+export function indexFiles(dir: string, modelId: string): IndexFiles {
+  const base = path.join(dir, `gallery-${modelId.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+  return { index: `${base}.index`, meta: `${base}.json` };
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Writes index and table as they are now; the caller holds index changes back until it resolves. Written to temporary
+ * names and renamed: a crash leaves the old pair or a pair whose checksum disagrees, both rejected at load.
+ */
+export async function saveIndex(files: IndexFiles, modelId: string, dims: number, table: FaceTable, index: VectorIndex): Promise<void> {
+  if (!index.save) throw new Error(`the ${index.backend} index cannot be saved`);
+  const faceIds = table.faceIdsByLabel();
+  await fs.promises.mkdir(path.dirname(files.index), { recursive: true });
+  const tmp = { index: `${files.index}.tmp`, meta: `${files.meta}.tmp` };
+  const layout = await index.save(tmp.index);
+  const [hash, stat] = await Promise.all([sha256(tmp.index), fs.promises.stat(tmp.index)]);
+  const meta: z.infer<typeof Meta> = { format: FORMAT, modelId, dims, ...layout, bytes: stat.size, sha256: hash, faceIds };
+  await fs.promises.writeFile(tmp.meta, JSON.stringify(meta));
+  await fs.promises.rename(tmp.index, files.index);
+  await fs.promises.rename(tmp.meta, files.meta);
+}
+
+export type Loaded = { ok: true; table: FaceTable; index: VectorIndex } | { ok: false; reason: string };
+
+/**
+ * The saved index, if it is exactly the database's faces of this model (`faces`, read while the file is checked), else
+ * why not. Face ids are never reused and a face's embedding never changes under the same model id (re-embedding moves
+ * it to another model), so equal face-id sets mean equal vectors; people and names are taken from the database.
+ */
+export async function loadIndex(files: IndexFiles, modelId: string, dims: number, factory: IndexFactory, faces: () => Promise<FaceRef[]>): Promise<Loaded> {
+  const no = (reason: string): Loaded => ({ ok: false, reason });
+  if (!factory.load) return no('this index backend cannot load saved indexes');
+  let text: string;
+  try {
+    text = await fs.promises.readFile(files.meta, 'utf8');
+  } catch (err) {
+    return no((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no saved index' : `the saved index metadata is unreadable: ${String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return no('the saved index metadata is corrupt (not JSON)');
+  }
+  const meta = Meta.safeParse(parsed);
+  if (!meta.success) return no(`the saved index metadata is not of format ${FORMAT}: ${meta.error.issues[0]?.message ?? ''}`);
+  const m = meta.data;
+  if (m.modelId !== modelId || m.dims !== dims) return no(`the saved index is of model ${m.modelId} (${m.dims} dims), the gallery's is ${modelId} (${dims})`);
+  const labelOf = new Map<string, number>();
+  const dead: number[] = [];
+  m.faceIds.forEach((id, label) => (id === '' ? dead.push(label) : labelOf.set(id, label)));
+  if (labelOf.size + dead.length !== m.faceIds.length) return no('the saved index metadata names a face twice');
+  const wanted = factory.layoutFor?.(labelOf.size);
+  if (wanted && wanted !== m.layout) return no(`the saved index is ${m.layout}, the settings choose ${wanted} for ${labelOf.size} faces`);
+  // The database read (seconds at 1M faces) runs while the file is hashed; a failed read fails the load (start).
+  const reading = faces();
+  reading.catch(() => {});
+  try {
+    const stat = await fs.promises.stat(files.index);
+    if (stat.size !== m.bytes) return no(`the saved index file has ${stat.size} bytes, its metadata says ${m.bytes} (torn write or corrupt)`);
+    if ((await sha256(files.index)) !== m.sha256) return no('the saved index file does not match its checksum (corrupt)');
+  } catch (err) {
+    return no(`the saved index file is unreadable: ${String(err)}`);
+  }
+  const refs = await reading;
+  const missing = refs.filter((f) => !labelOf.has(f.faceId)).length;
+  if (missing > 0 || refs.length !== labelOf.size) {
+    return no(`the database has ${refs.length} faces of this model, the saved index ${labelOf.size}; ${missing} of the database's are not in it`);
+  }
+  const live = Float64Array.from(labelOf.values());
+  const saved: SavedIndex = { layout: m.layout, planned: m.planned, live, dead: Float64Array.from(dead) };
+  let index: VectorIndex;
+  try {
+    index = await factory.load(files.index, dims, saved);
+  } catch (err) {
+    return no(`the saved index file does not load: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const table = new FaceTable(dims);
+  table.restore(refs, (id) => labelOf.get(id)!, m.faceIds.length);
+  return { ok: true, table, index };
+}
