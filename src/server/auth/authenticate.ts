@@ -1,6 +1,5 @@
 // Turns a presented key into a Principal, for HTTP requests and WebSocket upgrades alike, and limits wrong keys per
 // remote address (AUTH_FAILURES_PER_MINUTE) so that keys cannot be guessed at the speed of the database.
-import type { KeysRepo } from '../store/keys-repo.js';
 import { hashKey, OPEN_PRINCIPAL, type Principal } from './keys.js';
 import type { AuthMode } from './mode.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -14,6 +13,12 @@ export type AuthResult =
 export interface AuthSource {
   /** The peer's IP address (the socket's, not a forwarded header). Unknown: wrong keys are not limited. */
   remote?: string;
+}
+
+/** The port auth needs from wherever keys are kept (the store's keys repository implements it). */
+export interface KeyLookup {
+  /** The caller a key belongs to, or null for an unknown or revoked key. */
+  principalFor(key: string): Promise<Principal | null>;
 }
 
 export interface Authenticator {
@@ -31,7 +36,7 @@ export interface AuthOptions {
 /** `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) is 1.2.3.4. */
 const addressKey = (remote: string) => remote.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '').toLowerCase();
 
-export function createAuthenticator(mode: AuthMode, keys: KeysRepo, opts: AuthOptions = {}): Authenticator {
+export function createAuthenticator(mode: AuthMode, keys: KeyLookup, opts: AuthOptions = {}): Authenticator {
   const failures = createRateLimiter(opts.failuresPerMinute ?? 10);
   const limited = (opts.failuresPerMinute ?? 10) > 0;
   const maxKnown = opts.rememberKeys ?? 1000;

@@ -1,35 +1,10 @@
-// API keys and roles: key generation, hashing, and the role ladder (viewer < operator < admin).
-import { createHash, randomBytes } from 'node:crypto';
+// Roles and keys as auth uses them: the role ladder (viewer < operator < admin), the open-mode caller, where a request
+// carries its key. The keys themselves (generation, hash) are in ../api-keys.ts, shared with the store.
+import { ROLES, type Principal, type Role } from '../api-keys.js';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const KEY_PREFIX = 'fsk_';
-
-/** Who is calling: a stored key, or everyone in open mode. */
-export interface Principal {
-  role: Role;
-  /** The api_keys row id; null in open mode. */
-  keyId: string | null;
-  name: string;
-}
+export { generateKey, hashKey, KEY_PREFIX, keyPrefix, ROLES, type Principal, type Role } from '../api-keys.js';
 
 export const OPEN_PRINCIPAL: Principal = { role: 'admin', keyId: null, name: 'open mode' };
-
-/** A new random key: `fsk_` + 32 random bytes, base64url. Shown once; only its hash is stored. */
-export function generateKey(): string {
-  return KEY_PREFIX + randomBytes(32).toString('base64url');
-}
-
-/** SHA-256 of the key, hex: what the database stores and looks up. */
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-/** First characters of a key, kept so people can tell keys apart in listings. */
-export function keyPrefix(key: string): string {
-  return key.slice(0, KEY_PREFIX.length + 6);
-}
 
 export function roleAllows(have: Role, need: Role): boolean {
   return ROLES.indexOf(have) >= ROLES.indexOf(need);

@@ -3,10 +3,22 @@
 // parsed message's role (gateway/message-roles.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { LiveMetrics } from '../metrics.js';
+import type { ServerMessage } from '../../shared/protocol.js';
 import type { Authenticator } from './authenticate.js';
 import { keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
 import { hostAllowed, originAllowed } from './mode.js';
+
+/** What an observer of a session's socket sees and forwards: the shape of the gateway's session socket. */
+export interface ObservedSocket {
+  send(message: ServerMessage): void;
+  close(code: number, reason: string): void;
+  readonly bufferedAmount: number;
+}
+
+/** Wraps a session's socket to watch what it sends (metrics.ts's LiveMetrics); auth only hands it to the gateway. */
+export interface SocketObserver {
+  observe(socket: ObservedSocket): ObservedSocket;
+}
 
 /** Asks the key store which of these key ids are still active (not revoked, not deleted). */
 export type ActiveKeys = (keyIds: string[]) => Promise<Set<string>>;
@@ -18,7 +30,7 @@ export interface GatewayAccess {
   activeKeys?: ActiveKeys;
   keyRecheckMs?: number;
   /** Counts frames, stage latencies, drops and errors off the messages sessions send. */
-  metrics?: LiveMetrics;
+  metrics?: SocketObserver;
 }
 
 export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; message: string };

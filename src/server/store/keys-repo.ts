@@ -1,6 +1,6 @@
 // API key rows (table api_keys): create, look up by key hash, list, revoke. The key itself is never stored.
 import { and, asc, eq, inArray, isNull, lt, or } from 'drizzle-orm';
-import { generateKey, hashKey, keyPrefix, type Principal, type Role } from '../auth/keys.js';
+import { generateKey, hashKey, keyPrefix, type Principal, type Role } from '../api-keys.js';
 import type { StoreDb } from './drizzle-db.js';
 import { apiKeys } from './schema.js';
 import { isUuid } from './sql-guards.js';
