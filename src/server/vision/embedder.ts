@@ -41,6 +41,18 @@ export interface FaceEmbedding {
   /** The aligned 150x150 RGB chip the embedding was computed from. */
   chip: Uint8Array;
   landmarks: Point[];
+  /** Set on faces of frames analysed with `mesh: false` (analyzer.ts): what the face mesh found for this face. */
+  mesh?: MeshCheck;
+}
+
+/** The face mesh's word on a face the live detector found: its box and pose, and whether it found a face there at all. */
+export interface MeshCheck {
+  /** false: the mesh found no face in the box (a detector false positive, e.g. a window): do not name, count or show it. */
+  confirmed: boolean;
+  /** The mesh's box (the embedding's crop came from it), or the detection's own box when not confirmed. */
+  box: Box;
+  /** The mesh's head pose (the detection's rough one when not confirmed). */
+  pose: { yaw: number; pitch: number; roll: number };
 }
 
 export interface Embedder {

@@ -2,12 +2,10 @@
 import type { AnalyzeOptions, AnalyzeResult, FaceAnalyzer } from '../analyzer.js';
 import type { FaceDetection } from '../detector.js';
 import type { FaceEmbedding } from '../embedder.js';
+import type { VisionSettings } from '../settings.js';
 
 /** What the worker needs to build its analyzer (the same settings createFaceAnalyzer takes). */
-export interface WorkerInit {
-  TF_BACKEND: 'auto' | 'tensorflow' | 'wasm';
-  DETECT_MIN_CONFIDENCE: number;
-  MAX_FACES: number;
+export interface WorkerInit extends Omit<VisionSettings, 'EMBEDDING_MODEL'> {
   modelId: string;
 }
 

@@ -1,0 +1,21 @@
+// The settings vision/ is built from. Its own type, so vision does not depend on the server's config module: the
+// composition root (server.ts, train/, bench/, scripts/) passes the values; a server Config has these fields.
+
+export type LiveDetectorChoice = 'auto' | 'onnx' | 'human';
+
+export interface VisionSettings {
+  /** tfjs backend: tfjs-node when installed (`auto`), or WASM. */
+  TF_BACKEND: 'auto' | 'tensorflow' | 'wasm';
+  /** Detector confidence below which a face is ignored. */
+  DETECT_MIN_CONFIDENCE: number;
+  /** Faces detected per frame at most. */
+  MAX_FACES: number;
+  /** Embedding model id (a folder of models/); default the base pipeline. */
+  EMBEDDING_MODEL?: string;
+  /**
+   * Detector for frames analysed with `mesh: false` (live frames that need boxes only): `onnx` = BlazeFace on
+   * onnxruntime-node (fails at start when it cannot load), `human` = Human's mesh path as for every other frame,
+   * `auto` (default) = onnx when onnxruntime-node loads, else human (the reason is in /health's model list).
+   */
+  LIVE_DETECTOR?: LiveDetectorChoice;
+}

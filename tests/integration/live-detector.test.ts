@@ -1,0 +1,156 @@
+// The analyzer's live path (`mesh: false`): BlazeFace on onnxruntime-node finds the faces of webcam-like 640x480 frames
+// of the fixture photos where Human's mesh path finds them, with boxes on the mesh's geometry; embedding such a frame
+// runs the mesh, so its embeddings equal the mesh path's; a false positive is reported as not confirmed; and
+// LIVE_DETECTOR=human keeps today's path. Real models, real photos.
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFaceAnalyzer, meshCheck, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
+import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
+import { createWorkerAnalyzer } from '../../src/server/vision/worker/worker-analyzer.js';
+import type { Box } from '../../src/server/vision/detector.js';
+import { FIXTURES } from '../../bench/lib/frames.js';
+import { testConfig } from '../helpers/server.js';
+
+const PHOTOS = [
+  'Barack_Obama/3.jpg',
+  'Joe_Biden/2.jpg',
+  'Guido_van_Rossum/5.jpg',
+  'Paul_Allen/4.jpg',
+  'Amy/2.jpg',
+  '_group/two_people.jpg',
+  '_group/obama_and_biden.jpg',
+];
+const MAX_PIXELS = 640 * 480;
+
+async function webcamFrame(rel: string): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(`${FIXTURES}${rel}`).resize(640, 480, { fit: 'contain', background: '#000' }).jpeg({ quality: 85 }).toBuffer());
+}
+
+function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (ix * iy) / (a.width * a.height + b.width * b.height - ix * iy);
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+describe('live detector (mesh: false)', () => {
+  let analyzer: ModelAnalyzer;
+  const frames = new Map<string, Uint8Array>();
+
+  beforeAll(async () => {
+    analyzer = await createFaceAnalyzer(testConfig(), () => {});
+    for (const rel of PHOTOS) frames.set(rel, await webcamFrame(rel));
+    await analyzer.embedAll(frames.get('Joe_Biden/2.jpg')!, MAX_PIXELS); // first calls build the models' constant tensors
+  }, 120_000);
+
+  it('is BlazeFace on onnxruntime-node, and says so in the model list /health shows', () => {
+    expect(analyzer.models.some((m) => m.startsWith('live detector: onnx:blazeface-back-256 (onnxruntime-node 1.30.0'))).toBe(true);
+  });
+
+  it('finds the faces the mesh path finds, with boxes on the mesh geometry, and skips the mesh', { timeout: 120_000 }, async () => {
+    let faces = 0;
+    for (const rel of PHOTOS) {
+      const full = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false });
+      const fast = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false, mesh: false });
+      if (!full.ok || !fast.ok) throw new Error(`${rel}: not analysed`);
+      expect(fast.frame.faces.length, rel).toBe(full.frame.faces.length);
+      for (const f of full.frame.faces) {
+        const best = Math.max(...fast.frame.faces.map((g) => iou(f.box, g.box)));
+        expect(best, rel).toBeGreaterThan(0.6);
+        faces += 1;
+      }
+      for (const g of fast.frame.faces) {
+        expect(g.real).toBeNull();
+        expect(Math.abs(g.pose.yaw)).toBeLessThan(1.6);
+      }
+      full.frame.release();
+      fast.frame.release();
+    }
+    expect(faces).toBeGreaterThanOrEqual(PHOTOS.length + 3);
+  });
+
+  it('embeds a live frame as the mesh path does: same crop, same embedding, the mesh box and pose', { timeout: 120_000 }, async () => {
+    const tensors = analyzer.tensorCount();
+    for (const rel of ['Joe_Biden/2.jpg', '_group/two_people.jpg']) {
+      const full = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false });
+      const fast = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false, mesh: false });
+      if (!full.ok || !fast.ok) throw new Error(`${rel}: not analysed`);
+      const a = await full.frame.embed(full.frame.faces.map((_, i) => i));
+      const b = await fast.frame.embed(fast.frame.faces.map((_, i) => i));
+      full.frame.release();
+      fast.frame.release();
+      expect(a[0]!.mesh).toBeUndefined();
+      for (const e of b) {
+        expect(e.mesh?.confirmed).toBe(true);
+        // the same mesh face, so the same crop and embedding (up to the order of the faces)
+        const k = full.frame.faces.findIndex((f) => iou(f.box, e.mesh!.box) > 0.99);
+        expect(k, rel).toBeGreaterThanOrEqual(0);
+        expect(e.mesh!.pose).toEqual(full.frame.faces[k]!.pose);
+        expect(cosine(e.embedding, a[k]!.embedding)).toBeGreaterThan(0.9999);
+        expect(Buffer.from(e.chip).equals(Buffer.from(a[k]!.chip))).toBe(true);
+      }
+    }
+    expect(analyzer.tensorCount()).toBe(tensors);
+  });
+
+  it('reports a box the mesh finds no face in as not confirmed, with the detection own box', () => {
+    const face = { box: { x: 10, y: 10, width: 50, height: 50 }, score: 0.7, pose: { yaw: 0.1, pitch: 0, roll: 0 } };
+    const meshed = [{ box: { x: 300, y: 200, width: 80, height: 90 }, score: 0.9, pose: { yaw: 0, pitch: 0.2, roll: 0 } }];
+    expect(meshCheck(face, meshed)).toEqual({ confirmed: false, box: face.box, pose: face.pose });
+    const near = { ...face, box: { x: 305, y: 205, width: 78, height: 88 } };
+    expect(meshCheck(near, meshed)).toEqual({ confirmed: true, box: meshed[0]!.box, pose: meshed[0]!.pose });
+  });
+
+  it('takes the mesh path when liveness is asked, and with LIVE_DETECTOR=human', { timeout: 120_000 }, async () => {
+    const jpeg = frames.get('Paul_Allen/4.jpg')!;
+    const withLiveness = await analyzer.analyze(jpeg, MAX_PIXELS, { liveness: true, mesh: false });
+    if (!withLiveness.ok) throw new Error('not analysed');
+    expect(withLiveness.frame.faces[0]!.real).not.toBeNull();
+    withLiveness.frame.release();
+
+    const human = await createFaceAnalyzer(testConfig({ LIVE_DETECTOR: 'human' }), () => {});
+    expect(human.models).toContain('live detector: human (LIVE_DETECTOR=human)');
+    const a = await human.analyze(jpeg, MAX_PIXELS, { liveness: false, mesh: false });
+    const b = await human.analyze(jpeg, MAX_PIXELS, { liveness: false });
+    if (!a.ok || !b.ok) throw new Error('not analysed');
+    expect(a.frame.faces).toEqual(b.frame.faces);
+    a.frame.release();
+    b.frame.release();
+  });
+
+  it('refuses bad input on the live path with the same codes', async () => {
+    const bad = await analyzer.analyze(new Uint8Array([1, 2, 3]), MAX_PIXELS, { liveness: false, mesh: false });
+    expect(bad).toMatchObject({ ok: false, code: 'bad_image' });
+    const big = await analyzer.analyze(frames.get('Amy/2.jpg')!, 100 * 100, { liveness: false, mesh: false });
+    expect(big).toMatchObject({ ok: false, code: 'frame_too_large' });
+  });
+});
+
+describe('live detector in an inference worker thread', () => {
+  it('loads onnxruntime-node in the thread and answers mesh: false frames with mesh-checked embeddings', { timeout: 120_000 }, async () => {
+    const worker = await createWorkerAnalyzer({
+      TF_BACKEND: 'auto',
+      DETECT_MIN_CONFIDENCE: 0.5,
+      MAX_FACES: 10,
+      LIVE_DETECTOR: 'auto',
+      modelId: EMBEDDING_MODEL_ID,
+    });
+    try {
+      expect(worker.models.some((m) => m.startsWith('live detector: onnx:blazeface-back-256'))).toBe(true);
+      const result = await worker.analyze(await webcamFrame('_group/two_people.jpg'), MAX_PIXELS, { liveness: false, mesh: false });
+      if (!result.ok) throw new Error('not analysed');
+      expect(result.frame.faces).toHaveLength(2);
+      const embedded = await result.frame.embed([0, 1]);
+      result.frame.release();
+      expect(embedded.map((e) => e.mesh?.confirmed)).toEqual([true, true]);
+      expect(embedded[0]!.embedding).toHaveLength(worker.dims);
+    } finally {
+      await worker.close();
+    }
+  });
+});
