@@ -176,6 +176,8 @@ export const Overlay = z.object({
   timings: z.object({ queue: z.number(), decode: z.number(), detect: z.number(), embed: z.number(), total: z.number() }),
   /** Session counters: frames received, processed, and dropped because a newer one arrived. */
   stats: z.object({ received: z.number().int(), processed: z.number().int(), dropped: z.number().int() }),
+  /** true: no detection ran on this frame (DETECT_INTERVAL_MS); the boxes are the tracker's prediction for its time. */
+  predicted: z.boolean().optional(),
 });
 export type Overlay = z.infer<typeof Overlay>;
 export const EnrolStarted = z.object({

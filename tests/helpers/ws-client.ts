@@ -53,15 +53,15 @@ export class TestClient {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
-  sendFrame(jpeg: Uint8Array): number {
+  sendFrame(jpeg: Uint8Array, captureTime = Date.now()): number {
     const seq = ++this.seq;
-    this.ws.send(encodeFrame({ seq, captureTime: Date.now() }, jpeg));
+    this.ws.send(encodeFrame({ seq, captureTime }, jpeg));
     return seq;
   }
 
-  /** Sends a frame and waits for its overlay. */
-  async frame(jpeg: Uint8Array): Promise<Overlay> {
-    const seq = this.sendFrame(jpeg);
+  /** Sends a frame and waits for its overlay. `captureTime` (ms) plays a camera's clock; default now. */
+  async frame(jpeg: Uint8Array, captureTime?: number): Promise<Overlay> {
+    const seq = this.sendFrame(jpeg, captureTime);
     return (await this.next((m) => m.type === 'overlay' && m.seq === seq)) as Overlay;
   }
 

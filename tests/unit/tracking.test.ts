@@ -350,3 +350,34 @@ describe('Tracker', () => {
     expect(back.needEmbedding).toEqual([0]);
   });
 });
+
+describe('Tracker.coast (frames between detections)', () => {
+  const opts: TrackerOptions = { minIou: 0.3, maxMisses: 5, voteWindow: 2, reembedEvery: 0 };
+  const vote: Vote = { personId: 'p1', name: 'Ada', score: 0.95 };
+
+  it('moves a moving face along its track, counts nothing as missed, and the next detection continues the same id', () => {
+    const t = new Tracker(opts);
+    // A face moving right by 10 px every 100 ms.
+    let id = 0;
+    for (let i = 0; i < 6; i++) id = t.update([box(100 + 10 * i, 100, 80, 80)], { now: 1000 + 100 * i }).trackIds[0]!;
+    const coasted = t.coast({ now: 1600 });
+    expect(coasted).toHaveLength(1);
+    expect(coasted[0]!.id).toBe(id);
+    expect(coasted[0]!.box.x).toBeGreaterThan(150 + 3);
+    const next = t.update([box(170, 100, 80, 80)], { now: 1700 });
+    expect(next.trackIds).toEqual([id]);
+  });
+
+  it('is settled only when every visible track has its votes and no check is due', () => {
+    const t = new Tracker(opts);
+    const { trackIds } = t.update([box(0, 0, 50, 50)], { now: 0 });
+    expect(t.settled()).toBe(false);
+    t.vote(trackIds[0]!, vote);
+    t.update([box(0, 0, 50, 50)], { now: 100 });
+    t.vote(trackIds[0]!, vote);
+    expect(t.settled()).toBe(true);
+    // A second face enters: not settled until it too has voted.
+    t.update([box(0, 0, 50, 50), box(300, 0, 50, 50)], { now: 200 });
+    expect(t.settled()).toBe(false);
+  });
+});

@@ -83,6 +83,7 @@ export class Session {
       { analyzer, gallery: deps.gallery, policy: deps.policy },
       {
         maxFramePixels: c.MAX_FRAME_PIXELS,
+        detectIntervalMs: c.DETECT_INTERVAL_MS,
         tracker: {
           minIou: c.TRACK_MIN_IOU,
           maxMisses: c.TRACK_MAX_MISSES,
@@ -269,6 +270,7 @@ export class Session {
       tracks: out.tracks,
       timings: { queue, ...out.timings, total: performance.now() - frame.receivedAt },
       stats: { ...this.stats },
+      ...(out.predicted ? { predicted: true } : {}),
     });
   }
 

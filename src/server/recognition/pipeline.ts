@@ -7,6 +7,7 @@ import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tr
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
+import { probeImage } from './frame-probe.js';
 import type { MatchPolicy } from './match-policy.js';
 
 /** The gallery as the pipeline reads it: a synchronous or off-thread search both fit. */
@@ -18,6 +19,11 @@ export interface PipelineSettings {
   tracker: TrackerOptions;
   /** Largest decoded frame (width * height) this server accepts. */
   maxFramePixels: number;
+  /**
+   * Detect at most this often (ms of capture time); frames in between, while every track is settled, are answered
+   * with the tracker's predicted boxes. 0: detect every frame.
+   */
+  detectIntervalMs: number;
 }
 
 export interface PipelineDeps {
@@ -67,6 +73,8 @@ export type FrameOutcome =
       /** The tracker's view of the same tracks (for attendance). */
       visible: TrackSnapshot[];
       timings: { decode: number; detect: number; embed: number };
+      /** No detection ran: the boxes are the tracker's prediction for this frame's time. */
+      predicted: boolean;
     }
   | { ok: false; code: 'bad_image' | 'frame_too_large'; message: string };
 
@@ -81,6 +89,8 @@ export class FramePipeline {
   private readonly liveness = new LivenessMemory();
   /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
   private livenessDue = true;
+  /** Capture time and size of the last frame that was detected. */
+  private lastDetected: { captureTime: number; width: number; height: number } | null = null;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -96,6 +106,7 @@ export class FramePipeline {
 
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer, policy } = this.deps;
+    if (this.mayCoast(frame, opts.enrolment)) return this.coast(frame);
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, { liveness: this.wantsLiveness(opts.enrolment) });
     if (!result.ok) return result;
     const analyzed = result.frame;
@@ -142,6 +153,7 @@ export class FramePipeline {
     }
     const visible = this.tracker.visible();
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
+    this.lastDetected = { captureTime: frame.captureTime, width: analyzed.width, height: analyzed.height };
     return {
       ok: true,
       width: analyzed.width,
@@ -149,6 +161,35 @@ export class FramePipeline {
       tracks: visible.map((t) => this.view(t)),
       visible,
       timings: { decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs },
+      predicted: false,
+    };
+  }
+
+  /**
+   * A frame may skip detection when it comes within the detection interval of the last detected one and nothing is
+   * waiting on a detection: no enrolment collecting views, and no track still voting or due a check (so no name is
+   * ever delayed by coasting). A capture time that goes backwards or jumps means a new clock: detect.
+   */
+  private mayCoast(frame: FrameInput, enrolment: { collecting: boolean } | undefined): boolean {
+    const last = this.lastDetected;
+    if (!last || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
+    const since = frame.captureTime - last.captureTime;
+    return since > 0 && since < this.settings.detectIntervalMs && !this.livenessDue && this.tracker.settled();
+  }
+
+  /** The tracks at their predicted boxes; the frame's pixels are never decoded, its header is still checked. */
+  private async coast(frame: FrameInput): Promise<FrameOutcome> {
+    const header = await probeImage(frame.jpeg, this.settings.maxFramePixels);
+    if (!header.ok) return header;
+    const visible = this.tracker.coast({ now: frame.captureTime });
+    return {
+      ok: true,
+      width: header.width,
+      height: header.height,
+      tracks: visible.map((t) => this.view(t)),
+      visible,
+      timings: { decode: 0, detect: 0, embed: 0 },
+      predicted: true,
     };
   }
 

@@ -162,6 +162,20 @@ export class Tracker {
     return this.opts.reembedEvery > 0 && t.framesSinceEmbedding >= this.opts.reembedEvery;
   }
 
+  /**
+   * A frame without detection (the pipeline detects every DETECT_INTERVAL_MS): the tracks seen in the last detected
+   * frame, at their predicted boxes at this frame's time. Nothing is counted as seen or missed.
+   */
+  coast(options: UpdateOptions = {}): TrackSnapshot[] {
+    const now = this.advance(options.now);
+    return this.tracks.filter((t) => t.misses === 0).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...t.identity }));
+  }
+
+  /** Every visible track has its full vote window and no check is due: no embedding would be asked for now. */
+  settled(): boolean {
+    return this.tracks.every((t) => t.misses > 0 || !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }));
+  }
+
   /** Records the gallery's answer for a track's new embedding. */
   vote(trackId: number, vote: Vote): Identity {
     const t = this.tracks.find((x) => x.id === trackId);

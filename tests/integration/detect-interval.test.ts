@@ -1,0 +1,98 @@
+// DETECT_INTERVAL_MS over a real socket: frames between detections are answered with predicted boxes only once every
+// track is named, never while a name or an enrolment waits on a detection; their headers are still checked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import type { Overlay } from '../../src/shared/protocol.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
+import { TestClient, fixture } from '../helpers/ws-client.js';
+
+async function enrolGuido(server: RunningServer): Promise<void> {
+  const client = await TestClient.connect(server.url, { camera: 'desk' });
+  client.sendJson({ type: 'enrol.start', name: 'Guido van Rossum', samples: 3 });
+  await client.next((m) => m.type === 'enrol.started');
+  const done = client.next((m) => m.type === 'enrol.done');
+  for (const n of [1, 2, 4]) await client.frame(fixture(`Guido_van_Rossum/${n}.jpg`));
+  await done;
+  client.close();
+}
+
+/** A camera at 10 fps by its own clock: one frame every 100 ms of capture time, each awaited. */
+async function stream(client: TestClient, jpeg: Uint8Array, frames: number, t0 = 1_000_000): Promise<Overlay[]> {
+  const out: Overlay[] = [];
+  for (let i = 0; i < frames; i++) out.push(await client.frame(jpeg, t0 + i * 100));
+  return out;
+}
+
+describe('detection interval (DETECT_INTERVAL_MS=300)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DATA_DIR: tempDir(), DETECT_INTERVAL_MS: '300' });
+    await enrolGuido(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('predicts between detections only after the track is named, and keeps its id and name', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'door' });
+    const overlays = await stream(client, fixture('Guido_van_Rossum/3.jpg'), 16);
+    const firstPredicted = overlays.findIndex((o) => o.predicted === true);
+    expect(firstPredicted).toBeGreaterThan(0);
+    // Before the first prediction the track was being voted on: every one of those frames was detected and named.
+    const named = overlays.slice(0, firstPredicted).at(-1)!.tracks[0]!;
+    expect(named).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
+    const predicted = overlays.filter((o) => o.predicted);
+    expect(predicted.length).toBeGreaterThanOrEqual(4);
+    for (const o of predicted) {
+      expect(o.timings).toMatchObject({ decode: 0, detect: 0, embed: 0 });
+      expect(o.tracks).toHaveLength(1);
+      expect(o.tracks[0]).toMatchObject({ id: named.id, name: 'Guido van Rossum', state: 'recognized' });
+      expect(o.width).toBe(overlays[0]!.width);
+    }
+    // Detected at least every 300 ms of capture time: never more than two predicted frames in a row at 100 ms a frame.
+    const run = overlays.map((o) => (o.predicted ? 'p' : 'd')).join('');
+    expect(run).not.toMatch(/ppp/);
+    expect(run.slice(firstPredicted)).toMatch(/^p+d/);
+    client.close();
+  });
+
+  it('still refuses a broken frame that arrives where a prediction would answer', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'door' });
+    const overlays = await stream(client, fixture('Guido_van_Rossum/3.jpg'), 10);
+    const lastDetected = overlays.findLastIndex((o) => !o.predicted);
+    const t = 1_000_000 + lastDetected * 100 + 50; // inside the interval, tracks settled
+    const seq = client.sendFrame(new TextEncoder().encode('not a jpeg at all'), t);
+    expect(await client.next((m) => m.type === 'error' && m.seq === seq)).toMatchObject({ code: 'bad_image' });
+    client.close();
+  });
+
+  it('detects every frame of an enrolment, whatever the interval', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'desk' });
+    await stream(client, fixture('Guido_van_Rossum/3.jpg'), 8);
+    client.sendJson({ type: 'enrol.start', name: 'Guido van Rossum', samples: 3 });
+    await client.next((m) => m.type === 'enrol.started');
+    const during = await stream(client, fixture('Guido_van_Rossum/5.jpg'), 4, 2_000_000);
+    expect(during.map((o) => o.predicted ?? false)).toEqual([false, false, false, false]);
+    client.sendJson({ type: 'enrol.cancel' });
+    client.close();
+  });
+});
+
+describe('detection interval off (the default)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DATA_DIR: tempDir() });
+    await enrolGuido(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('detects every frame', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'door' });
+    const overlays = await stream(client, fixture('Guido_van_Rossum/3.jpg'), 10);
+    expect(overlays.every((o) => o.predicted === undefined && o.timings.detect > 0)).toBe(true);
+    expect(overlays.at(-1)!.tracks[0]).toMatchObject({ name: 'Guido van Rossum' });
+    client.close();
+  });
+});
