@@ -1,6 +1,7 @@
 // BENCHMARKS.md from the results files: a pure function of bench/results/*.json (nothing is measured or read here), so
 // every figure on the page is one a suite wrote down, with the date and machine of its run.
 import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, trackingSection, type Any } from './lib/report-sections.js';
+import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -63,7 +64,7 @@ export function targetRows(r: ResultsByName): string[][] {
     g ? `${fmt(g.rssOverVectors, 'x', 2)} (${g.rssAboveStartMB} MB for ${g.vectorMB} MB of vectors)` : 'n/a',
     verdict(g ? g.rssOverVectors <= 2 : null),
   ]);
-  rows.push(['ready <= 5 s with 100k embeddings on PostgreSQL, <= 30 s with 1M', 'no suite of `npm run bench` measures it yet', 'not measured']);
+  rows.push(readyTargetRow(r.ready));
   return rows;
 }
 
@@ -130,6 +131,7 @@ export function renderReport(r: ResultsByName): string {
     ['baseline', baselineSection],
     ['tracking', trackingSection],
     ['gallery', gallerySection],
+    ['ready', readySection],
     ['import', importSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');

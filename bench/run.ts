@@ -33,6 +33,8 @@ const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string
     file: 'bench/gallery.ts',
     args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])],
   },
+  // Its own PostgreSQL cluster and server processes: 100k and 1M faces, cold and warm (~10 minutes).
+  ready: { file: 'bench/ready.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--sizes', '20000'] : [])] },
 };
 const GALLERY_BREADTHS = [4, 8, 16, 32];
 const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
@@ -42,7 +44,7 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   import: runImport,
 };
 /** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'gallery', 'import'];
+const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'gallery', 'ready', 'import'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
