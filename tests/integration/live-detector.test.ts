@@ -6,10 +6,11 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFaceAnalyzer, meshCheck, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
 import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
+import { loadLiveDetector } from '../../src/server/vision/live-detector.js';
 import { createWorkerAnalyzer } from '../../src/server/vision/worker/worker-analyzer.js';
 import type { Box } from '../../src/server/vision/detector.js';
 import { FIXTURES } from '../../bench/lib/frames.js';
-import { testConfig } from '../helpers/server.js';
+import { tempDir, testConfig } from '../helpers/server.js';
 
 const PHOTOS = [
   'Barack_Obama/3.jpg',
@@ -152,5 +153,17 @@ describe('live detector in an inference worker thread', () => {
     } finally {
       await worker.close();
     }
+  });
+});
+
+describe('live detector fallback', () => {
+  it('falls back to the mesh path with the reason when the model cannot load, and refuses to under LIVE_DETECTOR=onnx', async () => {
+    const empty = tempDir('facestream-no-models-');
+    const auto = await loadLiveDetector('auto', { minConfidence: 0.5, maxFaces: 10, modelsDir: empty });
+    expect(auto.detector).toBeNull();
+    expect(auto.note).toMatch(/^live detector: human \(BlazeFace ONNX did not load: .*face_detection_back_256x256_barracuda\.onnx is missing\)$/);
+    await expect(loadLiveDetector('onnx', { minConfidence: 0.5, maxFaces: 10, modelsDir: empty })).rejects.toThrow(
+      /LIVE_DETECTOR=onnx but BlazeFace ONNX did not load/,
+    );
   });
 });
