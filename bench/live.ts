@@ -14,14 +14,20 @@ export const HOLDS_FPS = 14.25;
 export function stageTimes(answers: Answer[]) {
   const t = answers.map((a) => a.overlay.timings);
   const embedded = t.filter((x) => x.embed > 0.01);
+  // Frames answered with the tracker's prediction (DETECT_INTERVAL_MS) ran no decode or detection: the stage times of
+  // those two stages are over the detected frames only, and the round trip of detected frames is given on its own.
+  const detected = answers.filter((a) => !a.overlay.predicted);
+  const d = detected.map((a) => a.overlay.timings);
   const p = (xs: number[]) => ({ p50: round(pct(xs, 50)), p95: round(pct(xs, 95)) });
   return {
     queueMs: p(t.map((x) => x.queue)),
-    decodeMs: p(t.map((x) => x.decode)),
-    detectMs: p(t.map((x) => x.detect)),
+    decodeMs: p(d.map((x) => x.decode)),
+    detectMs: p(d.map((x) => x.detect)),
     embedWhenRunMs: p(embedded.map((x) => x.embed)),
     serverTotalMs: p(t.map((x) => x.total)),
     framesEmbeddedShare: t.length ? +(embedded.length / t.length).toFixed(3) : null,
+    framesPredictedShare: t.length ? +((t.length - d.length) / t.length).toFixed(3) : null,
+    roundTripDetectedMs: p(detected.map((a) => a.rttMs)),
   };
 }
 

@@ -1,6 +1,6 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present.
-// Usage: npm run bench [-- --only live,cameras] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report BENCHMARKS.md]
+// Usage: npm run bench [-- --only live,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report BENCHMARKS.md]
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,8 +23,17 @@ const { values } = parseArgs({
     report: { type: 'string', default: 'BENCHMARKS.md' },
     /** Only regenerate BENCHMARKS.md from the results files present (e.g. after another suite's own run). */
     'report-only': { type: 'boolean', default: false },
+    /** A server setting to change from its default, KEY=VALUE, repeatable: to measure a lever before choosing a default. Use with --out. */
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
+const overrides = Object.fromEntries(
+  values.set!.map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--set ${kv}: expected KEY=VALUE`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }),
+);
 
 /** Suites written by other modules as their own scripts: run as a child process, they write their own results file. */
 const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string) => string[] }> = {
@@ -61,7 +70,10 @@ const ctx: SuiteContext = {
   quick: values.quick!,
   facesDir: values.faces,
   log,
-  server: () => (shared ??= (log('starting the server (default settings) and enrolling the benchmark people'), startBenchServer())),
+  server: () =>
+    (shared ??=
+      (log(`starting the server (${values.set!.length ? values.set!.join(' ') : 'default settings'}) and enrolling the benchmark people`),
+      startBenchServer(overrides))),
 };
 let backend = 'unknown';
 const stopShared = async () => {

@@ -78,10 +78,10 @@ describe('detection interval (DETECT_INTERVAL_MS=300)', () => {
   });
 });
 
-describe('detection interval off (the default)', () => {
+describe('detection interval off (DETECT_INTERVAL_MS=0)', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer({ DATA_DIR: tempDir() });
+    server = await startTestServer({ DATA_DIR: tempDir(), DETECT_INTERVAL_MS: '0' });
     await enrolGuido(server);
   });
   afterAll(async () => {

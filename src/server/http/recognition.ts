@@ -57,11 +57,13 @@ export function mountRecognition(app: App, deps: HttpDeps): void {
       const { policy } = deps;
       const result = await deps.scheduler.embedAll(new Uint8Array(await file.arrayBuffer()), deps.config.MAX_IMAGE_PIXELS, 'interactive');
       if (!result.ok) throw new ApiError(result.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', result.message);
-      const faces = result.faces.map((f) => {
-        // The live cameras' rule, liveness requirement included (RECOGNITION_REQUIRE_LIVE).
-        const { match, best } = policy.decide(deps.gallery.search(f.embedding, 1), f);
-        return { box: f.box, detectionScore: f.score, person: match ? { id: match.personId, name: match.name } : null, score: best?.score ?? null };
-      });
+      const faces = await Promise.all(
+        result.faces.map(async (f) => {
+          // The live cameras' rule, liveness requirement included (RECOGNITION_REQUIRE_LIVE).
+          const { match, best } = policy.decide(await deps.gallery.searchAsync(f.embedding, 1), f);
+          return { box: f.box, detectionScore: f.score, person: match ? { id: match.personId, name: match.name } : null, score: best?.score ?? null };
+        }),
+      );
       return c.json({ width: result.width, height: result.height, threshold: policy.threshold, faces }, 200);
     },
   );

@@ -107,7 +107,12 @@ export class FramePipeline {
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer, policy } = this.deps;
     if (this.mayCoast(frame, opts.enrolment)) return this.coast(frame);
-    const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, { liveness: this.wantsLiveness(opts.enrolment) });
+    // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
+    // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
+    const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
+      liveness: this.wantsLiveness(opts.enrolment),
+      mesh: opts.enrolment?.collecting ?? false,
+    });
     if (!result.ok) return result;
     const analyzed = result.frame;
     const faceOfTrack = new Map<number, FaceDetection>();
@@ -128,12 +133,14 @@ export class FramePipeline {
       const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
       toEmbed.forEach((faceIndex, k) => {
         if (!needEmbedding.includes(faceIndex)) return;
-        const face = analyzed.faces[faceIndex]!;
-        const { match, best } = policy.decide(candidates[k]!, face);
         const trackId = trackIds[faceIndex]!;
+        const embedded = embeddings[k]!;
+        // The quick detector's box held no face by the mesh (a false detection): not shown, named or counted.
+        if (embedded.mesh?.confirmed === false) return this.tracker.drop(trackId);
+        const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
+        const { match, best } = policy.decide(candidates[k]!, face);
         this.tracker.vote(trackId, { personId: match?.personId ?? null, name: match?.name ?? null, score: best?.score ?? 0 });
         if (!match && opts.onUnmatched) {
-          const embedded = embeddings[k]!;
           opts.onUnmatched({
             trackId,
             embedding: embedded.embedding,

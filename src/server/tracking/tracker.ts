@@ -176,6 +176,11 @@ export class Tracker {
     return this.tracks.every((t) => t.misses > 0 || !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }));
   }
 
+  /** Forgets a track whose face turned out not to be one (the face mesh found none in its box). */
+  drop(trackId: number): void {
+    this.tracks = this.tracks.filter((t) => t.id !== trackId);
+  }
+
   /** Records the gallery's answer for a track's new embedding. */
   vote(trackId: number, vote: Vote): Identity {
     const t = this.tracks.find((x) => x.id === trackId);
