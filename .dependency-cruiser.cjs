@@ -1,8 +1,62 @@
 // The import rules of the tree, for dependency-cruiser: `npx depcruise src train bench scripts` prints what breaks
 // them, and tests/unit/architecture.test.ts fails on any break not on its list of known ones.
+//
+// Layers, lowest first; a module imports only its own layer or lower ones:
+//   base      src/shared, and src/server's config.ts (the env schema), log.ts, metrics.ts, crash-points.ts, tls.ts
+//   core      store/, vision/, tracking/, gallery/, events/
+//   services  auth/, recognition/, enrolment/, attendance/, imports/
+//   edges     gateway/ (WebSocket) and http/ (REST), which do not import each other
+//   root      server.ts, main.ts, load-config.ts: the composition root, which wires everything
+const SERVER = '^src/server/';
+const dirs = (...names) => `${SERVER}(${names.join('|')})/`;
+const CORE = dirs('store', 'vision', 'tracking', 'gallery', 'events');
+const SERVICES = dirs('auth', 'recognition', 'enrolment', 'attendance', 'imports');
+const EDGES = dirs('gateway', 'http');
+const ROOT = `${SERVER}(server|main|load-config)\\.ts$`;
+const BASE = `${SERVER}[^/]+\\.ts$`;
+const layer = (name, from, ...higher) => ({
+  name,
+  severity: 'error',
+  comment: 'Imports run downward only: base <- core <- services <- edges <- root (see the top of this file).',
+  from: { path: from, pathNot: ROOT },
+  to: { path: higher },
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    layer('layer-base', BASE, CORE, SERVICES, EDGES, ROOT),
+    layer('layer-core', CORE, SERVICES, EDGES, ROOT),
+    layer('layer-services', SERVICES, EDGES, ROOT),
+    layer('layer-edges', EDGES, ROOT),
+    {
+      name: 'edges-apart',
+      severity: 'error',
+      comment: 'The WebSocket gateway and the REST app are two doors onto the same services; neither goes through the other.',
+      from: { path: dirs('gateway') },
+      to: { path: dirs('http') },
+    },
+    {
+      name: 'edges-apart',
+      severity: 'error',
+      comment: 'The WebSocket gateway and the REST app are two doors onto the same services; neither goes through the other.',
+      from: { path: dirs('http') },
+      to: { path: dirs('gateway') },
+    },
+    {
+      name: 'core-apart',
+      severity: 'error',
+      comment: 'The store and vision stand alone (vision takes its own settings type, not the server config); tracking is pure geometry over vision types.',
+      from: { path: dirs('store', 'vision') },
+      to: { path: [dirs('store', 'vision', 'tracking', 'gallery', 'events'), `${SERVER}config\\.ts$`], pathNot: `${SERVER}$1/` },
+    },
+    {
+      name: 'auth-behind-a-port',
+      severity: 'error',
+      comment: 'auth checks keys through its KeyLookup port; the store implements it and the root connects them.',
+      from: { path: dirs('auth') },
+      to: { path: [dirs('store'), `${SERVER}metrics\\.ts$`] },
+    },
     {
       name: 'no-cycle',
       severity: 'error',
