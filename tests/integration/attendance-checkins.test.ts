@@ -105,4 +105,22 @@ describe.each(databaseTargets)('check-ins on $name', (target) => {
     gone.ws.terminate();
     await expect.poll(async () => (await server.store.checkIns.since(new Date(T0 + 199 * MIN))).map((r) => r.camera), { timeout: 15_000 }).toEqual(['flaky']);
   });
+
+  it('writes a retried check-in at its own time even when a later one was stored meanwhile, and a repeated retry once', async () => {
+    // The east camera saw Guido at 400 min while the database was down; by the time its retry runs, the west camera
+    // (another server, or this one after the database came back) has stored his check-in at 405 min.
+    const seen = new Date(T0 + 400 * MIN);
+    const later = await server.store.checkIns.record({ personId: guidoId, at: new Date(T0 + 405 * MIN), score: 0.95, camera: 'west', cooldownMs: 10 * MIN });
+    expect(later.created).toBe(true);
+    const retried = await server.store.checkIns.record({ personId: guidoId, at: seen, score: 0.93, camera: 'east', cooldownMs: 10 * MIN });
+    expect(retried).toMatchObject({ created: true, row: { at: seen, camera: 'east' } });
+    // A retry of a write that did commit (its answer was lost) finds that row and inserts nothing.
+    const again = await server.store.checkIns.record({ personId: guidoId, at: seen, score: 0.93, camera: 'east', cooldownMs: 10 * MIN });
+    expect(again).toMatchObject({ created: false, lastAt: seen });
+    const rows = await server.store.checkIns.since(new Date(T0 + 399 * MIN));
+    expect(rows.map((r) => [(r.at.getTime() - T0) / MIN, r.camera])).toEqual([
+      [400, 'east'],
+      [405, 'west'],
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 // Attendance check-ins on the drizzle db: one row per person per cooldown window, race-free across sessions,
 // cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
-import { and, desc, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, lte, sql } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
 import { checkIns, people } from './schema.js';
 
@@ -31,8 +31,10 @@ const rowColumns = { id: checkIns.id, personId: checkIns.personId, name: people.
 const LOCK_NAMESPACE = 0x4349;
 
 /**
- * Records a check-in unless the person has one within `cooldownMs` before `at`. Concurrent callers for the same
- * person serialise on the lock, so exactly one of them inserts. Returns what was done.
+ * Records a check-in unless the person has one within `cooldownMs` before `at` (or at `at` itself: a retry of a write
+ * that did commit inserts nothing). A later one does not count: a check-in written late, after the database came back,
+ * keeps its own time even when another camera checked the person in meanwhile. Concurrent callers for the same person
+ * serialise on the lock, so exactly one of them inserts. Returns what was done.
  */
 async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOutcome> {
   return db.transaction(async (tx) => {
@@ -42,7 +44,7 @@ async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOut
       .select(rowColumns)
       .from(checkIns)
       .innerJoin(people, eq(checkIns.personId, people.id))
-      .where(and(eq(checkIns.personId, a.personId), gt(checkIns.at, since)))
+      .where(and(eq(checkIns.personId, a.personId), gt(checkIns.at, since), lte(checkIns.at, a.at)))
       .orderBy(desc(checkIns.at))
       .limit(1);
     if (last) return { created: false, lastAt: last.at, last };
