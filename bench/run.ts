@@ -45,7 +45,7 @@ const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string
   // Its own PostgreSQL cluster and server processes: 100k and 1M faces, cold and warm (~10 minutes).
   ready: { file: 'bench/ready.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--sizes', '20000'] : [])] },
 };
-const GALLERY_BREADTHS = [4, 8, 16, 32];
+const GALLERY_BREADTHS = [4, 8, 12, 16, 32];
 const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
   live: runLive,
   cameras: runCameras,

@@ -42,7 +42,7 @@ export const ConfigSchema = z.object({
   /** The approximate index: ivf (inverted lists: builds in seconds, removes in place) or hnsw (a graph: minutes to build at 1M, removals skipped until the next rebuild). */
   GALLERY_ANN: z.enum(['ivf', 'hnsw']).default('ivf'),
   /** IVF lists searched per query: higher = better recall, slower. */
-  GALLERY_IVF_NPROBE: int(16, 1, 4096),
+  GALLERY_IVF_NPROBE: int(12, 1, 4096),
   /** HNSW efSearch: higher = better recall, slower. */
   GALLERY_HNSW_EF_SEARCH: int(128, 1, 4096),
   /** Where the gallery index is saved, so a restart loads it instead of rebuilding it; empty = DATA_DIR/gallery-index, `off` = never saved. */

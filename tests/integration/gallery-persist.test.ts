@@ -95,6 +95,11 @@ async function persistedIndexBehaviour(store: Store, factory: IndexFactory) {
     Array.from({ length: PEOPLE }, (_, p) => p),
   );
   const fresh = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: factory });
+  // What the warm start reads instead of the embeddings: exactly the model's faces, with their people's names.
+  const key = (r: { faceId: string; personId: string; personName: string }) => `${r.faceId} ${r.personId} ${r.personName}`;
+  const refs = await gallerySnapshotRepo(rawDrizzle(store)).faceRefs(MODEL);
+  expect(refs.map(key).sort()).toEqual((await store.listFaceTemplates(MODEL)).map(key).sort());
+  expect(await gallerySnapshotRepo(rawDrizzle(store)).faceRefs('no-such-model')).toEqual([]);
 
   // First start: nothing saved, so it builds from the database; close() saves.
   let logged: Logged[] = [];

@@ -85,9 +85,10 @@ export interface AnnOptions {
 
 /**
  * Measured on 2 shared cores (bench/results/gallery.json): an exact scan costs ~0.14 us of CPU per face, so past ~10k
- * faces its top-5 p99 passes 5 ms; IVF with nprobe 16 keeps recall@1 >= 0.99 up to 1M faces (8 gives 0.9875 there).
+ * faces its top-5 p99 passes 5 ms. IVF at 1M faces (1000 lists, load ~15): nprobe 8 recall@1 0.9875, 10 0.99, 12 and
+ * 16 both 0.995, at top-5 CPU p99 3.2, 3.4, 5.4 and 7.4 ms: 12 is the narrowest that keeps a margin over 0.99.
  */
-export const DEFAULT_ANN: AnnOptions = { minFaces: 10_000, kind: 'ivf', nprobe: 16, efSearch: 128 };
+export const DEFAULT_ANN: AnnOptions = { minFaces: 10_000, kind: 'ivf', nprobe: 12, efSearch: 128 };
 
 function loadFaiss(): { module: FaissModule; name: string } | null {
   // faiss-node-system is the project's binding built against the system libfaiss (Debian); faiss-node is the upstream
