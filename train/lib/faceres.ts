@@ -2,7 +2,7 @@
 import type { Config } from '../../src/server/config.js';
 import { decodeImage } from '../../src/server/vision/decode.js';
 import { loadRuntime } from '../../src/server/vision/runtime.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline-types.js';
 import { readImageFile } from './dataset.js';
 
 export const FACERES_ID = 'human-faceres1024';

@@ -3,24 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/server/load-config.js';
-import { createFaceAnalyzer, type FaceAnalyzer } from '../../src/server/vision/analyzer.js';
+import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { parseVariantId, readManifest, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
 export { parseVariantId };
 import { createFaceresPipeline, FACERES_ID } from './faceres.js';
 import { readImageFile } from './dataset.js';
+import type { ImageResult, Pipeline } from './pipeline-types.js';
 
-export type ImageResult =
-  | { ok: true; embedding: number[]; faces: number; box: { x: number; y: number; width: number; height: number }; ms: number; chip?: Uint8Array }
-  | { ok: false; reason: string; ms: number };
-
-export interface Pipeline {
-  id: string;
-  dims: number;
-  /** Calibrated threshold from the manifest, when the model has one. */
-  threshold: number | null;
-  embedFile(file: string): Promise<ImageResult>;
-  analyzer?: FaceAnalyzer;
-}
+export type { ImageResult, Pipeline } from './pipeline-types.js';
 
 export interface PipelineOptions {
   /** embedAll's padded retry when no face is found (0 = off). */
