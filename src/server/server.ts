@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckInService, systemClock, type Clock } from './attendance/checkins.js';
 import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
-import type { CheckIn } from '../shared/protocol.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
@@ -18,13 +17,15 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { loadTls } from './tls.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { parseOrigins, resolveAuthMode } from './auth/mode.js';
-import { startGallerySync, type GallerySync } from './gallery/sync.js';
+import { createGalleryService, type GalleryService } from './gallery/service.js';
+import type { EventBus } from './events/bus.js';
+import { createLocalBus } from './events/local-bus.js';
+import { createPgBus } from './events/pg-bus.js';
 import { EventMetrics, LiveMetrics, Registry } from './metrics.js';
 import { createScheduler } from './vision/scheduler.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
 import type { Logger } from './log.js';
-import { MEMORY, openStore, rawDrizzle } from './store/db.js';
-import { gallerySnapshotRepo } from './store/gallery-snapshot.js';
+import { MEMORY, openStore } from './store/db.js';
 import { crashAt } from './crash-points.js';
 import type { Store } from './store/types.js';
 import { createFaceAnalyzer, warmUp, type FaceAnalyzer, type ModelAnalyzer } from './vision/analyzer.js';
@@ -40,6 +41,10 @@ export interface RunningServer {
   port: number;
   store: Store;
   gallery: Gallery;
+  /** Every write of faces and people (tests write through it too). */
+  galleryService: GalleryService;
+  /** Gallery changes and check-ins, here and (on PostgreSQL) from the other servers. */
+  bus: EventBus;
   analyzer: FaceAnalyzer;
   gateway: Gateway;
   /** The Hono app, for in-process requests (`app.request()`) in tests. */
@@ -71,7 +76,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const startedAt = new Date();
   const crash = crashAt(config.TEST_CRASH_AT);
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m), crash });
-  let sync: GallerySync | undefined;
+  let bus: EventBus | undefined;
   const workers: WorkerAnalyzer[] = [];
   try {
     const t0 = performance.now();
@@ -94,7 +99,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           ? {
               dir: indexDir,
               // Until openStore() offers this repository itself (issue 12: the store is being sealed behind repositories).
-              listFaceRefs: (m) => gallerySnapshotRepo(rawDrizzle(store)).faceRefs(m),
+              listFaceRefs: (m) => store.snapshot.faceRefs(m),
               saveDelayMs: config.GALLERY_INDEX_SAVE_DELAY_MS,
               log,
             }
@@ -145,10 +150,14 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // Assigned once, below: the callbacks defined before it (gallery changes, check-ins) read it when they run.
     // eslint-disable-next-line prefer-const
     let gateway: Gateway | undefined;
-    const onGalleryChanged = () => {
-      const s = gallery.stats();
-      gateway?.broadcastGalleryChanged(s.people, s.faces);
-    };
+    // Other servers on the same PostgreSQL hear of every gallery change and check-in, and this one of theirs.
+    bus = config.DATABASE_URL ? await createPgBus({ databaseUrl: config.DATABASE_URL, log }) : createLocalBus(log);
+    const eventBus = bus;
+    const galleryService = createGalleryService({ store, gallery, bus: eventBus, modelId: analyzer.modelId, crash });
+    // Sessions re-vote whenever the gallery changed, here or on another server.
+    galleryService.onChanged((s) => gateway?.broadcastGalleryChanged(s.people, s.faces));
+    eventBus.on('checkin.recorded', ({ checkin }) => gateway?.sessions().forEach((s) => s.deliverCheckIn(checkin)));
+    eventBus.on('checkin.already', ({ checkin, camera }) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(checkin, camera)));
     // Live frames before REST calls before bulk imports, one inference at a time.
     // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
     const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
@@ -156,27 +165,14 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const events = new EventMetrics(metrics);
     const keys = store.keys;
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
-    const deliverCheckIn = (c: CheckIn) => gateway?.sessions().forEach((s) => s.deliverCheckIn(c));
-    // Other servers on the same PostgreSQL announce their gallery changes and check-ins; apply them here.
-    sync = await startGallerySync({
-      databaseUrl: config.DATABASE_URL,
-      log,
-      onEvent: async (e) => {
-        if (e.kind === 'checkin') return deliverCheckIn(e.checkin);
-        if (e.kind === 'person.removed') gallery.removePerson(e.personId);
-        else await gallery.reload();
-        onGalleryChanged();
-      },
-    });
-    const gallerySync = sync;
     const http = createHttpApp({
       config,
       scheduler,
       auth,
       metrics,
-      sync: gallerySync,
       store,
       gallery,
+      galleryService,
       analyzer,
       policy,
       log,
@@ -184,7 +180,6 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       startedAt,
       publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
       sessions: () => gateway?.sessions().length ?? 0,
-      onGalleryChanged,
     });
     const tls = loadTls(config);
     const listener = getRequestListener(http.app.fetch);
@@ -197,13 +192,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           retryMs: config.CHECKIN_RETRY_MS,
           clock,
           log,
-          onCheckIn: (c) => {
+          onCheckIn: (checkin) => {
             events.checkIns.inc();
-            deliverCheckIn(c);
-            void gallerySync.publish({ kind: 'checkin', checkin: c });
+            void eventBus.publish({ type: 'checkin.recorded', checkin });
           },
           alreadyNoticeMs: config.ALREADY_CHECKED_IN_NOTICE_MS,
-          onAlready: (c, camera) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(c, camera)),
+          onAlready: (checkin, camera) => void eventBus.publish({ type: 'checkin.already', checkin, camera }),
         })
       : null;
     const sightings = new SightingRecorder(store.sightings, log, () => events.unknownSightings.inc());
@@ -224,13 +218,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         policy,
         log,
         serverVersion: VERSION,
-        enrolment: {
-          store,
-          gallery,
-          modelId: analyzer.modelId,
-          crash,
-          onGalleryChanged: () => (onGalleryChanged(), void gallerySync.publish({ kind: 'changed' })),
-        },
+        enrolment: { galleryService },
         attendance: { checkins, sightings, clock },
       },
       {
@@ -253,6 +241,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       port,
       store,
       gallery,
+      galleryService,
+      bus: eventBus,
       analyzer,
       gateway: g,
       app: http.app,
@@ -266,14 +256,15 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         checkins?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        await gallerySync.close();
+        galleryService.close();
+        await eventBus.close();
         await gallery.close();
         await store.close();
         await Promise.all(workers.map((w) => w.close()));
       },
     };
   } catch (err) {
-    await sync?.close().catch(() => {});
+    await bus?.close().catch(() => {});
     await store.close();
     await Promise.all(workers.map((w) => w.close()));
     throw err;

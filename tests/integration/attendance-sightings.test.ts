@@ -1,7 +1,8 @@
 // Unknown sightings: a face unknown for UNKNOWN_SIGHTING_AFTER_MS is stored once per track with a JPEG crop and its
 // embedding; an operator can promote it to a new person or attach it to one; retention prunes old and excess rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachSighting, promoteSighting, SightingError, type SightingDeps } from '../../src/server/attendance/sightings.js';
+import { createLocalBus } from '../../src/server/events/local-bus.js';
+import { createGalleryService, SightingError, type GalleryService } from '../../src/server/gallery/service.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
@@ -14,12 +15,12 @@ const DAY = 86_400_000;
 describe.each(databaseTargets)('unknown sightings on $name', (target) => {
   let server: RunningServer;
   let now = T0;
-  let deps: SightingDeps;
+  let deps: GalleryService;
 
   beforeAll(async () => {
     const env = { ...(await target.freshEnv()), UNKNOWN_SIGHTING_AFTER_MS: '60000', SIGHTINGS_RETENTION_DAYS: '30', SIGHTINGS_MAX_ROWS: '5' };
     server = await startServer(testConfig(env), { log: silentLogger, analyzer: await sharedAnalyzer(), clock: () => now });
-    deps = { store: server.store, gallery: server.gallery, modelId: server.analyzer.modelId, onGalleryChanged: () => {} };
+    deps = server.galleryService;
   });
   afterAll(async () => {
     await server?.close();
@@ -54,8 +55,8 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
 
   it('promotes a sighting to a new person, who is then recognized; a taken name or a missing sighting is refused', async () => {
     const [s] = await server.store.sightings.list();
-    await expect(promoteSighting(deps, '00000000-0000-0000-0000-000000000000', 'X')).rejects.toMatchObject({ code: 'sighting_not_found' });
-    const r = await promoteSighting(deps, s!.id, 'Paul Allen');
+    await expect(deps.promoteSighting('00000000-0000-0000-0000-000000000000', 'X')).rejects.toMatchObject({ code: 'sighting_not_found' });
+    const r = await deps.promoteSighting(s!.id, 'Paul Allen');
     expect(r).toMatchObject({ name: 'Paul Allen', created: true });
     expect(await server.store.sightings.count()).toBe(0);
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 1 }]);
@@ -64,15 +65,16 @@ describe.each(databaseTargets)('unknown sightings on $name', (target) => {
     viewer.close();
 
     const again = await server.store.sightings.insert({ ...(await sample()), bestPersonId: r.personId });
-    await expect(promoteSighting(deps, again, 'Paul Allen')).rejects.toBeInstanceOf(SightingError);
+    await expect(deps.promoteSighting(again, 'Paul Allen')).rejects.toBeInstanceOf(SightingError);
     expect(await server.store.sightings.count()).toBe(1); // the refused promotion rolled back
-    const attached = await attachSighting(deps, again, r.personId);
+    const attached = await deps.attachSighting(again, r.personId);
     expect(attached).toMatchObject({ personId: r.personId, created: false });
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 2 }]);
-    await expect(attachSighting(deps, again, r.personId)).rejects.toMatchObject({ code: 'sighting_not_found' });
+    await expect(deps.attachSighting(again, r.personId)).rejects.toMatchObject({ code: 'sighting_not_found' });
     const other = await server.store.sightings.insert(await sample());
-    await expect(attachSighting(deps, other, 'no-such-person')).rejects.toMatchObject({ code: 'person_not_found' });
-    await expect(attachSighting({ ...deps, modelId: 'other-model' }, other, r.personId)).rejects.toMatchObject({ code: 'model_mismatch' });
+    await expect(deps.attachSighting(other, 'no-such-person')).rejects.toMatchObject({ code: 'person_not_found' });
+    const otherModel = createGalleryService({ store: server.store, gallery: server.gallery, bus: createLocalBus(silentLogger), modelId: 'other-model' });
+    await expect(otherModel.attachSighting(other, r.personId)).rejects.toMatchObject({ code: 'model_mismatch' });
   });
 
   it('retention deletes sightings older than the limit, then all but the newest rows', async () => {

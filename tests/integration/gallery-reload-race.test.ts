@@ -8,6 +8,9 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { faceLike } from '../../bench/face-like.js';
 import { createGallery } from '../../src/server/gallery/gallery.js';
+import { createGalleryService } from '../../src/server/gallery/service.js';
+import { createLocalBus } from '../../src/server/events/local-bus.js';
+import { silentLogger } from '../../src/server/log.js';
 import { createFaissIndexFactory, createJsIndex, DEFAULT_ANN, defaultIndexFactory, type IndexFactory } from '../../src/server/gallery/vector-index.js';
 import { commitViews } from '../../src/server/enrolment/commit.js';
 import type { CapturedView } from '../../src/server/enrolment/capture.js';
@@ -55,7 +58,7 @@ async function raceEnrolmentsAgainstReloads(store: Store, indexFactory: IndexFac
   await seed(store);
   const galleryStore = slowListing(store, listingDelayMs);
   const gallery = await createGallery({ store: galleryStore, modelId: MODEL, dims: DIMS, indexFactory });
-  const enrolment = { store, gallery, modelId: MODEL, onGalleryChanged: () => {} };
+  const enrolment = { galleryService: createGalleryService({ store, gallery, bus: createLocalBus(silentLogger), modelId: MODEL }) };
   const enrolled: { personId: string; embedding: Float32Array }[] = [];
   let person = SEEDED_PEOPLE;
   for (let round = 0; round < ROUNDS; round++) {

@@ -78,8 +78,7 @@ describe.each(databaseTargets)('import jobs repository on $name', (target) => {
       scheduler: {} as never,
       policy: matchPolicyOf(config),
       log: silentLogger,
-      sync: { publish: async (e: unknown) => void published.push(e), close: async () => {} } as never,
-      onGalleryChanged: () => {},
+      galleryService: { enrol: async () => Promise.reject(new Error('nothing is enrolled here')), announce: async (o?: unknown) => void published.push(o) },
     });
     const job = await runner.startFolder(dir);
     await runner.idle();

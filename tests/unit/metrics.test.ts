@@ -1,9 +1,9 @@
 // /metrics on prom-client: process metrics, gauges read at scrape time, and the live counters read off session messages.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import type { App, AppEnv, HttpDeps } from '../../src/server/http/context.js';
+import type { App, AppEnv } from '../../src/server/http/context.js';
 import { ApiError, errorHandler, errorResponse } from '../../src/server/http/errors.js';
-import { mountHealth } from '../../src/server/http/health.js';
+import { mountHealth, type HealthDeps } from '../../src/server/http/health.js';
 import { silentLogger } from '../../src/server/log.js';
 import { EventMetrics, Gauge, LiveMetrics, Registry } from '../../src/server/metrics.js';
 import type { ServerMessage, Track } from '../../src/shared/protocol.js';
@@ -127,7 +127,7 @@ describe('metrics on prom-client', () => {
       sessions: () => 0,
       gallery: { stats: () => ({ people: 0, faces: 0 }) },
       scheduler: { stats: () => ({ waiting: { live: 0, interactive: 0, bulk: 0 }, busy: false, sessionsPerSlot: [0] }), steps: () => [] },
-    } as unknown as HttpDeps;
+    } as unknown as HealthDeps;
     mountHealth(app, deps);
     app.get('/missing', (c) => errorResponse(c, 'not_found', 'no such thing'));
     app.get('/broken', () => {

@@ -1,19 +1,15 @@
-// Commits a finished enrolment: person + faces in one database transaction, then the gallery learns them.
+// Commits a finished enrolment through the gallery service: the aligned chips become JPEG crops, then person and faces
+// are stored in one transaction and the gallery learns them (gallery/service.ts).
 import sharp from 'sharp';
-import type { Gallery } from '../gallery/gallery.js';
-import type { CrashAt } from '../crash-points.js';
-import type { EnrolmentResult, Store } from '../store/types.js';
+import type { GalleryService } from '../gallery/service.js';
+import type { EnrolmentResult } from '../store/types.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
 import type { CapturedView } from './capture.js';
 
 export interface EnrolmentDeps {
-  store: Store;
-  gallery: Gallery;
-  modelId: string;
-  /** Called after the gallery changed, to tell every live session. */
-  onGalleryChanged: () => void;
-  /** kill -9 tests only (TEST_CRASH_AT). */
-  crash?: CrashAt;
+  galleryService: Pick<GalleryService, 'enrol'>;
+  /** Bulk imports: no `changed` per person; the import announces at its own pace. */
+  quiet?: boolean;
 }
 
 /** `sourceHashes[i]`: the SHA-256 of the image file view i came from (imports), stored with the face in the same transaction. */
@@ -31,13 +27,6 @@ export async function commitViews(
         .toBuffer(),
     ),
   );
-  const result = await deps.store.commitEnrolment({
-    name,
-    modelId: deps.modelId,
-    faces: views.map((v, i) => ({ embedding: v.embedding, crop: new Uint8Array(crops[i]!), quality: v.quality, sourceHash: sourceHashes[i] })),
-  });
-  deps.crash?.('enrol.after-commit'); // kill -9 tests: stored, not yet in the index
-  deps.gallery.add(result.faceIds.map((faceId, i) => ({ faceId, personId: result.personId, personName: result.name, embedding: views[i]!.embedding })));
-  deps.onGalleryChanged();
-  return result;
+  const faces = views.map((v, i) => ({ embedding: v.embedding, crop: new Uint8Array(crops[i]!), quality: v.quality, sourceHash: sourceHashes[i] }));
+  return deps.galleryService.enrol(name, faces, { quiet: deps.quiet });
 }

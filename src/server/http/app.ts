@@ -8,22 +8,23 @@ import { createRateLimiter } from '../auth/rate-limit.js';
 import type { App, AppEnv, HttpDeps } from './context.js';
 import { mountDocs } from './docs.js';
 import { errorHandler, notFoundHandler, validationHook } from './errors.js';
-import { mountEvents } from './events.js';
-import { mountSightingActions } from './sighting-actions.js';
-import { mountFaces } from './faces.js';
-import { mountGalleryTransfer } from './gallery-transfer.js';
+import { eventsRoutes } from './events.js';
+import { sightingActionsRoutes } from './sighting-actions.js';
+import { facesRoutes } from './faces.js';
+import { galleryTransferRoutes } from './gallery-transfer.js';
 import { mountHealth } from './health.js';
-import { mountImports } from './imports.js';
+import { importsRoutes } from './imports.js';
 import { JobRunner } from '../imports/job-runner.js';
-import { mountIndex } from './index-routes.js';
-import { mountKeys } from './keys.js';
+import { enrolImages } from '../enrolment/from-images.js';
+import { indexRoutes } from './index-routes.js';
+import { keysRoutes } from './keys.js';
 import { authenticate, corsFor, loopbackHostOnly, plainQueryText, rateLimit, sameOriginWrites } from './middleware.js';
-import { mountPeople } from './people.js';
+import { peopleRoutes } from './people.js';
 import { mountRecognition } from './recognition.js';
-import { mountMerge } from './merge.js';
-import { mountPeopleOverview } from './people-overview.js';
-import { mountSightingReview } from './sighting-review.js';
-import { mountWhoAmI } from './whoami.js';
+import { mergeRoutes } from './merge.js';
+import { peopleOverviewRoutes } from './people-overview.js';
+import { sightingReviewRoutes } from './sighting-review.js';
+import { whoAmIRoutes } from './whoami.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -49,21 +50,34 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.use('/api/*', corsFor(origins), sameOriginWrites(origins));
   for (const p of ['/api/v1/*', '/metrics']) app.use(p, plainQueryText(), authenticate(deps.auth), rateLimit(limiter));
 
-  mountHealth(app, deps);
-  mountPeople(app, deps);
-  mountFaces(app, deps);
+  const { config, store, gallery, galleryService } = deps;
+  const authMode = deps.auth.mode;
+  mountHealth(app, { ...deps, database: store, authMode });
+  // One sub-app per resource, each given only what it uses.
+  app.route('/', peopleRoutes({ people: store.people, galleryService }));
+  const enrolment = { gallery, galleryService };
+  app.route(
+    '/',
+    facesRoutes({
+      faces: store.faces,
+      people: store.people,
+      galleryService,
+      enrolImages: (name, images) => enrolImages({ config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, name, images, 'interactive'),
+      config,
+    }),
+  );
   mountRecognition(app, deps);
-  mountImports(app, deps, jobs);
-  mountGalleryTransfer(app, deps);
-  mountEvents(app, deps);
-  mountSightingActions(app, deps);
-  mountIndex(app, deps);
-  mountKeys(app, deps);
-  mountWhoAmI(app, deps);
-  mountMerge(app, deps);
-  mountPeopleOverview(app, deps);
-  mountSightingReview(app, deps);
-  mountDocs(app, deps);
+  app.route('/', importsRoutes({ jobs, config }));
+  app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config }));
+  app.route('/', eventsRoutes({ events: store.events }));
+  app.route('/', sightingActionsRoutes({ galleryService }));
+  app.route('/', indexRoutes({ gallery, galleryService, faces: store.faces, config }));
+  app.route('/', keysRoutes({ keys: store.keys }));
+  app.route('/', whoAmIRoutes({ authMode }));
+  app.route('/', mergeRoutes({ galleryService }));
+  app.route('/', peopleOverviewRoutes({ people: store.people }));
+  app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
+  mountDocs(app, { version: deps.version, authMode });
 
   app.get('/enrol', (c) => c.redirect('/enrol.html'));
   app.use('/*', serveStatic({ root: deps.publicDir }));

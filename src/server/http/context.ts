@@ -1,21 +1,25 @@
-// What every REST resource module gets: the server's parts (HttpDeps) and the request variables (the caller).
-import type { OpenAPIHono } from '@hono/zod-openapi';
+// The REST app's parts: what the server hands createHttpApp (HttpDeps), the request variables (the caller), and the
+// Hono sub-app each resource module builds. Each module takes only the narrow deps it uses; app.ts hands them out.
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
-import type { GalleryEvent, GallerySync } from '../gallery/sync.js';
+import type { GalleryService } from '../gallery/service.js';
 import type { Logger } from '../log.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Registry } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { AnalyzerScheduler } from '../vision/scheduler.js';
+import { validationHook } from './errors.js';
 
 export interface HttpDeps {
   config: Config;
   store: Store;
   gallery: Gallery;
+  /** Every write of faces and people: store, index, then `changed` here and on the other servers. */
+  galleryService: GalleryService;
   analyzer: FaceAnalyzer;
   /** Inference with priorities: REST calls run as interactive, imports as bulk, behind live frames. */
   scheduler: AnalyzerScheduler;
@@ -23,21 +27,15 @@ export interface HttpDeps {
   /** Who a face is: REST identify, compare and enrolment's duplicate check decide as live frames do. */
   policy: MatchPolicy;
   metrics: Registry;
-  sync: GallerySync;
   log: Logger;
   version: string;
   startedAt: Date;
   publicDir: string;
   sessions: () => number;
-  /** Tells every live session of this server that the gallery changed. */
-  onGalleryChanged: () => void;
 }
 
 export type AppEnv = { Variables: { principal: Principal } };
 export type App = OpenAPIHono<AppEnv>;
 
-/** After a change made through the API: this server's sessions re-vote, and every other server on the database follows. */
-export async function galleryChanged(deps: HttpDeps, event: GalleryEvent): Promise<void> {
-  deps.onGalleryChanged();
-  await deps.sync.publish(event);
-}
+/** A resource's own sub-app, mounted on the root app with `app.route('/', ...)` (its OpenAPI routes go with it). */
+export const resource = (): App => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { App, HttpDeps } from './context.js';
+import type { AuthMode } from '../auth/mode.js';
+import type { App } from './context.js';
 import { errorResponse } from './errors.js';
 
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -20,7 +21,13 @@ const PAGE = `<!doctype html>
 <script>window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui', persistAuthorization: true });</script>
 </body></html>`;
 
-export function mountDocs(app: App, deps: HttpDeps): void {
+export interface DocsDeps {
+  version: string;
+  authMode: AuthMode;
+}
+
+/** On the root app, not a resource of its own: the document describes every resource mounted on it. */
+export function mountDocs(app: App, deps: DocsDeps): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fsk_...' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
 
@@ -33,7 +40,7 @@ export function mountDocs(app: App, deps: HttpDeps): void {
           version: deps.version,
           description:
             'Every error is `{ "error": { "code", "message" } }` with a stable code. Roles: viewer < operator < admin; ' +
-            `this server runs in ${deps.auth.mode} mode${deps.auth.mode === 'open' ? ' (no keys needed)' : ''}.`,
+            `this server runs in ${deps.authMode} mode${deps.authMode === 'open' ? ' (no keys needed)' : ''}.`,
         },
       }),
     ),

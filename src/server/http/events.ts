@@ -1,6 +1,7 @@
 // Check-ins and unknown sightings (written by the attendance feature): query by person and time range, JSON or CSV.
 import { z } from '@hono/zod-openapi';
-import type { App, HttpDeps } from './context.js';
+import type { EventsRepo } from '../store/events-repo.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Page, iso, secured } from './schemas.js';
 
@@ -40,8 +41,13 @@ function checkRange(q: { from?: Date; to?: Date }) {
   if (q.from && q.to && q.from > q.to) throw new ApiError('validation_failed', 'query: from must not be after to');
 }
 
-export function mountEvents(app: App, deps: HttpDeps): void {
-  const repo = deps.store.events;
+export interface EventsDeps {
+  events: EventsRepo;
+}
+
+export function eventsRoutes(deps: EventsDeps): App {
+  const app = resource();
+  const repo = deps.events;
 
   app.openapi(
     secured('viewer', {
@@ -128,4 +134,5 @@ export function mountEvents(app: App, deps: HttpDeps): void {
       return c.body(new Uint8Array(crop), 200, { 'Content-Type': 'image/jpeg' }) as never;
     },
   );
+  return app;
 }

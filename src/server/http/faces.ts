@@ -1,7 +1,12 @@
 // Faces of a person: list (no embedding bytes), the crop as image/jpeg, add from uploaded images (per-image verdicts), delete one.
 import { z } from '@hono/zod-openapi';
-import { galleryChanged, type App, type HttpDeps } from './context.js';
-import { enrolImages } from '../enrolment/from-images.js';
+import type { Config } from '../config.js';
+import type { ImageInput, ImageVerdict } from '../enrolment/from-images.js';
+import type { GalleryService } from '../gallery/service.js';
+import type { FacesRepo } from '../store/faces-repo.js';
+import type { PeopleRepo } from '../store/people-repo.js';
+import type { EnrolmentResult } from '../store/types.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { Files, IdParam, formRequest, iso, json, secured } from './schemas.js';
 
@@ -41,8 +46,18 @@ const FaceIdParam = z.object({
     .openapi({ param: { name: 'faceId', in: 'path' } }),
 });
 
-export function mountFaces(app: App, deps: HttpDeps): void {
-  const { faces, people } = deps.store;
+export interface FacesDeps {
+  faces: FacesRepo;
+  people: Pick<PeopleRepo, 'exists' | 'get'>;
+  galleryService: Pick<GalleryService, 'deleteFace'>;
+  /** Checks uploaded images with the enrolment gates and commits the accepted ones to the person called `name`. */
+  enrolImages: (name: string, images: ImageInput[]) => Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }>;
+  config: Pick<Config, 'MAX_UPLOAD_BYTES'>;
+}
+
+export function facesRoutes(deps: FacesDeps): App {
+  const app = resource();
+  const { faces, people } = deps;
 
   app.openapi(
     secured('viewer', {
@@ -110,14 +125,7 @@ export function mountFaces(app: App, deps: HttpDeps): void {
       if (!person) throw new ApiError('not_found', `no person ${id}`);
       const files = c.req.valid('form').images;
       const images = files.map((f, i) => ({ file: f.name || `image ${i + 1}`, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
-      const enrolment = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: deps.onGalleryChanged };
-      const { result, verdicts } = await enrolImages(
-        { config: deps.config, scheduler: deps.scheduler, policy: deps.policy, enrolment },
-        person.name,
-        images,
-        'interactive',
-      );
-      if (result) await deps.sync.publish({ kind: 'changed' });
+      const { result, verdicts } = await deps.enrolImages(person.name, images);
       const accepted = verdicts.filter((v) => v.status === 'accepted').length;
       return c.json(
         { personId: result?.personId ?? id, accepted, rejected: verdicts.length - accepted, faces: person.faces + accepted, results: verdicts },
@@ -137,11 +145,9 @@ export function mountFaces(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { faceId } = c.req.valid('param');
-      if (!(await faces.delete(faceId))) throw new ApiError('not_found', `no face ${faceId}`);
-      // Out of the index at once, without a rebuild (a reload of a large gallery takes seconds).
-      deps.gallery.removeFaces([faceId]);
-      await galleryChanged(deps, { kind: 'changed' });
+      if (!(await deps.galleryService.deleteFace(faceId))) throw new ApiError('not_found', `no face ${faceId}`);
       return c.body(null, 204);
     },
   );
+  return app;
 }

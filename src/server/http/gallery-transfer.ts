@@ -4,7 +4,10 @@
 import { gzipSync } from 'node:zlib';
 import { z } from '@hono/zod-openapi';
 import { FORMAT, FORMAT_VERSION, GalleryFileError, readGalleryFile } from '../imports/gallery-file.js';
-import { galleryChanged, type App, type HttpDeps } from './context.js';
+import type { Config } from '../config.js';
+import type { GalleryService } from '../gallery/service.js';
+import type { GalleryRepo } from '../store/gallery-repo.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { FileUpload, formRequest, json, secured } from './schemas.js';
 
@@ -18,8 +21,17 @@ const ImportSummary = z
   })
   .openapi('GalleryImportSummary');
 
-export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
-  const repo = deps.store.transfer;
+export interface GalleryTransferDeps {
+  transfer: Pick<GalleryRepo, 'exportPeople'>;
+  galleryService: Pick<GalleryService, 'importPeople'>;
+  /** The running embedding model: exports name it, imports must match it. */
+  model: { modelId: string; dims: number };
+  config: Pick<Config, 'MAX_IMPORT_BYTES' | 'IMPORT_MAX_INFLATED_BYTES' | 'IMPORT_MAX_LINE_BYTES'>;
+}
+
+export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
+  const app = resource();
+  const repo = deps.transfer;
 
   app.openapi(
     secured('admin', {
@@ -33,15 +45,15 @@ export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
       responses: { 200: { description: 'The export file', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } } },
     }),
     async (c) => {
-      const people = await repo.exportPeople(deps.analyzer.modelId);
+      const people = await repo.exportPeople(deps.model.modelId);
       const faces = people.reduce((n, p) => n + p.faces.length, 0);
       const lines = [
         JSON.stringify({
           type: 'header',
           format: FORMAT,
           version: FORMAT_VERSION,
-          modelId: deps.analyzer.modelId,
-          dims: deps.analyzer.dims,
+          modelId: deps.model.modelId,
+          dims: deps.model.dims,
           exportedAt: new Date().toISOString(),
           people: people.length,
           faces,
@@ -88,7 +100,7 @@ export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
     async (c) => {
       let people;
       try {
-        people = await readGalleryFile(new Uint8Array(await c.req.valid('form').file.arrayBuffer()), deps.analyzer, {
+        people = await readGalleryFile(new Uint8Array(await c.req.valid('form').file.arrayBuffer()), deps.model, {
           maxInflatedBytes: deps.config.IMPORT_MAX_INFLATED_BYTES,
           maxLineBytes: deps.config.IMPORT_MAX_LINE_BYTES,
         });
@@ -96,12 +108,9 @@ export function mountGalleryTransfer(app: App, deps: HttpDeps): void {
         if (err instanceof GalleryFileError) throw new ApiError(err.code, err.message);
         throw err;
       }
-      const summary = await repo.importPeople(deps.analyzer.modelId, people);
-      if (summary.facesAdded > 0) {
-        await deps.gallery.reload();
-        await galleryChanged(deps, { kind: 'changed' });
-      }
-      return c.json({ modelId: deps.analyzer.modelId, ...summary }, 200);
+      const summary = await deps.galleryService.importPeople(people);
+      return c.json({ modelId: deps.model.modelId, ...summary }, 200);
     },
   );
+  return app;
 }

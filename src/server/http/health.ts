@@ -1,10 +1,29 @@
 // Liveness (/health), readiness (/ready: models loaded, database reachable) and Prometheus metrics (/metrics).
 import { createRoute, z } from '@hono/zod-openapi';
 import { Counter, Gauge, PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
-import type { App, HttpDeps } from './context.js';
+import type { AuthMode } from '../auth/mode.js';
+import type { Gallery } from '../gallery/gallery.js';
+import type { Registry } from '../metrics.js';
+import type { Store } from '../store/types.js';
+import type { FaceAnalyzer } from '../vision/analyzer.js';
+import type { AnalyzerScheduler } from '../vision/scheduler.js';
+import type { App } from './context.js';
 import { secured } from './schemas.js';
 
-export function mountHealth(app: App, deps: HttpDeps): void {
+export interface HealthDeps {
+  metrics: Registry;
+  gallery: Pick<Gallery, 'stats'>;
+  scheduler: Pick<AnalyzerScheduler, 'stats' | 'steps'>;
+  analyzer: Pick<FaceAnalyzer, 'backend' | 'tfVersion' | 'models' | 'modelId'>;
+  database: Pick<Store, 'kind' | 'ping'>;
+  authMode: AuthMode;
+  version: string;
+  startedAt: Date;
+  sessions: () => number;
+}
+
+/** On the root app: its request counter sees every request, not only this module's routes. */
+export function mountHealth(app: App, deps: HealthDeps): void {
   const { metrics: registry, gallery, scheduler } = deps;
   registry.add(new Gauge('facestream_sessions', 'Open camera WebSocket sessions.', () => deps.sessions()));
   registry.add(new Gauge('facestream_gallery_people', 'People in the search index.', () => gallery.stats().people));
@@ -56,8 +75,8 @@ export function mountHealth(app: App, deps: HttpDeps): void {
             stepsPerWorker: scheduler.steps(),
           },
           gallery: deps.gallery.stats(),
-          database: deps.store.kind,
-          auth: deps.auth.mode,
+          database: deps.database.kind,
+          auth: deps.authMode,
           sessions: deps.sessions(),
         },
         200,
@@ -80,7 +99,7 @@ export function mountHealth(app: App, deps: HttpDeps): void {
     async (c) => {
       if (!deps.analyzer.modelId) return c.json({ ready: false, reason: 'models not loaded' }, 503);
       try {
-        await deps.store.ping();
+        await deps.database.ping();
         return c.json({ ready: true }, 200);
       } catch (err) {
         return c.json({ ready: false, reason: `database unreachable: ${err instanceof Error ? err.message : String(err)}` }, 503);

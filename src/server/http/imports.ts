@@ -5,7 +5,8 @@ import path from 'node:path';
 import { z } from '@hono/zod-openapi';
 import type { JobRunner } from '../imports/job-runner.js';
 import type { JobRow } from '../store/jobs-repo.js';
-import type { App, HttpDeps } from './context.js';
+import type { Config } from '../config.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { FileUpload, formRequest, json, jsonRequest, secured } from './schemas.js';
 
@@ -78,7 +79,14 @@ const summary = (j: JobRow) => ({
 /** Local file header, or the end record of an empty zip. */
 const looksLikeZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
 
-export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
+export interface ImportsDeps {
+  jobs: JobRunner;
+  config: Pick<Config, 'MAX_IMPORT_BYTES'>;
+}
+
+export function importsRoutes(deps: ImportsDeps): App {
+  const { jobs } = deps;
+  const app = resource();
   app.openapi(
     secured(
       'operator',
@@ -167,4 +175,5 @@ export function mountImports(app: App, deps: HttpDeps, jobs: JobRunner): void {
       return c.json({ ...summary(job), results: await jobs.repo.results<z.infer<typeof ImportResult>>(id) }, 200);
     },
   );
+  return app;
 }

@@ -1,6 +1,10 @@
 // /api/v1/index: the search index's stats (size, model, dimensions, backend) and a rebuild from the database.
 import { z } from '@hono/zod-openapi';
-import { galleryChanged, type App, type HttpDeps } from './context.js';
+import type { Config } from '../config.js';
+import type { Gallery } from '../gallery/gallery.js';
+import type { GalleryService } from '../gallery/service.js';
+import type { FacesRepo } from '../store/faces-repo.js';
+import { resource, type App } from './context.js';
 import { json, secured } from './schemas.js';
 
 const IndexStats = z
@@ -15,10 +19,18 @@ const IndexStats = z
   })
   .openapi('IndexStats');
 
-export function mountIndex(app: App, deps: HttpDeps): void {
+export interface IndexDeps {
+  gallery: Pick<Gallery, 'stats'>;
+  galleryService: Pick<GalleryService, 'rebuild' | 'modelId'>;
+  faces: Pick<FacesRepo, 'countNotFromModel'>;
+  config: Pick<Config, 'MATCH_THRESHOLD'>;
+}
+
+export function indexRoutes(deps: IndexDeps): App {
+  const app = resource();
   const stats = async () => ({
     ...deps.gallery.stats(),
-    staleFaces: await deps.store.countFacesNotFromModel(deps.analyzer.modelId),
+    staleFaces: await deps.faces.countNotFromModel(deps.galleryService.modelId),
     threshold: deps.config.MATCH_THRESHOLD,
   });
 
@@ -37,9 +49,9 @@ export function mountIndex(app: App, deps: HttpDeps): void {
       responses: { 200: json(IndexStats, 'Stats after the rebuild') },
     }),
     async (c) => {
-      await deps.gallery.reload();
-      await galleryChanged(deps, { kind: 'changed' });
+      await deps.galleryService.rebuild();
       return c.json(await stats(), 200);
     },
   );
+  return app;
 }

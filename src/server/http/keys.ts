@@ -1,8 +1,8 @@
 // /api/v1/keys: admins create (the key is shown once), list and revoke API keys.
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../auth/keys.js';
-import type { ApiKeyInfo } from '../store/keys-repo.js';
-import type { App, HttpDeps } from './context.js';
+import type { ApiKeyInfo, KeysRepo } from '../store/keys-repo.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Name, json, jsonRequest, secured } from './schemas.js';
 
@@ -28,8 +28,13 @@ const keyJson = (k: ApiKeyInfo) => ({
   revokedAt: k.revokedAt?.toISOString() ?? null,
 });
 
-export function mountKeys(app: App, deps: HttpDeps): void {
-  const repo = deps.store.keys;
+export interface KeysDeps {
+  keys: KeysRepo;
+}
+
+export function keysRoutes(deps: KeysDeps): App {
+  const app = resource();
+  const repo = deps.keys;
 
   app.openapi(
     secured(
@@ -77,4 +82,5 @@ export function mountKeys(app: App, deps: HttpDeps): void {
       return c.body(null, 204);
     },
   );
+  return app;
 }

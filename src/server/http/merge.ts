@@ -1,6 +1,7 @@
 // POST /api/v1/people/{id}/merge: two records of one person become one (faces and check-ins move; the other record goes).
 import { z } from '@hono/zod-openapi';
-import { galleryChanged, type App, type HttpDeps } from './context.js';
+import type { GalleryService } from '../gallery/service.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Uuid, json, jsonRequest, secured } from './schemas.js';
 
@@ -10,7 +11,12 @@ const MergeBody = z
   .openapi('MergeBody');
 const MergeResult = z.object({ personId: z.string(), name: z.string(), movedFaces: z.number().int(), movedCheckIns: z.number().int() }).openapi('MergeResult');
 
-export function mountMerge(app: App, deps: HttpDeps): void {
+export interface MergeDeps {
+  galleryService: Pick<GalleryService, 'mergePeople'>;
+}
+
+export function mergeRoutes(deps: MergeDeps): App {
+  const app = resource();
   app.openapi(
     secured(
       'operator',
@@ -28,15 +34,13 @@ export function mountMerge(app: App, deps: HttpDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const { from } = c.req.valid('json');
-      const merged = await deps.store.people.merge(id, from);
+      const merged = await deps.galleryService.mergePeople(id, from);
       if (!merged.ok) {
         if (merged.reason === 'same_person') throw new ApiError('bad_request', 'a person cannot be merged into themselves');
         throw new ApiError('not_found', `no person ${merged.which === 'from' ? from : id}`);
       }
-      // Faces changed owner: rebuild the position-to-person map, then every session here and on other servers re-votes.
-      await deps.gallery.reload();
-      await galleryChanged(deps, { kind: 'changed' });
       return c.json({ personId: merged.personId, name: merged.name, movedFaces: merged.movedFaces, movedCheckIns: merged.movedCheckIns }, 200);
     },
   );
+  return app;
 }

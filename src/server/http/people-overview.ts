@@ -1,6 +1,7 @@
 // GET /api/v1/library: the people library page's list (face count, thumbnail crop URL, last check-in), searchable by name.
 import { z } from '@hono/zod-openapi';
-import type { App, HttpDeps } from './context.js';
+import type { PeopleRepo } from '../store/people-repo.js';
+import { resource, type App } from './context.js';
 import { Page, iso, json, secured } from './schemas.js';
 
 const PersonOverview = z
@@ -14,7 +15,12 @@ const PersonOverview = z
   })
   .openapi('PersonOverview');
 
-export function mountPeopleOverview(app: App, deps: HttpDeps): void {
+export interface PeopleOverviewDeps {
+  people: Pick<PeopleRepo, 'overview'>;
+}
+
+export function peopleOverviewRoutes(deps: PeopleOverviewDeps): App {
+  const app = resource();
   app.openapi(
     secured('viewer', {
       method: 'get',
@@ -27,7 +33,7 @@ export function mountPeopleOverview(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { q, limit, offset } = c.req.valid('query');
-      const { items, total } = await deps.store.people.overview({ q, limit, offset });
+      const { items, total } = await deps.people.overview({ q, limit, offset });
       return c.json(
         {
           items: items.map((p) => ({
@@ -44,4 +50,5 @@ export function mountPeopleOverview(app: App, deps: HttpDeps): void {
       );
     },
   );
+  return app;
 }

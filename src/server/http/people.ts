@@ -1,6 +1,8 @@
 // /api/v1/people: create, list (paginated, search by name), get, rename, delete (every server forgets them at once).
 import { z } from '@hono/zod-openapi';
-import { galleryChanged, type App, type HttpDeps } from './context.js';
+import type { GalleryService } from '../gallery/service.js';
+import type { PeopleRepo } from '../store/people-repo.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Name, Page, Person, SearchText, json, jsonRequest, personJson, secured } from './schemas.js';
 
@@ -14,8 +16,14 @@ const duplicate = (existing: { id: string; name: string } | undefined) =>
     existing ? `"${existing.name}" (${existing.id}) already has this name, ignoring case and spacing` : 'a person with this name already exists',
   );
 
-export function mountPeople(app: App, deps: HttpDeps): void {
-  const repo = deps.store.people;
+export interface PeopleDeps {
+  people: PeopleRepo;
+  galleryService: Pick<GalleryService, 'renamePerson' | 'deletePerson'>;
+}
+
+export function peopleRoutes(deps: PeopleDeps): App {
+  const app = resource();
+  const repo = deps.people;
 
   app.openapi(
     secured('viewer', {
@@ -89,12 +97,10 @@ export function mountPeople(app: App, deps: HttpDeps): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const { name } = c.req.valid('json');
-      const renamed = await repo.rename(id, name);
+      const renamed = await deps.galleryService.renamePerson(id, name);
       if (!renamed.ok) {
         throw renamed.reason === 'duplicate' ? duplicate(renamed.existing) : new ApiError('not_found', `no person ${id}`);
       }
-      await deps.gallery.reload();
-      await galleryChanged(deps, { kind: 'changed' });
       return c.json(personJson(renamed.value), 200);
     },
   );
@@ -111,10 +117,9 @@ export function mountPeople(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      if (!(await repo.delete(id))) throw new ApiError('not_found', `no person ${id}`);
-      deps.gallery.removePerson(id);
-      await galleryChanged(deps, { kind: 'person.removed', personId: id });
+      if (!(await deps.galleryService.deletePerson(id))) throw new ApiError('not_found', `no person ${id}`);
       return c.body(null, 204);
     },
   );
+  return app;
 }

@@ -1,8 +1,7 @@
 // Turning an unknown sighting into a face: promote it to a new person, or attach it to an existing one (operator).
 import { z } from '@hono/zod-openapi';
-import { attachSighting, promoteSighting, SightingError, type SightingFaceResult } from '../attendance/sightings.js';
-import type { App, HttpDeps } from './context.js';
-import { galleryChanged } from './context.js';
+import { SightingError, type GalleryService, type SightingFaceResult } from '../gallery/service.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs, type ErrorCode } from './errors.js';
 import { IdParam, secured } from './schemas.js';
 
@@ -15,14 +14,15 @@ const API_CODE: Record<SightingError['code'], ErrorCode> = {
   model_mismatch: 'model_mismatch',
 };
 
-export function mountSightingActions(app: App, deps: HttpDeps): void {
-  const sightingDeps = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: () => {} };
+export interface SightingActionsDeps {
+  galleryService: Pick<GalleryService, 'promoteSighting' | 'attachSighting'>;
+}
 
+export function sightingActionsRoutes(deps: SightingActionsDeps): App {
+  const app = resource();
   async function run(action: () => Promise<SightingFaceResult>): Promise<SightingFaceResult> {
     try {
-      const result = await action();
-      await galleryChanged(deps, { kind: 'changed' });
-      return result;
+      return await action();
     } catch (err) {
       if (err instanceof SightingError) throw new ApiError(API_CODE[err.code], err.message);
       throw err;
@@ -45,7 +45,7 @@ export function mountSightingActions(app: App, deps: HttpDeps): void {
         ...errorDocs('not_found', 'duplicate_name', 'model_mismatch'),
       },
     }),
-    async (c) => c.json(await run(() => promoteSighting(sightingDeps, c.req.valid('param').id, c.req.valid('json').name)), 201),
+    async (c) => c.json(await run(() => deps.galleryService.promoteSighting(c.req.valid('param').id, c.req.valid('json').name)), 201),
   );
 
   app.openapi(
@@ -57,6 +57,7 @@ export function mountSightingActions(app: App, deps: HttpDeps): void {
       request: { params: IdParam, body: { content: { 'application/json': { schema: z.object({ personId: z.string().uuid() }) } }, required: true } },
       responses: { 200: { description: 'Attached', content: { 'application/json': { schema: Result } } }, ...errorDocs('not_found', 'model_mismatch') },
     }),
-    async (c) => c.json(await run(() => attachSighting(sightingDeps, c.req.valid('param').id, c.req.valid('json').personId)), 200),
+    async (c) => c.json(await run(() => deps.galleryService.attachSighting(c.req.valid('param').id, c.req.valid('json').personId)), 200),
   );
+  return app;
 }

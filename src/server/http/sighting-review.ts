@@ -1,6 +1,8 @@
 // The unknown-faces page's reads and dismiss: recent sightings grouped when they look like one person, DELETE one sighting.
 import { z } from '@hono/zod-openapi';
-import type { App, HttpDeps } from './context.js';
+import type { Config } from '../config.js';
+import type { SightingsRepo } from '../store/sightings-repo.js';
+import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, iso, json, secured } from './schemas.js';
 
@@ -37,7 +39,13 @@ export function groupByLikeness(embeddings: Float32Array[], threshold: number): 
   });
 }
 
-export function mountSightingReview(app: App, deps: HttpDeps): void {
+export interface SightingReviewDeps {
+  sightings: Pick<SightingsRepo, 'recent' | 'delete'>;
+  config: Pick<Config, 'MATCH_THRESHOLD'>;
+}
+
+export function sightingReviewRoutes(deps: SightingReviewDeps): App {
+  const app = resource();
   app.openapi(
     secured('viewer', {
       method: 'get',
@@ -49,7 +57,7 @@ export function mountSightingReview(app: App, deps: HttpDeps): void {
     }),
     async (c) => {
       const { limit } = c.req.valid('query');
-      const rows = await deps.store.sightings.recent(limit);
+      const rows = await deps.sightings.recent(limit);
       const groups = groupByLikeness(
         rows.map((r) => r.embedding),
         deps.config.MATCH_THRESHOLD,
@@ -75,8 +83,9 @@ export function mountSightingReview(app: App, deps: HttpDeps): void {
       responses: { 204: { description: 'Deleted' }, ...errorDocs('not_found') },
     }),
     async (c) => {
-      if (!(await deps.store.sightings.delete(c.req.valid('param').id))) throw new ApiError('not_found', `no sighting ${c.req.valid('param').id}`);
+      if (!(await deps.sightings.delete(c.req.valid('param').id))) throw new ApiError('not_found', `no sighting ${c.req.valid('param').id}`);
       return c.body(null, 204);
     },
   );
+  return app;
 }

@@ -1,7 +1,8 @@
 // GET /api/v1/whoami: the caller's own key name and role, so a web page can check a typed key and show only what the role may do.
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../auth/keys.js';
-import type { App, HttpDeps } from './context.js';
+import type { AuthMode } from '../auth/mode.js';
+import { resource, type App } from './context.js';
 import { json, secured } from './schemas.js';
 
 const WhoAmI = z
@@ -12,7 +13,12 @@ const WhoAmI = z
   })
   .openapi('WhoAmI');
 
-export function mountWhoAmI(app: App, deps: HttpDeps): void {
+export interface WhoAmIDeps {
+  authMode: AuthMode;
+}
+
+export function whoAmIRoutes(deps: WhoAmIDeps): App {
+  const app = resource();
   app.openapi(
     secured('viewer', {
       method: 'get',
@@ -24,7 +30,8 @@ export function mountWhoAmI(app: App, deps: HttpDeps): void {
     }),
     (c) => {
       const p = c.get('principal');
-      return c.json({ name: p.name, role: p.role, mode: deps.auth.mode }, 200);
+      return c.json({ name: p.name, role: p.role, mode: deps.authMode }, 200);
     },
   );
+  return app;
 }

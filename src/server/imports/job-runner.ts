@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
-import type { GallerySync } from '../gallery/sync.js';
+import type { GalleryService } from '../gallery/service.js';
 import { enrolImages, type ImageVerdict } from '../enrolment/from-images.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Logger } from '../log.js';
@@ -26,8 +26,8 @@ export interface JobRunnerDeps {
   scheduler: AnalyzerScheduler;
   policy: Pick<MatchPolicy, 'duplicateThreshold'>;
   log: Logger;
-  sync: GallerySync;
-  onGalleryChanged: () => void;
+  /** Each person's faces are committed through it, quietly: the runner announces the growing gallery at its own pace. */
+  galleryService: Pick<GalleryService, 'enrol' | 'announce'>;
 }
 
 /** Finished jobs kept (with their results); older ones are deleted. */
@@ -144,7 +144,8 @@ export class JobRunner {
       if (Date.now() - lastNotice < NOTIFY_EVERY_MS) return;
       lastNotice = Date.now();
       pendingNotice = false;
-      deps.onGalleryChanged();
+      // This server's sessions only: the other servers reload once, when the job ends.
+      void deps.galleryService.announce({ share: false });
     };
     const record = async (verdicts: ImageVerdict[]) => {
       for (const v of verdicts) {
@@ -157,7 +158,7 @@ export class JobRunner {
       seq += verdicts.length;
     };
     const faces = deps.store.faces;
-    const enrolment = { store: deps.store, gallery: deps.gallery, modelId: deps.analyzer.modelId, onGalleryChanged: notify };
+    const enrolment = { gallery: deps.gallery, galleryService: deps.galleryService, quiet: true };
     const staging = path.join(this.uploadsDir, `${id}.d`);
     try {
       const entries = await this.entries(job, staging);
@@ -182,6 +183,7 @@ export class JobRunner {
             knownHashes: known,
           },
         );
+        if (result) notify();
         if (result?.created) counts.peopleCreated += 1;
         else if (result) counts.peopleUpdated += 1;
         await record(batch);
@@ -194,8 +196,8 @@ export class JobRunner {
       await this.repo.finish(id, state, error).catch((err) => deps.log.error('import state not stored', { job: id, error: message(err) }));
       await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => {});
       if (state !== 'queued') await this.cleanUp(job);
-      if (pendingNotice || counts.accepted > 0) deps.onGalleryChanged();
-      if (counts.accepted > 0) await deps.sync.publish({ kind: 'changed' }).catch(() => {});
+      if (counts.accepted > 0) await deps.galleryService.announce().catch(() => {});
+      else if (pendingNotice) await deps.galleryService.announce({ share: false }).catch(() => {});
       deps.log.info('import finished', {
         job: id,
         state,

@@ -7,6 +7,7 @@ import { eventsRepo } from './events-repo.js';
 import { reembedRepo } from './faces-reembed.js';
 import { facesRepo } from './faces-repo.js';
 import { galleryRepo } from './gallery-repo.js';
+import { gallerySnapshotRepo } from './gallery-snapshot.js';
 import { jobsRepo } from './jobs-repo.js';
 import { keysRepo } from './keys-repo.js';
 import { peopleRepo } from './people-repo.js';
@@ -23,6 +24,7 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     enrolments,
     transfer: galleryRepo(db),
     reembed: reembedRepo(db),
+    snapshot: gallerySnapshotRepo(db),
     checkIns: checkInsRepo(db),
     sightings: sightingsRepo(db),
     events: eventsRepo(db),

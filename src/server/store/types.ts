@@ -6,6 +6,7 @@ import type { EventsRepo } from './events-repo.js';
 import type { ReembedRepo } from './faces-reembed.js';
 import type { FacesRepo } from './faces-repo.js';
 import type { GalleryRepo } from './gallery-repo.js';
+import type { GallerySnapshotRepo } from './gallery-snapshot.js';
 import type { JobsRepo } from './jobs-repo.js';
 import type { KeysRepo } from './keys-repo.js';
 import type { PeopleRepo } from './people-repo.js';
@@ -22,6 +23,8 @@ export interface Repositories {
   /** Whole-gallery export and import. */
   transfer: GalleryRepo;
   reembed: ReembedRepo;
+  /** The faces of a model without embeddings: what a saved gallery index is checked against at start. */
+  snapshot: GallerySnapshotRepo;
   checkIns: CheckInsRepo;
   sightings: SightingsRepo;
   events: EventsRepo;

@@ -1,0 +1,96 @@
+// The event bus across servers on one PostgreSQL: events go out with NOTIFY and come in on LISTEN, so every server
+// follows gallery changes and shows check-ins from every camera. Embedded PGlite has one process: use the local bus.
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { CheckIn } from '../../shared/protocol.js';
+import type { Logger } from '../log.js';
+import type { BusEvent, EventBus, GalleryChange } from './bus.js';
+import { createLocalBus } from './local-bus.js';
+
+export const CHANNEL = 'facestream_events';
+/** NOTIFY payloads are limited to 8000 bytes: a longer list of faces is sent as "reload". */
+const MAX_FACE_IDS = 100;
+
+function parseChange(c: unknown): GalleryChange | null {
+  const m = (c ?? {}) as Record<string, unknown>;
+  if (m.kind === 'person.removed') return typeof m.personId === 'string' ? { kind: 'person.removed', personId: m.personId } : null;
+  if (m.kind === 'faces.removed') {
+    return Array.isArray(m.faceIds) && m.faceIds.every((f) => typeof f === 'string') ? { kind: 'faces.removed', faceIds: m.faceIds as string[] } : null;
+  }
+  return m.kind === 'changed' ? { kind: 'changed' } : null;
+}
+
+/** The event in a notification, or null when it is not one this server understands. */
+export function parseEvent(msg: Record<string, unknown>): BusEvent | null {
+  if (msg.type === 'gallery.changed') {
+    const change = parseChange(msg.change);
+    return change ? { type: 'gallery.changed', change } : null;
+  }
+  if (msg.type === 'checkin.recorded' || msg.type === 'checkin.already') {
+    const checkin = CheckIn.safeParse(msg.checkin);
+    if (!checkin.success) return null;
+    if (msg.type === 'checkin.recorded') return { type: 'checkin.recorded', checkin: checkin.data };
+    return typeof msg.camera === 'string' ? { type: 'checkin.already', checkin: checkin.data, camera: msg.camera } : null;
+  }
+  return null;
+}
+
+function wire(event: BusEvent): BusEvent {
+  if (event.type === 'gallery.changed' && event.change.kind === 'faces.removed' && event.change.faceIds.length > MAX_FACE_IDS) {
+    return { type: 'gallery.changed', change: { kind: 'changed' } };
+  }
+  return event;
+}
+
+export async function createPgBus(opts: { databaseUrl: string; log: Logger }): Promise<EventBus> {
+  const { log } = opts;
+  const local = createLocalBus(log);
+  const origin = randomUUID();
+  // fetch_types off, as in store/db.ts: postgres.js's own array-type lookup on a new connection fails as an unhandled
+  // rejection when a database restart cuts it, and that exits the process.
+  const sql = postgres(opts.databaseUrl, { max: 1, onnotice: () => {}, fetch_types: false });
+  let connected = false;
+  const malformed = (payload: string) => log.warn('event bus: ignoring a malformed notification', { payload: payload.slice(0, 200) });
+  try {
+    await sql.listen(
+      CHANNEL,
+      (payload) => {
+        let msg: (Record<string, unknown> & { origin?: string }) | undefined;
+        try {
+          msg = JSON.parse(payload);
+        } catch {
+          return malformed(payload);
+        }
+        if (!msg || typeof msg !== 'object' || msg.origin === origin) return;
+        const event = parseEvent(msg);
+        if (!event) return malformed(payload);
+        void local.deliver(event, { remote: true });
+      },
+      () => {
+        // After a reconnect, notifications sent while we were away are lost: reload the gallery to catch up.
+        if (connected) void local.deliver({ type: 'gallery.changed', change: { kind: 'changed' } }, { remote: true });
+        connected = true;
+      },
+    );
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw err;
+  }
+  return {
+    shared: true,
+    on: (type, handler) => local.on(type, handler),
+    async publish(event) {
+      await local.publish(event);
+      try {
+        await sql.notify(CHANNEL, JSON.stringify({ ...wire(event), origin }));
+      } catch (err) {
+        // The others catch up on their next reload (or reconnect).
+        log.error('event bus: notify failed', { event: event.type, error: String(err) });
+      }
+    },
+    async close() {
+      await local.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
