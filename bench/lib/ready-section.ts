@@ -17,7 +17,10 @@ export function readyTargetRow(f: Any): string[] {
   const loaded = (r: Any) => r && r.rebuiltBecause === null && r.indexLoadS !== null;
   const text = [k100, m1]
     .filter(Boolean)
-    .map((r: Any) => `${r.faces / 1000}k: ${fmt(r.readyS, ' s', 2)} (models ${fmt(r.modelsLoadS, ' s')}, index ${fmt(r.indexLoadS, ' s', 2)})`)
+    .map(
+      (r: Any) =>
+        `${r.faces >= 1_000_000 ? `${r.faces / 1_000_000}M` : `${r.faces / 1000}k`}: ${fmt(r.readyS, ' s', 2)} (models ${fmt(r.modelsLoadS, ' s')}, index ${fmt(r.indexLoadS, ' s', 2)})`,
+    )
     .join('; ');
   const ok = k100 && m1 ? loaded(k100) && loaded(m1) && k100.readyS <= 5 && m1.readyS <= 30 : null;
   return [target, text, ok === null ? 'not measured (both sizes needed)' : ok ? '**met**' : '**not met**'];

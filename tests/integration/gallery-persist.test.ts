@@ -233,3 +233,36 @@ it('a saved flat index is rebuilt when the settings now choose another layout fo
     await store.close();
   }
 });
+
+it('changes coming faster than the save delay for ever are still saved, at most ten delays after the first', { timeout: 60_000 }, async () => {
+  const store = await openStore({ dataDir: ':memory:' });
+  try {
+    const dir = tempDir();
+    const logged: Logged[] = [];
+    const gallery = await createGallery({
+      store,
+      modelId: MODEL,
+      dims: DIMS,
+      indexFactory: createJsIndex,
+      persist: {
+        dir,
+        listFaceRefs: (m) => gallerySnapshotRepo(rawDrizzle(store)).faceRefs(m),
+        saveDelayMs: 100,
+        log: { info: (msg) => logged.push({ level: 'info', msg }), warn: (msg) => logged.push({ level: 'warn', msg }) },
+      },
+    });
+    // The empty gallery was built (no saved index): that first save comes 100 ms later.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = logged.filter((l) => l.msg === 'gallery: saved the index').length;
+    expect(before).toBe(1);
+    // A change every 30 ms for 2.5 s: the delay restarts each time, but ten delays (1 s) after the first it saves anyway.
+    for (let i = 0; i < 80; i++) {
+      gallery.add([{ faceId: `f${i}`, personId: `p${i}`, personName: `P ${i}`, embedding: data.probe(i % PEOPLE, i) }]);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(logged.filter((l) => l.msg === 'gallery: saved the index').length).toBeGreaterThanOrEqual(before + 2);
+    await gallery.close();
+  } finally {
+    await store.close();
+  }
+});

@@ -1,31 +1,11 @@
 // FAISS layouts behind VectorIndex: exact (IDMap over a flat index) below the ANN threshold, IVF or HNSW from it on,
 // and, for the upstream faiss-node (no ids, number[] only), a flat index with a position -> id map in JS. The first
 // three save to and load from a FAISS index file (write_index / read_index on the binding's thread pool).
-import type { AnnOptions, IndexLayout, IndexPlan, SavedIndex, SearchHit, VectorIndex } from './vector-index.js';
+import { legacyIndex } from './faiss-legacy.js';
+import { checked, hits, type FaissModule, type NativeIndex } from './faiss-native.js';
 
-interface NativeIndex {
-  ntotal(): number;
-  isTrained(): boolean;
-  add(x: number[] | Float32Array): void;
-  search(x: number[] | Float32Array, k: number): { distances: number[]; labels: number[] };
-  searchAsync?(x: Float32Array, k: number): Promise<{ distances: number[]; labels: number[] }>;
-  removeIds(ids: number[] | Float64Array): number;
-  addWithIds?(x: Float32Array, ids: Float64Array): void;
-  addWithIdsAsync?(x: Float32Array, ids: Float64Array): Promise<void>;
-  train?(x: Float32Array): void;
-  trainAsync?(x: Float32Array): Promise<void>;
-  setNprobe?(n: number): void;
-  setEfSearch?(n: number): void;
-  setEfConstruction?(n: number): void;
-  compact?(): number;
-  writeAsync?(fname: string): Promise<void>;
-  describe?(): { kind: string; idMap: boolean; ntotal: number; dims: number; metric: number; nlist?: number };
-}
-
-export interface FaissModule {
-  IndexFlatIP: new (d: number) => NativeIndex;
-  Index: { fromFactory(d: number, spec: string, metric: number): NativeIndex; readAsync?(fname: string): Promise<NativeIndex> };
-}
+export type { FaissModule } from './faiss-native.js';
+import type { AnnOptions, IndexLayout, IndexPlan, SavedIndex, VectorIndex } from './index-types.js';
 
 const INNER_PRODUCT = 0;
 /** HNSW graph degree and build breadth: M 32 and efConstruction 80 (bench/gallery.ts). */
@@ -39,19 +19,6 @@ const IVF_ADD_SLICE = 4096;
 /** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
 export function ivfLists(count: number): number {
   return Math.max(16, Math.min(4096, Math.round(Math.sqrt(count))));
-}
-
-function hits(r: { distances: number[]; labels: number[] }, skip?: Set<number>): SearchHit[] {
-  const out: SearchHit[] = [];
-  for (let i = 0; i < r.labels.length; i++) {
-    const id = r.labels[i]!;
-    if (id >= 0 && !skip?.has(id)) out.push({ id, score: r.distances[i]! });
-  }
-  return out;
-}
-
-function checked(dims: number, ids: Float64Array, vectors: Float32Array) {
-  if (vectors.length !== ids.length * dims) throw new Error(`vector has ${vectors.length / Math.max(1, ids.length)} dims, index has ${dims}`);
 }
 
 /** The layout a gallery of `count` faces gets: exact below the ANN threshold, else the configured ANN kind. */
@@ -254,51 +221,6 @@ function hnswIndex(index: NativeIndex, name: string, dims: number, ann: AnnOptio
         const found = hits(index.search(query, fetch), removed);
         if (found.length >= k || fetch >= n) return found.slice(0, k);
       }
-    },
-  };
-}
-
-/** Upstream faiss-node: a flat index whose labels are positions; FAISS's removeIds shifts them, and so does the map. */
-function legacyIndex(faiss: FaissModule, name: string, dims: number): VectorIndex {
-  const index = new faiss.IndexFlatIP(dims);
-  let ids = new Float64Array(1024);
-  let size = 0;
-  return {
-    backend: `faiss:IndexFlatIP (${name})`,
-    get size() {
-      return size;
-    },
-    stale: false,
-    add(added, vectors) {
-      checked(dims, added, vectors);
-      // faiss-node takes number[] only: convert in chunks, never one array of every float.
-      const chunk = 4096;
-      for (let i = 0; i < added.length; i += chunk) index.add(Array.from(vectors.subarray(i * dims, Math.min(added.length, i + chunk) * dims)));
-      if (size + added.length > ids.length) {
-        const next = new Float64Array(Math.max(size + added.length, ids.length * 2));
-        next.set(ids.subarray(0, size));
-        ids = next;
-      }
-      ids.set(added, size);
-      size += added.length;
-    },
-    remove(removed) {
-      const gone = new Set(removed);
-      const positions: number[] = [];
-      let kept = 0;
-      for (let p = 0; p < size; p++) {
-        if (gone.has(ids[p]!)) positions.push(p);
-        else ids[kept++] = ids[p]!;
-      }
-      if (positions.length === 0) return;
-      index.removeIds(positions);
-      size = kept;
-    },
-    search(query, k) {
-      if (query.length !== dims) throw new Error(`query has ${query.length} dims, index has ${dims}`);
-      if (size === 0 || k <= 0) return [];
-      const r = index.search(Array.from(query), Math.min(k, size));
-      return hits({ distances: r.distances, labels: r.labels.map((p) => (p >= 0 ? ids[p]! : -1)) });
     },
   };
 }

@@ -6,8 +6,9 @@
 // when it holds exactly the database's faces (index-file.ts); otherwise it is rebuilt and the reason logged.
 import type { FaceTemplate, Store } from '../store/types.js';
 import { FaceTable, type FaceRef } from './face-table.js';
-import { indexFiles, loadIndex, saveIndex } from './index-file.js';
-import type { IndexFactory, SearchHit, VectorIndex } from './vector-index.js';
+import { indexFiles, loadIndex } from './index-file.js';
+import { createIndexSaver, noSaver, type SavedState } from './index-saver.js';
+import type { IndexFactory, SearchHit, VectorIndex } from './index-types.js';
 
 export interface Match {
   personId: string;
@@ -76,16 +77,11 @@ const BUILD_CHUNK = 16_384;
 
 type Change = { kind: 'add'; templates: FaceTemplate[] } | { kind: 'removePerson'; personId: string } | { kind: 'removeFaces'; faceIds: string[] };
 
-interface State {
-  table: FaceTable;
-  index: VectorIndex;
-  /**
-   * Index changes held back while the index is being written to disk (the binding would block the event loop until
-   * the write ends). The table changes at once: a removed face is skipped from then on, an added one is found once
-   * the write ends (well under a second at 100k faces).
-   */
-  held: (() => void)[] | null;
-}
+/**
+ * `held`: index changes held back while the index is being written to disk (index-saver.ts). The table changes at
+ * once: a removed face is skipped from then on, an added one is found once the write ends.
+ */
+type State = SavedState;
 
 function apply(state: State, change: Change): void {
   let op: () => void;
@@ -137,59 +133,16 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       return { table: loaded.table, index: loaded.index, held: null };
     }
     persist.log.warn(`gallery: rebuilding the index from the database: ${loaded.reason}`, { file: files.index });
-    changes++;
+    rebuiltAtOpen = true;
     return build(await store.listFaceTemplates(modelId));
   }
 
-  /** Changes since start (a rebuild counts as one); the save records which count it wrote. */
-  let changes = 0;
-  let saved = 0;
-  let saving: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-
-  async function save(): Promise<void> {
-    if (!persist || !files || !state.index.save || changes === saved) return;
-    const target = state;
-    const at = changes;
-    target.held = [];
-    const t0 = performance.now();
-    try {
-      await saveIndex(files, modelId, dims, target.table, target.index);
-      saved = at;
-      persist.log.info('gallery: saved the index', { file: files.index, faces: target.table.faces, ms: Math.round(performance.now() - t0) });
-    } catch (err) {
-      persist.log.warn('gallery: saving the index failed; the next start rebuilds it from the database', { file: files.index, error: String(err) });
-    } finally {
-      const held = target.held;
-      target.held = null;
-      for (const op of held) op();
-    }
-  }
-
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    // One save at a time; a flush during one saves again afterwards if more changed meanwhile. The first starts at
-    // once: changes made after flush() returns are held back until its write ends.
-    const run: Promise<void> = (saving ? saving.then(save) : save()).finally(() => {
-      if (saving === run) saving = null;
-    });
-    saving = run;
-    return run;
-  }
-
-  function changed(): void {
-    changes++;
-    if (!persist || closed) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void flush(), persist.saveDelayMs);
-    timer.unref();
-  }
+  let rebuiltAtOpen = false;
+  const saver = persist && files ? createIndexSaver({ files, modelId, dims, delayMs: persist.saveDelayMs, log: persist.log, current: () => state }) : noSaver;
 
   let state = await open();
   // A rebuilt index is saved soon, in the background: the next start loads it.
-  if (changes > 0) changed();
+  if (rebuiltAtOpen) saver.changed();
   /** Changes made while a reload runs, to replay onto its new state; null when none runs. */
   let journal: Change[] | null = null;
   let running: Promise<void> | null = null;
@@ -204,7 +157,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       const next = await build(await store.listFaceTemplates(modelId));
       for (const change of journal) apply(next, change);
       state = next;
-      changed();
+      saver.changed();
     } finally {
       journal = null;
     }
@@ -225,7 +178,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
 
   function change(c: Change): void {
     apply(state, c);
-    changed();
+    saver.changed();
     journal?.push(c);
     if (state.index.stale && !running) reload().catch((err) => opts.onRebuildError?.(err));
   }
@@ -298,10 +251,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     stats() {
       return { people: state.table.people, faces: state.table.faces, dims, modelId, backend: state.index.backend };
     },
-    flush,
-    async close() {
-      closed = true;
-      await flush();
-    },
+    flush: () => saver.flush(),
+    close: () => saver.close(),
   };
 }

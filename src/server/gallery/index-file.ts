@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { FaceTable, type FaceRef } from './face-table.js';
-import type { IndexFactory, SavedIndex, VectorIndex } from './vector-index.js';
+import type { IndexFactory, SavedIndex, VectorIndex } from './index-types.js';
 
 /** Bumped whenever the files' meaning changes: an older file is rebuilt, never misread. */
 const FORMAT = 1;

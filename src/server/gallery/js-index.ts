@@ -3,7 +3,7 @@
 // the raw arrays: the ids (float64), then the vectors (float32), little-endian as the machine writes them.
 import fs from 'node:fs/promises';
 import { topK } from './top-k.js';
-import type { SavedIndex, SearchHit, VectorIndex } from './vector-index.js';
+import type { SavedIndex, SearchHit, VectorIndex } from './index-types.js';
 
 /** Reads a file written by the JS index's save(); throws when its size or ids disagree with `saved`. */
 export async function loadJsIndex(file: string, dims: number, saved: SavedIndex): Promise<VectorIndex> {
