@@ -211,6 +211,7 @@ export function trackingSection(f: Any): string {
       ['tracker: id switches per 100 faces (switches on faces)', ...fpsList.map((x) => `${x} fps`)],
       [
         ...Object.entries(f.results ?? {}).map(([name, by]) => row(name, by)),
+        ...Object.entries(f.checkSeed?.results ?? {}).map(([name, by]) => row(`${name}, scenes of seed ${f.checkSeed.seed}`, by)),
         ...Object.entries(f.doubleJitter?.results ?? {}).map(([name, by]) => row(`${name}, twice the detector jitter`, by)),
       ],
     ),

@@ -148,7 +148,7 @@ export const ConfigSchema = z.object({
   /** Tracker: a detection within this many standard deviations of a track's predicted centre and size may continue it (scales with box size and time unseen). */
   TRACK_GATE: num(5, 0.5, 50),
   /** Tracker: a track seen more than once survives at least this long without its face, whatever TRACK_MAX_MISSES says. */
-  TRACK_MAX_MISS_MS: int(1000, 0, 60_000),
+  TRACK_MAX_MISS_MS: int(2000, 0, 60_000),
   /** Detect at most this often per camera (ms of capture time; 200 = 5 detections a second, as Frigate detects); frames in between, while every track is settled, get predicted boxes. 0 = every frame. */
   DETECT_INTERVAL_MS: int(200, 0, 1000),
   /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */

@@ -11,6 +11,8 @@ export interface TrackCandidate {
   /** Where the track was last detected and how long ago (s): no face walks faster than maxSpeed. */
   last: Box;
   gapS: number;
+  /** Candidates with one key are one track (its state and an earlier one it may go back to): at most one is paired. */
+  key?: number;
 }
 
 export interface AssociationOptions {
@@ -66,9 +68,10 @@ export function associateTracks(tracks: TrackCandidate[], detections: Box[], o: 
   const result = new Array<number>(detections.length).fill(-1);
   const used = new Set<number>();
   for (const { t, d } of pairs) {
-    if (result[d] !== -1 || used.has(t)) continue;
+    const key = tracks[t]!.key ?? t;
+    if (result[d] !== -1 || used.has(key)) continue;
     result[d] = t;
-    used.add(t);
+    used.add(key);
   }
   return result;
 }

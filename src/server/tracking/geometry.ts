@@ -35,3 +35,10 @@ export function associate(tracks: Box[], detections: Box[], minIou: number): num
   }
   return result;
 }
+
+/** Some two of these boxes have centres closer than `factor` times the sum of their sizes (longer sides). */
+export function anyNear(boxes: Box[], factor: number): boolean {
+  const size = (b: Box) => Math.max(b.width, b.height);
+  const gap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
+  return boxes.some((a, i) => boxes.slice(i + 1).some((b) => gap(a, b) < factor * (size(a) + size(b))));
+}

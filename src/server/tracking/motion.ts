@@ -16,6 +16,8 @@ export interface Motion {
   predict(t: number): Prediction;
   /** Folds in the box detected at the time of the last predict(). */
   correct(box: Box): void;
+  /** An independent copy of the state (the tracker keeps one to undo a lost track's doubtful re-acquisition). */
+  clone?(): Motion;
 }
 
 export interface MotionParams {
@@ -39,8 +41,10 @@ const SIZE_NOISE_RATIO = 1.25;
 // Measurement variance may grow to 9x the default (3x the jitter), learnt at this rate per detection.
 const MAX_NOISE_SCALE = 9;
 const NOISE_RATE = 0.15;
-const SIZE_ACCEL = 0.6;
-const SIZE_RATE0 = 1;
+// A face's size changes by tens of % a second at most (walking up to the camera): a detection of another size is
+// another face more likely than this one's size jumping (a face entering takes over the track of one it hides).
+const SIZE_ACCEL = 0.3;
+const SIZE_RATE0 = 0.3;
 const SIZE_TAU = 0.5;
 
 /**
@@ -64,6 +68,12 @@ class Axis {
     private p01: number,
     private p11: number,
   ) {}
+
+  clone(): Axis {
+    const a = new Axis(this.p, this.p00, this.p01, this.p11);
+    a.v = this.v;
+    return a;
+  }
 
   /** q: white-noise acceleration density; maxVar: the velocity variance never grows past this (faces have a top speed). */
   predict(dt: number, q: number, maxVar: number): void {
@@ -113,44 +123,63 @@ export function kalmanMotion(first: Box, t0: number, params: MotionParams = DEFA
   const s0 = sizeOf(first);
   const r0 = (params.measureNoise * s0) ** 2;
   const v0 = (params.initialSpeed * s0) ** 2;
-  const x = new Axis(first.x + first.width / 2, r0, 0, v0);
-  const y = new Axis(first.y + first.height / 2, r0, 0, v0);
   const sizeNoise = params.measureNoise * SIZE_NOISE_RATIO;
-  const ls = new Axis(Math.log(s0), sizeNoise ** 2, 0, SIZE_RATE0 ** 2);
-  let aspect = first.width / Math.max(1e-6, first.height);
-  let t = t0;
-  const size = () => Math.exp(ls.p);
-  // Detectors differ in how much their boxes jitter: each track learns its own from how surprised it keeps being.
-  let noiseScale = 1;
-  const r = () => noiseScale * (params.measureNoise * size()) ** 2;
+  return kalmanFrom(
+    {
+      x: new Axis(first.x + first.width / 2, r0, 0, v0),
+      y: new Axis(first.y + first.height / 2, r0, 0, v0),
+      ls: new Axis(Math.log(s0), sizeNoise ** 2, 0, SIZE_RATE0 ** 2),
+      aspect: first.width / Math.max(1e-6, first.height),
+      t: t0,
+      // Detectors differ in how much their boxes jitter: each track learns its own from how surprised it keeps being.
+      noiseScale: 1,
+    },
+    params,
+  );
+}
+
+interface KalmanState {
+  x: Axis;
+  y: Axis;
+  ls: Axis;
+  aspect: number;
+  t: number;
+  noiseScale: number;
+}
+
+function kalmanFrom(s: KalmanState, params: MotionParams): Motion {
+  const sizeNoise = params.measureNoise * SIZE_NOISE_RATIO;
+  const size = () => Math.exp(s.ls.p);
+  const r = () => s.noiseScale * (params.measureNoise * size()) ** 2;
   return {
     predict(at) {
-      const dt = Math.max(0, at - t) / 1000;
-      t = Math.max(t, at);
+      const dt = Math.max(0, at - s.t) / 1000;
+      s.t = Math.max(s.t, at);
       const q = (params.accel * size()) ** 2;
       const maxVar = (params.initialSpeed * size()) ** 2;
-      x.damp(dt, params.velocityTau);
-      y.damp(dt, params.velocityTau);
-      x.predict(dt, q, maxVar);
-      y.predict(dt, q, maxVar);
-      ls.damp(dt, SIZE_TAU);
-      ls.predict(dt, SIZE_ACCEL ** 2, SIZE_RATE0 ** 2);
+      s.x.damp(dt, params.velocityTau);
+      s.y.damp(dt, params.velocityTau);
+      s.x.predict(dt, q, maxVar);
+      s.y.predict(dt, q, maxVar);
+      s.ls.damp(dt, SIZE_TAU);
+      s.ls.predict(dt, SIZE_ACCEL ** 2, SIZE_RATE0 ** 2);
       return {
-        box: boxAt(x.p, y.p, size(), aspect),
-        sigmaX: Math.sqrt(x.innovation(r())),
-        sigmaY: Math.sqrt(y.innovation(r())),
-        sigmaSize: Math.sqrt(ls.innovation(noiseScale * sizeNoise ** 2)),
+        box: boxAt(s.x.p, s.y.p, size(), s.aspect),
+        sigmaX: Math.sqrt(s.x.innovation(r())),
+        sigmaY: Math.sqrt(s.y.innovation(r())),
+        sigmaSize: Math.sqrt(s.ls.innovation(s.noiseScale * sizeNoise ** 2)),
       };
     },
     correct(box) {
       const rr = r();
-      const surprise = (x.surprise(box.x + box.width / 2, rr) + y.surprise(box.y + box.height / 2, rr)) / 2;
-      noiseScale = Math.min(MAX_NOISE_SCALE, Math.max(1, noiseScale * (1 - NOISE_RATE + NOISE_RATE * Math.min(surprise, 9))));
-      x.correct(box.x + box.width / 2, rr);
-      y.correct(box.y + box.height / 2, rr);
-      ls.correct(Math.log(sizeOf(box)), noiseScale * sizeNoise ** 2);
-      aspect = 0.7 * aspect + (0.3 * box.width) / Math.max(1e-6, box.height);
+      const surprise = (s.x.surprise(box.x + box.width / 2, rr) + s.y.surprise(box.y + box.height / 2, rr)) / 2;
+      s.noiseScale = Math.min(MAX_NOISE_SCALE, Math.max(1, s.noiseScale * (1 - NOISE_RATE + NOISE_RATE * Math.min(surprise, 9))));
+      s.x.correct(box.x + box.width / 2, rr);
+      s.y.correct(box.y + box.height / 2, rr);
+      s.ls.correct(Math.log(sizeOf(box)), s.noiseScale * sizeNoise ** 2);
+      s.aspect = 0.7 * s.aspect + (0.3 * box.width) / Math.max(1e-6, box.height);
     },
+    clone: () => kalmanFrom({ ...s, x: s.x.clone(), y: s.y.clone(), ls: s.ls.clone() }, params),
   };
 }
 

@@ -1,8 +1,8 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { iou } from './geometry.js';
-import { associateTracks } from './association.js';
+import { anyNear, iou } from './geometry.js';
+import { associateTracks, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
 
@@ -12,8 +12,15 @@ export const DEFAULT_TRACK_GATE = 5;
 export const MAX_FACE_SPEED = 12;
 /** Cost added per missed frame, so a track seen in the last frame is preferred to a stale one that fits about as well. */
 const MISS_PENALTY = 0.5;
-/** Time a missed track survives, whatever its miss count, when TrackerOptions.maxMissMs is not given. */
-export const DEFAULT_MAX_MISS_MS = 1000;
+/**
+ * Time a missed track survives, whatever its miss count, when TrackerOptions.maxMissMs is not given: people walking
+ * about stay hidden behind a nearer face for over a second (bench/tracking.ts).
+ */
+export const DEFAULT_MAX_MISS_MS = 2000;
+/** A lost track found again further than this from its prediction (standard deviations) restarts its motion. */
+const RESTART_DISTANCE = 2.5;
+/** Two visible faces whose centres are closer than this many times the sum of their sizes may soon cross or hide one another. */
+const CROSSING_NEAR = 1;
 /** Below this overlap with its last box a continued track is re-checked (someone else may have stepped in). */
 const RECHECK_IOU = 0.5;
 
@@ -65,6 +72,19 @@ interface TrackState {
   framesSinceEmbedding: number;
   votes: Vote[];
   identity: Identity;
+  /**
+   * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
+   * then the face itself shows up where this state predicts, and the track goes back to it.
+   */
+  before?: Sighting & { motion: Motion };
+}
+
+/** Where a track was last seen and where it is expected now. */
+interface Sighting {
+  prediction: Prediction | null;
+  box: Box;
+  misses: number;
+  lastSeen: number;
 }
 
 export interface FrameTracks {
@@ -91,9 +111,15 @@ export class Tracker {
    */
   update(detections: Box[], options: UpdateOptions = {}): FrameTracks {
     const now = this.advance(options.now);
-    for (const t of this.tracks) t.prediction = t.motion.predict(now);
+    for (const t of this.tracks) {
+      t.prediction = t.motion.predict(now);
+      if (t.before) t.before.prediction = t.before.motion.predict(now);
+    }
+    // Each track is a candidate, and so is the state it had before a doubtful re-acquisition (same key: one of them wins).
+    const candidates: { track: TrackState; key: number; state: Sighting }[] = this.tracks.map((t, key) => ({ track: t, key, state: t }));
+    for (const [key, t] of this.tracks.entries()) if (t.before) candidates.push({ track: t, key, state: t.before });
     const assignment = associateTracks(
-      this.tracks.map((t) => ({ prediction: t.prediction!, misses: t.misses, last: t.box, gapS: (now - t.lastSeen) / 1000 })),
+      candidates.map(({ state, key }) => ({ prediction: state.prediction!, misses: state.misses, last: state.box, gapS: (now - state.lastSeen) / 1000, key })),
       detections,
       // A speed limit needs real time: with assumed frame times a 5 fps camera's faces would seem 3x too fast.
       { minIou: this.opts.minIou, gate: this.opts.gate ?? DEFAULT_TRACK_GATE, missPenalty: MISS_PENALTY, maxSpeed: this.timed ? MAX_FACE_SPEED : undefined },
@@ -102,7 +128,17 @@ export class Tracker {
     const trackIds: number[] = [];
     const needEmbedding: number[] = [];
     detections.forEach((box, d) => {
-      const existing = assignment[d]! >= 0 ? this.tracks[assignment[d]!] : undefined;
+      const chosen = assignment[d]! >= 0 ? candidates[assignment[d]!] : undefined;
+      const existing = chosen?.track;
+      if (existing && chosen!.state !== existing) {
+        // The detection fits where the track was going before its re-acquisition: that one was someone else.
+        Object.assign(existing, chosen!.state);
+        existing.before = undefined;
+      } else if (existing?.before) existing.before = undefined;
+      else if (existing && existing.misses > 0 && existing.age > 1 && existing.motion.clone) {
+        const { prediction, box: last, misses, lastSeen } = existing;
+        existing.before = { motion: existing.motion.clone(), prediction, box: last, misses, lastSeen };
+      }
       const track: TrackState = existing ?? {
         id: this.nextId++,
         box,
@@ -119,7 +155,11 @@ export class Tracker {
         // Back after a miss, or a jump: perhaps someone else stepped into this track's place. Check who it is now,
         // rather than keep the old name until the next periodic re-check.
         if (existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
-        existing.motion.correct(box);
+        // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
+        // would leave a velocity made of the jump. Start its motion afresh here, as a new track's.
+        if (existing.misses > 0 && predictionDistance(existing.prediction!, box) > RESTART_DISTANCE)
+          existing.motion = (this.opts.motion ?? kalmanMotion)(box, now);
+        else existing.motion.correct(box);
       } else this.tracks.push(track);
       track.box = box;
       track.age += 1;
@@ -130,7 +170,10 @@ export class Tracker {
       trackIds.push(track.id);
       if (this.wantsEmbedding(track)) needEmbedding.push(d);
     });
-    for (const t of this.tracks) if (!seen.has(t)) t.misses += 1;
+    for (const t of this.tracks) {
+      if (!seen.has(t)) t.misses += 1;
+      if (t.before && !seen.has(t)) t.before.misses += 1;
+    }
     const maxMissMs = this.opts.maxMissMs ?? DEFAULT_MAX_MISS_MS;
     // Time-based survival only for tracks seen more than once: a one-frame false detection must not linger and catch
     // the next face to enter near it.
@@ -152,6 +195,17 @@ export class Tracker {
     return this.now;
   }
 
+  /**
+   * The track wants its embedding only as the periodic check that it is still the same person: its vote window is
+   * full, its last vote agreed with its name, and it neither jumped nor came back after a miss. Such a check can land
+   * a little later without delaying any name; every other reason to embed is urgent.
+   */
+  routineCheck(trackId: number): boolean {
+    const t = this.tracks.find((x) => x.id === trackId);
+    if (!t || t.votes.length < this.opts.voteWindow || !Number.isFinite(t.framesSinceEmbedding)) return false;
+    return t.identity.state !== 'pending' && t.votes.at(-1)!.personId === t.identity.personId;
+  }
+
   private wantsEmbedding(t: TrackState): boolean {
     // Until the vote window is full every frame counts; after that only a periodic check that it is still the same person.
     if (t.votes.length < this.opts.voteWindow) return true;
@@ -171,9 +225,19 @@ export class Tracker {
     return this.tracks.filter((t) => t.misses === 0).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...t.identity }));
   }
 
-  /** Every visible track has its full vote window and no check is due: no embedding would be asked for now. */
+  /**
+   * Every visible track has its full vote window and no check is due: no embedding would be asked for now. Nor are two
+   * faces about to meet: the pipeline then detects every frame, as a crossing at a fifth of a second between detections
+   * is where tracks swap ids.
+   */
   settled(): boolean {
-    return this.tracks.every((t) => t.misses > 0 || !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }));
+    const visible = this.tracks.filter((t) => t.misses === 0);
+    // A face hidden behind another counts where it was expected: it may come out on either side.
+    const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1 && t.prediction).map((t) => t.prediction!.box);
+    return (
+      !anyNear([...visible.map((t) => t.box), ...hidden], CROSSING_NEAR) &&
+      visible.every((t) => !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }))
+    );
   }
 
   /** Forgets a track whose face turned out not to be one (the face mesh found none in its box). */
