@@ -15,7 +15,7 @@ export interface PersonEntry {
 
 export class FaceTable {
   private nextLabel = 0;
-  private readonly labelOfFace = new Map<string, number>();
+  private labelOfFace = new Map<string, number>();
   /** Indexed by label; holes where faces were removed. */
   private readonly personAt: (PersonEntry | undefined)[] = [];
   private readonly byId = new Map<string, PersonEntry>();
@@ -43,18 +43,19 @@ export class FaceTable {
   }
 
   /**
-   * Fills an empty table with faces at the labels a saved index holds them under. `labelOf` gives each face's
-   * saved label; the caller has checked that every face has one and no two share one.
+   * Fills an empty table with faces at the labels a saved index holds them under. `labelOf` maps each face to its
+   * saved label and becomes the table's own map (not copied: a million entries at 1M faces); the caller has checked
+   * that it holds exactly `faces`.
    */
-  restore(faces: readonly FaceRef[], labelOf: (faceId: string) => number, labelsGiven: number): void {
+  restore(faces: readonly FaceRef[], labelOf: Map<string, number>, labelsGiven: number): void {
     if (this.nextLabel > 0) throw new Error('restore() needs an empty table');
+    this.labelOfFace = labelOf;
     for (const f of faces) {
       let person = this.byId.get(f.personId);
       if (!person) this.byId.set(f.personId, (person = { personId: f.personId, name: f.personName, faceIds: [], labels: [] }));
-      const label = labelOf(f.faceId);
+      const label = labelOf.get(f.faceId)!;
       person.faceIds.push(f.faceId);
       person.labels.push(label);
-      this.labelOfFace.set(f.faceId, label);
       this.personAt[label] = person;
     }
     this.nextLabel = labelsGiven;

@@ -20,8 +20,9 @@ const Meta = z.object({
   planned: z.number().int().min(0),
   bytes: z.number().int().min(0),
   sha256: z.string().length(64),
-  /** The face id at each label ever given ('' = removed); labels from its length on are new. */
-  faceIds: z.array(z.string()),
+  /** The face id at each label ever given ('' = removed); labels from its length on are new. Its items are checked
+   *  in the loop that reads them: zod would walk a million of them once more. */
+  faceIds: z.custom<string[]>((v) => Array.isArray(v), 'faceIds must be an array'),
 });
 
 export interface IndexFiles {
@@ -86,7 +87,12 @@ export async function loadIndex(files: IndexFiles, modelId: string, dims: number
   if (m.modelId !== modelId || m.dims !== dims) return no(`the saved index is of model ${m.modelId} (${m.dims} dims), the gallery's is ${modelId} (${dims})`);
   const labelOf = new Map<string, number>();
   const dead: number[] = [];
-  m.faceIds.forEach((id, label) => (id === '' ? dead.push(label) : labelOf.set(id, label)));
+  for (let label = 0; label < m.faceIds.length; label++) {
+    const id: unknown = m.faceIds[label];
+    if (typeof id !== 'string') return no(`the saved index metadata is not of format ${FORMAT}: face ${label} is not a string`);
+    if (id === '') dead.push(label);
+    else labelOf.set(id, label);
+  }
   if (labelOf.size + dead.length !== m.faceIds.length) return no('the saved index metadata names a face twice');
   const wanted = factory.layoutFor?.(labelOf.size);
   if (wanted && wanted !== m.layout) return no(`the saved index is ${m.layout}, the settings choose ${wanted} for ${labelOf.size} faces`);
@@ -101,7 +107,8 @@ export async function loadIndex(files: IndexFiles, modelId: string, dims: number
     return no(`the saved index file is unreadable: ${String(err)}`);
   }
   const refs = await reading;
-  const missing = refs.filter((f) => !labelOf.has(f.faceId)).length;
+  let missing = 0;
+  for (const f of refs) if (!labelOf.has(f.faceId)) missing++;
   if (missing > 0 || refs.length !== labelOf.size) {
     return no(`the database has ${refs.length} faces of this model, the saved index ${labelOf.size}; ${missing} of the database's are not in it`);
   }
@@ -114,6 +121,6 @@ export async function loadIndex(files: IndexFiles, modelId: string, dims: number
     return no(`the saved index file does not load: ${err instanceof Error ? err.message : String(err)}`);
   }
   const table = new FaceTable(dims);
-  table.restore(refs, (id) => labelOf.get(id)!, m.faceIds.length);
+  table.restore(refs, labelOf, m.faceIds.length);
   return { ok: true, table, index };
 }

@@ -29,14 +29,14 @@ export function gallerySnapshotRepo(db: PgDatabase<PgQueryResultHKT>) {
       ]);
       const nameOf = new Map(rowsOf<{ id: string; name: string }>(names).map((p) => [p.id, p.name]));
       const ids = rowsOf<{ ids: string | null }>(pairs)[0]?.ids?.split(' ') ?? [];
-      const out: FaceRef[] = new Array(ids.length / 2);
+      const out: FaceRef[] = [];
       for (let i = 0; i < ids.length; i += 2) {
         const personId = ids[i + 1]!;
         // A person deleted between the two reads: their faces went with them (cascade), so skip them here too.
         const personName = nameOf.get(personId);
-        if (personName !== undefined) out[i / 2] = { faceId: ids[i]!, personId, personName };
+        if (personName !== undefined) out.push({ faceId: ids[i]!, personId, personName });
       }
-      return out.filter(Boolean);
+      return out;
     },
   };
 }
