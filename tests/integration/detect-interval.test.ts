@@ -96,3 +96,33 @@ describe('detection interval off (DETECT_INTERVAL_MS=0)', () => {
     client.close();
   });
 });
+
+describe('re-checks of a named track (REEMBED_EVERY=2, DETECT_INTERVAL_MS=0)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DATA_DIR: tempDir(), DETECT_INTERVAL_MS: '0', REEMBED_EVERY: '2' });
+    await enrolGuido(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answer their frame before the embedding: no detected frame of a named track waits for one', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'door' });
+    const overlays = await stream(client, fixture('Guido_van_Rossum/3.jpg'), 20);
+    // The vote window (VOTE_WINDOW, 5) fills inline, one embedding a frame: each of those overlays carries its vote.
+    expect(overlays.slice(0, 5).every((o) => o.timings.embed > 0)).toBe(true);
+    const named = 4;
+    expect(overlays[named]!.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
+    // Every frame after that, the periodic re-checks (one every 2 detected frames) included, is answered with no
+    // embedding time of its own.
+    expect(overlays.slice(0, named + 1).some((o) => o.timings.embed > 0)).toBe(true);
+    const after = overlays.slice(named + 1);
+    expect(after.length).toBeGreaterThan(10);
+    for (const o of after) {
+      expect(o.timings.embed).toBeLessThan(0.01); // a frame that embeds nothing still times its (empty) embed stage
+      expect(o.tracks[0]).toMatchObject({ name: 'Guido van Rossum', state: 'recognized' });
+    }
+    client.close();
+  });
+});

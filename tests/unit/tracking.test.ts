@@ -381,3 +381,22 @@ describe('Tracker.coast (frames between detections)', () => {
     expect(t.settled()).toBe(false);
   });
 });
+
+describe('Tracker.reject (a false detection)', () => {
+  it('hides the track and never asks to embed it again, while the same box keeps matching it', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    const window = box(400, 50, 60, 60);
+    const first = t.update([window], { now: 0 });
+    expect(first.needEmbedding).toEqual([0]);
+    t.reject(first.trackIds[0]!);
+    expect(t.visible()).toEqual([]);
+    for (let i = 1; i <= 5; i++) {
+      const next = t.update([window], { now: 100 * i });
+      expect(next.trackIds).toEqual(first.trackIds);
+      expect(next.needEmbedding).toEqual([]);
+    }
+    expect(t.visible()).toEqual([]);
+    expect(t.coast({ now: 650 })).toEqual([]);
+    expect(t.settled()).toBe(true);
+  });
+});

@@ -81,7 +81,12 @@ export class Session {
     const analyzer = this.lane?.analyzer ?? deps.analyzer;
     this.pipeline = new FramePipeline(
       // Searched off the event loop: at a million faces an exact search would block every session for ~160 ms.
-      { analyzer, gallery: { search: (e, k) => deps.gallery.searchAsync(e, k) }, policy: deps.policy },
+      {
+        analyzer,
+        gallery: { search: (e, k) => deps.gallery.searchAsync(e, k) },
+        policy: deps.policy,
+        onBackgroundError: (err) => deps.log.error('a track re-check failed', { session: this.id, error: String(err) }),
+      },
       {
         maxFramePixels: c.MAX_FRAME_PIXELS,
         detectIntervalMs: c.DETECT_INTERVAL_MS,
@@ -168,7 +173,7 @@ export class Session {
   }
 
   whenIdle(): Promise<void> {
-    return this.idle;
+    return this.idle.then(() => this.pipeline.idle());
   }
 
   close(code: number, reason: string): void {

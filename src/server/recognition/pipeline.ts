@@ -4,7 +4,7 @@ import type { Track } from '../../shared/protocol.js';
 import type { Match } from '../gallery/gallery.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
-import type { FaceAnalyzer } from '../vision/analyzer.js';
+import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { probeImage } from './frame-probe.js';
@@ -30,6 +30,8 @@ export interface PipelineDeps {
   analyzer: FaceAnalyzer;
   gallery: GallerySearch;
   policy: MatchPolicy;
+  /** A re-check running after its frame was answered failed (the frame's overlay is long sent). */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 /** An enrolment in progress on the same camera: its gates see every frame, and it gets face 0's embedding. */
@@ -64,6 +66,16 @@ export interface FrameOptions<C extends { ok: boolean }> {
   onUnmatched?: (face: UnmatchedFace) => void;
 }
 
+/** One frame's embedding work: the faces to embed, those whose tracks vote, and the enrolment check it carries. */
+interface EmbedJob<C> {
+  analyzed: AnalyzedFrame;
+  toEmbed: number[];
+  needEmbedding: number[];
+  trackIds: number[];
+  check: C | null;
+  seq: number;
+}
+
 export type FrameOutcome =
   | {
       ok: true;
@@ -91,6 +103,8 @@ export class FramePipeline {
   private livenessDue = true;
   /** Capture time and size of the last frame that was detected. */
   private lastDetected: { captureTime: number; width: number; height: number } | null = null;
+  /** Re-checks of already named tracks, embedding after their frame was answered; the next detection waits for them. */
+  private checking: Promise<void> | null = null;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -104,8 +118,18 @@ export class FramePipeline {
     this.tracker.resetIdentities();
   }
 
+  /** Resolves when no re-check is running (shutdown and tests wait for it). */
+  async idle(): Promise<void> {
+    while (this.checking) await this.checking;
+  }
+
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
-    const { analyzer, policy } = this.deps;
+    const { analyzer } = this.deps;
+    // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
+    // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
+    const since = this.lastDetected ? frame.captureTime - this.lastDetected.captureTime : NaN;
+    if (this.checking && !opts.enrolment?.collecting && since > 0 && since < this.settings.detectIntervalMs) return this.coast(frame);
+    await this.idle();
     if (this.mayCoast(frame, opts.enrolment)) return this.coast(frame);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
@@ -116,7 +140,8 @@ export class FramePipeline {
     if (!result.ok) return result;
     const analyzed = result.frame;
     const faceOfTrack = new Map<number, FaceDetection>();
-    let embedMs: number;
+    let embedMs = 0;
+    let deferred = false;
     try {
       const { trackIds, needEmbedding } = this.tracker.update(
         analyzed.faces.map((f) => f.box),
@@ -127,36 +152,24 @@ export class FramePipeline {
       const check = opts.enrolment?.check(analyzed.faces) ?? null;
       // An enrolment view is face 0 (its gates allow exactly one face): embed it even if its track needs no vote.
       const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
-      const t0 = performance.now();
-      const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
-      embedMs = performance.now() - t0;
-      const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
-      toEmbed.forEach((faceIndex, k) => {
-        if (!needEmbedding.includes(faceIndex)) return;
-        const trackId = trackIds[faceIndex]!;
-        const embedded = embeddings[k]!;
-        // The quick detector's box held no face by the mesh (a false detection): not shown, named or counted.
-        if (embedded.mesh?.confirmed === false) return this.tracker.drop(trackId);
-        const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
-        const { match, best } = policy.decide(candidates[k]!, face);
-        this.tracker.vote(trackId, { personId: match?.personId ?? null, name: match?.name ?? null, score: best?.score ?? 0 });
-        if (!match && opts.onUnmatched) {
-          opts.onUnmatched({
-            trackId,
-            embedding: embedded.embedding,
-            chip: embedded.chip,
-            quality: sightingQuality(face),
-            bestScore: best?.score ?? null,
-            bestPersonId: best?.personId ?? null,
+      // Only the periodic "still the same person?" checks of settled tracks: one vote among a full window changes no
+      // name, so the frame is answered now and the vote lands when the embedding is done. Naming a new track, and
+      // checking one that jumped, came back or disagreed, stay inline: their overlay carries the vote.
+      deferred = !check && needEmbedding.length > 0 && needEmbedding.every((i) => this.tracker.routineCheck(trackIds[i]!));
+      const job = { analyzed, toEmbed, needEmbedding, trackIds, check, seq: frame.seq };
+      if (deferred) {
+        this.checking = this.embedAndVote(job, opts)
+          .then(
+            () => undefined,
+            (err) => this.deps.onBackgroundError?.(err),
+          )
+          .finally(() => {
+            analyzed.release();
+            this.checking = null;
           });
-        }
-      });
-      if (check && opts.enrolment) {
-        const k = toEmbed.indexOf(0);
-        opts.enrolment.report(frame.seq, analyzed.faces, check, check.ok ? embeddings[k] : undefined, k >= 0 ? candidates[k]! : []);
-      }
+      } else embedMs = await this.embedAndVote(job, opts);
     } finally {
-      analyzed.release();
+      if (!deferred) analyzed.release();
     }
     const visible = this.tracker.visible();
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
@@ -170,6 +183,42 @@ export class FramePipeline {
       timings: { decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs },
       predicted: false,
     };
+  }
+
+  /** Embeds the faces, searches the gallery, votes and reports; returns the embedding time (ms). Does not release the frame. */
+  private async embedAndVote<C extends { ok: boolean }>(job: EmbedJob<C>, opts: FrameOptions<C>): Promise<number> {
+    const { analyzed, toEmbed, needEmbedding, trackIds, check } = job;
+    const { policy } = this.deps;
+    const t0 = performance.now();
+    const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
+    const embedMs = performance.now() - t0;
+    const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
+    toEmbed.forEach((faceIndex, k) => {
+      if (!needEmbedding.includes(faceIndex)) return;
+      const trackId = trackIds[faceIndex]!;
+      const embedded = embeddings[k]!;
+      // The quick detector's box held no face by the mesh (a false detection): not shown, named, counted or embedded
+      // again while its track lasts (dropping it would make the same box a new track, embedded, on the next frame).
+      if (embedded.mesh?.confirmed === false) return this.tracker.reject(trackId);
+      const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
+      const { match, best } = policy.decide(candidates[k]!, face);
+      this.tracker.vote(trackId, { personId: match?.personId ?? null, name: match?.name ?? null, score: best?.score ?? 0 });
+      if (!match && opts.onUnmatched) {
+        opts.onUnmatched({
+          trackId,
+          embedding: embedded.embedding,
+          chip: embedded.chip,
+          quality: sightingQuality(face),
+          bestScore: best?.score ?? null,
+          bestPersonId: best?.personId ?? null,
+        });
+      }
+    });
+    if (check && opts.enrolment) {
+      const k = toEmbed.indexOf(0);
+      opts.enrolment.report(job.seq, analyzed.faces, check, check.ok ? embeddings[k] : undefined, k >= 0 ? candidates[k]! : []);
+    }
+    return embedMs;
   }
 
   /**

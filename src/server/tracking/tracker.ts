@@ -72,6 +72,8 @@ interface TrackState {
   framesSinceEmbedding: number;
   votes: Vote[];
   identity: Identity;
+  /** The face mesh found no face in this track's box (a false detection): kept, so it does not come back as a new track, but never shown or embedded. */
+  notAFace?: boolean;
   /**
    * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
    * then the face itself shows up where this state predicts, and the track goes back to it.
@@ -207,6 +209,7 @@ export class Tracker {
   }
 
   private wantsEmbedding(t: TrackState): boolean {
+    if (t.notAFace) return false;
     // Until the vote window is full every frame counts; after that only a periodic check that it is still the same person.
     if (t.votes.length < this.opts.voteWindow) return true;
     // The last check disagreed with the track's name: embed every frame until the majority settles it either way, so a
@@ -222,7 +225,7 @@ export class Tracker {
    */
   coast(options: UpdateOptions = {}): TrackSnapshot[] {
     const now = this.advance(options.now);
-    return this.tracks.filter((t) => t.misses === 0).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...t.identity }));
+    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...t.identity }));
   }
 
   /**
@@ -231,7 +234,7 @@ export class Tracker {
    * is where tracks swap ids.
    */
   settled(): boolean {
-    const visible = this.tracks.filter((t) => t.misses === 0);
+    const visible = this.tracks.filter((t) => t.misses === 0 && !t.notAFace);
     // A face hidden behind another counts where it was expected: it may come out on either side.
     const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1 && t.prediction).map((t) => t.prediction!.box);
     return (
@@ -240,9 +243,10 @@ export class Tracker {
     );
   }
 
-  /** Forgets a track whose face turned out not to be one (the face mesh found none in its box). */
-  drop(trackId: number): void {
-    this.tracks = this.tracks.filter((t) => t.id !== trackId);
+  /** The track's face turned out not to be one (the face mesh found none in its box): hide it for as long as it lasts. */
+  reject(trackId: number): void {
+    const t = this.tracks.find((x) => x.id === trackId);
+    if (t) t.notAFace = true;
   }
 
   /** Records the gallery's answer for a track's new embedding. */
@@ -265,6 +269,6 @@ export class Tracker {
 
   /** Tracks seen in the latest frame. */
   visible(): TrackSnapshot[] {
-    return this.tracks.filter((t) => t.misses === 0).map((t) => ({ id: t.id, box: t.box, age: t.age, ...t.identity }));
+    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.box, age: t.age, ...t.identity }));
   }
 }
