@@ -14,7 +14,10 @@ function stageRows(st: Any): string[][] {
   return [
     ['waiting in the server queue p50 / p95', ms(st.queueMs)],
     ['decode p50 / p95 (detected frames)', ms(st.decodeMs)],
-    ['decode and detect: frames detected (the rest answered by the tracker, `DETECT_INTERVAL_MS`)', pctOf(st.framesPredictedShare == null ? null : 1 - st.framesPredictedShare)],
+    [
+      'decode and detect: frames detected (the rest answered by the tracker, `DETECT_INTERVAL_MS`)',
+      pctOf(st.framesPredictedShare == null ? null : 1 - st.framesPredictedShare),
+    ],
     ['round trip of the detected frames p50 / p95', ms(st.roundTripDetectedMs)],
     ['detect p50 / p95 (detected frames)', ms(st.detectMs)],
     ['embed (frames that run it) p50 / p95', ms(st.embedWhenRunMs)],
