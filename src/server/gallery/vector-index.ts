@@ -12,8 +12,8 @@ const require = createRequire(import.meta.url);
 
 /**
  * Measured on 2 shared cores (bench/results/gallery.json): an exact scan costs ~0.14 us of CPU per face, so past ~10k
- * faces its top-5 p99 passes 5 ms. IVF at 1M faces (1000 lists, load ~15): nprobe 8 recall@1 0.9875, 10 0.99, 12 and
- * 16 both 0.995, at top-5 CPU p99 3.2, 3.4, 5.4 and 7.4 ms: 12 is the narrowest that keeps a margin over 0.99.
+ * faces its top-5 p99 passes 5 ms. IVF at 1M faces (1000 lists, load ~2): nprobe 8 recall@1 0.9875, 12 and 16 both
+ * 0.995, at top-5 p99 4.3, 8.2 and 12.4 ms (at load ~15, nprobe 10 gave 0.99): 12 keeps a margin over 0.99.
  */
 export const DEFAULT_ANN: AnnOptions = { minFaces: 10_000, kind: 'ivf', nprobe: 12, efSearch: 128 };
 
