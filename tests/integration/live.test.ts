@@ -46,13 +46,15 @@ describe.each(databaseTargets)('live recognition on $name', (target) => {
     client.sendJson({ type: 'enrol.start', name: 'Guido van Rossum', samples: 3 });
     expect(await client.next((m) => m.type === 'enrol.started')).toMatchObject({ required: 3 });
     const done = client.next((m) => m.type === 'enrol.done');
+    // Listened for from the start: the gallery's change may reach other sessions before enrol.done reaches this one.
+    const changed = watcher.next((m) => m.type === 'gallery.changed');
     // straight, right, left: the poses guided enrolment asks for (ENROL_POSES)
     for (const n of [1, 2, 4]) await client.frame(fixture(`Guido_van_Rossum/${n}.jpg`));
     expect(await done).toMatchObject({ type: 'enrol.done', name: 'Guido van Rossum', faces: 3, created: true });
     const progress = client.messages.filter((m) => m.type === 'enrol.progress');
     expect(progress.map((p) => p.type === 'enrol.progress' && p.collected)).toEqual([1, 2, 3]);
     // every open session hears about it
-    await watcher.next((m) => m.type === 'gallery.changed');
+    await changed;
 
     for (const n of [3, 5]) {
       const track = only(await watcher.frame(fixture(`Guido_van_Rossum/${n}.jpg`)));
