@@ -49,7 +49,7 @@ export function projectTracker(over: Partial<TrackerOptions> = {}, timestamps = 
 export const SERVER_DETECT_INTERVAL_MS = 200;
 
 /**
- * The project's Tracker as the server drives it (src/server/recognition/pipeline.ts mayCoast()): a frame within
+ * The project's Tracker as the server drives it (src/server/recognition/pipeline.ts withinInterval() and process()): a frame within
  * `intervalMs` of the last detected one, while every track is settled, is not detected and gets coast(); otherwise it
  * is detected, and each track asking for an embedding gets a vote for its true face (a false detection matches nobody).
  */

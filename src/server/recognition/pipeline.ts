@@ -7,7 +7,7 @@ import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tr
 import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
-import { probeImage } from './frame-probe.js';
+import { readImageHeader } from '../vision/decode.js';
 import type { MatchPolicy } from './match-policy.js';
 
 /** The gallery as the pipeline reads it: a synchronous or off-thread search both fit. */
@@ -127,10 +127,9 @@ export class FramePipeline {
     const { analyzer } = this.deps;
     // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
     // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
-    const since = this.lastDetected ? frame.captureTime - this.lastDetected.captureTime : NaN;
-    if (this.checking && !opts.enrolment?.collecting && since > 0 && since < this.settings.detectIntervalMs) return this.coast(frame);
+    if (this.checking && this.withinInterval(frame, opts.enrolment)) return this.coast(frame);
     await this.idle();
-    if (this.mayCoast(frame, opts.enrolment)) return this.coast(frame);
+    if (this.withinInterval(frame, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
@@ -222,20 +221,19 @@ export class FramePipeline {
   }
 
   /**
-   * A frame may skip detection when it comes within the detection interval of the last detected one and nothing is
-   * waiting on a detection: no enrolment collecting views, and no track still voting or due a check (so no name is
-   * ever delayed by coasting). A capture time that goes backwards or jumps means a new clock: detect.
+   * A frame may skip detection when it comes within the detection interval of the last detected one, no enrolment is
+   * collecting views, and (checked by the caller) no track is still voting or due a check, so coasting never delays a
+   * name. A capture time that goes backwards or jumps means a new clock: detect.
    */
-  private mayCoast(frame: FrameInput, enrolment: { collecting: boolean } | undefined): boolean {
-    const last = this.lastDetected;
-    if (!last || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
-    const since = frame.captureTime - last.captureTime;
-    return since > 0 && since < this.settings.detectIntervalMs && !this.livenessDue && this.tracker.settled();
+  private withinInterval(frame: FrameInput, enrolment: { collecting: boolean } | undefined): boolean {
+    if (!this.lastDetected || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
+    const since = frame.captureTime - this.lastDetected.captureTime;
+    return since > 0 && since < this.settings.detectIntervalMs;
   }
 
   /** The tracks at their predicted boxes; the frame's pixels are never decoded, its header is still checked. */
   private async coast(frame: FrameInput): Promise<FrameOutcome> {
-    const header = await probeImage(frame.jpeg, this.settings.maxFramePixels);
+    const header = await readImageHeader(frame.jpeg, this.settings.maxFramePixels);
     if (!header.ok) return header;
     const visible = this.tracker.coast({ now: frame.captureTime });
     return {

@@ -4,15 +4,37 @@ import type { RgbImage } from './align.js';
 
 export type DecodeResult = { ok: true; image: RgbImage } | { ok: false; code: 'bad_image' | 'frame_too_large'; message: string };
 
-export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise<DecodeResult> {
+type DecodeError = Extract<DecodeResult, { ok: false }>;
+export type HeaderResult = { ok: true; width: number; height: number } | DecodeError;
+
+const undecodable = (err: unknown): DecodeError => ({
+  ok: false,
+  code: 'bad_image',
+  message: `image could not be decoded: ${err instanceof Error ? err.message : String(err)}`,
+});
+
+/**
+ * The image's size from its header alone, refused when it is not an image or over `maxPixels`; no pixel is decoded.
+ * sharp's own pixel limit is lifted for the header read, so a huge image is reported as too large, not as undecodable.
+ */
+export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Promise<HeaderResult> {
   try {
-    // The header alone gives the size, so an oversized image is refused before its pixels are allocated. sharp's own pixel
-    // limit is lifted for the header read, so a huge image is reported as too large rather than as undecodable.
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) return { ok: false, code: 'bad_image', message: 'image has no dimensions' };
     if (meta.width * meta.height > maxPixels) {
       return { ok: false, code: 'frame_too_large', message: `image is ${meta.width}x${meta.height}, over the limit of ${maxPixels} pixels` };
     }
+    return { ok: true, width: meta.width, height: meta.height };
+  } catch (err) {
+    return undecodable(err);
+  }
+}
+
+export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise<DecodeResult> {
+  // The header first, so an oversized image is refused before its pixels are allocated.
+  const header = await readImageHeader(bytes, maxPixels);
+  if (!header.ok) return header;
+  try {
     // failOn 'truncated' refuses cut-off JPEGs instead of decoding them half grey.
     const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels })
       .rotate() // honour EXIF orientation (phone photos)
@@ -23,7 +45,6 @@ export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise
     if (info.channels !== 3) return { ok: false, code: 'bad_image', message: `decoded image has ${info.channels} channels, expected 3` };
     return { ok: true, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height } };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, code: 'bad_image', message: `image could not be decoded: ${message}` };
+    return undecodable(err);
   }
 }
