@@ -48,15 +48,40 @@ describe('re-checking a named track', () => {
     expect(frames).toBeLessThanOrEqual(3);
   });
 
-  it('keeps the name after one odd embedding, and stops checking every frame once the votes agree again', () => {
+  it('keeps the name after one odd embedding that still resembles her most, and stops checking every frame once the votes agree again', () => {
     const { t, id } = settled(box(100, 100, 80, 80));
     t.update([box(100, 100, 80, 80)]);
-    t.vote(id, nobody); // a blurred frame
+    t.vote(id, { ...nobody, bestPersonId: 'ann' }); // a blurred frame: below the threshold, but closest to Ann
     expect(t.visible()[0]!.name).toBe('Ann');
     expect(t.update([box(100, 100, 80, 80)]).needEmbedding).toEqual([0]);
     t.vote(id, ann);
     expect(t.update([box(100, 100, 80, 80)]).needEmbedding).toEqual([]);
     expect(t.visible()[0]!.name).toBe('Ann');
+  });
+
+  it('withholds the name while the latest embedding points to someone else, and gives it back when hers agrees', () => {
+    const { t, id } = settled(box(100, 100, 80, 80));
+    t.update([box(100, 100, 80, 80)]);
+    t.vote(id, { ...nobody, bestPersonId: 'bob' });
+    expect(t.visible()[0]).toMatchObject({ state: 'pending', name: null, personId: null });
+    t.update([box(100, 100, 80, 80)]);
+    t.vote(id, ann);
+    expect(t.visible()[0]).toMatchObject({ state: 'recognized', name: 'Ann' });
+  });
+
+  it('withholds the name of a track that comes back after a miss until its embedding confirms it; another face starts afresh', () => {
+    const { t, id } = settled(box(100, 100, 80, 80));
+    t.update([]);
+    const back = t.update([box(100, 100, 80, 80)]);
+    expect(back).toMatchObject({ trackIds: [id], needEmbedding: [0] });
+    expect(t.visible()[0]).toMatchObject({ state: 'pending', name: null });
+    t.vote(id, ann);
+    expect(t.visible()[0]).toMatchObject({ state: 'recognized', name: 'Ann' });
+    // Gone again, and someone else comes back in her place: named by their own votes only, never as Ann.
+    t.update([]);
+    t.update([box(100, 100, 80, 80)]);
+    t.vote(id, { personId: 'bob', name: 'Bob', score: 0.95, bestPersonId: 'bob' });
+    expect(t.visible()[0]).toMatchObject({ state: 'recognized', name: 'Bob' });
   });
 
   it('re-checks a track that comes back after a miss', () => {

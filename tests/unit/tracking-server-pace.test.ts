@@ -35,8 +35,12 @@ describe('Tracker.settled near other faces', () => {
     t.update([box(120, 100, 80)], { now: 300 });
     expect(t.visible()).toHaveLength(1);
     expect(t.settled()).toBe(false);
-    // Once that face is given up for lost, the one left alone is settled again.
-    for (let now = 400; now <= 2400; now += 100) t.update([box(120, 100, 80)], { now });
+    // The visible face could have been either track's (the hidden one's gate has grown over it): its name waits for its
+    // own embedding. Once that face is given up for lost, and the one left alone has confirmed its name, it is settled.
+    for (let now = 400; now <= 2400; now += 100) {
+      const f = t.update([box(120, 100, 80)], { now });
+      for (const d of f.needEmbedding) t.vote(f.trackIds[d]!, vote);
+    }
     expect(t.settled()).toBe(true);
   });
 });
@@ -82,10 +86,12 @@ describe('server default on the scenes: a 15 fps camera detected every 200 ms on
   // Seed 2 (the defaults were tuned on seed 1). Before the changes that came with this row: 6.27 per 100 faces.
   const server = evaluate(() => serverTracker(), 15, { scenes: 40, seed: 2 });
 
-  it('detects a minority of frames and coasts the rest', () => {
+  it('coasts a good share of the frames, but never one without a face to predict', () => {
     expect(server.faces).toBeGreaterThan(400);
+    // Frames with no face, frames where faces are near, and frames whose tracks are in doubt are all detected (0.65
+    // on these scenes, which are empty for long stretches; before detection on entry it was 0.4).
     expect(server.detectedShare).toBeGreaterThan(0.3);
-    expect(server.detectedShare).toBeLessThan(0.5);
+    expect(server.detectedShare).toBeLessThan(0.8);
   });
 
   it('switches about 2 ids per 100 faces, fewer than processing every third frame of the camera', () => {

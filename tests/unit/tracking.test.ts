@@ -383,20 +383,40 @@ describe('Tracker.coast (frames between detections)', () => {
 });
 
 describe('Tracker.reject (a false detection)', () => {
-  it('hides the track and never asks to embed it again, while the same box keeps matching it', () => {
+  it('hides the track, and tries it again after a delay that doubles while the same box keeps matching it', () => {
     const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
     const window = box(400, 50, 60, 60);
     const first = t.update([window], { now: 0 });
     expect(first.needEmbedding).toEqual([0]);
     t.reject(first.trackIds[0]!);
     expect(t.visible()).toEqual([]);
-    for (let i = 1; i <= 5; i++) {
-      const next = t.update([window], { now: 100 * i });
+    const asked: number[] = [];
+    for (let now = 100; now <= 3000; now += 100) {
+      const next = t.update([window], { now });
       expect(next.trackIds).toEqual(first.trackIds);
-      expect(next.needEmbedding).toEqual([]);
+      if (next.needEmbedding.length > 0) {
+        asked.push(now);
+        t.reject(first.trackIds[0]!); // still no face there
+      }
+      expect(t.visible()).toEqual([]);
     }
-    expect(t.visible()).toEqual([]);
-    expect(t.coast({ now: 650 })).toEqual([]);
-    expect(t.settled()).toBe(true);
+    // 250 ms, then 500, 1000, 2000 ms after each rejection: a poster costs an embedding every 2 s at most.
+    expect(asked).toEqual([300, 800, 1800]);
+    expect(t.coast({ now: 3050 })).toEqual([]);
+  });
+
+  it('finds a face that slides into view: a moved box is tried again soon, and shown once the mesh confirms it', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    // Half a face at the picture's edge: the mesh finds none, twice, so the retry delay has grown to 500 ms.
+    const first = t.update([box(0, 100, 40, 80)], { now: 0 });
+    t.reject(first.trackIds[0]!);
+    t.update([box(0, 100, 42, 80)], { now: 300 });
+    t.reject(first.trackIds[0]!);
+    // It slides in and stops, whole: tried again 250 ms after the last rejection, not 500.
+    expect(t.update([box(10, 100, 80, 80)], { now: 400 }).needEmbedding).toEqual([]);
+    const retry = t.update([box(12, 100, 80, 80)], { now: 600 });
+    expect(retry.needEmbedding).toEqual([0]);
+    t.vote(retry.trackIds[0]!, { personId: 'p', name: 'Pat', score: 0.9, bestPersonId: 'p' });
+    expect(t.visible()).toMatchObject([{ id: first.trackIds[0], name: 'Pat', state: 'recognized' }]);
   });
 });

@@ -260,7 +260,7 @@ export class Session {
     const { seq, captureTime } = frame.header;
     const due = this.attendanceDue();
     const out = await this.pipeline.process(
-      { jpeg: frame.jpeg, seq, captureTime },
+      { jpeg: frame.jpeg, seq, captureTime, receivedAt: frame.receivedAt },
       { enrolment: this.enrol, onUnmatched: due ? ({ trackId, ...view }) => this.attendance.unmatched(trackId, view) : undefined },
     );
     if (!out.ok) return this.protocolError(out.code, out.message, seq);

@@ -2,6 +2,7 @@
 // returning the overlay's track views. It owns the tracker and the liveness memory; the session owns the socket.
 import type { Track } from '../../shared/protocol.js';
 import type { Match } from '../gallery/gallery.js';
+import { FrameClock } from '../tracking/clock.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
 import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
@@ -56,8 +57,10 @@ export interface UnmatchedFace {
 export interface FrameInput {
   jpeg: Uint8Array;
   seq: number;
-  /** The client's capture time (ms): spaces the tracker's motion steps. */
+  /** The client's capture time (ms): spaces the tracker's motion steps while it agrees with `receivedAt` (FrameClock). */
   captureTime: number;
+  /** When the server received the frame (ms, performance.now()); defaults to when process() is called. */
+  receivedAt?: number;
 }
 
 export interface FrameOptions<C extends { ok: boolean }> {
@@ -101,8 +104,10 @@ export class FramePipeline {
   private readonly liveness = new LivenessMemory();
   /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
   private livenessDue = true;
-  /** Capture time and size of the last frame that was detected. */
-  private lastDetected: { captureTime: number; width: number; height: number } | null = null;
+  /** The tracker's clock: the client's capture times while they agree with the server's receive clock (tracking/clock.ts). */
+  private readonly clock = new FrameClock();
+  /** Tracker time and size of the last frame that was detected. */
+  private lastDetected: { at: number; width: number; height: number } | null = null;
   /** Re-checks of already named tracks, embedding after their frame was answered; the next detection waits for them. */
   private checking: Promise<void> | null = null;
 
@@ -125,11 +130,12 @@ export class FramePipeline {
 
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer } = this.deps;
+    const now = this.clock.tick(frame.captureTime, frame.receivedAt ?? performance.now()).now;
     // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
     // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
-    if (this.checking && this.withinInterval(frame, opts.enrolment)) return this.coast(frame);
+    if (this.checking && this.withinInterval(now, opts.enrolment)) return this.coast(frame, now);
     await this.idle();
-    if (this.withinInterval(frame, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame);
+    if (this.withinInterval(now, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame, now);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
@@ -144,7 +150,7 @@ export class FramePipeline {
     try {
       const { trackIds, needEmbedding } = this.tracker.update(
         analyzed.faces.map((f) => f.box),
-        { now: frame.captureTime },
+        { now, trusted: true },
       );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.livenessDue = needEmbedding.length > 0;
@@ -172,7 +178,7 @@ export class FramePipeline {
     }
     const visible = this.tracker.visible();
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
-    this.lastDetected = { captureTime: frame.captureTime, width: analyzed.width, height: analyzed.height };
+    this.lastDetected = { at: now, width: analyzed.width, height: analyzed.height };
     return {
       ok: true,
       width: analyzed.width,
@@ -201,7 +207,12 @@ export class FramePipeline {
       if (embedded.mesh?.confirmed === false) return this.tracker.reject(trackId);
       const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
       const { match, best } = policy.decide(candidates[k]!, face);
-      this.tracker.vote(trackId, { personId: match?.personId ?? null, name: match?.name ?? null, score: best?.score ?? 0 });
+      this.tracker.vote(trackId, {
+        personId: match?.personId ?? null,
+        name: match?.name ?? null,
+        score: best?.score ?? 0,
+        bestPersonId: best?.personId ?? null,
+      });
       if (!match && opts.onUnmatched) {
         opts.onUnmatched({
           trackId,
@@ -223,19 +234,19 @@ export class FramePipeline {
   /**
    * A frame may skip detection when it comes within the detection interval of the last detected one, no enrolment is
    * collecting views, and (checked by the caller) no track is still voting or due a check, so coasting never delays a
-   * name. A capture time that goes backwards or jumps means a new clock: detect.
+   * name. Time is the tracker's clock, so a client's frozen, jittered or send-time stamps cannot stretch the interval.
    */
-  private withinInterval(frame: FrameInput, enrolment: { collecting: boolean } | undefined): boolean {
+  private withinInterval(now: number, enrolment: { collecting: boolean } | undefined): boolean {
     if (!this.lastDetected || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
-    const since = frame.captureTime - this.lastDetected.captureTime;
+    const since = now - this.lastDetected.at;
     return since > 0 && since < this.settings.detectIntervalMs;
   }
 
   /** The tracks at their predicted boxes; the frame's pixels are never decoded, its header is still checked. */
-  private async coast(frame: FrameInput): Promise<FrameOutcome> {
+  private async coast(frame: FrameInput, now: number): Promise<FrameOutcome> {
     const header = await readImageHeader(frame.jpeg, this.settings.maxFramePixels);
     if (!header.ok) return header;
-    const visible = this.tracker.coast({ now: frame.captureTime });
+    const visible = this.tracker.coast({ now, trusted: true });
     return {
       ok: true,
       width: header.width,

@@ -47,6 +47,37 @@ export function pairCost(p: Prediction, d: Box): number {
   return (distance * distance) / 2 + Math.log((p.sigmaX * p.sigmaY) / (size * size)) + Math.log(p.sigmaSize);
 }
 
+/** The pair is allowed: IoU with the predicted box at least minIou, or within the gate, and never faster than maxSpeed. */
+function allowed(track: TrackCandidate, det: Box, o: AssociationOptions): boolean {
+  const overlap = iou(track.prediction.box, det);
+  if (overlap < o.minIou && !(predictionDistance(track.prediction, det) <= o.gate)) return false;
+  return o.maxSpeed === undefined || centreDistance(track.last, det) <= sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS);
+}
+
+/**
+ * Where motion alone cannot decide: detections that more than one track could have produced, and tracks (by key) that
+ * could have produced more than one detection. Association still pairs them by cost; the tracker withholds their names
+ * until each face's own embedding confirms who it is.
+ */
+export function contestedPairs(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): { detections: Set<number>; keys: Set<number> } {
+  const keysOfDetection = detections.map(() => new Set<number>());
+  const detectionsOfKey = new Map<number, Set<number>>();
+  tracks.forEach((track, t) =>
+    detections.forEach((det, d) => {
+      if (!allowed(track, det, o)) return;
+      const key = track.key ?? t;
+      keysOfDetection[d]!.add(key);
+      const ds = detectionsOfKey.get(key) ?? new Set<number>();
+      ds.add(d);
+      detectionsOfKey.set(key, ds);
+    }),
+  );
+  const contested = { detections: new Set<number>(), keys: new Set<number>() };
+  keysOfDetection.forEach((keys, d) => keys.size > 1 && contested.detections.add(d));
+  for (const [key, ds] of detectionsOfKey) if (ds.size > 1) contested.keys.add(key);
+  return contested;
+}
+
 /**
  * One-to-one association, greedy by cost over all pairs. A pair needs IoU >= minIou with the predicted box, or a
  * distance within the gate (so a small or fast face, whose boxes never overlap from frame to frame, still continues
@@ -57,10 +88,7 @@ export function associateTracks(tracks: TrackCandidate[], detections: Box[], o: 
   const pairs: { t: number; d: number; cost: number }[] = [];
   tracks.forEach((track, t) =>
     detections.forEach((det, d) => {
-      const overlap = iou(track.prediction.box, det);
-      const distance = predictionDistance(track.prediction, det);
-      if (overlap < o.minIou && !(distance <= o.gate)) return;
-      if (o.maxSpeed !== undefined && centreDistance(track.last, det) > sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS)) return;
+      if (!allowed(track, det, o)) return;
       pairs.push({ t, d, cost: pairCost(track.prediction, det) + (o.missPenalty ?? 0) * track.misses });
     }),
   );

@@ -2,7 +2,7 @@
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
 import { anyNear, iou } from './geometry.js';
-import { associateTracks, predictionDistance } from './association.js';
+import { associateTracks, contestedPairs, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
 
@@ -23,6 +23,16 @@ const RESTART_DISTANCE = 2.5;
 const CROSSING_NEAR = 1;
 /** Below this overlap with its last box a continued track is re-checked (someone else may have stepped in). */
 const RECHECK_IOU = 0.5;
+/**
+ * A track found again after this long unseen (tracker clock) shows its name only once an embedding confirms it: over a
+ * long gap (a loaded server answering 1 frame a second) motion alone cannot tell two nearby faces apart.
+ */
+export const CONFIRM_GAP_MS = 1000;
+/** A box the face mesh rejected as no face is tried again after this long, doubling per rejection up to REJECT_RETRY_MAX_MS. */
+const REJECT_RETRY_MS = 250;
+const REJECT_RETRY_MAX_MS = 2000;
+/** ...and at the first delay again once its box has moved this far from the rejected one (a face sliding into view). */
+const REJECT_MOVED_IOU = 0.6;
 
 /** Time between processed frames assumed when update() is given no timestamp: one frame of a 15 fps camera. */
 export const DEFAULT_FRAME_MS = 1000 / 15;
@@ -51,6 +61,11 @@ export interface TrackerOptions {
 export interface UpdateOptions {
   /** When the frame was captured, in ms: the motion model predicts over the real gap (frames are dropped under load). */
   now?: number;
+  /**
+   * `now` comes from a clock already checked to run forward in real time (FrameClock): every step is used as it is,
+   * however long. Without it, a step backwards or of more than 10 s is taken as a clock change and one frame passes.
+   */
+  trusted?: boolean;
 }
 
 export interface TrackSnapshot extends Identity {
@@ -72,8 +87,16 @@ interface TrackState {
   framesSinceEmbedding: number;
   votes: Vote[];
   identity: Identity;
-  /** The face mesh found no face in this track's box (a false detection): kept, so it does not come back as a new track, but never shown or embedded. */
-  notAFace?: boolean;
+  /**
+   * The face mesh found no face in this track's box (a false detection, or a face only partly in view): kept, so it does
+   * not come back as a new track, and not shown; tried again from `retryAt`, so a face that slides into view is found.
+   */
+  notAFace?: { rejections: number; box: Box; at: number; retryAt: number };
+  /**
+   * The detection that continued this track could have been another face's (gates overlapped, a long gap, a return after
+   * misses, a jump): the track's name is withheld until an embedding of this face confirms or replaces it.
+   */
+  unconfirmed: boolean;
   /**
    * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
    * then the face itself shows up where this state predicts, and the track goes back to it.
@@ -112,7 +135,7 @@ export class Tracker {
    * tracks as faces come and go.
    */
   update(detections: Box[], options: UpdateOptions = {}): FrameTracks {
-    const now = this.advance(options.now);
+    const now = this.advance(options.now, options.trusted);
     for (const t of this.tracks) {
       t.prediction = t.motion.predict(now);
       if (t.before) t.before.prediction = t.before.motion.predict(now);
@@ -120,12 +143,22 @@ export class Tracker {
     // Each track is a candidate, and so is the state it had before a doubtful re-acquisition (same key: one of them wins).
     const candidates: { track: TrackState; key: number; state: Sighting }[] = this.tracks.map((t, key) => ({ track: t, key, state: t }));
     for (const [key, t] of this.tracks.entries()) if (t.before) candidates.push({ track: t, key, state: t.before });
-    const assignment = associateTracks(
-      candidates.map(({ state, key }) => ({ prediction: state.prediction!, misses: state.misses, last: state.box, gapS: (now - state.lastSeen) / 1000, key })),
-      detections,
-      // A speed limit needs real time: with assumed frame times a 5 fps camera's faces would seem 3x too fast.
-      { minIou: this.opts.minIou, gate: this.opts.gate ?? DEFAULT_TRACK_GATE, missPenalty: MISS_PENALTY, maxSpeed: this.timed ? MAX_FACE_SPEED : undefined },
-    );
+    const trackCandidates = candidates.map(({ state, key }) => ({
+      prediction: state.prediction!,
+      misses: state.misses,
+      last: state.box,
+      gapS: (now - state.lastSeen) / 1000,
+      key,
+    }));
+    // A speed limit needs real time: with assumed frame times a 5 fps camera's faces would seem 3x too fast.
+    const association = {
+      minIou: this.opts.minIou,
+      gate: this.opts.gate ?? DEFAULT_TRACK_GATE,
+      missPenalty: MISS_PENALTY,
+      maxSpeed: this.timed ? MAX_FACE_SPEED : undefined,
+    };
+    const assignment = associateTracks(trackCandidates, detections, association);
+    const contested = contestedPairs(trackCandidates, detections, association);
     const seen = new Set<TrackState>();
     const trackIds: number[] = [];
     const needEmbedding: number[] = [];
@@ -152,11 +185,23 @@ export class Tracker {
         framesSinceEmbedding: Infinity,
         votes: [],
         identity: { ...PENDING },
+        unconfirmed: false,
       };
       if (existing) {
-        // Back after a miss, or a jump: perhaps someone else stepped into this track's place. Check who it is now,
-        // rather than keep the old name until the next periodic re-check.
-        if (existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
+        // Back after a miss, a jump, a long gap, or a detection another track could also have taken: perhaps someone else
+        // stepped into this track's place. Withhold the name and check who it is now, on this frame.
+        const doubtful =
+          existing.misses > 0 ||
+          iou(existing.box, box) < RECHECK_IOU ||
+          now - existing.lastSeen > CONFIRM_GAP_MS ||
+          contested.detections.has(d) ||
+          contested.keys.has(assignment[d]! >= 0 ? candidates[assignment[d]!]!.key : -1);
+        if (doubtful) {
+          existing.framesSinceEmbedding = Infinity;
+          existing.unconfirmed = true;
+        }
+        if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
+          existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
         // would leave a velocity made of the jump. Start its motion afresh here, as a new track's.
         if (existing.misses > 0 && predictionDistance(existing.prediction!, box) > RESTART_DISTANCE)
@@ -170,7 +215,7 @@ export class Tracker {
       track.framesSinceEmbedding += 1;
       seen.add(track);
       trackIds.push(track.id);
-      if (this.wantsEmbedding(track)) needEmbedding.push(d);
+      if (this.wantsEmbedding(track, now)) needEmbedding.push(d);
     });
     for (const t of this.tracks) {
       if (!seen.has(t)) t.misses += 1;
@@ -187,11 +232,11 @@ export class Tracker {
    * Moves the tracker's clock by the time between this frame's capture and the previous one's. Without timestamps, or
    * when the camera's clock stands still, jumps back or leaps ahead (clients set it), one frame passes instead.
    */
-  private advance(captured: number | undefined): number {
+  private advance(captured: number | undefined, trusted = false): number {
     const frameMs = this.opts.frameMs ?? DEFAULT_FRAME_MS;
     const given = captured != null && Number.isFinite(captured) ? captured : null;
     const step = given !== null && this.lastCaptured !== null ? given - this.lastCaptured : NaN;
-    this.timed = given !== null && (this.lastCaptured === null || (step > 0 && step <= MAX_STEP_MS));
+    this.timed = given !== null && (this.lastCaptured === null || (step > 0 && (trusted || step <= MAX_STEP_MS)));
     this.lastCaptured = given;
     this.now = this.now === null ? 0 : this.now + (this.timed && step > 0 ? step : frameMs);
     return this.now;
@@ -204,12 +249,14 @@ export class Tracker {
    */
   routineCheck(trackId: number): boolean {
     const t = this.tracks.find((x) => x.id === trackId);
-    if (!t || t.votes.length < this.opts.voteWindow || !Number.isFinite(t.framesSinceEmbedding)) return false;
+    if (!t || t.unconfirmed || t.notAFace || t.votes.length < this.opts.voteWindow || !Number.isFinite(t.framesSinceEmbedding)) return false;
     return t.identity.state !== 'pending' && t.votes.at(-1)!.personId === t.identity.personId;
   }
 
-  private wantsEmbedding(t: TrackState): boolean {
-    if (t.notAFace) return false;
+  private wantsEmbedding(t: TrackState, now: number): boolean {
+    if (t.notAFace) return now >= t.notAFace.retryAt;
+    // A withheld name is decided by this face's own embedding, on this frame.
+    if (t.unconfirmed) return true;
     // Until the vote window is full every frame counts; after that only a periodic check that it is still the same person.
     if (t.votes.length < this.opts.voteWindow) return true;
     // The last check disagreed with the track's name: embed every frame until the majority settles it either way, so a
@@ -224,8 +271,8 @@ export class Tracker {
    * frame, at their predicted boxes at this frame's time. Nothing is counted as seen or missed.
    */
   coast(options: UpdateOptions = {}): TrackSnapshot[] {
-    const now = this.advance(options.now);
-    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...t.identity }));
+    const now = this.advance(options.now, options.trusted);
+    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...shownIdentity(t) }));
   }
 
   /**
@@ -235,26 +282,54 @@ export class Tracker {
    */
   settled(): boolean {
     const visible = this.tracks.filter((t) => t.misses === 0 && !t.notAFace);
+    // Prediction covers faces that exist: a camera showing none is detected on every frame, so one that enters is seen
+    // on the frame it enters, not up to DETECT_INTERVAL_MS later.
+    if (visible.length === 0) return false;
     // A face hidden behind another counts where it was expected: it may come out on either side.
     const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1 && t.prediction).map((t) => t.prediction!.box);
+    const next = (this.now ?? 0) + (this.opts.frameMs ?? DEFAULT_FRAME_MS);
+    const retryDue = this.tracks.some((t) => t.misses === 0 && t.notAFace && next >= t.notAFace.retryAt);
     return (
+      !retryDue &&
       !anyNear([...visible.map((t) => t.box), ...hidden], CROSSING_NEAR) &&
-      visible.every((t) => !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }))
+      visible.every((t) => !this.wantsEmbedding({ ...t, framesSinceEmbedding: t.framesSinceEmbedding + 1 }, next))
     );
   }
 
-  /** The track's face turned out not to be one (the face mesh found none in its box): hide it for as long as it lasts. */
+  /**
+   * The track's face turned out not to be one (the face mesh found none in its box): hidden, and tried again after a
+   * delay that doubles while the box stays put (a poster) and starts over when it moves (a face coming into view).
+   */
   reject(trackId: number): void {
     const t = this.tracks.find((x) => x.id === trackId);
-    if (t) t.notAFace = true;
+    if (!t) return;
+    const now = this.now ?? 0;
+    const rejections = t.notAFace && iou(t.notAFace.box, t.box) >= REJECT_MOVED_IOU ? t.notAFace.rejections + 1 : 1;
+    const delay = Math.min(REJECT_RETRY_MAX_MS, REJECT_RETRY_MS * 2 ** (rejections - 1));
+    t.notAFace = { rejections, box: t.box, at: now, retryAt: now + delay };
   }
 
   /** Records the gallery's answer for a track's new embedding. */
   vote(trackId: number, vote: Vote): Identity {
     const t = this.tracks.find((x) => x.id === trackId);
     if (!t) return { ...PENDING };
-    t.votes = [...t.votes, vote].slice(-this.opts.voteWindow);
+    // The mesh found a face here after all: the track is shown and decided from now on.
+    t.notAFace = undefined;
     t.framesSinceEmbedding = 0;
+    if (t.unconfirmed && t.identity.state !== 'pending') {
+      const same = vote.personId === t.identity.personId;
+      const closeToSame = vote.personId === null && t.identity.personId !== null && vote.bestPersonId === t.identity.personId;
+      if (same) t.unconfirmed = false;
+      else if (!closeToSame) {
+        // This face is not the one the track was named for: its own evidence starts afresh, whatever came before.
+        t.votes = [];
+        t.identity = { ...PENDING };
+        t.unconfirmed = false;
+      }
+      // closeToSame: the same person's face below the threshold (a turned head); the name stays withheld, and the next
+      // frame's embedding decides again.
+    } else t.unconfirmed = false;
+    t.votes = [...t.votes, vote].slice(-this.opts.voteWindow);
     t.identity = decideIdentity(t.votes, t.identity);
     return t.identity;
   }
@@ -269,6 +344,21 @@ export class Tracker {
 
   /** Tracks seen in the latest frame. */
   visible(): TrackSnapshot[] {
-    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.box, age: t.age, ...t.identity }));
+    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.box, age: t.age, ...shownIdentity(t) }));
   }
+}
+
+const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score: null };
+
+/**
+ * The identity a track shows, on the overlay and to attendance. A name is shown only while the evidence of this face
+ * supports it: not while the track's continuity is in doubt (unconfirmed), and not while its latest embedding points to
+ * someone else (its best candidate is another person, or a stranger). Withheld, the track is `pending`.
+ */
+function shownIdentity(t: TrackState): Identity {
+  if (t.identity.state !== 'recognized') return t.identity;
+  if (t.unconfirmed) return WITHHELD;
+  const last = t.votes.at(-1);
+  if (last && (last.personId ?? last.bestPersonId ?? null) !== t.identity.personId) return WITHHELD;
+  return t.identity;
 }

@@ -6,6 +6,8 @@ export interface Vote {
   name: string | null;
   /** Similarity of the best candidate. */
   score: number;
+  /** The best candidate whatever the verdict (null: empty gallery): a face just below the threshold still says whom it resembles. */
+  bestPersonId?: string | null;
 }
 
 export type IdentityState = 'pending' | 'recognized' | 'unknown';

@@ -1,0 +1,59 @@
+// The tracker's clock: a client's captureTime spaces the motion steps only while it runs forward and agrees with the
+// server's receive clock; stamps taken at send time, jittered, frozen or reset fall back to the receive clock.
+import { describe, expect, it } from 'vitest';
+import { CLOCK_TOLERANCE_MS, FrameClock } from '../../src/server/tracking/clock.js';
+
+/** Ticks a clock through frames given as [captureTime, receivedAt] and returns each reading's time and source. */
+function run(frames: [number, number][]) {
+  const clock = new FrameClock();
+  return frames.map(([c, r]) => clock.tick(c, r));
+}
+
+describe('FrameClock', () => {
+  it('follows a real capture clock, whose gaps are exact while the receive gaps jitter', () => {
+    const frames: [number, number][] = [0, 1, 2, 3, 4].map((i) => [1_700_000_000_000 + 66.7 * i, 5000 + 66.7 * i + (i % 2 ? 30 : -10)]);
+    const r = run(frames);
+    expect(r.map((x) => x.now)).toEqual([0, 66.7, 133.4, 200.1, 266.8].map((v) => expect.closeTo(v, 0)));
+    expect(r.slice(1).every((x) => x.capture)).toBe(true);
+  });
+
+  it('takes a queued burst at capture pace: frames captured 67 ms apart that arrive together', () => {
+    const r = run([
+      [1000, 0],
+      [1067, 5],
+      [1133, 10],
+    ]);
+    expect(r.map((x) => x.now)).toEqual([0, 67, 133]);
+  });
+
+  it('runs on the receive clock when captureTime is frozen', () => {
+    const r = run([
+      [42, 0],
+      [42, 70],
+      [42, 140],
+    ]);
+    expect(r.map((x) => x.now)).toEqual([0, 70, 140]);
+    expect(r.slice(1).every((x) => !x.capture)).toBe(true);
+  });
+
+  it('runs on the receive clock when captureTime jumps back, leaps ahead or jitters by more than the tolerance', () => {
+    const r = run([
+      [10_000, 0],
+      [9_000, 66], // reset
+      [60_000, 133], // a leap
+      [60_066 + CLOCK_TOLERANCE_MS + 200, 200], // jitter past the tolerance
+      [60_400, 266], // back in step with the one before: 34 ms against 66 received, within the tolerance
+    ]);
+    expect(r.map((x) => x.capture)).toEqual([true, false, false, false, true]);
+    expect(r.map((x) => x.now)).toEqual([0, 66, 133, 200, 234]);
+  });
+
+  it('never stands still or goes backwards, whatever the clocks say', () => {
+    const r = run([
+      [5, 100],
+      [5, 100],
+      [4, 99],
+    ]);
+    for (let i = 1; i < r.length; i++) expect(r[i]!.now).toBeGreaterThan(r[i - 1]!.now);
+  });
+});
