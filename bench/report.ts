@@ -1,6 +1,16 @@
 // BENCHMARKS.md from the results files: a pure function of bench/results/*.json (nothing is measured or read here), so
 // every figure on the page is one a suite wrote down, with the date and machine of its run.
-import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, trackingSection, type Any } from './lib/report-sections.js';
+import {
+  baselineSection,
+  camerasSection,
+  gallerySection,
+  importSection,
+  liveSection,
+  namingSection,
+  otherSection,
+  trackingSection,
+  type Any,
+} from './lib/report-sections.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -48,6 +58,21 @@ export function targetRows(r: ResultsByName): string[][] {
     `tracking at camera pace (${serverRow ?? '15 fps'}): <= 1 id switch per 100 faces`,
     r.tracking ? fmt(perHundred, ' per 100 faces', 2) : 'n/a',
     verdict(typeof perHundred === 'number' ? perHundred <= 1 : null),
+  ]);
+  const naming = r.naming?.results as Record<string, Record<string, Any>> | undefined;
+  const namingRuns = naming ? Object.values(naming).flatMap((byFps) => Object.values(byFps)) : [];
+  const wrong = namingRuns.reduce((n, e) => n + e.wrongName, 0);
+  const faceFrames = namingRuns.reduce((n, e) => n + e.enrolledFaceFrames + e.strangerFaceFrames, 0);
+  rows.push([
+    'no face-frame with a wrong name: captureTime at capture, send time, jittered, frozen; 1, 3, 15 fps; side by side, crossing, handover (simulated embeddings)',
+    naming ? `${wrong} of ${faceFrames} face-frames` : 'n/a',
+    verdict(naming ? wrong === 0 : null),
+  ]);
+  const at15 = naming?.capture?.['15'];
+  rows.push([
+    'a face entering a settled scene is shown within 300 ms of fully in view (15 fps camera, simulated detector)',
+    at15 ? `${fmt(100 * at15.newFaceRecall300, '%')} of ${at15.entered} faces, p95 ${fmt(at15.detectP95Ms, ' ms', 0)}` : 'n/a',
+    verdict(at15 ? at15.newFaceRecall300 >= 0.99 : null),
   ]);
   const g = (r.gallery?.results as Any[] | undefined)?.find((x) => x.faces === 1_000_000);
   const row = g ? defaultBreadthRow(r.gallery, g) : undefined;
@@ -132,6 +157,7 @@ export function renderReport(r: ResultsByName): string {
     ['cameras', camerasSection],
     ['baseline', baselineSection],
     ['tracking', trackingSection],
+    ['naming', namingSection],
     ['gallery', gallerySection],
     ['ready', readySection],
     ['import', importSection],

@@ -38,6 +38,7 @@ const overrides = Object.fromEntries(
 /** Suites written by other modules as their own scripts: run as a child process, they write their own results file. */
 const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string) => string[] }> = {
   tracking: { file: 'bench/tracking.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--scenes', '4'] : [])] },
+  naming: { file: 'bench/naming.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--scenes', '3'] : [])] },
   gallery: {
     file: 'bench/gallery.ts',
     args: (quick, out) => ['--out', out, '--breadths', GALLERY_BREADTHS.join(','), ...(quick ? ['--sizes', '20000', '--queries', '100'] : [])],
@@ -53,7 +54,7 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   import: runImport,
 };
 /** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'gallery', 'ready', 'import'];
+const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;

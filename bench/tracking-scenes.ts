@@ -7,8 +7,14 @@ export const NATIVE_FPS = 30;
 export const WIDTH = 1280;
 export const HEIGHT = 720;
 
-export type SceneKind = 'walkers' | 'slide' | 'small' | 'crossing' | 'wander';
+export type SceneKind = 'walkers' | 'slide' | 'small' | 'crossing' | 'wander' | 'side' | 'handover';
+/** The kinds the tracking benchmark scores id switches on. */
 export const SCENE_KINDS: SceneKind[] = ['walkers', 'slide', 'small', 'crossing', 'wander'];
+/**
+ * ...and the wrong-name scenes (bench/naming.ts) add two where names are easiest to swap: two people standing side by
+ * side, and one person leaving as another arrives at the same spot.
+ */
+export const NAMING_KINDS: SceneKind[] = [...SCENE_KINDS, 'side', 'handover'];
 
 /** A face's true box in every native frame it exists in (it may be partly or wholly outside the picture). */
 export interface TrueFace {
@@ -178,6 +184,49 @@ export function makeScene(kind: SceneKind, seed: number): Scene {
         size * ACCEL,
       );
     }
+  } else if (kind === 'side') {
+    // Two people walk in from either side and stand side by side, a fifth of a face apart, for seconds, swaying.
+    const size = r.between(70, 140);
+    const y = r.between(0.3, 0.6) * HEIGHT;
+    const cx = WIDTH / 2 + r.between(-0.15, 0.15) * WIDTH;
+    const at = startAt(1);
+    for (const s of [-1, 1]) {
+      const x = cx + s * 0.6 * size;
+      const speed = size * r.between(2, WALK);
+      const stand = { x, y: y + r.between(-0.1, 0.1) * size, size: size * 1.2, speed, wait: r.between(4, 7) };
+      const shift = { ...stand, x: x + r.between(-0.1, 0.1) * size, speed: size * 0.5, wait: r.between(1, 2) };
+      add(
+        at + Math.floor(r.between(0, 1) * NATIVE_FPS),
+        [{ x: outside(s, size), y, size, speed }, stand, shift, { x: outside(s, size), y, size, speed }],
+        size * ACCEL,
+      );
+    }
+  } else if (kind === 'handover') {
+    // One person stands, leaves; another arrives at the same spot from the other side as the first goes out of view.
+    const size = r.between(70, 140);
+    const y = r.between(0.3, 0.6) * HEIGHT;
+    const x = WIDTH / 2 + r.between(-0.2, 0.2) * WIDTH;
+    const s = side(r);
+    const speed = size * r.between(3, WALK);
+    const first = startAt(1);
+    add(
+      first,
+      [
+        { x: outside(s, size), y, size, speed },
+        { x, y, size: size * 1.2, speed, wait: r.between(1.5, 3) },
+        { x: outside(s, size), y, size, speed },
+      ],
+      size * ACCEL,
+    );
+    const leaves = faces[0]!.first + faces[0]!.boxes.length;
+    add(
+      Math.max(0, leaves - Math.floor(r.between(0.3, 1) * NATIVE_FPS)),
+      [
+        { x: outside(-s, size), y, size, speed },
+        { x, y, size: size * 1.2, speed, wait: 3 },
+      ],
+      size * ACCEL,
+    );
   } else if (kind === 'crossing') {
     // Two faces at one height walking at each other: the nearer, larger one hides the other as they pass.
     const y0 = r.between(0.25, 0.65) * HEIGHT;

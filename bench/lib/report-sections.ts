@@ -221,6 +221,45 @@ export function trackingSection(f: Any): string {
   ].join('\n');
 }
 
+export function namingSection(f: Any): string {
+  const title = '## Names on the right faces: `npm run bench -- --only naming` (bench/naming.ts)';
+  const results = (f.results ?? {}) as Record<string, Record<string, Any>>;
+  const fpsList = Object.keys(Object.values(results)[0] ?? {}).sort((a, b) => Number(a) - Number(b));
+  const rows = Object.entries(results).flatMap(([clock, byFps]) =>
+    fpsList.map((fps) => {
+      const e = byFps[fps];
+      if (!e) return [clock, fps, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+      return [
+        clock,
+        fps,
+        `${e.wrongName} of ${e.enrolledFaceFrames + e.strangerFaceFrames}`,
+        `${e.wrongCheckins} of ${e.checkins}`,
+        `${e.namedGhosts}`,
+        pctOf(e.namedShare),
+        `${pctOf(e.newFaceRecall300)} (p95 ${fmt(e.detectP95Ms, ' ms', 0)})`,
+      ];
+    }),
+  );
+  return [
+    title,
+    '',
+    `${f.metric ? `${f.metric}. ` : ''}Synthetic scenes (no models): ${JSON.stringify(f.scenes ?? {})}.`,
+    '',
+    table(
+      [
+        'client clock',
+        'fps processed',
+        'wrong-name face-frames',
+        'wrong check-ins',
+        'named boxes on no face',
+        'enrolled face-frames named',
+        'new faces shown within 300 ms of fully in view',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
 export function importSection(f: Any): string {
   const title = '## Bulk import while streaming: `npm run bench -- --only import --faces DIR` (bench/import.ts)';
   const skip = skipped(title, f);

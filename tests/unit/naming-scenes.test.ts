@@ -1,0 +1,27 @@
+// No name on the wrong face: the server's tracker, clock and detect-or-coast rule on seeded scenes, with clients that
+// stamp captureTime at capture, at send time, with jitter or frozen, at 1, 3 and 15 frames a second
+// (bench/naming-eval.ts; the full run is bench/naming.ts). Embeddings are simulated and never falsely match, so every
+// wrong name counted here would be the tracking's doing.
+import { describe, expect, it } from 'vitest';
+import { CLIENT_CLOCKS, evaluateNaming } from '../../bench/naming-eval.js';
+import { NAMING_KINDS } from '../../bench/tracking-scenes.js';
+
+describe('names stay on their faces (simulated scenes, seed 5)', () => {
+  for (const clock of CLIENT_CLOCKS)
+    for (const fps of [1, 3, 15])
+      it(`${clock} clock at ${fps} fps: no wrong name, no wrong check-in, and most enrolled face-frames named`, () => {
+        const e = evaluateNaming(NAMING_KINDS, fps, clock, { scenes: 3, seed: 5 });
+        expect(e.enrolledFaceFrames).toBeGreaterThan(50);
+        expect(e.wrongName).toBe(0);
+        expect(e.wrongCheckins).toBe(0);
+        expect(e.checkins).toBeGreaterThan(0);
+        // Withheld names are the price of doubt; at 1 fps each frame's own embedding must confirm the name.
+        expect(e.namedShare).toBeGreaterThan(0.75);
+      });
+
+  it('shows a face entering a settled 15 fps scene within 300 ms of being fully in view', () => {
+    const e = evaluateNaming(NAMING_KINDS, 15, 'capture', { scenes: 3, seed: 5 });
+    expect(e.entered).toBeGreaterThan(20);
+    expect(e.newFaceRecall300).toBeGreaterThanOrEqual(0.99);
+  });
+});
