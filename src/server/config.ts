@@ -149,6 +149,8 @@ export const ConfigSchema = z.object({
   TRACK_GATE: num(5, 0.5, 50),
   /** Tracker: a track seen more than once survives at least this long without its face, whatever TRACK_MAX_MISSES says. */
   TRACK_MAX_MISS_MS: int(2000, 0, 60_000),
+  /** Tracker: a track found again after this long unseen (tracker clock) shows its name only once its face's embedding confirms it. */
+  TRACK_CONFIRM_GAP_MS: int(1000, 100, 600_000),
   /** Detect at most this often per camera (ms of capture time; 200 = 5 detections a second, as Frigate detects); frames in between, while every track is settled, get predicted boxes. 0 = every frame. */
   DETECT_INTERVAL_MS: int(200, 0, 1000),
   /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */

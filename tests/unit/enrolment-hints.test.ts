@@ -1,11 +1,11 @@
-// The enrolment hint: the refusal seen most often over the last second, so the prompt stays put while a person holds
+// The enrolment hint: the refusal seen most often over the last seconds, kept until another clearly beats it, so the prompt stays put while a person holds
 // still instead of flipping with each frame; and the pose plan that drops a pose nobody can show.
 import { describe, expect, it } from 'vitest';
 import { RefusalWindow } from '../../src/server/enrolment/hints.js';
 import { PosePlan } from '../../src/server/enrolment/poses.js';
 
 describe('enrolment hint', () => {
-  it('is the most frequent refusal of the last second, with its latest wording, not the last frame one', () => {
+  it('is the most frequent refusal of the last seconds, and stays until another is clearly more frequent', () => {
     const w = new RefusalWindow(1000);
     w.add('blurry', 'sharpness 39, needs 40', 0);
     w.add('same_view', 'same view', 100);
@@ -15,11 +15,15 @@ describe('enrolment hint', () => {
     w.add('same_view', 'same view', 500);
     // three each: the latest wins the tie
     expect(w.hint(500)).toEqual({ code: 'same_view', reason: 'same view' });
+    // four to three does not flip it (the prompt flipped every second before)...
     w.add('blurry', 'sharpness 37, needs 40', 600);
-    expect(w.hint(600)).toEqual({ code: 'blurry', reason: 'sharpness 37, needs 40' });
+    expect(w.hint(600)).toEqual({ code: 'same_view', reason: 'same view' });
+    // ...more than twice as many does, with the latest wording
+    for (const t of [700, 750, 800]) w.add('blurry', `sharpness 36, needs 40 (${t})`, t);
+    expect(w.hint(800)).toEqual({ code: 'blurry', reason: 'sharpness 36, needs 40 (800)' });
     // a second later only the newest refusals count
-    w.add('same_view', 'same view', 1550);
-    expect(w.hint(1550)).toEqual({ code: 'same_view', reason: 'same view' });
+    w.add('same_view', 'same view', 1850);
+    expect(w.hint(1850)).toEqual({ code: 'same_view', reason: 'same view' });
     expect(w.hint(5000)).toBeNull();
     expect(w.mostFrequent()).toBe('blurry');
   });

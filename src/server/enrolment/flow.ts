@@ -114,7 +114,8 @@ export class EnrolmentFlow {
       code: 'timeout',
       reason:
         `time limit of ${Math.round(config.ENROL_TIMEOUT_MS / 1000)} s reached with ${capture.views.length} of ${capture.rules.required} views` +
-        (top ? `; most views were refused as ${top}` : '; no face was seen'),
+        (top ? `; most views were refused as ${top}` : '; no face was seen') +
+        `: ${nextStep(top)}, or add photos of them on the People page`,
       ...(top ? { mostRefused: top } : {}),
     });
   }
@@ -126,14 +127,15 @@ export class EnrolmentFlow {
 
   /**
    * A pose the person keeps failing to show is dropped from the plan after ENROL_POSE_SKIP_MS, so someone who cannot
-   * turn still finishes. Only time spent showing one good face in another pose counts (a `pose_done` refusal): an
-   * empty or crowded view is no reason to skip anything.
+   * turn still finishes. The time counts from the first refused frame that showed one face in another pose, whatever
+   * refused it (`pose_done`, but also `same_view` or `blurry` while a spare slot lets that pose through): an empty or
+   * crowded view is no reason to skip anything, and neither is the wanted pose shown badly.
    */
   private skipStalledPose(running: Running, verdict: ViewVerdict, now: number): void {
     const plan = running.capture.plan;
     const wanted = plan.wanted();
     if (wanted !== running.wanted.pose) running.wanted = { pose: wanted, since: null };
-    if (!wanted || verdict.ok || verdict.code !== 'pose_done') return;
+    if (!wanted || verdict.ok || verdict.pose === undefined || verdict.pose === wanted) return;
     running.wanted.since ??= now;
     if (now - running.wanted.since >= this.deps.config.ENROL_POSE_SKIP_MS) {
       plan.skip(wanted);
@@ -216,5 +218,34 @@ export class EnrolmentFlow {
       if (this.capture === capture) this.running = null;
       this.committing = false;
     }
+  }
+}
+
+/** What a person whose enrolment ran out of time can do about the refusal seen most often. */
+export function nextStep(code: GateCode | null): string {
+  switch (code) {
+    case null:
+    case 'no_face':
+      return 'face the camera from closer, with your whole face in the picture';
+    case 'multiple_faces':
+      return 'make sure only one person is in view';
+    case 'too_small':
+      return 'come closer to the camera';
+    case 'low_confidence':
+    case 'not_frontal':
+      return 'look straight at the camera, face uncovered';
+    case 'not_live':
+      return 'stand in front of the camera yourself (not a photo or a screen), in even light';
+    case 'too_dark':
+      return 'add light in front of you';
+    case 'too_bright':
+      return 'move away from bright light or a window behind the camera';
+    case 'blurry':
+      return 'hold still for a moment, and check the lens is clean';
+    case 'pose_done':
+    case 'same_view':
+      return 'move your head a little between views, as the prompt asks';
+    case 'duplicate_person':
+      return 'check on the People page whether they are already enrolled';
   }
 }

@@ -1,5 +1,6 @@
-// The one hint an enrolment page shows: the refusal seen most often over the last second, not the last frame's, so
-// the prompt does not flip between two reasons every frame ("blurred" / "same view") while the person holds still.
+// The one hint an enrolment page shows: the refusal seen most often over the last few seconds, not the last frame's, and
+// kept until another is clearly more frequent, so the prompt does not flip between two reasons ("blurred" / "same
+// view") every second while the person holds still.
 import type { GateCode } from '../../shared/protocol.js';
 
 export interface Hint {
@@ -14,8 +15,10 @@ interface Refusal extends Hint {
 export class RefusalWindow {
   private recent: Refusal[] = [];
   private readonly totals = new Map<GateCode, number>();
+  /** The hint shown last: it stays while it is still at least half as frequent as the most frequent one. */
+  private shown: GateCode | null = null;
 
-  constructor(private readonly windowMs = 1000) {}
+  constructor(private readonly windowMs = 3000) {}
 
   add(code: GateCode, reason: string, at: number): void {
     this.recent.push({ code, reason, at });
@@ -29,6 +32,9 @@ export class RefusalWindow {
     for (const r of this.recent) counts.set(r.code, { n: (counts.get(r.code)?.n ?? 0) + 1, last: r });
     let best: { n: number; last: Refusal } | null = null;
     for (const c of counts.values()) if (!best || c.n > best.n || (c.n === best.n && c.last.at >= best.last.at)) best = c;
+    const kept = this.shown ? counts.get(this.shown) : undefined;
+    if (kept && best && 2 * kept.n >= best.n) best = kept;
+    this.shown = best?.last.code ?? null;
     return best ? { code: best.last.code, reason: best.last.reason } : null;
   }
 

@@ -97,6 +97,7 @@ export class Session {
           reembedEvery: c.REEMBED_EVERY,
           gate: c.TRACK_GATE,
           maxMissMs: c.TRACK_MAX_MISS_MS,
+          confirmGapMs: c.TRACK_CONFIRM_GAP_MS,
         },
       },
     );

@@ -27,7 +27,9 @@ const RECHECK_IOU = 0.5;
  * A track found again after this long unseen (tracker clock) shows its name only once an embedding confirms it: over a
  * long gap (a loaded server answering 1 frame a second) motion alone cannot tell two nearby faces apart.
  */
-export const CONFIRM_GAP_MS = 1000;
+export const DEFAULT_CONFIRM_GAP_MS = 1000;
+/** Misses for this long (tracker clock) may be one person leaving and another arriving: the name waits for an embedding. */
+const HANDOVER_MS = 250;
 /** A box the face mesh rejected as no face is tried again after this long, doubling per rejection up to REJECT_RETRY_MAX_MS. */
 const REJECT_RETRY_MS = 250;
 const REJECT_RETRY_MAX_MS = 2000;
@@ -56,6 +58,8 @@ export interface TrackerOptions {
   motion?: (first: Box, t: number) => Motion;
   /** Milliseconds between frames when update() is given no `now`. */
   frameMs?: number;
+  /** A track found again after this long unseen withholds its name until an embedding confirms it (default DEFAULT_CONFIRM_GAP_MS). */
+  confirmGapMs?: number;
 }
 
 export interface UpdateOptions {
@@ -93,10 +97,14 @@ interface TrackState {
    */
   notAFace?: { rejections: number; box: Box; at: number; retryAt: number };
   /**
-   * The detection that continued this track could have been another face's (gates overlapped, a long gap, a return after
-   * misses, a jump): the track's name is withheld until an embedding of this face confirms or replaces it.
+   * The detection that continued this track could have been another face's: another track could have produced it, or
+   * this track another detection (gates overlap), or the track was unseen long enough for one person to leave and
+   * another to arrive. The track's name is withheld until an embedding of this face matches it; anyone else's (or a
+   * stranger's) starts the vote afresh, so the old name never passes to a new face.
    */
   unconfirmed: boolean;
+  /** Tracker time the track was first missed in its current run of misses (null while seen). */
+  missedSince: number | null;
   /**
    * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
    * then the face itself shows up where this state predicts, and the track goes back to it.
@@ -186,20 +194,18 @@ export class Tracker {
         votes: [],
         identity: { ...PENDING },
         unconfirmed: false,
+        missedSince: null,
       };
       if (existing) {
         // Back after a miss, a jump, a long gap, or a detection another track could also have taken: perhaps someone else
         // stepped into this track's place. Withhold the name and check who it is now, on this frame.
-        const doubtful =
-          existing.misses > 0 ||
-          iou(existing.box, box) < RECHECK_IOU ||
-          now - existing.lastSeen > CONFIRM_GAP_MS ||
-          contested.detections.has(d) ||
-          contested.keys.has(assignment[d]! >= 0 ? candidates[assignment[d]!]!.key : -1);
-        if (doubtful) {
-          existing.framesSinceEmbedding = Infinity;
-          existing.unconfirmed = true;
-        }
+        const inContest = contested.detections.has(d) || contested.keys.has(assignment[d]! >= 0 ? candidates[assignment[d]!]!.key : -1);
+        // A detector's one-frame miss is no handover: nobody leaves and is replaced at the same spot in a quarter second.
+        const longMiss = existing.missedSince !== null && now - existing.missedSince >= HANDOVER_MS;
+        const longGap = now - existing.lastSeen > (this.opts.confirmGapMs ?? DEFAULT_CONFIRM_GAP_MS);
+        if (inContest || longMiss || longGap) existing.unconfirmed = true;
+        // Back after any miss, or jumped: re-check now, keeping the name unless this face's embedding disagrees.
+        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
         if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
           existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
@@ -211,6 +217,7 @@ export class Tracker {
       track.box = box;
       track.age += 1;
       track.misses = 0;
+      track.missedSince = null;
       track.lastSeen = now;
       track.framesSinceEmbedding += 1;
       seen.add(track);
@@ -218,7 +225,10 @@ export class Tracker {
       if (this.wantsEmbedding(track, now)) needEmbedding.push(d);
     });
     for (const t of this.tracks) {
-      if (!seen.has(t)) t.misses += 1;
+      if (!seen.has(t)) {
+        t.misses += 1;
+        t.missedSince ??= now;
+      }
       if (t.before && !seen.has(t)) t.before.misses += 1;
     }
     const maxMissMs = this.opts.maxMissMs ?? DEFAULT_MAX_MISS_MS;
@@ -326,8 +336,8 @@ export class Tracker {
         t.identity = { ...PENDING };
         t.unconfirmed = false;
       }
-      // closeToSame: the same person's face below the threshold (a turned head); the name stays withheld, and the next
-      // frame's embedding decides again.
+      // closeToSame: perhaps the same person's face below the threshold (a turned head), perhaps a stranger who resembles
+      // them most; the name stays withheld, and the next frame's embedding decides again.
     } else t.unconfirmed = false;
     t.votes = [...t.votes, vote].slice(-this.opts.voteWindow);
     t.identity = decideIdentity(t.votes, t.identity);
@@ -352,13 +362,15 @@ const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score
 
 /**
  * The identity a track shows, on the overlay and to attendance. A name is shown only while the evidence of this face
- * supports it: not while the track's continuity is in doubt (unconfirmed), and not while its latest embedding points to
- * someone else (its best candidate is another person, or a stranger). Withheld, the track is `pending`.
+ * supports it: not while the track's continuity is in doubt (unconfirmed), and not while its latest embedding failed to
+ * match the person. Withheld, the track is `pending`.
  */
 function shownIdentity(t: TrackState): Identity {
   if (t.identity.state !== 'recognized') return t.identity;
   if (t.unconfirmed) return WITHHELD;
+  // Below the threshold counts as disagreeing, even when this person is the closest: a stranger who resembles them most
+  // looks exactly like that to the gallery, and a wrong name at a door is a breach where a withheld one is a nuisance.
   const last = t.votes.at(-1);
-  if (last && (last.personId ?? last.bestPersonId ?? null) !== t.identity.personId) return WITHHELD;
+  if (last && last.personId !== t.identity.personId) return WITHHELD;
   return t.identity;
 }
