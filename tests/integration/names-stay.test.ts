@@ -25,6 +25,20 @@ async function scene(faces: { rel: string; x: number }[]): Promise<Uint8Array> {
   return new Uint8Array(jpeg);
 }
 
+/** A 640x480 frame with one photo scaled to 220 px high, its left edge at x (it may be partly outside the frame). */
+async function slide(rel: string, x: number, others: { rel: string; x: number }[] = []): Promise<Uint8Array> {
+  const face = await sharp(fixture(rel)).resize({ height: 220, width: 200, fit: 'cover' }).toBuffer();
+  // Cut the part that lies outside the frame: sharp's composite needs the overlay inside the base image.
+  const visible = Math.min(200, W - x);
+  const cut = visible < 200 ? await sharp(face).extract({ left: 0, top: 0, width: visible, height: 220 }).toBuffer() : face;
+  const base = await scene(others);
+  const jpeg = await sharp(base)
+    .composite([{ input: cut, left: x, top: 130 }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}
+
 async function enrol(server: RunningServer, name: string, photos: string[]): Promise<void> {
   const http = api(server);
   const person = (await (await http.json('POST', '/api/v1/people', { name })).json()) as { id: string };
@@ -93,6 +107,37 @@ describe('names stay with faces (real models, frozen captureTime)', () => {
       ['Barack Obama', 'right'],
       ['Guido van Rossum', 'left'],
     ]);
+    client.close();
+  });
+
+  it('finds a face that slides into a settled scene from the edge within 300 ms of it being whole', async () => {
+    const client = await TestClient.connect(server.url, { camera: 'hall' });
+    const guido = { rel: 'Guido_van_Rossum/4.jpg', x: 40 };
+    const settled = await scene([guido]);
+    const t0 = 1_700_000_000_000;
+    let seq = 0;
+    const at = () => t0 + (1000 / 15) * seq++; // a 15 fps camera's own clock
+    for (let i = 0; i < 8; i++) await client.frame(settled, at());
+    // Obama slides in from the right edge, 40 px a frame, and stops whole at x = 400.
+    let wholeAt: number | null = null;
+    let foundAt: number | null = null;
+    for (let x = 600; x >= 400; x -= 40) {
+      const t = at();
+      if (x + 200 <= W && wholeAt === null) wholeAt = t;
+      const o = await client.frame(await slide('Barack_Obama/4.jpg', x, [guido]), t);
+      if (foundAt === null && o.tracks.some((tr) => tr.box[0] + tr.box[2] / 2 > W / 2)) foundAt = t;
+    }
+    const still = await slide('Barack_Obama/4.jpg', 400, [guido]);
+    let last: Overlay | null = null;
+    for (let i = 0; i < 10; i++) {
+      const t = at();
+      last = await client.frame(still, t);
+      if (foundAt === null && last.tracks.some((tr) => tr.box[0] + tr.box[2] / 2 > W / 2)) foundAt = t;
+    }
+    expect(wholeAt).not.toBeNull();
+    expect(foundAt).not.toBeNull();
+    expect(foundAt! - wholeAt!).toBeLessThanOrEqual(300);
+    expect(last!.tracks.map((t) => t.name).sort()).toEqual(['Barack Obama', 'Guido van Rossum']);
     client.close();
   });
 });

@@ -26,6 +26,15 @@ describe('FrameClock', () => {
     expect(r.map((x) => x.now)).toEqual([0, 67, 133]);
   });
 
+  it('believes a capture clock slower than the receive clock: a client that waits for each answer replays the scene at its own pace', () => {
+    const r = run([
+      [0, 0],
+      [100, 1500],
+      [200, 2900],
+    ]);
+    expect(r.map((x) => x.now)).toEqual([0, 100, 200]);
+  });
+
   it('runs on the receive clock when captureTime is frozen', () => {
     const r = run([
       [42, 0],

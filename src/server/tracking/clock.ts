@@ -1,9 +1,11 @@
 // The clock a camera's tracker runs on. A client's captureTime is the best measure of the time between two frames when
-// it is a real capture clock, and the worst when it is not: stamped at send time, jittered, frozen or reset. The server's
-// own receive clock is always real but carries the network's and the queue's jitter. Each step therefore uses the
-// capture clock only while it runs forward and agrees with the receive clock, and the receive clock otherwise. Pure.
+// it is a real capture clock, and the worst when it is not: jittered, frozen, reset, or running faster than time. The
+// server's own receive clock is always real but carries the network's and the queue's jitter. Each step therefore uses
+// the capture clock only while it runs forward and no faster than the receive clock (give or take the tolerance), and
+// the receive clock otherwise. A capture clock slower than the receive clock is believed: a client that waits for each
+// answer before sending its next frame (a clip replayed, a slow server) really shows the scene 1/15 s apart. Pure.
 
-/** A capture step may differ from the receive step by this much (ms) plus RECEIVE_SLACK of it and still be trusted. */
+/** A capture step may exceed the receive step by this much (ms) plus RECEIVE_SLACK of it and still be trusted. */
 export const CLOCK_TOLERANCE_MS = 100;
 /** ...plus this fraction of the receive step: a client whose frames queue a little still counts as a capture clock. */
 const RECEIVE_SLACK = 0.25;
@@ -33,7 +35,7 @@ export class FrameClock {
     if (!prev) return { now: this.time, capture: Number.isFinite(captureTime) };
     const received = Math.max(MIN_STEP_MS, receivedAt - prev.received);
     const captured = captureTime - prev.capture;
-    const agrees = Number.isFinite(captured) && captured > 0 && Math.abs(captured - received) <= CLOCK_TOLERANCE_MS + RECEIVE_SLACK * received;
+    const agrees = Number.isFinite(captured) && captured > 0 && captured - received <= CLOCK_TOLERANCE_MS + RECEIVE_SLACK * received;
     this.time += agrees ? captured : received;
     this.steps[agrees ? 'capture' : 'receive'] += 1;
     return { now: this.time, capture: agrees };
