@@ -14,6 +14,7 @@ import { createFaissIndexFactory, createJsIndex, DEFAULT_ANN, type IndexFactory 
 import { openStore, rawDrizzle } from '../../src/server/store/db.js';
 import { gallerySnapshotRepo } from '../../src/server/store/gallery-snapshot.js';
 import type { Store } from '../../src/server/store/types.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const MODEL = 'persist-model';
 const DIMS = 64;
@@ -216,20 +217,24 @@ describe.each(factories)('saved gallery index (%s)', (_name, factory) => {
   });
 
   const pgUrl = process.env.TEST_DATABASE_URL;
-  it.runIf(Boolean(pgUrl))('PostgreSQL: round-trips, rejects a stale or corrupt file and rebuilds from the database', { timeout: 120_000 }, async () => {
-    const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
-    } finally {
-      await admin.end();
-    }
-    const store = await openStore({ databaseUrl: pgUrl, dataDir: tempDir() });
-    try {
-      await persistedIndexBehaviour(store, factory);
-    } finally {
-      await store.close();
-    }
-  });
+  it.runIf(Boolean(pgUrl))(
+    pgTitle('PostgreSQL: round-trips, rejects a stale or corrupt file and rebuilds from the database'),
+    { timeout: 120_000 },
+    async () => {
+      const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
+      } finally {
+        await admin.end();
+      }
+      const store = await openStore({ databaseUrl: pgUrl, dataDir: tempDir() });
+      try {
+        await persistedIndexBehaviour(store, factory);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });
 
 it('a saved flat index is rebuilt when the settings now choose another layout for its size', { timeout: 60_000 }, async () => {

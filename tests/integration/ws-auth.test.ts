@@ -1,12 +1,12 @@
 // WebSocket authorization on parsed messages: each message type has a role, checked where the session handles it, so
 // no spelling of a JSON message (escapes, spacing, key order) slips past; a revoked key closes its open sockets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { CLOSE_CODES } from '../../src/shared/protocol.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
-describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
+describeEachDatabase('WebSocket roles on $name', (target) => {
   let server: RunningServer;
   let viewerKey: string;
   let operatorKey: string;

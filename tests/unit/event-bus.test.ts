@@ -7,6 +7,7 @@ import type { BusEvent, Origin } from '../../src/server/events/bus.js';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { CHANNEL, createPgBus, parseEvent } from '../../src/server/events/pg-bus.js';
 import { silentLogger } from '../../src/server/log.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const checkin = { id: 'c1', personId: 'p1', name: 'Ada', at: 1_700_000_000_000, score: 0.9, camera: 'door' };
 
@@ -45,7 +46,7 @@ describe('notifications from other servers', () => {
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL bus', () => {
+describe.skipIf(!process.env.TEST_DATABASE_URL)(pgTitle('the PostgreSQL bus'), () => {
   it('carries every event to the other server once, never back to its sender, and skips malformed notifications', { timeout: 30_000 }, async () => {
     const url = process.env.TEST_DATABASE_URL!;
     const warn = vi.fn();
