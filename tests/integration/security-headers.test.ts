@@ -65,6 +65,16 @@ describe('security headers', () => {
     }
   });
 
+  it('move a key off a page URL: an old ?key= link is redirected to #key=, which no request carries', async () => {
+    const res = await fetch(`${server.url}/kiosk.html?camera=door&key=${key}`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/kiosk.html?camera=door#key=${key}`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    // The API never reads a key from the query: headers only.
+    expect((await fetch(`${server.url}/api/v1/people?key=${key}`)).status).toBe(401);
+  });
+
   it('leave no inline script on the pages the policy would block', async () => {
     for (const page of ['/', '/kiosk.html', '/enrol.html', '/people.html', '/attendance.html', '/unknown.html', '/api/docs']) {
       const html = await (await fetch(`${server.url}${page}`)).text();

@@ -19,6 +19,7 @@ import { enrolImages } from '../enrolment/from-images.js';
 import { indexRoutes } from './index-routes.js';
 import { keysRoutes } from './keys.js';
 import { authenticate, corsFor, loopbackHostOnly, plainQueryText, rateLimit, sameOriginWrites } from './middleware.js';
+import { keyOffPageUrls } from './page-keys.js';
 import { peopleRoutes } from './people.js';
 import { securityHeaders } from './security-headers.js';
 import { mountRecognition } from './recognition.js';
@@ -82,6 +83,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
   mountDocs(app, { version: deps.version, authMode });
 
+  app.use('*', keyOffPageUrls());
   app.get('/enrol', (c) => c.redirect('/enrol.html'));
   app.use('/*', serveStatic({ root: deps.publicDir }));
 
