@@ -72,6 +72,35 @@ module.exports = {
       to: { path: '(^|/)node_modules/drizzle-orm/' },
     },
     {
+      name: 'client-not-server',
+      severity: 'error',
+      comment: 'src/client is bundled for the browser: it shares only src/shared with the server, never server code or its settings.',
+      from: { path: '^src/client/' },
+      to: { path: '^src/server/' },
+    },
+    {
+      name: 'tracking-pure',
+      severity: 'error',
+      comment: 'Tracking is pure geometry and voting over boxes: no gallery, store, events, I/O or package; vision for its types only.',
+      from: { path: dirs('tracking') },
+      to: { pathNot: [dirs('tracking', 'vision'), '^src/shared/'] },
+    },
+    {
+      name: 'tracking-pure',
+      severity: 'error',
+      comment: 'Tracking is pure geometry and voting over boxes: vision for its types only (import type), never its runtime.',
+      from: { path: dirs('tracking') },
+      to: { path: dirs('vision'), dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'postgres-only-in-store',
+      severity: 'error',
+      comment:
+        'The store owns every database connection: others (the event bus) use its ports, such as store.channels for LISTEN/NOTIFY. bench/ seeds its own clusters.',
+      from: { path: '^src/', pathNot: '^src/server/store/' },
+      to: { path: '(^|/)node_modules/postgres/' },
+    },
+    {
       name: 'shared-imports-only-zod',
       severity: 'error',
       comment: 'src/shared is loaded by the browser too: it may import zod and itself, nothing of the server or of Node.',

@@ -1,6 +1,7 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
-// bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present.
-// Usage: npm run bench [-- --only live,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report BENCHMARKS.md]
+// bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present. With
+// `--out DIR` the results and the report (DIR/BENCHMARKS.md) go to DIR, never to the committed BENCHMARKS.md.
+// Usage: npm run bench [-- --only live,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import { runBaseline } from './baseline.js';
 import { runCameras } from './cameras.js';
 import { runImport } from './import.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
+import { benchPaths, type BenchPaths } from './lib/report-path.js';
 import { startBenchServer, type BenchServer, type ResultsFile, type SuiteContext, type SuiteOutput } from './lib/suite.js';
 import { runLive } from './live.js';
 import { renderReport } from './report.js';
@@ -19,8 +21,10 @@ const { values } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     faces: { type: 'string' },
-    out: { type: 'string', default: 'bench/results' },
-    report: { type: 'string', default: 'BENCHMARKS.md' },
+    /** Results directory (default bench/results). Another directory gets its own report, DIR/BENCHMARKS.md. */
+    out: { type: 'string' },
+    /** Report file (default BENCHMARKS.md with the default --out, else DIR/BENCHMARKS.md; never the committed one then). */
+    report: { type: 'string' },
     /** Only regenerate BENCHMARKS.md from the results files present (e.g. after another suite's own run). */
     'report-only': { type: 'boolean', default: false },
     /** A server setting to change from its default, KEY=VALUE, repeatable: to measure a lever before choosing a default. Use with --out. */
@@ -63,7 +67,14 @@ if (unknown.length) {
   log(`unknown suite(s): ${unknown.join(', ')}; the suites are ${ORDER.join(', ')}`);
   process.exit(2);
 }
-const outDir = path.resolve(values.out!);
+let paths: BenchPaths;
+try {
+  paths = benchPaths(values, process.cwd());
+} catch (err) {
+  log((err as Error).message);
+  process.exit(2);
+}
+const { outDir, report } = paths;
 fs.mkdirSync(outDir, { recursive: true });
 
 let shared: Promise<BenchServer> | null = null;
@@ -162,5 +173,5 @@ const results = Object.fromEntries(
     .sort()
     .map((f) => [path.basename(f, '.json'), JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))]),
 );
-fs.writeFileSync(values.report!, renderReport(results));
-log(`wrote ${values.report} from ${Object.keys(results).join(', ') || 'no results'} in ${path.relative(process.cwd(), outDir) || '.'}`);
+fs.writeFileSync(report, renderReport(results));
+log(`wrote ${path.relative(process.cwd(), report)} from ${Object.keys(results).join(', ') || 'no results'} in ${path.relative(process.cwd(), outDir) || '.'}`);

@@ -1,5 +1,5 @@
 // WebSocket connection to the server: hello on open, validated server messages, reconnect with exponential backoff.
-import { CLOSE_CODES, PROTOCOL_VERSION, ServerMessage } from '../shared/protocol.js';
+import { CLOSE_CODES, PROTOCOL_VERSION, ServerMessage, wsSubprotocols } from '../shared/protocol.js';
 import type { ClientMessage } from '../shared/protocol.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -8,7 +8,7 @@ type Welcome = MessageOf<'welcome'>;
 
 export interface ConnectionOptions {
   url?: string;
-  /** API key for the socket URL (keys mode); ignored when `url` is given. */
+  /** API key (keys mode): offered as the `facestream.key.<KEY>` subprotocol, never put on the URL. */
   key?: string | null;
   camera?: string;
   client?: string;
@@ -24,12 +24,11 @@ export interface ConnectionOptions {
 const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_CODES.unsupportedProtocol, CLOSE_CODES.forbidden]);
 
 /**
- * The camera socket URL on the page's own host. In keys mode the key goes on the URL as `?key=`, since browsers cannot
- * set headers on a WebSocket; the page gets it from its session (src/client/session.ts).
+ * The camera socket URL on the page's own host. It never carries the key: proxies and access logs keep URLs. The key
+ * travels in the Sec-WebSocket-Protocol header instead (wsSubprotocols), the one header a browser lets a page set.
  */
-export function wsUrlFor(loc: { protocol: string; host: string } = location, key: string | null = null): string {
-  const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
-  return key ? `${base}?key=${encodeURIComponent(key)}` : base;
+export function wsUrlFor(loc: { protocol: string; host: string } = location): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }
 
 /** Delay before reconnect attempt number `attempt` (0-based): 0.5 s, 1 s, 2 s, 4 s, 5 s, 5 s, ... */
@@ -52,7 +51,7 @@ export class Connection {
   private readonly messageListeners = new Map<string, Set<(msg: never) => void>>();
 
   constructor(private readonly options: ConnectionOptions = {}) {
-    this.url = options.url ?? wsUrlFor(location, options.key ?? null);
+    this.url = options.url ?? wsUrlFor(location);
   }
 
   /** The socket is open (hello has been sent). */
@@ -112,7 +111,7 @@ export class Connection {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', this.url);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url);
+      ws = new WebSocket(this.url, wsSubprotocols(this.options.key ?? null));
     } catch (err) {
       this.scheduleReconnect(err instanceof Error ? err.message : String(err));
       return;

@@ -19,13 +19,18 @@ export interface Booted {
   api: Api;
 }
 
-/** Takes a `?key=` off the address bar (it is kept only once the server accepts it) and returns it. */
+/**
+ * Takes a `#key=` off the address bar (it is kept only once the server accepts it) and returns it. A fragment is never
+ * sent to the server, so no request, log or Referer carries the key; the server turns an old `?key=` link into this.
+ */
 function takeUrlKey(): string | null {
   const url = new URL(location.href);
-  const key = url.searchParams.get('key');
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const key = fragment.get('key');
   if (key === null) return null;
-  url.searchParams.delete('key');
-  history.replaceState(null, '', url.pathname + url.search + url.hash);
+  fragment.delete('key');
+  const rest = fragment.toString();
+  history.replaceState(null, '', url.pathname + url.search + (rest ? `#${rest}` : ''));
   return key.trim() || null;
 }
 
@@ -92,7 +97,7 @@ export function signOutNow(): void {
 }
 
 /**
- * Resolves once the page knows who it acts as. A key from `?key=` or from storage is checked first; a refused key is
+ * Resolves once the page knows who it acts as. A key from `#key=` or from storage is checked first; a refused key is
  * forgotten and the sign-in form asks for another; only an accepted key is remembered.
  */
 export async function boot(page: PageName): Promise<Booted> {

@@ -177,6 +177,8 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(600, 0),
   /** Wrong API keys one remote address may present per minute (a burst of this many, then refilled evenly); then 429. 0 = unlimited. */
   AUTH_FAILURES_PER_MINUTE: int(10, 0),
+  /** Longest a shutdown (SIGINT/SIGTERM) may take before the process exits anyway with status 1, ms. */
+  SHUTDOWN_TIMEOUT_MS: int(30_000, 100, 600_000),
   /** Testing only: SIGKILL the process at this commit point (kill -9 tests). Unset in production. */
   TEST_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });

@@ -1,6 +1,8 @@
-// The server process: reads the environment, starts everything, and shuts down cleanly on SIGINT/SIGTERM.
+// The server process: reads the environment, starts everything, and shuts down cleanly on SIGINT/SIGTERM, within
+// SHUTDOWN_TIMEOUT_MS; unhandled rejections are logged (process-guards.ts).
 import { parseConfig } from './load-config.js';
 import { createLogger } from './log.js';
+import { installProcessGuards, shutdownOnSignals } from './process-guards.js';
 import { startServer } from './server.js';
 
 const parsed = parseConfig(process.env);
@@ -10,6 +12,7 @@ if (!parsed.ok) {
 }
 const config = parsed.config;
 const log = createLogger(config.LOG_LEVEL);
+installProcessGuards(log);
 const t0 = performance.now();
 
 try {
@@ -18,16 +21,7 @@ try {
     database: server.store.kind,
     backend: server.analyzer.backend,
   });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    await server.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  shutdownOnSignals(() => server.close(), config.SHUTDOWN_TIMEOUT_MS, log);
 } catch (err) {
   log.error(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -151,7 +151,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // eslint-disable-next-line prefer-const
     let gateway: Gateway | undefined;
     // Other servers on the same PostgreSQL hear of every gallery change and check-in, and this one of theirs.
-    bus = config.DATABASE_URL ? await createPgBus({ databaseUrl: config.DATABASE_URL, log }) : createLocalBus(log);
+    bus = store.channels ? await createPgBus({ channels: store.channels, log }) : createLocalBus(log);
     const eventBus = bus;
     const galleryService = createGalleryService({ store, gallery, bus: eventBus, modelId: analyzer.modelId, crash });
     // Sessions re-vote whenever the gallery changed, here or on another server.

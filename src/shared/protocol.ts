@@ -5,6 +5,19 @@ import { text } from './text.js';
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * WebSocket subprotocols (docs/protocol.md §2). A client offers `facestream.v1`, and in keys mode also
+ * `facestream.key.<KEY>`: browsers cannot set headers on a WebSocket, and a key in the URL ends up in access logs. The
+ * server answers with `facestream.v1` only, never echoing the key.
+ */
+export const WS_SUBPROTOCOL = 'facestream.v1';
+export const WS_KEY_SUBPROTOCOL_PREFIX = 'facestream.key.';
+
+/** The subprotocols to offer: the key goes in its own entry (API keys are base64url, valid in a protocol token). */
+export function wsSubprotocols(key: string | null): string[] {
+  return key ? [WS_SUBPROTOCOL, `${WS_KEY_SUBPROTOCOL_PREFIX}${key}`] : [WS_SUBPROTOCOL];
+}
+
 /** Binary frame header: magic "FR", header version, flags, sequence number, capture time. Then JPEG bytes. */
 export const FRAME_MAGIC = 0x4652; // "FR"
 export const FRAME_HEADER_VERSION = 1;

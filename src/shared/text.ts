@@ -15,12 +15,41 @@ export function forbiddenCharacter(s: string): string | null {
   return m ? `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
 }
 
+// Format characters (category Cf: U+200B zero-width space, U+200E/U+200F marks, U+FEFF, U+00AD soft hyphen, ...)
+// draw nothing, so "Ada\u200b" would be a second person who looks exactly like "Ada". They are removed, with one
+// exception where a joiner changes what is drawn: U+200C/U+200D between two characters of a script whose letters join or
+// form conjuncts (Arabic-family, Indic), or after an emoji in an emoji ZWJ sequence (👩🏽‍🔬). Residual: a non-joiner after
+// an Arabic letter that never joins left (ر) is invisible yet kept.
+const FORMAT = /\p{Cf}/gu;
+const JOINING_SCRIPTS =
+  '\\p{sc=Arabic}\\p{sc=Syriac}\\p{sc=Nko}\\p{sc=Mongolian}\\p{sc=Devanagari}\\p{sc=Bengali}\\p{sc=Gurmukhi}' +
+  '\\p{sc=Gujarati}\\p{sc=Oriya}\\p{sc=Tamil}\\p{sc=Telugu}\\p{sc=Kannada}\\p{sc=Malayalam}\\p{sc=Sinhala}';
+const JOINS_BEFORE = new RegExp(`[${JOINING_SCRIPTS}\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]`, 'u');
+const JOINS_AFTER = new RegExp(`[${JOINING_SCRIPTS}\\p{Extended_Pictographic}]`, 'u');
+
+/** The code point that ends just before UTF-16 index `i` (a whole surrogate pair), or '' at the start. */
+function charBefore(s: string, i: number): string {
+  const low = s.charCodeAt(i - 1);
+  return low >= 0xdc00 && low <= 0xdfff && i >= 2 ? s.slice(i - 2, i) : s.slice(Math.max(0, i - 1), i);
+}
+
+/** `s` without its format characters, joiners that change the drawing excepted (see FORMAT). */
+export function removeFormatCharacters(s: string): string {
+  return s.replace(FORMAT, (ch: string, i: number) => {
+    if (ch !== '\u200C' && ch !== '\u200D') return '';
+    const next = s.codePointAt(i + 1);
+    const after = next === undefined ? '' : String.fromCodePoint(next);
+    return JOINS_BEFORE.test(charBefore(s, i)) && JOINS_AFTER.test(after) ? ch : '';
+  });
+}
+
 /**
- * NFC, every run of white space (the non-breaking and other Unicode spaces included) as one space, trimmed: so that
- * names that look the same are the same string. Comparing names is then case-insensitive on top of this.
+ * Format characters removed (removeFormatCharacters), NFC, every run of white space (the non-breaking and other Unicode
+ * spaces included) as one space, trimmed: so that names that look the same are the same string. Comparing names is
+ * then case-insensitive on top of this.
  */
 export function normaliseText(s: string): string {
-  return s.normalize('NFC').replace(/\s+/gu, ' ').trim();
+  return removeFormatCharacters(s).normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
 export interface TextOptions {
@@ -31,8 +60,8 @@ export interface TextOptions {
 }
 
 /**
- * A one-line text field: refused when it holds a forbidden character, otherwise normalised (normaliseText) and then
- * held to its length limits. Its output is what should be stored and compared.
+ * A one-line text field: refused when it holds a forbidden character, otherwise normalised (normaliseText: invisible
+ * format characters go) and then held to its length limits. Its output is what should be stored and compared.
  */
 export function text({ min = 1, max = 100 }: TextOptions = {}) {
   return z

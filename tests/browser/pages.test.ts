@@ -72,20 +72,41 @@ describe('browser pages with a fake webcam', () => {
     await live.screenshot({ path: fileURLToPath(new URL('../.tmp/live-page.png', import.meta.url)) });
   });
 
-  it('connects with an API key given in the page URL when the server requires keys', async () => {
+  it('connects with an API key given in the page URL (#key=, or an old ?key= link) and no request URL carries it', { timeout: 180_000 }, async () => {
     const locked = await startTestServer({ AUTH_MODE: 'keys' });
     try {
       const { key } = await locked.store.keys.create('kiosk browser', 'viewer');
       const page = await browser.newPage();
-      await page.goto(`${locked.url}/?key=${key}`);
-      await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
+      const errors = collectPageErrors(page);
+      // Every URL the browser asks for, the socket's included: none may carry the key (logs and proxies keep URLs).
+      const urls: string[] = [];
+      page.on('request', (r) => urls.push(r.url()));
+      page.on('websocket', (ws) => urls.push(ws.url()));
+      await page.goto(`${locked.url}/#key=${key}`);
+      await page.locator('#tracks li').first().waitFor({ timeout: 60_000 });
+      expect(page.url()).toBe(`${locked.url}/`);
+      expect(urls.some((u) => u.endsWith('/ws'))).toBe(true);
+      expect(urls.filter((u) => u.includes(key))).toEqual([]);
       // the key is remembered: the same page without it in the URL still connects
       await page.goto(`${locked.url}/`);
-      await page.locator('#tracks li').first().waitFor({ timeout: 30_000 });
+      await page.locator('#tracks li').first().waitFor({ timeout: 60_000 });
+      // An old ?key= link still works: the server moves the key into the fragment before the page loads.
+      urls.length = 0;
+      const old = await browser.newContext();
+      const oldPage = await old.newPage();
+      oldPage.on('request', (r) => urls.push(r.url()));
+      oldPage.on('websocket', (ws) => urls.push(ws.url()));
+      await oldPage.goto(`${locked.url}/?key=${key}`);
+      await oldPage.locator('#tracks li').first().waitFor({ timeout: 60_000 });
+      expect(oldPage.url()).toBe(`${locked.url}/`);
+      expect(urls.filter((u) => u.includes(key))).toEqual([`${locked.url}/?key=${key}`]);
+      await old.close();
+      // No Content-Security-Policy refusal or other error on the way.
+      expect(errors).toEqual([]);
       // a page with a wrong key gets no overlays
       const stranger = await browser.newContext();
       const other = await stranger.newPage();
-      await other.goto(`${locked.url}/?key=fsk_wrong`);
+      await other.goto(`${locked.url}/#key=fsk_wrong`);
       await other.waitForTimeout(3000);
       expect(await other.locator('#tracks li').count()).toBe(0);
       expect(await other.locator('#status').getAttribute('data-state')).not.toBe('open');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../../src/shared/protocol.js';
+import { PROTOCOL_VERSION, ServerMessage, encodeFrame, wsSubprotocols, type Overlay } from '../../src/shared/protocol.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
 export const fixture = (rel: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(FIXTURES, rel)));
@@ -36,7 +36,8 @@ export class TestClient {
     baseUrl: string,
     opts: { hello?: boolean; protocol?: number; kiosk?: boolean; camera?: string; key?: string } = {},
   ): Promise<TestClient> {
-    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws' + (opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''));
+    // The key as browsers send it: a subprotocol, not on the URL.
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws', wsSubprotocols(opts.key ?? null));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

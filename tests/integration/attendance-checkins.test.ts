@@ -1,11 +1,11 @@
 // Attendance check-ins end to end: once per person per cooldown with a test clock, pushed to the camera's sessions and
 // to kiosks, race-free across cameras (and across server processes sharing a database), and not lost on disconnect.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { PROTOCOL_VERSION, type CheckIn } from '../../src/shared/protocol.js';
-import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 const MIN = 60_000;
@@ -23,7 +23,7 @@ async function first(c: TestClient, type: 'checkins.today') {
 }
 const checkinsOf = (c: TestClient): CheckIn[] => c.messages.flatMap((m) => (m.type === 'checkin' ? [m.checkin] : []));
 
-describe.each(databaseTargets)('check-ins on $name', (target) => {
+describeEachDatabase('check-ins on $name', (target) => {
   let server: RunningServer;
   let now = T0;
   let guidoId = '';

@@ -1,18 +1,18 @@
 // Unknown sightings: a face unknown for UNKNOWN_SIGHTING_AFTER_MS is stored once per track with a JPEG crop and its
 // embedding; an operator can promote it to a new person or attach it to one; retention prunes old and excess rows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { createGalleryService, SightingError, type GalleryService } from '../../src/server/gallery/service.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
-import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 const T0 = Date.UTC(2030, 0, 15, 9);
 const DAY = 86_400_000;
 
-describe.each(databaseTargets)('unknown sightings on $name', (target) => {
+describeEachDatabase('unknown sightings on $name', (target) => {
   let server: RunningServer;
   let now = T0;
   let deps: GalleryService;

@@ -1,13 +1,13 @@
 // A check-in write that can never succeed (PostgreSQL refuses the row) is dropped and reported, not retried for ever:
 // before, a NUL in a camera label kept the write pending and the person was skipped on every camera until restart.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { silentLogger } from '../../src/server/log.js';
 import { openStore } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
-import { databaseTargets } from '../helpers/server.js';
+import { describeEachDatabase } from '../helpers/server.js';
 
-describe.each(databaseTargets)('a poisoned check-in on $name', (target) => {
+describeEachDatabase('a poisoned check-in on $name', (target) => {
   let store: Store;
   let personId = '';
 

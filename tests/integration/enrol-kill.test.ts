@@ -2,11 +2,11 @@
 // after it and before the index learns the faces (TEST_CRASH_AT), and is also killed from outside at moments around
 // the commit; restarted on the same database, every person has all of their views or does not exist, and the index
 // it rebuilds holds exactly what the database does. On PGlite (the default) and on PostgreSQL.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { encodeFrame, PROTOCOL_VERSION, ServerMessage } from '../../src/shared/protocol.js';
 import WebSocket from 'ws';
 import { spawnServer, type ChildServer } from '../helpers/child-server.js';
-import { databaseTargets } from '../helpers/server.js';
+import { describeEachDatabase } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
 
 /** After the progress that starts the commit: kills land before, inside and after its transaction. */
@@ -51,7 +51,7 @@ async function enrolThenKill(server: ChildServer, name: string, delayMs: number)
   return selfKilled ? 'crashed itself' : done ? 'done-before-kill' : 'killed';
 }
 
-describe.each(databaseTargets)('kill -9 during enrolment commits on $name', (target) => {
+describeEachDatabase('kill -9 during enrolment commits on $name', (target) => {
   let server: ChildServer | undefined;
   afterAll(async () => {
     await server?.kill9();

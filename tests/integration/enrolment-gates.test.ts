@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { ServerMessage } from '../../src/shared/protocol.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 const quality = (name: string) => new Uint8Array(fs.readFileSync(new URL(`../fixtures/quality/${name}`, import.meta.url)));
@@ -15,7 +15,7 @@ async function offer(client: TestClient, jpeg: Uint8Array): Promise<Progress> {
   return (await client.next((m) => m.type === 'enrol.progress' && m.seq === seq)) as Progress;
 }
 
-describe.each(databaseTargets)('enrolment gates on $name', (target) => {
+describeEachDatabase('enrolment gates on $name', (target) => {
   let server: RunningServer;
 
   beforeAll(async () => {

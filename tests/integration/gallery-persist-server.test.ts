@@ -3,12 +3,12 @@
 // TEST_DATABASE_URL is set, PostgreSQL.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { faceLike } from '../../bench/face-like.js';
 import { createLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { openStore } from '../../src/server/store/db.js';
-import { databaseTargets, sharedAnalyzer, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, sharedAnalyzer, testConfig } from '../helpers/server.js';
 
 async function start(env: Record<string, string>, lines: string[]): Promise<RunningServer> {
   const log = createLogger('info', { write: (line) => lines.push(line) });
@@ -17,7 +17,7 @@ async function start(env: Record<string, string>, lines: string[]): Promise<Runn
 
 const messages = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
 
-describe.each(databaseTargets)('the server keeps its gallery index across restarts ($name)', (target) => {
+describeEachDatabase('the server keeps its gallery index across restarts ($name)', (target) => {
   it('saves at shutdown, loads at start, rebuilds when a face was added while it was down', { timeout: 180_000 }, async () => {
     const env = await target.freshEnv();
     const analyzer = await sharedAnalyzer();

@@ -14,6 +14,7 @@ import { createFaissIndexFactory, createJsIndex, DEFAULT_ANN, type IndexFactory 
 import { openStore, rawDrizzle } from '../../src/server/store/db.js';
 import { gallerySnapshotRepo } from '../../src/server/store/gallery-snapshot.js';
 import type { Store } from '../../src/server/store/types.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const MODEL = 'persist-model';
 const DIMS = 64;
@@ -157,6 +158,25 @@ async function persistedIndexBehaviour(store: Store, factory: IndexFactory) {
   expect(answers(fourth, PEOPLE + 2)).toEqual(answers(truth, PEOPLE + 2));
   await fourth.close();
 
+  // Altered: the face-id map reversed (the same faces, each at another's label: the database check alone passes, and
+  // every answer would name someone else). The checksum covers the map too: rebuilt, and the log says why.
+  const meta = JSON.parse(fs.readFileSync(files.meta, 'utf8')) as { faceIds: string[] };
+  fs.writeFileSync(files.meta, JSON.stringify({ ...meta, faceIds: [...meta.faceIds].reverse() }));
+  logged = [];
+  const reversed = await open(store, dir, factory, logged);
+  expect(logged.map((l) => l.msg)).not.toContain('gallery: loaded the saved index');
+  expect(logged.find((l) => l.level === 'warn')?.msg).toBe(
+    'gallery: rebuilding the index from the database: the saved index and its metadata do not match their checksum (corrupt or altered)',
+  );
+  expect(answers(reversed, PEOPLE + 2)).toEqual(answers(truth, PEOPLE + 2));
+  await reversed.close();
+  // Key order in the metadata file is not part of the checksum: the same fields reordered still load.
+  const resaved = JSON.parse(fs.readFileSync(files.meta, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(files.meta, JSON.stringify(Object.fromEntries(Object.entries(resaved).reverse())));
+  logged = [];
+  await (await open(store, dir, factory, logged)).close();
+  expect(logged.map((l) => l.msg)).toContain('gallery: loaded the saved index');
+
   // Corrupt: a few bytes in the middle of the index file changed. Rebuilt, and the log says why.
   const bytes = fs.readFileSync(files.index);
   bytes.fill(0x5a, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16);
@@ -164,7 +184,7 @@ async function persistedIndexBehaviour(store: Store, factory: IndexFactory) {
   logged = [];
   const fifth = await open(store, dir, factory, logged);
   expect(logged.find((l) => l.level === 'warn')?.msg).toBe(
-    'gallery: rebuilding the index from the database: the saved index file does not match its checksum (corrupt)',
+    'gallery: rebuilding the index from the database: the saved index and its metadata do not match their checksum (corrupt or altered)',
   );
   expect(answers(fifth, PEOPLE + 2)).toEqual(answers(truth, PEOPLE + 2));
   await fifth.close();
@@ -197,20 +217,24 @@ describe.each(factories)('saved gallery index (%s)', (_name, factory) => {
   });
 
   const pgUrl = process.env.TEST_DATABASE_URL;
-  it.runIf(Boolean(pgUrl))('PostgreSQL: round-trips, rejects a stale or corrupt file and rebuilds from the database', { timeout: 120_000 }, async () => {
-    const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
-    } finally {
-      await admin.end();
-    }
-    const store = await openStore({ databaseUrl: pgUrl, dataDir: tempDir() });
-    try {
-      await persistedIndexBehaviour(store, factory);
-    } finally {
-      await store.close();
-    }
-  });
+  it.runIf(Boolean(pgUrl))(
+    pgTitle('PostgreSQL: round-trips, rejects a stale or corrupt file and rebuilds from the database'),
+    { timeout: 120_000 },
+    async () => {
+      const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
+      } finally {
+        await admin.end();
+      }
+      const store = await openStore({ databaseUrl: pgUrl, dataDir: tempDir() });
+      try {
+        await persistedIndexBehaviour(store, factory);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });
 
 it('a saved flat index is rebuilt when the settings now choose another layout for its size', { timeout: 60_000 }, async () => {

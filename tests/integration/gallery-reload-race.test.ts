@@ -17,6 +17,7 @@ import type { CapturedView } from '../../src/server/enrolment/capture.js';
 import { openStore } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
 import { CHIP_SIZE } from '../../src/server/vision/embedder.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const MODEL = 'race-model';
 const DIMS = 128;
@@ -103,7 +104,7 @@ describe.each(factories)('gallery reload vs enrolment commits (%s)', (_name, ind
   });
 
   const pgUrl = process.env.TEST_DATABASE_URL;
-  it.runIf(Boolean(pgUrl))('PostgreSQL: no committed face is lost to a concurrent reload', { timeout: 120_000 }, async () => {
+  it.runIf(Boolean(pgUrl))(pgTitle('PostgreSQL: no committed face is lost to a concurrent reload'), { timeout: 120_000 }, async () => {
     const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
     try {
       await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');

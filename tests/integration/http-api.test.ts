@@ -1,16 +1,16 @@
 // The REST API in-process (app.request) on a real server with real models: people, faces, recognition, gallery
 // export/import, events, index, ops endpoints, and bad input (status + stable code, nothing partially written).
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkIns, people as peopleTable, unknownSightings } from '../../src/server/store/schema.js';
 import { embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode, photo } from '../helpers/http.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
 import { rawDrizzle } from '../../src/server/store/db.js';
 
-describe.each(databaseTargets)('REST API on $name', (target) => {
+describeEachDatabase('REST API on $name', (target) => {
   let server: RunningServer;
   let http: ReturnType<typeof api>;
   const counts = async () => ({ people: (await server.store.listPeople()).length, faces: (await server.store.listPeople()).reduce((n, p) => n + p.faces, 0) });

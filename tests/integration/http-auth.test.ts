@@ -6,7 +6,7 @@ import type { Role } from '../../src/server/auth/keys.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { CLOSE_CODES, PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 import { api, errorCode } from '../helpers/http.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 
 const RANK: Record<Role | 'none', number> = { none: -1, viewer: 0, operator: 1, admin: 2 };
 
@@ -53,7 +53,7 @@ function nextMessage(ws: WebSocket, type: string): Promise<Record<string, unknow
   });
 }
 
-describe.each(databaseTargets)('auth on $name', (target) => {
+describeEachDatabase('auth on $name', (target) => {
   let server: RunningServer;
   const keys: Partial<Record<Role, string>> = {};
 

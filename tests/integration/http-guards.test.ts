@@ -4,7 +4,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode } from '../helpers/http.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 
 const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
@@ -119,7 +119,7 @@ describe('open mode is reachable only from this machine and its own pages', () =
   });
 });
 
-describe.each(databaseTargets)('text fields and person names on $name', (target) => {
+describeEachDatabase('text fields and person names on $name', (target) => {
   let server: RunningServer;
   let rest: ReturnType<typeof api>;
   beforeAll(async () => {

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api } from '../helpers/http.js';
-import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
 import { rawDrizzle } from '../../src/server/store/db.js';
 
@@ -35,7 +35,7 @@ const recognizedAs = async (client: TestClient, rel: string) => {
   return o.tracks.map((t) => t.name ?? t.state);
 };
 
-describe.each(databaseTargets)('REST with live streams on $name', (target) => {
+describeEachDatabase('REST with live streams on $name', (target) => {
   let env: Record<string, string>;
   let server: RunningServer;
   let http: ReturnType<typeof api>;

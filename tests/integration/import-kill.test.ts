@@ -4,16 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { openStore, rawDrizzle } from '../../src/server/store/db.js';
 import { spawnServer, type ChildServer } from '../helpers/child-server.js';
 import { waitJob, type Job } from '../helpers/imports.js';
-import { databaseTargets, tempDir } from '../helpers/server.js';
+import { describeEachDatabase, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
 
 const PEOPLE = ['Barack_Obama', 'Guido_van_Rossum', 'Joe_Biden', 'Paul_Allen'];
 
-describe.each(databaseTargets)('kill -9 during an import on $name', (target) => {
+describeEachDatabase('kill -9 during an import on $name', (target) => {
   const children: ChildServer[] = [];
   afterAll(async () => {
     await Promise.all(children.map((c) => c.kill9()));

@@ -7,19 +7,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { bytesToEmbedding, embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
 import { importJobs } from '../../src/server/store/schema.js';
 import { api, errorCode } from '../helpers/http.js';
 import { deflatedZip, waitJob, type Job } from '../helpers/imports.js';
-import { databaseTargets, startTestServer, tempDir } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, fixture } from '../helpers/ws-client.js';
 import { rawDrizzle } from '../../src/server/store/db.js';
 
 const zipUpload = (bytes: Uint8Array, name = 'people.zip') => [{ field: 'file', name, bytes, type: 'application/zip' }];
 
-describe.each(databaseTargets)('imports on $name', (target) => {
+describeEachDatabase('imports on $name', (target) => {
   let env: Record<string, string>;
   let server: RunningServer;
   let http: ReturnType<typeof api>;

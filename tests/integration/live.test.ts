@@ -1,8 +1,8 @@
 // End to end over a real WebSocket: a server on port 0 with real models and a real database, fed real photos as frames.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
-import { databaseTargets, startTestServer, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 const only = (o: Overlay) => {
@@ -10,7 +10,7 @@ const only = (o: Overlay) => {
   return o.tracks[0]!;
 };
 
-describe.each(databaseTargets)('live recognition on $name', (target) => {
+describeEachDatabase('live recognition on $name', (target) => {
   let env: Record<string, string>;
   let server: RunningServer;
 

@@ -1,12 +1,14 @@
-// WebSocket authorization on parsed messages: each message type has a role, checked where the session handles it, so
-// no spelling of a JSON message (escapes, spacing, key order) slips past; a revoked key closes its open sockets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// WebSocket authorization: the key in the Sec-WebSocket-Protocol header (never on the URL; `?key=` deprecated), roles on
+// parsed messages: each message type has a role, checked where the session handles it, so no spelling of a JSON
+// message (escapes, spacing, key order) slips past; a revoked key closes its open sockets.
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
-import { CLOSE_CODES } from '../../src/shared/protocol.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import WebSocket from 'ws';
+import { CLOSE_CODES, PROTOCOL_VERSION, wsSubprotocols } from '../../src/shared/protocol.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
-describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
+describeEachDatabase('WebSocket roles on $name', (target) => {
   let server: RunningServer;
   let viewerKey: string;
   let operatorKey: string;
@@ -56,6 +58,41 @@ describe.each(databaseTargets)('WebSocket roles on $name', (target) => {
     viewer.sendJson({ type: 'ping', t: 1 });
     expect(await viewer.next((m) => m.type === 'pong')).toMatchObject({ t: 1 });
     viewer.close();
+  });
+
+  /** Opens /ws offering `protocols` and says hello: the server's chosen subprotocol and welcome, or how it closed. */
+  function open(protocols: string[], query = '') {
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws${query}`, protocols);
+    return new Promise<{ answered?: string; protocol?: string; welcome?: boolean; closed?: number; ws: WebSocket }>((resolve) => {
+      let answered: string | undefined;
+      ws.once('upgrade', (res) => (answered = String(res.headers['sec-websocket-protocol'] ?? '')));
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'subprotocol test' })));
+      ws.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'welcome') resolve({ answered, protocol: ws.protocol, welcome: true, ws });
+      });
+      ws.once('close', (code) => resolve({ answered, closed: code, ws }));
+      ws.once('error', () => resolve({ closed: -1, ws }));
+    });
+  }
+
+  it('takes the key from the Sec-WebSocket-Protocol header, answers facestream.v1 and never echoes the key', async () => {
+    const ok = await open(wsSubprotocols(viewerKey));
+    expect(ok).toMatchObject({ welcome: true, answered: 'facestream.v1', protocol: 'facestream.v1' });
+    ok.ws.close();
+    // The key entry first: still answered with facestream.v1 (ws alone would echo the first entry, the key).
+    const keyFirst = await open([`facestream.key.${viewerKey}`, 'facestream.v1']);
+    expect(keyFirst).toMatchObject({ welcome: true, answered: 'facestream.v1' });
+    keyFirst.ws.close();
+    // A wrong key, or none, is told with a close frame (4003), as with the other ways of sending a key.
+    expect(await open(wsSubprotocols('fsk_wrong'))).toMatchObject({ closed: CLOSE_CODES.forbidden });
+    expect(await open(wsSubprotocols(null))).toMatchObject({ closed: CLOSE_CODES.forbidden });
+    expect(await open(['facestream.v1', 'facestream.key.'])).toMatchObject({ closed: CLOSE_CODES.forbidden });
+  });
+
+  it('still takes a deprecated ?key= on the socket URL, for old clients', async () => {
+    const old = await open([], `?key=${encodeURIComponent(viewerKey)}`);
+    expect(old).toMatchObject({ welcome: true });
+    old.ws.close();
   });
 
   it('closes the open sockets of a revoked key within a few seconds, and only those', async () => {

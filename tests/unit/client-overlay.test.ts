@@ -1,6 +1,7 @@
 // Unit tests for the browser client's pure parts: track labels, box scaling, drawing calls, in-flight accounting, fps and latency.
 import { describe, expect, it } from 'vitest';
 import type { Overlay, Track } from '../../src/shared/protocol.js';
+import { wsSubprotocols } from '../../src/shared/protocol.js';
 import { backoffDelay, wsUrlFor } from '../../src/client/connection.js';
 import { drawOverlay, labelFor, scaleBox, scoreTooltip, STATE_COLORS } from '../../src/client/overlay.js';
 import type { OverlayContext } from '../../src/client/overlay.js';
@@ -186,7 +187,9 @@ describe('connection helpers', () => {
   it('derives the WebSocket URL from the page', () => {
     expect(wsUrlFor({ protocol: 'http:', host: 'localhost:8080' })).toBe('ws://localhost:8080/ws');
     expect(wsUrlFor({ protocol: 'https:', host: 'cam.example' })).toBe('wss://cam.example/ws');
-    expect(wsUrlFor({ protocol: 'http:', host: 'h:1' }, 'fsk_a+b/c')).toBe('ws://h:1/ws?key=fsk_a%2Bb%2Fc');
+    // The key never goes on the URL: it is offered as a subprotocol, after the protocol the server answers with.
+    expect(wsSubprotocols('fsk_abc-_9')).toEqual(['facestream.v1', 'facestream.key.fsk_abc-_9']);
+    expect(wsSubprotocols(null)).toEqual(['facestream.v1']);
   });
   it('backs off from 0.5 s doubling up to 5 s', () => {
     expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);

@@ -1,12 +1,15 @@
 // The event bus: the in-process adapter (order, a failing handler isolated, unsubscribe) and, when TEST_DATABASE_URL
 // is set, the PostgreSQL adapter between two buses as two servers would hold them (each hears the other once, never
 // itself, and drops notifications it does not understand).
+import os from 'node:os';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import type { BusEvent, Origin } from '../../src/server/events/bus.js';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { CHANNEL, createPgBus, parseEvent } from '../../src/server/events/pg-bus.js';
+import { openStore } from '../../src/server/store/db.js';
 import { silentLogger } from '../../src/server/log.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const checkin = { id: 'c1', personId: 'p1', name: 'Ada', at: 1_700_000_000_000, score: 0.9, camera: 'door' };
 
@@ -45,12 +48,15 @@ describe('notifications from other servers', () => {
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL bus', () => {
+describe.skipIf(!process.env.TEST_DATABASE_URL)(pgTitle('the PostgreSQL bus'), () => {
   it('carries every event to the other server once, never back to its sender, and skips malformed notifications', { timeout: 30_000 }, async () => {
     const url = process.env.TEST_DATABASE_URL!;
     const warn = vi.fn();
-    const a = await createPgBus({ databaseUrl: url, log: silentLogger });
-    const b = await createPgBus({ databaseUrl: url, log: { ...silentLogger, warn } });
+    // Two servers' stores: the bus rides on each store's LISTEN/NOTIFY channels, with no connection of its own.
+    const storeA = await openStore({ databaseUrl: url, dataDir: os.tmpdir() });
+    const storeB = await openStore({ databaseUrl: url, dataDir: os.tmpdir() });
+    const a = await createPgBus({ channels: storeA.channels!, log: silentLogger });
+    const b = await createPgBus({ channels: storeB.channels!, log: { ...silentLogger, warn } });
     const heard = { a: [] as [BusEvent, Origin][], b: [] as [BusEvent, Origin][] };
     for (const type of ['gallery.changed', 'checkin.recorded', 'checkin.already'] as const) {
       a.on(type, (e, o) => void heard.a.push([e, o]));
@@ -73,5 +79,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL bus', () => {
     expect(a.shared && b.shared).toBe(true);
     await a.close();
     await b.close();
+    await Promise.all([storeA.close(), storeB.close()]);
   });
 });

@@ -89,6 +89,29 @@ describe('text fields', () => {
     expect(normaliseText(' Grace\u00a0\u202f Hopper\u3000')).toBe('Grace Hopper');
     expect(normaliseText('Zoe\u0308')).toBe('Zo\u00eb');
   });
+  it('removes invisible format characters (Cf), so a look-alike name is the same name', () => {
+    expect(normaliseText('Name Norm\u200b')).toBe('Name Norm');
+    expect(normaliseText('\ufeffAda\u200eLove\u00adlace\u2060\u200f')).toBe('AdaLovelace');
+    expect(normaliseText('Ada \u200b Lovelace')).toBe('Ada Lovelace');
+    // Joiners between Latin letters, or at an end, draw nothing: gone.
+    expect(normaliseText('\u200dAd\u200ca\u200d')).toBe('Ada');
+    // Where a joiner changes the drawing it stays: Persian, Devanagari, emoji ZWJ sequences (a surrogate pair before it).
+    expect(normaliseText('\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645')).toBe('\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645');
+    expect(normaliseText('\u0915\u094d\u200d\u0937')).toBe('\u0915\u094d\u200d\u0937');
+    expect(normaliseText('👩🏽\u200d🔬 Ada')).toBe('👩🏽\u200d🔬 Ada');
+    expect(normaliseText('🏳\ufe0f\u200d🌈')).toBe('🏳\ufe0f\u200d🌈');
+    const name = text();
+    expect(name.parse('Name Norm\u200b')).toBe('Name Norm');
+    expect(name.safeParse('\u200b\ufeff').success).toBe(false);
+    // Bidirectional controls are format characters too, but they stay refused with a reason, not silently removed.
+    expect(name.safeParse('Ada\u202e').success).toBe(false);
+    // Every Cf character outside the joiners goes.
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      if (/\p{Cf}/u.test(ch) && cp !== 0x200c && cp !== 0x200d) expect(normaliseText(`a${ch}b`), `U+${cp.toString(16)}`).toBe('ab');
+    }
+  });
   it('text() refuses before normalising and measures after', () => {
     const name = text({ max: 5 });
     expect(name.parse('  a\u00a0\u00a0b  ')).toBe('a b');

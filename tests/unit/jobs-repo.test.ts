@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { eq } from 'drizzle-orm';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Gallery } from '../../src/server/gallery/gallery.js';
 import { JobRunner } from '../../src/server/imports/job-runner.js';
 import { silentLogger } from '../../src/server/log.js';
@@ -13,9 +13,9 @@ import { zeroCounts } from '../../src/server/store/jobs-repo.js';
 import { importJobs } from '../../src/server/store/schema.js';
 import type { Store } from '../../src/server/store/types.js';
 import { matchPolicyOf } from '../../src/server/recognition/match-policy.js';
-import { databaseTargets, tempDir, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, tempDir, testConfig } from '../helpers/server.js';
 
-describe.each(databaseTargets)('import jobs repository on $name', (target) => {
+describeEachDatabase('import jobs repository on $name', (target) => {
   let store: Store;
   beforeAll(async () => {
     const env = await target.freshEnv();

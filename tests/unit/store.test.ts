@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/server/store/db.js';
 import { bytesToEmbedding, embeddingToBytes } from '../../src/server/store/embedding-bytes.js';
 import type { Store } from '../../src/server/store/types.js';
+import { pgTitle } from '../helpers/postgres.js';
 
 const MODEL = 'model-a';
 const OTHER = 'model-b';
@@ -230,19 +231,17 @@ describe('store: PGlite on disk', TIMEOUT, () => {
 });
 
 const pgUrl = process.env.TEST_DATABASE_URL;
-// Registered only when CI (or a developer, via scripts/pg-test-cluster.sh) provides a server.
-if (pgUrl) {
-  describe('store: PostgreSQL', TIMEOUT, () => {
-    storeContract(async () => {
-      // Each run starts from an empty database, including drizzle's migration bookkeeping, so the
-      // migrations themselves are exercised every time.
-      const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
-      } finally {
-        await admin.end();
-      }
-      return openStore({ databaseUrl: pgUrl, dataDir: tempDir() });
-    });
+// Runs when CI (or a developer, via scripts/pg-test-cluster.sh) provides a server; otherwise shown as skipped, with why.
+describe.skipIf(!pgUrl)(pgTitle('store: PostgreSQL'), TIMEOUT, () => {
+  storeContract(async () => {
+    // Each run starts from an empty database, including drizzle's migration bookkeeping, so the
+    // migrations themselves are exercised every time.
+    const admin = postgres(pgUrl!, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade');
+    } finally {
+      await admin.end();
+    }
+    return openStore({ databaseUrl: pgUrl!, dataDir: tempDir() });
   });
-}
+});

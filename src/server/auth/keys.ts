@@ -10,7 +10,7 @@ export function roleAllows(have: Role, need: Role): boolean {
   return ROLES.indexOf(have) >= ROLES.indexOf(need);
 }
 
-/** The key from `Authorization: Bearer <key>`, else `X-API-Key`, else a `key` query parameter (WebSocket URLs). */
+/** The key from `Authorization: Bearer <key>`, else `X-API-Key`, else a `key` query parameter when `query` is given. */
 export function keyFromRequest(header: (name: string) => string | undefined, query?: (name: string) => string | null | undefined): string | undefined {
   const auth = header('authorization');
   if (auth) {

@@ -1,9 +1,10 @@
-// WebSocket access: the origin check and key check on upgrade (key in `?key=` since browsers cannot set headers on a
-// WebSocket, or in the same headers as REST). The principal found here travels with the session, which checks each
+// WebSocket access: the origin check and key check on upgrade (key in the `facestream.key.<KEY>` subprotocol, since
+// browsers cannot set headers on a WebSocket, or in the same headers as REST; `?key=` on the URL still works for old
+// clients but is deprecated: access logs keep URLs). The principal found here travels with the session, which checks each
 // parsed message's role (gateway/message-roles.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ServerMessage } from '../../shared/protocol.js';
+import { WS_KEY_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import type { Authenticator } from './authenticate.js';
 import { keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
 import { hostAllowed, originAllowed } from './mode.js';
@@ -33,6 +34,23 @@ export interface GatewayAccess {
   metrics?: SocketObserver;
 }
 
+/** The key offered as a `facestream.key.<KEY>` entry of `Sec-WebSocket-Protocol`, if any. */
+export function keyFromSubprotocols(header: string | undefined): string | undefined {
+  for (const entry of (header ?? '').split(',')) {
+    const p = entry.trim();
+    if (p.startsWith(WS_KEY_SUBPROTOCOL_PREFIX) && p.length > WS_KEY_SUBPROTOCOL_PREFIX.length) return p.slice(WS_KEY_SUBPROTOCOL_PREFIX.length);
+  }
+  return undefined;
+}
+
+/**
+ * The subprotocol the server answers with (ws's handleProtocols): `facestream.v1` when offered, else none. Never the
+ * key entry: ws would otherwise echo the first offered protocol, and the key with it.
+ */
+export function chooseSubprotocol(offered: Set<string>): string | false {
+  return offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false;
+}
+
 export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; message: string };
 
 export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAccess): Promise<UpgradeVerdict> {
@@ -53,10 +71,9 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
     const v = req.headers[n.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
   };
-  const result = await access.auth.authenticate(
-    keyFromRequest(header, (n) => url.searchParams.get(n)),
-    { remote: req.socket.remoteAddress },
-  );
+  // Headers first (other clients), then the subprotocol (browsers), then the deprecated `?key=`.
+  const key = keyFromRequest(header) ?? keyFromSubprotocols(header('sec-websocket-protocol')) ?? url.searchParams.get('key') ?? undefined;
+  const result = await access.auth.authenticate(key, { remote: req.socket.remoteAddress });
   if (result.ok) return result;
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };
 }

@@ -1,7 +1,7 @@
 // The event bus across servers on one PostgreSQL: events go out with NOTIFY and come in on LISTEN, so every server
 // follows gallery changes and shows check-ins from every camera. Embedded PGlite has one process: use the local bus.
+// It opens no connection of its own: the store's LISTEN/NOTIFY channels (store/notify-channels.ts) carry it.
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
 import { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
 import type { BusEvent, EventBus, GalleryChange } from './bus.js';
@@ -42,55 +42,56 @@ function wire(event: BusEvent): BusEvent {
   return event;
 }
 
-export async function createPgBus(opts: { databaseUrl: string; log: Logger }): Promise<EventBus> {
-  const { log } = opts;
+/** LISTEN/NOTIFY as the bus needs it: the store's NotifyChannels, which the composition root hands over. */
+export interface BusChannels {
+  listen(channel: string, onMessage: (payload: string) => void, onConnect: () => void): Promise<{ stop(): Promise<void> }>;
+  notify(channel: string, payload: string): Promise<void>;
+}
+
+export async function createPgBus(opts: { channels: BusChannels; log: Logger }): Promise<EventBus> {
+  const { log, channels } = opts;
   const local = createLocalBus(log);
   const origin = randomUUID();
-  // fetch_types off, as in store/db.ts: postgres.js's own array-type lookup on a new connection fails as an unhandled
-  // rejection when a database restart cuts it, and that exits the process.
-  const sql = postgres(opts.databaseUrl, { max: 1, onnotice: () => {}, fetch_types: false });
   let connected = false;
+  let closed = false;
   const malformed = (payload: string) => log.warn('event bus: ignoring a malformed notification', { payload: payload.slice(0, 200) });
-  try {
-    await sql.listen(
-      CHANNEL,
-      (payload) => {
-        let msg: (Record<string, unknown> & { origin?: string }) | undefined;
-        try {
-          msg = JSON.parse(payload);
-        } catch {
-          return malformed(payload);
-        }
-        if (!msg || typeof msg !== 'object' || msg.origin === origin) return;
-        const event = parseEvent(msg);
-        if (!event) return malformed(payload);
-        void local.deliver(event, { remote: true });
-      },
-      () => {
-        // After a reconnect, notifications sent while we were away are lost: reload the gallery to catch up.
-        if (connected) void local.deliver({ type: 'gallery.changed', change: { kind: 'changed' } }, { remote: true });
-        connected = true;
-      },
-    );
-  } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    throw err;
-  }
+  const listening = await channels.listen(
+    CHANNEL,
+    (payload) => {
+      let msg: (Record<string, unknown> & { origin?: string }) | undefined;
+      try {
+        msg = JSON.parse(payload);
+      } catch {
+        return malformed(payload);
+      }
+      if (closed || !msg || typeof msg !== 'object' || msg.origin === origin) return;
+      const event = parseEvent(msg);
+      if (!event) return malformed(payload);
+      void local.deliver(event, { remote: true });
+    },
+    () => {
+      // After a reconnect, notifications sent while we were away are lost: reload the gallery to catch up.
+      if (connected) void local.deliver({ type: 'gallery.changed', change: { kind: 'changed' } }, { remote: true });
+      connected = true;
+    },
+  );
   return {
     shared: true,
     on: (type, handler) => local.on(type, handler),
     async publish(event) {
       await local.publish(event);
       try {
-        await sql.notify(CHANNEL, JSON.stringify({ ...wire(event), origin }));
+        await channels.notify(CHANNEL, JSON.stringify({ ...wire(event), origin }));
       } catch (err) {
         // The others catch up on their next reload (or reconnect).
         log.error('event bus: notify failed', { event: event.type, error: String(err) });
       }
     },
     async close() {
+      closed = true;
       await local.close();
-      await sql.end({ timeout: 5 });
+      // The connection is the store's, ended with it; unlisten is a courtesy that a database down must not hold up.
+      await Promise.race([listening.stop().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     },
   };
 }

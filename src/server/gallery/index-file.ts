@@ -1,6 +1,8 @@
 // The gallery's index on disk: the vector index file plus a metadata file (model, layout, checksum, face id by label),
 // so a restart loads the index instead of rebuilding it from every embedding. The database stays the source of truth:
 // a saved index is used only when the faces it holds are exactly the database's faces of that model, else rebuilt.
+// One checksum covers everything that is loaded, the index file and every metadata field with the face id of each
+// label: a face-id map reordered by hand (same faces, wrong labels) would otherwise name everyone as someone else.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,8 +11,9 @@ import { z } from 'zod';
 import { FaceTable, type FaceRef } from './face-table.js';
 import type { IndexFactory, SavedIndex, VectorIndex } from './index-types.js';
 
-/** Bumped whenever the files' meaning changes: an older file is rebuilt, never misread. */
-const FORMAT = 1;
+/** Bumped whenever the files' meaning changes: an older file is rebuilt, never misread. 2: the checksum covers the
+ *  metadata too. */
+const FORMAT = 2;
 
 const Meta = z.object({
   format: z.literal(FORMAT),
@@ -19,6 +22,7 @@ const Meta = z.object({
   layout: z.enum(['flat', 'ivf', 'hnsw', 'js']),
   planned: z.number().int().min(0),
   bytes: z.number().int().min(0),
+  /** Of the index file and every other field (checksum()). */
   sha256: z.string().length(64),
   /** The face id at each label ever given ('' = removed); labels from its length on are new. Its items are checked
    *  in the loop that reads them: zod would walk a million of them once more. */
@@ -36,9 +40,17 @@ export function indexFiles(dir: string, modelId: string): IndexFiles {
   return { index: `${base}.index`, meta: `${base}.json` };
 }
 
-async function sha256(file: string): Promise<string> {
+type Covered = Omit<z.infer<typeof Meta>, 'sha256'>;
+
+/**
+ * The one checksum of a saved pair: sha256 over the metadata fields (as a JSON array in a fixed order, so key order in
+ * the file does not matter) and then the index file's bytes. Checked before anything from either file is used.
+ */
+async function checksum(indexFile: string, m: Covered): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), hash);
+  hash.update(JSON.stringify([m.format, m.modelId, m.dims, m.layout, m.planned, m.bytes, m.faceIds]));
+  hash.update('\n');
+  await pipeline(fs.createReadStream(indexFile, { highWaterMark: 1 << 20 }), hash);
   return hash.digest('hex');
 }
 
@@ -52,8 +64,9 @@ export async function saveIndex(files: IndexFiles, modelId: string, dims: number
   await fs.promises.mkdir(path.dirname(files.index), { recursive: true });
   const tmp = { index: `${files.index}.tmp`, meta: `${files.meta}.tmp` };
   const layout = await index.save(tmp.index);
-  const [hash, stat] = await Promise.all([sha256(tmp.index), fs.promises.stat(tmp.index)]);
-  const meta: z.infer<typeof Meta> = { format: FORMAT, modelId, dims, ...layout, bytes: stat.size, sha256: hash, faceIds };
+  const stat = await fs.promises.stat(tmp.index);
+  const covered: Covered = { format: FORMAT, modelId, dims, ...layout, bytes: stat.size, faceIds };
+  const meta: z.infer<typeof Meta> = { ...covered, sha256: await checksum(tmp.index, covered) };
   await fs.promises.writeFile(tmp.meta, JSON.stringify(meta));
   await fs.promises.rename(tmp.index, files.index);
   await fs.promises.rename(tmp.meta, files.meta);
@@ -102,7 +115,7 @@ export async function loadIndex(files: IndexFiles, modelId: string, dims: number
   try {
     const stat = await fs.promises.stat(files.index);
     if (stat.size !== m.bytes) return no(`the saved index file has ${stat.size} bytes, its metadata says ${m.bytes} (torn write or corrupt)`);
-    if ((await sha256(files.index)) !== m.sha256) return no('the saved index file does not match its checksum (corrupt)');
+    if ((await checksum(files.index, m)) !== m.sha256) return no('the saved index and its metadata do not match their checksum (corrupt or altered)');
   } catch (err) {
     return no(`the saved index file is unreadable: ${String(err)}`);
   }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import { CLOSE_CODES } from '../../shared/protocol.js';
 import type { Principal } from '../auth/keys.js';
-import { admitUpgrade, type GatewayAccess } from '../auth/ws-auth.js';
+import { admitUpgrade, chooseSubprotocol, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
 import { closeReason, wrapWebSocket } from './socket.js';
 
@@ -25,7 +25,8 @@ function toBytes(data: RawData): Uint8Array {
 
 export function attachGateway(server: Server, deps: SessionDeps, access?: GatewayAccess): Gateway {
   // maxPayload makes ws itself refuse an oversized message with close code 1009 before buffering it whole.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.MAX_MESSAGE_BYTES });
+  // handleProtocols: answer `facestream.v1`, never the `facestream.key.<KEY>` entry a browser offers its key in.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.MAX_MESSAGE_BYTES, handleProtocols: chooseSubprotocol });
   const live = new Set<Session>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -19,7 +19,9 @@ import { enrolImages } from '../enrolment/from-images.js';
 import { indexRoutes } from './index-routes.js';
 import { keysRoutes } from './keys.js';
 import { authenticate, corsFor, loopbackHostOnly, plainQueryText, rateLimit, sameOriginWrites } from './middleware.js';
+import { keyOffPageUrls } from './page-keys.js';
 import { peopleRoutes } from './people.js';
+import { securityHeaders } from './security-headers.js';
 import { mountRecognition } from './recognition.js';
 import { mergeRoutes } from './merge.js';
 import { peopleOverviewRoutes } from './people-overview.js';
@@ -44,6 +46,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
 
   // Every line logged while a request runs, its error included, carries the id it is answered with (X-Request-Id).
   app.use('*', requestId(), (c: Context<{ Variables: RequestIdVariables }>, next: Next) => deps.log.scope({ request: c.var.requestId }, next));
+  // CSP, no Referer, no framing, nosniff: on every answer, refusals included (security-headers.ts).
+  app.use('*', securityHeaders());
   const origins = parseOrigins(deps.config.ALLOWED_ORIGINS);
   // Before anything answers: open mode only for loopback names (DNS rebinding), writes only from our own pages (CSRF).
   app.use('*', loopbackHostOnly(deps.auth.mode));
@@ -79,6 +83,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
   mountDocs(app, { version: deps.version, authMode });
 
+  app.use('*', keyOffPageUrls());
   app.get('/enrol', (c) => c.redirect('/enrol.html'));
   app.use('/*', serveStatic({ root: deps.publicDir }));
 

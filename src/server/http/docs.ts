@@ -17,9 +17,10 @@ const ASSETS: Record<string, string> = {
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Facestream API</title>
 <link rel="stylesheet" href="/api/docs/swagger-ui.css"><link rel="icon" href="/api/docs/favicon-32x32.png"></head>
-<body><div id="ui"></div><script src="/api/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui', persistAuthorization: true });</script>
+<body><div id="ui"></div><script src="/api/docs/swagger-ui-bundle.js"></script><script src="/api/docs/init.js"></script>
 </body></html>`;
+// A file, not an inline script: the Content-Security-Policy runs scripts from this origin's files only.
+const INIT = "window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#ui', persistAuthorization: true });\n";
 
 export interface DocsDeps {
   version: string;
@@ -46,6 +47,7 @@ export function mountDocs(app: App, deps: DocsDeps): void {
     ),
   );
   app.get('/api/docs', (c) => c.html(PAGE));
+  app.get('/api/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' }));
   app.get('/api/docs/:asset', (c) => {
     const asset = c.req.param('asset');
     const type = ASSETS[asset];

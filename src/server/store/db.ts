@@ -12,6 +12,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import type { StoreDb } from './drizzle-db.js';
+import { notifyChannels, type NotifyChannels } from './notify-channels.js';
 import { createRepositories } from './repositories.js';
 import type { Store } from './types.js';
 
@@ -47,7 +48,7 @@ async function openPostgres(url: string, log: (msg: string) => void, crash: Cras
     await migratePostgres(db, { migrationsFolder });
     log(`store: PostgreSQL at ${redact(url)}`);
     let closed: Promise<void> | undefined;
-    return seal('postgres', db as unknown as StoreDb, crash, () => (closed ??= client.end({ timeout: 5 })));
+    return seal('postgres', db as unknown as StoreDb, crash, () => (closed ??= client.end({ timeout: 5 })), notifyChannels(client));
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
     throw err;
@@ -97,9 +98,10 @@ async function openPglite(dataDir: string, log: (msg: string) => void, crash: Cr
 const handles = new WeakMap<Store, StoreDb>();
 
 /** The Store over a drizzle handle: its repositories, transactions with repositories bound to them, ping and close. */
-function seal(kind: Store['kind'], db: StoreDb, crash: CrashAt, close: () => Promise<void>): Store {
+function seal(kind: Store['kind'], db: StoreDb, crash: CrashAt, close: () => Promise<void>, channels: NotifyChannels | null = null): Store {
   const store: Store = {
     kind,
+    channels,
     ...createRepositories(db, crash),
     tx: (fn) => db.transaction((t) => fn(createRepositories(t, crash))),
     ping: async () => void (await db.execute(sql`select 1`)),

@@ -9,11 +9,13 @@ import type { GalleryRepo } from './gallery-repo.js';
 import type { GallerySnapshotRepo } from './gallery-snapshot.js';
 import type { JobsRepo } from './jobs-repo.js';
 import type { KeysRepo } from './keys-repo.js';
+import type { NotifyChannels } from './notify-channels.js';
 import type { PeopleRepo } from './people-repo.js';
 import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person } from './records.js';
 import type { SightingsRepo } from './sightings-repo.js';
 
 export type { EnrolmentCommit, EnrolmentResult, FaceTemplate, NewFace, Person } from './records.js';
+export type { NotifyChannels } from './notify-channels.js';
 
 /** Every repository, over the database or over one transaction (Store.tx). */
 export interface Repositories {
@@ -45,6 +47,8 @@ export interface Repositories {
 
 export interface Store extends Repositories {
   readonly kind: 'pglite' | 'postgres';
+  /** LISTEN/NOTIFY between servers on one PostgreSQL; null on PGlite (one process: nothing to tell). */
+  readonly channels: NotifyChannels | null;
   /** Runs `fn` in one transaction, with repositories bound to it: all its writes commit together or none does. */
   tx<T>(fn: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Throws when the database cannot be reached. */
