@@ -50,14 +50,15 @@ const args = cli(
 
 if (args.gates) {
   const { runGatesCli } = await import('./lib/gates-cli.js');
+  // The server's default model unless one is named: re-run after the default changes and the gates follow it.
+  const model = process.argv.some((x) => x.startsWith('--model')) || process.env.EMBEDDING_MODEL ? args.model! : DEFAULT_EMBEDDING_MODEL;
   const { lines, summary } = await runGatesCli({
     root: required(args.root, 'root'),
-    // The server's default model unless one is named: re-run after the default changes and the gates follow it.
-    model: process.argv.some((a) => a.startsWith('--model')) || process.env.EMBEDDING_MODEL ? args.model! : DEFAULT_EMBEDDING_MODEL,
+    model,
     seed: numberOpt(args.seed, 'seed', 1),
     minConfidence: numberOpt(args['min-confidence'], 'min-confidence', 0.3),
     padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
-    out: args.out ?? path.join('train', 'results', `gates.${args.model}.json`),
+    out: args.out ?? path.join('train', 'results', `gates.${model}.json`),
     docs: args.docs || null,
     cacheDir: args.cache ? path.join('data', 'gates-cache') : undefined,
     mend: Boolean(args.mend),

@@ -5,8 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { walkDataset } from './dataset.js';
 import { AXES, AXIS_HELP, allLevels, type Axis, type Level } from './gate-degrade.js';
+
+const ALL_AXES = AXES.length;
 import { measureHalves, pairedViews, splitHalves } from './gate-curves.js';
-import { GATES, gateCurve, type GateCurve } from './gate-choice.js';
+import { GATES, gateCurve, passes, type GateCurve } from './gate-choice.js';
 import { embedGateViews, type View } from './gate-views.js';
 import { openPipeline } from './pipeline.js';
 import { gatesMarkdown, spliceSection, type GatesSummary, type LevelRow } from './gates-report.js';
@@ -66,7 +68,14 @@ export async function runGatesCli(o: GatesOptions) {
       },
       heldOut: measureHalves(halves, enrolFrom, clean, byPerson),
       operating: measureHalves(halves, enrolFrom, clean, byPerson, operating),
-      ...(mHalves && mendedOf ? { mended: measureHalves(mHalves, enrolFrom, views.mended!.clean, mendedOf) } : {}),
+      ...(mHalves && mendedOf
+        ? {
+            mended: {
+              heldOut: measureHalves(mHalves, enrolFrom, views.mended!.clean, mendedOf),
+              operating: measureHalves(mHalves, enrolFrom, views.mended!.clean, mendedOf, operating),
+            },
+          }
+        : {}),
     };
   };
   const rows: LevelRow[] = [
@@ -77,8 +86,21 @@ export async function runGatesCli(o: GatesOptions) {
   ];
   const axisOf = new Map<string, Axis | 'clean'>([['clean', 'clean'], ...levels.map((l) => [l.id, l.axis] as const)]);
   const cleanLevel = new Map([['clean', new Map([...enrolFrom.keys()].map((n) => [n, cleanOf(n)!]))]]);
-  const paired = pairedViews(halves, enrolFrom, clean, new Map([...cleanLevel, ...degraded]));
-  const curves: GateCurve[] = GATES.map((g) => gateCurve(g, paired, (l) => axisOf.get(l) ?? 'clean'));
+  // The curves are read at the operating threshold: the server names a face at MATCH_THRESHOLD, the model's calibrated
+  // FPIR-1% point. (A half's own FPIR-1% threshold rests on ~80 stranger photos, i.e. on its single highest one.)
+  const atOperating = halves.map((h) => ({ ...h, threshold: operating }));
+  const paired = pairedViews(atOperating, enrolFrom, clean, new Map([...cleanLevel, ...degraded]));
+  const axis = (l: string) => axisOf.get(l) ?? 'clean';
+  // Each gate on its own first, then again among the views the other gates (at their first values) let through. The
+  // confidence gate, whose curve spans every axis (any degradation lowers the detector's confidence), is charged only
+  // with views every other gate, at its final value, lets through; and it is left out of the others' filters.
+  const axisGates = GATES.filter((g) => g.axes.length !== ALL_AXES);
+  const first = axisGates.map((g) => gateCurve(g, paired, axis));
+  const byAxis = axisGates.map((g, i) => gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => j === i || passes(o, m, first[j]!.chosen))));
+  const curves: GateCurve[] = GATES.map((g) => {
+    const i = axisGates.indexOf(g);
+    return i >= 0 ? byAxis[i]! : gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => passes(o, m, byAxis[j]!.chosen)));
+  });
 
   const summary: GatesSummary = {
     model: o.model,
