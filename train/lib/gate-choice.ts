@@ -175,7 +175,9 @@ export function gateCurve(
     costs: false,
   }));
   // Walk from the good end; merge thin bins into the next worse one.
-  const ordered = spec.kind === 'min' ? [...raw].reverse() : raw;
+  // Empty bins are dropped first, so a merge never widens a bin over values no view had.
+  const seen = raw.filter((b) => b.items.length > 0);
+  const ordered = spec.kind === 'min' ? [...seen].reverse() : seen;
   const merged: typeof raw = [];
   let carry: (typeof raw)[number] | null = null;
   for (const b of ordered) {
