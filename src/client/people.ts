@@ -1,9 +1,11 @@
 // People library page: a searchable grid of people (thumbnail, face count, last seen); a person's page with every
-// stored face crop, remove a face, add photos by upload or drag-and-drop (per-image verdicts), rename, delete, merge.
+// stored face crop, remove a face, add photos by upload or drag-and-drop (per-image verdicts, and the operator's choice
+// on a refusal: upload-results.ts), rename, delete, merge.
 // Every change goes through REST, which tells the gallery and every live camera at once.
 import { byId, h, whenText } from './dom.js';
 import { ApiError, can, type Api, type Session } from './session.js';
 import { boot } from './shell.js';
+import { resultItems, type Choice, type ImageResult } from './upload-results.js';
 
 interface PersonOverview {
   id: string;
@@ -18,13 +20,7 @@ interface Face {
   quality: number | null;
   createdAt: string;
   cropUrl: string | null;
-}
-interface ImageResult {
-  file: string;
-  status: 'accepted' | 'rejected' | 'skipped';
-  code?: string;
-  reason?: string;
-  faceId?: string;
+  overridden: { code: string; reason: string }[] | null;
 }
 
 const show = (el: HTMLElement, message: string): void => {
@@ -134,6 +130,13 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
           { class: 'face', 'data-face-id': f.id },
           f.cropUrl ? api.img(f.cropUrl, `face of ${person.name}`) : h('span', { class: 'initials' }, '?'),
           h('span', { class: 'muted' }, `${f.quality === null ? '' : `quality ${f.quality.toFixed(2)} · `}${whenText(Date.parse(f.createdAt))}`),
+          f.overridden?.length
+            ? h(
+                'span',
+                { class: 'muted overridden', title: f.overridden.map((o) => o.reason).join('\n') },
+                `used anyway: ${f.overridden.map((o) => o.code).join(', ')}`,
+              )
+            : null,
           operator
             ? h(
                 'button',
@@ -162,26 +165,25 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
     }
   };
 
-  const upload = async (files: File[]): Promise<void> => {
+  const upload = async (files: File[], choice: Choice = {}): Promise<void> => {
     const images = files.filter((f) => f.type.startsWith('image/') || /\.(jpe?g|png|webp)$/i.test(f.name));
     if (images.length === 0) return show(errorEl, 'Drop image files (JPEG, PNG or WebP).');
     const form = new FormData();
     for (const f of images) form.append('images', f, f.name);
+    if (choice.face !== undefined) form.append('face', String(choice.face));
+    if (choice.useAnyway) form.append('useAnyway', 'true');
+    if (choice.allowDuplicate) form.append('allowDuplicate', 'true');
+    // A choice on a refused photo uploads that photo again: keep the files of this upload by name.
+    const byName = new Map(images.map((f) => [f.name, f]));
+    const again = (file: string, c: Choice) => {
+      const f = byName.get(file);
+      if (f) void upload([f], c);
+    };
     const results = byId('upload-results');
     results.replaceChildren(h('li', { class: 'muted' }, `Checking ${images.length} ${images.length === 1 ? 'photo' : 'photos'}…`));
     try {
       const r = await api.upload<{ accepted: number; rejected: number; results: ImageResult[] }>(`/api/v1/people/${id}/faces`, form);
-      results.replaceChildren(
-        ...r.results.map((v) =>
-          h(
-            'li',
-            { 'data-status': v.status, 'data-code': v.code ?? null, 'data-face-id': v.faceId ?? null },
-            h('b', {}, v.status === 'accepted' ? '✓ added' : v.status === 'skipped' ? '– skipped' : '✗ refused'),
-            ` ${v.file}`,
-            v.reason ? h('span', { class: 'muted' }, ` — ${v.reason}`) : null,
-          ),
-        ),
-      );
+      results.replaceChildren(...resultItems(api, r.results, again, operator));
       show(notice, `${r.accepted} added, ${r.rejected} refused.`);
       await render();
     } catch (err) {

@@ -55,20 +55,22 @@ export const ConfigSchema = z.object({
   ENROL_MAX_SIMILARITY: num(0.99, 0, 1),
   /** Largest head turn (yaw or pitch, radians) accepted for an enrolment view (0.35 rad = 20 degrees). docs/thresholds.md */
   ENROL_MAX_ANGLE: num(0.35, 0, 1.6),
-  /** Smallest face side (px) accepted for enrolment. */
-  ENROL_MIN_FACE_PX: int(80, 16),
+  /** Smallest face side (px) accepted for enrolment: measured, docs/accuracy.md "Enrolment gates". */
+  ENROL_MIN_FACE_PX: int(48, 16),
   // ---- enrolment quality gates, liveness, attendance (docs/thresholds.md) ----
-  /** Detector confidence an enrolment view needs (stricter than DETECT_MIN_CONFIDENCE). */
-  ENROL_MIN_CONFIDENCE: num(0.6, 0, 1),
-  /** Largest head roll (sideways lean, radians) accepted for an enrolment view. */
-  ENROL_MAX_ROLL: num(0.35, 0, 1.6),
+  // The enrolment gates' defaults are where a view starts to cost recognition, measured held out by
+  // `npm run eval -- --gates` (docs/accuracy.md, "Enrolment gates"); a gate passes at its own value.
+  /** Detector confidence an enrolment view needs beyond DETECT_MIN_CONFIDENCE; 0 = that floor only (measured: no cost above it). */
+  ENROL_MIN_CONFIDENCE: num(0, 0, 1),
+  /** Largest head roll (sideways lean, radians) accepted for an enrolment view (0.52 = 30°, as far as measured). */
+  ENROL_MAX_ROLL: num(0.52, 0, 1.6),
   /** Smallest variance of the Laplacian of the grey aligned chip (blur gate). */
-  ENROL_MIN_SHARPNESS: num(40, 0, 1e6),
+  ENROL_MIN_SHARPNESS: num(20, 0, 1e6),
   /** Mean luminance (0..255) of the chip's centre must lie in [min, max]. */
-  ENROL_MIN_BRIGHTNESS: num(60, 0, 255),
-  ENROL_MAX_BRIGHTNESS: num(200, 0, 255),
+  ENROL_MIN_BRIGHTNESS: num(15, 0, 255),
+  ENROL_MAX_BRIGHTNESS: num(210, 0, 255),
   /** Largest fraction of clipped (near-black or near-white) pixels in the chip's centre. */
-  ENROL_MAX_CLIPPED: num(0.2, 0, 1),
+  ENROL_MAX_CLIPPED: num(0.1, 0, 1),
   /** Poses guided enrolment asks for, comma-separated from straight,left,right; empty = any pose. */
   ENROL_POSES: z
     .string()

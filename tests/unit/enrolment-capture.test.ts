@@ -1,7 +1,7 @@
 // Enrolment capture: detection gates with codes, the pose plan, the duplicate-person stop, and view diversity.
 import { describe, expect, it } from 'vitest';
 import { EnrolmentCapture, type CaptureRules } from '../../src/server/enrolment/capture.js';
-import { checkDetections } from '../../src/server/enrolment/gates.js';
+import { checkDetections, chipVerdict } from '../../src/server/enrolment/gates.js';
 import type { Match } from '../../src/server/gallery/gallery.js';
 import type { FaceDetection } from '../../src/server/vision/detector.js';
 import type { FaceEmbedding } from '../../src/server/vision/embedder.js';
@@ -74,7 +74,7 @@ describe('detection gates', () => {
   it('gives each failure its code and a reason with the numbers', () => {
     expect(codeOf([])).toBe('no_face');
     expect(codeOf([face(), face({ x: 400 })])).toBe('multiple_faces');
-    expect(codeOf([face({ width: 200, height: 79.6 })])).toBe('too_small');
+    expect(codeOf([face({ width: 200, height: 79.4 })])).toBe('too_small'); // 79.6 shows as 80 and passes
     expect(codeOf([face({ score: 0.42 })])).toBe('low_confidence');
     expect(codeOf([face({ yaw: 0.5 })])).toBe('not_frontal');
     expect(codeOf([face({ pitch: -0.4 })])).toBe('not_frontal');
@@ -83,7 +83,35 @@ describe('detection gates', () => {
     expect(codeOf([face({ live: 0.2 })])).toBe('not_live');
     expect(codeOf([face({ live: null })])).toBe('not_live');
     const v = checkDetections([face({ width: 40, height: 300 })], RULES);
-    expect(!v.ok && v.reason).toMatch(/too small \(40 px, needs 80 px\)/);
+    expect(!v.ok && v.reason).toMatch(/too small \(40 px, needs 80 px, ENROL_MIN_FACE_PX\): come closer/);
+  });
+
+  it('names the gate, the measured value, the threshold and what to do in every refusal', () => {
+    const reasons = [
+      checkDetections([face({ score: 0.42 })], RULES),
+      checkDetections([face({ yaw: 0.5 })], RULES),
+      checkDetections([face({ roll: 0.6 })], RULES),
+      chipVerdict({ brightness: 42.2, clipped: 0, sharpness: 500 }, RULES),
+      chipVerdict({ brightness: 222, clipped: 0, sharpness: 500 }, RULES),
+      chipVerdict({ brightness: 150, clipped: 0.31, sharpness: 500 }, RULES),
+      chipVerdict({ brightness: 150, clipped: 0, sharpness: 19.4 }, RULES),
+    ].map((v) => (v.ok ? '' : v.reason));
+    expect(reasons).toEqual([
+      expect.stringMatching(/confidence 0\.42, needs 0\.6, ENROL_MIN_CONFIDENCE\): \w+/),
+      expect.stringMatching(/turned 29° .*at most 20°, ENROL_MAX_ANGLE\): look/),
+      expect.stringMatching(/leaning 34° .*at most 20°, ENROL_MAX_ROLL\): hold/),
+      expect.stringMatching(/brightness 42, needs 60, ENROL_MIN_BRIGHTNESS\): add light/),
+      expect.stringMatching(/brightness 222, at most 200, ENROL_MAX_BRIGHTNESS\): less light/),
+      expect.stringMatching(/31% .*at most 20%, ENROL_MAX_CLIPPED\): even out/),
+      expect.stringMatching(/sharpness 19, needs 40, ENROL_MIN_SHARPNESS\): hold still/),
+    ]);
+  });
+
+  it('passes a chip gate at its own boundary, as the reason would show it', () => {
+    // 39.6 shows as 40: "sharpness 40, needs 40" is never a refusal.
+    expect(chipVerdict({ brightness: 59.6, clipped: 0.204, sharpness: 39.6 }, RULES)).toEqual({ ok: true });
+    expect(chipVerdict({ brightness: 200.4, clipped: 0.2, sharpness: 40 }, RULES)).toEqual({ ok: true });
+    expect(chipVerdict({ brightness: 150, clipped: 0, sharpness: 39.4 }, RULES)).toMatchObject({ ok: false, code: 'blurry' });
   });
 
   it('accepts values exactly at each limit', () => {
@@ -116,6 +144,29 @@ describe('EnrolmentCapture', () => {
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(120)), [])).toMatchObject({ ok: false, code: 'blurry' });
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(20)), [])).toMatchObject({ ok: false, code: 'too_dark' });
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(230)), [])).toMatchObject({ ok: false, code: 'too_bright' });
+    expect(c.views).toHaveLength(0);
+  });
+
+  it('"use anyway" takes a view only soft gates refuse, recording each refusal and the measures', () => {
+    const c = new EnrolmentCapture('Ada', { ...RULES, useAnyway: true });
+    const small = face({ width: 50, height: 60, score: 0.55 });
+    const check = c.checkFrame([small]);
+    expect(check).toMatchObject({ ok: true, overridden: [{ code: 'too_small' }, { code: 'low_confidence' }] });
+    const dark = new Uint8Array(150 * 150 * 3);
+    for (let i = 0; i < 150 * 150; i++) dark.fill(i % 2 ? 30 : 10, i * 3, i * 3 + 3);
+    const v = c.offer(small, embedded(unit(1, 0), dark), [], check.ok ? check.overridden : []);
+    expect(v).toMatchObject({ ok: true, overridden: [{ code: 'too_small' }, { code: 'low_confidence' }, { code: 'too_dark' }] });
+    expect(c.views[0]!.overridden!.map((o) => o.code)).toEqual(['too_small', 'low_confidence', 'too_dark']);
+    expect(c.views[0]!.measures).toMatchObject({ facePx: 50, confidence: 0.55, brightness: 20 });
+  });
+
+  it('"use anyway" never overrules a hard refusal: no face, several faces, not live, a duplicate', () => {
+    const c = new EnrolmentCapture('Ada', { ...RULES, useAnyway: true });
+    expect(c.checkFrame([])).toMatchObject({ ok: false, code: 'no_face' });
+    expect(c.checkFrame([face(), face({ x: 400 })])).toMatchObject({ ok: false, code: 'multiple_faces' });
+    expect(c.checkFrame([face({ width: 50, real: 0.1 })])).toMatchObject({ ok: false, code: 'not_live' });
+    const other: Match = { personId: 'p2', name: 'Grace', score: 0.95 };
+    expect(c.offer(face(), embedded(unit(1, 0)), [other])).toMatchObject({ ok: false, code: 'duplicate_person' });
     expect(c.views).toHaveLength(0);
   });
 

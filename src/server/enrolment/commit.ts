@@ -27,6 +27,13 @@ export async function commitViews(
         .toBuffer(),
     ),
   );
-  const faces = views.map((v, i) => ({ embedding: v.embedding, crop: new Uint8Array(crops[i]!), quality: v.quality, sourceHash: sourceHashes[i] }));
+  const faces = views.map((v, i) => ({
+    embedding: v.embedding,
+    crop: new Uint8Array(crops[i]!),
+    quality: v.quality,
+    sourceHash: sourceHashes[i],
+    measures: v.measures ? { ...v.measures } : undefined,
+    overridden: v.overridden,
+  }));
   return deps.galleryService.enrol(name, faces, { quiet: deps.quiet });
 }

@@ -1,7 +1,8 @@
 // Enrolment from still images (REST uploads and bulk imports): the same gates as live enrolment (EnrolmentCapture's
 // checkFrame and offer: detection, chip, duplicate-person and near-duplicate gates), committed per person by commitViews.
 import { createHash } from 'node:crypto';
-import { EnrolmentCapture } from './capture.js';
+import { EnrolmentCapture, type Overridden, type ViewMeasures } from './capture.js';
+import { chipDataUrl, faceCrops, type FoundFace } from './face-crops.js';
 import type { Gallery } from '../gallery/gallery.js';
 import { commitViews, type EnrolmentDeps } from './commit.js';
 import { enrolmentRules } from './rules.js';
@@ -18,6 +19,15 @@ export interface ImageVerdict {
   code?: string;
   reason?: string;
   faceId?: string;
+  /** multiple_faces (REST uploads): every face found, left to right, so the operator can pick one (`face`). */
+  faces?: FoundFace[];
+  /** duplicate_person: who the face is already enrolled as. */
+  duplicate?: { personId: string; name: string; score: number; faceId?: string | null; cropUrl?: string | null };
+  /** The view's aligned crop as a JPEG data URL (duplicate_person: to show beside the other person's face). */
+  crop?: string;
+  /** Accepted views: what the gates measured, and the soft gates the operator overruled. */
+  measures?: ViewMeasures;
+  overridden?: Overridden[];
 }
 
 export interface ImageInput {
@@ -41,6 +51,14 @@ export interface EnrolImagesOptions {
    * import run twice (or resumed after a restart) adds nothing twice.
    */
   knownHashes?: Set<string>;
+  /** Several faces in an image: enrol face `face` (left to right, from 0); unset: refuse it, listing the faces found. */
+  face?: number;
+  /** The operator's "use anyway": soft gates are recorded, not refusals. */
+  useAnyway?: boolean;
+  /** The operator confirmed the face is not the look-alike already enrolled. */
+  allowDuplicate?: boolean;
+  /** List the faces of a multi-face image with their crops (REST uploads; imports only need the refusal). */
+  describeFaces?: boolean;
 }
 
 /** Checks every image, then commits the accepted views under `name` (found or created). Nothing is written when none passes. */
@@ -53,13 +71,14 @@ export async function enrolImages(
   opts: EnrolImagesOptions = {},
 ): Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }> {
   const { config } = deps;
-  const capture = new EnrolmentCapture(name, enrolmentRules(config, deps.policy, images.length, { kind: 'photo' }));
+  const source = { kind: 'photo', useAnyway: opts.useAnyway, allowDuplicate: opts.allowDuplicate } as const;
+  const capture = new EnrolmentCapture(name, enrolmentRules(config, deps.policy, images.length, source));
   const verdicts: ImageVerdict[] = [];
   const accepted: ImageVerdict[] = [];
   const hashes: string[] = [];
   const seen = opts.knownHashes ? { known: opts.knownHashes, here: new Set<string>() } : undefined;
   for (const img of images) {
-    const { verdict: v, hash } = await checkImage(deps, capture, img, priority, seen);
+    const { verdict: v, hash } = await checkImage(deps, capture, img, priority, opts, seen);
     verdicts.push(v);
     if (v.status === 'accepted') {
       accepted.push(v);
@@ -84,7 +103,14 @@ type Checked = { verdict: ImageVerdict; hash?: string };
 
 type Seen = { known: Set<string>; here: Set<string> };
 
-async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img: ImageInput, priority: Priority, seen?: Seen): Promise<Checked> {
+async function checkImage(
+  deps: EnrolImagesDeps,
+  capture: EnrolmentCapture,
+  img: ImageInput,
+  priority: Priority,
+  opts: EnrolImagesOptions,
+  seen?: Seen,
+): Promise<Checked> {
   const { config, scheduler } = deps;
   const reject = (code: string, reason: string): Checked => ({ verdict: { file: img.file, status: 'rejected', code, reason } });
   if (img.size !== undefined && img.size > config.MAX_UPLOAD_BYTES)
@@ -104,10 +130,38 @@ async function checkImage(deps: EnrolImagesDeps, capture: EnrolmentCapture, img:
   seen?.here.add(hash);
   const analyzed = await scheduler.embedAll(bytes, config.MAX_IMAGE_PIXELS, priority);
   if (!analyzed.ok) return reject(analyzed.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', analyzed.message);
-  const view = capture.checkFrame(analyzed.faces);
+  // Left to right, so `face` means the same face on every call with the same image.
+  const found = [...analyzed.faces].sort((a, b) => a.box.x - b.box.x);
+  if (found.length > 1 && opts.face === undefined) {
+    const listed = opts.describeFaces ? { faces: await faceCrops(bytes, found) } : {};
+    return {
+      verdict: {
+        file: img.file,
+        status: 'rejected',
+        code: 'multiple_faces',
+        reason: `${found.length} faces in this image: choose the one to enrol (face 0 to ${found.length - 1}, left to right)`,
+        ...listed,
+      },
+    };
+  }
+  if (opts.face !== undefined && found.length > 0 && opts.face >= found.length)
+    return reject('bad_face_index', `face ${opts.face} asked for, but this image has ${found.length} face(s) (0 to ${found.length - 1})`);
+  const faces = found.length > 1 ? [found[opts.face!]!] : found;
+  const view = capture.checkFrame(faces);
   if (!view.ok) return reject(view.code, view.reason);
-  const face = analyzed.faces[0]!;
-  const offered = capture.offer(face, face, deps.enrolment.gallery.search(face.embedding, 3));
-  if (!offered.ok) return reject(offered.code, offered.reason);
-  return { verdict: { file: img.file, status: 'accepted' }, hash };
+  const face = faces[0]!;
+  const offered = capture.offer(face, face, deps.enrolment.gallery.search(face.embedding, 3), view.overridden);
+  if (!offered.ok) {
+    const r = reject(offered.code, offered.reason);
+    if (offered.duplicate) {
+      const { personId, name, score } = offered.duplicate;
+      Object.assign(r.verdict, { duplicate: { personId, name, score }, crop: await chipDataUrl(face.chip) });
+    }
+    return r;
+  }
+  const taken = capture.views[capture.views.length - 1]!;
+  return {
+    verdict: { file: img.file, status: 'accepted', measures: taken.measures, ...(taken.overridden?.length ? { overridden: taken.overridden } : {}) },
+    hash,
+  };
 }

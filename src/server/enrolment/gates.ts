@@ -31,29 +31,57 @@ export interface GateRules {
 
 export type GateVerdict = { ok: true } | { ok: false; code: GateCode; reason: string };
 
+/**
+ * Gates an operator may overrule ("use anyway"): the view is usable, only worse than the gate asks. The others stay
+ * hard: no face (nothing to store), several faces (pick one first), a presentation attack, and a duplicate person (only
+ * its own confirmation lets it through).
+ */
+export const SOFT_GATES: ReadonlySet<GateCode> = new Set<GateCode>([
+  'too_small',
+  'low_confidence',
+  'not_frontal',
+  'too_dark',
+  'too_bright',
+  'blurry',
+  'same_view',
+]);
+
 const ok: GateVerdict = { ok: true };
 const fail = (code: GateCode, reason: string): GateVerdict => ({ ok: false, code, reason });
 const deg = (rad: number) => Math.round((Math.abs(rad) * 180) / Math.PI);
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+// Every comparison is made on the value as the reason shows it, so a view shown at the threshold passes: "sharpness 40,
+// needs 40" is never a refusal. Every reason names what was measured, the setting and its value, and what to do.
 
 /** Gates on the detections of one frame, cheapest first. */
 export function checkDetections(faces: FaceDetection[], rules: GateRules): GateVerdict {
-  if (faces.length === 0) return fail('no_face', 'no face in view');
-  if (faces.length > 1) return fail('multiple_faces', `${faces.length} faces in view; enrolment needs exactly one`);
+  if (faces.length === 0) return fail('no_face', 'no face found: face the camera, or use a photo in which the face is visible');
+  if (faces.length > 1)
+    return fail('multiple_faces', `${faces.length} faces in view; enrolment needs exactly one: only the person to enrol in front of the camera`);
   const face = faces[0]!;
-  const side = Math.min(face.box.width, face.box.height);
-  if (side < rules.minFacePx) return fail('too_small', `face too small (${Math.round(side)} px, needs ${rules.minFacePx} px): come closer`);
-  if (face.score < rules.minConfidence) {
-    return fail('low_confidence', `face not clear enough (detector confidence ${face.score.toFixed(2)}, needs ${rules.minConfidence})`);
+  const side = Math.round(Math.min(face.box.width, face.box.height));
+  if (side < rules.minFacePx)
+    return fail('too_small', `face too small (${side} px, needs ${rules.minFacePx} px, ENROL_MIN_FACE_PX): come closer or use a larger photo`);
+  if (round2(face.score) < rules.minConfidence) {
+    return fail(
+      'low_confidence',
+      `face not clear enough (detector confidence ${face.score.toFixed(2)}, needs ${rules.minConfidence}, ENROL_MIN_CONFIDENCE): face the camera with nothing covering the face`,
+    );
   }
   const { yaw, pitch, roll } = face.pose;
-  if (Math.abs(yaw) > rules.maxAngle) return fail('not_frontal', `head turned ${deg(yaw)}° to the side (at most ${deg(rules.maxAngle)}°): look at the camera`);
-  if (Math.abs(pitch) > rules.maxAngle)
-    return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${deg(rules.maxAngle)}°): look straight at the camera`);
-  if (Math.abs(roll) > rules.maxRoll)
-    return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°): hold your head upright`);
+  const maxAngle = deg(rules.maxAngle);
+  if (deg(yaw) > maxAngle) return fail('not_frontal', `head turned ${deg(yaw)}° to the side (at most ${maxAngle}°, ENROL_MAX_ANGLE): look at the camera`);
+  if (deg(pitch) > maxAngle)
+    return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${maxAngle}°, ENROL_MAX_ANGLE): look straight at the camera`);
+  if (deg(roll) > deg(rules.maxRoll))
+    return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°, ENROL_MAX_ROLL): hold your head upright`);
   if (rules.requireLive && !meetsLiveness(face, rules.minReal, rules.minLive)) {
     const s = (v: number | null | undefined) => (v == null ? 'n/a' : v.toFixed(2));
-    return fail('not_live', `face does not look live (antispoof ${s(face.real)}, liveness ${s(face.live)}): a real person must be in front of the camera`);
+    return fail(
+      'not_live',
+      `face does not look live (antispoof ${s(face.real)}, needs ${rules.minReal}; liveness ${s(face.live)}, needs ${rules.minLive}): a real person must be in front of the camera`,
+    );
   }
   return ok;
 }
@@ -61,19 +89,24 @@ export function checkDetections(faces: FaceDetection[], rules: GateRules): GateV
 /** Gates on the aligned chip: exposure first (a dark chip also looks blurred), then sharpness. */
 export function checkChip(chip: Uint8Array, size: number, rules: GateRules): { verdict: GateVerdict; quality: ChipQuality } {
   const q = measureChip(chip, size);
+  return { quality: q, verdict: chipVerdict(q, rules) };
+}
+
+export function chipVerdict(q: ChipQuality, rules: GateRules): GateVerdict {
   const b = Math.round(q.brightness);
-  if (q.brightness < rules.minBrightness)
-    return { quality: q, verdict: fail('too_dark', `face too dark (brightness ${b}, needs ${rules.minBrightness}): add light`) };
-  if (q.brightness > rules.maxBrightness)
-    return { quality: q, verdict: fail('too_bright', `face too bright (brightness ${b}, at most ${rules.maxBrightness}): less light`) };
-  if (q.clipped > rules.maxClipped) {
-    return {
-      quality: q,
-      verdict: fail('too_bright', `${Math.round(q.clipped * 100)}% of the face is over- or under-exposed (at most ${Math.round(rules.maxClipped * 100)}%)`),
-    };
+  if (b < rules.minBrightness)
+    return fail('too_dark', `face too dark (brightness ${b}, needs ${rules.minBrightness}, ENROL_MIN_BRIGHTNESS): add light in front of the face`);
+  if (b > rules.maxBrightness)
+    return fail('too_bright', `face too bright (brightness ${b}, at most ${rules.maxBrightness}, ENROL_MAX_BRIGHTNESS): less light, or away from the window`);
+  const clipped = Math.round(q.clipped * 100);
+  if (clipped > Math.round(rules.maxClipped * 100)) {
+    return fail(
+      'too_bright',
+      `${clipped}% of the face is over- or under-exposed (at most ${Math.round(rules.maxClipped * 100)}%, ENROL_MAX_CLIPPED): even out the light on the face`,
+    );
   }
-  if (q.sharpness < rules.minSharpness) {
-    return { quality: q, verdict: fail('blurry', `face is blurred (sharpness ${q.sharpness.toFixed(0)}, needs ${rules.minSharpness}): hold still`) };
-  }
-  return { quality: q, verdict: ok };
+  const sharp = Math.round(q.sharpness);
+  if (sharp < rules.minSharpness)
+    return fail('blurry', `face is blurred (sharpness ${sharp}, needs ${rules.minSharpness}, ENROL_MIN_SHARPNESS): hold still, or use a sharper photo`);
+  return ok;
 }

@@ -1,5 +1,6 @@
 // The enrolment rules, from the settings, in one place: live enrolment over the socket and enrolment from photos
-// (REST uploads, bulk imports) differ only where a photo must: no pose plan, no liveness, no operator override.
+// (REST uploads, bulk imports) differ only where a photo must: no pose plan, no liveness; an operator uploading photos
+// over REST may confirm a look-alike and overrule a soft gate ("use anyway").
 import type { Pose } from '../../shared/protocol.js';
 import type { Config } from '../config.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
@@ -28,7 +29,7 @@ export type EnrolmentSource =
   /** Views from a live camera: the pose plan, the liveness gate when ENROL_REQUIRE_LIVE, and the operator may confirm a look-alike. */
   | { kind: 'live'; allowDuplicate: boolean }
   /** Still photos: any number of views of any pose; no liveness gate (an operator uploading a photo vouches for it). */
-  | { kind: 'photo' };
+  | { kind: 'photo'; allowDuplicate?: boolean; useAnyway?: boolean };
 
 export function enrolmentRules(c: EnrolmentSettings, policy: Pick<MatchPolicy, 'duplicateThreshold'>, required: number, source: EnrolmentSource): CaptureRules {
   const live = source.kind === 'live';
@@ -50,6 +51,8 @@ export function enrolmentRules(c: EnrolmentSettings, policy: Pick<MatchPolicy, '
     poses: live ? (c.ENROL_POSES as Pose[]) : [],
     poseYaw: c.ENROL_POSE_YAW,
     duplicateThreshold: policy.duplicateThreshold,
-    allowDuplicate: live && source.allowDuplicate,
+    allowDuplicate: source.allowDuplicate === true,
+    // Only photos: a camera in front of a person gets the person to fix the view instead.
+    useAnyway: source.kind === 'photo' && source.useAnyway === true,
   };
 }

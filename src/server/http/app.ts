@@ -66,7 +66,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
       faces: store.faces,
       people: store.people,
       galleryService,
-      enrolImages: (name, images) => enrolImages({ config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, name, images, 'interactive'),
+      enrolImages: (name, images, choices) =>
+        enrolImages({ config, scheduler: deps.scheduler, policy: deps.policy, enrolment }, name, images, 'interactive', () => {}, {
+          ...choices,
+          describeFaces: true,
+        }),
       config,
     }),
   );

@@ -8,7 +8,18 @@ import type { PeopleRepo } from '../store/people-repo.js';
 import type { EnrolmentResult } from '../store/types.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { Files, IdParam, formRequest, iso, json, secured } from './schemas.js';
+import { Box, Files, IdParam, formRequest, iso, json, secured } from './schemas.js';
+
+const GateRefusal = z.object({ code: z.string(), reason: z.string() }).openapi('GateRefusal');
+
+const FoundFace = z
+  .object({
+    index: z.number().int().openapi({ description: 'Send it back as `face` to enrol this one.' }),
+    box: Box,
+    score: z.number(),
+    crop: z.string().openapi({ description: 'The face as a JPEG data URL.' }),
+  })
+  .openapi('FoundFace');
 
 const Face = z
   .object({
@@ -17,6 +28,11 @@ const Face = z
     modelId: z.string(),
     dims: z.number().int(),
     quality: z.number().nullable(),
+    measures: z.record(z.string(), z.number()).nullable().openapi({ description: 'What the enrolment gates measured on the view (null for older faces).' }),
+    overridden: z
+      .array(GateRefusal)
+      .nullable()
+      .openapi({ description: 'Soft gates an operator overruled to store this face ("use anyway"); null when it passed every gate.' }),
     createdAt: z.string().datetime(),
     cropUrl: z.string().nullable().openapi({ description: 'The aligned face crop as image/jpeg, when stored.' }),
   })
@@ -32,8 +48,44 @@ export const ImageResult = z
     }),
     reason: z.string().optional(),
     faceId: z.string().optional(),
+    faces: z.array(FoundFace).optional().openapi({ description: 'multiple_faces: the faces found, left to right; upload again with `face` to enrol one.' }),
+    duplicate: z
+      .object({
+        personId: z.string(),
+        name: z.string(),
+        score: z.number(),
+        faceId: z.string().nullable().optional(),
+        cropUrl: z.string().nullable().optional().openapi({ description: "The other person's face (their best stored crop), to compare." }),
+      })
+      .optional()
+      .openapi({ description: 'duplicate_person: who the face is already enrolled as. Upload again with `allowDuplicate=true` when it is someone else.' }),
+    crop: z.string().optional().openapi({ description: "duplicate_person: this upload's aligned face as a JPEG data URL." }),
+    measures: z.record(z.string(), z.number()).optional(),
+    overridden: z.array(GateRefusal).optional().openapi({ description: 'Accepted with "use anyway": the refusals overruled.' }),
   })
   .openapi('ImageResult');
+
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const AddFacesForm = z.object({
+  images: Files,
+  face: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(99)
+    .optional()
+    .openapi({ description: 'An image with several faces: enrol this one (index from the first answer, left to right).' }),
+  useAnyway: flag.openapi({
+    type: 'string',
+    enum: ['true', 'false'],
+    description: 'Store a view refused only by soft gates (size, confidence, angle, exposure, blur, same view); the face records what was overruled.',
+  }),
+  allowDuplicate: flag.openapi({ type: 'string', enum: ['true', 'false'], description: 'Confirmed: the face is not the person it resembles.' }),
+});
 
 const AddFacesResult = z
   .object({ personId: z.string(), accepted: z.number().int(), rejected: z.number().int(), faces: z.number().int(), results: z.array(ImageResult) })
@@ -46,12 +98,18 @@ const FaceIdParam = z.object({
     .openapi({ param: { name: 'faceId', in: 'path' } }),
 });
 
+export interface UploadChoices {
+  face?: number;
+  useAnyway: boolean;
+  allowDuplicate: boolean;
+}
+
 export interface FacesDeps {
   faces: FacesRepo;
   people: Pick<PeopleRepo, 'exists' | 'get'>;
   galleryService: Pick<GalleryService, 'deleteFace'>;
   /** Checks uploaded images with the enrolment gates and commits the accepted ones to the person called `name`. */
-  enrolImages: (name: string, images: ImageInput[]) => Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }>;
+  enrolImages: (name: string, images: ImageInput[], choices: UploadChoices) => Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }>;
   config: Pick<Config, 'MAX_UPLOAD_BYTES'>;
 }
 
@@ -111,10 +169,13 @@ export function facesRoutes(deps: FacesDeps): App {
         tags: ['faces'],
         summary: 'Add faces from images',
         description:
-          'Each image (form field `images`, repeatable) passes the live enrolment gates: exactly one face, big enough, confident, ' +
-          'frontal, exposed and sharp, not someone else already enrolled, not a near-duplicate of another view (no pose plan, no ' +
-          'liveness gate for photos). The accepted ones are stored in one transaction.',
-        request: { params: IdParam, ...formRequest(z.object({ images: Files })) },
+          'Each image (form field `images`, repeatable) passes the enrolment gates: a face, big enough, confident, frontal, ' +
+          'exposed and sharp, not someone else already enrolled, not a near-duplicate of another view (no pose plan, no liveness ' +
+          'gate for photos). The accepted ones are stored in one transaction. An image with several faces is answered with ' +
+          'the faces found (`multiple_faces`, `faces`: boxes and crops); upload it again with `face` to enrol one. A view ' +
+          'refused only by a soft gate is stored with `useAnyway=true` (recorded with the face); no face and a duplicate ' +
+          'person without `allowDuplicate=true` stay refusals.',
+        request: { params: IdParam, ...formRequest(AddFacesForm) },
         responses: { 200: json(AddFacesResult, 'Per-image results'), ...errorDocs('not_found') },
       },
       { body: 'multipart', maxBytes: () => deps.config.MAX_UPLOAD_BYTES },
@@ -123,9 +184,14 @@ export function facesRoutes(deps: FacesDeps): App {
       const { id } = c.req.valid('param');
       const person = await people.get(id);
       if (!person) throw new ApiError('not_found', `no person ${id}`);
-      const files = c.req.valid('form').images;
-      const images = files.map((f, i) => ({ file: f.name || `image ${i + 1}`, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
-      const { result, verdicts } = await deps.enrolImages(person.name, images);
+      const form = c.req.valid('form');
+      const images = form.images.map((f, i) => ({ file: f.name || `image ${i + 1}`, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
+      const { result, verdicts } = await deps.enrolImages(person.name, images, {
+        face: form.face,
+        useAnyway: form.useAnyway,
+        allowDuplicate: form.allowDuplicate,
+      });
+      for (const v of verdicts) if (v.duplicate) Object.assign(v, { duplicate: { ...v.duplicate, ...(await bestFace(faces, v.duplicate.personId)) } });
       const accepted = verdicts.filter((v) => v.status === 'accepted').length;
       return c.json(
         { personId: result?.personId ?? id, accepted, rejected: verdicts.length - accepted, faces: person.faces + accepted, results: verdicts },
@@ -150,4 +216,11 @@ export function facesRoutes(deps: FacesDeps): App {
     },
   );
   return app;
+}
+
+/** The other person's face to show beside a duplicate: their best stored crop. */
+async function bestFace(faces: FacesRepo, personId: string): Promise<{ faceId: string | null; cropUrl: string | null }> {
+  const withCrop = (await faces.listForPerson(personId)).filter((f) => f.hasCrop).sort((a, b) => (b.quality ?? 0) - (a.quality ?? 0));
+  const f = withCrop[0];
+  return f ? { faceId: f.id, cropUrl: `/api/v1/faces/${f.id}/crop` } : { faceId: null, cropUrl: null };
 }

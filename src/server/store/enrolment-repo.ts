@@ -64,6 +64,8 @@ function encodeFaces(input: EnrolmentCommit): EncodedFace[] {
       crop: f.crop ? Buffer.from(f.crop.buffer, f.crop.byteOffset, f.crop.byteLength) : null,
       quality: f.quality ?? null,
       sourceHash: f.sourceHash ?? null,
+      measures: f.measures ?? null,
+      overridden: f.overridden?.length ? f.overridden : null,
     };
   });
 }

@@ -14,6 +14,8 @@ export interface FaceInfo {
   modelId: string;
   dims: number;
   quality: number | null;
+  measures: Record<string, number> | null;
+  overridden: { code: string; reason: string }[] | null;
   hasCrop: boolean;
   createdAt: Date;
 }
@@ -55,6 +57,8 @@ export function facesRepo(db: StoreDb) {
           modelId: faces.modelId,
           dims: faces.dims,
           quality: faces.quality,
+          measures: faces.measures,
+          overridden: faces.overridden,
           hasCrop: sql<boolean>`${faces.crop} is not null`,
           createdAt: faces.createdAt,
         })

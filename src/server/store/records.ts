@@ -16,6 +16,10 @@ export interface NewFace {
   quality?: number;
   /** SHA-256 (hex) of the image file it came from, so importing the same file again skips it. */
   sourceHash?: string;
+  /** What the enrolment gates measured on the view (brightness, sharpness, face size, angles, ...). */
+  measures?: Record<string, number>;
+  /** Soft gates the operator overruled ("use anyway"), each with the refusal it would have been. */
+  overridden?: { code: string; reason: string }[];
 }
 
 export interface EnrolmentCommit {

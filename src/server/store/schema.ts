@@ -42,6 +42,10 @@ export const faces = pgTable(
     quality: real('quality'),
     /** SHA-256 (hex) of the image file the face came from, when enrolled from a file: re-imports skip it. */
     sourceHash: text('source_hash'),
+    /** What the enrolment gates measured on this view (src/server/enrolment/capture.ts ViewMeasures); null for older faces. */
+    measures: jsonb('measures').$type<Record<string, number>>(),
+    /** Soft gates an operator overruled to store this view ("use anyway"): [{ code, reason }]; null when none was. */
+    overridden: jsonb('overridden').$type<{ code: string; reason: string }[]>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,0 +1,2 @@
+ALTER TABLE "faces" ADD COLUMN "measures" jsonb;--> statement-breakpoint
+ALTER TABLE "faces" ADD COLUMN "overridden" jsonb;
