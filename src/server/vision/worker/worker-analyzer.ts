@@ -3,6 +3,7 @@
 // A worker that dies is replaced: calls in flight fail (their frames are lost), later calls go to the new thread.
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeResult, ModelAnalyzer } from '../analyzer.js';
+import type { SpoofScore } from '../minifasnet.js';
 import { resolveModel } from '../models.js';
 import type { AnalyzeReply, EmbedAllReply, Embeddings, WorkerInit, WorkerReady, WorkerReply, WorkerRequest } from './messages.js';
 
@@ -98,6 +99,7 @@ export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) 
         frame: {
           ...frame,
           embed: (indices) => (released ? Promise.reject(new Error('frame already released')) : call<Embeddings>({ op: 'embed', frameId, indices })),
+          spoof: (indices) => (released ? Promise.reject(new Error('frame already released')) : call<SpoofScore[]>({ op: 'spoof', frameId, indices })),
           release: () => {
             if (released) return;
             released = true;

@@ -1,0 +1,83 @@
+// Presentation-attack evidence over a track's frames. One frame's MiniFASNet verdict is noisy both ways (a real face
+// scores "attack" now and then under motion blur or backlight; a replay scores "real" on some frames), so a track is
+// called live only after a run of consecutive real frames, and refused after a run of attack frames. A refused track
+// stays refused until a longer run of real frames: a phone held still for a moment does not get through. Pure state.
+
+export type LivenessVerdict = 'pending' | 'live' | 'refused';
+
+export interface LivenessEvidenceSettings {
+  /** A frame counts as real when the models' mean "real" probability is at least this (0.5 ≈ upstream's argmax). */
+  minReal: number;
+  /** Consecutive real frames before a pending track is live. */
+  realRun: number;
+  /** Consecutive attack frames after which a track is refused (also a live one: the face in front may have changed). */
+  attackRun: number;
+  /** Consecutive real frames that lift a refusal (longer than `realRun`: a refusal is a finding, not a pause). */
+  recoverRun: number;
+}
+
+/** Chosen on the development set (docs/accuracy.md, "Presentation attacks"); the settings of a door camera. */
+export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10 };
+
+export interface TrackLiveness {
+  verdict: LivenessVerdict;
+  /** Frames checked so far on this track, and how many of them scored as attacks. */
+  checked: number;
+  attacks: number;
+  /** The last frame's mean "real" probability. */
+  lastReal: number;
+}
+
+interface TrackState extends TrackLiveness {
+  realRun: number;
+  attackRun: number;
+}
+
+/** Folds one checked frame into a track's state: the whole rule, usable without the per-track map. */
+export function foldLiveness(s: TrackState, real: number, cfg: LivenessEvidenceSettings): TrackState {
+  const isReal = real >= cfg.minReal;
+  const realRun = isReal ? s.realRun + 1 : 0;
+  const attackRun = isReal ? 0 : s.attackRun + 1;
+  let verdict = s.verdict;
+  if (attackRun >= cfg.attackRun) verdict = 'refused';
+  else if (verdict === 'pending' && realRun >= cfg.realRun) verdict = 'live';
+  else if (verdict === 'refused' && realRun >= cfg.recoverRun) verdict = 'live';
+  return { verdict, realRun, attackRun, checked: s.checked + 1, attacks: s.attacks + (isReal ? 0 : 1), lastReal: real };
+}
+
+export const initialLiveness = (): TrackState => ({ verdict: 'pending', realRun: 0, attackRun: 0, checked: 0, attacks: 0, lastReal: Number.NaN });
+
+export class LivenessEvidence {
+  private readonly byTrack = new Map<number, TrackState>();
+
+  constructor(private readonly cfg: LivenessEvidenceSettings = DEFAULT_LIVENESS_EVIDENCE) {
+    if (cfg.realRun < 1 || cfg.attackRun < 1 || cfg.recoverRun < cfg.realRun) throw new Error('liveness evidence: runs must be >= 1 and recoverRun >= realRun');
+  }
+
+  /** Records one checked frame of a track (its mean "real" probability) and returns the track's state after it. */
+  record(trackId: number, real: number): TrackLiveness {
+    if (!Number.isFinite(real) || real < 0 || real > 1) throw new Error(`liveness evidence: score ${real} is not a probability`);
+    const next = foldLiveness(this.byTrack.get(trackId) ?? initialLiveness(), real, this.cfg);
+    this.byTrack.set(trackId, next);
+    return view(next);
+  }
+
+  /** The track's state; a track never checked is pending. */
+  get(trackId: number): TrackLiveness {
+    return view(this.byTrack.get(trackId) ?? initialLiveness());
+  }
+
+  /** Forgets tracks no longer visible (their evidence belongs to them: a new track starts pending). */
+  retain(visibleIds: Iterable<number>): void {
+    const keep = new Set(visibleIds);
+    for (const id of this.byTrack.keys()) if (!keep.has(id)) this.byTrack.delete(id);
+  }
+
+  get size(): number {
+    return this.byTrack.size;
+  }
+}
+
+function view(s: TrackState): TrackLiveness {
+  return { verdict: s.verdict, checked: s.checked, attacks: s.attacks, lastReal: s.lastReal };
+}

@@ -1,0 +1,179 @@
+// Presentation-attack metrics (ISO/IEC 30107-3 names): APCER = share of attack presentations accepted as real, per
+// attack type; BPCER = share of bona fide (real) presentations rejected. Per frame and per track, where a track is a
+// window of consecutive frames of one presented face run through the server's evidence rule. Pure functions.
+import { foldLiveness, initialLiveness, type LivenessEvidenceSettings } from '../../src/server/tracking/liveness-evidence.js';
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** One frame of a track: the presented face's mean "real" probability and BlazeFace keypoints; null when no face was found. */
+export interface FrameObs {
+  real: number;
+  keypoints: Point[];
+}
+
+export interface TrackObs {
+  source: string;
+  /** 'bona-fide' or an attack type. */
+  kind: string;
+  fps: number;
+  frames: (FrameObs | null)[];
+}
+
+/** The motion cue: accept only faces whose keypoints move non-rigidly (not as one flat picture) over recent frames. */
+export interface MotionCue {
+  /** Frames between the two keypoint sets compared. */
+  lag: number;
+  /** Recent residuals whose median is compared (the cue waits for this many). */
+  window: number;
+  /** Median affine-fit residual, as a fraction of the eye distance, at or above which the face moves like a 3D one. */
+  minResidual: number;
+}
+
+/**
+ * RMS residual of the least-squares 2D affine map from `a` to `b`, over the eye distance in `b`. A flat picture moved
+ * in front of the camera (without strong perspective) maps by an affine transform; a head turning or talking does not.
+ */
+export function affineResidual(a: Point[], b: Point[]): number {
+  const n = Math.min(a.length, b.length);
+  // Normal equations for [p q r] with p*x + q*y + r = target, shared by both output coordinates.
+  const m = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const vx = [0, 0, 0],
+    vy = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const row = [a[i]!.x, a[i]!.y, 1];
+    for (let r = 0; r < 3; r++) {
+      for (let c = 0; c < 3; c++) m[r * 3 + c]! += row[r]! * row[c]!;
+      vx[r]! += row[r]! * b[i]!.x;
+      vy[r]! += row[r]! * b[i]!.y;
+    }
+  }
+  const px = solve3(m, vx),
+    py = solve3(m, vy);
+  if (!px || !py) return 0;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const ex = px[0]! * a[i]!.x + px[1]! * a[i]!.y + px[2]! - b[i]!.x;
+    const ey = py[0]! * a[i]!.x + py[1]! * a[i]!.y + py[2]! - b[i]!.y;
+    ss += ex * ex + ey * ey;
+  }
+  const eye = Math.hypot(b[1]!.x - b[0]!.x, b[1]!.y - b[0]!.y) || 1;
+  return Math.sqrt(ss / n) / eye;
+}
+
+function solve3(m: number[], v: number[]): number[] | null {
+  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (Math.abs(det) < 1e-9) return null;
+  const inv = [e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d];
+  return [0, 1, 2].map((r) => (inv[r * 3]! * v[0]! + inv[r * 3 + 1]! * v[1]! + inv[r * 3 + 2]! * v[2]!) / det);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+export interface TrackOutcome {
+  /** Seconds from the track's first frame to its first "live" verdict; null when never live. */
+  liveAfter: number | null;
+  /** The track was refused at some point. */
+  refused: boolean;
+  framesWithFace: number;
+}
+
+/** Runs a track through the evidence rule (and the motion cue when given): when would a name first be announced? */
+export function runTrack(t: TrackObs, cfg: LivenessEvidenceSettings, cue?: MotionCue): TrackOutcome {
+  let s = initialLiveness();
+  let liveAfter: number | null = null;
+  let refused = false;
+  let framesWithFace = 0;
+  const residuals: number[] = [];
+  t.frames.forEach((f, i) => {
+    if (!f) return;
+    framesWithFace++;
+    s = foldLiveness(s, f.real, cfg);
+    if (s.verdict === 'refused') refused = true;
+    let moving = true;
+    if (cue) {
+      const prev = t.frames[i - cue.lag];
+      if (prev) residuals.push(affineResidual(prev.keypoints, f.keypoints));
+      moving = residuals.length >= cue.window && median(residuals.slice(-cue.window)) >= cue.minResidual;
+    }
+    if (liveAfter === null && s.verdict === 'live' && moving) liveAfter = i / t.fps;
+  });
+  return { liveAfter, refused, framesWithFace };
+}
+
+export interface Rate {
+  n: number;
+  errors: number;
+  rate: number;
+}
+const rate = (errors: number, n: number): Rate => ({ n, errors, rate: n > 0 ? errors / n : Number.NaN });
+
+/** Per-frame APCER by attack type and BPCER, at a "real" threshold; frames without a face are left out. */
+export function frameRates(tracks: TrackObs[], minReal: number): { bpcer: Rate; apcer: Record<string, Rate> } {
+  const counts = new Map<string, { n: number; e: number }>();
+  for (const t of tracks)
+    for (const f of t.frames) {
+      if (!f) continue;
+      const c = counts.get(t.kind) ?? { n: 0, e: 0 };
+      c.n++;
+      if (t.kind === 'bona-fide' ? f.real < minReal : f.real >= minReal) c.e++;
+      counts.set(t.kind, c);
+    }
+  const apcer: Record<string, Rate> = {};
+  for (const [k, c] of counts) if (k !== 'bona-fide') apcer[k] = rate(c.e, c.n);
+  const b = counts.get('bona-fide') ?? { n: 0, e: 0 };
+  return { bpcer: rate(b.e, b.n), apcer };
+}
+
+export interface TrackRates {
+  /** Attack tracks that reached "live" (a check-in would be recorded), by attack type. */
+  apcer: Record<string, Rate>;
+  /** Real tracks never live within their window (refused outright, or never enough evidence). */
+  bpcer: Rate;
+  /** Real tracks live later than `delaySeconds` after they appeared (or never). */
+  delayed: Rate;
+  /** Median seconds to "live" over the real tracks that got there. */
+  medianLiveAfter: number;
+}
+
+export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cue: MotionCue | undefined, delaySeconds = 1): TrackRates {
+  const att = new Map<string, { n: number; e: number }>();
+  let realN = 0,
+    never = 0,
+    late = 0;
+  const times: number[] = [];
+  for (const t of tracks) {
+    const o = runTrack(t, cfg, cue);
+    if (o.framesWithFace === 0) continue;
+    if (t.kind === 'bona-fide') {
+      realN++;
+      if (o.liveAfter === null) never++;
+      else times.push(o.liveAfter);
+      if (o.liveAfter === null || o.liveAfter > delaySeconds) late++;
+    } else {
+      const c = att.get(t.kind) ?? { n: 0, e: 0 };
+      c.n++;
+      if (o.liveAfter !== null) c.e++;
+      att.set(t.kind, c);
+    }
+  }
+  const apcer: Record<string, Rate> = {};
+  for (const [k, c] of att) apcer[k] = rate(c.e, c.n);
+  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), medianLiveAfter: median(times) };
+}
+
+/** Consecutive windows of `frames` frames (the last one kept when at least half as long): one track each. */
+export function windows<T>(frames: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < frames.length; i += size) {
+    const w = frames.slice(i, i + size);
+    if (w.length >= size / 2) out.push(w);
+  }
+  return out;
+}
