@@ -7,6 +7,8 @@ import { walkDataset } from './dataset.js';
 import { AXES, AXIS_HELP, allLevels, type Axis, type Level } from './gate-degrade.js';
 
 const ALL_AXES = AXES.length;
+/** The server's default DETECT_MIN_CONFIDENCE: no face below it reaches any gate. */
+const SERVER_DETECT_FLOOR = 0.5;
 import { measureHalves, pairedViews, splitHalves } from './gate-curves.js';
 import { GATES, gateCurve, passes, type GateCurve } from './gate-choice.js';
 import { embedGateViews, type View } from './gate-views.js';
@@ -102,6 +104,25 @@ export async function runGatesCli(o: GatesOptions) {
     return i >= 0 ? byAxis[i]! : gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => passes(o, m, byAxis[j]!.chosen)));
   });
 
+  // Before and after: which of all the views (every level, clean included) each set of gates accepts, and how the
+  // views it accepts do. The detector floor (DETECT_MIN_CONFIDENCE 0.5) applies to both.
+  const accepts = (values: (number | null)[]) => (v: (typeof paired)[number]) =>
+    v.view.ok && v.view.m.confidence >= SERVER_DETECT_FLOOR && GATES.every((g, i) => passes(g, v.view.ok ? v.view.m : ({} as never), values[i]!));
+  const tally = (keep: (v: (typeof paired)[number]) => boolean) => {
+    const vs = paired.filter(keep);
+    const mated = vs.reduce((s, v) => s + v.mated, 0);
+    return { views: vs.length, people: new Set(vs.map((v) => v.person)).size, mated, dir: vs.reduce((s, v) => s + v.named, 0) / Math.max(1, mated) };
+  };
+  const before = accepts(GATES.map((g) => g.before));
+  const after = accepts(curves.map((c) => c.chosen));
+  const comparison = {
+    all: tally(() => true),
+    before: tally(before),
+    after: tally(after),
+    onlyAfter: tally((v) => after(v) && !before(v)),
+    onlyBefore: tally((v) => before(v) && !after(v)),
+  };
+
   const summary: GatesSummary = {
     model: o.model,
     root: path.basename(path.resolve(o.root)),
@@ -116,6 +137,7 @@ export async function runGatesCli(o: GatesOptions) {
     axes: Object.fromEntries(AXES.map((a) => [a, AXIS_HELP[a]])),
     levels: rows,
     gates: curves,
+    comparison,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
   };
   fs.mkdirSync(path.dirname(o.out), { recursive: true });

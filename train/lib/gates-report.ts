@@ -29,6 +29,8 @@ export interface GatesSummary {
   axes: Record<string, string>;
   levels: LevelRow[];
   gates: GateCurve[];
+  /** Views accepted by the gates before and after (all levels, clean included), and DIR at the operating threshold of those. */
+  comparison: Record<'all' | 'before' | 'after' | 'onlyAfter' | 'onlyBefore', { views: number; people: number; mated: number; dir: number }>;
   seconds: number;
 }
 
@@ -92,6 +94,22 @@ export function gatesMarkdown(s: GatesSummary): string {
     ...s.gates.map(
       (g) => `| \`${g.setting}\` | ${fmt(g.before)} | ${g.chosen === null ? `off (\`${g.off}\`)` : `**${fmt(g.chosen)}**`} (${g.unit}) | ${g.note} |`,
     ),
+    '',
+    '**Before and after**, over every view measured (all degradation levels and the clean photos; the detector floor ' +
+      'of 0.5 applies to both): how many each set of gates accepts, and DIR at the operating threshold of the accepted ' +
+      "views' people (each enrolled from that one view).",
+    '',
+    '| views | accepted | people | mated probes | DIR at the operating threshold |',
+    '|---|---|---|---|---|',
+    ...(
+      [
+        ['all views', 'all'],
+        ['the gates before', 'before'],
+        ['the measured gates', 'after'],
+        ['only the measured gates', 'onlyAfter'],
+        ['only the gates before', 'onlyBefore'],
+      ] as const
+    ).map(([label, k]) => `| ${label} | ${s.comparison[k].views} | ${s.comparison[k].people} | ${s.comparison[k].mated} | ${pct(s.comparison[k].dir)} |`),
     '',
     `Clean single-view galleries: ${clean.heldOut.mated} mated probes, rank-1 ${pct(clean.heldOut.rank1)}, DIR at FPIR 1% ` +
       `${pct(clean.heldOut.dir)} (FPIR got ${pct(clean.heldOut.fpir)}); at the operating threshold DIR ${pct(clean.operating.dir)}, ` +

@@ -98,9 +98,12 @@ export class EnrolmentCapture {
   private overrule(verdict: GateVerdict, into: Overridden[], recheck?: (rules: GateRules) => GateVerdict): GateVerdict {
     let v = verdict;
     let rules: GateRules = this.rules;
-    while (!v.ok && this.rules.useAnyway && SOFT_GATES.has(v.code)) {
-      into.push({ code: v.code, reason: v.reason });
-      rules = loosen(rules, v.code);
+    // Each soft gate is overruled once: a refusal that comes back after its gate was opened stands (no endless loop).
+    while (!v.ok && this.rules.useAnyway) {
+      const { code, reason } = v;
+      if (!SOFT_GATES.has(code) || into.some((o) => o.code === code)) break;
+      into.push({ code, reason });
+      rules = loosen(rules, code);
       v = recheck ? recheck(rules) : { ok: true };
     }
     return v;
