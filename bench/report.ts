@@ -1,6 +1,7 @@
 // BENCHMARKS.md from the results files: a pure function of bench/results/*.json (nothing is measured or read here), so
 // every figure on the page is one a suite wrote down, with the date and machine of its run.
 import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, trackingSection, type Any } from './lib/report-sections.js';
+import { embedSection, embedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -67,6 +68,8 @@ export function targetRows(r: ResultsByName): string[][] {
     verdict(g ? g.rssOverVectors <= 2 : null),
   ]);
   rows.push(readyTargetRow(r.ready));
+  // Issue 21's cost target, once the embed suite has run.
+  if (r.embed) rows.push(embedTargetRow(r.embed));
   return rows;
 }
 
@@ -135,6 +138,7 @@ export function renderReport(r: ResultsByName): string {
     ['gallery', gallerySection],
     ['ready', readySection],
     ['import', importSection],
+    ['embed', embedSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

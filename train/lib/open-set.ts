@@ -3,10 +3,10 @@
 // Thresholds at a target FPIR are chosen on one half of the people and DIR/FPIR measured on the other half.
 import { createGallery } from '../../src/server/gallery/gallery.js';
 import { createJsIndex } from '../../src/server/gallery/vector-index.js';
-import { fusionWeights, joinParts } from '../../src/server/vision/fused-embedder.js';
+import { joinNets, partWeights } from '../../src/server/vision/nets-embedder.js';
 import type { FaceTemplate, Store } from '../../src/server/store/types.js';
 import type { Person } from './dataset.js';
-import { fitZParams, type Method, type ZParams } from './heldout.js';
+import { fitZParams, netVector, parseMethod, type Method, type ZParams } from './heldout.js';
 import { prng, shuffle } from './pairs.js';
 import type { PartsResult } from './parts.js';
 
@@ -30,13 +30,13 @@ export interface Probe {
   correct: boolean;
 }
 
-/** The vector the server would store for `method`: the fused model's joined vector, or one model's unit part. */
+/** The vector the server would store for `method`: one network's unit vector, or the networks joined as nets-embedder.ts does. */
 export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams, gallerySide: boolean): Float32Array | null {
   if (!r?.ok) return null;
-  if (method === 'resnet') return Float32Array.from(r.parts.resnet);
-  const mfn = method === 'fused_regallery' && gallerySide ? r.parts.mfnChip : r.parts.mfn;
-  if (method === 'mobilefacenet') return Float32Array.from(mfn);
-  return joinParts(fusionWeights(z), Float32Array.from(r.parts.resnet), Float32Array.from(mfn));
+  const { nets, regallery } = parseMethod(method);
+  const parts = nets.map((n) => Float32Array.from(netVector(r.parts, n, regallery && gallerySide)));
+  if (nets.length === 1) return parts[0]!;
+  return joinNets(partWeights(nets.map((n) => z[n])), parts);
 }
 
 /** Probes of one draw over `people`: gallery of k images each for the enrolled, every stranger photo as a probe. */
