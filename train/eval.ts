@@ -40,6 +40,7 @@ const args = cli(
     k: { type: 'string', help: 'open-set: images a person enrolled', default: '3' },
     'stranger-share': { type: 'string', help: 'open-set: share of identities left out as strangers', default: '0.3' },
     repeats: { type: 'string', help: 'open-set: gallery/stranger draws per half', default: '10' },
+    'calibrate-on': { type: 'string', help: "open-set: choose the threshold on 'clean' probes or on 'all' conditions pooled", default: 'clean' },
     'clean-gallery': { type: 'boolean', help: 'open-set: enrol from the clean photos, probe with the degraded ones (default: both degraded)' },
   },
 );
@@ -63,13 +64,14 @@ if (args.heldout || args['open-set']) {
     repeats: numberOpt(args.repeats, 'repeats', 10),
     cleanGallery: Boolean(args['clean-gallery']),
     half,
+    calibrateOn: args['calibrate-on'] === 'all' ? 'all' : 'clean',
     methods: args.methods ? args.methods.split(',').map((m) => m.trim()) : undefined,
     out:
       args.out ??
       path.join(
         'data',
         'eval',
-        `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : 'open-set') : 'heldout'}${half ? `-${half}` : ''}`,
+        `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : args['calibrate-on'] === 'all' ? 'open-set-calibrate-all' : 'open-set') : 'heldout'}${half ? `-${half}` : ''}`,
       ),
     cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined,
     padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),

@@ -20,6 +20,11 @@ export interface OpenSetOptions {
   seed: number;
   /** Enrol from the clean photos and probe with the degraded ones (a good enrolment, a poor camera); else both degraded. */
   cleanGallery?: boolean;
+  /**
+   * Conditions whose probes (of the choosing half) the threshold is chosen on, pooled: default the clean photos only.
+   * A door that sees tight or small faces can choose its threshold on them too.
+   */
+  calibrationSets?: Map<string, PartsResult>[];
 }
 
 export interface Probe {
@@ -106,6 +111,11 @@ export interface OpenSetFigures {
   at: { fpir_target: number; threshold: number[]; dir: number; fpir: number; misidentified: number }[];
   /** DIR against FPIR on the report halves, for the DET/ROC plot. */
   curve: { fpir: number; dir: number }[];
+  /**
+   * Best DIR at a realised FPIR of at most 1% on the report halves' own probes (threshold set after the fact): how well
+   * a model ranks mates above strangers, apart from whether a threshold chosen elsewhere transfers to this condition.
+   */
+  dir_at_equal_fpir_1e_2: number;
 }
 
 export async function openSet(
@@ -125,7 +135,7 @@ export async function openSet(
     const chooseProbes: Probe[] = [],
       reportProbes: Probe[] = [];
     for (let d = 0; d < o.repeats; d++) {
-      chooseProbes.push(...(await drawProbes(choose, clean, method, z, o, d)));
+      for (const set of o.calibrationSets ?? [clean]) chooseProbes.push(...(await drawProbes(choose, set, method, z, o, d)));
       reportProbes.push(...(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec)));
     }
     perTarget.forEach((t) => {
@@ -154,5 +164,6 @@ export async function openSet(
       return { fpir_target: t.fpir_target, threshold: t.threshold, dir: w('dir', true), fpir: w('fpir', false), misidentified: w('misidentified', true) };
     }),
     curve,
+    dir_at_equal_fpir_1e_2: rates(reported, thresholdAtFpir(reported, 0.01)).dir,
   };
 }
