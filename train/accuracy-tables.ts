@@ -58,7 +58,7 @@ function openSetTable(r: Any, chosen: string): string {
       c,
       ...cols.map((m) => {
         const f = r.open_set[c][m];
-        return `${pct(f.at[0].dir, 1)} / ${pct(f.at[0].fpir, 2)} (r1 ${pct(f.rank1, 1)})`;
+        return `${pct(f.at[0].dir, 1)} / ${pct(f.at[0].fpir, 1)} (${pct(f.dir_at_equal_fpir_1e_2, 1)})`;
       }),
     ]),
   );
@@ -69,25 +69,35 @@ export const BY_COST = ['edgeface-xxs', 'edgeface-xs', 'edgeface-xxs+mobilefacen
 export const BASELINE = 'resnet+mobilefacenet';
 /**
  * "Not worse" on the dev half: per condition, at most this many more verification errors (same pairs rejected plus
- * different pairs accepted, of ~267) than the baseline, and an open-set DIR at FPIR 1% at least the baseline's.
+ * different pairs accepted, of ~267) than the baseline, an open-set DIR at FPIR 1% at least the baseline's, and strangers
+ * named (FPIR got, threshold from clean photos) at most 1 point above the baseline's.
  * Set after the dev figures were seen (a strict 0 keeps the baseline; docs/accuracy.md says so).
  */
 export const TOLERANCE_ERRORS = 3;
 
 const errors = (f: Any) => Math.round((1 - f.tar) * f.same) + Math.round((1 - f.tnr) * f.different);
 
+/** Where `m` is worse than the baseline under the rule below, on one set of results. */
+export function failures(v: Any, o: Any, m: string): string[] {
+  const fails: string[] = [];
+  for (const c of Object.keys(v.verification)) {
+    const d = errors(v.verification[c][m]) - errors(v.verification[c][BASELINE]);
+    if (d > TOLERANCE_ERRORS) fails.push(`${c}: ${d} more verification errors`);
+    const dir = o.open_set[c][m].at[0].dir,
+      base = o.open_set[c][BASELINE].at[0].dir;
+    if (dir < base) fails.push(`${c}: open-set DIR ${pct(dir, 1)} < ${pct(base, 1)}`);
+    const fpir = o.open_set[c][m].at[0].fpir,
+      baseFpir = o.open_set[c][BASELINE].at[0].fpir;
+    if (fpir > baseFpir + 0.01) fails.push(`${c}: open-set FPIR got ${pct(fpir, 1)} > ${pct(baseFpir, 1)} + 1 point`);
+  }
+  return fails;
+}
+
 /** The cheapest candidate not worse than the baseline anywhere on the dev half, with the reason each one before it failed. */
 export function choose(v: Any, o: Any): { method: string; notes: string[] } {
   const notes: string[] = [];
   for (const m of BY_COST) {
-    const fails: string[] = [];
-    for (const c of Object.keys(v.verification)) {
-      const d = errors(v.verification[c][m]) - errors(v.verification[c][BASELINE]);
-      if (d > TOLERANCE_ERRORS) fails.push(`${c}: ${d} more verification errors`);
-      const dir = o.open_set[c][m].at[0].dir,
-        base = o.open_set[c][BASELINE].at[0].dir;
-      if (dir < base) fails.push(`${c}: open-set DIR ${pct(dir, 1)} < ${pct(base, 1)}`);
-    }
+    const fails = failures(v, o, m);
     const diffs = Object.keys(v.verification)
       .map(
         (c) =>
@@ -133,16 +143,37 @@ export function renderSection(): string {
       out.push(
         `### Open set, ${half} half`,
         '',
-        `\`npm run eval -- --open-set --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${o.people} people, ${o.protocol}. DIR / FPIR at the threshold for FPIR 1% chosen on the other sub-half's clean probes (rank-1).`,
+        `\`npm run eval -- --open-set --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${o.people} people, ${o.protocol}. DIR / FPIR got at the threshold for FPIR 1% chosen on the other sub-half's **clean** probes; in brackets DIR at a realised FPIR of 1% on the reported probes themselves (ranking, apart from whether the threshold transfers).`,
         '',
         openSetTable(o, chosen),
         '',
       );
     }
+    const p = read(`open-set-calall-${half}`);
+    if (p) {
+      out.push(
+        `### Open set, ${half} half, threshold chosen on every condition pooled`,
+        '',
+        `\`npm run eval -- --open-set --calibrate-on all --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: as above, but the threshold for FPIR 1% is chosen on the other sub-half's probes of all six conditions pooled.`,
+        '',
+        openSetTable(p, chosen),
+        '',
+      );
+    }
+  }
+  const testV = read('heldout-test'),
+    testO = read('open-set-test');
+  if (choice && testV && testO && choice.method !== BASELINE) {
+    const fails = failures(testV, testO, choice.method);
+    choice.notes.push(
+      fails.length === 0
+        ? `Held-out check, the same rule on the test half: ${choice.method} is not worse anywhere there either.`
+        : `Held-out check, the same rule on the test half: **${choice.method} is worse than ${BASELINE}** (${fails.join('; ')}).`,
+    );
   }
   if (choice)
     out.push(
-      `### The choice (rule in train/accuracy-tables.ts: cheapest first, at most ${TOLERANCE_ERRORS} more verification errors than ${BASELINE} per condition, open-set DIR at FPIR 1% never lower; dev half only)`,
+      `### The choice (rule in train/accuracy-tables.ts: cheapest first, at most ${TOLERANCE_ERRORS} more verification errors than ${BASELINE} per condition, open-set DIR at FPIR 1% never lower, FPIR got at most 1 point higher; dev half only)`,
       '',
       ...choice.notes.map((n: string) => `* ${n}`),
       '',
