@@ -52,7 +52,7 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
   const own = methodOfManifest(modelFor(o.model).manifest);
   const METHODS = [...new Set([own, ...(o.methods ?? ALL_METHODS)])];
   METHODS.forEach(parseMethod);
-  const COLORS = Object.fromEntries(METHODS.map((m, i) => [m, PALETTE[i % PALETTE.length]!]));
+  const COLORS: Record<string, string> = Object.fromEntries(METHODS.map((m, i) => [m, PALETTE[i % PALETTE.length]!]));
   const data = await loadHeldoutData({ root: o.root, conditions: o.conditions, cacheDir: o.cacheDir, padRetry: o.padRetry });
   const clean = data.byCondition.get('clean')!;
   // The halves are fixed by seed 1 whatever --seed says, so dev and test never swap people between runs.
@@ -151,7 +151,7 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
       lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} rank-1 ${pct(os[c]![m]!.rank1)} DIR@1% ${pct(os[c]![m]!.at[0]!.dir)}`).join('   ')}`);
       const curve = (m: Method) => ({
         name: m,
-        color: COLORS[m],
+        color: COLORS[m] ?? '#000',
         points: os[c]![m]!.curve.map((p) => ({ x: Math.log10(Math.max(p.fpir, 1e-4)), y: 1 - p.dir })),
       });
       charts += lineChart(`DET, ${c}: miss rate (1 - DIR) against log10 FPIR`, 'log10 FPIR', '1 - DIR', METHODS.map(curve));
