@@ -11,6 +11,7 @@ import {
   trackingSection,
   type Any,
 } from './lib/report-sections.js';
+import { embedSection, embedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -92,6 +93,8 @@ export function targetRows(r: ResultsByName): string[][] {
     verdict(g ? g.rssOverVectors <= 2 : null),
   ]);
   rows.push(readyTargetRow(r.ready));
+  // Issue 21's cost target, once the embed suite has run.
+  if (r.embed) rows.push(embedTargetRow(r.embed));
   return rows;
 }
 
@@ -161,6 +164,7 @@ export function renderReport(r: ResultsByName): string {
     ['gallery', gallerySection],
     ['ready', readySection],
     ['import', importSection],
+    ['embed', embedSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBaseline } from './baseline.js';
 import { runCameras } from './cameras.js';
+import { runEmbed } from './embed.js';
 import { runImport } from './import.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
 import { benchPaths, type BenchPaths } from './lib/report-path.js';
@@ -56,9 +57,10 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   cameras: runCameras,
   baseline: runBaseline,
   import: runImport,
+  embed: runEmbed,
 };
 /** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import'];
+const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;

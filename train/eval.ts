@@ -2,8 +2,6 @@
 // --heldout / --open-set / --gates: the evaluations over a <person>/<image> tree (train/lib/*-cli.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMBEDDING_MODEL_ID } from '../src/server/vision/embedder.js';
-import { FUSED_MODEL_ID as FUSED_EVAL_MODEL } from '../src/server/vision/fused-embedder.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
 import { cli, numberOpt, required } from './lib/args.js';
 import { runEval, toRocScored } from './lib/evaluate.js';
@@ -18,8 +16,8 @@ const args = cli(
     root: { type: 'string', help: 'folder the pair paths are relative to' },
     model: {
       type: 'string',
-      help: 'model id: one in models/, a base variant id, or human-faceres1024',
-      default: process.env.EMBEDDING_MODEL || EMBEDDING_MODEL_ID,
+      help: "model id: one in models/, a base variant id, or human-faceres1024 (default: the server's, EMBEDDING_MODEL or its default)",
+      default: process.env.EMBEDDING_MODEL || DEFAULT_EMBEDDING_MODEL,
     },
     json: { type: 'boolean', help: 'print one JSON object as the last line' },
     out: { type: 'string', help: 'report folder (default data/eval/<model>)' },
@@ -30,7 +28,12 @@ const args = cli(
     cache: { type: 'boolean', help: 'reuse embeddings cached in data/train-cache (resumable)', default: true },
     heldout: {
       type: 'boolean',
-      help: 'no pair list: k-fold by identity over --root, per degradation, ResNet / MobileFaceNet / fused (--model: a fused model)',
+      help: 'no pair list: k-fold by identity over --root, per degradation, every network alone and fused (--model: whose threshold and z constants are printed)',
+    },
+    half: { type: 'string', help: "held-out/open-set: only the 'dev' or the 'test' half of the identities (split seed 1): choose on dev, report on test" },
+    methods: {
+      type: 'string',
+      help: 'held-out/open-set: methods to score, comma-separated (default: every network alone, the pairs, and the re-embedded galleries)',
     },
     'open-set': { type: 'boolean', help: 'no pair list: open-set identification over --root with the server gallery rule (rank-1, DIR at FPIR 1% and 0.1%)' },
     conditions: { type: 'string', help: 'held-out/open-set: degradations, comma-separated (default all: clean,tight,tight112,tight80,jpeg50,blur)' },
@@ -38,6 +41,7 @@ const args = cli(
     k: { type: 'string', help: 'open-set: images a person enrolled', default: '3' },
     'stranger-share': { type: 'string', help: 'open-set: share of identities left out as strangers', default: '0.3' },
     repeats: { type: 'string', help: 'open-set: gallery/stranger draws per half', default: '10' },
+    'calibrate-on': { type: 'string', help: "open-set: choose the threshold on 'clean' probes or on 'all' conditions pooled", default: 'clean' },
     'clean-gallery': { type: 'boolean', help: 'open-set: enrol from the clean photos, probe with the degraded ones (default: both degraded)' },
     gates: {
       type: 'boolean',
@@ -73,7 +77,9 @@ if (args.heldout || args['open-set']) {
   const { parseConditions, runHeldoutCli } = await import('./lib/heldout-cli.js');
   const root = required(args.root, 'root');
   const openSetMode = Boolean(args['open-set']);
-  const model = args.model === EMBEDDING_MODEL_ID && !process.env.EMBEDDING_MODEL ? FUSED_EVAL_MODEL : args.model!;
+  const model = args.model!;
+  const half = args.half;
+  if (half !== undefined && half !== 'dev' && half !== 'test') throw new Error(`--half must be dev or test, not ${JSON.stringify(half)}`);
   const { lines, summary } = await runHeldoutCli({
     root,
     model,
@@ -85,7 +91,16 @@ if (args.heldout || args['open-set']) {
     strangerShare: numberOpt(args['stranger-share'], 'stranger-share', 0.3),
     repeats: numberOpt(args.repeats, 'repeats', 10),
     cleanGallery: Boolean(args['clean-gallery']),
-    out: args.out ?? path.join('data', 'eval', `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : 'open-set') : 'heldout'}`),
+    half,
+    calibrateOn: args['calibrate-on'] === 'all' ? 'all' : 'clean',
+    methods: args.methods ? args.methods.split(',').map((m) => m.trim()) : undefined,
+    out:
+      args.out ??
+      path.join(
+        'data',
+        'eval',
+        `${model}-${openSetMode ? (args['clean-gallery'] ? 'open-set-clean-gallery' : args['calibrate-on'] === 'all' ? 'open-set-calibrate-all' : 'open-set') : 'heldout'}${half ? `-${half}` : ''}`,
+      ),
     cacheDir: args.cache ? path.join('data', 'heldout-cache') : undefined,
     padRetry: numberOpt(args['pad-retry'], 'pad-retry', 0.25),
   });

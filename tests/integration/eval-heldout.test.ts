@@ -1,15 +1,16 @@
-// `npm run eval -- --heldout` and `-- --open-set` end to end on the fixture photos, as CLIs: the fused model's one pass,
+// `npm run eval -- --heldout` and `-- --open-set` end to end on the fixture photos, as CLIs: one pass of every network,
 // per-degradation figures for every method, JSON as the last line, and the HTML report with its DET plot.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_EMBEDDING_MODEL } from '../../src/server/config.js';
 
 const FIXTURES = path.resolve('tests/fixtures/faces');
 const tsx = path.resolve('node_modules/.bin/tsx');
 const evalCli = (args: string[]) => execFileSync(tsx, ['train/eval.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
-const METHODS = ['resnet', 'mobilefacenet', 'fused', 'fused_regallery'];
+const METHODS = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs', 'resnet+mobilefacenet', 'edgeface-xs+mobilefacenet', 'edgeface-xs@regallery'];
 
 describe('held-out and open-set evaluation', () => {
   it('k-fold by identity per degradation, and open set with thresholds from the other half', { timeout: 500_000 }, () => {
@@ -32,13 +33,16 @@ describe('held-out and open-set evaluation', () => {
         expect(f.accuracy).toBeGreaterThan(0.5);
         expect(f.accuracy).toBeLessThanOrEqual(1);
       }
-    expect(v.verification.clean.fused.accuracy).toBeGreaterThan(0.9);
+    // Scored as the server's default model unless --model says otherwise.
+    expect(v.model).toBe(DEFAULT_EMBEDDING_MODEL);
+    expect(v.verification.clean[v.method].accuracy).toBeGreaterThan(0.9);
     expect(v.z_all.resnet.std).toBeGreaterThan(0);
+    expect(v.z_all['edgeface-xs'].std).toBeGreaterThan(0);
     expect(fs.readFileSync(path.join(tmp, 'v', 'report.html'), 'utf8')).toContain('tight crop downscaled to 80x80');
 
     const os2 = evalCli(['--open-set', '--root', FIXTURES, '--conditions', 'clean', '--k', '1', '--repeats', '2', '--no-cache', '--out', path.join(tmp, 'o')]);
     const o = JSON.parse(os2.trim().split('\n').at(-1)!);
-    const fused = o.open_set.clean.fused;
+    const fused = o.open_set.clean[o.method];
     expect(fused.mated_probes).toBeGreaterThan(0);
     expect(fused.stranger_probes).toBeGreaterThan(0);
     expect(fused.rank1).toBeGreaterThan(0.8);

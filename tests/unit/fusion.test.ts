@@ -14,7 +14,8 @@ import { reembedCompatibility, resolveModel } from '../../src/server/vision/mode
 import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 import { fitZParams, heldoutVerification, identityFolds, scorePair } from '../../train/lib/heldout.js';
 import { rates, thresholdAtFpir, type Probe } from '../../train/lib/open-set.js';
-import type { PartsResult } from '../../train/lib/parts.js';
+import type { ImageParts, PartsResult } from '../../train/lib/parts.js';
+import { joinedCosineToZ, joinNets, partWeights, splitNets, type NetPart } from '../../src/server/vision/nets-embedder.js';
 
 const P: FusionParams = { resnet: { mean: 0.83, std: 0.034 }, mobilefacenet: { mean: 0.02, std: 0.146, flip: false } };
 
@@ -51,6 +52,35 @@ describe('fused vectors', () => {
     expect(dot(back.mobilefacenet, m[0]!)).toBeCloseTo(1, 5);
   });
 
+  it('any number of networks: unit vector, inner product = mean z-score mapped affinely, parts split back out', () => {
+    const parts: NetPart[] = [
+      { net: 'edgeface-xs', flip: true, mean: 0.01, std: 0.09 },
+      { net: 'mobilefacenet', flip: false, mean: 0.02, std: 0.146 },
+      { net: 'resnet', flip: true, mean: 0.83, std: 0.034 },
+    ];
+    const w = partWeights(parts);
+    expect(w.reduce((s, x) => s + x * x, 0)).toBeCloseTo(1, 12);
+    const vs = [0, 1].map((k) => [unit(512, 10 + k), unit(192, 20 + k), unit(128, 30 + k)]);
+    const [a, b] = vs.map((v) => joinNets(w, v));
+    expect(a).toHaveLength(832);
+    expect(Math.hypot(...a!)).toBeCloseTo(1, 5);
+    const meanZ = parts.reduce((s, p, i) => s + (dot(vs[0]![i]!, vs[1]![i]!) - p.mean!) / p.std!, 0) / 3;
+    expect(joinedCosineToZ(parts, dot(a!, b!))).toBeCloseTo(meanZ, 4);
+    splitNets(parts, w, a!).forEach((v, i) => expect(dot(v, vs[0]![i]!)).toBeCloseTo(1, 5));
+    expect(partWeights([{ std: 0.5 }])).toEqual([1]);
+    expect(() => partWeights([{ std: 0.1 }, {}])).toThrow(/impostor std/);
+  });
+
+  it('the EdgeFace models resolve, are 512-d, and take stored ResNet crops', () => {
+    for (const id of ['edgeface-xs.v1', 'edgeface-xxs.v1']) {
+      const m = resolveModel(id).manifest;
+      expect(m.dims).toBe(512);
+      expect(m.nets).toHaveLength(1);
+      expect(reembedCompatibility(EMBEDDING_MODEL_ID, m)).toEqual({ ok: true });
+      expect(reembedCompatibility(FUSED_MODEL_ID, m)).toEqual({ ok: true });
+    }
+  });
+
   it('the shipped fused model resolves, is 320-d, and takes stored ResNet crops', () => {
     const model = resolveModel(FUSED_MODEL_ID);
     expect(model.manifest.dims).toBe(320);
@@ -71,7 +101,7 @@ function toyData(): { people: { name: string; images: string[] }[]; vec: Map<str
   };
   const part = (resnet: number[], mfn: number[]): PartsResult => ({
     ok: true,
-    parts: { resnet, mfn, mfnChip: mfn, box: { x: 0, y: 0, width: 1, height: 1 }, ms: 0 },
+    parts: { nets: { resnet, mobilefacenet: mfn }, chip: { mobilefacenet: mfn }, box: { x: 0, y: 0, width: 1, height: 1 }, ms: 0 },
   });
   const people = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, images: [`${n}/1`, `${n}/2`] }));
   const vec = new Map<string, PartsResult>();
@@ -88,10 +118,16 @@ describe('held-out helpers', () => {
     const z = fitZParams(vec, people);
     expect(z.resnet.mean).toBeGreaterThan(0.9);
     expect(z.mobilefacenet.mean).toBeLessThan(0.2);
-    const same = scorePair('fused', vec.get('a/1'), vec.get('a/2'), z)!,
-      diff = scorePair('fused', vec.get('a/1'), vec.get('b/1'), z)!;
+    const same = scorePair('resnet+mobilefacenet', vec.get('a/1'), vec.get('a/2'), z)!,
+      diff = scorePair('resnet+mobilefacenet', vec.get('a/1'), vec.get('b/1'), z)!;
     expect(same).toBeGreaterThan(diff);
-    expect(scorePair('fused', vec.get('a/1'), { ok: false, reason: 'no face detected' }, z)).toBeNull();
+    expect(scorePair('resnet+mobilefacenet', vec.get('a/1'), { ok: false, reason: 'no face detected' }, z)).toBeNull();
+    // The fused score is the mean z-score of the two cosines.
+    const nets = (rel: string) => (vec.get(rel) as { ok: true; parts: ImageParts }).parts.nets;
+    const r = dot(nets('a/1').resnet!, nets('a/2').resnet!);
+    const m = dot(nets('a/1').mobilefacenet!, nets('a/2').mobilefacenet!);
+    expect(same).toBeCloseTo(((r - z.resnet.mean) / z.resnet.std + (m - z.mobilefacenet.mean) / z.mobilefacenet.std) / 2, 9);
+    expect(() => scorePair('resnet+nonesuch', vec.get('a/1'), vec.get('a/2'), z)).toThrow(/unknown method/);
   });
 
   it('folds split people, never photos, and every pair is tested once', () => {

@@ -1,10 +1,23 @@
 // `npm run eval -- --heldout --root DIR` and `npm run eval -- --open-set --root DIR`: held-out-by-identity figures of
-// the ResNet, MobileFaceNet and their fusion, per degradation, from one cached embedding pass of the fused model.
+// every network alone and of their fusions, per degradation, from one cached embedding pass of all networks (parts.ts).
+// `--half dev|test`: only one half of the identities (seed-split), so that a choice made on dev is reported on test.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONDITION_HELP, CONDITIONS, type Condition } from './degrade.js';
 import { loadHeldoutData } from './heldout-data.js';
-import { fitZParams, heldoutVerification, identityFolds, METHOD_HELP, METHODS, type HeldoutFigures, type Method } from './heldout.js';
+import {
+  fitZParams,
+  heldoutVerification,
+  identityFolds,
+  methodHelp,
+  methodOfManifest,
+  METHODS as ALL_METHODS,
+  parseMethod,
+  type HeldoutFigures,
+  type Method,
+} from './heldout.js';
+import type { PartsResult } from './parts.js';
+import { modelFor } from './pipeline.js';
 import { drawProbes, openSet, rates, thresholdAtFpir, type OpenSetFigures } from './open-set.js';
 import { htmlPage, lineChart, table } from './report.js';
 
@@ -22,21 +35,53 @@ export interface HeldoutCliOptions {
   out: string;
   cacheDir?: string;
   padRetry: number;
+  /** Methods to score (default METHODS); the model's own is always among them. */
+  methods?: Method[];
+  /** One half of the identities only: 'dev' (choose on it) or 'test' (report on it). */
+  half?: 'dev' | 'test';
+  /** Open set: choose the threshold on the clean probes (default) or on every condition's probes pooled. */
+  calibrateOn?: 'clean' | 'all';
 }
 
 const FPIRS = [1e-2, 1e-3];
-const COLORS: Record<Method, string> = { resnet: '#1f77b4', mobilefacenet: '#2ca02c', fused: '#d62728', fused_regallery: '#ff7f0e' };
+const PALETTE = ['#1f77b4', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 
 export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: string[]; summary: Record<string, unknown> }> {
   const t0 = performance.now();
-  const data = await loadHeldoutData({ root: o.root, model: o.model, conditions: o.conditions, cacheDir: o.cacheDir, padRetry: o.padRetry });
+  const own = methodOfManifest(modelFor(o.model).manifest);
+  const METHODS = [...new Set([own, ...(o.methods ?? ALL_METHODS)])];
+  METHODS.forEach(parseMethod);
+  const COLORS: Record<string, string> = Object.fromEntries(METHODS.map((m, i) => [m, PALETTE[i % PALETTE.length]!]));
+  const data = await loadHeldoutData({ root: o.root, conditions: o.conditions, cacheDir: o.cacheDir, padRetry: o.padRetry });
   const clean = data.byCondition.get('clean')!;
-  const people = data.people;
-  const missed = Object.fromEntries([...data.byCondition].map(([c, m]) => [c, [...m.values()].filter((r) => !r.ok).length]));
-  const lines: string[] = [`model        ${o.model} (parts: ${METHODS.join(', ')})`, `people       ${people.length}, images ${clean.size}, seed ${o.seed}`];
+  // The halves are fixed by seed 1 whatever --seed says, so dev and test never swap people between runs.
+  const people = o.half ? identityFolds(data.people, 2, 1)[o.half === 'dev' ? 0 : 1]! : data.people;
+  const inHalf = new Set(people.flatMap((p) => p.images));
+  const missed = Object.fromEntries([...data.byCondition].map(([c, m]) => [c, [...m].filter(([rel, r]) => inHalf.has(rel) && !r.ok).length]));
+  const missedFiles = Object.fromEntries(
+    [...data.byCondition].map(([c, m]) => [
+      c,
+      [...m].filter(([rel, r]) => inHalf.has(rel) && !r.ok).map(([rel, r]) => `${rel}: ${(r as { reason: string }).reason}`),
+    ]),
+  );
+  const lines: string[] = [
+    `model        ${o.model} (scored as ${own}; methods: ${METHODS.join(', ')})`,
+    `people       ${people.length}${o.half ? ` (${o.half} half of ${data.people.length}, split seed 1)` : ''}, images ${inHalf.size}, seed ${o.seed}`,
+  ];
   const sections: { heading: string; html: string }[] = [];
-  const summary: Record<string, unknown> = { model: o.model, root: o.root, people: people.length, images: clean.size, seed: o.seed, missed };
+  const summary: Record<string, unknown> = {
+    model: o.model,
+    method: own,
+    half: o.half ?? 'all',
+    root: o.root,
+    people: people.length,
+    images: inHalf.size,
+    seed: o.seed,
+    missed,
+    missed_files: missedFiles,
+    ms_per_image_clean: medianMs(clean, inHalf),
+  };
 
   if (!o.openSet) {
     const folds = identityFolds(people, o.folds, o.seed);
@@ -69,7 +114,9 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
     );
     const z = fitZParams(clean, people);
     lines.push(
-      `z (all)      resnet mean ${z.resnet.mean.toFixed(4)} std ${z.resnet.std.toFixed(4)}; mobilefacenet mean ${z.mobilefacenet.mean.toFixed(4)} std ${z.mobilefacenet.std.toFixed(4)} (impostor pairs of all people: for the shipped manifest)`,
+      `z (all)      ${Object.entries(z)
+        .map(([n, v]) => `${n} mean ${v.mean.toFixed(4)} std ${v.std.toFixed(4)}`)
+        .join('; ')} (impostor pairs of these people: for the shipped manifest)`,
     );
     summary.protocol = `${o.folds}-fold by identity`;
     summary.verification = figures;
@@ -82,7 +129,8 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
     let charts = '';
     for (const c of o.conditions) {
       os[c] = {};
-      for (const m of METHODS) os[c]![m] = await openSet(clean, data.byCondition.get(c)!, m, halves, o, FPIRS);
+      const calibrationSets = o.calibrateOn === 'all' ? o.conditions.map((k) => data.byCondition.get(k)!) : undefined;
+      for (const m of METHODS) os[c]![m] = await openSet(clean, data.byCondition.get(c)!, m, halves, { ...o, calibrationSets }, FPIRS);
       for (const m of METHODS) {
         const f = os[c]![m]!;
         rows.push({
@@ -103,33 +151,45 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
       lines.push(`${c.padEnd(9)}    ${METHODS.map((m) => `${m} rank-1 ${pct(os[c]![m]!.rank1)} DIR@1% ${pct(os[c]![m]!.at[0]!.dir)}`).join('   ')}`);
       const curve = (m: Method) => ({
         name: m,
-        color: COLORS[m],
+        color: COLORS[m] ?? '#000',
         points: os[c]![m]!.curve.map((p) => ({ x: Math.log10(Math.max(p.fpir, 1e-4)), y: 1 - p.dir })),
       });
       charts += lineChart(`DET, ${c}: miss rate (1 - DIR) against log10 FPIR`, 'log10 FPIR', '1 - DIR', METHODS.map(curve));
     }
-    // The shipped threshold: the same draws over every person (clean photos), at FPIR 1%, for the fused model.
+    // The shipped threshold: the same draws over every person of the run (clean photos), at FPIR 1%, for the model's method.
     const zAll = fitZParams(clean, people);
-    const allProbes = (await Promise.all(Array.from({ length: o.repeats }, (_, d) => drawProbes(people, clean, 'fused', zAll, o, d)))).flat();
+    const sets = o.calibrateOn === 'all' ? o.conditions.map((k) => data.byCondition.get(k)!) : [clean];
+    const allProbes = (await Promise.all(sets.flatMap((set) => Array.from({ length: o.repeats }, (_, d) => drawProbes(people, set, own, zAll, o, d))))).flat();
     const shipped = thresholdAtFpir(allProbes, 1e-2);
     const shippedRates = rates(allProbes, shipped);
     lines.push(
-      `threshold    fused, all people, clean, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z resnet ${zAll.resnet.mean.toFixed(4)}/${zAll.resnet.std.toFixed(4)}, mobilefacenet ${zAll.mobilefacenet.mean.toFixed(4)}/${zAll.mobilefacenet.std.toFixed(4)})`,
+      `threshold    ${own}, ${people.length} people, ${o.calibrateOn === 'all' ? 'every condition pooled' : 'clean'}, FPIR 1%: ${shipped.toFixed(4)} (in-sample there: DIR ${pct(shippedRates.dir)}, FPIR ${pct(shippedRates.fpir)}; z ${Object.entries(
+        zAll,
+      )
+        .map(([n, v]) => `${n} ${v.mean.toFixed(4)}/${v.std.toFixed(4)}`)
+        .join(', ')})`,
     );
-    summary.shipped = { fpir_target: 1e-2, threshold: shipped, z: zAll, in_sample: shippedRates, stranger_probes: allProbes.filter((p) => !p.mated).length };
+    summary.shipped = {
+      method: own,
+      fpir_target: 1e-2,
+      threshold: shipped,
+      z: zAll,
+      in_sample: shippedRates,
+      stranger_probes: allProbes.filter((p) => !p.mated).length,
+    };
     lines.splice(
       2,
       0,
       `protocol     open set: ${o.k} ${o.cleanGallery ? 'clean' : 'same-condition'} images a person enrolled, ${pct(o.strangerShare)} of identities strangers, ${o.repeats} draws; thresholds at FPIR ${FPIRS.join(', ')} chosen on one half of the people, DIR/FPIR on the other (both ways)`,
     );
-    summary.protocol = `open set, k=${o.k}${o.cleanGallery ? ' (clean gallery)' : ''}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves`;
+    summary.protocol = `open set, k=${o.k}${o.cleanGallery ? ' (clean gallery)' : ''}, strangers ${o.strangerShare}, ${o.repeats} draws, 2 identity halves${o.calibrateOn === 'all' ? ', threshold chosen on every condition pooled' : ''}`;
     summary.open_set = Object.fromEntries(
       Object.entries(os).map(([c, ms]) => [c, Object.fromEntries(Object.entries(ms).map(([m, f]) => [m, { ...f, curve: undefined }]))]),
     );
     sections.push({ heading: 'Open-set identification (server gallery rule)', html: table(rows) }, { heading: 'DET curves (report halves)', html: charts });
   }
   sections.push({ heading: 'Conditions', html: table(o.conditions.map((c) => ({ condition: c, what: CONDITION_HELP[c], 'missed faces': missed[c] }))) });
-  sections.push({ heading: 'Methods', html: table(METHODS.map((m) => ({ method: m, what: METHOD_HELP[m] }))) });
+  sections.push({ heading: 'Methods', html: table(METHODS.map((m) => ({ method: m, what: methodHelp(m) }))) });
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, 'report.html'), htmlPage(`${o.openSet ? 'open-set' : 'held-out'}: ${o.model}`, sections));
   summary.seconds = Math.round((performance.now() - t0) / 100) / 10;
@@ -144,4 +204,13 @@ export function parseConditions(s: string | undefined): Condition[] {
   const bad = list.filter((c) => !CONDITIONS.includes(c));
   if (bad.length) throw new Error(`unknown condition(s) ${bad.join(', ')}; known: ${CONDITIONS.join(', ')}`);
   return list.includes('clean') ? list : ['clean', ...list];
+}
+
+/** Median whole-image time (detect + landmarks + every network + the chip route) of the clean pass, ms; cached entries keep their first run's time. */
+function medianMs(vec: Map<string, PartsResult>, rels: Set<string>): number {
+  const ms = [...vec]
+    .filter(([rel, r]) => rels.has(rel) && r.ok)
+    .map(([, r]) => (r as { ok: true; parts: { ms: number } }).parts.ms)
+    .sort((a, b) => a - b);
+  return Math.round(ms[Math.floor(ms.length / 2)] ?? 0);
 }

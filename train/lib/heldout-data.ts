@@ -1,26 +1,19 @@
-// Loads the fused model and embeds a dataset under every degradation (cached), for the held-out and open-set evaluations.
+// Loads every network once and embeds a dataset under every degradation (cached), for the held-out and open-set evaluations.
 import { parseConfig } from '../../src/server/load-config.js';
 import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { CONDITIONS, type Condition, type FaceBox } from './degrade.js';
 import { walkDataset, type Person } from './dataset.js';
-import { embedParts, type PartsResult } from './parts.js';
-import { modelFor } from './pipeline.js';
+import { embedParts, evalModel, type PartsResult } from './parts.js';
 
 export interface HeldoutData {
   people: Person[];
   byCondition: Map<Condition, Map<string, PartsResult>>;
 }
 
-export async function loadHeldoutData(opts: {
-  root: string;
-  model: string;
-  conditions?: readonly Condition[];
-  cacheDir?: string;
-  padRetry?: number;
-}): Promise<HeldoutData> {
+export async function loadHeldoutData(opts: { root: string; conditions?: readonly Condition[]; cacheDir?: string; padRetry?: number }): Promise<HeldoutData> {
   const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10' });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model: modelFor(opts.model), padRetry: opts.padRetry });
+  const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model: evalModel(), padRetry: opts.padRetry });
   const people = walkDataset(opts.root).people;
   const rels = people.flatMap((p) => p.images);
   const byCondition = new Map<Condition, Map<string, PartsResult>>();

@@ -4,21 +4,60 @@ import { auc, bestThreshold, tarAtFar, type ScoredPair } from './metrics.js';
 import type { Person } from './dataset.js';
 import { prng, shuffle } from './pairs.js';
 import type { ImageParts, PartsResult } from './parts.js';
+import { NET_NAMES, type NetName } from '../../src/server/vision/nets-embedder.js';
 
-/** How a pair is scored: one model's cosine, or the fused mean z-score with constants from the training people. */
-export const METHODS = ['resnet', 'mobilefacenet', 'fused', 'fused_regallery'] as const;
-export type Method = (typeof METHODS)[number];
-export const METHOD_HELP: Record<Method, string> = {
-  resnet: 'dlib ResNet alone (the current default)',
-  mobilefacenet: 'MobileFaceNet alone (ArcFace crop from the photo)',
-  fused: 'z-scored ResNet + MobileFaceNet cosines, averaged (the fused model)',
-  fused_regallery: 'fused, one side re-embedded from its stored dlib chip (a gallery migrated from the ResNet model)',
+/**
+ * How a pair is scored: one network's cosine, or the mean z-score of several networks (constants from the training
+ * people), named by the networks joined with '+'. '@regallery': the gallery side's ArcFace networks come from its stored
+ * dlib chip (a gallery migrated from another model by re-embedding its crops).
+ */
+export const METHODS = [
+  'resnet',
+  'mobilefacenet',
+  'edgeface-xs',
+  'edgeface-xxs',
+  'resnet+mobilefacenet',
+  'edgeface-xs+mobilefacenet',
+  'edgeface-xs+resnet',
+  'edgeface-xxs+mobilefacenet',
+  'edgeface-xxs+resnet',
+  'resnet+mobilefacenet@regallery',
+  'edgeface-xs@regallery',
+  'edgeface-xxs@regallery',
+] as const;
+export type Method = string;
+
+const NET_HELP: Record<NetName, string> = {
+  resnet: 'dlib ResNet (dlib chip 150, chip + mirror)',
+  mobilefacenet: 'MobileFaceNet (ArcFace crop, no mirror)',
+  'edgeface-xs': 'EdgeFace-XS (ArcFace crop + mirror)',
+  'edgeface-xxs': 'EdgeFace-XXS (ArcFace crop + mirror)',
 };
 
-export interface ZParams {
-  resnet: { mean: number; std: number };
-  mobilefacenet: { mean: number; std: number };
+export function parseMethod(m: Method): { nets: NetName[]; regallery: boolean } {
+  const [body, tag] = m.split('@');
+  const nets = body!.split('+') as NetName[];
+  const bad = nets.filter((n) => !NET_NAMES.includes(n));
+  if (bad.length > 0 || (tag !== undefined && tag !== 'regallery')) throw new Error(`unknown method ${JSON.stringify(m)}; networks: ${NET_NAMES.join(', ')}`);
+  return { nets, regallery: tag === 'regallery' };
 }
+
+export function methodHelp(m: Method): string {
+  const { nets, regallery } = parseMethod(m);
+  const what = nets.length === 1 ? `${NET_HELP[nets[0]!]} alone` : `${nets.map((n) => NET_HELP[n]).join(' + ')}: z-scored cosines averaged`;
+  return regallery ? `${what}; gallery side re-embedded from its stored 150x150 dlib chip` : what;
+}
+
+/** The method that scores like a shipped model: its networks, in the manifest's order. */
+export function methodOfManifest(m: { nets?: { net: NetName }[]; fusion?: unknown; id: string }): Method {
+  if (m.nets) return m.nets.map((p) => p.net).join('+');
+  if (m.fusion) return 'resnet+mobilefacenet';
+  if (m.id.startsWith('dlib-resnet128')) return 'resnet';
+  throw new Error(`model ${m.id} has no networks the held-out evaluation can score`);
+}
+
+/** Impostor cosine statistics of each network. */
+export type ZParams = Record<NetName, { mean: number; std: number }>;
 
 export const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
@@ -38,24 +77,28 @@ function meanStd(xs: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length) || 1 };
 }
 
-/** z-norm constants: mean and spread of each model's cosine over different-person pairs (impostor statistics). */
+/** z-norm constants: mean and spread of each network's cosine over different-person pairs (impostor statistics). */
 export function fitZParams(vec: Map<string, PartsResult>, people: Person[]): ZParams {
   const pairs = differentPairs(people).filter(([a, b]) => vec.get(a)?.ok && vec.get(b)?.ok);
   const parts = (rel: string) => (vec.get(rel) as { ok: true; parts: ImageParts }).parts;
-  return {
-    resnet: meanStd(pairs.map(([a, b]) => dot(parts(a).resnet, parts(b).resnet))),
-    mobilefacenet: meanStd(pairs.map(([a, b]) => dot(parts(a).mfn, parts(b).mfn))),
-  };
+  const present = NET_NAMES.filter((n) => pairs.length > 0 && parts(pairs[0]![0]).nets[n]);
+  return Object.fromEntries(present.map((n) => [n, meanStd(pairs.map(([a, b]) => dot(parts(a).nets[n]!, parts(b).nets[n]!)))])) as ZParams;
 }
 
-/** The pair's score under `method`, or null when a face is missing. */
+/** One network's unit vector of an image, from the photo or (gallery side of a re-embedded gallery) its stored chip. */
+export function netVector(r: ImageParts, net: NetName, fromChip: boolean): number[] {
+  const v = fromChip && net !== 'resnet' ? r.chip[net] : r.nets[net];
+  if (!v) throw new Error(`no ${net} vector in the evaluation cache`);
+  return v;
+}
+
+/** The pair's score under `method` (b is the gallery side), or null when a face is missing. */
 export function scorePair(method: Method, a: PartsResult | undefined, b: PartsResult | undefined, z: ZParams): number | null {
   if (!a?.ok || !b?.ok) return null;
-  const r = dot(a.parts.resnet, b.parts.resnet);
-  if (method === 'resnet') return r;
-  const m = dot(a.parts.mfn, method === 'fused_regallery' ? b.parts.mfnChip : b.parts.mfn);
-  if (method === 'mobilefacenet') return m;
-  return ((r - z.resnet.mean) / z.resnet.std + (m - z.mobilefacenet.mean) / z.mobilefacenet.std) / 2;
+  const { nets, regallery } = parseMethod(method);
+  const cos = nets.map((n) => dot(netVector(a.parts, n, false), netVector(b.parts, n, regallery)));
+  if (nets.length === 1) return cos[0]!;
+  return cos.reduce((s, c, i) => s + (c - z[nets[i]!].mean) / z[nets[i]!].std, 0) / nets.length;
 }
 
 /** Identity folds: people shuffled by seed, dealt round-robin. */

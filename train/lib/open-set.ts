@@ -3,10 +3,10 @@
 // Thresholds at a target FPIR are chosen on one half of the people and DIR/FPIR measured on the other half.
 import { createGallery } from '../../src/server/gallery/gallery.js';
 import { createJsIndex } from '../../src/server/gallery/vector-index.js';
-import { fusionWeights, joinParts } from '../../src/server/vision/fused-embedder.js';
+import { joinNets, partWeights } from '../../src/server/vision/nets-embedder.js';
 import type { FaceTemplate, Store } from '../../src/server/store/types.js';
 import type { Person } from './dataset.js';
-import { fitZParams, type Method, type ZParams } from './heldout.js';
+import { fitZParams, netVector, parseMethod, type Method, type ZParams } from './heldout.js';
 import { prng, shuffle } from './pairs.js';
 import type { PartsResult } from './parts.js';
 
@@ -20,6 +20,11 @@ export interface OpenSetOptions {
   seed: number;
   /** Enrol from the clean photos and probe with the degraded ones (a good enrolment, a poor camera); else both degraded. */
   cleanGallery?: boolean;
+  /**
+   * Conditions whose probes (of the choosing half) the threshold is chosen on, pooled: default the clean photos only.
+   * A door that sees tight or small faces can choose its threshold on them too.
+   */
+  calibrationSets?: Map<string, PartsResult>[];
 }
 
 export interface Probe {
@@ -30,13 +35,13 @@ export interface Probe {
   correct: boolean;
 }
 
-/** The vector the server would store for `method`: the fused model's joined vector, or one model's unit part. */
+/** The vector the server would store for `method`: one network's unit vector, or the networks joined as nets-embedder.ts does. */
 export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams, gallerySide: boolean): Float32Array | null {
   if (!r?.ok) return null;
-  if (method === 'resnet') return Float32Array.from(r.parts.resnet);
-  const mfn = method === 'fused_regallery' && gallerySide ? r.parts.mfnChip : r.parts.mfn;
-  if (method === 'mobilefacenet') return Float32Array.from(mfn);
-  return joinParts(fusionWeights(z), Float32Array.from(r.parts.resnet), Float32Array.from(mfn));
+  const { nets, regallery } = parseMethod(method);
+  const parts = nets.map((n) => Float32Array.from(netVector(r.parts, n, regallery && gallerySide)));
+  if (nets.length === 1) return parts[0]!;
+  return joinNets(partWeights(nets.map((n) => z[n])), parts);
 }
 
 /** Probes of one draw over `people`: gallery of k images each for the enrolled, every stranger photo as a probe. */
@@ -106,6 +111,11 @@ export interface OpenSetFigures {
   at: { fpir_target: number; threshold: number[]; dir: number; fpir: number; misidentified: number }[];
   /** DIR against FPIR on the report halves, for the DET/ROC plot. */
   curve: { fpir: number; dir: number }[];
+  /**
+   * Best DIR at a realised FPIR of at most 1% on the report halves' own probes (threshold set after the fact): how well
+   * a model ranks mates above strangers, apart from whether a threshold chosen elsewhere transfers to this condition.
+   */
+  dir_at_equal_fpir_1e_2: number;
 }
 
 export async function openSet(
@@ -125,7 +135,7 @@ export async function openSet(
     const chooseProbes: Probe[] = [],
       reportProbes: Probe[] = [];
     for (let d = 0; d < o.repeats; d++) {
-      chooseProbes.push(...(await drawProbes(choose, clean, method, z, o, d)));
+      for (const set of o.calibrationSets ?? [clean]) chooseProbes.push(...(await drawProbes(choose, set, method, z, o, d)));
       reportProbes.push(...(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec)));
     }
     perTarget.forEach((t) => {
@@ -154,5 +164,6 @@ export async function openSet(
       return { fpir_target: t.fpir_target, threshold: t.threshold, dir: w('dir', true), fpir: w('fpir', false), misidentified: w('misidentified', true) };
     }),
     curve,
+    dir_at_equal_fpir_1e_2: rates(reported, thresholdAtFpir(reported, 0.01)).dir,
   };
 }

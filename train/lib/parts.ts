@@ -1,28 +1,53 @@
-// One embedding pass of the fused model over a dataset and its degraded copies, keeping each model's part apart:
-// ResNet (128-d), MobileFaceNet from the photo (192-d), and MobileFaceNet from the stored-chip route (what a gallery
-// re-embedded from its crops holds). Cached per condition, so reruns and other settings reuse it.
+// One embedding pass over a dataset and its degraded copies with every network the server can run, from the same
+// detector, landmarks and crops: dlib ResNet (128-d), MobileFaceNet (192-d), EdgeFace-XS and -XXS (512-d each), each
+// kept as its own unit vector, plus each ArcFace network from the stored-chip route (what a gallery re-embedded from its
+// crops holds). Any single model or z-score fusion of them is scored from these (heldout.ts, open-set.ts). Cached per
+// condition, so reruns and other settings reuse it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fusionWeights, splitParts } from '../../src/server/vision/fused-embedder.js';
 import type { ModelAnalyzer } from '../../src/server/vision/analyzer.js';
-import type { FusionParams } from '../../src/server/vision/fused-embedder.js';
+import { DEFAULT_EMBEDDER_OPTIONS } from '../../src/server/vision/embedder.js';
+import type { ResolvedModel } from '../../src/server/vision/models.js';
+import { NET_NAMES, partWeights, splitNets, type NetName, type NetPart } from '../../src/server/vision/nets-embedder.js';
 import { readImageFile } from './dataset.js';
 import { degrade, type Condition, type FaceBox } from './degrade.js';
 import { progress } from './progress.js';
 
+export type NetVectors = Partial<Record<NetName, number[]>>;
+
 export interface ImageParts {
-  resnet: number[];
-  mfn: number[];
-  /** MobileFaceNet on the ArcFace crop cut from the 150x150 dlib chip (the re-embedding route). */
-  mfnChip: number[];
+  /** Each network's unit vector from the photo (the live and enrolment route). */
+  nets: NetVectors;
+  /** Each ArcFace network's unit vector from the ArcFace crop cut out of the 150x150 dlib chip (the re-embedding route). */
+  chip: NetVectors;
   box: FaceBox;
   ms: number;
 }
 
 export type PartsResult = { ok: true; parts: ImageParts } | { ok: false; reason: string };
 
+/**
+ * The evaluation's model: every network, each with the flip setting its shipped models use (MobileFaceNet without
+ * mirror, as in fusion-resnet128-mobilefacenet192.v1), equal weights (split back out exactly).
+ */
+export const EVAL_NETS: NetPart[] = NET_NAMES.map((net) => ({ net, flip: net !== 'mobilefacenet', mean: 0, std: 1 }));
+export const EVAL_MODEL_ID = 'eval-all-nets.v1';
+
+export function evalModel(): ResolvedModel {
+  const manifest = {
+    id: EVAL_MODEL_ID,
+    base: EVAL_MODEL_ID,
+    embedder: DEFAULT_EMBEDDER_OPTIONS,
+    dims: EVAL_NETS.reduce((s, p) => s + (p.net === 'resnet' ? 128 : p.net === 'mobilefacenet' ? 192 : 512), 0),
+    threshold: 0,
+    created: '',
+    nets: EVAL_NETS,
+  };
+  return { manifest, embedder: manifest.embedder, project: (v) => v };
+}
+
 /** Bump when what a cached entry means changes. */
-const CACHE_VERSION = 'parts-v1';
+const CACHE_VERSION = 'nets-v1';
 
 export async function embedParts(opts: {
   analyzer: ModelAnalyzer;
@@ -34,28 +59,34 @@ export async function embedParts(opts: {
   cacheDir?: string;
 }): Promise<Map<string, PartsResult>> {
   const { analyzer, condition } = opts;
-  const fusion = analyzer.manifest.fusion as FusionParams | undefined;
-  if (!fusion) throw new Error(`model ${analyzer.modelId} is not a fused model (no "fusion" in its manifest)`);
-  const w = fusionWeights(fusion);
+  const nets = analyzer.manifest.nets;
+  if (!nets) throw new Error(`model ${analyzer.modelId} is not a networks model (no "nets" in its manifest)`);
+  const w = partWeights(nets);
   const cacheFile = opts.cacheDir ? path.join(opts.cacheDir, `${analyzer.modelId}.${CACHE_VERSION}.${condition}.json`) : null;
   const cached: Record<string, PartsResult> = cacheFile && fs.existsSync(cacheFile) ? JSON.parse(fs.readFileSync(cacheFile, 'utf8')) : {};
   const out = new Map<string, PartsResult>();
   const bar = progress(`embed ${condition}`, opts.rels.length);
+  let fresh = 0;
   for (const rel of opts.rels) {
     let r = cached[rel];
     if (!r) {
       r = await embedOne(rel);
       cached[rel] = r;
+      // Saved as it goes: a long first pass on a shared machine can be stopped and resumed.
+      if (++fresh % 25 === 0) save();
     }
     out.set(rel, r);
     bar.tick(1, r.ok ? '' : 'miss');
   }
   bar.done();
-  if (cacheFile) {
+  save();
+  return out;
+
+  function save() {
+    if (!cacheFile) return;
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     fs.writeFileSync(cacheFile, JSON.stringify(cached));
   }
-  return out;
 
   async function embedOne(rel: string): Promise<PartsResult> {
     const read = readImageFile(path.join(opts.root, rel));
@@ -68,8 +99,14 @@ export async function embedParts(opts: {
     if (!r.ok) return { ok: false, reason: `${r.code}: ${r.message}` };
     if (r.faces.length === 0) return { ok: false, reason: 'no face detected' };
     const f = r.faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
-    const live = splitParts(w, f.embedding);
+    const live = splitNets(nets!, w, f.embedding);
     const [fromChip] = await analyzer.embedChips([f.chip]);
-    return { ok: true, parts: { resnet: live.resnet, mfn: live.mobilefacenet, mfnChip: splitParts(w, fromChip!).mobilefacenet, box: f.box, ms } };
+    const chipParts = splitNets(nets!, w, fromChip!);
+    const parts: ImageParts = { nets: {}, chip: {}, box: f.box, ms };
+    nets!.forEach((p, i) => {
+      parts.nets[p.net] = live[i]!;
+      if (p.net !== 'resnet') parts.chip[p.net] = chipParts[i]!;
+    });
+    return { ok: true, parts };
   }
 }

