@@ -1,6 +1,8 @@
 // Attendance for one camera session: check-ins for tracks that are recognized, and an unknown sighting for a track
 // that stays unknown. Neither waits for the database, and neither depends on the socket staying open.
+import type { CameraWatch } from './camera-watch.js';
 import type { CheckInService, Clock } from './checkins.js';
+import { RecognitionWatch, type Recognized } from './recognition-watch.js';
 import type { SightingRecorder } from './sightings.js';
 import { UnknownWatch, type WatchedView } from './unknown-watch.js';
 import type { TrackSnapshot } from '../tracking/tracker.js';
@@ -10,10 +12,15 @@ export interface AttendanceDeps {
   checkins: CheckInService | null;
   sightings: SightingRecorder;
   clock: Clock;
+  /** Told of every attendance frame: a camera that stops sending is reported down. */
+  cameras?: Pick<CameraWatch, 'frame'>;
+  /** A track was named (once per track, again only when its name changes): webhooks and MQTT `recognition`. */
+  onRecognized?: (r: Recognized & { camera: string; at: number }) => void;
 }
 
 export class CameraAttendance {
   private readonly unknownWatch: UnknownWatch;
+  private readonly recognitionWatch = new RecognitionWatch();
 
   constructor(
     private readonly deps: AttendanceDeps,
@@ -30,7 +37,9 @@ export class CameraAttendance {
 
   /** After every frame, with the tracks it showed. `camera` is the label the client gave in hello. */
   frameSeen(visible: TrackSnapshot[], camera: string): void {
-    const { checkins, sightings, clock } = this.deps;
+    const { checkins, sightings, clock, cameras, onRecognized } = this.deps;
+    cameras?.frame(camera);
+    if (onRecognized) for (const r of this.recognitionWatch.update(visible)) onRecognized({ ...r, camera, at: clock() });
     if (checkins) {
       for (const t of visible) if (t.state === 'recognized' && t.personId) checkins.seen(t.personId, t.score ?? 0, camera);
     }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
-import type { BusEvent, EventBus, GalleryChange } from './bus.js';
+import { LOCAL_ONLY, type BusEvent, type EventBus, type GalleryChange } from './bus.js';
 import { createLocalBus } from './local-bus.js';
 
 export const CHANNEL = 'facestream_events';
@@ -81,6 +81,7 @@ export async function createPgBus(opts: { databaseUrl: string; log: Logger }): P
     on: (type, handler) => local.on(type, handler),
     async publish(event) {
       await local.publish(event);
+      if (LOCAL_ONLY.has(event.type)) return;
       try {
         await sql.notify(CHANNEL, JSON.stringify({ ...wire(event), origin }));
       } catch (err) {

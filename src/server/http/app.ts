@@ -25,6 +25,8 @@ import { mergeRoutes } from './merge.js';
 import { peopleOverviewRoutes } from './people-overview.js';
 import { sightingReviewRoutes } from './sighting-review.js';
 import { whoAmIRoutes } from './whoami.js';
+import { webhooksRoutes } from './webhooks.js';
+import { mqttRoutes } from './mqtt.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -77,6 +79,9 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', mergeRoutes({ galleryService }));
   app.route('/', peopleOverviewRoutes({ people: store.people }));
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
+  const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
+  app.route('/', webhooksRoutes(outbound));
+  app.route('/', mqttRoutes(outbound));
   mountDocs(app, { version: deps.version, authMode });
 
   app.get('/enrol', (c) => c.redirect('/enrol.html'));
