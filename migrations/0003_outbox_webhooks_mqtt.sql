@@ -13,6 +13,7 @@ CREATE TABLE "mqtt_settings" (
 --> statement-breakpoint
 CREATE TABLE "outbox_deliveries" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"seq" bigserial NOT NULL,
 	"event_id" uuid NOT NULL,
 	"webhook_id" uuid,
 	"target" text NOT NULL,
@@ -46,7 +47,7 @@ CREATE TABLE "webhooks" (
 --> statement-breakpoint
 ALTER TABLE "outbox_deliveries" ADD CONSTRAINT "outbox_deliveries_event_id_outbox_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."outbox_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox_deliveries" ADD CONSTRAINT "outbox_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "outbox_deliveries_due_idx" ON "outbox_deliveries" USING btree ("state","next_attempt_at");--> statement-breakpoint
+CREATE INDEX "outbox_deliveries_due_idx" ON "outbox_deliveries" USING btree ("state","next_attempt_at","seq");--> statement-breakpoint
 CREATE INDEX "outbox_deliveries_event_idx" ON "outbox_deliveries" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "outbox_deliveries_webhook_idx" ON "outbox_deliveries" USING btree ("webhook_id","created_at");--> statement-breakpoint
 CREATE INDEX "outbox_events_created_idx" ON "outbox_events" USING btree ("created_at");

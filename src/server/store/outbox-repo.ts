@@ -22,6 +22,7 @@ export type EnqueueOutcome = { id: string; deliveries: number } | { id: null; de
 
 export interface ClaimedDelivery {
   id: string;
+  seq: number;
   eventId: string;
   type: string;
   payload: Record<string, unknown>;
@@ -102,14 +103,14 @@ async function claim(db: StoreDb, opts: ClaimOptions): Promise<ClaimedDelivery[]
           skip.mqtt ? eq(d.target, 'webhook') : undefined,
         ),
       )
-      .orderBy(asc(d.nextAttemptAt))
+      .orderBy(asc(d.seq))
       .limit(opts.limit)
       .for('update', { skipLocked: true });
     const claimed = await tx
       .update(d)
       .set({ attempts: sql`${d.attempts} + 1`, nextAttemptAt: new Date(opts.now.getTime() + opts.leaseMs) })
       .where(inArray(d.id, due))
-      .returning({ id: d.id, eventId: d.eventId, target: d.target, webhookId: d.webhookId, attempts: d.attempts });
+      .returning({ id: d.id, seq: d.seq, eventId: d.eventId, target: d.target, webhookId: d.webhookId, attempts: d.attempts });
     if (claimed.length === 0) return [];
     const events = await tx
       .select()
@@ -121,7 +122,7 @@ async function claim(db: StoreDb, opts: ClaimOptions): Promise<ClaimedDelivery[]
         const e = byId.get(c.eventId)!;
         return { ...c, type: e.type, payload: e.payload, eventAt: e.createdAt };
       })
-      .sort((a, b) => a.eventAt.getTime() - b.eventAt.getTime());
+      .sort((a, b) => a.seq - b.seq);
   });
 }
 
@@ -238,7 +239,7 @@ export function outboxRepo(db: StoreDb) {
         .from(d)
         .innerJoin(outboxEvents, eq(outboxEvents.id, d.eventId))
         .where(and(webhookId === null ? isNull(d.webhookId) : eq(d.webhookId, webhookId), opts.state ? eq(d.state, opts.state) : undefined))
-        .orderBy(desc(d.createdAt), desc(d.id))
+        .orderBy(desc(d.seq))
         .limit(opts.limit);
     },
 

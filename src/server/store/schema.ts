@@ -1,6 +1,6 @@
 // Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
 import { sql } from 'drizzle-orm';
-import { boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
@@ -214,6 +214,8 @@ export const outboxDeliveries = pgTable(
   'outbox_deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Queue order: each target gets its events in the order they were written. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     eventId: uuid('event_id')
       .notNull()
       .references(() => outboxEvents.id, { onDelete: 'cascade' }),
@@ -230,7 +232,7 @@ export const outboxDeliveries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index('outbox_deliveries_due_idx').on(t.state, t.nextAttemptAt),
+    index('outbox_deliveries_due_idx').on(t.state, t.nextAttemptAt, t.seq),
     index('outbox_deliveries_event_idx').on(t.eventId),
     index('outbox_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
     check('outbox_deliveries_state_check', sql`${t.state} IN ('pending', 'delivered', 'failed')`),
