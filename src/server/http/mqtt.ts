@@ -20,7 +20,7 @@ const BrokerUrl = z
   .string()
   .url()
   .max(2000)
-  .refine((u) => /^(mqtts?|wss?|tcp|ssl):$/.test(new URL(u).protocol), 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
+  .refine((u) => URL.canParse(u) && /^(mqtts?|wss?|tcp|ssl):$/.test(new URL(u).protocol), 'must be an mqtt://, mqtts://, ws:// or wss:// URL')
   .openapi({ example: 'mqtt://192.168.1.10:1883' });
 
 const Settings = z

@@ -15,7 +15,7 @@ const HttpUrl = z
   .string()
   .url()
   .max(2000)
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL')
   .openapi({ example: 'https://example.com/hooks/facestream' });
 const Secret = z.string().min(16).max(200).openapi({ description: 'HMAC-SHA256 key; at least 16 characters. Left out: the server makes one.' });
 const Types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
