@@ -117,7 +117,11 @@ export const ConfigSchema = z.object({
   SIGHTINGS_RETENTION_DAYS: int(30, 0),
   /** At most this many unknown sightings are kept, newest first (0 = no count limit). */
   SIGHTINGS_MAX_ROWS: int(10_000, 0),
-  /** How often retention is enforced, ms. */
+  /** Recognition history (one record per recognized track, with its face) older than this many days is deleted (0 = no age limit). */
+  RECOGNITIONS_RETENTION_DAYS: int(7, 0),
+  /** At most this many recognition records are kept, newest first (0 = no count limit). */
+  RECOGNITIONS_MAX_ROWS: int(5000, 0),
+  /** How often retention (sightings and recognition history) is enforced, ms. */
   SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
   // ---- events out: webhooks and MQTT (docs/api.md#events-out) ----
   /** A camera that sent no frame this long (ms) is reported down (`camera.down`); 0 = never. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CheckInService, systemClock, type Clock } from './attendance/checkins.js';
 import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
 import { CameraWatch } from './attendance/camera-watch.js';
+import { RecognitionRecorder } from './attendance/recognition-history.js';
 import { Outbound } from './outbound/outbound.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
@@ -253,6 +254,15 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       clock,
       log,
     });
+    const history = new RecognitionRecorder(store.recognitions, analyzer.modelId, log);
+    const historyRetention = startSightingRetention(store.recognitions, {
+      retentionDays: config.RECOGNITIONS_RETENTION_DAYS,
+      maxRows: config.RECOGNITIONS_MAX_ROWS,
+      everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
+      clock,
+      log,
+      what: 'recognition history',
+    });
     gateway = attachGateway(
       server,
       {
@@ -269,6 +279,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           sightings,
           clock,
           cameras: cameraWatch,
+          history,
           onRecognized: (recognition) => void eventBus.publish({ type: 'recognition', recognition }),
         },
       },
@@ -305,7 +316,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await g.close();
         cameraWatch.stop();
         // Check-ins and sightings already seen are written before the database goes away.
-        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop()]);
+        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop(), history.whenIdle(), historyRetention.stop()]);
         checkins?.stop();
         // After the check-ins: their events are in the outbox (written with them), and the outbox outlives a restart.
         await outbound.close();

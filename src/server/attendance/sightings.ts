@@ -51,14 +51,14 @@ export class SightingRecorder {
 /** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
 export function startSightingRetention(
   sightings: Pick<SightingsRepo, 'prune'>,
-  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger },
+  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger; what?: string },
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const prune = () => {
     running = sightings
       .prune({ now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
-      .then((n) => void (n > 0 && opts.log.info('unknown sightings pruned', { deleted: n })))
-      .catch((err) => opts.log.warn('pruning unknown sightings failed', { error: String(err) }));
+      .then((n) => void (n > 0 && opts.log.info(`${opts.what ?? 'unknown sightings'} pruned`, { deleted: n })))
+      .catch((err) => opts.log.warn(`pruning ${opts.what ?? 'unknown sightings'} failed`, { error: String(err) }));
   };
   prune();
   const timer = setInterval(prune, opts.everyMs);

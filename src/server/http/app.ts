@@ -27,6 +27,7 @@ import { sightingReviewRoutes } from './sighting-review.js';
 import { whoAmIRoutes } from './whoami.js';
 import { webhooksRoutes } from './webhooks.js';
 import { mqttRoutes } from './mqtt.js';
+import { recognitionHistoryRoutes } from './recognition-history.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -82,6 +83,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
   app.route('/', webhooksRoutes(outbound));
   app.route('/', mqttRoutes(outbound));
+  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
   mountDocs(app, { version: deps.version, authMode });
 
   app.get('/enrol', (c) => c.redirect('/enrol.html'));

@@ -12,6 +12,7 @@ import { gallerySnapshotRepo } from './gallery-snapshot.js';
 import { jobsRepo } from './jobs-repo.js';
 import { keysRepo } from './keys-repo.js';
 import { outboxRepo } from './outbox-repo.js';
+import { recognitionsRepo } from './recognitions-repo.js';
 import { peopleRepo } from './people-repo.js';
 import { sightingsRepo } from './sightings-repo.js';
 import type { Repositories } from './types.js';
@@ -34,6 +35,7 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     keys: keysRepo(db),
     integrations: integrationsRepo(db),
     outbox: outboxRepo(db),
+    recognitions: recognitionsRepo(db),
     listFaceTemplates: (modelId) => faces.templates(modelId),
     countFacesNotFromModel: (modelId) => faces.countNotFromModel(modelId),
     commitEnrolment: (input) => enrolments.commit(input),

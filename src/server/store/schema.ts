@@ -239,3 +239,28 @@ export const outboxDeliveries = pgTable(
     check('outbox_deliveries_target_check', sql`(${t.target} = 'webhook') = (${t.webhookId} IS NOT NULL)`),
   ],
 );
+
+/** Recent recognitions of known people (one per track), with the face as seen: for review ("not them", "add to them"). */
+export const recognitions = pgTable(
+  'recognitions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    camera: text('camera').notNull().default(''),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull(),
+    score: real('score').notNull(),
+    modelId: text('model_id').notNull(),
+    dims: integer('dims').notNull(),
+    embedding: bytea('embedding').notNull(),
+    /** The aligned face as a small JPEG. */
+    crop: bytea('crop'),
+  },
+  (t) => [
+    index('recognitions_person_seen_idx').on(t.personId, t.seenAt),
+    index('recognitions_camera_seen_idx').on(t.camera, t.seenAt),
+    index('recognitions_seen_idx').on(t.seenAt),
+    check('recognitions_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
+  ],
+);

@@ -35,6 +35,19 @@ CREATE TABLE "outbox_events" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "recognitions" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"person_id" uuid NOT NULL,
+	"camera" text DEFAULT '' NOT NULL,
+	"seen_at" timestamp with time zone NOT NULL,
+	"score" real NOT NULL,
+	"model_id" text NOT NULL,
+	"dims" integer NOT NULL,
+	"embedding" "bytea" NOT NULL,
+	"crop" "bytea",
+	CONSTRAINT "recognitions_embedding_dims_check" CHECK ("recognitions"."dims" > 0 AND octet_length("recognitions"."embedding") = "recognitions"."dims" * 4)
+);
+--> statement-breakpoint
 CREATE TABLE "webhooks" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
@@ -47,7 +60,11 @@ CREATE TABLE "webhooks" (
 --> statement-breakpoint
 ALTER TABLE "outbox_deliveries" ADD CONSTRAINT "outbox_deliveries_event_id_outbox_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."outbox_events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "outbox_deliveries" ADD CONSTRAINT "outbox_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recognitions" ADD CONSTRAINT "recognitions_person_id_people_id_fk" FOREIGN KEY ("person_id") REFERENCES "public"."people"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "outbox_deliveries_due_idx" ON "outbox_deliveries" USING btree ("state","next_attempt_at","seq");--> statement-breakpoint
 CREATE INDEX "outbox_deliveries_event_idx" ON "outbox_deliveries" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "outbox_deliveries_webhook_idx" ON "outbox_deliveries" USING btree ("webhook_id","created_at");--> statement-breakpoint
-CREATE INDEX "outbox_events_created_idx" ON "outbox_events" USING btree ("created_at");
+CREATE INDEX "outbox_events_created_idx" ON "outbox_events" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "recognitions_person_seen_idx" ON "recognitions" USING btree ("person_id","seen_at");--> statement-breakpoint
+CREATE INDEX "recognitions_camera_seen_idx" ON "recognitions" USING btree ("camera","seen_at");--> statement-breakpoint
+CREATE INDEX "recognitions_seen_idx" ON "recognitions" USING btree ("seen_at");
