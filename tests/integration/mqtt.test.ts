@@ -142,6 +142,17 @@ describe.skipIf(missing !== null)('MQTT with mosquitto', () => {
     await until(() => last('facestream/availability') === 'online', 10_000, 'online again');
   });
 
+  it('follows gallery changes: a new person gets discovery, a deleted one has it cleared', async () => {
+    const grace = await store.people.create('Grace Hopper');
+    if (!grace.ok) throw new Error('no person');
+    await store.deletePerson(ada.id);
+    await bus.publish({ type: 'gallery.changed', change: { kind: 'changed' } });
+    const graceTopic = `homeassistant/binary_sensor/facestream_person_${grace.value.id}/present/config`;
+    await until(() => last(graceTopic) !== undefined, 10_000, 'discovery for the new person');
+    expect(JSON.parse(last(graceTopic)!)).toMatchObject({ state_topic: 'facestream/person/grace_hopper/state' });
+    await until(() => last(`homeassistant/binary_sensor/facestream_person_${ada.id}/present/config`) === '', 10_000, 'the deleted person cleared');
+  });
+
   it('says offline on a clean shutdown', async () => {
     await outbound.close();
     await until(() => last('facestream/availability') === 'offline', 10_000, 'availability offline');

@@ -150,7 +150,8 @@ export class MqttLink {
       ]);
     try {
       const camera = typeof d.payload.camera === 'string' ? d.payload.camera : null;
-      if (camera !== null && s.discovery && !this.discovered.has(`camera:${camera}`)) {
+      // A camera seen for the first time gets its discovery first (test events name no real camera).
+      if (camera !== null && d.type !== 'test' && s.discovery && !this.discovered.has(`camera:${camera}`)) {
         for (const m of discoveryMessages(s, { people: [], cameras: [camera], removedPeople: [], version: this.deps.version })) {
           await timeout(client.publishAsync(m.topic, m.payload, { qos: 1, retain: true }));
         }

@@ -39,6 +39,8 @@ export interface OutboundDeps {
 
 /** How long a webhook read from the database is trusted before it is read again (another server may change it). */
 const WEBHOOK_CACHE_MS = 10_000;
+/** Quiet time after a gallery change before MQTT discovery is published again. */
+const DISCOVERY_DELAY_MS = 1000;
 
 export class Outbound {
   readonly dispatcher: Dispatcher;
@@ -47,6 +49,7 @@ export class Outbound {
   private readonly unsubscribe: (() => void)[] = [];
   private pruneTimer: ReturnType<typeof setInterval> | null = null;
   private refusedLogged = 0;
+  private discoveryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: OutboundDeps) {
     const { log, clock, limits } = deps;
@@ -86,13 +89,23 @@ export class Outbound {
       bus.on('sighting.stored', local<'sighting.stored'>(unknownEvent)),
       bus.on('camera.down', local<'camera.down'>(cameraEvent)),
       bus.on('camera.up', local<'camera.up'>(cameraEvent)),
-      bus.on('gallery.changed', () => void this.mqtt.refreshDiscovery().catch(() => {})),
+      bus.on('gallery.changed', () => this.discoverySoon()),
     );
     this.dispatcher.start();
     const prune = () => void this.prune();
     this.pruneTimer = setInterval(prune, 60_000);
     this.pruneTimer.unref();
     prune();
+  }
+
+  /** People changed: discovery is published again, once per burst of changes (an import changes the gallery often). */
+  private discoverySoon(): void {
+    if (this.discoveryTimer) return;
+    this.discoveryTimer = setTimeout(() => {
+      this.discoveryTimer = null;
+      void this.mqtt.refreshDiscovery().catch((err) => this.deps.log.warn('mqtt: discovery failed', { error: String(err) }));
+    }, DISCOVERY_DELAY_MS);
+    this.discoveryTimer.unref();
   }
 
   /** For CheckInService: each check-in's event, written in the check-in's own transaction. */
@@ -181,6 +194,7 @@ export class Outbound {
   async close(): Promise<void> {
     for (const u of this.unsubscribe) u();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.discoveryTimer) clearTimeout(this.discoveryTimer);
     await this.dispatcher.stop();
     await this.mqtt.close();
   }
