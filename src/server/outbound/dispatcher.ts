@@ -39,6 +39,7 @@ export class Dispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private passFailedLogged = -Infinity;
   /** Pending deliveries as of the last pass (metrics, status). */
   pending = 0;
 
@@ -73,7 +74,13 @@ export class Dispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = this.pass()
-      .catch((err) => this.deps.log.warn('outbox: a delivery pass failed; trying again', { error: String(err) }))
+      .catch((err) => {
+        // The database is away: said once a minute, not on every poll.
+        const now = this.deps.clock();
+        if (now - this.passFailedLogged < 60_000) return;
+        this.passFailedLogged = now;
+        this.deps.log.warn('outbox: a delivery pass failed; trying again', { error: String(err) });
+      })
       .finally(() => {
         this.running = null;
         if (this.stopped) return;

@@ -151,7 +151,8 @@ export class Outbound {
   async webhookChanged(id: string, now: Webhook | null): Promise<void> {
     this.hooks.delete(id);
     if (!now?.enabled) await this.deps.outbox.abandon({ webhookId: id }, now ? 'webhook disabled' : 'webhook deleted');
-    else this.dispatcher.recovered({ webhookId: id });
+    // A changed URL may work now: whatever it rested for is forgotten.
+    this.dispatcher.recovered({ webhookId: id });
   }
 
   async mqttChanged(settings: MqttSettings): Promise<void> {
