@@ -32,10 +32,11 @@ describe.each(databaseTargets)('outbox on $name', (target) => {
   let receiver: Receiver;
   let outbound: Outbound;
   const bus = createLocalBus(silentLogger);
+  let env: Record<string, string>;
 
   // One database per target (opening and migrating one is most of a test's time); emptied before each test.
   beforeAll(async () => {
-    const env = await target.freshEnv();
+    env = await target.freshEnv();
     store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATABASE_URL ? env.DATA_DIR! : MEMORY });
   }, 120_000);
   afterAll(() => store.close());
@@ -154,6 +155,35 @@ describe.each(databaseTargets)('outbox on $name', (target) => {
     expect(await store.outbox.retry(failed!.id, new Date())).toBe(true);
     await until(() => receiver.received.length === 2, 10_000, 'the retried event');
     expect(receiver.received[1]!.eventId).toBe(failed!.eventId);
+  });
+
+  // PostgreSQL only: PGlite is one process by design (the data directory is locked), so there is no second server.
+  it.skipIf(target.name !== 'postgres')('shares the work between two servers on one database: each event delivered once', async () => {
+    await store.integrations.createWebhook({ name: 'a', url: receiver.url, secret: SECRET, eventTypes: ['test'], enabled: true });
+    const other = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR! });
+    const second = new Outbound({
+      outbox: other.outbox,
+      integrations: other.integrations,
+      people: async () => [],
+      cameras: () => [],
+      bus: createLocalBus(silentLogger),
+      log: silentLogger,
+      clock: Date.now,
+      version: 'test',
+      singleProcess: false,
+      limits: { ...limits, batch: 3 },
+    });
+    try {
+      outbound = makeOutbound({ batch: 3 });
+      for (let i = 0; i < 60; i++) await (i % 2 ? outbound : second).enqueue(testEvent(Date.now(), `n${i}`));
+      await Promise.all([outbound.start(), second.start()]);
+      await until(() => receiver.ids().size === 60, 20_000, 'all 60 events');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.received).toHaveLength(60);
+    } finally {
+      await second.close();
+      await other.close();
+    }
   });
 
   it('gives up on deliveries older than OUTBOX_MAX_AGE_MS', async () => {
