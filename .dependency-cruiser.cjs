@@ -4,13 +4,13 @@
 // Layers, lowest first; a module imports only its own layer or lower ones:
 //   base      src/shared, and src/server's config.ts (the env schema), log.ts, metrics.ts, crash-points.ts, tls.ts
 //   core      store/, vision/, tracking/, gallery/, events/
-//   services  auth/, recognition/, enrolment/, attendance/, imports/
+//   services  auth/, recognition/, enrolment/, attendance/, imports/, outbound/
 //   edges     gateway/ (WebSocket) and http/ (REST), which do not import each other
 //   root      server.ts, main.ts, load-config.ts: the composition root, which wires everything
 const SERVER = '^src/server/';
 const dirs = (...names) => `${SERVER}(${names.join('|')})/`;
 const CORE = dirs('store', 'vision', 'tracking', 'gallery', 'events');
-const SERVICES = dirs('auth', 'recognition', 'enrolment', 'attendance', 'imports');
+const SERVICES = dirs('auth', 'recognition', 'enrolment', 'attendance', 'imports', 'outbound');
 const EDGES = dirs('gateway', 'http');
 const ROOT = `${SERVER}(server|main|load-config)\\.ts$`;
 const BASE = `${SERVER}[^/]+\\.ts$`;

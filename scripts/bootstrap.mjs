@@ -2,7 +2,7 @@
 // Bootstrap for `npm start` / `npm test`: runs BEFORE node_modules may exist, so Node built-ins only.
 //
 //   node scripts/bootstrap.mjs          server mode: system packages for the native FAISS index, then deps
-//   node scripts/bootstrap.mjs --test   also the tools the tests need (ffmpeg, chromium, postgresql)
+//   node scripts/bootstrap.mjs --test   also the tools the tests need (ffmpeg, chromium, postgresql, mosquitto)
 //
 // 1. System packages (Debian/Ubuntu, via dpkg-query). Missing ones are installed with apt-get when we
 //    are root; otherwise a notice says how to install them. The native FAISS packages are optional
@@ -36,8 +36,8 @@ const NATIVE_ADDON = path.join(NATIVE_DIR, 'build', 'Release', 'faiss-node.node'
 // node-gyp needs to compile (a C++ compiler, make, python3). Optional: the server works without them.
 const NATIVE_PKGS = ['libfaiss-dev', 'libopenblas-dev', 'g++', 'make', 'python3'];
 // Debian packages the test suite needs: fake webcam files, the browser for the client tests, and
-// PostgreSQL for the Postgres pass. Required in --test mode.
-const TEST_PKGS = ['ffmpeg', 'chromium', 'postgresql'];
+// PostgreSQL for the Postgres pass, and mosquitto, the MQTT broker the MQTT suite starts. Required in --test mode.
+const TEST_PKGS = ['ffmpeg', 'chromium', 'postgresql', 'mosquitto'];
 // Where FAISS headers live when installed from Debian, from source or with Homebrew: part of the hash,
 // so that installing FAISS by any route triggers a rebuild of the addon.
 const FAISS_HEADER_CANDIDATES = ['/usr/include/faiss/Index.h', '/usr/local/include/faiss/Index.h', '/opt/homebrew/include/faiss/Index.h'];

@@ -6,6 +6,7 @@ import { byId, h, whenText } from './dom.js';
 import { ApiError, can, type Api, type Session } from './session.js';
 import { boot } from './shell.js';
 import { resultItems, type Choice, type ImageResult } from './upload-results.js';
+import { renderRecognitions } from './recognition-history.js';
 
 interface PersonOverview {
   id: string;
@@ -153,6 +154,15 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
       ),
     );
     if (faces.length === 0) facesEl.append(h('li', { class: 'empty' }, 'No faces yet: add photos below, or enrol at the camera.'));
+    await renderRecognitions(api, {
+      personId: id,
+      name: person.name,
+      operator,
+      list: byId('recognitions'),
+      count: byId('recognition-count'),
+      say: (m) => show(notice, m),
+      changed: render,
+    });
   };
 
   const removeFace = async (faceId: string): Promise<void> => {

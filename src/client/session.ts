@@ -109,7 +109,7 @@ export function apiClient(session: Session, onUnauthenticated: () => void = () =
     async get<T>(path: string): Promise<T> {
       return (await (await call('GET', path)).json()) as T;
     },
-    async send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T | null> {
+    async send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T | null> {
       const res = await call(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json');
       return res.status === 204 ? null : ((await res.json()) as T);
     },

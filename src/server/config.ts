@@ -119,8 +119,36 @@ export const ConfigSchema = z.object({
   SIGHTINGS_RETENTION_DAYS: int(30, 0),
   /** At most this many unknown sightings are kept, newest first (0 = no count limit). */
   SIGHTINGS_MAX_ROWS: int(10_000, 0),
-  /** How often retention is enforced, ms. */
+  /** Recognition history (one record per recognized track, with its face) older than this many days is deleted (0 = no age limit). */
+  RECOGNITIONS_RETENTION_DAYS: int(7, 0),
+  /** At most this many recognition records are kept, newest first (0 = no count limit). */
+  RECOGNITIONS_MAX_ROWS: int(5000, 0),
+  /** How often retention (sightings and recognition history) is enforced, ms. */
   SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
+  // ---- events out: webhooks and MQTT (docs/api.md#events-out) ----
+  /** A camera that sent no frame this long (ms) is reported down (`camera.down`); 0 = never. */
+  CAMERA_DOWN_AFTER_MS: int(30_000, 0),
+  /** Most webhook and MQTT deliveries waiting in the outbox; past it new events are refused (logged, counted in facestream_outbox_refused_total). */
+  OUTBOX_MAX_PENDING: int(100_000, 1),
+  /** A delivery is given up after this many attempts (a resting target's waiting deliveries are not attempts). */
+  OUTBOX_MAX_ATTEMPTS: int(50, 1),
+  /** ...or once its event is this old, ms (default one day). */
+  OUTBOX_MAX_AGE_MS: int(24 * 60 * 60 * 1000, 1000),
+  /** First retry delay after a target fails, ms; doubled per failure in a row up to OUTBOX_RETRY_MAX_MS. */
+  OUTBOX_RETRY_BASE_MS: int(1000, 10),
+  OUTBOX_RETRY_MAX_MS: int(5 * 60 * 1000, 10),
+  /** Deliveries claimed per dispatcher pass. */
+  OUTBOX_BATCH: int(20, 1, 1000),
+  /** How often the outbox is looked at when nothing new was queued, ms. */
+  OUTBOX_POLL_MS: int(1000, 10),
+  /** Delivered and failed deliveries are kept this long for the status view, ms (default 7 days). */
+  OUTBOX_KEEP_MS: int(7 * 24 * 60 * 60 * 1000, 0),
+  /** Longest a webhook POST (or an MQTT publish's PUBACK) may take, ms. */
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /** A person's MQTT presence (`binary_sensor` present) stays ON this long after they were last recognised, ms. */
+  MQTT_PRESENCE_MS: int(10 * 60 * 1000, 1000),
+  /** Delay between reconnects to the MQTT broker, ms. */
+  MQTT_RECONNECT_MS: int(5000, 100),
   /** Detector confidence below which a face is ignored. */
   DETECT_MIN_CONFIDENCE: num(0.5, 0, 1),
   /** Faces detected per frame at most. */

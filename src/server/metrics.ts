@@ -161,3 +161,17 @@ export class EventMetrics {
     this.unknownSightings = registry.add(new Counter('facestream_unknown_sightings_total', 'Unknown faces stored as sightings by this server.'));
   }
 }
+
+/** Webhook and MQTT deliveries (outbound/): what left, what failed, what the outbox refused. */
+export class OutboundMetrics {
+  readonly deliveries: Counter;
+  readonly refused: Counter;
+
+  constructor(registry: Registry, pending: () => number) {
+    this.deliveries = registry.add(
+      new Counter('facestream_outbound_deliveries_total', 'Webhook and MQTT delivery attempts, by target kind and result.', ['target', 'result']),
+    );
+    this.refused = registry.add(new Counter('facestream_outbox_refused_total', 'Events not queued because the outbox held OUTBOX_MAX_PENDING deliveries.'));
+    registry.add(new Gauge('facestream_outbox_pending', 'Deliveries waiting in the outbox (as of the last dispatcher pass).', pending));
+  }
+}

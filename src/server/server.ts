@@ -9,6 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckInService, systemClock, type Clock } from './attendance/checkins.js';
 import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
+import { CameraWatch } from './attendance/camera-watch.js';
+import { RecognitionRecorder } from './attendance/recognition-history.js';
+import { Outbound } from './outbound/outbound.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
@@ -21,7 +24,7 @@ import { createGalleryService, type GalleryService } from './gallery/service.js'
 import type { EventBus } from './events/bus.js';
 import { createLocalBus } from './events/local-bus.js';
 import { createPgBus } from './events/pg-bus.js';
-import { EventMetrics, LiveMetrics, Registry } from './metrics.js';
+import { EventMetrics, LiveMetrics, OutboundMetrics, Registry } from './metrics.js';
 import { createScheduler } from './vision/scheduler.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from './vision/worker/worker-analyzer.js';
 import type { Logger } from './log.js';
@@ -52,6 +55,8 @@ export interface RunningServer {
   /** Attendance check-ins; null when CHECKINS_ENABLED is false. */
   checkins: CheckInService | null;
   sightings: SightingRecorder;
+  /** Webhooks and MQTT: the outbox and its dispatcher. */
+  outbound: Outbound;
   close(): Promise<void>;
 }
 
@@ -163,6 +168,42 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
     const metrics = new Registry();
     const events = new EventMetrics(metrics);
+    const clock = opts.clock ?? systemClock;
+    const cameraWatch = new CameraWatch({
+      downAfterMs: config.CAMERA_DOWN_AFTER_MS,
+      clock,
+      onDown: (camera, lastFrameAt) => void eventBus.publish({ type: 'camera.down', camera, lastFrameAt, at: clock() }),
+      onUp: (camera) => void eventBus.publish({ type: 'camera.up', camera, at: clock() }),
+    });
+    // Read at scrape time, by then `outbound` exists.
+    const outboundMetrics = new OutboundMetrics(metrics, () => outbound.dispatcher.pending);
+    const outbound = new Outbound({
+      outbox: store.outbox,
+      integrations: store.integrations,
+      people: async () => (await store.listPeople()).map((p) => ({ id: p.id, name: p.name })),
+      cameras: () => cameraWatch.list().map((c) => c.camera),
+      bus: eventBus,
+      log,
+      clock,
+      version: VERSION,
+      singleProcess: store.kind === 'pglite',
+      limits: {
+        maxPending: config.OUTBOX_MAX_PENDING,
+        maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+        maxAgeMs: config.OUTBOX_MAX_AGE_MS,
+        retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+        retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
+        batch: config.OUTBOX_BATCH,
+        pollMs: config.OUTBOX_POLL_MS,
+        keepMs: config.OUTBOX_KEEP_MS,
+        sendTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        presenceMs: config.MQTT_PRESENCE_MS,
+        reconnectMs: config.MQTT_RECONNECT_MS,
+      },
+      onResult: (target, result) => outboundMetrics.deliveries.inc({ target, result }),
+      onRefused: () => outboundMetrics.refused.inc(),
+    });
+    await outbound.start();
     const keys = store.keys;
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
     const http = createHttpApp({
@@ -180,11 +221,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       startedAt,
       publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
       sessions: () => gateway?.sessions().length ?? 0,
+      outbound,
     });
     const tls = loadTls(config);
     const listener = getRequestListener(http.app.fetch);
     const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
-    const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
           checkIns: store.checkIns,
@@ -198,15 +239,29 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
           },
           alreadyNoticeMs: config.ALREADY_CHECKED_IN_NOTICE_MS,
           onAlready: (checkin, camera) => void eventBus.publish({ type: 'checkin.already', checkin, camera }),
+          outbox: outbound.checkinOutbox(),
         })
       : null;
-    const sightings = new SightingRecorder(store.sightings, log, () => events.unknownSightings.inc());
+    const sightings = new SightingRecorder(store.sightings, log, (s) => {
+      events.unknownSightings.inc();
+      const sighting = { ...s, firstSeenAt: s.firstSeenAt.getTime(), lastSeenAt: s.lastSeenAt.getTime() };
+      void eventBus.publish({ type: 'sighting.stored', sighting });
+    });
     const retention = startSightingRetention(store.sightings, {
       retentionDays: config.SIGHTINGS_RETENTION_DAYS,
       maxRows: config.SIGHTINGS_MAX_ROWS,
       everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
       clock,
       log,
+    });
+    const history = new RecognitionRecorder(store.recognitions, analyzer.modelId, log);
+    const historyRetention = startSightingRetention(store.recognitions, {
+      retentionDays: config.RECOGNITIONS_RETENTION_DAYS,
+      maxRows: config.RECOGNITIONS_MAX_ROWS,
+      everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
+      clock,
+      log,
+      what: 'recognition history',
     });
     gateway = attachGateway(
       server,
@@ -219,7 +274,14 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         log,
         serverVersion: VERSION,
         enrolment: { galleryService },
-        attendance: { checkins, sightings, clock },
+        attendance: {
+          checkins,
+          sightings,
+          clock,
+          cameras: cameraWatch,
+          history,
+          onRecognized: (recognition) => void eventBus.publish({ type: 'recognition', recognition }),
+        },
       },
       {
         auth,
@@ -248,12 +310,16 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       app: http.app,
       checkins,
       sightings,
+      outbound,
       async close() {
         await http.close();
         await g.close();
+        cameraWatch.stop();
         // Check-ins and sightings already seen are written before the database goes away.
-        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop()]);
+        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop(), history.whenIdle(), historyRetention.stop()]);
         checkins?.stop();
+        // After the check-ins: their events are in the outbox (written with them), and the outbox outlives a restart.
+        await outbound.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         galleryService.close();

@@ -1,6 +1,9 @@
 // Attendance for one camera session: check-ins for tracks that are recognized, and an unknown sighting for a track
 // that stays unknown. Neither waits for the database, and neither depends on the socket staying open.
+import type { CameraWatch } from './camera-watch.js';
 import type { CheckInService, Clock } from './checkins.js';
+import { HistoryWatch, type MatchedView, type RecognitionRecorder } from './recognition-history.js';
+import { RecognitionWatch, type Recognized } from './recognition-watch.js';
 import type { SightingRecorder } from './sightings.js';
 import { UnknownWatch, type WatchedView } from './unknown-watch.js';
 import type { TrackSnapshot } from '../tracking/tracker.js';
@@ -10,10 +13,19 @@ export interface AttendanceDeps {
   checkins: CheckInService | null;
   sightings: SightingRecorder;
   clock: Clock;
+  /** Told of every attendance frame: a camera that stops sending is reported down. */
+  cameras?: Pick<CameraWatch, 'frame'>;
+  /** A track was named (once per track, again only when its name changes): webhooks and MQTT `recognition`. */
+  onRecognized?: (r: Recognized & { camera: string; at: number }) => void;
+  /** Recognition history: one record per recognized track with its face (views from `matched`). */
+  history?: Pick<RecognitionRecorder, 'record'>;
 }
 
 export class CameraAttendance {
   private readonly unknownWatch: UnknownWatch;
+  private readonly recognitionWatch = new RecognitionWatch();
+  private readonly historyWatch = new HistoryWatch();
+  private camera = '';
 
   constructor(
     private readonly deps: AttendanceDeps,
@@ -28,9 +40,29 @@ export class CameraAttendance {
     this.unknownWatch.offer(trackId, view);
   }
 
+  /**
+   * An embedded view of a track that matched an enrolled person: a candidate for the recognition history. The pipeline
+   * calls it (FrameOptions.onMatched) for each matched face, as it calls `unmatched` for the others.
+   */
+  matched(trackId: number, view: MatchedView): void {
+    const due = this.deps.history ? this.historyWatch.matched(trackId, view) : null;
+    if (due) this.deps.history!.record({ ...due, camera: this.camera });
+  }
+
   /** After every frame, with the tracks it showed. `camera` is the label the client gave in hello. */
   frameSeen(visible: TrackSnapshot[], camera: string): void {
-    const { checkins, sightings, clock } = this.deps;
+    const { checkins, sightings, clock, cameras, onRecognized } = this.deps;
+    cameras?.frame(camera);
+    this.camera = camera;
+    const { history } = this.deps;
+    if (onRecognized || history) {
+      for (const r of this.recognitionWatch.update(visible)) {
+        const at = clock();
+        onRecognized?.({ ...r, camera, at });
+        const due = history ? this.historyWatch.announced(r.trackId, r.personId, at) : null;
+        if (due) history!.record({ ...due, camera });
+      }
+    }
     if (checkins) {
       for (const t of visible) if (t.state === 'recognized' && t.personId) checkins.seen(t.personId, t.score ?? 0, camera);
     }

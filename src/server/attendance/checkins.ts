@@ -3,7 +3,8 @@
 // per-frame cost at a Map lookup. Writes never depend on the socket that saw the face.
 import type { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
-import type { CheckInRow, CheckInsRepo } from '../store/checkins-repo.js';
+import type { CheckInAttempt, CheckInRow, CheckInsRepo } from '../store/checkins-repo.js';
+import type { EnqueueOutcome } from '../store/outbox-repo.js';
 import { isPermanentDbError, sqlState } from '../store/db-errors.js';
 
 /** Milliseconds since epoch; injectable so tests can move time. */
@@ -25,6 +26,8 @@ export interface CheckInServiceOptions {
    */
   onAlready?: (checkin: CheckIn, camera: string) => void;
   alreadyNoticeMs?: number;
+  /** The check-in's webhook and MQTT event, written in the check-in's own transaction; `onQueued` hears how it went. */
+  outbox?: CheckInAttempt['outbox'] & { onQueued?: (outcome: EnqueueOutcome) => void };
 }
 
 interface Sighted {
@@ -85,7 +88,8 @@ export class CheckInService {
     const { checkIns, cooldownMs, log, onCheckIn } = this.opts;
     const { score, camera, at } = sighted;
     try {
-      const outcome = await checkIns.record({ personId, at: new Date(at), score, camera, cooldownMs });
+      const outbox = this.opts.outbox;
+      const outcome = await checkIns.record({ personId, at: new Date(at), score, camera, cooldownMs, outbox });
       this.unwritten.delete(personId);
       const last = outcome.created ? outcome.row.at.getTime() : outcome.lastAt.getTime();
       this.quietUntil.set(personId, last + cooldownMs);
@@ -95,6 +99,7 @@ export class CheckInService {
       if (!outcome.created) this.already(personId, camera, this.opts.clock());
       if (outcome.created) {
         log.info('check-in', { person: personId, name: outcome.row.name, camera, score: Number(score.toFixed(3)) });
+        if (outcome.queued) outbox?.onQueued?.(outcome.queued);
         onCheckIn(toCheckIn(outcome.row));
       }
     } catch (err) {

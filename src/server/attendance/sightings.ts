@@ -14,6 +14,9 @@ export async function chipToJpeg(chip: Uint8Array, quality = 80): Promise<Uint8A
   return new Uint8Array(buf);
 }
 
+/** What is told of a stored sighting (no embedding, no picture: its crop is served at /api/v1/sightings/{id}/crop). */
+export type StoredSighting = Pick<NewSighting, 'camera' | 'firstSeenAt' | 'lastSeenAt' | 'bestScore' | 'bestPersonId'> & { id: string };
+
 /** Writes sightings in the background (never tied to the socket that saw the face). */
 export class SightingRecorder {
   private readonly inFlight = new Set<Promise<void>>();
@@ -21,8 +24,8 @@ export class SightingRecorder {
   constructor(
     private readonly sightings: Pick<SightingsRepo, 'insert'>,
     private readonly log: Logger,
-    /** Called once per sighting stored (metrics). */
-    private readonly onStored: () => void = () => {},
+    /** Called once per sighting stored (metrics, webhooks and MQTT `unknown`). */
+    private readonly onStored: (stored: StoredSighting) => void = () => {},
   ) {}
 
   record(s: Omit<NewSighting, 'crop'> & { chip: Uint8Array }): void {
@@ -31,7 +34,7 @@ export class SightingRecorder {
         const crop = await chipToJpeg(s.chip);
         const id = await this.sightings.insert({ ...s, crop });
         this.log.info('unknown sighting', { sighting: id, camera: s.camera, bestScore: s.bestScore });
-        this.onStored();
+        this.onStored({ id, camera: s.camera, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt, bestScore: s.bestScore, bestPersonId: s.bestPersonId });
       } catch (err) {
         this.log.error('storing an unknown sighting failed', { error: String(err) });
       }
@@ -48,14 +51,14 @@ export class SightingRecorder {
 /** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
 export function startSightingRetention(
   sightings: Pick<SightingsRepo, 'prune'>,
-  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger },
+  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger; what?: string },
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const prune = () => {
     running = sightings
       .prune({ now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
-      .then((n) => void (n > 0 && opts.log.info('unknown sightings pruned', { deleted: n })))
-      .catch((err) => opts.log.warn('pruning unknown sightings failed', { error: String(err) }));
+      .then((n) => void (n > 0 && opts.log.info(`${opts.what ?? 'unknown sightings'} pruned`, { deleted: n })))
+      .catch((err) => opts.log.warn(`pruning ${opts.what ?? 'unknown sightings'} failed`, { error: String(err) }));
   };
   prune();
   const timer = setInterval(prune, opts.everyMs);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { CheckIn } from '../../shared/protocol.js';
 import type { Logger } from '../log.js';
-import type { BusEvent, EventBus, GalleryChange } from './bus.js';
+import { LOCAL_ONLY, type BusEvent, type EventBus, type GalleryChange } from './bus.js';
 import { createLocalBus } from './local-bus.js';
 
 export const CHANNEL = 'facestream_events';
@@ -80,6 +80,7 @@ export async function createPgBus(opts: { channels: BusChannels; log: Logger }):
     on: (type, handler) => local.on(type, handler),
     async publish(event) {
       await local.publish(event);
+      if (LOCAL_ONLY.has(event.type)) return;
       try {
         await channels.notify(CHANNEL, JSON.stringify({ ...wire(event), origin }));
       } catch (err) {

@@ -20,7 +20,7 @@ export interface SightingFaceResult {
 /** Why a promote/attach was refused; the API maps these to 404 / 409 / 422. */
 export class SightingError extends Error {
   constructor(
-    readonly code: 'sighting_not_found' | 'person_not_found' | 'name_taken' | 'model_mismatch',
+    readonly code: 'sighting_not_found' | 'recognition_not_found' | 'person_not_found' | 'name_taken' | 'model_mismatch',
     message: string,
   ) {
     super(message);
@@ -48,6 +48,8 @@ export interface GalleryService {
   promoteSighting(sightingId: string, name: string): Promise<SightingFaceResult>;
   /** The sighting becomes a face of the existing person; the sighting is removed. */
   attachSighting(sightingId: string, personId: string): Promise<SightingFaceResult>;
+  /** A recent recognition becomes a face (a template) of the person it named; it leaves the history. */
+  addRecognition(recognitionId: string): Promise<SightingFaceResult>;
   /** A gallery export's people, matched by name or created, all or nothing. */
   importPeople(people: ImportedPerson[]): Promise<ImportSummary>;
   /** Rebuilds the index from the database, here and on every other server. */
@@ -171,6 +173,20 @@ export function createGalleryService(deps: GalleryServiceDeps): GalleryService {
         if (!p) throw new SightingError('person_not_found', `no person ${personId}`);
         return { ...p, created: false };
       });
+    },
+
+    async addRecognition(recognitionId) {
+      const r = await store.tx(async (tx) => {
+        const rec = await tx.recognitions.get(recognitionId, true);
+        if (!rec) throw new SightingError('recognition_not_found', `no recognition ${recognitionId} in the history`);
+        if (rec.modelId !== modelId) throw new SightingError('model_mismatch', `recognition was embedded by ${rec.modelId}, the gallery uses ${modelId}`);
+        const faceId = await tx.faces.add({ personId: rec.personId, modelId: rec.modelId, embedding: rec.embedding, crop: rec.crop, quality: null });
+        await tx.recognitions.delete(rec.id);
+        return { personId: rec.personId, name: rec.personName, faceId, embedding: rec.embedding };
+      });
+      gallery.add([{ faceId: r.faceId, personId: r.personId, personName: r.name, embedding: r.embedding }]);
+      await changed({ kind: 'changed' });
+      return { personId: r.personId, name: r.name, faceId: r.faceId, created: false };
     },
 
     async importPeople(people) {

@@ -27,6 +27,9 @@ import { mergeRoutes } from './merge.js';
 import { peopleOverviewRoutes } from './people-overview.js';
 import { sightingReviewRoutes } from './sighting-review.js';
 import { whoAmIRoutes } from './whoami.js';
+import { webhooksRoutes } from './webhooks.js';
+import { mqttRoutes } from './mqtt.js';
+import { recognitionHistoryRoutes } from './recognition-history.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -85,6 +88,10 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', mergeRoutes({ galleryService }));
   app.route('/', peopleOverviewRoutes({ people: store.people }));
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
+  const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
+  app.route('/', webhooksRoutes(outbound));
+  app.route('/', mqttRoutes(outbound));
+  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
   mountDocs(app, { version: deps.version, authMode });
 
   app.use('*', keyOffPageUrls());

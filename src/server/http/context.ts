@@ -9,6 +9,7 @@ import type { GalleryService } from '../gallery/service.js';
 import type { Logger } from '../log.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Registry } from '../metrics.js';
+import type { Outbound } from '../outbound/outbound.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { AnalyzerScheduler } from '../vision/scheduler.js';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   startedAt: Date;
   publicDir: string;
   sessions: () => number;
+  /** Webhooks and MQTT. */
+  outbound: Outbound;
 }
 
 export type AppEnv = { Variables: { principal: Principal } };

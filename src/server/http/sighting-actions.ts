@@ -9,6 +9,7 @@ const Result = z.object({ personId: z.string(), name: z.string(), faceId: z.stri
 
 const API_CODE: Record<SightingError['code'], ErrorCode> = {
   sighting_not_found: 'not_found',
+  recognition_not_found: 'not_found',
   person_not_found: 'not_found',
   name_taken: 'duplicate_name',
   model_mismatch: 'model_mismatch',

@@ -2,6 +2,7 @@
 // cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
 import { and, desc, eq, gt, gte, lte, sql } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
+import { outboxRepo, type EnqueueOutcome, type OutboxEvent } from './outbox-repo.js';
 import { checkIns, people } from './schema.js';
 
 export interface CheckInRow {
@@ -19,10 +20,12 @@ export interface CheckInAttempt {
   score: number;
   camera: string;
   cooldownMs: number;
+  /** The check-in's event for webhooks and MQTT, written in the same transaction as the check-in itself. */
+  outbox?: { event: (row: CheckInRow) => OutboxEvent; maxPending: number };
 }
 
 /** Not created: `last` is the check-in within the cooldown (absent when the person was deleted meanwhile). */
-export type CheckInOutcome = { created: true; row: CheckInRow } | { created: false; lastAt: Date; last?: CheckInRow };
+export type CheckInOutcome = { created: true; row: CheckInRow; queued?: EnqueueOutcome } | { created: false; lastAt: Date; last?: CheckInRow };
 
 /** The columns of a CheckInRow: the check-in and its person's name. */
 const rowColumns = { id: checkIns.id, personId: checkIns.personId, name: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera };
@@ -55,7 +58,10 @@ async function recordCheckIn(db: StoreDb, a: CheckInAttempt): Promise<CheckInOut
       .insert(checkIns)
       .values({ personId: a.personId, at: a.at, score: a.score, camera: a.camera })
       .returning({ id: checkIns.id, personId: checkIns.personId, at: checkIns.at, score: checkIns.score, camera: checkIns.camera });
-    return { created: true, row: { ...row!, name: person.name } };
+    const created = { ...row!, name: person.name };
+    // With the check-in or not at all: a check-in is never told without being stored, nor stored without being told.
+    const queued = a.outbox ? await outboxRepo(tx).enqueue(a.outbox.event(created), { maxPending: a.outbox.maxPending, now: a.at }) : undefined;
+    return { created: true, row: created, queued };
   });
 }
 

@@ -7,9 +7,12 @@ import { eventsRepo } from './events-repo.js';
 import { reembedRepo } from './faces-reembed.js';
 import { facesRepo } from './faces-repo.js';
 import { galleryRepo } from './gallery-repo.js';
+import { integrationsRepo } from './integrations-repo.js';
 import { gallerySnapshotRepo } from './gallery-snapshot.js';
 import { jobsRepo } from './jobs-repo.js';
 import { keysRepo } from './keys-repo.js';
+import { outboxRepo } from './outbox-repo.js';
+import { recognitionsRepo } from './recognitions-repo.js';
 import { peopleRepo } from './people-repo.js';
 import { sightingsRepo } from './sightings-repo.js';
 import type { Repositories } from './types.js';
@@ -30,6 +33,9 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     events: eventsRepo(db),
     jobs: jobsRepo(db),
     keys: keysRepo(db),
+    integrations: integrationsRepo(db),
+    outbox: outboxRepo(db),
+    recognitions: recognitionsRepo(db),
     listFaceTemplates: (modelId) => faces.templates(modelId),
     countFacesNotFromModel: (modelId) => faces.countNotFromModel(modelId),
     commitEnrolment: (input) => enrolments.commit(input),

@@ -1,6 +1,6 @@
 // Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
 import { sql } from 'drizzle-orm';
-import { check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
@@ -166,4 +166,105 @@ export const importJobResults = pgTable(
     verdict: jsonb('verdict').$type<Record<string, unknown>>().notNull(),
   },
   (t) => [index('import_job_results_job_seq_idx').on(t.jobId, t.seq)],
+);
+
+export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+
+/** Webhook endpoints: every event of a type in `eventTypes` is POSTed to `url`, signed with `secret` (HMAC-SHA256). */
+export const webhooks = pgTable('webhooks', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  url: text('url').notNull(),
+  /** Kept in the clear: the server needs it to sign. The REST API never returns it whole. */
+  secret: text('secret').notNull(),
+  eventTypes: jsonb('event_types').$type<string[]>().notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The MQTT connection: one row (id 1), written over REST. */
+export const mqttSettings = pgTable(
+  'mqtt_settings',
+  {
+    id: integer('id').primaryKey(),
+    enabled: boolean('enabled').notNull().default(false),
+    url: text('url').notNull(),
+    username: text('username'),
+    password: text('password'),
+    topicPrefix: text('topic_prefix').notNull().default('facestream'),
+    discoveryPrefix: text('discovery_prefix').notNull().default('homeassistant'),
+    /** Home Assistant MQTT discovery on or off. */
+    discovery: boolean('discovery').notNull().default(true),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('mqtt_settings_single_row', sql`${t.id} = 1`)],
+);
+
+/** Events on their way out: written with (or right after) what they report, deleted after every target has them. */
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    /** The idempotency key receivers see. */
+    id: uuid('id').primaryKey().defaultRandom(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('outbox_events_created_idx').on(t.createdAt)],
+);
+
+/** One row per event and target (a webhook, or the MQTT broker): its delivery state and retry schedule. */
+export const outboxDeliveries = pgTable(
+  'outbox_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Queue order: each target gets its events in the order they were written. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => outboxEvents.id, { onDelete: 'cascade' }),
+    /** The webhook; null for the MQTT broker. */
+    webhookId: uuid('webhook_id').references(() => webhooks.id, { onDelete: 'cascade' }),
+    target: text('target', { enum: ['webhook', 'mqtt'] }).notNull(),
+    state: text('state', { enum: DELIVERY_STATES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When it is next tried; a claimed delivery is pushed out by a lease, so a killed server's claim is tried again. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    lastStatus: integer('last_status'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('outbox_deliveries_due_idx').on(t.state, t.nextAttemptAt, t.seq),
+    index('outbox_deliveries_event_idx').on(t.eventId),
+    index('outbox_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+    check('outbox_deliveries_state_check', sql`${t.state} IN ('pending', 'delivered', 'failed')`),
+    check('outbox_deliveries_target_check', sql`(${t.target} = 'webhook') = (${t.webhookId} IS NOT NULL)`),
+  ],
+);
+
+/** Recent recognitions of known people (one per track), with the face as seen: for review ("not them", "add to them"). */
+export const recognitions = pgTable(
+  'recognitions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    camera: text('camera').notNull().default(''),
+    seenAt: timestamp('seen_at', { withTimezone: true }).notNull(),
+    score: real('score').notNull(),
+    modelId: text('model_id').notNull(),
+    dims: integer('dims').notNull(),
+    embedding: bytea('embedding').notNull(),
+    /** The aligned face as a small JPEG. */
+    crop: bytea('crop'),
+  },
+  (t) => [
+    index('recognitions_person_seen_idx').on(t.personId, t.seenAt),
+    index('recognitions_camera_seen_idx').on(t.camera, t.seenAt),
+    index('recognitions_seen_idx').on(t.seenAt),
+    check('recognitions_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
+  ],
 );

@@ -8,8 +8,11 @@ import type { FacesRepo } from './faces-repo.js';
 import type { GalleryRepo } from './gallery-repo.js';
 import type { GallerySnapshotRepo } from './gallery-snapshot.js';
 import type { JobsRepo } from './jobs-repo.js';
+import type { IntegrationsRepo } from './integrations-repo.js';
 import type { KeysRepo } from './keys-repo.js';
 import type { NotifyChannels } from './notify-channels.js';
+import type { OutboxRepo } from './outbox-repo.js';
+import type { RecognitionsRepo } from './recognitions-repo.js';
 import type { PeopleRepo } from './people-repo.js';
 import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person } from './records.js';
 import type { SightingsRepo } from './sightings-repo.js';
@@ -32,6 +35,12 @@ export interface Repositories {
   events: EventsRepo;
   jobs: JobsRepo;
   keys: KeysRepo;
+  /** Webhook endpoints and the MQTT connection. */
+  integrations: IntegrationsRepo;
+  /** Events on their way to webhooks and MQTT. */
+  outbox: OutboxRepo;
+  /** Recent recognitions of known people, with their faces, for review. */
+  recognitions: RecognitionsRepo;
 
   /** Every face embedding made by `modelId`, with its person (faces.templates). */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;

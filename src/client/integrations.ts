@@ -1,0 +1,207 @@
+// Integrations page: webhooks (add, enable, delete, deliveries, "send test event") and the MQTT broker (settings,
+// connection status, "send test event"). Secrets are shown once, when the server makes one.
+import { byId, h, whenText } from './dom.js';
+import { can, type Api, type Session } from './session.js';
+import { boot } from './shell.js';
+
+interface Counts {
+  pending: number;
+  delivered: number;
+  failed: number;
+  oldestPendingAt: string | null;
+}
+interface Webhook {
+  id: string;
+  name: string;
+  url: string;
+  secretHint: string;
+  eventTypes: string[];
+  enabled: boolean;
+  deliveries: Counts;
+}
+interface Delivery {
+  eventId: string;
+  type: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+interface Mqtt {
+  enabled: boolean;
+  url: string | null;
+  username: string | null;
+  hasPassword: boolean;
+  topicPrefix: string;
+  discoveryPrefix: string;
+  discovery: boolean;
+  status: { connected: boolean; lastError: string | null; connectedAt: string | null };
+  deliveries: Counts;
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const input = (id: string) => byId<HTMLInputElement>(id);
+
+async function startIntegrationsPage(api: Api, session: Session): Promise<void> {
+  const admin = can(session, 'admin');
+  const say = (el: HTMLElement, m: string) => {
+    el.textContent = m;
+    el.hidden = m === '';
+  };
+  const act = async (what: () => Promise<string>): Promise<void> => {
+    try {
+      say(byId('integrations-error'), '');
+      say(byId('integrations-notice'), await what());
+      await load();
+    } catch (err) {
+      say(byId('integrations-error'), messageOf(err));
+    }
+  };
+
+  const showDeliveries = async (w: Webhook): Promise<void> => {
+    const { items } = await api.get<{ items: Delivery[] }>(`/api/v1/webhooks/${w.id}/deliveries?limit=20`);
+    byId('deliveries-title').textContent = `Recent deliveries to ${w.name}`;
+    byId('deliveries-table')
+      .querySelector('tbody')!
+      .replaceChildren(
+        ...items.map((d) =>
+          h(
+            'tr',
+            { 'data-state': d.state },
+            h('td', { title: d.eventId }, d.type),
+            h('td', {}, d.state),
+            h('td', { class: 'num' }, d.attempts),
+            h('td', {}, d.lastError ?? ''),
+            h('td', {}, whenText(Date.parse(d.deliveredAt ?? d.createdAt))),
+          ),
+        ),
+      );
+    byId('deliveries').hidden = false;
+  };
+
+  const row = (w: Webhook): HTMLElement =>
+    h(
+      'tr',
+      { 'data-id': w.id },
+      h('td', {}, w.name, w.enabled ? '' : h('span', { class: 'muted' }, ' (disabled)')),
+      h('td', { class: 'url', title: `secret ${w.secretHint}` }, w.url),
+      h('td', {}, w.eventTypes.join(', ')),
+      h('td', { class: 'num' }, w.deliveries.delivered),
+      h('td', { class: 'num' }, w.deliveries.pending),
+      h('td', { class: 'num' }, w.deliveries.failed),
+      h(
+        'td',
+        { class: 'buttons' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'small test',
+            disabled: !w.enabled,
+            onclick: () => void act(async () => (await api.send('POST', `/api/v1/webhooks/${w.id}/test`), `Test event queued for ${w.name}.`)),
+          },
+          'Send test event',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'small secondary', onclick: () => void showDeliveries(w).catch((e) => say(byId('integrations-error'), messageOf(e))) },
+          'Deliveries',
+        ),
+        admin &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small secondary',
+              onclick: () =>
+                void act(
+                  async () => (
+                    await api.send('PATCH', `/api/v1/webhooks/${w.id}`, { enabled: !w.enabled }),
+                    `${w.name} ${w.enabled ? 'disabled' : 'enabled'}.`
+                  ),
+                ),
+            },
+            w.enabled ? 'Disable' : 'Enable',
+          ),
+        admin &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small danger',
+              onclick: () =>
+                void (
+                  confirm(`Delete the webhook ${w.name}?`) && act(async () => (await api.send('DELETE', `/api/v1/webhooks/${w.id}`), `${w.name} deleted.`))
+                ),
+            },
+            'Delete',
+          ),
+      ),
+    );
+
+  const load = async (): Promise<void> => {
+    const [hooks, mqtt] = await Promise.all([api.get<{ items: Webhook[] }>('/api/v1/webhooks'), api.get<Mqtt>('/api/v1/mqtt')]);
+    byId('webhooks')
+      .querySelector('tbody')!
+      .replaceChildren(...hooks.items.map(row));
+    byId('webhooks-empty').hidden = hooks.items.length > 0;
+    const st = mqtt.status;
+    byId('mqtt-status').textContent = !mqtt.enabled
+      ? 'MQTT is off.'
+      : st.connected
+        ? `Connected to ${mqtt.url} since ${whenText(Date.parse(st.connectedAt!))}. ${mqtt.deliveries.pending} waiting, ${mqtt.deliveries.delivered} delivered.`
+        : `Not connected to ${mqtt.url}${st.lastError ? ` (${st.lastError})` : ''}; ${mqtt.deliveries.pending} events waiting.`;
+    byId('mqtt-status').dataset.connected = String(st.connected);
+    if (document.activeElement?.closest('#mqtt-form')) return; // do not overwrite what is being typed
+    input('mqtt-enabled').checked = mqtt.enabled;
+    input('mqtt-url').value = mqtt.url ?? '';
+    input('mqtt-username').value = mqtt.username ?? '';
+    input('mqtt-password').placeholder = mqtt.hasPassword ? 'unchanged' : '';
+    input('mqtt-prefix').value = mqtt.topicPrefix;
+    input('mqtt-discovery-prefix').value = mqtt.discoveryPrefix;
+    input('mqtt-discovery').checked = mqtt.discovery;
+    byId<HTMLButtonElement>('mqtt-test').disabled = !mqtt.enabled;
+  };
+
+  byId('webhook-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const eventTypes = [...byId('webhook-types').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
+    const secret = input('webhook-secret').value.trim();
+    void act(async () => {
+      const made = await api.send<{ name: string; secret: string }>('POST', '/api/v1/webhooks', {
+        name: input('webhook-name').value,
+        url: input('webhook-url').value.trim(),
+        eventTypes,
+        ...(secret ? { secret } : {}),
+      });
+      (byId('webhook-form') as HTMLFormElement).reset();
+      return `${made!.name} added. Its signing secret, shown only now: ${made!.secret}`;
+    });
+  });
+
+  byId('mqtt-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const password = input('mqtt-password').value;
+    void act(async () => {
+      const saved = await api.send<Mqtt>('PUT', '/api/v1/mqtt', {
+        enabled: input('mqtt-enabled').checked,
+        url: input('mqtt-url').value.trim(),
+        username: input('mqtt-username').value.trim() || null,
+        ...(password ? { password } : {}),
+        topicPrefix: input('mqtt-prefix').value.trim(),
+        discoveryPrefix: input('mqtt-discovery-prefix').value.trim(),
+        discovery: input('mqtt-discovery').checked,
+      });
+      input('mqtt-password').value = '';
+      (document.activeElement as HTMLElement | null)?.blur();
+      return saved!.enabled ? 'MQTT saved; connecting.' : 'MQTT saved (off).';
+    });
+  });
+  byId('mqtt-test').addEventListener('click', () => void act(async () => (await api.send('POST', '/api/v1/mqtt/test'), 'Test event queued for MQTT.')));
+
+  await load();
+  setInterval(() => void load().catch(() => {}), 3000);
+}
+
+void boot('integrations').then(({ api, session }) => startIntegrationsPage(api, session));

@@ -1,0 +1,90 @@
+// The Integrations page in Debian's Chromium on a real server: add a webhook (its secret shown once), send a test event
+// to a real receiver that checks the signature with that secret, then set up MQTT against a real mosquitto and send a
+// test event there. Screenshot: docs/screenshots/integrations.png.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/server.js';
+import { mosquittoMissing, startMosquitto, type Broker } from '../helpers/mosquitto.js';
+import { startTestServer } from '../helpers/server.js';
+import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
+import { CHROMIUM_PATH, collectPageErrors } from './harness.js';
+
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const missing = mosquittoMissing();
+if (missing) console.warn(`Integrations page: the MQTT part is skipped: ${missing}`);
+
+describe('integrations page', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let receiver: Receiver;
+  let secret = '';
+
+  beforeAll(async () => {
+    if (!fs.existsSync(new URL('../../public/build/integrations.js', import.meta.url))) throw new Error('client bundle missing: run `npm run build:client`');
+    receiver = await startReceiver(() => secret);
+    server = await startTestServer({ OUTBOX_POLL_MS: '100' });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    errors = collectPageErrors(page);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await receiver?.close();
+  });
+
+  it('adds a webhook, shows its secret once, and a test event reaches the receiver signed with it', async () => {
+    await page.goto(`${server.url}/integrations.html`);
+    await page.fill('#webhook-name', 'Door lock');
+    await page.fill('#webhook-url', receiver.url);
+    await page.uncheck('#webhook-types input[value="recognition"]');
+    await page.click('#webhook-add');
+    const notice = page.locator('#integrations-notice');
+    await notice.waitFor({ state: 'visible' });
+    secret = /shown only now: (\S+)/.exec((await notice.textContent()) ?? '')![1]!;
+    expect(secret).toMatch(/^whsec_/);
+    const row = page.locator('#webhooks tbody tr', { hasText: 'Door lock' });
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, camera.down');
+    // The list never shows the secret again.
+    expect(await page.locator('#webhooks').innerText()).not.toContain(secret);
+    await row.locator('button.test').click();
+    await until(() => receiver.received.length === 1, 15_000, 'the test event');
+    expect(receiver.received[0]).toMatchObject({ type: 'test', signatureOk: true });
+    await expect.poll(() => row.locator('td').nth(3).textContent(), { timeout: 10_000 }).toBe('1');
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    await expect.poll(() => page.locator('#deliveries-table tbody tr').first().getAttribute('data-state')).toBe('delivered');
+  });
+
+  it.skipIf(missing !== null)('connects to an MQTT broker and publishes a test event', async () => {
+    const broker: Broker = await startMosquitto();
+    const sub: MqttClient = mqtt.connect(broker.url);
+    const got: string[] = [];
+    try {
+      sub.on('message', (topic) => got.push(topic));
+      await new Promise<void>((resolve) => sub.once('connect', () => resolve()));
+      await sub.subscribeAsync('facestream/#', { qos: 1 });
+      await page.check('#mqtt-enabled');
+      await page.fill('#mqtt-url', broker.url);
+      await page.click('#mqtt-save');
+      await expect.poll(() => page.locator('#mqtt-status').getAttribute('data-connected'), { timeout: 15_000 }).toBe('true');
+      await page.click('#mqtt-test');
+      await until(() => got.includes('facestream/test'), 15_000, 'the MQTT test event');
+      expect(got).toContain('facestream/availability');
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: `${SHOTS}/integrations.png`, fullPage: true });
+    } finally {
+      await sub.endAsync(true);
+      await server.outbound.mqtt.close();
+      await broker.stop();
+    }
+  });
+
+  it('raised no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
