@@ -262,7 +262,11 @@ export class Session {
     const due = this.attendanceDue();
     const out = await this.pipeline.process(
       { jpeg: frame.jpeg, seq, captureTime, receivedAt: frame.receivedAt },
-      { enrolment: this.enrol, onUnmatched: due ? ({ trackId, ...view }) => this.attendance.unmatched(trackId, view) : undefined },
+      {
+        enrolment: this.enrol,
+        onUnmatched: due ? ({ trackId, ...view }) => this.attendance.unmatched(trackId, view) : undefined,
+        onMatched: due ? ({ trackId, ...view }) => this.attendance.matched(trackId, view) : undefined,
+      },
     );
     if (!out.ok) return this.protocolError(out.code, out.message, seq);
     this.errors = 0;

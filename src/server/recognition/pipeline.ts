@@ -63,10 +63,23 @@ export interface FrameInput {
   receivedAt?: number;
 }
 
+/** A face that matched an enrolled person on this frame: a candidate for the recognition history. */
+export interface MatchedFace {
+  trackId: number;
+  personId: string;
+  score: number;
+  embedding: Float32Array;
+  chip: Uint8Array;
+  /** 0..1: detector confidence, size and how frontal it is. */
+  quality: number;
+}
+
 export interface FrameOptions<C extends { ok: boolean }> {
   enrolment?: EnrolmentProbe<C>;
   /** Called for each face that matched nobody; absent where faces never become sightings. */
   onUnmatched?: (face: UnmatchedFace) => void;
+  /** Called for each face that matched someone; absent where faces never become recognition history. */
+  onMatched?: (face: MatchedFace) => void;
 }
 
 /** One frame's embedding work: the faces to embed, those whose tracks vote, and the enrolment check it carries. */
@@ -213,6 +226,16 @@ export class FramePipeline {
         score: best?.score ?? 0,
         bestPersonId: best?.personId ?? null,
       });
+      if (match && opts.onMatched) {
+        opts.onMatched({
+          trackId,
+          personId: match.personId,
+          score: match.score,
+          embedding: embedded.embedding,
+          chip: embedded.chip,
+          quality: sightingQuality(face),
+        });
+      }
       if (!match && opts.onUnmatched) {
         opts.onUnmatched({
           trackId,
