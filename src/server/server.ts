@@ -13,6 +13,8 @@ import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
 import { attachGateway, type Gateway } from './gateway/gateway.js';
+import type { SessionDeps } from './gateway/session.js';
+import { CameraManager } from './cameras/manager.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { loadTls } from './tls.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -52,6 +54,8 @@ export interface RunningServer {
   /** Attendance check-ins; null when CHECKINS_ENABLED is false. */
   checkins: CheckInService | null;
   sightings: SightingRecorder;
+  /** Server-pulled cameras (RTSP, MJPEG over HTTP, local devices). */
+  cameras: CameraManager;
   close(): Promise<void>;
 }
 
@@ -155,7 +159,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const eventBus = bus;
     const galleryService = createGalleryService({ store, gallery, bus: eventBus, modelId: analyzer.modelId, crash });
     // Sessions re-vote whenever the gallery changed, here or on another server.
-    galleryService.onChanged((s) => gateway?.broadcastGalleryChanged(s.people, s.faces));
+    galleryService.onChanged((s) => {
+      gateway?.broadcastGalleryChanged(s.people, s.faces);
+      cameras.galleryChanged(s.people, s.faces);
+    });
     eventBus.on('checkin.recorded', ({ checkin }) => gateway?.sessions().forEach((s) => s.deliverCheckIn(checkin)));
     eventBus.on('checkin.already', ({ checkin, camera }) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(checkin, camera)));
     // Live frames before REST calls before bulk imports, one inference at a time.
@@ -165,25 +172,6 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const events = new EventMetrics(metrics);
     const keys = store.keys;
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
-    const http = createHttpApp({
-      config,
-      scheduler,
-      auth,
-      metrics,
-      store,
-      gallery,
-      galleryService,
-      analyzer,
-      policy,
-      log,
-      version: VERSION,
-      startedAt,
-      publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
-      sessions: () => gateway?.sessions().length ?? 0,
-    });
-    const tls = loadTls(config);
-    const listener = getRequestListener(http.app.fetch);
-    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     const clock = opts.clock ?? systemClock;
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
@@ -208,31 +196,65 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       clock,
       log,
     });
-    gateway = attachGateway(
-      server,
-      {
-        config,
-        analyzer: scheduler.live,
-        lanes: (sessionId) => scheduler.lane(sessionId),
-        gallery,
-        policy,
-        log,
-        serverVersion: VERSION,
-        enrolment: { galleryService },
-        attendance: { checkins, sightings, clock },
+    // What every camera session gets: browser cameras on the socket and server-pulled cameras alike.
+    const sessionDeps: SessionDeps = {
+      config,
+      analyzer: scheduler.live,
+      lanes: (sessionId) => scheduler.lane(sessionId),
+      gallery,
+      policy,
+      log,
+      serverVersion: VERSION,
+      enrolment: { galleryService },
+      attendance: { checkins, sightings, clock },
+    };
+    const cameras = new CameraManager({
+      repo: store.cameras,
+      session: sessionDeps,
+      pull: config.CAMERA_SOURCES,
+      log,
+      settings: {
+        ffmpeg: config.CAMERA_FFMPEG,
+        maxFrameBytes: config.CAMERA_MAX_FRAME_BYTES,
+        maxWidth: config.CAMERA_MAX_WIDTH,
+        reconnectMinMs: config.CAMERA_RECONNECT_MIN_MS,
+        reconnectMaxMs: config.CAMERA_RECONNECT_MAX_MS,
+        stallMs: config.CAMERA_STALL_MS,
       },
-      {
-        auth,
-        allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
-        metrics: new LiveMetrics(metrics),
-        activeKeys: (ids) => keys.activeIds(ids),
-        keyRecheckMs: config.KEY_RECHECK_MS,
-      },
-    );
+    });
+    const http = createHttpApp({
+      config,
+      scheduler,
+      auth,
+      metrics,
+      store,
+      gallery,
+      galleryService,
+      analyzer,
+      policy,
+      log,
+      version: VERSION,
+      startedAt,
+      publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
+      sessions: () => gateway?.sessions().length ?? 0,
+      cameras,
+    });
+    const tls = loadTls(config);
+    const listener = getRequestListener(http.app.fetch);
+    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
+    gateway = attachGateway(server, sessionDeps, {
+      auth,
+      allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
+      metrics: new LiveMetrics(metrics),
+      activeKeys: (ids) => keys.activeIds(ids),
+      keyRecheckMs: config.KEY_RECHECK_MS,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
     });
+    // Cameras start once the server answers: a camera that fails says so in its status, it never fails the start.
+    await cameras.start();
     const port = (server.address() as AddressInfo).port;
     const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     const g = gateway;
@@ -248,9 +270,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       app: http.app,
       checkins,
       sightings,
+      cameras,
       async close() {
         await http.close();
         await g.close();
+        // Before check-ins are flushed: a camera's frame in progress may still record one.
+        await cameras.close();
         // Check-ins and sightings already seen are written before the database goes away.
         await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop()]);
         checkins?.stop();

@@ -8,6 +8,7 @@ import { createRateLimiter } from '../auth/rate-limit.js';
 import type { App, AppEnv, HttpDeps } from './context.js';
 import { mountDocs } from './docs.js';
 import { errorHandler, notFoundHandler, validationHook } from './errors.js';
+import { camerasRoutes } from './cameras.js';
 import { eventsRoutes } from './events.js';
 import { sightingActionsRoutes } from './sighting-actions.js';
 import { facesRoutes } from './faces.js';
@@ -77,6 +78,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', mergeRoutes({ galleryService }));
   app.route('/', peopleOverviewRoutes({ people: store.people }));
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
+  if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras }));
   mountDocs(app, { version: deps.version, authMode });
 
   app.get('/enrol', (c) => c.redirect('/enrol.html'));

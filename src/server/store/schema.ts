@@ -1,6 +1,6 @@
 // Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
 import { sql } from 'drizzle-orm';
-import { check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
@@ -162,4 +162,24 @@ export const importJobResults = pgTable(
     verdict: jsonb('verdict').$type<Record<string, unknown>>().notNull(),
   },
   (t) => [index('import_job_results_job_seq_idx').on(t.jobId, t.seq)],
+);
+
+/**
+ * Cameras the server pulls frames from itself (RTSP, MJPEG over HTTP, a local video device), as opposed to browser
+ * cameras that push frames over the WebSocket. `name` is the camera label check-ins and sightings carry, like a
+ * socket camera's hello `camera`. `url` may hold credentials (user:pass@): only the camera manager reads it whole.
+ */
+export const cameras = pgTable(
+  'cameras',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull().unique(),
+    url: text('url').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Frames a second taken from the stream at most (ffmpeg's fps filter); the rest are never decoded. */
+    maxFps: real('max_fps').notNull().default(5),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('cameras_max_fps_check', sql`${t.maxFps} > 0 AND ${t.maxFps} <= 30`)],
 );
