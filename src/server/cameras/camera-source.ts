@@ -50,6 +50,9 @@ export interface SourceStatus {
   ffmpegLog: string[];
 }
 
+/** ffmpeg reads up to 5 s of a stream (its default analyzeduration) before it writes the first frame. */
+export const PROBE_ALLOWANCE_MS = 5000;
+
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 export class CameraSource {
@@ -203,13 +206,17 @@ export class CameraSource {
     this.session.push(jpeg, now);
   }
 
-  /** Restarts the stall watchdog: a silent ffmpeg (a camera that stopped sending but kept the socket) is killed. */
+  /**
+   * Restarts the stall watchdog: a silent ffmpeg (a camera that stopped sending but kept the socket) is killed. The
+   * first frame of a connection also waits for ffmpeg's probing of the stream (PROBE_ALLOWANCE_MS).
+   */
   private armStall(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
+    const wait = this.settings.stallMs + (this.state === 'connected' ? 0 : PROBE_ALLOWANCE_MS);
     this.stallTimer = setTimeout(() => {
-      this.stallReason = `no frame for ${this.settings.stallMs} ms (CAMERA_STALL_MS)`;
+      this.stallReason = `no frame for ${wait} ms (CAMERA_STALL_MS${this.state === 'connected' ? '' : ', plus 5 s to probe the stream'})`;
       this.child?.kill('SIGKILL');
-    }, this.settings.stallMs);
+    }, wait);
     this.stallTimer.unref();
   }
 
