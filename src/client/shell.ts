@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
 
-export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk';
+export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'cameras' | 'wall';
 
 const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'live', href: '/', text: 'Live', needs: 'viewer' },
@@ -12,6 +12,8 @@ const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'unknown', href: '/unknown.html', text: 'Unknown faces', needs: 'viewer' },
   { page: 'attendance', href: '/attendance.html', text: 'Attendance', needs: 'viewer' },
   { page: 'kiosk', href: '/kiosk.html', text: 'Kiosk', needs: 'viewer' },
+  { page: 'cameras', href: '/cameras.html', text: 'Cameras', needs: 'viewer' },
+  { page: 'wall', href: '/wall.html', text: 'Wall', needs: 'viewer' },
 ];
 
 export interface Booted {
