@@ -1,6 +1,16 @@
 // BENCHMARKS.md from the results files: a pure function of bench/results/*.json (nothing is measured or read here), so
 // every figure on the page is one a suite wrote down, with the date and machine of its run.
-import { baselineSection, camerasSection, gallerySection, importSection, liveSection, otherSection, trackingSection, type Any } from './lib/report-sections.js';
+import {
+  baselineSection,
+  camerasSection,
+  gallerySection,
+  importSection,
+  ipCamerasSection,
+  liveSection,
+  otherSection,
+  trackingSection,
+  type Any,
+} from './lib/report-sections.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -130,6 +140,7 @@ export function renderReport(r: ResultsByName): string {
   const sections: [string, (f: Any) => string][] = [
     ['live', liveSection],
     ['cameras', camerasSection],
+    ['ipcameras', ipCamerasSection],
     ['baseline', baselineSection],
     ['tracking', trackingSection],
     ['gallery', gallerySection],

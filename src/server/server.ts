@@ -208,9 +208,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       enrolment: { galleryService },
       attendance: { checkins, sightings, clock },
     };
+    // Frames, drops, stage times and recognitions of every camera, socket or server-pulled, in /metrics.
+    const liveMetrics = new LiveMetrics(metrics);
     const cameras = new CameraManager({
       repo: store.cameras,
       session: sessionDeps,
+      observe: (socket) => liveMetrics.observe(socket),
       pull: config.CAMERA_SOURCES,
       log,
       settings: {
@@ -245,7 +248,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     gateway = attachGateway(server, sessionDeps, {
       auth,
       allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
-      metrics: new LiveMetrics(metrics),
+      metrics: liveMetrics,
       activeKeys: (ids) => keys.activeIds(ids),
       keyRecheckMs: config.KEY_RECHECK_MS,
     });

@@ -134,6 +134,13 @@ describe('server-pulled cameras', () => {
     const notDevice = await http().json('POST', '/api/v1/cameras', { name: 'file', url: '/etc/passwd' });
     expect(notDevice.status).toBe(400);
     expect((await http().get('/health')).status).toBe(200);
+    const openapi = (await (await http().get('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths).filter((p) => p.startsWith('/api/v1/cameras'))).toEqual([
+      '/api/v1/cameras',
+      '/api/v1/cameras/{id}',
+      '/api/v1/cameras/{id}/status',
+      '/api/v1/cameras/{id}/snapshot.jpg',
+    ]);
     expect((await http().del(`/api/v1/cameras/${refused.id}`)).status).toBe(204);
     expect((await http().get(`/api/v1/cameras/${refused.id}`)).status).toBe(404);
   }, 60_000);
@@ -153,12 +160,15 @@ describe('server-pulled cameras', () => {
     await expect.poll(async () => (await camera(doorId)).status.state, { timeout: 30_000, interval: 200 }).toBe('connected');
   }, 60_000);
 
-  it('is pulled again after a restart', async () => {
+  it('is pulled again after a restart, and counted in /metrics', async () => {
     await server.close();
     await mjpeg!.stop();
     mjpeg = serveMjpeg(clip, mjpegPort);
     server = await start();
     await expect.poll(async () => (await camera(doorId)).status.framesProcessed, { timeout: 30_000, interval: 300 }).toBeGreaterThan(0);
+    // Only the camera sends frames to this fresh process: /metrics counts them as it counts a WebSocket camera's.
+    const metrics = await (await http().get('/metrics')).text();
+    expect(Number(/^facestream_frames_total (\d+)/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
   }, 90_000);
 
   const rtspMissing = rtspAvailable();

@@ -43,6 +43,8 @@ export class CameraSession {
     readonly camera: string,
     private readonly deps: SessionDeps,
     private readonly principal: Principal,
+    /** Wraps the in-process socket (metrics), as the gateway wraps a WebSocket's. */
+    private readonly observe: (socket: SessionSocket) => SessionSocket,
     private readonly events: CameraSessionEvents,
   ) {
     this.session = this.open();
@@ -94,7 +96,7 @@ export class CameraSession {
         this.sessionEnded = true;
       },
     };
-    const session = new Session(socket, this.deps, this.principal);
+    const session = new Session(this.observe(socket), this.deps, this.principal);
     session.onText(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: this.camera }));
     return session;
   }

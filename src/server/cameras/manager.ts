@@ -3,6 +3,7 @@
 // CAMERA_SOURCES=false this server pulls none (another server sharing the database does); status says so.
 import type { Principal } from '../auth/keys.js';
 import type { SessionDeps } from '../gateway/session.js';
+import type { SessionSocket } from '../gateway/socket.js';
 import type { Logger } from '../log.js';
 import type { CameraRow, CamerasRepo } from '../store/cameras-repo.js';
 import { CameraSession, type AnnotatedFrame, type SeenName } from './camera-session.js';
@@ -17,6 +18,8 @@ export interface CameraManagerDeps {
   repo: CamerasRepo;
   session: SessionDeps;
   settings: SourceSettings;
+  /** Wraps each camera session's in-process socket (metrics count its overlays as they do a WebSocket's). */
+  observe?: (socket: SessionSocket) => SessionSocket;
   /** False: this server pulls no camera (CAMERA_SOURCES). */
   pull: boolean;
   log: Logger;
@@ -109,7 +112,7 @@ export class CameraManager {
     const principal: Principal = { role: 'operator', keyId: null, name: `camera ${row.name}` };
     // The session reports to its source, which is made with it: the callbacks find it once it exists.
     const ref: { source?: CameraSource } = {};
-    const session = new CameraSession(row.name, this.deps.session, principal, {
+    const session = new CameraSession(row.name, this.deps.session, principal, this.deps.observe ?? ((s) => s), {
       onProcessed: () => ref.source?.processed(),
       onError: (code, message) => ref.source?.frameError(code, message),
     });

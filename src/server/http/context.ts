@@ -3,7 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/keys.js';
-import type { CameraControl } from './cameras.js';
+import type { CameraControl } from './camera-control.js';
 import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryService } from '../gallery/service.js';
