@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'cameras', 'wall'].map((page) => `src/client/${page}.ts`),
+  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'cameras', 'wall', 'status'].map((page) => `src/client/${page}.ts`),
   outdir: 'public/build',
   bundle: true,
   format: 'esm',

@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
 
-export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'cameras' | 'wall';
+export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'cameras' | 'wall' | 'status';
 
 const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'live', href: '/', text: 'Live', needs: 'viewer' },
@@ -14,6 +14,7 @@ const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'kiosk', href: '/kiosk.html', text: 'Kiosk', needs: 'viewer' },
   { page: 'cameras', href: '/cameras.html', text: 'Cameras', needs: 'viewer' },
   { page: 'wall', href: '/wall.html', text: 'Wall', needs: 'viewer' },
+  { page: 'status', href: '/status.html', text: 'Status', needs: 'viewer' },
 ];
 
 export interface Booted {

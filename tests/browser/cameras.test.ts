@@ -1,7 +1,7 @@
 // The Cameras page and the wall in Debian's Chromium on a real server: an operator adds an RTSP camera (Debian's
 // GStreamer RTSP server on loopback; MJPEG over HTTP from ffmpeg where GStreamer is missing, and the test says so),
-// sees it connected, and the wall shows its annotated frame with the enrolled person's name. Screenshots go to
-// docs/screenshots/cameras.png and wall.png.
+// sees it connected, the wall shows its annotated frame with the enrolled person's name, and the status page lists it.
+// Screenshots go to docs/screenshots/cameras.png, wall.png and status.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,15 @@ describe(`cameras page and wall (${rtspMissing ? `MJPEG camera: ${rtspMissing}` 
     const size = await tile.locator('img').evaluate((img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight }));
     expect(size).toEqual({ w: 640, h: 480 });
     await page.screenshot({ path: path.join(SHOTS, 'wall.png'), fullPage: true });
+
+    // The status page shows the same camera beside what /health and /metrics know.
+    await page.goto(`${server.url}/status.html`);
+    await page.locator('#status-cameras li[data-camera-name="Front door"] .pill[data-state="connected"]').waitFor({ timeout: 15_000 });
+    const models = await page.locator('#status-models').textContent();
+    expect(models).toContain(server.analyzer.modelId);
+    expect(models).toMatch(/Match threshold\s*0\.\d+/);
+    expect(await page.locator('#status-gallery').textContent()).toMatch(/People\s*1\b/);
+    await page.screenshot({ path: path.join(SHOTS, 'status.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 180_000);
 

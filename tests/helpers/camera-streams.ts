@@ -22,20 +22,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * An H.264 MP4 slideshow of fixture photos (each `secondsEach`, letterboxed to 640x480) at 15 fps, repeated `times`:
- * a door camera's view of someone standing in front of it.
+ * An H.264 MP4 slideshow of fixture photos (each `secondsEach`, letterboxed to 640x480) at 15 fps, repeated `times`
+ * (copied, not encoded again): a door camera's view of someone standing in front of it.
  */
 export function photoClip(dir: string, photos: string[], secondsEach = 1, times = 1): string {
-  const out = path.join(dir, 'clip.mp4');
-  const inputs = Array.from({ length: times }, () => photos)
-    .flat()
-    .flatMap((p) => ['-loop', '1', '-t', String(secondsEach), '-i', path.join(FIXTURES, p)]);
-  const n = photos.length * times;
-  const scaled = Array.from(
-    { length: n },
-    (_, i) => `[${i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=15[v${i}]`,
-  );
-  const filter = `${scaled.join(';')};${Array.from({ length: n }, (_, i) => `[v${i}]`).join('')}concat=n=${n}:v=1:a=0[out]`;
+  const once = path.join(dir, 'clip-once.mp4');
+  const inputs = photos.flatMap((p) => ['-loop', '1', '-t', String(secondsEach), '-i', path.join(FIXTURES, p)]);
+  const scaled = photos.map((_, i) => `[${i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=15[v${i}]`);
+  const filter = `${scaled.join(';')};${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
   execFileSync('ffmpeg', [
     '-v',
     'error',
@@ -53,8 +47,11 @@ export function photoClip(dir: string, photos: string[], secondsEach = 1, times 
     '15',
     '-pix_fmt',
     'yuv420p',
-    out,
+    once,
   ]);
+  if (times <= 1) return once;
+  const out = path.join(dir, 'clip.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', String(times - 1), '-i', once, '-c', 'copy', out]);
   return out;
 }
 

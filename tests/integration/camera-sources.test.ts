@@ -68,9 +68,10 @@ describe('server-pulled cameras', () => {
     await enrol.frame(fixture('Guido_van_Rossum/1.jpg'));
     await done;
     enrol.close();
-    clip = photoClip(tempDir(), ['Guido_van_Rossum/3.jpg', 'Guido_van_Rossum/5.jpg'], 2, 5);
+    // 80 s: the RTSP server plays it once per client (MJPEG over HTTP loops it), longer than any test needs it.
+    clip = photoClip(tempDir(), ['Guido_van_Rossum/3.jpg', 'Guido_van_Rossum/5.jpg'], 2, 20);
     mjpegPort = await freePort();
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await mjpeg?.stop();

@@ -8,6 +8,9 @@ import { parseCameraUrl, redactText, type CameraKind } from '../../shared/camera
 import { ffmpegArgs, StderrSummary } from './ffmpeg.js';
 import { JpegSplitter } from './jpeg-stream.js';
 import { RateMeter } from './rate.js';
+import type { SourceState, SourceStatus } from './source-status.js';
+
+export type { SourceState, SourceStatus } from './source-status.js';
 
 export interface SourceSettings {
   ffmpeg: string;
@@ -24,30 +27,6 @@ export interface SourceCamera {
   name: string;
   url: string;
   maxFps: number;
-}
-
-export type SourceState = 'connecting' | 'connected' | 'retrying' | 'failed' | 'stopped';
-
-export interface SourceStatus {
-  state: SourceState;
-  connected: boolean;
-  fpsIn: number;
-  fpsProcessed: number;
-  framesIn: number;
-  framesProcessed: number;
-  /** Frames replaced by a newer one while the previous frame was processed (newest wins). */
-  framesDropped: number;
-  /** Frames over CAMERA_MAX_FRAME_BYTES, dropped whole. */
-  framesOversized: number;
-  lastFrameAt: string | null;
-  connectedSince: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** Times ffmpeg was started again after the stream ended or failed. */
-  reconnects: number;
-  nextRetryAt: string | null;
-  /** ffmpeg's last lines on stderr, credentials removed. */
-  ffmpegLog: string[];
 }
 
 /** ffmpeg reads up to 5 s of a stream (its default analyzeduration) before it writes the first frame. */
@@ -171,7 +150,15 @@ export class CameraSource {
       if (this.stopped) return;
       this.connectedSince = null;
       this.setError(reason);
-      this.log.warn('camera stream ended', { camera: this.camera.name, id: this.camera.id, frames: framesThisRun, reason });
+      // A dead camera retried every 30 s for days would fill the log: a failure in a row after the first is debug.
+      const level = framesThisRun > 0 || this.failures === 0 ? 'warn' : 'debug';
+      this.log[level]('camera stream ended', {
+        camera: this.camera.name,
+        id: this.camera.id,
+        frames: framesThisRun,
+        failuresInARow: this.failures + 1,
+        reason,
+      });
       this.retry();
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -192,6 +179,7 @@ export class CameraSource {
   private stallReason: string | null = null;
 
   private frame(jpeg: Buffer): void {
+    if (this.stopped) return; // ffmpeg's last bytes after stop()
     const now = Date.now();
     if (this.state !== 'connected') {
       this.state = 'connected';
