@@ -16,7 +16,7 @@ interface Health {
   inference: {
     backend: string;
     tfjs?: string;
-    models?: Record<string, string>;
+    models?: string[];
     embeddingModel: string;
     sessionsPerWorker?: number[];
     stepsPerWorker?: Record<string, number>[];
@@ -45,7 +45,7 @@ const card = (title: string, id: string, ...body: Node[]) => h('section', { clas
 const uptime = (s: number) => (s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} days`);
 
 function startStatus(api: Api): void {
-  const root = byId('status');
+  const root = byId('status-page');
   const refresh = async () => {
     const [health, ready, index, cameras, metrics] = await Promise.all([
       fetch('/health').then((r) => r.json() as Promise<Health>),
@@ -83,9 +83,11 @@ function startStatus(api: Api): void {
           ['Backend', `${inf.backend}${inf.tfjs ? ` (tfjs ${inf.tfjs})` : ''}`],
           [
             'Models',
-            Object.entries(inf.models ?? {})
-              .map(([k, v]) => `${k}: ${v}`)
-              .join(', ') || '—',
+            h(
+              'ul',
+              { class: 'seen-names' },
+              (inf.models ?? []).map((m) => h('li', {}, m)),
+            ),
           ],
           ['Match threshold', index ? `${index.threshold} (cosine similarity)` : '—'],
           [
