@@ -89,7 +89,8 @@ describe('ffmpeg', () => {
   it('pulls RTSP over TCP, caps the frame rate and width, restricts protocols, writes MJPEG to stdout', () => {
     const args = ffmpegArgs({ url: 'rtsp://h/s', kind: 'rtsp', maxFps: 5, maxWidth: 1280, ioTimeoutMs: 10_000 });
     const s = args.join(' ');
-    expect(s).toContain('-rtsp_transport tcp -timeout 10000000');
+    expect(s).toContain('-rtsp_transport tcp -i rtsp://h/s');
+    expect(ffmpegArgs({ url: 'http://h/m', kind: 'http', maxFps: 5, maxWidth: 1280, ioTimeoutMs: 10_000 }).join(' ')).toContain('-rw_timeout 10000000');
     expect(s).toContain('-protocol_whitelist rtsp,');
     expect(s).toContain("-vf fps=5,scale='min(iw,1280)':-2");
     expect(s).toMatch(/-c:v mjpeg .*-f image2pipe pipe:1$/);

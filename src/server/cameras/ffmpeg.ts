@@ -9,7 +9,7 @@ export interface FfmpegInput {
   maxFps: number;
   /** Frames wider than this are scaled down (keeping the aspect ratio) before they leave ffmpeg. */
   maxWidth: number;
-  /** Socket I/O timeout: a network source silent this long makes ffmpeg fail instead of hanging. */
+  /** HTTP sources: silent this long, ffmpeg fails instead of hanging (RTSP relies on the source's stall watchdog). */
   ioTimeoutMs: number;
 }
 
@@ -28,8 +28,9 @@ export function ffmpegArgs(input: FfmpegInput): string[] {
     input.kind === 'device'
       ? ['-f', 'v4l2', '-i', input.url]
       : input.kind === 'rtsp'
-        ? // TCP: no lost packets (UDP through NAT or over Wi-Fi loses whole frames); `timeout` is RTSP's socket timeout.
-          ['-protocol_whitelist', PROTOCOLS.rtsp, '-rtsp_transport', 'tcp', '-timeout', timeoutUs, '-i', input.url]
+        ? // TCP: no lost packets (UDP through NAT or over Wi-Fi loses whole frames). No `-timeout`: before ffmpeg 5 it
+          // meant "listen as a server" for RTSP; the source's stall watchdog ends a silent connection instead.
+          ['-protocol_whitelist', PROTOCOLS.rtsp, '-rtsp_transport', 'tcp', '-i', input.url]
         : ['-protocol_whitelist', PROTOCOLS.http, '-rw_timeout', timeoutUs, '-i', input.url];
   const fps = Number(input.maxFps.toFixed(3));
   return [
