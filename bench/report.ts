@@ -5,6 +5,7 @@ import {
   camerasSection,
   gallerySection,
   importSection,
+  ipCamerasSection,
   liveSection,
   namingSection,
   otherSection,
@@ -158,6 +159,7 @@ export function renderReport(r: ResultsByName): string {
   const sections: [string, (f: Any) => string][] = [
     ['live', liveSection],
     ['cameras', camerasSection],
+    ['ipcameras', ipCamerasSection],
     ['baseline', baselineSection],
     ['tracking', trackingSection],
     ['naming', namingSection],

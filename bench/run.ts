@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { runBaseline } from './baseline.js';
 import { runCameras } from './cameras.js';
 import { runEmbed } from './embed.js';
+import { runIpCameras } from './ipcameras.js';
 import { runImport } from './import.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
 import { benchPaths, type BenchPaths } from './lib/report-path.js';
@@ -55,12 +56,13 @@ const GALLERY_BREADTHS = [4, 8, 12, 16, 32];
 const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
   live: runLive,
   cameras: runCameras,
+  ipcameras: runIpCameras,
   baseline: runBaseline,
   import: runImport,
   embed: runEmbed,
 };
-/** live, cameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'cameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
+/** live, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
+const ORDER = ['live', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
@@ -138,7 +140,7 @@ async function runScriptSuite(name: string, started: Date, load: ReturnType<type
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopShared().finally(() => process.exit(130)));
 
 for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.includes(s))) {
-  if (!['live', 'cameras', 'baseline'].includes(name)) await stopShared();
+  if (!['live', 'cameras', 'ipcameras', 'baseline'].includes(name)) await stopShared();
   const started = new Date();
   const load = sampleLoad();
   log(`${name}: starting`);

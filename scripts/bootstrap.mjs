@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bootstrap for `npm start` / `npm test`: runs BEFORE node_modules may exist, so Node built-ins only.
 //
-//   node scripts/bootstrap.mjs          server mode: system packages for the native FAISS index, then deps
-//   node scripts/bootstrap.mjs --test   also the tools the tests need (ffmpeg, chromium, postgresql, mosquitto)
+//   node scripts/bootstrap.mjs          server mode: system packages for the native FAISS index and ffmpeg (IP cameras), then deps
+//   node scripts/bootstrap.mjs --test   also the tools the tests need (chromium, postgresql, mosquitto, GStreamer's RTSP server)
 //
 // 1. System packages (Debian/Ubuntu, via dpkg-query). Missing ones are installed with apt-get when we
 //    are root; otherwise a notice says how to install them. The native FAISS packages are optional
@@ -35,9 +35,22 @@ const NATIVE_ADDON = path.join(NATIVE_DIR, 'build', 'Release', 'faiss-node.node'
 // (libfaiss-dev alone would settle for the slow reference libblas without recommends), and what
 // node-gyp needs to compile (a C++ compiler, make, python3). Optional: the server works without them.
 const NATIVE_PKGS = ['libfaiss-dev', 'libopenblas-dev', 'g++', 'make', 'python3'];
-// Debian packages the test suite needs: fake webcam files, the browser for the client tests, and
-// PostgreSQL for the Postgres pass, and mosquitto, the MQTT broker the MQTT suite starts. Required in --test mode.
-const TEST_PKGS = ['ffmpeg', 'chromium', 'postgresql', 'mosquitto'];
+// Debian packages the test suite needs: fake webcam files and camera streams (ffmpeg), the browser for the client
+// tests, PostgreSQL for the Postgres pass, mosquitto (the MQTT broker the MQTT suite starts), and GStreamer's RTSP
+// server (tests/helpers/rtsp-server.py) for the RTSP camera test. Required in --test mode.
+const TEST_PKGS = [
+  'ffmpeg',
+  'chromium',
+  'postgresql',
+  'mosquitto',
+  'gir1.2-gst-rtsp-server-1.0',
+  'python3-gi',
+  'gstreamer1.0-plugins-good',
+  'gstreamer1.0-plugins-bad',
+];
+// The server pulls IP cameras (RTSP, MJPEG over HTTP) with ffmpeg. Optional: without it only browser cameras work,
+// and a server-pulled camera says "ffmpeg not found" in its status.
+const CAMERA_PKGS = ['ffmpeg'];
 // Where FAISS headers live when installed from Debian, from source or with Homebrew: part of the hash,
 // so that installing FAISS by any route triggers a rebuild of the addon.
 const FAISS_HEADER_CANDIDATES = ['/usr/include/faiss/Index.h', '/usr/local/include/faiss/Index.h', '/opt/homebrew/include/faiss/Index.h'];
@@ -207,6 +220,8 @@ if (env.BOOTSTRAP_SKIP_SYSTEM === '1') {
   done.push('system packages not checked (BOOTSTRAP_SKIP_SYSTEM=1)');
 } else if (HAS_DPKG) {
   nativeMissing = ensurePackages(NATIVE_PKGS, { optional: true });
+  const cameraMissing = ensurePackages(CAMERA_PKGS, { optional: true });
+  if (cameraMissing.length) warn(`server-pulled cameras need ${cameraMissing.join(' ')}: ${aptHint(cameraMissing)}`);
   if (nativeMissing.length) {
     const failed = nativeMissing.filter((p) => newAptFailures.has(p));
     if (failed.length) warn(`apt-get could not install ${failed.join(' ')} (see its output above).`);

@@ -11,7 +11,9 @@ const watch = process.argv.includes('--watch');
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'integrations'].map((page) => `src/client/${page}.ts`),
+  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'integrations', 'cameras', 'wall', 'status'].map(
+    (page) => `src/client/${page}.ts`,
+  ),
   outdir: 'public/build',
   bundle: true,
   format: 'esm',

@@ -290,3 +290,39 @@ export function importSection(f: Any): string {
 export function otherSection(name: string, f: Any): string {
   return [`## ${name}`, '', f.skipped ? `Skipped: ${f.skipped}` : ['```json', JSON.stringify(f.results, null, 2), '```'].join('\n')].join('\n');
 }
+
+export function ipCamerasSection(f: Any): string {
+  const title = '## An IP camera against a socket camera: `npm run bench -- --only ipcameras` (bench/ipcameras.ts)';
+  const skip = skipped(title, f);
+  if (skip) return skip;
+  const r = f.results;
+  return [
+    title,
+    '',
+    `A camera the server pulls itself (${r.ipCamera}, served on loopback, \`maxFps\` ${f.settings.ipCameraMaxFps}) and a socket camera sending ${f.settings.cameraFps} fps of the same scene, each alone then both at once, ${f.settings.seconds} s each. "CPU a frame" is the server process's CPU time over the frames it processed (overlays); the IP camera's own ffmpeg (decode, frame-rate cap, JPEG encode) is counted apart, per frame it delivered.`,
+    '',
+    table(
+      ['run', 'camera', 'fps in', 'fps processed', 'server CPU a frame', 'ffmpeg CPU a frame'],
+      [
+        [
+          'alone',
+          'IP camera',
+          fmt(r.alone.ip.fpsIn),
+          fmt(r.alone.ip.fps),
+          fmt(r.alone.ip.serverCpuMsPerFrame, ' ms'),
+          fmt(r.alone.ip.ffmpegCpuMsPerFrame, ' ms'),
+        ],
+        ['alone', 'socket camera', fmt(f.settings.cameraFps), fmt(r.alone.socket.fps), fmt(r.alone.socket.serverCpuMsPerFrame, ' ms'), '–'],
+        [
+          'together',
+          'IP camera',
+          fmt(r.together.ip.fpsIn),
+          fmt(r.together.ip.fps),
+          `${fmt(r.together.serverCpuMsPerFrame, ' ms')} (both)`,
+          fmt(r.together.ip.ffmpegCpuMsPerFrame, ' ms'),
+        ],
+        ['together', 'socket camera', fmt(f.settings.cameraFps), fmt(r.together.socket.fps), `${fmt(r.together.serverCpuMsPerFrame, ' ms')} (both)`, '–'],
+      ],
+    ),
+  ].join('\n');
+}

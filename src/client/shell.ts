@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
 
-export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'integrations';
+export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'integrations' | 'cameras' | 'wall' | 'status';
 
 const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'live', href: '/', text: 'Live', needs: 'viewer' },
@@ -12,6 +12,9 @@ const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'unknown', href: '/unknown.html', text: 'Unknown faces', needs: 'viewer' },
   { page: 'attendance', href: '/attendance.html', text: 'Attendance', needs: 'viewer' },
   { page: 'kiosk', href: '/kiosk.html', text: 'Kiosk', needs: 'viewer' },
+  { page: 'cameras', href: '/cameras.html', text: 'Cameras', needs: 'viewer' },
+  { page: 'wall', href: '/wall.html', text: 'Wall', needs: 'viewer' },
+  { page: 'status', href: '/status.html', text: 'Status', needs: 'viewer' },
   { page: 'integrations', href: '/integrations.html', text: 'Integrations', needs: 'operator' },
 ];
 

@@ -183,6 +183,21 @@ export const ConfigSchema = z.object({
   TRACK_CONFIRM_GAP_MS: int(1000, 100, 600_000),
   /** Detect at most this often per camera (ms of capture time; 200 = 5 detections a second, as Frigate detects); frames in between, while every track is settled, get predicted boxes. 0 = every frame. */
   DETECT_INTERVAL_MS: int(200, 0, 1000),
+  // ---- server-pulled cameras: RTSP, MJPEG over HTTP, local devices (src/server/cameras, README "Connect a door camera") ----
+  /** Pull frames for the enabled cameras in the database with ffmpeg; set false on all but one of several servers sharing a PostgreSQL database. */
+  CAMERA_SOURCES: bool(true),
+  /** The ffmpeg program that pulls camera streams (Debian package ffmpeg). */
+  CAMERA_FFMPEG: z.string().min(1).default('ffmpeg'),
+  /** Largest JPEG frame read from a camera's ffmpeg, bytes; a larger one is dropped whole and counted in the camera's status. */
+  CAMERA_MAX_FRAME_BYTES: int(4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+  /** Camera frames wider than this are scaled down (aspect kept) by ffmpeg before recognition. */
+  CAMERA_MAX_WIDTH: int(1280, 160, 3840),
+  /** First wait before a camera whose stream ended or failed is reconnected; doubled after each failure in a row. */
+  CAMERA_RECONNECT_MIN_MS: int(1000, 100, 600_000),
+  /** Longest wait between a camera's reconnects. */
+  CAMERA_RECONNECT_MAX_MS: int(30_000, 100, 3_600_000),
+  /** A camera that sends no frame for this long is disconnected and reconnected (also ffmpeg's network timeout). */
+  CAMERA_STALL_MS: int(10_000, 1000, 600_000),
   /** REST and WebSocket auth: open (no keys, everyone is admin) or keys. Unset: open only when HOST is a loopback address. */
   AUTH_MODE: z.enum(['open', 'keys']).optional(),
   /** Comma-separated browser origins allowed for CORS and the WebSocket besides the server's own; `*` allows any. */

@@ -16,6 +16,8 @@ import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
 import { defaultIndexFactory, type IndexFactory } from './gallery/vector-index.js';
 import { attachGateway, type Gateway } from './gateway/gateway.js';
+import type { SessionDeps } from './gateway/session.js';
+import { CameraManager } from './cameras/manager.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { loadTls } from './tls.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -57,6 +59,8 @@ export interface RunningServer {
   sightings: SightingRecorder;
   /** Webhooks and MQTT: the outbox and its dispatcher. */
   outbound: Outbound;
+  /** Server-pulled cameras (RTSP, MJPEG over HTTP, local devices). */
+  cameras: CameraManager;
   close(): Promise<void>;
 }
 
@@ -160,7 +164,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const eventBus = bus;
     const galleryService = createGalleryService({ store, gallery, bus: eventBus, modelId: analyzer.modelId, crash });
     // Sessions re-vote whenever the gallery changed, here or on another server.
-    galleryService.onChanged((s) => gateway?.broadcastGalleryChanged(s.people, s.faces));
+    galleryService.onChanged((s) => {
+      gateway?.broadcastGalleryChanged(s.people, s.faces);
+      cameras.galleryChanged(s.people, s.faces);
+    });
     eventBus.on('checkin.recorded', ({ checkin }) => gateway?.sessions().forEach((s) => s.deliverCheckIn(checkin)));
     eventBus.on('checkin.already', ({ checkin, camera }) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(checkin, camera)));
     // Live frames before REST calls before bulk imports, one inference at a time.
@@ -206,26 +213,6 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     await outbound.start();
     const keys = store.keys;
     const auth = createAuthenticator(resolveAuthMode(config), keys, { failuresPerMinute: config.AUTH_FAILURES_PER_MINUTE });
-    const http = createHttpApp({
-      config,
-      scheduler,
-      auth,
-      metrics,
-      store,
-      gallery,
-      galleryService,
-      analyzer,
-      policy,
-      log,
-      version: VERSION,
-      startedAt,
-      publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
-      sessions: () => gateway?.sessions().length ?? 0,
-      outbound,
-    });
-    const tls = loadTls(config);
-    const listener = getRequestListener(http.app.fetch);
-    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     const checkins = config.CHECKINS_ENABLED
       ? new CheckInService({
           checkIns: store.checkIns,
@@ -263,40 +250,78 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       log,
       what: 'recognition history',
     });
-    gateway = attachGateway(
-      server,
-      {
-        config,
-        analyzer: scheduler.live,
-        lanes: (sessionId) => scheduler.lane(sessionId),
-        gallery,
-        policy,
-        log,
-        serverVersion: VERSION,
-        enrolment: { galleryService },
-        attendance: {
-          checkins,
-          sightings,
-          clock,
-          cameras: cameraWatch,
-          history,
-          onRecognized: (recognition) => void eventBus.publish({ type: 'recognition', recognition }),
-        },
+    // What every camera session gets: browser cameras on the socket and server-pulled cameras alike.
+    const sessionDeps: SessionDeps = {
+      config,
+      analyzer: scheduler.live,
+      lanes: (sessionId) => scheduler.lane(sessionId),
+      gallery,
+      policy,
+      log,
+      serverVersion: VERSION,
+      enrolment: { galleryService },
+      attendance: {
+        checkins,
+        sightings,
+        clock,
+        cameras: cameraWatch,
+        history,
+        onRecognized: (recognition) => void eventBus.publish({ type: 'recognition', recognition }),
       },
-      {
-        auth,
-        allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
-        metrics: new LiveMetrics(metrics),
-        activeKeys: (ids) => keys.activeIds(ids),
-        keyRecheckMs: config.KEY_RECHECK_MS,
+    };
+    // Frames, drops, stage times and recognitions of every camera, socket or server-pulled, in /metrics.
+    const liveMetrics = new LiveMetrics(metrics);
+    const cameras = new CameraManager({
+      repo: store.cameras,
+      session: sessionDeps,
+      observe: (socket) => liveMetrics.observe(socket),
+      pull: config.CAMERA_SOURCES,
+      log,
+      settings: {
+        ffmpeg: config.CAMERA_FFMPEG,
+        maxFrameBytes: config.CAMERA_MAX_FRAME_BYTES,
+        maxWidth: config.CAMERA_MAX_WIDTH,
+        reconnectMinMs: config.CAMERA_RECONNECT_MIN_MS,
+        reconnectMaxMs: config.CAMERA_RECONNECT_MAX_MS,
+        stallMs: config.CAMERA_STALL_MS,
       },
-    );
+    });
+    const http = createHttpApp({
+      config,
+      scheduler,
+      auth,
+      metrics,
+      store,
+      gallery,
+      galleryService,
+      analyzer,
+      policy,
+      log,
+      version: VERSION,
+      startedAt,
+      publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
+      sessions: () => gateway?.sessions().length ?? 0,
+      outbound,
+      cameras,
+    });
+    const tls = loadTls(config);
+    const listener = getRequestListener(http.app.fetch);
+    const server: Server = tls ? createHttpsServer(tls, listener) : createServer(listener);
+    gateway = attachGateway(server, sessionDeps, {
+      auth,
+      allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
+      metrics: liveMetrics,
+      activeKeys: (ids) => keys.activeIds(ids),
+      keyRecheckMs: config.KEY_RECHECK_MS,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
     const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    // Cameras start once the server answers: a camera that fails says so in its status, it never fails the start.
+    await cameras.start();
     const g = gateway;
     return {
       url,
@@ -311,9 +336,12 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       checkins,
       sightings,
       outbound,
+      cameras,
       async close() {
         await http.close();
         await g.close();
+        // Before check-ins are flushed: a camera's frame in progress may still record one.
+        await cameras.close();
         cameraWatch.stop();
         // Check-ins and sightings already seen are written before the database goes away.
         await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop(), history.whenIdle(), historyRetention.stop()]);

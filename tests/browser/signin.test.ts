@@ -52,7 +52,16 @@ describe('signing in with an API key', () => {
     await page.locator('#signin-form button').click();
     await page.locator('#library').waitFor({ timeout: 10_000 });
     expect(await page.locator('#whoami').textContent()).toBe('viewer · door kiosk');
-    expect(await page.locator('header nav a').allTextContents()).toEqual(['Live', 'People', 'Unknown faces', 'Attendance', 'Kiosk']);
+    expect(await page.locator('header nav a').allTextContents()).toEqual([
+      'Live',
+      'People',
+      'Unknown faces',
+      'Attendance',
+      'Kiosk',
+      'Cameras',
+      'Wall',
+      'Status',
+    ]);
     expect(await page.locator('#create-person').isVisible()).toBe(false);
     expect(await storedKey(page)).toBe(viewer);
 

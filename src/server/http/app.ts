@@ -8,6 +8,7 @@ import { createRateLimiter } from '../auth/rate-limit.js';
 import type { App, AppEnv, HttpDeps } from './context.js';
 import { mountDocs } from './docs.js';
 import { errorHandler, notFoundHandler, validationHook } from './errors.js';
+import { camerasRoutes } from './cameras.js';
 import { eventsRoutes } from './events.js';
 import { sightingActionsRoutes } from './sighting-actions.js';
 import { facesRoutes } from './faces.js';
@@ -92,6 +93,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', webhooksRoutes(outbound));
   app.route('/', mqttRoutes(outbound));
   app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
+  if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras }));
   mountDocs(app, { version: deps.version, authMode });
 
   app.use('*', keyOffPageUrls());

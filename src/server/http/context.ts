@@ -3,6 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/keys.js';
+import type { CameraControl } from './camera-control.js';
 import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryService } from '../gallery/service.js';
@@ -35,6 +36,8 @@ export interface HttpDeps {
   sessions: () => number;
   /** Webhooks and MQTT. */
   outbound: Outbound;
+  /** Server-pulled cameras; absent where no camera runs (apps built without them in tests). */
+  cameras?: CameraControl;
 }
 
 export type AppEnv = { Variables: { principal: Principal } };

@@ -1,5 +1,6 @@
 // Builds every repository over one drizzle handle: the database, or a transaction on it (Store.tx).
 import { noCrash, type CrashAt } from '../crash-points.js';
+import { camerasRepo } from './cameras-repo.js';
 import { checkInsRepo } from './checkins-repo.js';
 import type { StoreDb } from './drizzle-db.js';
 import { enrolmentRepo } from './enrolment-repo.js';
@@ -36,6 +37,7 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     integrations: integrationsRepo(db),
     outbox: outboxRepo(db),
     recognitions: recognitionsRepo(db),
+    cameras: camerasRepo(db),
     listFaceTemplates: (modelId) => faces.templates(modelId),
     countFacesNotFromModel: (modelId) => faces.countNotFromModel(modelId),
     commitEnrolment: (input) => enrolments.commit(input),

@@ -268,3 +268,23 @@ export const recognitions = pgTable(
     check('recognitions_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),
   ],
 );
+
+/**
+ * Cameras the server pulls frames from itself (RTSP, MJPEG over HTTP, a local video device), as opposed to browser
+ * cameras that push frames over the WebSocket. `name` is the camera label check-ins and sightings carry, like a
+ * socket camera's hello `camera`. `url` may hold credentials (user:pass@): only the camera manager reads it whole.
+ */
+export const cameras = pgTable(
+  'cameras',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull().unique(),
+    url: text('url').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Frames a second taken from the stream at most (ffmpeg's fps filter); the rest are never decoded. */
+    maxFps: real('max_fps').notNull().default(5),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('cameras_max_fps_check', sql`${t.maxFps} > 0 AND ${t.maxFps} <= 30`)],
+);

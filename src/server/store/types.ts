@@ -1,5 +1,6 @@
 // The storage port: what the rest of the server gets from the database, as repositories. Implemented with drizzle
 // over PGlite or PostgreSQL (db.ts); nothing outside store/ sees drizzle.
+import type { CamerasRepo } from './cameras-repo.js';
 import type { CheckInsRepo } from './checkins-repo.js';
 import type { EnrolmentRepo } from './enrolment-repo.js';
 import type { EventsRepo } from './events-repo.js';
@@ -41,6 +42,8 @@ export interface Repositories {
   outbox: OutboxRepo;
   /** Recent recognitions of known people, with their faces, for review. */
   recognitions: RecognitionsRepo;
+  /** Server-pulled cameras (RTSP, MJPEG over HTTP, local devices). */
+  cameras: CamerasRepo;
 
   /** Every face embedding made by `modelId`, with its person (faces.templates). */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;
