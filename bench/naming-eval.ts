@@ -110,15 +110,17 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
     checkins: 0,
     wrongCheckins: 0,
   };
-  let lastDetected: number | null = null;
+  let lastDetected: { at: number; receivedAt: number } | null = null;
   let livenessDue = true;
   const inViewSince = new Map<number, number>();
   const found = new Set<number>();
   const checkedIn = new Set<string>();
 
   frames.forEach((frame, i) => {
-    const now = frameClock.tick(times[i]!.captureTime, times[i]!.receivedAt).now;
-    const since = lastDetected === null ? NaN : now - lastDetected;
+    const { captureTime, receivedAt } = times[i]!;
+    const now = frameClock.tick(captureTime, receivedAt).now;
+    // As the pipeline's withinInterval(): both clocks must place the frame inside the detection interval.
+    const since = lastDetected === null || receivedAt - lastDetected.receivedAt >= DETECT_INTERVAL_MS ? NaN : now - lastDetected.at;
     // Which true face each shown track is on: by detection on a detected frame, by overlap on a predicted one.
     const shown: { track: TrackSnapshot; face: number }[] = [];
     if (since > 0 && since < DETECT_INTERVAL_MS && !livenessDue && tracker.settled()) {
@@ -134,7 +136,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
         shown.push({ track, face: best });
       }
     } else {
-      lastDetected = now;
+      lastDetected = { at: now, receivedAt };
       const { trackIds, needEmbedding } = tracker.update(frame.boxes, { now, trusted: true });
       livenessDue = needEmbedding.length > 0;
       for (const d of needEmbedding) {

@@ -35,6 +35,21 @@ describe('FrameClock', () => {
     expect(r.map((x) => x.now)).toEqual([0, 100, 200]);
   });
 
+  it('runs on the receive clock when captureTime is in other units: seconds, or a frame counter', () => {
+    const seconds = run([
+      [1_700_000_000.0, 0],
+      [1_700_000_000.067, 67],
+      [1_700_000_000.133, 133],
+    ]);
+    expect(seconds.map((x) => x.now)).toEqual([0, 67, 133]);
+    const counter = run([
+      [1, 0],
+      [2, 66],
+      [3, 133],
+    ]);
+    expect(counter.map((x) => x.now)).toEqual([0, 66, 133]);
+  });
+
   it('runs on the receive clock when captureTime is frozen', () => {
     const r = run([
       [42, 0],

@@ -119,8 +119,8 @@ export class FramePipeline {
   private livenessDue = true;
   /** The tracker's clock: the client's capture times while they agree with the server's receive clock (tracking/clock.ts). */
   private readonly clock = new FrameClock();
-  /** Tracker time and size of the last frame that was detected. */
-  private lastDetected: { at: number; width: number; height: number } | null = null;
+  /** Tracker time, receive time and size of the last frame that was detected. */
+  private lastDetected: { at: number; receivedAt: number; width: number; height: number } | null = null;
   /** Re-checks of already named tracks, embedding after their frame was answered; the next detection waits for them. */
   private checking: Promise<void> | null = null;
 
@@ -143,12 +143,13 @@ export class FramePipeline {
 
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer } = this.deps;
-    const now = this.clock.tick(frame.captureTime, frame.receivedAt ?? performance.now()).now;
+    const receivedAt = frame.receivedAt ?? performance.now();
+    const now = this.clock.tick(frame.captureTime, receivedAt).now;
     // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
     // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
-    if (this.checking && this.withinInterval(now, opts.enrolment)) return this.coast(frame, now);
+    if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) return this.coast(frame, now);
     await this.idle();
-    if (this.withinInterval(now, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame, now);
+    if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame, now);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
@@ -191,7 +192,7 @@ export class FramePipeline {
     }
     const visible = this.tracker.visible();
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
-    this.lastDetected = { at: now, width: analyzed.width, height: analyzed.height };
+    this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     return {
       ok: true,
       width: analyzed.width,
@@ -257,12 +258,14 @@ export class FramePipeline {
   /**
    * A frame may skip detection when it comes within the detection interval of the last detected one, no enrolment is
    * collecting views, and (checked by the caller) no track is still voting or due a check, so coasting never delays a
-   * name. Time is the tracker's clock, so a client's frozen, jittered or send-time stamps cannot stretch the interval.
+   * name. Both the tracker's clock and the server's receive clock must say so: whatever a client stamps, a camera is
+   * detected at least every DETECT_INTERVAL_MS of real time.
    */
-  private withinInterval(now: number, enrolment: { collecting: boolean } | undefined): boolean {
+  private withinInterval(now: number, receivedAt: number, enrolment: { collecting: boolean } | undefined): boolean {
     if (!this.lastDetected || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
     const since = now - this.lastDetected.at;
-    return since > 0 && since < this.settings.detectIntervalMs;
+    const sinceReceived = receivedAt - this.lastDetected.receivedAt;
+    return since > 0 && since < this.settings.detectIntervalMs && sinceReceived < this.settings.detectIntervalMs;
   }
 
   /** The tracks at their predicted boxes; the frame's pixels are never decoded, its header is still checked. */

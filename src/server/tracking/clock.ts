@@ -11,6 +11,11 @@ export const CLOCK_TOLERANCE_MS = 100;
 const RECEIVE_SLACK = 0.25;
 /** Receive-clock steps shorter than this are taken as this long: two frames never arrive at one instant in camera time. */
 const MIN_STEP_MS = 1;
+/**
+ * No camera captures two frames less than this apart (200 fps): a shorter capture step is a clock in other units (seconds
+ * from Python's time.time(), a frame counter), and believing it would make the tracker's time crawl.
+ */
+export const MIN_CAPTURE_STEP_MS = 5;
 
 export interface ClockReading {
   /** The tracker's time for this frame (ms, starts at 0): never goes backwards. */
@@ -35,7 +40,7 @@ export class FrameClock {
     if (!prev) return { now: this.time, capture: Number.isFinite(captureTime) };
     const received = Math.max(MIN_STEP_MS, receivedAt - prev.received);
     const captured = captureTime - prev.capture;
-    const agrees = Number.isFinite(captured) && captured > 0 && captured - received <= CLOCK_TOLERANCE_MS + RECEIVE_SLACK * received;
+    const agrees = Number.isFinite(captured) && captured >= MIN_CAPTURE_STEP_MS && captured - received <= CLOCK_TOLERANCE_MS + RECEIVE_SLACK * received;
     this.time += agrees ? captured : received;
     this.steps[agrees ? 'capture' : 'receive'] += 1;
     return { now: this.time, capture: agrees };
