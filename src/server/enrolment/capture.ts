@@ -5,7 +5,7 @@ import type { Match } from '../gallery/gallery.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
-import { checkChip, checkDetections, type GateRules } from './gates.js';
+import { checkChip, checkDetections, checkLiveness, type GateRules } from './gates.js';
 import { POSE_PROMPTS, PosePlan, classifyPose } from './poses.js';
 import { normaliseText } from '../../shared/text.js';
 
@@ -72,6 +72,8 @@ export class EnrolmentCapture {
     const pose = classifyPose(face.pose.yaw, this.rules.poseYaw);
     const { verdict } = checkChip(embedded.chip, CHIP_SIZE, this.rules);
     if (!verdict.ok) return { ...verdict, pose };
+    const live = checkLiveness(face, this.rules);
+    if (!live.ok) return { ...live, pose };
     // The same name in another spelling (case, spacing) is the same person: their faces are added, not a duplicate.
     const other = candidates.find((m) => sameName(m.name, this.name) === false && m.score >= this.rules.duplicateThreshold);
     if (other && !this.rules.allowDuplicate) {
