@@ -21,6 +21,8 @@ export interface LivenessResultsView {
     tracks: number;
     default: LivenessEvidenceSettings;
     evidence: { cfg: LivenessEvidenceSettings; rates: TrackRates }[];
+    /** The evidence settings the motion-cue rows add the cue to. */
+    motionCueBase: LivenessEvidenceSettings;
     motionCue: { cue: MotionCue; rates: TrackRates }[];
   };
   cost: { spoofMsPerFace: Stats; spoofCpuMsPerFace: Stats; load: { start: number; end: number; cpus: number }; runtime: string };
@@ -83,7 +85,7 @@ export function livenessSection(v: LivenessResultsView): string {
   }
   lines.push(
     '',
-    '### Motion cue (default evidence, plus: the 6 keypoints must move non-rigidly)',
+    `### Motion cue (evidence ${v.perTrack.motionCueBase.minReal} / ${v.perTrack.motionCueBase.realRun} / ${v.perTrack.motionCueBase.attackRun}, plus: the 6 keypoints must move non-rigidly)`,
     '',
     'Residual of the least-squares affine map between the keypoints of frames 5 apart, over the eye distance; the median',
     'of the last 5 must reach the threshold before a track can be live. A flat picture moved about maps (nearly) affinely.',
@@ -91,7 +93,8 @@ export function livenessSection(v: LivenessResultsView): string {
     `| min residual | BPCER (never live) | delayed > 1 s | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
     `|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
-  const base = v.perTrack.evidence.find((e) => e.cfg.minReal === d.minReal && e.cfg.realRun === d.realRun && e.cfg.attackRun === d.attackRun);
+  const m = v.perTrack.motionCueBase;
+  const base = v.perTrack.evidence.find((e) => e.cfg.minReal === m.minReal && e.cfg.realRun === m.realRun && e.cfg.attackRun === m.attackRun);
   if (base) lines.push(trackRow('none (texture only)', base.rates, trackKinds));
   for (const { cue, rates } of v.perTrack.motionCue) lines.push(trackRow(String(cue.minResidual), rates, trackKinds));
   const c = v.cost;
