@@ -185,6 +185,7 @@ const results = {
     tracks: tracks.length,
     default: DEFAULT_LIVENESS_EVIDENCE,
     evidence: evidenceGrid.map((cfg) => ({ cfg, rates: trackRates(tracks, cfg, undefined) })),
+    motionCueBase: DEFAULT_LIVENESS_EVIDENCE,
     motionCue: cues.map((cue) => ({ cue, rates: trackRates(tracks, DEFAULT_LIVENESS_EVIDENCE, cue) })),
   },
   cost: {

@@ -97,14 +97,17 @@ export const ConfigSchema = z.object({
   ENROL_POSE_YAW: num(0.1, 0, 1.6),
   /** A view matching a different enrolled person at or above max(this, MATCH_THRESHOLD) stops the enrolment (unless confirmed); 0 = MATCH_THRESHOLD. */
   ENROL_DUPLICATE_THRESHOLD: num(0, -1, 1),
-  /** Enrolment views must pass the liveness models. */
+  /** Enrolment views must pass the presentation-attack check (MiniFASNet, ENROL_MIN_SPOOF). */
   ENROL_REQUIRE_LIVE: bool(true),
-  /** Recognition (identity votes, check-ins) only for faces that pass the liveness models. */
+  /** MiniFASNet mean "real" probability each enrolment view needs (0.5: upstream's rule). */
+  ENROL_MIN_SPOOF: num(0.5, 0, 1),
+  /**
+   * Recognition (names, check-ins) only for tracks the presentation-attack stage found live: a run of real frames
+   * (tracking/liveness-evidence.ts), each at LIVENESS_MIN_SPOOF or above; a run of attack frames refuses the track.
+   */
   RECOGNITION_REQUIRE_LIVE: bool(false),
-  /** Human antispoof score ("real") a face needs to count as live. */
-  LIVENESS_MIN_REAL: num(0.3, 0, 1),
-  /** Human liveness score ("live") a face needs to count as live. */
-  LIVENESS_MIN_LIVE: num(0.5, 0, 1),
+  /** MiniFASNet mean "real" probability at which a recognition frame counts as real (chosen on the development set, docs/accuracy.md). */
+  LIVENESS_MIN_SPOOF: num(0.7, 0, 1),
   /** Record attendance check-ins for recognized faces. */
   CHECKINS_ENABLED: bool(true),
   /** One check-in per person per this many milliseconds, across all cameras. */

@@ -87,7 +87,7 @@ export const GATE_CODES = [
   'too_small', // ENROL_MIN_FACE_PX
   'low_confidence', // ENROL_MIN_CONFIDENCE
   'not_frontal', // ENROL_MAX_ANGLE (yaw, pitch), ENROL_MAX_ROLL
-  'not_live', // LIVENESS_MIN_REAL, LIVENESS_MIN_LIVE when ENROL_REQUIRE_LIVE
+  'not_live', // ENROL_MIN_SPOOF (MiniFASNet) when ENROL_REQUIRE_LIVE
   'too_dark', // ENROL_MIN_BRIGHTNESS
   'too_bright', // ENROL_MAX_BRIGHTNESS, ENROL_MAX_CLIPPED
   'blurry', // ENROL_MIN_SHARPNESS
@@ -162,7 +162,7 @@ export const Track = z.object({
   real: z.number().nullable().optional(),
   /** Human liveness score of this frame's face, 0..1; absent when not measured. */
   live: z.number().nullable().optional(),
-  /** Both scores reach LIVENESS_MIN_REAL / LIVENESS_MIN_LIVE. */
+  /** RECOGNITION_REQUIRE_LIVE: the presentation-attack verdict on the track (false = refused); absent while undecided. */
   liveOk: z.boolean().optional(),
 });
 export type Track = z.infer<typeof Track>;

@@ -1,7 +1,7 @@
 // Enrolment capture: detection gates with codes, the pose plan, the duplicate-person stop, and view diversity.
 import { describe, expect, it } from 'vitest';
 import { EnrolmentCapture, type CaptureRules } from '../../src/server/enrolment/capture.js';
-import { checkDetections, chipVerdict } from '../../src/server/enrolment/gates.js';
+import { checkDetections, checkLiveness, chipVerdict } from '../../src/server/enrolment/gates.js';
 import type { Match } from '../../src/server/gallery/gallery.js';
 import type { FaceDetection } from '../../src/server/vision/detector.js';
 import type { FaceEmbedding } from '../../src/server/vision/embedder.js';
@@ -13,8 +13,7 @@ const RULES: CaptureRules = {
   maxAngle: 0.35,
   maxRoll: 0.35,
   requireLive: true,
-  minReal: 0.3,
-  minLive: 0.5,
+  minSpoof: 0.5,
   minSharpness: 40,
   minBrightness: 60,
   maxBrightness: 200,
@@ -34,16 +33,14 @@ type FaceOver = {
   yaw?: number;
   pitch?: number;
   roll?: number;
-  real?: number | null;
-  live?: number | null;
+  spoof?: number | null;
 };
 function face(over: FaceOver = {}): FaceDetection {
   return {
     box: { x: over.x ?? 100, y: 80, width: over.width ?? 120, height: over.height ?? 140 },
     score: over.score ?? 0.9,
     pose: { yaw: over.yaw ?? 0, pitch: over.pitch ?? -0.05, roll: over.roll ?? 0 },
-    real: over.real === undefined ? 0.8 : over.real,
-    live: over.live === undefined ? 0.95 : over.live,
+    spoof: over.spoof === undefined ? 0.9 : over.spoof,
   };
 }
 
@@ -79,9 +76,6 @@ describe('detection gates', () => {
     expect(codeOf([face({ yaw: 0.5 })])).toBe('not_frontal');
     expect(codeOf([face({ pitch: -0.4 })])).toBe('not_frontal');
     expect(codeOf([face({ roll: 0.6 })])).toBe('not_frontal');
-    expect(codeOf([face({ real: 0.1 })])).toBe('not_live');
-    expect(codeOf([face({ live: 0.2 })])).toBe('not_live');
-    expect(codeOf([face({ live: null })])).toBe('not_live');
     const v = checkDetections([face({ width: 40, height: 300 })], RULES);
     expect(!v.ok && v.reason).toMatch(/too small \(40 px, needs 80 px, ENROL_MIN_FACE_PX\): come closer/);
   });
@@ -115,18 +109,23 @@ describe('detection gates', () => {
   });
 
   it('accepts values exactly at each limit', () => {
-    expect(checkDetections([face({ width: 80, height: 80, score: 0.6, yaw: 0.35, roll: -0.35, real: 0.3, live: 0.5 })], RULES).ok).toBe(true);
+    expect(checkDetections([face({ width: 80, height: 80, score: 0.6, yaw: 0.35, roll: -0.35 })], RULES).ok).toBe(true);
+    expect(checkLiveness(face({ spoof: 0.5 }), RULES).ok).toBe(true);
   });
 
-  it('skips liveness when it is not required', () => {
-    expect(checkDetections([face({ real: 0, live: null })], { ...RULES, requireLive: false }).ok).toBe(true);
+  it('refuses a view whose presentation-attack score is low or was not measured, unless liveness is not required', () => {
+    const low = checkLiveness(face({ spoof: 0.2 }), RULES);
+    expect(low).toMatchObject({ ok: false, code: 'not_live' });
+    expect(!low.ok && low.reason).toMatch(/presentation-attack score 0\.20, needs 0\.5/);
+    expect(checkLiveness(face({ spoof: null }), RULES)).toMatchObject({ ok: false, code: 'not_live' });
+    expect(checkLiveness(face({ spoof: 0 }), { ...RULES, requireLive: false }).ok).toBe(true);
   });
 
-  it('checks count before size before confidence before pose before liveness', () => {
+  it('checks count before size before confidence before pose', () => {
     expect(codeOf([face({ width: 10 }), face({ x: 400 })])).toBe('multiple_faces');
-    expect(codeOf([face({ width: 10, score: 0.1, yaw: 1.5, real: 0 })])).toBe('too_small');
-    expect(codeOf([face({ score: 0.1, yaw: 1.5, real: 0 })])).toBe('low_confidence');
-    expect(codeOf([face({ yaw: 1.5, real: 0 })])).toBe('not_frontal');
+    expect(codeOf([face({ width: 10, score: 0.1, yaw: 1.5 })])).toBe('too_small');
+    expect(codeOf([face({ score: 0.1, yaw: 1.5 })])).toBe('low_confidence');
+    expect(codeOf([face({ yaw: 1.5 })])).toBe('not_frontal');
   });
 });
 
@@ -144,6 +143,9 @@ describe('EnrolmentCapture', () => {
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(120)), [])).toMatchObject({ ok: false, code: 'blurry' });
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(20)), [])).toMatchObject({ ok: false, code: 'too_dark' });
     expect(c.offer(face(), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(230)), [])).toMatchObject({ ok: false, code: 'too_bright' });
+    // The presentation-attack gate comes after the chip gates: a blurred view is told it is blurred.
+    expect(c.offer(face({ spoof: 0.1 }), embedded(unit(1, 0), new Uint8Array(150 * 150 * 3).fill(120)), [])).toMatchObject({ ok: false, code: 'blurry' });
+    expect(c.offer(face({ spoof: 0.1 }), embedded(unit(1, 0)), [])).toMatchObject({ ok: false, code: 'not_live' });
     expect(c.views).toHaveLength(0);
   });
 
@@ -164,7 +166,7 @@ describe('EnrolmentCapture', () => {
     const c = new EnrolmentCapture('Ada', { ...RULES, useAnyway: true });
     expect(c.checkFrame([])).toMatchObject({ ok: false, code: 'no_face' });
     expect(c.checkFrame([face(), face({ x: 400 })])).toMatchObject({ ok: false, code: 'multiple_faces' });
-    expect(c.checkFrame([face({ width: 50, real: 0.1 })])).toMatchObject({ ok: false, code: 'not_live' });
+    expect(c.offer(face({ width: 50, spoof: 0.1 }), embedded(unit(1, 0)), [])).toMatchObject({ ok: false, code: 'not_live' });
     const other: Match = { personId: 'p2', name: 'Grace', score: 0.95 };
     expect(c.offer(face(), embedded(unit(1, 0)), [other])).toMatchObject({ ok: false, code: 'duplicate_person' });
     expect(c.views).toHaveLength(0);

@@ -5,7 +5,7 @@ import type { Match } from '../gallery/gallery.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
-import { SOFT_GATES, checkChip, checkDetections, type GateRules, type GateVerdict } from './gates.js';
+import { SOFT_GATES, checkChip, checkDetections, checkLiveness, type GateRules, type GateVerdict } from './gates.js';
 import { POSE_PROMPTS, PosePlan, classifyPose } from './poses.js';
 import { normaliseText } from '../../shared/text.js';
 
@@ -119,6 +119,8 @@ export class EnrolmentCapture {
     const { verdict: chipFirst, quality } = checkChip(embedded.chip, CHIP_SIZE, this.rules);
     const verdict = this.overrule(chipFirst, overridden, (rules) => checkChip(embedded.chip, CHIP_SIZE, rules).verdict);
     if (!verdict.ok) return { ...verdict, pose };
+    const live = checkLiveness(face, this.rules);
+    if (!live.ok) return { ...live, pose };
     // The same name in another spelling (case, spacing) is the same person: their faces are added, not a duplicate.
     const other = candidates.find((m) => sameName(m.name, this.name) === false && m.score >= this.rules.duplicateThreshold);
     if (other && !this.rules.allowDuplicate) {

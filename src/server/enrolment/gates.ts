@@ -3,7 +3,7 @@
 import type { FaceDetection } from '../vision/detector.js';
 import { measureChip, type ChipQuality } from '../vision/quality.js';
 import type { GateCode } from '../../shared/protocol.js';
-import { meetsLiveness } from '../recognition/match-policy.js';
+import { meetsSpoof } from '../recognition/match-policy.js';
 
 export interface GateRules {
   /** Smallest face side, px. */
@@ -14,12 +14,9 @@ export interface GateRules {
   maxAngle: number;
   /** Largest |roll| (head tilt), radians. */
   maxRoll: number;
-  /** Liveness required: both scores must reach their minimum. */
+  /** Liveness required: the view's presentation-attack score (MiniFASNet, FaceDetection.spoof) must reach `minSpoof`. */
   requireLive: boolean;
-  /** Human antispoof score ("real") at least this. */
-  minReal: number;
-  /** Human liveness score ("live") at least this. */
-  minLive: number;
+  minSpoof: number;
   /** Variance of the Laplacian of the grey chip at least this. */
   minSharpness: number;
   /** Mean chip luminance (0..255) within [minBrightness, maxBrightness]. */
@@ -76,14 +73,20 @@ export function checkDetections(faces: FaceDetection[], rules: GateRules): GateV
     return fail('not_frontal', `head tilted ${deg(pitch)}° up or down (at most ${maxAngle}°, ENROL_MAX_ANGLE): look straight at the camera`);
   if (deg(roll) > deg(rules.maxRoll))
     return fail('not_frontal', `head leaning ${deg(roll)}° sideways (at most ${deg(rules.maxRoll)}°, ENROL_MAX_ROLL): hold your head upright`);
-  if (rules.requireLive && !meetsLiveness(face, rules.minReal, rules.minLive)) {
-    const s = (v: number | null | undefined) => (v == null ? 'n/a' : v.toFixed(2));
-    return fail(
-      'not_live',
-      `face does not look live (antispoof ${s(face.real)}, needs ${rules.minReal}; liveness ${s(face.live)}, needs ${rules.minLive}): a real person must be in front of the camera`,
-    );
-  }
   return ok;
+}
+
+/**
+ * The presentation-attack gate, after the chip gates (a blurred or overexposed view is told so first: MiniFASNet
+ * reads such a view as an attack too). A view whose score was not measured is not live.
+ */
+export function checkLiveness(face: FaceDetection, rules: GateRules): GateVerdict {
+  if (!rules.requireLive || meetsSpoof(face.spoof, rules.minSpoof)) return ok;
+  const score = face.spoof == null ? 'not measured' : `${face.spoof.toFixed(2)}, needs ${rules.minSpoof}`;
+  return fail(
+    'not_live',
+    `face does not look live (presentation-attack score ${score}): a real person must be in front of the camera, not a photo or a screen`,
+  );
 }
 
 /** Gates on the aligned chip: exposure first (a dark chip also looks blurred), then sharpness. */

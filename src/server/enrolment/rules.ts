@@ -14,8 +14,7 @@ export type EnrolmentSettings = Pick<
   | 'ENROL_MAX_ANGLE'
   | 'ENROL_MAX_ROLL'
   | 'ENROL_REQUIRE_LIVE'
-  | 'LIVENESS_MIN_REAL'
-  | 'LIVENESS_MIN_LIVE'
+  | 'ENROL_MIN_SPOOF'
   | 'ENROL_MIN_SHARPNESS'
   | 'ENROL_MIN_BRIGHTNESS'
   | 'ENROL_MAX_BRIGHTNESS'
@@ -41,8 +40,7 @@ export function enrolmentRules(c: EnrolmentSettings, policy: Pick<MatchPolicy, '
     maxAngle: c.ENROL_MAX_ANGLE,
     maxRoll: c.ENROL_MAX_ROLL,
     requireLive: live && c.ENROL_REQUIRE_LIVE,
-    minReal: c.LIVENESS_MIN_REAL,
-    minLive: c.LIVENESS_MIN_LIVE,
+    minSpoof: c.ENROL_MIN_SPOOF,
     minSharpness: c.ENROL_MIN_SHARPNESS,
     minBrightness: c.ENROL_MIN_BRIGHTNESS,
     maxBrightness: c.ENROL_MAX_BRIGHTNESS,

@@ -2,23 +2,26 @@
 // face must look live first. Live frames, REST identify and compare, and the enrolment duplicate check all ask it.
 import type { Config } from '../config.js';
 import type { Match } from '../gallery/gallery.js';
+import type { LivenessVerdict } from '../tracking/liveness-evidence.js';
 
 export interface MatchSettings {
   /** Cosine similarity at or above which a face is the person (the model's calibrated threshold unless overridden). */
   threshold: number;
-  /** A face that fails the liveness models is never matched to anyone. */
+  /** A face the presentation-attack stage has not found live is never matched to anyone. */
   requireLive: boolean;
-  /** Human antispoof ("real") and liveness ("live") scores a face needs to count as live. */
-  minReal: number;
-  minLive: number;
+  /** MiniFASNet mean "real" probability a single frame needs to count as real. */
+  minSpoof: number;
   /** Enrolment stops on a view this close to another person; never below `threshold` (0 = the threshold). */
   enrolDuplicateThreshold: number;
 }
 
-/** Liveness scores of one face; null when the models did not run on it. */
+/**
+ * What is known of a face's liveness: its track's verdict over frames (the live path), or one frame's MiniFASNet score
+ * (null or absent when not measured). A verdict, when given, decides.
+ */
 export interface LivenessScores {
-  real?: number | null;
-  live?: number | null;
+  spoof?: number | null;
+  verdict?: LivenessVerdict;
 }
 
 export interface MatchDecision {
@@ -31,12 +34,14 @@ export interface MatchDecision {
 export interface MatchPolicy {
   readonly threshold: number;
   readonly requireLive: boolean;
+  /** MiniFASNet mean "real" probability a single frame needs to count as real (the evidence rule's threshold). */
+  readonly minSpoof: number;
   /**
    * Similarity at which an enrolment view counts as someone else's face. A face is someone else's only if it would
    * be recognized as them, so this is never below the match threshold.
    */
   readonly duplicateThreshold: number;
-  /** Both liveness scores measured and at their minimum. Scores not measured count as not live. */
+  /** The track's verdict is "live", or (no verdict) the frame's score is measured and at its minimum; not measured = not live. */
   isLive(face: LivenessScores): boolean;
   /**
    * The verdict on a face given the gallery's candidates, best first. A person's score is the similarity of their
@@ -47,16 +52,17 @@ export interface MatchPolicy {
   same(similarity: number): boolean;
 }
 
-/** Both liveness scores measured and at their minimum (the enrolment gate asks the same question with its own rules). */
-export function meetsLiveness(face: LivenessScores, minReal: number, minLive: number): boolean {
-  return face.real != null && face.live != null && face.real >= minReal && face.live >= minLive;
+/** One frame's presentation-attack score measured and at its minimum (the enrolment gate asks it with its own minimum). */
+export function meetsSpoof(spoof: number | null | undefined, minSpoof: number): boolean {
+  return spoof != null && spoof >= minSpoof;
 }
 
 export function createMatchPolicy(s: MatchSettings): MatchPolicy {
-  const isLive = (face: LivenessScores) => meetsLiveness(face, s.minReal, s.minLive);
+  const isLive = (face: LivenessScores) => (face.verdict !== undefined ? face.verdict === 'live' : meetsSpoof(face.spoof, s.minSpoof));
   return {
     threshold: s.threshold,
     requireLive: s.requireLive,
+    minSpoof: s.minSpoof,
     duplicateThreshold: Math.max(s.enrolDuplicateThreshold, s.threshold),
     isLive,
     decide(candidates, face) {
@@ -70,13 +76,12 @@ export function createMatchPolicy(s: MatchSettings): MatchPolicy {
 
 /** The policy of a server's settings (MATCH_THRESHOLD is already the model's when it was not set). */
 export function matchPolicyOf(
-  c: Pick<Config, 'MATCH_THRESHOLD' | 'RECOGNITION_REQUIRE_LIVE' | 'LIVENESS_MIN_REAL' | 'LIVENESS_MIN_LIVE' | 'ENROL_DUPLICATE_THRESHOLD'>,
+  c: Pick<Config, 'MATCH_THRESHOLD' | 'RECOGNITION_REQUIRE_LIVE' | 'LIVENESS_MIN_SPOOF' | 'ENROL_DUPLICATE_THRESHOLD'>,
 ): MatchPolicy {
   return createMatchPolicy({
     threshold: c.MATCH_THRESHOLD,
     requireLive: c.RECOGNITION_REQUIRE_LIVE,
-    minReal: c.LIVENESS_MIN_REAL,
-    minLive: c.LIVENESS_MIN_LIVE,
+    minSpoof: c.LIVENESS_MIN_SPOOF,
     enrolDuplicateThreshold: c.ENROL_DUPLICATE_THRESHOLD,
   });
 }

@@ -4,6 +4,7 @@ import type { Track } from '../../shared/protocol.js';
 import type { Match } from '../gallery/gallery.js';
 import { FrameClock } from '../tracking/clock.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
+import { DEFAULT_LIVENESS_EVIDENCE, LivenessEvidence, type LivenessVerdict } from '../tracking/liveness-evidence.js';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
 import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
@@ -129,6 +130,7 @@ export class FramePipeline {
     private readonly settings: PipelineSettings,
   ) {
     this.tracker = new Tracker(settings.tracker);
+    this.spoofEvidence = new LivenessEvidence({ ...DEFAULT_LIVENESS_EVIDENCE, minReal: deps.policy.minSpoof });
   }
 
   /** Someone enrolled or was deleted: identities are voted again from the next frame. */
@@ -192,6 +194,7 @@ export class FramePipeline {
     }
     const visible = this.tracker.visible();
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
+    this.spoofEvidence.retain(visible.map((t) => t.id)); // presentation-attack stage (issue 17)
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     return {
       ok: true,
@@ -212,6 +215,7 @@ export class FramePipeline {
     const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
     const embedMs = performance.now() - t0;
     const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
+    const verdicts = await this.spoofVerdicts(analyzed, needEmbedding, trackIds); // presentation-attack stage (issue 17)
     toEmbed.forEach((faceIndex, k) => {
       if (!needEmbedding.includes(faceIndex)) return;
       const trackId = trackIds[faceIndex]!;
@@ -220,7 +224,11 @@ export class FramePipeline {
       // again while its track lasts (dropping it would make the same box a new track, embedded, on the next frame).
       if (embedded.mesh?.confirmed === false) return this.tracker.reject(trackId);
       const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
-      const { match, best } = policy.decide(candidates[k]!, face);
+      // Presentation-attack stage (issue 17): a track still gathering evidence does not vote yet (it is embedded and
+      // checked again on the next frame); a refused one votes as nobody.
+      const verdict = verdicts?.get(trackId);
+      if (verdict === 'pending') return;
+      const { match, best } = policy.decide(candidates[k]!, verdict ? { verdict } : face);
       this.tracker.vote(trackId, {
         personId: match?.personId ?? null,
         name: match?.name ?? null,
@@ -297,16 +305,38 @@ export class FramePipeline {
       state: t.state,
       real,
       live,
-      ...(real !== null && live !== null ? { liveOk: this.deps.policy.isLive({ real, live }) } : {}),
+      ...this.liveOk(t.id),
     };
+  }
+
+  // ---- Presentation-attack stage (issue 17): kept together so that it can be re-applied to a rewritten pipeline. ----
+  private readonly spoofEvidence: LivenessEvidence;
+
+  /** RECOGNITION_REQUIRE_LIVE: MiniFASNet on the faces about to vote, folded into their tracks' evidence; else null. */
+  private async spoofVerdicts(analyzed: AnalyzedFrame, faces: number[], trackIds: number[]): Promise<Map<number, LivenessVerdict> | null> {
+    if (!this.deps.policy.requireLive || faces.length === 0) return null;
+    // Models that cannot run never pass a face: the tracks vote as nobody.
+    const scores = await analyzed.spoof(faces).catch(() => null);
+    return new Map(
+      faces.map((f, i): [number, LivenessVerdict] => {
+        const id = trackIds[f]!;
+        return [id, scores ? this.spoofEvidence.record(id, scores[i]!.real).verdict : 'refused'];
+      }),
+    );
+  }
+
+  /** The overlay's liveOk: the track's decided verdict; absent while undecided or never checked. */
+  private liveOk(trackId: number): { liveOk?: boolean } {
+    const { verdict } = this.spoofEvidence.get(trackId);
+    return verdict === 'pending' ? {} : { liveOk: verdict === 'live' };
   }
 
   /**
    * The antispoof and liveness models add ~50% to detection, so they run only when their answer is used: during
-   * enrolment, on every frame when recognition requires a live face, and otherwise when tracks are being decided
-   * (new or re-checked faces) so that overlays show a recent score.
+   * enrolment, and when tracks are being decided (new or re-checked faces) so that overlays show a recent score.
+   * RECOGNITION_REQUIRE_LIVE no longer needs them (issue 17): its check is MiniFASNet on the faces that vote.
    */
   private wantsLiveness(enrolment: { collecting: boolean } | undefined): boolean {
-    return (enrolment?.collecting ?? false) || this.deps.policy.requireLive || this.livenessDue;
+    return (enrolment?.collecting ?? false) || this.livenessDue;
   }
 }

@@ -17,7 +17,7 @@ export interface LivenessEvidenceSettings {
 }
 
 /** Chosen on the development set (docs/accuracy.md, "Presentation attacks"); the settings of a door camera. */
-export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10 };
+export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = { minReal: 0.7, realRun: 3, attackRun: 2, recoverRun: 10 };
 
 export interface TrackLiveness {
   verdict: LivenessVerdict;

@@ -48,7 +48,10 @@ export interface FaceAnalyzer {
 }
 
 export interface AnalyzeOptions {
-  /** Run the antispoof and liveness models on every face (default true). Live sessions ask only when they need it. */
+  /**
+   * Run the antispoof and liveness models on every face (default true): Human's (`real`, `live`) and MiniFASNet
+   * (`spoof`). Live sessions ask only when they need it; AnalyzedFrame.spoof() scores chosen faces of any frame.
+   */
   liveness?: boolean;
   /** Still images: when no face is found, detect again on the image padded with a grey border (default false). */
   padRetry?: boolean;
@@ -136,6 +139,18 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       image = padImage(decoded.image, padRetry);
       pad = (image.width - decoded.image.width) / 2;
       ({ tensor, faces } = await detectOn(image, liveness));
+    }
+    // Frames analysed for liveness (enrolment views, stills) carry every face's presentation-attack score.
+    if (liveness && faces.length > 0) {
+      const scores = spoofing.scorer
+        ? await spoofing.scorer
+            .score(
+              image,
+              faces.map((f) => f.box),
+            )
+            .catch(() => null)
+        : null;
+      faces = faces.map((f, i) => ({ ...f, spoof: scores?.[i]?.real ?? null }));
     }
     const t2 = now();
     let released = false;

@@ -18,6 +18,11 @@ export interface FaceDetection {
   real?: number | null;
   /** Human liveness score, 0..1; null when not measured. */
   live?: number | null;
+  /**
+   * MiniFASNet's mean "real" probability (minifasnet.ts), 0..1: the presentation-attack score policy decisions read.
+   * Measured on frames analysed with `liveness: true`; null when the models are not loaded, absent when not measured.
+   */
+  spoof?: number | null;
 }
 
 export interface DetectorOptions {

@@ -106,7 +106,8 @@ export function combine(probs: number[][]): SpoofScore {
 }
 
 export async function loadMiniFasNet(ort: OrtModule, modelsDir: string, version = '?'): Promise<SpoofScorer> {
-  const sessions = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- onnxruntime-node is typed loosely (OrtModule)
+  const sessions: { session: any; scale: number }[] = [];
   for (const m of MINIFASNET_MODELS) {
     const file = path.join(modelsDir, m.file);
     if (!fs.existsSync(file)) throw new Error(`MiniFASNet model ${file} is missing`);
