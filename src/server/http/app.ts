@@ -72,8 +72,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   );
   mountRecognition(app, deps);
   app.route('/', importsRoutes({ jobs, config }));
-  app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config }));
-  app.route('/', eventsRoutes({ events: store.events }));
+  app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config, log: deps.log }));
+  app.route('/', eventsRoutes({ events: store.events, log: deps.log }));
   app.route('/', sightingActionsRoutes({ galleryService }));
   app.route('/', indexRoutes({ gallery, galleryService, faces: store.faces, config }));
   app.route('/', keysRoutes({ keys: store.keys }));
