@@ -31,6 +31,12 @@ export const ConfigSchema = z.object({
   TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
   /** Inference threads: 0 = in the server thread; 1 = one worker thread for all inference; 2 = a second one for bulk imports, so they run beside live frames. */
   INFERENCE_WORKERS: int(2, 0, 2),
+  /** REST inference calls (identify, compare, face uploads) that may wait for a slot; past it 503 busy. */
+  INFERENCE_QUEUE_REST: int(8, 1, 1000),
+  /** Import steps (one image each) that may wait for a slot; past it an import waits and tries again. */
+  INFERENCE_QUEUE_IMPORT: int(4, 1, 1000),
+  /** Longest one inference call in a worker thread may take before it fails and the thread is restarted, ms. */
+  INFERENCE_DEADLINE_MS: int(30_000, 1000, 600_000),
   /** Cosine similarity at or above which a probe matches an enrolled person. Calibrated on ../shared/faces (docs/accuracy.md). */
   /** Unset: the embedding model's calibrated threshold (models/<EMBEDDING_MODEL>/manifest.json), filled in by load-config.ts. */
   MATCH_THRESHOLD: z.coerce.number().min(-1).max(1).optional(),

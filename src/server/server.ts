@@ -125,7 +125,11 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         LIVE_DETECTOR: config.LIVE_DETECTOR,
         modelId: config.EMBEDDING_MODEL,
       };
-      workers.push(...(await Promise.all(Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m))))));
+      workers.push(
+        ...(await Promise.all(
+          Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m), { deadlineMs: config.INFERENCE_DEADLINE_MS })),
+        )),
+      );
     }
     const analyzer = opts.analyzer ?? workers[0] ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
     if (!opts.analyzer) {
@@ -172,7 +176,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     eventBus.on('checkin.already', ({ checkin, camera }) => gateway?.sessions().forEach((s) => s.deliverAlreadyCheckedIn(checkin, camera)));
     // Live frames before REST calls before bulk imports, one inference at a time.
     // With two workers, bulk imports get their own thread and core; live frames and REST calls share the first.
-    const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer]);
+    const scheduler = createScheduler(workers.length > 0 ? workers : [analyzer], {
+      interactive: config.INFERENCE_QUEUE_REST,
+      bulk: config.INFERENCE_QUEUE_IMPORT,
+    });
     const metrics = new Registry();
     const events = new EventMetrics(metrics);
     const clock = opts.clock ?? systemClock;

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode } from '../helpers/http.js';
-import { databaseTargets, startTestServer } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer } from '../helpers/server.js';
 
-describe.each(databaseTargets)('camera roles on $name', (target) => {
+describeEachDatabase('camera roles on $name', (target) => {
   let server: RunningServer;
   const keys = { viewer: '', operator: '' };
 

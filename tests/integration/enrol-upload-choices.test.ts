@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, photo, type Upload } from '../helpers/http.js';
-import { databaseTargets, startTestServer, testConfig } from '../helpers/server.js';
+import { describeEachDatabase, startTestServer, testConfig } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
 
 interface Result {
@@ -36,7 +36,7 @@ async function webcamFrame(rel: string, gain: number, offset: number): Promise<U
 const upload = (name: string, bytes: Uint8Array): Upload => ({ field: 'images', name, bytes });
 const decodesAsJpeg = async (dataUrl: string) => (await sharp(Buffer.from(dataUrl.replace(/^data:image\/jpeg;base64,/, ''), 'base64')).metadata()).format;
 
-describe.each(databaseTargets)('enrolment uploads at default settings on $name', (target) => {
+describeEachDatabase('enrolment uploads at default settings on $name', (target) => {
   let server: RunningServer;
   let http: ReturnType<typeof api>;
   const person = async (name: string) => ((await (await http.json('POST', '/api/v1/people', { name })).json()) as { id: string }).id;

@@ -2,13 +2,13 @@
 // server both back. Every event arrives exactly once (by its idempotency key), signed with the endpoint's secret.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ChildServer } from '../helpers/child-server.js';
-import { databaseTargets } from '../helpers/server.js';
+import { describeEachDatabase } from '../helpers/server.js';
 import { startReceiver, until } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'kill-test-secret-0123456789';
 const EVENTS = 10;
 
-describe.each(databaseTargets)('outbox across kill -9 on $name', (target) => {
+describeEachDatabase('outbox across kill -9 on $name', (target) => {
   const children: ChildServer[] = [];
   afterAll(async () => {
     await Promise.all(children.map((c) => c.kill9()));

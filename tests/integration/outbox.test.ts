@@ -9,7 +9,7 @@ import { testEvent } from '../../src/server/outbound/event-types.js';
 import { Outbound, type OutboundLimits } from '../../src/server/outbound/outbound.js';
 import { MEMORY, openStore, rawDrizzle } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
-import { databaseTargets } from '../helpers/server.js';
+import { describeEachDatabase } from '../helpers/server.js';
 import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'test-secret-0123456789';
@@ -27,7 +27,7 @@ const limits: OutboundLimits = {
   reconnectMs: 500,
 };
 
-describe.each(databaseTargets)('outbox on $name', (target) => {
+describeEachDatabase('outbox on $name', (target) => {
   let store: Store;
   let receiver: Receiver;
   let outbound: Outbound;

@@ -60,6 +60,8 @@ describe('security headers', () => {
       // The photos behind the key are shown as blob: URLs; the favicon is the empty data: URL.
       expect(policy['img-src'], where).toEqual(["'self'", 'data:', 'blob:']);
       expect(res.headers.get('content-security-policy'), where).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+      // No ALLOWED_ORIGINS: only this server's own pages may read its answers.
+      expect(res.headers.get('cross-origin-resource-policy'), where).toBe('same-origin');
       // Never pinned to HTTPS: the server often starts on a self-signed certificate.
       expect(res.headers.get('strict-transport-security'), where).toBeNull();
     }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Counter, Histogram, LiveMetrics, Registry } from '../../src/server/metrics.js';
 import type { FaceAnalyzer } from '../../src/server/vision/analyzer.js';
-import { createScheduler } from '../../src/server/vision/scheduler.js';
+import { createScheduler, InferenceBusyError } from '../../src/server/vision/scheduler.js';
 
 describe('metrics registry', () => {
   it('renders counters and cumulative histograms in Prometheus text format', async () => {
@@ -70,6 +70,28 @@ describe('inference scheduler', () => {
     expect(order[0]).toBe('i1');
     expect(order.indexOf('l1')).toBeLessThan(order.indexOf('b2'));
     expect(s.stats()).toEqual({ waiting: { live: 0, interactive: 0, bulk: 0 }, busy: false, sessionsPerSlot: [0] });
+  });
+
+  it('refuses a REST or import step past its queue limit at once, never a live one or the second step of a call let in', async () => {
+    const fake = { backend: 'x', tfVersion: 'x', modelId: 'm', dims: 1, models: [], tensorCount: () => 0 } as unknown as FaceAnalyzer;
+    const s = createScheduler([fake], { interactive: 2, bulk: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const running = s.run('live', () => gate);
+    const waiting = [s.run('interactive', async () => 'i1'), s.run('interactive', async () => 'i2')];
+    await expect(s.run('interactive', async () => 'i3')).rejects.toMatchObject({ priority: 'interactive', limit: 2, retryAfterS: 1 });
+    const bulk = s.run('bulk', async () => 'b1');
+    await new Promise((r) => setImmediate(r));
+    const refused = await s.run('bulk', async () => 'b2').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InferenceBusyError);
+    expect((refused as Error).message).toMatch(/import \(INFERENCE_QUEUE_IMPORT\) is full \(1 waiting\)/);
+    // Live frames are bounded per session elsewhere: never refused here.
+    const live = [s.run('live', async () => 'l1'), s.run('live', async () => 'l2'), s.run('live', async () => 'l3')];
+    expect(s.stats().waiting).toEqual({ live: 3, interactive: 2, bulk: 1 });
+    release();
+    expect(await Promise.all([running, ...waiting, bulk, ...live])).toEqual([undefined, 'i1', 'i2', 'b1', 'l1', 'l2', 'l3']);
+    // Drained: the queue takes calls again.
+    expect(await s.run('interactive', async () => 'again')).toBe('again');
   });
 
   const fakeAnalyzer = (name: string) => {

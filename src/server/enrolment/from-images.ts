@@ -9,7 +9,8 @@ import { enrolmentRules } from './rules.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Config } from '../config.js';
 import type { EnrolmentResult } from '../store/types.js';
-import type { AnalyzerScheduler, Priority } from '../vision/scheduler.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InferenceBusyError, type AnalyzerScheduler, type Priority } from '../vision/scheduler.js';
 
 export interface ImageVerdict {
   file: string;
@@ -103,6 +104,21 @@ type Checked = { verdict: ImageVerdict; hash?: string };
 
 type Seen = { known: Set<string>; here: Set<string> };
 
+/**
+ * The image's faces and embeddings. A REST call (interactive) whose queue is full fails with InferenceBusyError (503
+ * busy); an import step (bulk) waits as long as it is told and tries again: a background job loses no image to a queue.
+ */
+async function embedAll(scheduler: AnalyzerScheduler, bytes: Uint8Array, maxPixels: number, priority: Priority) {
+  for (;;) {
+    try {
+      return await scheduler.embedAll(bytes, maxPixels, priority);
+    } catch (err) {
+      if (priority !== 'bulk' || !(err instanceof InferenceBusyError)) throw err;
+      await sleep(err.retryAfterS * 1000);
+    }
+  }
+}
+
 async function checkImage(
   deps: EnrolImagesDeps,
   capture: EnrolmentCapture,
@@ -128,7 +144,7 @@ async function checkImage(
   if (seen?.known.has(hash)) return skip('already_stored', 'this person already has a face from this file');
   if (seen?.here.has(hash)) return skip('duplicate_file', 'the same file as an earlier one of this person in this import');
   seen?.here.add(hash);
-  const analyzed = await scheduler.embedAll(bytes, config.MAX_IMAGE_PIXELS, priority);
+  const analyzed = await embedAll(scheduler, bytes, config.MAX_IMAGE_PIXELS, priority);
   if (!analyzed.ok) return reject(analyzed.code === 'frame_too_large' ? 'image_too_large' : 'not_an_image', analyzed.message);
   // Left to right, so `face` means the same face on every call with the same image.
   const found = [...analyzed.faces].sort((a, b) => a.box.x - b.box.x);

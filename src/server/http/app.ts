@@ -51,8 +51,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Every line logged while a request runs, its error included, carries the id it is answered with (X-Request-Id).
   app.use('*', requestId(), (c: Context<{ Variables: RequestIdVariables }>, next: Next) => deps.log.scope({ request: c.var.requestId }, next));
   // CSP, no Referer, no framing, nosniff: on every answer, refusals included (security-headers.ts).
-  app.use('*', securityHeaders());
   const origins = parseOrigins(deps.config.ALLOWED_ORIGINS);
+  app.use('*', securityHeaders(origins.length > 0));
   // Before anything answers: open mode only for loopback names (DNS rebinding), writes only from our own pages (CSRF).
   app.use('*', loopbackHostOnly(deps.auth.mode));
   app.use('/api/*', corsFor(origins), sameOriginWrites(origins));
@@ -80,8 +80,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   );
   mountRecognition(app, deps);
   app.route('/', importsRoutes({ jobs, config }));
-  app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config }));
-  app.route('/', eventsRoutes({ events: store.events }));
+  app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config, log: deps.log }));
+  app.route('/', eventsRoutes({ events: store.events, log: deps.log }));
   app.route('/', sightingActionsRoutes({ galleryService }));
   app.route('/', indexRoutes({ gallery, galleryService, faces: store.faces, config }));
   app.route('/', keysRoutes({ keys: store.keys }));

@@ -4,6 +4,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../log.js';
+import { InferenceBusyError } from '../vision/scheduler.js';
 
 export const ERROR_CODES = {
   validation_failed: 400,
@@ -28,6 +29,7 @@ export const ERROR_CODES = {
   not_a_directory: 422,
   rate_limited: 429,
   internal: 500,
+  busy: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -85,6 +87,7 @@ export const validationHook = (result: { success: boolean; error?: unknown; targ
 export function errorHandler(log: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.headers);
+    if (err instanceof InferenceBusyError) return errorResponse(c, 'busy', err.message, { 'Retry-After': String(err.retryAfterS) });
     if (err instanceof HTTPException) {
       if (err.status === 413) return errorResponse(c, 'payload_too_large', 'request body is too large');
       if (err.status === 400 && /json/i.test(err.message)) return errorResponse(c, 'malformed_json', 'request body is not valid JSON');

@@ -1,14 +1,15 @@
 // Whole-gallery export and import as one gzip'd JSON-lines file (people, embeddings, crops, model id), so a gallery can move
-// between servers. Import reads the file as a stream and checks all of it (src/server/imports/gallery-file.ts), refuses
+// between servers. Export streams: a page of people at a time from the database, through gzip, to the client. Import reads the file as a stream and checks all of it (src/server/imports/gallery-file.ts), refuses
 // a file made by another embedding model, and writes all of it or nothing.
-import { gzipSync } from 'node:zlib';
 import { z } from '@hono/zod-openapi';
 import { FORMAT, FORMAT_VERSION, GalleryFileError, readGalleryFile } from '../imports/gallery-file.js';
 import type { Config } from '../config.js';
 import type { GalleryService } from '../gallery/service.js';
-import type { GalleryRepo } from '../store/gallery-repo.js';
+import type { Logger } from '../log.js';
+import type { GalleryRepo, TransferPerson } from '../store/gallery-repo.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
+import { streamText } from './gzip-stream.js';
 import { FileUpload, formRequest, json, secured } from './schemas.js';
 
 const ImportSummary = z
@@ -22,11 +23,27 @@ const ImportSummary = z
   .openapi('GalleryImportSummary');
 
 export interface GalleryTransferDeps {
-  transfer: Pick<GalleryRepo, 'exportPeople'>;
+  transfer: Pick<GalleryRepo, 'exportCounts' | 'exportPages'>;
   galleryService: Pick<GalleryService, 'importPeople'>;
   /** The running embedding model: exports name it, imports must match it. */
   model: { modelId: string; dims: number };
   config: Pick<Config, 'MAX_IMPORT_BYTES' | 'IMPORT_MAX_INFLATED_BYTES' | 'IMPORT_MAX_LINE_BYTES'>;
+  log: Pick<Logger, 'error'>;
+}
+
+/** One person's line of the export file. */
+function personLine(p: TransferPerson) {
+  return {
+    type: 'person',
+    name: p.name,
+    createdAt: p.createdAt.toISOString(),
+    faces: p.faces.map((f) => ({
+      embedding: f.embedding.toString('base64'),
+      crop: f.crop?.toString('base64') ?? null,
+      quality: f.quality,
+      createdAt: f.createdAt.toISOString(),
+    })),
+  };
 }
 
 export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
@@ -45,37 +62,29 @@ export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
       responses: { 200: { description: 'The export file', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } } },
     }),
     async (c) => {
-      const people = await repo.exportPeople(deps.model.modelId);
-      const faces = people.reduce((n, p) => n + p.faces.length, 0);
-      const lines = [
-        JSON.stringify({
-          type: 'header',
-          format: FORMAT,
-          version: FORMAT_VERSION,
-          modelId: deps.model.modelId,
-          dims: deps.model.dims,
-          exportedAt: new Date().toISOString(),
-          people: people.length,
-          faces,
-        }),
-        ...people.map((p) =>
-          JSON.stringify({
-            type: 'person',
-            name: p.name,
-            createdAt: p.createdAt.toISOString(),
-            faces: p.faces.map((f) => ({
-              embedding: f.embedding.toString('base64'),
-              crop: f.crop?.toString('base64') ?? null,
-              quality: f.quality,
-              createdAt: f.createdAt.toISOString(),
-            })),
-          }),
-        ),
-      ];
+      const modelId = deps.model.modelId;
+      // Counted as the export begins; the people are then read and written a page at a time.
+      const counts = await repo.exportCounts(modelId);
+      const header = {
+        type: 'header',
+        format: FORMAT,
+        version: FORMAT_VERSION,
+        modelId,
+        dims: deps.model.dims,
+        exportedAt: new Date().toISOString(),
+        ...counts,
+      };
+      async function* lines() {
+        yield JSON.stringify(header) + '\n';
+        for await (const page of repo.exportPages(modelId)) {
+          yield page.map((p) => JSON.stringify(personLine(p)) + '\n').join('');
+        }
+      }
       const file = `facestream-gallery-${new Date().toISOString().slice(0, 10)}.jsonl.gz`;
-      return c.body(new Uint8Array(gzipSync(lines.join('\n') + '\n')), 200, {
-        'Content-Type': 'application/gzip',
-        'Content-Disposition': `attachment; filename="${file}"`,
+      return streamText(c, lines(), {
+        headers: { 'Content-Type': 'application/gzip', 'Content-Disposition': `attachment; filename="${file}"` },
+        gzip: true,
+        onError: (err) => deps.log.error('gallery export cut short', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
       }) as never;
     },
   );

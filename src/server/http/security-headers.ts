@@ -22,8 +22,14 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
-export const securityHeaders = () =>
+/**
+ * `otherOrigins`: ALLOWED_ORIGINS lists pages elsewhere that may use this server. Then its responses may be read
+ * across origins (Cross-Origin-Resource-Policy: cross-origin; CORS and the origin checks still decide what they may
+ * do), else only by its own pages (same-origin).
+ */
+export const securityHeaders = (otherOrigins: boolean) =>
   secureHeaders({
+    crossOriginResourcePolicy: otherOrigins ? 'cross-origin' : 'same-origin',
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     referrerPolicy: 'no-referrer',
     xFrameOptions: 'DENY',

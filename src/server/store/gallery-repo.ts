@@ -1,5 +1,5 @@
 // Whole-gallery transfer rows: every person with their faces (embedding, crop) for export, and an all-or-nothing import.
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
 import { findOrCreatePerson } from './people-repo.js';
@@ -28,28 +28,56 @@ export interface ImportSummary {
 
 export function galleryRepo(db: StoreDb) {
   return {
-    /** Every person with at least one face of `modelId`, with those faces, ordered by name. */
-    async exportPeople(modelId: string): Promise<TransferPerson[]> {
-      const rows = await db
-        .select({
-          name: people.name,
-          personCreatedAt: people.createdAt,
-          embedding: faces.embedding,
-          crop: faces.crop,
-          quality: faces.quality,
-          createdAt: faces.createdAt,
-        })
+    /** People with a face of `modelId`, and those faces: the figures an export's header states as it begins. */
+    async exportCounts(modelId: string): Promise<{ people: number; faces: number }> {
+      const [row] = await db
+        .select({ people: countDistinct(faces.personId), faces: count() })
         .from(faces)
-        .innerJoin(people, eq(people.id, faces.personId))
-        .where(eq(faces.modelId, modelId))
-        .orderBy(asc(people.name), asc(faces.createdAt), asc(faces.id));
-      const out = new Map<string, TransferPerson>();
-      for (const r of rows) {
-        let p = out.get(r.name);
-        if (!p) out.set(r.name, (p = { name: r.name, createdAt: r.personCreatedAt, faces: [] }));
-        p.faces.push({ embedding: r.embedding, crop: r.crop, quality: r.quality, createdAt: r.createdAt });
+        .where(eq(faces.modelId, modelId));
+      return { people: Number(row?.people ?? 0), faces: Number(row?.faces ?? 0) };
+    },
+
+    /**
+     * Every person with at least one face of `modelId`, with those faces, ordered by name, a page at a time (`pageSize`
+     * people, keyset on name and id): each page is one short query, so a gallery of any size streams in bounded memory.
+     * A person added or removed while it runs may or may not be in it.
+     */
+    async *exportPages(modelId: string, pageSize = 200): AsyncGenerator<TransferPerson[]> {
+      let after: { name: string; id: string } | null = null;
+      for (;;) {
+        const hasFaces = exists(
+          db
+            .select({ one: sql`1` })
+            .from(faces)
+            .where(and(eq(faces.personId, people.id), eq(faces.modelId, modelId))),
+        );
+        const page: { id: string; name: string; createdAt: Date }[] = await db
+          .select({ id: people.id, name: people.name, createdAt: people.createdAt })
+          .from(people)
+          .where(after ? and(hasFaces, sql`(${people.name}, ${people.id}) > (${after.name}, ${after.id})`) : hasFaces)
+          .orderBy(asc(people.name), asc(people.id))
+          .limit(pageSize);
+        if (page.length === 0) return;
+        const rows = await db
+          .select({ personId: faces.personId, embedding: faces.embedding, crop: faces.crop, quality: faces.quality, createdAt: faces.createdAt })
+          .from(faces)
+          .where(
+            and(
+              eq(faces.modelId, modelId),
+              inArray(
+                faces.personId,
+                page.map((p) => p.id),
+              ),
+            ),
+          )
+          .orderBy(asc(faces.createdAt), asc(faces.id));
+        const byId = new Map(page.map((p) => [p.id, { name: p.name, createdAt: p.createdAt, faces: [] as TransferFace[] }]));
+        for (const r of rows) byId.get(r.personId)?.faces.push({ embedding: r.embedding, crop: r.crop, quality: r.quality, createdAt: r.createdAt });
+        yield [...byId.values()].filter((p) => p.faces.length > 0);
+        const last = page[page.length - 1]!;
+        after = { name: last.name, id: last.id };
+        if (page.length < pageSize) return;
       }
-      return [...out.values()];
     },
 
     /** Adds every person (found by name ignoring case, or created) and their new faces in one transaction: all or nothing. */

@@ -1,12 +1,36 @@
 // Inference slots, one per analyzer (worker thread), each running one step at a time by priority: live frames first,
 // shared fairly between sessions (round-robin), then interactive REST calls, then bulk work, which yields to the event
-// loop before every step so frames that just arrived get in ahead of it.
+// loop before every step so frames that just arrived get in ahead of it. The REST and import queues are bounded
+// (INFERENCE_QUEUE_REST, INFERENCE_QUEUE_IMPORT): a call that finds its queue full is refused at once with
+// InferenceBusyError (REST answers 503 busy with Retry-After) instead of waiting, holding its upload in memory. Live
+// frames need no limit here: a session holds at most one frame waiting (newest wins, gateway/session.ts).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FaceAnalyzer } from './analyzer.js';
 
 export type Priority = 'live' | 'interactive' | 'bulk';
 
 type EmbedAllResult = Awaited<ReturnType<FaceAnalyzer['embedAll']>>;
+
+/** Most steps that may wait per queue; a step past it is refused. Live has none (see the top of this file). */
+export interface QueueLimits {
+  interactive: number;
+  bulk: number;
+}
+
+const QUEUE_NAMES = { interactive: 'REST (INFERENCE_QUEUE_REST)', bulk: 'import (INFERENCE_QUEUE_IMPORT)' } as const;
+
+/** A REST or import step refused because its queue already holds its limit of waiting steps. */
+export class InferenceBusyError extends Error {
+  /** Seconds after which trying again is sensible: about the time the queue ahead takes to drain. */
+  readonly retryAfterS: number;
+  constructor(
+    readonly priority: 'interactive' | 'bulk',
+    readonly limit: number,
+  ) {
+    super(`the inference queue for ${QUEUE_NAMES[priority]} is full (${limit} waiting): try again shortly`);
+    this.retryAfterS = Math.max(1, Math.ceil(limit / 4));
+  }
+}
 
 /** One live session's way into the slots: its frames run on one analyzer (a frame's tensors live there). */
 export interface LiveLane {
@@ -22,7 +46,7 @@ export interface AnalyzerScheduler {
   lane(sessionId: string): LiveLane;
   /** Detect and embed every face of a still image at the given priority (two steps, so live frames can run between). */
   embedAll(bytes: Uint8Array, maxPixels: number, priority: Priority): Promise<EmbedAllResult>;
-  /** Runs `fn` holding an inference slot. */
+  /** Runs `fn` holding an inference slot; InferenceBusyError when its queue is full. */
   run<T>(priority: Priority, fn: () => Promise<T>): Promise<T>;
   /** Steps waiting per priority, whether a step is running, and live sessions per slot. */
   stats(): { waiting: Record<Priority, number>; busy: boolean; sessionsPerSlot: number[] };
@@ -31,7 +55,7 @@ export interface AnalyzerScheduler {
 }
 
 /** One inference slot: steps run one at a time; live steps round-robin across sessions, then interactive, then bulk. */
-export function createSlot() {
+export function createSlot(limits: QueueLimits = { interactive: Infinity, bulk: Infinity }) {
   const live = new Map<string, (() => void)[]>();
   /** Sessions with live steps waiting, in the order they are served next. */
   const ring: string[] = [];
@@ -76,8 +100,12 @@ export function createSlot() {
   };
 
   return {
-    async run<T>(p: Priority, fn: () => Promise<T>, key = ''): Promise<T> {
+    /** `admitted`: the next step of a call already let in (embed after detect), never refused. */
+    async run<T>(p: Priority, fn: () => Promise<T>, key = '', admitted = false): Promise<T> {
       if (p === 'bulk') await yieldToLoop();
+      if (busy && p !== 'live' && !admitted && (p === 'interactive' ? interactive.length : bulk.length) >= limits[p]) {
+        throw new InferenceBusyError(p, limits[p]);
+      }
       if (busy) await new Promise<void>((resolve) => enqueue(p, key, resolve));
       else busy = true;
       try {
@@ -122,13 +150,13 @@ function liveAnalyzer(analyzer: FaceAnalyzer, run: <T>(fn: () => Promise<T>) => 
  * the new session going to the slot with the fewest; interactive calls run on the first; bulk work on the last, where
  * it yields to that slot's live frames.
  */
-export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
+export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits): AnalyzerScheduler {
   if (analyzers.length === 0) throw new Error('createScheduler needs at least one analyzer');
-  const slots = analyzers.map(() => createSlot());
+  const slots = analyzers.map(() => createSlot(limits));
   const first = 0;
   const last = analyzers.length - 1;
   const slotOf = (p: Priority) => (p === 'bulk' ? last : first);
-  const run = <T>(p: Priority, fn: () => Promise<T>): Promise<T> => slots[slotOf(p)]!.run(p, fn);
+  const run = <T>(p: Priority, fn: () => Promise<T>, admitted = false): Promise<T> => slots[slotOf(p)]!.run(p, fn, '', admitted);
 
   async function embedAll(bytes: Uint8Array, maxPixels: number, p: Priority): Promise<EmbedAllResult> {
     const a = analyzers[slotOf(p)]!;
@@ -137,7 +165,7 @@ export function createScheduler(analyzers: FaceAnalyzer[]): AnalyzerScheduler {
     const { frame } = result;
     try {
       const all = frame.faces.map((_, i) => i);
-      const embeddings = all.length > 0 ? await run(p, () => frame.embed(all)) : [];
+      const embeddings = all.length > 0 ? await run(p, () => frame.embed(all), true) : [];
       return { ok: true, width: frame.width, height: frame.height, faces: frame.faces.map((f, i) => ({ ...f, ...embeddings[i]! })) };
     } finally {
       frame.release();

@@ -1,6 +1,9 @@
 // A FaceAnalyzer whose models run in a worker thread, so inference never blocks the server's event loop
 // (WebSockets, HTTP, database). Same interface as the in-process analyzer; frames live in the worker until released.
 // A worker that dies is replaced: calls in flight fail (their frames are lost), later calls go to the new thread.
+// Every call has a deadline (INFERENCE_DEADLINE_MS): one that hangs is failed, and its thread is ended and replaced,
+// so a stuck inference costs the frames in flight on that thread (an `internal` error each; their sessions go on), not
+// every camera behind it for ever. Cameras on other threads never notice.
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeResult, ModelAnalyzer } from '../analyzer.js';
 import type { SpoofScore } from '../minifasnet.js';
@@ -30,7 +33,13 @@ function spawn(init: WorkerInit): Promise<{ worker: Worker; ready: WorkerReady }
   });
 }
 
-export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) => void = () => {}): Promise<WorkerAnalyzer> {
+export interface WorkerOptions {
+  /** Longest one call may take before it fails and the thread is restarted, ms (default 30 s). */
+  deadlineMs?: number;
+}
+
+export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) => void = () => {}, opts: WorkerOptions = {}): Promise<WorkerAnalyzer> {
+  const deadlineMs = opts.deadlineMs ?? 30_000;
   const { manifest } = resolveModel(init.modelId); // an unknown model id fails here, before a thread is started
   const pending = new Map<number, Waiter>();
   let nextId = 1;
@@ -73,7 +82,21 @@ export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) 
     const worker = await current;
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        if (!pending.delete(id)) return;
+        reject(new Error(`inference ${req.op} took longer than ${deadlineMs} ms (INFERENCE_DEADLINE_MS): its worker thread is restarted`));
+        log(`inference ${req.op} passed its deadline of ${deadlineMs} ms; restarting its worker thread`);
+        // The exit handler fails the other calls in flight on this thread and starts a new one.
+        void worker.terminate();
+      }, deadlineMs);
+      timer.unref();
+      const done =
+        <V>(settle: (v: V) => void) =>
+        (v: V) => {
+          clearTimeout(timer);
+          settle(v);
+        };
+      pending.set(id, { resolve: done(resolve as (v: unknown) => void), reject: done(reject) });
       worker.postMessage({ id, req });
     });
   }
