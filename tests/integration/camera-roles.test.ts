@@ -1,6 +1,6 @@
 // Who may do what with cameras in keys mode, on PGlite and (when CI provides one) PostgreSQL: viewers read, operators
 // change; nobody gets a URL's password back. With CAMERA_SOURCES=false this server pulls nothing and says so.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode } from '../helpers/http.js';
 import { describeEachDatabase, startTestServer } from '../helpers/server.js';

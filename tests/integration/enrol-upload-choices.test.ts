@@ -3,7 +3,7 @@
 // view only a soft gate refuses is stored with "use anyway" and says so, a look-alike is shown beside the person it
 // matched, and a photo without a face stays refused whatever the flags.
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, photo, type Upload } from '../helpers/http.js';
 import { describeEachDatabase, startTestServer, testConfig } from '../helpers/server.js';

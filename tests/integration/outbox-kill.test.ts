@@ -1,6 +1,6 @@
 // Nothing lost: events queued while the webhook receiver is down, the server killed with SIGKILL, then receiver and
 // server both back. Every event arrives exactly once (by its idempotency key), signed with the endpoint's secret.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { spawnServer, type ChildServer } from '../helpers/child-server.js';
 import { describeEachDatabase } from '../helpers/server.js';
 import { startReceiver, until } from '../helpers/webhook-receiver.js';

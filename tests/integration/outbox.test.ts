@@ -1,7 +1,7 @@
 // The outbox on a real database (PGlite, and PostgreSQL when CI gives one) with a real HTTP receiver: what is queued for
 // whom, a check-in and its event in one transaction, the full outbox, and delivery through a receiver that fails for a
 // while: every event arrives once, signed, in order, and a failing receiver is probed, not flooded.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { silentLogger } from '../../src/server/log.js';
