@@ -1,5 +1,6 @@
-// `npm run cert -- --host 192.168.1.20 [--host pc.lan] [--out data/tls] [--days 825]`: a self-signed certificate for
-// serving the pages over https on a LAN (TLS_CERT / TLS_KEY), made with Debian's (or macOS's) openssl.
+// `npm run cert -- --host 192.168.1.20 [--host pc.lan] [--out DATA_DIR/tls] [--days 825]`: a self-signed certificate for
+// serving the pages over https on a LAN (TLS_CERT / TLS_KEY), made with Debian's (or macOS's) openssl. Written into the
+// server's data directory (DATA_DIR, default ./data) unless --out says otherwise.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { isIP } from 'node:net';
@@ -9,14 +10,14 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({
   options: {
     host: { type: 'string', multiple: true, default: [] },
-    out: { type: 'string', default: 'data/tls' },
+    out: { type: 'string', default: path.join(process.env.DATA_DIR || 'data', 'tls') },
     days: { type: 'string', default: '825' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help || values.host.length === 0) {
-  console.error('usage: npm run cert -- --host <LAN IP or name> [--host <another>] [--out data/tls] [--days 825]');
+  console.error('usage: npm run cert -- --host <LAN IP or name> [--host <another>] [--out DATA_DIR/tls] [--days 825]');
   console.error('writes <out>/cert.pem and <out>/key.pem; localhost and 127.0.0.1 are always included');
   process.exit(values.help ? 0 : 2);
 }
