@@ -112,6 +112,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
   };
   let lastDetected: { at: number; receivedAt: number } | null = null;
   let livenessDue = true;
+  let coastedInRow = 0;
   const inViewSince = new Map<number, number>();
   const found = new Set<number>();
   const checkedIn = new Set<string>();
@@ -120,11 +121,15 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
     const { captureTime, receivedAt } = times[i]!;
     const now = frameClock.tick(captureTime, receivedAt).now;
     // As the pipeline's withinInterval(): both clocks must place the frame inside the detection interval.
-    const since = lastDetected === null || receivedAt - lastDetected.receivedAt >= DETECT_INTERVAL_MS ? NaN : now - lastDetected.at;
+    const since =
+      lastDetected === null || receivedAt - lastDetected.receivedAt >= DETECT_INTERVAL_MS || coastedInRow >= Math.round(DETECT_INTERVAL_MS / (1000 / 15)) - 1
+        ? NaN
+        : now - lastDetected.at;
     // Which true face each shown track is on: by detection on a detected frame, by overlap on a predicted one.
     const shown: { track: TrackSnapshot; face: number }[] = [];
     if (since > 0 && since < DETECT_INTERVAL_MS && !livenessDue && tracker.settled()) {
       const present = scene.faces.filter((t) => frame.index >= t.first && frame.index < t.first + t.boxes.length);
+      coastedInRow += 1;
       // A predicted box is on the face it overlaps most (two boxes may both be on one face: each is counted).
       for (const track of tracker.coast({ now, trusted: true })) {
         let best = -1;
@@ -137,6 +142,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
       }
     } else {
       lastDetected = { at: now, receivedAt };
+      coastedInRow = 0;
       const { trackIds, needEmbedding } = tracker.update(frame.boxes, { now, trusted: true });
       livenessDue = needEmbedding.length > 0;
       for (const d of needEmbedding) {

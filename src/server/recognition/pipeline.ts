@@ -17,6 +17,9 @@ export interface GallerySearch {
   search(embedding: Float32Array, k: number): Match[] | Promise<Match[]>;
 }
 
+/** One frame of a 15 fps camera (ms): the pace the detection interval's frame cap assumes. */
+const FRAME_MS_AT_15_FPS = 1000 / 15;
+
 export interface PipelineSettings {
   tracker: TrackerOptions;
   /** Largest decoded frame (width * height) this server accepts. */
@@ -120,6 +123,8 @@ export class FramePipeline {
   private livenessDue = true;
   /** The tracker's clock: the client's capture times while they agree with the server's receive clock (tracking/clock.ts). */
   private readonly clock = new FrameClock();
+  /** Frames answered by prediction since the last detected one. */
+  private coastedInRow = 0;
   /** Tracker time, receive time and size of the last frame that was detected. */
   private lastDetected: { at: number; receivedAt: number; width: number; height: number } | null = null;
   /** Re-checks of already named tracks, embedding after their frame was answered; the next detection waits for them. */
@@ -196,6 +201,7 @@ export class FramePipeline {
     this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
     this.spoofEvidence.retain(visible.map((t) => t.id)); // presentation-attack stage (issue 17)
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
+    this.coastedInRow = 0;
     return {
       ok: true,
       width: analyzed.width,
@@ -271,6 +277,9 @@ export class FramePipeline {
    */
   private withinInterval(now: number, receivedAt: number, enrolment: { collecting: boolean } | undefined): boolean {
     if (!this.lastDetected || this.settings.detectIntervalMs <= 0 || enrolment?.collecting) return false;
+    // And never more frames in a row than a 15 fps camera has in the interval: a client that sends faster than real time
+    // (a clip replayed in a burst, frozen stamps) could otherwise have a changed scene answered with the old one's boxes.
+    if (this.coastedInRow >= Math.max(1, Math.round(this.settings.detectIntervalMs / FRAME_MS_AT_15_FPS) - 1)) return false;
     const since = now - this.lastDetected.at;
     const sinceReceived = receivedAt - this.lastDetected.receivedAt;
     return since > 0 && since < this.settings.detectIntervalMs && sinceReceived < this.settings.detectIntervalMs;
@@ -281,6 +290,7 @@ export class FramePipeline {
     const header = await readImageHeader(frame.jpeg, this.settings.maxFramePixels);
     if (!header.ok) return header;
     const visible = this.tracker.coast({ now, trusted: true });
+    this.coastedInRow += 1;
     return {
       ok: true,
       width: header.width,
