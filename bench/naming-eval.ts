@@ -40,6 +40,19 @@ export interface NamingCount {
   wrongCheckins: number;
 }
 
+const emptyCount = (): NamingCount => ({
+  enrolledFaceFrames: 0,
+  strangerFaceFrames: 0,
+  named: 0,
+  wrongName: 0,
+  namedGhosts: 0,
+  entered: 0,
+  foundWithin300: 0,
+  detectMs: [],
+  checkins: 0,
+  wrongCheckins: 0,
+});
+
 /** The client's frame stamps and the server's arrival times for frames captured at `captureMs` (scene time, ms). */
 function stamps(clock: ClientClock, captureMs: number[], r: Rng): { captureTime: number; receivedAt: number }[] {
   const epoch = 1_700_000_000_000;
@@ -98,18 +111,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
   const enrolled = who.filter((p): p is string => p !== null);
   const tracker = new Tracker(TRACKER);
   const frameClock = new FrameClock();
-  const count: NamingCount = {
-    enrolledFaceFrames: 0,
-    strangerFaceFrames: 0,
-    named: 0,
-    wrongName: 0,
-    namedGhosts: 0,
-    entered: 0,
-    foundWithin300: 0,
-    detectMs: [],
-    checkins: 0,
-    wrongCheckins: 0,
-  };
+  const count = emptyCount();
   let lastDetected: { at: number; receivedAt: number } | null = null;
   let livenessDue = true;
   let coastedInRow = 0;
@@ -209,18 +211,7 @@ const p95 = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.mi
 
 /** Sums `scenes` seeded scenes of each kind, processed at `fps`, with the given client clock. */
 export function evaluateNaming(kinds: SceneKind[], fps: number, clock: ClientClock, o: { scenes: number; seed: number }): NamingEvaluation {
-  const total: NamingCount = {
-    enrolledFaceFrames: 0,
-    strangerFaceFrames: 0,
-    named: 0,
-    wrongName: 0,
-    namedGhosts: 0,
-    entered: 0,
-    foundWithin300: 0,
-    detectMs: [],
-    checkins: 0,
-    wrongCheckins: 0,
-  };
+  const total = emptyCount();
   let n = 0;
   for (const kind of kinds)
     for (let i = 0; i < o.scenes; i++) {

@@ -54,52 +54,50 @@ function allowed(track: TrackCandidate, det: Box, o: AssociationOptions): boolea
   return o.maxSpeed === undefined || centreDistance(track.last, det) <= sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS);
 }
 
-/**
- * Where motion alone cannot decide: detections that more than one track could have produced, and tracks (by key) that
- * could have produced more than one detection. Association still pairs them by cost; the tracker withholds their names
- * until each face's own embedding confirms who it is.
- */
-export function contestedPairs(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): { detections: Set<number>; keys: Set<number> } {
-  const keysOfDetection = detections.map(() => new Set<number>());
-  const detectionsOfKey = new Map<number, Set<number>>();
-  tracks.forEach((track, t) =>
-    detections.forEach((det, d) => {
-      if (!allowed(track, det, o)) return;
-      const key = track.key ?? t;
-      keysOfDetection[d]!.add(key);
-      const ds = detectionsOfKey.get(key) ?? new Set<number>();
-      ds.add(d);
-      detectionsOfKey.set(key, ds);
-    }),
-  );
-  const contested = { detections: new Set<number>(), keys: new Set<number>() };
-  keysOfDetection.forEach((keys, d) => keys.size > 1 && contested.detections.add(d));
-  for (const [key, ds] of detectionsOfKey) if (ds.size > 1) contested.keys.add(key);
-  return contested;
+/** Detections and track keys where motion alone cannot decide (see associate()). */
+export interface Contested {
+  /** Detections that more than one track could have produced. */
+  detections: Set<number>;
+  /** Track keys that could have produced more than one detection. */
+  keys: Set<number>;
 }
 
 /**
  * One-to-one association, greedy by cost over all pairs. A pair needs IoU >= minIou with the predicted box, or a
  * distance within the gate (so a small or fast face, whose boxes never overlap from frame to frame, still continues
  * its track). `missPenalty` is added per missed frame: tracks seen last frame choose before stale ones.
- * Returns, for each detection, the index of its track or -1.
+ * Returns, for each detection, the index of its track or -1, and from the same allowed pairs where motion alone cannot
+ * decide: the tracker withholds those tracks' names until each face's own embedding confirms who it is.
  */
-export function associateTracks(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): number[] {
+export function associate(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): { assignment: number[]; contested: Contested } {
   const pairs: { t: number; d: number; cost: number }[] = [];
+  const keysOfDetection = detections.map(() => new Set<number>());
+  const detectionsOfKey = new Map<number, Set<number>>();
   tracks.forEach((track, t) =>
     detections.forEach((det, d) => {
       if (!allowed(track, det, o)) return;
       pairs.push({ t, d, cost: pairCost(track.prediction, det) + (o.missPenalty ?? 0) * track.misses });
+      const key = track.key ?? t;
+      keysOfDetection[d]!.add(key);
+      detectionsOfKey.set(key, (detectionsOfKey.get(key) ?? new Set<number>()).add(d));
     }),
   );
   pairs.sort((a, b) => a.cost - b.cost);
-  const result = new Array<number>(detections.length).fill(-1);
+  const assignment = new Array<number>(detections.length).fill(-1);
   const used = new Set<number>();
   for (const { t, d } of pairs) {
     const key = tracks[t]!.key ?? t;
-    if (result[d] !== -1 || used.has(key)) continue;
-    result[d] = t;
+    if (assignment[d] !== -1 || used.has(key)) continue;
+    assignment[d] = t;
     used.add(key);
   }
-  return result;
+  const contested: Contested = { detections: new Set<number>(), keys: new Set<number>() };
+  keysOfDetection.forEach((keys, d) => keys.size > 1 && contested.detections.add(d));
+  for (const [key, ds] of detectionsOfKey) if (ds.size > 1) contested.keys.add(key);
+  return { assignment, contested };
+}
+
+/** associate()'s pairing alone: for each detection, the index of its track or -1. */
+export function associateTracks(tracks: TrackCandidate[], detections: Box[], o: AssociationOptions): number[] {
+  return associate(tracks, detections, o).assignment;
 }

@@ -2,7 +2,7 @@
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
 import { anyNear, iou } from './geometry.js';
-import { associateTracks, contestedPairs, predictionDistance } from './association.js';
+import { associate, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
 
@@ -165,8 +165,7 @@ export class Tracker {
       missPenalty: MISS_PENALTY,
       maxSpeed: this.timed ? MAX_FACE_SPEED : undefined,
     };
-    const assignment = associateTracks(trackCandidates, detections, association);
-    const contested = contestedPairs(trackCandidates, detections, association);
+    const { assignment, contested } = associate(trackCandidates, detections, association);
     const seen = new Set<TrackState>();
     const trackIds: number[] = [];
     const needEmbedding: number[] = [];
