@@ -87,6 +87,8 @@ export interface AnalyzerOptions {
    * longer side on every edge. Tight crops (the face filling the photo) defeat BlazeFace; a border gives it context.
    */
   padRetry?: number;
+  /** The exposure mend before embedding (vision/exposure.ts); default on. train/ turns it off to measure faces as captured. */
+  exposureMend?: boolean;
 }
 
 export async function createFaceAnalyzer(config: VisionSettings, log: (msg: string) => void, opts: AnalyzerOptions = {}): Promise<ModelAnalyzer> {
@@ -96,11 +98,12 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
   const { fusion, nets } = model.manifest;
+  const options = { ...model.embedder, mend: opts.exposureMend ?? true };
   const embedder = nets
-    ? await createNetsEmbedder(rt, model.embedder, nets, model.manifest.id, MODELS_DIR)
+    ? await createNetsEmbedder(rt, options, nets, model.manifest.id, MODELS_DIR)
     : fusion
-      ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR)
-      : await createEmbedder(rt, model.embedder);
+      ? await createFusedEmbedder(rt, options, fusion, model.manifest.id, MODELS_DIR)
+      : await createEmbedder(rt, options);
   const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
     minConfidence: config.DETECT_MIN_CONFIDENCE,
     maxFaces: config.MAX_FACES,

@@ -1,5 +1,6 @@
 // Face embedding: face-api's 68-landmark net places the face, a dlib-style similarity warp aligns it to a 150x150 chip,
 // and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
+import { mendChip } from './exposure.js';
 import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
 import type { Box } from './detector.js';
 import { createLandmarker } from './landmarks.js';
@@ -18,6 +19,8 @@ export interface EmbedderOptions {
   cropScale: number;
   /** Run the landmark net a second time on a crop centred on the first pass's landmarks. */
   refine: boolean;
+  /** The exposure mend (exposure.ts) before the networks; default on. Off only to measure faces as captured (train/). */
+  mend?: boolean;
 }
 
 // cropScale 1.25 (not 1.1): measured better on ../shared/faces (docs/accuracy.md); the mesh box is tighter than the boxes face-api's landmark net saw.
@@ -94,7 +97,8 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
   /** ResNet over chips (and mirrors), averaged per face, L2-normalised. */
   async function describe(chips: Uint8Array[]): Promise<Float32Array[]> {
     if (chips.length === 0) return [];
-    const views = options.flip ? chips.flatMap((c) => [c, mirrorChip(c)]) : chips;
+    const seen = options.mend === false ? chips : chips.map((c) => mendChip(c, CHIP_SIZE)); // exposure.ts
+    const views = options.flip ? seen.flatMap((c) => [c, mirrorChip(c)]) : seen;
     // face-api takes a batch as an array of 3-D tensors, not as one 4-D tensor.
     const input = views.map((px) => tf.tensor3d(px, [CHIP_SIZE, CHIP_SIZE, 3], 'float32'));
     let descriptors: Float32Array[];
