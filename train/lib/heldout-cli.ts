@@ -15,10 +15,11 @@ import {
   parseMethod,
   type HeldoutFigures,
   type Method,
+  type ZParams,
 } from './heldout.js';
 import type { PartsResult } from './parts.js';
 import { modelFor } from './pipeline.js';
-import { drawProbes, openSet, rates, thresholdAtFpir, type OpenSetFigures } from './open-set.js';
+import { drawProbes, openSet, rates, serverVoteWindow, thresholdAtFpir, trackRates, type OpenSetFigures, type TrackFigures } from './open-set.js';
 import { htmlPage, lineChart, table } from './report.js';
 
 export interface HeldoutCliOptions {
@@ -169,6 +170,30 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
         .map(([n, v]) => `${n} ${v.mean.toFixed(4)}/${v.std.toFixed(4)}`)
         .join(', ')})`,
     );
+    // Per-track decisions with the shipped calibration: the manifest's threshold and fusion constants, every person of
+    // the run, per condition. The shipped threshold was chosen on the dev set's people, so on them this is in-sample.
+    const manifest = modelFor(o.model).manifest;
+    if (Number.isFinite(manifest.threshold)) {
+      const zShipped = (manifest.fusion ?? Object.fromEntries((manifest.nets ?? []).map((n) => [n.net, { mean: n.mean, std: n.std }]))) as ZParams;
+      const shippedTracks: Record<string, TrackFigures> = {};
+      for (const c of o.conditions) {
+        const draws = await Promise.all(Array.from({ length: o.repeats }, (_, d) => drawProbes(people, data.byCondition.get(c)!, own, zShipped, o, d)));
+        shippedTracks[c] = trackRates(draws, manifest.threshold, serverVoteWindow());
+      }
+      summary.tracks_shipped = { threshold: manifest.threshold, vote_window: serverVoteWindow(), per_condition: shippedTracks };
+      lines.push(
+        `tracks       shipped calibration (threshold ${manifest.threshold}, VOTE_WINDOW ${serverVoteWindow()}; in-sample: chosen on these people):`,
+        ...o.conditions.map((c) => {
+          const t = shippedTracks[c]!;
+          return `  ${c.padEnd(9)}  named ${pct(t.dir)} of ${t.mated_tracks} enrolled tracks, strangers named ${pct(t.fpir)} of ${t.stranger_tracks}, wrong name ${pct(t.wrong)} (${t.frames_mean.toFixed(1)} frames a track)`;
+        }),
+        `tracks       held out (each half at the FPIR-1% threshold its other half chose):`,
+        ...o.conditions.map((c) => {
+          const t = os[c]![own]!.tracks;
+          return `  ${c.padEnd(9)}  named ${pct(t.dir)} of ${t.mated_tracks}, strangers named ${pct(t.fpir)} of ${t.stranger_tracks}, wrong name ${pct(t.wrong)}`;
+        }),
+      );
+    }
     summary.shipped = {
       method: own,
       fpir_target: 1e-2,

@@ -8,6 +8,8 @@ import type { FaceTemplate, Store } from '../../src/server/store/types.js';
 import type { Person } from './dataset.js';
 import { fitZParams, netVector, parseMethod, type Method, type ZParams } from './heldout.js';
 import { prng, shuffle } from './pairs.js';
+import { parseConfig } from '../../src/server/load-config.js';
+import { decideIdentity, PENDING, type Identity, type Vote } from '../../src/server/tracking/voting.js';
 import type { PartsResult } from './parts.js';
 
 export interface OpenSetOptions {
@@ -25,6 +27,15 @@ export interface OpenSetOptions {
    * A door that sees tight or small faces can choose its threshold on them too.
    */
   calibrationSets?: Map<string, PartsResult>[];
+  /** Votes a track decides over (the server's VOTE_WINDOW). */
+  voteWindow?: number;
+}
+
+/** The server's default VOTE_WINDOW (src/server/config.ts), read from the server's own settings. */
+export function serverVoteWindow(): number {
+  const parsed = parseConfig({});
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.config.VOTE_WINDOW;
 }
 
 export interface Probe {
@@ -33,6 +44,9 @@ export interface Probe {
   score: number | null;
   /** The best person is the probe's own (mated probes only). */
   correct: boolean;
+  /** Whose photo it is (a stranger's too), and the best enrolled person whatever the score: for per-track decisions. */
+  person: string;
+  best: string | null;
 }
 
 /** The vector the server would store for `method`: one network's unit vector, or the networks joined as nets-embedder.ts does. */
@@ -60,23 +74,29 @@ export async function drawProbes(
   const strangers = shuffled.slice(0, nStrangers),
     enrolled = shuffled.slice(nStrangers);
   const templates: FaceTemplate[] = [];
-  const probes: { rel: string; person: string | null }[] = strangers.flatMap((p) => p.images.map((rel) => ({ rel, person: null })));
+  const probes: { rel: string; person: string | null; who: string }[] = strangers.flatMap((p) => p.images.map((rel) => ({ rel, person: null, who: p.name })));
   for (const p of enrolled) {
     const imgs = shuffle(p.images, rand);
     imgs.slice(0, o.k).forEach((rel) => {
       const v = vectorFor(method, galleryVec.get(rel), z, true);
       if (v) templates.push({ faceId: rel, personId: p.name, personName: p.name, embedding: v });
     });
-    probes.push(...imgs.slice(o.k).map((rel) => ({ rel, person: p.name })));
+    probes.push(...imgs.slice(o.k).map((rel) => ({ rel, person: p.name, who: p.name })));
   }
   const dims = templates[0]?.embedding.length ?? 1;
   // The gallery reads its templates from the store; here the store is this draw's list.
   const store = { listFaceTemplates: async () => templates } as unknown as Store;
   const gallery = await createGallery({ store, modelId: method, dims, indexFactory: createJsIndex });
-  return probes.map(({ rel, person }) => {
+  return probes.map(({ rel, person, who }) => {
     const v = vectorFor(method, vec.get(rel), z, false);
     const top = v && templates.length > 0 ? gallery.search(v, 1)[0] : undefined;
-    return { mated: person !== null, score: top ? top.score : null, correct: top !== undefined && top.personId === person };
+    return {
+      mated: person !== null,
+      score: top ? top.score : null,
+      correct: top !== undefined && top.personId === person,
+      person: who,
+      best: top?.personId ?? null,
+    };
   });
 }
 
@@ -116,6 +136,70 @@ export interface OpenSetFigures {
    * a model ranks mates above strangers, apart from whether a threshold chosen elsewhere transfers to this condition.
    */
   dir_at_equal_fpir_1e_2: number;
+  /** Per-track decisions at each half's FPIR-1% threshold chosen on the other half (trackRates). */
+  tracks: TrackFigures;
+}
+
+export interface TrackFigures {
+  /** Enrolled people's tracks, and strangers'. */
+  mated_tracks: number;
+  stranger_tracks: number;
+  /** Frames a track has, over every track. */
+  frames_mean: number;
+  /** Enrolled tracks showing their own name on their last frame. */
+  dir: number;
+  /** Stranger tracks that showed any name on any frame. */
+  fpir: number;
+  /** Enrolled tracks that showed another enrolled person's name on any frame. */
+  wrong: number;
+}
+
+/**
+ * Per-track decisions the way the live tracker makes them (src/server/tracking/voting.ts): a person's probe photos
+ * shown one after another as the frames of one track, each frame a vote (its best person when at or above the
+ * threshold, else "nobody"), the identity a majority over the last `window` votes, and a name shown only on a frame
+ * whose own vote agrees with it (tracker.ts `shownIdentity`). One track per person per draw.
+ */
+export function trackRates(draws: Probe[][], threshold: number | ((draw: number) => number), window: number): TrackFigures {
+  let mated = 0,
+    strangers = 0,
+    frames = 0,
+    named = 0,
+    falseNamed = 0,
+    wrong = 0;
+  draws.forEach((probes, d) => {
+    const t = typeof threshold === 'number' ? threshold : threshold(d);
+    const byPerson = new Map<string, Probe[]>();
+    for (const p of probes) byPerson.set(p.person, [...(byPerson.get(p.person) ?? []), p]);
+    for (const [person, track] of byPerson) {
+      const votes: Vote[] = track.map((p) => {
+        const ok = p.score !== null && p.score >= t && p.best !== null;
+        return { personId: ok ? p.best : null, name: ok ? p.best : null, score: p.score ?? 0 };
+      });
+      let identity: Identity = PENDING;
+      const shown: (string | null)[] = votes.map((v, i) => {
+        identity = decideIdentity(votes.slice(Math.max(0, i + 1 - window), i + 1), identity);
+        return identity.state === 'recognized' && v.personId === identity.personId ? identity.personId : null;
+      });
+      frames += track.length;
+      if (track[0]!.mated) {
+        mated += 1;
+        if (shown[shown.length - 1] === person) named += 1;
+        if (shown.some((s) => s !== null && s !== person)) wrong += 1;
+      } else {
+        strangers += 1;
+        if (shown.some((s) => s !== null)) falseNamed += 1;
+      }
+    }
+  });
+  return {
+    mated_tracks: mated,
+    stranger_tracks: strangers,
+    frames_mean: frames / Math.max(1, mated + strangers),
+    dir: named / Math.max(1, mated),
+    fpir: falseNamed / Math.max(1, strangers),
+    wrong: wrong / Math.max(1, mated),
+  };
 }
 
 export async function openSet(
@@ -127,21 +211,26 @@ export async function openSet(
   fpirs: number[],
 ): Promise<OpenSetFigures> {
   const reported: Probe[] = [];
+  const reportedDraws: { probes: Probe[]; threshold: number }[] = [];
   const perTarget = fpirs.map((f) => ({ fpir_target: f, threshold: [] as number[], hits: [] as Probe[][] }));
   for (let h = 0; h < halves.length; h++) {
     const choose = halves.filter((_, j) => j !== h).flat(),
       report = halves[h]!;
     const z = fitZParams(clean, choose);
     const chooseProbes: Probe[] = [],
-      reportProbes: Probe[] = [];
+      reportProbes: Probe[] = [],
+      draws: Probe[][] = [];
     for (let d = 0; d < o.repeats; d++) {
       for (const set of o.calibrationSets ?? [clean]) chooseProbes.push(...(await drawProbes(choose, set, method, z, o, d)));
-      reportProbes.push(...(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec)));
+      draws.push(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec));
+      reportProbes.push(...draws[draws.length - 1]!);
     }
     perTarget.forEach((t) => {
       t.threshold.push(thresholdAtFpir(chooseProbes, t.fpir_target));
       t.hits.push(reportProbes);
     });
+    const at1 = thresholdAtFpir(chooseProbes, 1e-2);
+    reportedDraws.push(...draws.map((probes) => ({ probes, threshold: at1 })));
     reported.push(...reportProbes);
   }
   const mated = reported.filter((p) => p.mated);
@@ -165,5 +254,10 @@ export async function openSet(
     }),
     curve,
     dir_at_equal_fpir_1e_2: rates(reported, thresholdAtFpir(reported, 0.01)).dir,
+    tracks: trackRates(
+      reportedDraws.map((d) => d.probes),
+      (d) => reportedDraws[d]!.threshold,
+      o.voteWindow ?? serverVoteWindow(),
+    ),
   };
 }
