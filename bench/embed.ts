@@ -98,7 +98,7 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
       model: id,
       dims: analyzer.dims,
       default: id === DEFAULT_EMBEDDING_MODEL,
-      networks: analyzer.models.slice(5, -1),
+      networks: analyzer.models.slice(4, -2), // the landmark net and the embedding networks, with their runtime
       ...(await measure(analyzer, shots, rounds)),
     });
   }
