@@ -98,7 +98,12 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
   const { fusion, nets } = model.manifest;
   // The landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads them, else on TF.js (with the reason).
-  const onnx = await loadEmbedNets(config.EMBED_RUNTIME ?? 'auto', MODELS_DIR);
+  const uses = nets ? nets.map((p) => p.net) : ['resnet', ...(fusion ? ['mobilefacenet'] : [])];
+  const onnx = await loadEmbedNets(
+    config.EMBED_RUNTIME ?? 'auto',
+    MODELS_DIR,
+    (['landmarks', 'resnet', 'mobilefacenet'] as const).filter((n) => n === 'landmarks' || uses.includes(n)),
+  );
   if (!onnx.nets && config.EMBED_RUNTIME !== 'tfjs') log(`embedding networks on ${onnx.note}`);
   const embedder = nets
     ? await createNetsEmbedder(rt, model.embedder, nets, model.manifest.id, MODELS_DIR, onnx.nets)

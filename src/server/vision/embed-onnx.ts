@@ -64,6 +64,13 @@ async function loadNet(ort: OrtModule, net: EmbedOnnxNet, modelsDir: string): Pr
   };
 }
 
+/** A network the model does not use: asking it is a bug, said as such. */
+async function notLoaded(net: EmbedOnnxNet): Promise<OrtNet> {
+  return {
+    run: () => Promise.reject(new Error(`the ONNX ${net} network was not loaded: this model does not use it`)),
+  };
+}
+
 /** Packed RGB images of one size into one NHWC uint8 batch. */
 export function packBatch(images: Uint8Array[], side: number): Uint8Array {
   const per = side * side * 3;
@@ -79,14 +86,19 @@ export function packBatch(images: Uint8Array[], side: number): Uint8Array {
  * `auto`: the ONNX networks when onnxruntime-node loads them, else null with the reason (the TF.js path runs);
  * `onnx`: throws instead of falling back; `tfjs`: null.
  */
-export async function loadEmbedNets(choice: EmbedRuntimeChoice, modelsDir: string): Promise<{ nets: EmbedNets | null; note: string }> {
+export async function loadEmbedNets(
+  choice: EmbedRuntimeChoice,
+  modelsDir: string,
+  needed: readonly EmbedOnnxNet[] = ['landmarks', 'resnet', 'mobilefacenet'],
+): Promise<{ nets: EmbedNets | null; note: string }> {
   if (choice === 'tfjs') return { nets: null, note: 'tfjs (EMBED_RUNTIME=tfjs)' };
   const loaded = loadOrt();
   let failure: string;
   if ('ort' in loaded) {
     try {
+      // Only the networks the model uses get a session (each holds its weights; the ResNet's takes ~1 s to build).
       const [resnet, landmarks, mobilefacenet] = await Promise.all(
-        (['resnet', 'landmarks', 'mobilefacenet'] as const).map((n) => loadNet(loaded.ort, n, modelsDir)),
+        (['resnet', 'landmarks', 'mobilefacenet'] as const).map((n) => (needed.includes(n) ? loadNet(loaded.ort, n, modelsDir) : notLoaded(n))),
       );
       const runtime = `onnxruntime-node ${loaded.version}, 1 thread`;
       return { nets: { resnet: resnet!, landmarks: landmarks!, mobilefacenet: mobilefacenet!, runtime }, note: runtime };
