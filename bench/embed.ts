@@ -29,11 +29,17 @@ export const EMBED_MODELS = [
   'dlib-resnet128.chip150.crop1.25.flip.v1',
 ];
 
-/** Each model on the default runtime (onnx where it loads), and the default model on TF.js too: the runtime's cost alone. */
-const VARIANTS: { model: string; runtime: 'auto' | 'tfjs' }[] = [
-  ...[...new Set(EMBED_MODELS)].map((model) => ({ model, runtime: 'auto' as const })),
-  { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' },
-];
+/**
+ * Each model on the default runtime (onnx where it loads), and the default model on TF.js too: the runtime's cost
+ * alone. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all).
+ */
+function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
+  const only = process.env.BENCH_EMBED_MODELS?.split(',').map((s) => s.trim());
+  return [
+    ...[...new Set(EMBED_MODELS)].map((model) => ({ model, runtime: 'auto' as const })),
+    { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' as const },
+  ].filter((v) => !only || only.includes(v.model));
+}
 
 const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const c0 = process.cpuUsage();
@@ -152,7 +158,7 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
   const twos = await pairFrames(photos);
   const rounds = ctx.quick ? 1 : 3;
   const models: Record<string, unknown>[] = [];
-  for (const { model: id, runtime } of VARIANTS) {
+  for (const { model: id, runtime } of variants()) {
     ctx.log(`embed: ${id} (EMBED_RUNTIME=${runtime})`);
     const config = { ...parsed.config, EMBED_RUNTIME: runtime };
     const analyzer = await createFaceAnalyzer(config, ctx.log, { model: resolveModel(id) });
