@@ -74,7 +74,7 @@ export const ConfigSchema = z.object({
   ENROL_MIN_SHARPNESS: num(20, 0, 1e6),
   /** Mean luminance (0..255) of the chip's centre must lie in [min, max]. */
   ENROL_MIN_BRIGHTNESS: num(15, 0, 255),
-  ENROL_MAX_BRIGHTNESS: num(210, 0, 255),
+  ENROL_MAX_BRIGHTNESS: num(245, 0, 255),
   /** Largest fraction of clipped (near-black or near-white) pixels in the chip's centre. */
   ENROL_MAX_CLIPPED: num(0.1, 0, 1),
   /** Poses guided enrolment asks for, comma-separated from straight,left,right; empty = any pose. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { gateCurve, passes, type GateSpec } from '../../train/lib/gate-choice.js';
 import { pairedViews, splitHalves } from '../../train/lib/gate-curves.js';
-import { exposureGamma, toneCurve } from '../../train/lib/gate-degrade.js';
+import { exposureGamma, toneCurve } from '../../src/server/vision/exposure.js';
 import type { GateMeasures, View } from '../../train/lib/gate-views.js';
 import { BEGIN, END, spliceSection } from '../../train/lib/gates-report.js';
 

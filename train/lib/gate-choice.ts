@@ -26,9 +26,11 @@ export interface GateSpec {
   /** The default before this measurement (degrees for angles), kept where the data does not reach it. */
   before: number;
   unit: string;
+  /** Where something before the gate already refuses (the detector's DETECT_MIN_CONFIDENCE): reaching it, the gate goes. */
+  floor?: number;
 }
 
-const ALL: Axis[] = ['dark', 'bright', 'contrast', 'blur', 'size', 'roll'];
+const ALL: Axis[] = ['dark', 'bright', 'washed', 'contrast', 'blur', 'size', 'roll'];
 
 export const GATES: GateSpec[] = [
   {
@@ -45,7 +47,7 @@ export const GATES: GateSpec[] = [
     setting: 'ENROL_MAX_BRIGHTNESS',
     measure: 'brightness',
     kind: 'max',
-    axes: ['bright'],
+    axes: ['bright', 'washed'],
     edges: [0, 180, 190, 200, 210, 220, 230, 235, 240, 245, 256],
     off: 255,
     before: 200,
@@ -55,7 +57,7 @@ export const GATES: GateSpec[] = [
     setting: 'ENROL_MAX_CLIPPED',
     measure: 'clipped',
     kind: 'max',
-    axes: ['bright', 'contrast'],
+    axes: ['bright', 'washed', 'contrast'],
     edges: [0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01],
     off: 1,
     before: 0.2,
@@ -100,6 +102,7 @@ export const GATES: GateSpec[] = [
     off: 0,
     before: 0.6,
     unit: '0..1',
+    floor: 0.5,
   },
   {
     setting: 'ENROL_MAX_ANGLE',
@@ -207,15 +210,18 @@ export function gateCurve(
   const evidenced = [...bins].reverse().find((b) => b.mated >= MIN_PROBES);
   const reach = evidenced ? (spec.kind === 'min' ? evidenced.from : evidenced.to) : spec.before;
   const open = spec.kind === 'min' ? Math.min(spec.before, reach) : Math.max(spec.before, reach);
-  const atEnd = spec.kind === 'min' ? open <= spec.edges[0]! : open >= spec.edges[spec.edges.length - 1]!;
+  const atFloor = spec.floor !== undefined && (spec.kind === 'min' ? open <= spec.floor : open >= spec.floor);
+  const atEnd = atFloor || (spec.kind === 'min' ? open <= spec.edges[0]! : open >= spec.edges[spec.edges.length - 1]!);
   const chosen = firstCost >= 0 ? (spec.kind === 'min' ? bins[firstCost]!.to : bins[firstCost]!.from) : atEnd ? null : open;
   const note =
     firstCost < 0
-      ? atEnd
-        ? 'no bin costs recognition over the whole scale: nothing measurable, the gate goes'
-        : open === spec.before && reach !== spec.before
-          ? `not measurable here: the views reach only ${fmt(reach)} (kept at ${fmt(spec.before)})`
-          : `no bin costs recognition as far as the views reach (${fmt(reach)}); beyond it nothing was measured`
+      ? atFloor
+        ? `no bin costs recognition down to ${fmt(spec.floor!)}, below which the detector already refuses: the gate goes`
+        : atEnd
+          ? 'no bin costs recognition over the whole scale: nothing measurable, the gate goes'
+          : open === spec.before && reach !== spec.before
+            ? `not measurable here: the views reach only ${fmt(reach)} (kept at ${fmt(spec.before)})`
+            : `no bin costs recognition as far as the views reach (${fmt(reach)}); beyond it nothing was measured`
       : `from ${fmt(bins[firstCost]!.from)}–${fmt(bins[firstCost]!.to)} on, views cost DIR (${pts(bins[firstCost]!.dDir)} points there, mean same-person score ${bins[firstCost]!.dScore.toFixed(3)})`;
   return { setting: spec.setting, kind: spec.kind, unit: spec.unit, bins, chosen, before: spec.before, off: spec.off, note };
 }

@@ -1,10 +1,12 @@
-// Degradations along each enrolment gate's axis (`npm run eval -- --gates`): darker, brighter, clipped (contrast),
+// Degradations along each enrolment gate's axis (`npm run eval -- --gates`): darker, brighter (clipping, or washed
+// out without clipping), clipped (contrast),
 // blurred, smaller and leaning copies of a photo, and the exposure mend (a tone curve that brings the face to mid-grey).
 // Each is a pure function of the photo and the face box found on the clean photo.
 import sharp from 'sharp';
+import { exposureGamma, toneCurve } from '../../src/server/vision/exposure.js';
 import type { FaceBox } from './degrade.js';
 
-export const AXES = ['dark', 'bright', 'contrast', 'blur', 'size', 'roll'] as const;
+export const AXES = ['dark', 'bright', 'washed', 'contrast', 'blur', 'size', 'roll'] as const;
 export type Axis = (typeof AXES)[number];
 
 export interface Level {
@@ -20,6 +22,10 @@ export const LEVELS: Record<Axis, number[]> = {
   dark: [0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08],
   // x (1 + p) + 60 p: a bright window behind the camera; the top end clips.
   bright: [0.2, 0.4, 0.6, 0.8, 1.0, 1.3, 1.7],
+  // 255 - (255 - v) x p: a veil of light (a bright window, flare, a webcam's auto-exposure lifting a backlit face).
+  // Brighter and flatter, but nothing clips that was not white: the views "bright" cannot give, a face whose mean is
+  // 215-240 with its detail still there.
+  washed: [0.6, 0.45, 0.35, 0.25, 0.18, 0.12],
   // Contrast x g about mid-grey: both ends clip while the mean stays.
   contrast: [1.5, 2, 2.5, 3, 4, 6],
   // Gaussian blur, sigma = face side x p.
@@ -33,6 +39,7 @@ export const LEVELS: Record<Axis, number[]> = {
 export const AXIS_HELP: Record<Axis, string> = {
   dark: 'every pixel value x gain (gain = param)',
   bright: 'every pixel value x (1 + param) + 60 x param, clipped at 255',
+  washed: 'every pixel value v -> 255 - (255 - v) x param (lifted towards white, nothing newly clipped)',
   contrast: 'contrast x param about mid-grey (128), clipped at 0 and 255',
   blur: 'Gaussian blur, sigma = face side x param',
   size: 'the whole photo scaled so the face box side is param px',
@@ -52,6 +59,8 @@ export async function degradeAlong(photo: Buffer, level: Level, face: FaceBox | 
       return jpeg(img.linear(p, 0));
     case 'bright':
       return jpeg(img.linear(1 + p, 60 * p));
+    case 'washed':
+      return jpeg(img.linear(p, 255 * (1 - p)));
     case 'contrast':
       return jpeg(img.linear(p, 128 * (1 - p)));
     case 'roll':
@@ -80,16 +89,4 @@ export async function mendExposure(photo: Buffer, measured: number): Promise<Buf
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
     .jpeg({ quality: 95 })
     .toBuffer();
-}
-
-/** Gamma that maps mean brightness `measured` to 128, limited to [1/3, 3] (a black or white face is not invented). */
-export function exposureGamma(measured: number): number {
-  const m = Math.min(254, Math.max(1, measured)) / 255;
-  return Math.min(3, Math.max(1 / 3, Math.log(128 / 255) / Math.log(m)));
-}
-
-export function toneCurve(gamma: number): Uint8Array {
-  const lut = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = Math.round(255 * Math.pow(v / 255, gamma));
-  return lut;
 }

@@ -7,11 +7,13 @@ import { walkDataset } from './dataset.js';
 import { AXES, AXIS_HELP, allLevels, type Axis, type Level } from './gate-degrade.js';
 
 const ALL_AXES = AXES.length;
+const MAX_ROUNDS = 8;
 /** The server's default DETECT_MIN_CONFIDENCE: no face below it reaches any gate. */
 const SERVER_DETECT_FLOOR = 0.5;
 import { measureHalves, pairedViews, splitHalves } from './gate-curves.js';
 import { GATES, gateCurve, passes, type GateCurve } from './gate-choice.js';
 import { embedGateViews, type View } from './gate-views.js';
+import { needsExposureMend, MEND_BRIGHTER_THAN, MEND_DARKER_THAN, MEND_MAX_CLIPPED } from '../../src/server/vision/exposure.js';
 import { openPipeline } from './pipeline.js';
 import { gatesMarkdown, spliceSection, type GatesSummary, type LevelRow } from './gates-report.js';
 
@@ -34,13 +36,14 @@ const median = (xs: number[]) => {
 
 export async function runGatesCli(o: GatesOptions) {
   const t0 = performance.now();
-  const pipeline = await openPipeline(o.model, { minConfidence: o.minConfidence, padRetry: o.padRetry });
+  // Faces as captured: the server's exposure mend is measured here (the rule, applied to the views below), not assumed.
+  const pipeline = await openPipeline(o.model, { minConfidence: o.minConfidence, padRetry: o.padRetry, exposureMend: false });
   if (!pipeline.analyzer) throw new Error(`model ${o.model} has no analyzer (the gate evaluation needs the server's own pipeline)`);
   const operating = pipeline.threshold;
   if (operating === null) throw new Error(`model ${o.model} has no calibrated threshold in its manifest`);
   const people = walkDataset(o.root).people;
   const levels = allLevels();
-  const exposure = levels.filter((l) => l.axis === 'dark' || l.axis === 'bright' || l.axis === 'contrast');
+  const exposure = levels.filter((l) => l.axis === 'dark' || l.axis === 'bright' || l.axis === 'washed' || l.axis === 'contrast');
   const views = await embedGateViews({
     analyzer: pipeline.analyzer,
     root: o.root,
@@ -49,11 +52,26 @@ export async function runGatesCli(o: GatesOptions) {
     mendLevels: o.mend ? exposure : [],
     cacheDir: o.cacheDir ? path.join(o.cacheDir, `conf${o.minConfidence}.pad${o.padRetry}`) : undefined,
   });
-  const { enrolFrom, clean, degraded } = views;
+  const { enrolFrom, clean: asIsClean, degraded: asIsDegraded } = views;
+  // What the server embeds (src/server/vision/exposure.ts): the mended view where the rule picks it, with the gate
+  // measures of the view as captured (the gates read the stored chip, which is not mended). Without --mend, as is.
+  const ruled = (asIs: View | undefined, mended: View | undefined): View | undefined =>
+    asIs?.ok && mended?.ok && needsExposureMend(asIs.m) ? { ...asIs, embedding: mended.embedding } : asIs;
+  const clean = new Map([...asIsClean].map(([k, v]) => [k, ruled(v, views.mended?.clean.get(k))!]));
+  const degraded = new Map(
+    [...asIsDegraded].map(([id, byPerson]) => [id, new Map([...byPerson].map(([n, v]) => [n, ruled(v, views.mended?.degraded.get(id)?.get(n))!]))]),
+  );
   const halves = splitHalves(people, o.seed, clean, enrolFrom);
+  const asIsHalves = splitHalves(people, o.seed, asIsClean, enrolFrom);
   const mHalves = views.mended ? splitHalves(people, o.seed, views.mended.clean, enrolFrom) : null;
   const cleanOf = (n: string) => clean.get(enrolFrom.get(n)!);
-  const row = (axis: Axis | 'clean', level: Level | null, byPerson: (n: string) => View | undefined, mendedOf?: (n: string) => View | undefined): LevelRow => {
+  const row = (
+    axis: Axis | 'clean',
+    level: Level | null,
+    byPerson: (n: string) => View | undefined,
+    asIsOf: (n: string) => View | undefined,
+    mendedOf?: (n: string) => View | undefined,
+  ): LevelRow => {
     const found = [...enrolFrom.keys()].map(byPerson).filter((v): v is View & { ok: true } => Boolean(v?.ok));
     const m = (k: keyof LevelRow['measured']) => median(found.map((v) => v.m[k]));
     return {
@@ -72,6 +90,10 @@ export async function runGatesCli(o: GatesOptions) {
       operating: measureHalves(halves, enrolFrom, clean, byPerson, operating),
       ...(mHalves && mendedOf
         ? {
+            asIs: {
+              heldOut: measureHalves(asIsHalves, enrolFrom, asIsClean, asIsOf),
+              operating: measureHalves(asIsHalves, enrolFrom, asIsClean, asIsOf, operating),
+            },
             mended: {
               heldOut: measureHalves(mHalves, enrolFrom, views.mended!.clean, mendedOf),
               operating: measureHalves(mHalves, enrolFrom, views.mended!.clean, mendedOf, operating),
@@ -81,9 +103,15 @@ export async function runGatesCli(o: GatesOptions) {
     };
   };
   const rows: LevelRow[] = [
-    row('clean', null, cleanOf, views.mended ? (n) => views.mended!.clean.get(enrolFrom.get(n)!) : undefined),
+    row('clean', null, cleanOf, (n) => asIsClean.get(enrolFrom.get(n)!), views.mended ? (n) => views.mended!.clean.get(enrolFrom.get(n)!) : undefined),
     ...levels.map((l) =>
-      row(l.axis, l, (n) => degraded.get(l.id)!.get(n), views.mended?.degraded.has(l.id) ? (n) => views.mended!.degraded.get(l.id)!.get(n) : undefined),
+      row(
+        l.axis,
+        l,
+        (n) => degraded.get(l.id)!.get(n),
+        (n) => asIsDegraded.get(l.id)!.get(n),
+        views.mended?.degraded.has(l.id) ? (n) => views.mended!.degraded.get(l.id)!.get(n) : undefined,
+      ),
     ),
   ];
   const axisOf = new Map<string, Axis | 'clean'>([['clean', 'clean'], ...levels.map((l) => [l.id, l.axis] as const)]);
@@ -97,8 +125,15 @@ export async function runGatesCli(o: GatesOptions) {
   // confidence gate, whose curve spans every axis (any degradation lowers the detector's confidence), is charged only
   // with views every other gate, at its final value, lets through; and it is left out of the others' filters.
   const axisGates = GATES.filter((g) => g.axes.length !== ALL_AXES);
-  const first = axisGates.map((g) => gateCurve(g, paired, axis));
-  const byAxis = axisGates.map((g, i) => gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => j === i || passes(o, m, first[j]!.chosen))));
+  // The filters are the other gates' values, which depend on this one's: start from each gate on its own and repeat
+  // until no value moves (a degradation that trips two gates, e.g. a washed-out face losing contrast, is charged to
+  // each only once the other has taken its share). At most MAX_ROUNDS rounds.
+  let byAxis = axisGates.map((g) => gateCurve(g, paired, axis));
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const values = byAxis.map((c) => c.chosen);
+    byAxis = axisGates.map((g, i) => gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => j === i || passes(o, m, values[j]!))));
+    if (byAxis.every((c, i) => c.chosen === values[i])) break;
+  }
   const curves: GateCurve[] = GATES.map((g) => {
     const i = axisGates.indexOf(g);
     return i >= 0 ? byAxis[i]! : gateCurve(g, paired, axis, (m) => axisGates.every((o, j) => passes(o, m, byAxis[j]!.chosen)));
@@ -138,6 +173,7 @@ export async function runGatesCli(o: GatesOptions) {
     levels: rows,
     gates: curves,
     comparison,
+    mend_rule: views.mended ? { darker_than: MEND_DARKER_THAN, brighter_than: MEND_BRIGHTER_THAN, max_clipped: MEND_MAX_CLIPPED } : null,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
   };
   fs.mkdirSync(path.dirname(o.out), { recursive: true });

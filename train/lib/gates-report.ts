@@ -12,6 +12,8 @@ export interface LevelRow {
   measured: Partial<Record<'brightness' | 'clipped' | 'sharpness' | 'facePx' | 'roll' | 'confidence', number>>;
   heldOut: Figures;
   operating: Figures;
+  /** With --mend: the figures above are the server's (the rule's mend); these are as captured, and all mended. */
+  asIs?: { heldOut: Figures; operating: Figures };
   mended?: { heldOut: Figures; operating: Figures };
 }
 
@@ -31,6 +33,8 @@ export interface GatesSummary {
   gates: GateCurve[];
   /** Views accepted by the gates before and after (all levels, clean included), and DIR at the operating threshold of those. */
   comparison: Record<'all' | 'before' | 'after' | 'onlyAfter' | 'onlyBefore', { views: number; people: number; mated: number; dir: number }>;
+  /** The server's mend rule (src/server/vision/exposure.ts), applied to every figure; null: measured as captured. */
+  mend_rule: { darker_than: number; brighter_than: number; max_clipped: number } | null;
   seconds: number;
 }
 
@@ -57,6 +61,7 @@ function figureCells(f: Figures) {
 const MEASURE_OF: Record<Axis, keyof LevelRow['measured']> = {
   dark: 'brightness',
   bright: 'brightness',
+  washed: 'brightness',
   contrast: 'clipped',
   blur: 'sharpness',
   size: 'facePx',
@@ -150,17 +155,20 @@ export function gatesMarkdown(s: GatesSummary): string {
     out.push(
       '### Mend before refusing: exposure normalised before embedding',
       '',
-      'A tone curve (out = 255 (in/255)^γ, γ chosen so that the measured chip brightness lands on 128, γ within [1/3, 3]) on ' +
-        'every photo, probes and enrolment views alike (the live and enrolment paths would both mend), then embedded again. ' +
-        'A pointwise curve on the photo is the same curve on the aligned chip. Held-out thresholds are chosen again on the ' +
-        "other half's mended clean galleries.",
+      'A tone curve (out = 255 (in/255)^γ, γ chosen so that the measured chip brightness lands on 128, γ within [1/3, 3]), ' +
+        'probes and enrolment views alike (the live and enrolment paths both mend), then embedded again. A pointwise curve ' +
+        'on the photo is the same curve on the aligned chip. Three ways: **as is** (nothing mended); **all mended** (every ' +
+        'photo); **the rule** (what the server does, src/server/vision/exposure.ts: only a view whose chip is darker than ' +
+        `${s.mend_rule?.darker_than}, or brighter than ${s.mend_rule?.brighter_than} with at most ${s.mend_rule?.max_clipped} of it clipped). ` +
+        "Every other figure in this section is the rule's. Held-out thresholds are chosen again on the other half's clean " +
+        'galleries of the same way. The rule was read off this table (all 55 people): its own figures are not held out.',
       '',
-      '| axis | level | DIR at operating threshold, as is | mended | FPIR there, as is | mended | DIR @ FPIR 1% held out, as is | mended |',
-      '|---|---|---|---|---|---|---|---|',
-      ...mended.map(
-        (r) =>
-          `| ${r.axis} | ${r.param === null ? '–' : fmt(r.param)} | ${pct(r.operating.dir)} | ${pct(r.mended!.operating.dir)} | ${pct(r.operating.fpir)} | ${pct(r.mended!.operating.fpir)} | ${pct(r.heldOut.dir)} | ${pct(r.mended!.heldOut.dir)} |`,
-      ),
+      '| axis | level | DIR at the operating threshold: as is / all mended / **the rule** | FPIR there: as is / all mended / the rule | DIR @ FPIR 1% held out: as is / all mended / the rule |',
+      '|---|---|---|---|---|',
+      ...mended.map((r) => {
+        const three = (f: (x: { heldOut: Figures; operating: Figures }) => number) => `${pct(f(r.asIs ?? r))} / ${pct(f(r.mended!))} / **${pct(f(r))}**`;
+        return `| ${r.axis} | ${r.param === null ? '–' : fmt(r.param)} | ${three((x) => x.operating.dir)} | ${three((x) => x.operating.fpir)} | ${three((x) => x.heldOut.dir)} |`;
+      }),
       '',
     );
   }

@@ -18,6 +18,8 @@ export interface PipelineOptions {
   padRetry?: number;
   minConfidence?: number;
   modelsDir?: string;
+  /** The server's exposure mend before embedding (default on, as the server); off to embed faces as captured. */
+  exposureMend?: boolean;
 }
 
 /** A model from models/ when it has a manifest there, else a base variant built from its id. */
@@ -36,7 +38,7 @@ export async function openPipeline(id: string, opts: PipelineOptions = {}): Prom
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   if (id === FACERES_ID) return createFaceresPipeline(parsed.config);
   const model = modelFor(id, opts.modelsDir);
-  const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model, padRetry: opts.padRetry });
+  const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model, padRetry: opts.padRetry, exposureMend: opts.exposureMend });
   return {
     id,
     dims: analyzer.dims,

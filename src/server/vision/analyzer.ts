@@ -88,6 +88,8 @@ export interface AnalyzerOptions {
    * longer side on every edge. Tight crops (the face filling the photo) defeat BlazeFace; a border gives it context.
    */
   padRetry?: number;
+  /** The exposure mend before embedding (vision/exposure.ts); default on. train/ turns it off to measure faces as captured. */
+  exposureMend?: boolean;
 }
 
 export async function createFaceAnalyzer(config: VisionSettings, log: (msg: string) => void, opts: AnalyzerOptions = {}): Promise<ModelAnalyzer> {
@@ -97,6 +99,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const rt: Runtime = await loadRuntime(config.TF_BACKEND, log);
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
   const { fusion, nets } = model.manifest;
+  const options = { ...model.embedder, mend: opts.exposureMend ?? true };
   // The landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads them, else on TF.js (with the reason).
   const uses = nets ? nets.map((p) => p.net) : ['resnet', ...(fusion ? ['mobilefacenet'] : [])];
   const onnx = await loadEmbedNets(
@@ -106,10 +109,10 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   );
   if (!onnx.nets && config.EMBED_RUNTIME !== 'tfjs') log(`embedding networks on ${onnx.note}`);
   const embedder = nets
-    ? await createNetsEmbedder(rt, model.embedder, nets, model.manifest.id, MODELS_DIR, onnx.nets)
+    ? await createNetsEmbedder(rt, options, nets, model.manifest.id, MODELS_DIR, onnx.nets)
     : fusion
-      ? await createFusedEmbedder(rt, model.embedder, fusion, model.manifest.id, MODELS_DIR, onnx.nets)
-      : await createEmbedder(rt, model.embedder, onnx.nets);
+      ? await createFusedEmbedder(rt, options, fusion, model.manifest.id, MODELS_DIR, onnx.nets)
+      : await createEmbedder(rt, options, onnx.nets);
   const runtime = onnx.nets ? `onnx (${onnx.nets.runtime})` : onnx.note;
   const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
     minConfidence: config.DETECT_MIN_CONFIDENCE,

@@ -1,6 +1,7 @@
 // Face embedding: face-api's 68-landmark net places the face, a dlib-style similarity warp aligns it to a 150x150 chip,
 // and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
 // Both nets run on onnxruntime-node when the embedding's ONNX files loaded (embed-onnx.ts), else on TF.js.
+import { mendChip } from './exposure.js';
 import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
 import type { Box } from './detector.js';
 import { packBatch, type EmbedNets } from './embed-onnx.js';
@@ -20,6 +21,8 @@ export interface EmbedderOptions {
   cropScale: number;
   /** Run the landmark net a second time on a crop centred on the first pass's landmarks. */
   refine: boolean;
+  /** The exposure mend (exposure.ts) before the networks; default on. Off only to measure faces as captured (train/). */
+  mend?: boolean;
 }
 
 // cropScale 1.25 (not 1.1): measured better on ../shared/faces (docs/accuracy.md); the mesh box is tighter than the boxes face-api's landmark net saw.
@@ -110,7 +113,8 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
   /** ResNet over chips (and mirrors, in the same batch), averaged per face, L2-normalised. */
   async function describe(chips: Uint8Array[]): Promise<Float32Array[]> {
     if (chips.length === 0) return [];
-    const views = options.flip ? chips.flatMap((c) => [c, mirrorChip(c)]) : chips;
+    const seen = options.mend === false ? chips : chips.map((c) => mendChip(c, CHIP_SIZE)); // exposure.ts
+    const views = options.flip ? seen.flatMap((c) => [c, mirrorChip(c)]) : seen;
     const descriptors = await network(views);
     const per = options.flip ? 2 : 1;
     return chips.map((_, i) => {

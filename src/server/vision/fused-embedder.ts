@@ -1,5 +1,6 @@
 // The fused embedder: dlib ResNet (128-d, on the dlib chip) and MobileFaceNet (192-d, on an ArcFace 112x112 crop) from
 // the same 68 landmarks, joined into one unit vector whose inner product is the z-score-normalised fused score.
+import { mendCropsLikeChips } from './exposure.js';
 import { warpToChip, type Affine, type RgbImage } from './align.js';
 import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
 import type { EmbedNets } from './embed-onnx.js';
@@ -68,8 +69,10 @@ export async function createFusedEmbedder(
   const w = fusionWeights(fusion);
   // Stored gallery crops are dlib chips: their ArcFace crop comes from where the mean face puts the five points.
   const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);
-  const fuse = async (parts: Float32Array[], crops: Uint8Array[]) => {
-    const m = await mfn.embed(crops, fusion.mobilefacenet.flip);
+  const fuse = async (parts: Float32Array[], crops: Uint8Array[], chips: Uint8Array[]) => {
+    // The ResNet mends its chips itself (embedder.ts); each crop follows its chip's decision (exposure.ts).
+    const seen = options.mend === false ? crops : mendCropsLikeChips(chips, crops, CHIP_SIZE);
+    const m = await mfn.embed(seen, fusion.mobilefacenet.flip);
     return parts.map((r, i) => joinParts(w, r, m[i]!));
   };
   return {
@@ -82,6 +85,7 @@ export async function createFusedEmbedder(
       const fused = await fuse(
         faces.map((f) => f.embedding),
         crops,
+        faces.map((f) => f.chip),
       );
       return faces.map((f, i) => ({ ...f, embedding: fused[i]! }));
     },
@@ -91,6 +95,7 @@ export async function createFusedEmbedder(
       return fuse(
         parts,
         chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)),
+        chips,
       );
     },
   };

@@ -10,6 +10,7 @@ import { CHIP_SIZE, createEmbedder, EMBEDDING_DIMS, type Embedder, type Embedder
 import { createLandmarker } from './landmarks.js';
 import { createMobileFaceNet, createMobileFaceNetOnnx, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
 import { loadOrt } from './ort.js';
+import { mendCropsLikeChips } from './exposure.js';
 import type { Runtime } from './runtime.js';
 
 export const NET_NAMES = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs'] as const;
@@ -118,7 +119,9 @@ export async function createNetsEmbedder(
   // Stored gallery crops are dlib chips: their ArcFace crop comes from where dlib's mean face puts the five points.
   const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);
 
-  async function run(chips: Uint8Array[], crops: Uint8Array[]): Promise<Float32Array[]> {
+  async function run(chips: Uint8Array[], asCapturedCrops: Uint8Array[]): Promise<Float32Array[]> {
+    // The ResNet mends its chips itself (embedder.ts); each crop follows its chip's decision (exposure.ts).
+    const crops = options.mend === false ? asCapturedCrops : mendCropsLikeChips(chips, asCapturedCrops, CHIP_SIZE);
     const outs: Float32Array[][] = [];
     for (const r of runners) outs.push(await r(chips, crops));
     return chips.map((_, i) =>
