@@ -1,11 +1,14 @@
 // `npm run bench -- --only embed`: CPU time of the embedding stage per model, in this process (one thread: tfjs WASM and
-// onnxruntime-node with 1 intra-op thread), on the fixture photos letterboxed into 640x480 frames. Per face:
+// onnxruntime-node with 1 intra-op thread), on the fixture photos letterboxed into 640x480 frames. The default model is
+// measured on both embedding runtimes (EMBED_RUNTIME onnx and tfjs: the same embeddings, embed-onnx.ts). Per face:
 //   detect    Human's detector + face mesh over the frame (what enrolment and still images run; the live path's
 //             BlazeFace detector is measured by the live suite)
 //   embed     frame.embed([face]) after that: 68 landmarks + alignment + the network(s), the "embed" of a still image
 //   network   embedChips([chip]): the network(s) on a stored chip (ArcFace crop cut from it + the nets), no landmarks
 //   live      frame.embed([face]) on a frame the live detector found: the face mesh over the frame runs again for the
 //             faces embedded (analyzer.ts), then landmarks, alignment and network(s): what a live face costs to name
+// and per frame of two faces (two fixture photos side by side in one 640x480 frame, both faces in one embed() call):
+//   embedTwo, liveTwo   as embed and live, for both faces together (one batch per network)
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -26,6 +29,18 @@ export const EMBED_MODELS = [
   'dlib-resnet128.chip150.crop1.25.flip.v1',
 ];
 
+/**
+ * Each model on the default runtime (onnx where it loads), and the default model on TF.js too: the runtime's cost
+ * alone. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all).
+ */
+function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
+  const only = process.env.BENCH_EMBED_MODELS?.split(',').map((s) => s.trim());
+  return [
+    ...[...new Set(EMBED_MODELS)].map((model) => ({ model, runtime: 'auto' as const })),
+    { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' as const },
+  ].filter((v) => !only || only.includes(v.model));
+}
+
 const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const c0 = process.cpuUsage();
   const out = await f();
@@ -33,13 +48,16 @@ const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   return [out, (c.user + c.system) / 1000];
 };
 
-async function frames(): Promise<{ name: string; jpeg: Uint8Array }[]> {
-  const photos = fs
+function fixturePhotos(): string[] {
+  return fs
     .readdirSync(FIXTURES)
     .filter((d) => !d.startsWith('_') && fs.statSync(path.join(FIXTURES, d)).isDirectory())
     .flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).map((f) => `${d}/${f}`))
     .filter((f) => f.endsWith('.jpg'))
     .sort();
+}
+
+async function frames(photos: string[]): Promise<{ name: string; jpeg: Uint8Array }[]> {
   return Promise.all(
     photos.map(async (name) => ({
       name,
@@ -50,14 +68,61 @@ async function frames(): Promise<{ name: string; jpeg: Uint8Array }[]> {
   );
 }
 
-async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uint8Array }[], rounds: number) {
+/** Two fixture photos side by side, each letterboxed into half of a 640x480 frame: a frame with two faces. */
+async function pairFrames(photos: string[]): Promise<{ name: string; jpeg: Uint8Array }[]> {
+  const half = async (name: string) =>
+    sharp(path.join(FIXTURES, name))
+      .rotate()
+      .resize(WIDTH / 2, HEIGHT, { fit: 'contain', background: '#000' })
+      .png()
+      .toBuffer();
+  const pairs = Array.from({ length: Math.floor(photos.length / 2) }, (_, i) => [photos[2 * i]!, photos[2 * i + 1]!] as const);
+  return Promise.all(
+    pairs.map(async ([a, b]) => ({
+      name: `${a} + ${b}`,
+      jpeg: new Uint8Array(
+        await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#000' } })
+          .composite([
+            { input: await half(a), left: 0, top: 0 },
+            { input: await half(b), left: WIDTH / 2, top: 0 },
+          ])
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+      ),
+    })),
+  );
+}
+
+/** CPU ms of embedding both faces of a two-face frame in one call (still-image path and live path), where two faces are found. */
+async function measureTwo(analyzer: ModelAnalyzer, s: { jpeg: Uint8Array }): Promise<{ embed: number | null; live: number | null }> {
+  let embed: number | null = null,
+    live: number | null = null;
+  const r = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false });
+  if (r.ok && r.frame.faces.length >= 2) [, embed] = await cpuMs(() => r.frame.embed([0, 1]));
+  if (r.ok) r.frame.release();
+  const l = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false, mesh: false });
+  if (l.ok && l.frame.faces.length >= 2) [, live] = await cpuMs(() => l.frame.embed([0, 1]));
+  if (l.ok) l.frame.release();
+  return { embed, live };
+}
+
+async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uint8Array }[], twos: { jpeg: Uint8Array }[], rounds: number) {
   const detect: number[] = [],
     embed: number[] = [],
     network: number[] = [],
-    live: number[] = [];
-  // Round 0 warms kernels and caches and is not counted.
-  for (let round = 0; round <= rounds; round++)
-    for (const s of shots) {
+    live: number[] = [],
+    embedTwo: number[] = [],
+    liveTwo: number[] = [];
+  // Round 0 warms kernels and caches and is not counted. A two-face frame comes between every two one-face frames, so
+  // both kinds see the process in the same state (measured one block after the other, the later block came out slower).
+  for (let round = 0; round <= rounds; round++) {
+    for (const [k, s] of shots.entries()) {
+      const t = k % 2 === 0 ? twos[k / 2] : undefined;
+      if (t) {
+        const m = await measureTwo(analyzer, t);
+        if (round > 0 && m.embed !== null) embedTwo.push(m.embed);
+        if (round > 0 && m.live !== null) liveTwo.push(m.live);
+      }
       const [r, d] = await cpuMs(() => analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false }));
       if (!r.ok || r.frame.faces.length === 0) {
         if (r.ok) r.frame.release();
@@ -76,34 +141,47 @@ async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uin
       network.push(n);
       if (liveMs !== null) live.push(liveMs);
     }
+  }
   return {
     detect: spread(detect),
     embed: spread(embed),
     network: spread(network),
     landmarksAndAlign: spread(embed.map((e, i) => e - network[i]!)),
     live: spread(live),
+    embedTwo: spread(embedTwo),
+    liveTwo: spread(liveTwo),
   };
 }
 
 export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
   const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10' });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  const shots = await frames();
+  const photos = fixturePhotos();
+  const shots = await frames(photos);
+  const twos = await pairFrames(photos);
   const rounds = ctx.quick ? 1 : 3;
   const models: Record<string, unknown>[] = [];
-  for (const id of [...new Set(EMBED_MODELS)]) {
-    ctx.log(`embed: ${id}`);
-    const analyzer = await createFaceAnalyzer(parsed.config, ctx.log, { model: resolveModel(id) });
+  for (const { model: id, runtime } of variants()) {
+    ctx.log(`embed: ${id} (EMBED_RUNTIME=${runtime})`);
+    const config = { ...parsed.config, EMBED_RUNTIME: runtime };
+    const analyzer = await createFaceAnalyzer(config, ctx.log, { model: resolveModel(id) });
     models.push({
       model: id,
+      runtime,
       dims: analyzer.dims,
-      default: id === DEFAULT_EMBEDDING_MODEL,
-      networks: analyzer.models.slice(5, -1),
-      ...(await measure(analyzer, shots, rounds)),
+      default: id === DEFAULT_EMBEDDING_MODEL && runtime === 'auto',
+      networks: analyzer.models.slice(4, -2), // the landmark net and the embedding networks, with their runtime
+      ...(await measure(analyzer, shots, twos, rounds)),
     });
   }
   return {
-    settings: { backend: 'wasm (in this process)', ortThreads: 1, frames: `${shots.length} fixture photos letterboxed to ${WIDTH}x${HEIGHT}`, rounds },
+    settings: {
+      backend: 'wasm (in this process)',
+      ortThreads: 1,
+      frames: `${shots.length} fixture photos letterboxed to ${WIDTH}x${HEIGHT}`,
+      twoFaceFrames: `${twos.length} frames of two fixture photos side by side, each letterboxed to ${WIDTH / 2}x${HEIGHT}`,
+      rounds,
+    },
     results: { unit: 'CPU ms a face (process.cpuUsage, one face a frame)', models },
   };
 }

@@ -12,7 +12,7 @@ import {
   trackingSection,
   type Any,
 } from './lib/report-sections.js';
-import { embedSection, embedTargetRow } from './lib/embed-section.js';
+import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -95,7 +95,7 @@ export function targetRows(r: ResultsByName): string[][] {
   ]);
   rows.push(readyTargetRow(r.ready));
   // Issue 21's cost target, once the embed suite has run.
-  if (r.embed) rows.push(embedTargetRow(r.embed));
+  if (r.embed) rows.push(embedTargetRow(r.embed), fusedTargetRow(r.embed));
   return rows;
 }
 

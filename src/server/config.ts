@@ -164,6 +164,8 @@ export const ConfigSchema = z.object({
   MAX_FACES: int(10, 1, 50),
   /** Detector for live frames that need boxes only (no face mesh): auto (BlazeFace on onnxruntime-node when it loads, else human), onnx, human. */
   LIVE_DETECTOR: z.enum(['auto', 'onnx', 'human']).default('auto'),
+  /** Where the embedding's landmark net, ResNet and MobileFaceNet run: auto (onnxruntime-node when it loads them, else tfjs), onnx, tfjs. Same embeddings either way. */
+  EMBED_RUNTIME: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   /** Largest WebSocket message accepted, bytes (ws maxPayload). */
   MAX_MESSAGE_BYTES: int(2 * 1024 * 1024, 1024),
   /** Largest decoded frame accepted, in pixels (width * height). */

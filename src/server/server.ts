@@ -123,6 +123,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE,
         MAX_FACES: config.MAX_FACES,
         LIVE_DETECTOR: config.LIVE_DETECTOR,
+        EMBED_RUNTIME: config.EMBED_RUNTIME,
         modelId: config.EMBEDDING_MODEL,
       };
       workers.push(

@@ -1,5 +1,6 @@
 // Loads every network once and embeds a dataset under every degradation (cached), for the held-out and open-set evaluations.
 import { parseConfig } from '../../src/server/load-config.js';
+import { embedRuntimeEnv } from './runtime-env.js';
 import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { CONDITIONS, type Condition, type FaceBox } from './degrade.js';
 import { walkDataset, type Person } from './dataset.js';
@@ -11,7 +12,7 @@ export interface HeldoutData {
 }
 
 export async function loadHeldoutData(opts: { root: string; conditions?: readonly Condition[]; cacheDir?: string; padRetry?: number }): Promise<HeldoutData> {
-  const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10' });
+  const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: '0.5', MAX_FACES: '10', ...embedRuntimeEnv() });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const analyzer = await createFaceAnalyzer(parsed.config, () => {}, { model: evalModel(), padRetry: opts.padRetry });
   const people = walkDataset(opts.root).people;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/server/load-config.js';
+import { embedRuntimeEnv } from './runtime-env.js';
 import { createFaceAnalyzer } from '../../src/server/vision/analyzer.js';
 import { parseVariantId, readManifest, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
 export { parseVariantId };
@@ -33,7 +34,7 @@ export function modelFor(id: string, modelsDir?: string): ResolvedModel {
 }
 
 export async function openPipeline(id: string, opts: PipelineOptions = {}): Promise<Pipeline> {
-  const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: String(opts.minConfidence ?? 0.5), MAX_FACES: '10' });
+  const parsed = parseConfig({ TF_BACKEND: 'wasm', DETECT_MIN_CONFIDENCE: String(opts.minConfidence ?? 0.5), MAX_FACES: '10', ...embedRuntimeEnv() });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   if (id === FACERES_ID) return createFaceresPipeline(parsed.config);
   const model = modelFor(id, opts.modelsDir);

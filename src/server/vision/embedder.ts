@@ -1,8 +1,10 @@
 // Face embedding: face-api's 68-landmark net places the face, a dlib-style similarity warp aligns it to a 150x150 chip,
 // and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
+// Both nets run on onnxruntime-node when the embedding's ONNX files loaded (embed-onnx.ts), else on TF.js.
 import { mendChip } from './exposure.js';
 import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
 import type { Box } from './detector.js';
+import { packBatch, type EmbedNets } from './embed-onnx.js';
 import { createLandmarker } from './landmarks.js';
 import type { Runtime } from './runtime.js';
 
@@ -89,25 +91,31 @@ export function mirrorChip(chip: Uint8Array, size = CHIP_SIZE): Uint8Array {
   return out;
 }
 
-export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEFAULT_EMBEDDER_OPTIONS): Promise<Embedder> {
+/** `nets`: the ONNX networks (embed-onnx.ts) when they loaded; null runs face-api's nets on TF.js. */
+export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEFAULT_EMBEDDER_OPTIONS, nets: EmbedNets | null = null): Promise<Embedder> {
   const { tf, faceapi } = rt;
-  const landmarker = await createLandmarker(rt, options);
-  if (!faceapi.nets.faceRecognitionNet.isLoaded) await faceapi.nets.faceRecognitionNet.loadFromDisk(rt.modelDirs.faceapi);
+  const landmarker = await createLandmarker(rt, options, nets);
+  if (!nets && !faceapi.nets.faceRecognitionNet.isLoaded) await faceapi.nets.faceRecognitionNet.loadFromDisk(rt.modelDirs.faceapi);
 
-  /** ResNet over chips (and mirrors), averaged per face, L2-normalised. */
+  /** Raw ResNet descriptors of each view, in one batch. */
+  async function network(views: Uint8Array[]): Promise<Float32Array[]> {
+    if (nets) return nets.resnet.run(packBatch(views, CHIP_SIZE), views.length);
+    // face-api takes a batch as an array of 3-D tensors, not as one 4-D tensor.
+    const input = views.map((px) => tf.tensor3d(px, [CHIP_SIZE, CHIP_SIZE, 3], 'float32'));
+    try {
+      const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input);
+      return Array.isArray(out) ? out : [out];
+    } finally {
+      for (const t of input) t.dispose();
+    }
+  }
+
+  /** ResNet over chips (and mirrors, in the same batch), averaged per face, L2-normalised. */
   async function describe(chips: Uint8Array[]): Promise<Float32Array[]> {
     if (chips.length === 0) return [];
     const seen = options.mend === false ? chips : chips.map((c) => mendChip(c, CHIP_SIZE)); // exposure.ts
     const views = options.flip ? seen.flatMap((c) => [c, mirrorChip(c)]) : seen;
-    // face-api takes a batch as an array of 3-D tensors, not as one 4-D tensor.
-    const input = views.map((px) => tf.tensor3d(px, [CHIP_SIZE, CHIP_SIZE, 3], 'float32'));
-    let descriptors: Float32Array[];
-    try {
-      const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(input);
-      descriptors = Array.isArray(out) ? out : [out];
-    } finally {
-      for (const t of input) t.dispose();
-    }
+    const descriptors = await network(views);
     const per = options.flip ? 2 : 1;
     return chips.map((_, i) => {
       const mean = new Float32Array(EMBEDDING_DIMS);

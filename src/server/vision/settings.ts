@@ -2,6 +2,7 @@
 // composition root (server.ts, train/, bench/, scripts/) passes the values; a server Config has these fields.
 
 export type LiveDetectorChoice = 'auto' | 'onnx' | 'human';
+export type EmbedRuntimeChoice = 'auto' | 'onnx' | 'tfjs';
 
 export interface VisionSettings {
   /** tfjs backend: tfjs-node when installed (`auto`), or WASM. */
@@ -18,4 +19,10 @@ export interface VisionSettings {
    * `auto` (default) = onnx when onnxruntime-node loads, else human (the reason is in /health's model list).
    */
   LIVE_DETECTOR?: LiveDetectorChoice;
+  /**
+   * Where the embedding's landmark net, ResNet and MobileFaceNet run: `onnx` = onnxruntime-node (fails at start when
+   * it cannot load), `tfjs` = TF.js, `auto` (default) = onnx when onnxruntime-node loads them, else tfjs (the reason
+   * is in /health's model list). Both give the same embeddings (tests/unit/embedding-onnx.test.ts).
+   */
+  EMBED_RUNTIME?: EmbedRuntimeChoice;
 }
