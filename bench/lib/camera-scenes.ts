@@ -5,7 +5,7 @@
 // can be scored and the time from a face's entry to its name measured. The timeline is pure (unit-tested); rendering
 // the JPEGs is the only part that touches sharp.
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { FIXTURES, HEIGHT, WIDTH } from './frames.js';
 
 export interface Rect {
@@ -201,7 +201,7 @@ async function render(steps: SceneStep[], pixels: Map<ScenePerson, Buffer>): Pro
   const wall = await background();
   const out: Uint8Array[] = [];
   for (const step of steps) {
-    const layers: sharp.OverlayOptions[] = [];
+    const layers: OverlayOptions[] = [];
     for (const p of step.placements) {
       // Cut the part of the tile inside the frame: sharp refuses overlays that reach past the edge.
       const left = Math.max(0, -p.tile.x);
