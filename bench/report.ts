@@ -142,7 +142,7 @@ export function renderReport(r: ResultsByName): string {
       }),
     ),
     '',
-    '## Targets (issue 12)',
+    '## Targets (issue 12, and the later issues each row names)',
     '',
     table(['target', 'measured', 'verdict'], targetRows(r)),
     '',
