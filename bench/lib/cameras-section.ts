@@ -154,6 +154,14 @@ export function camerasSection(f: Any): string {
       '',
       table(HEAD, levelRows(steady.levels, cpus)),
       '',
+      ...(steady.levels.some((l) => l.warmupMs !== undefined)
+        ? [
+            `Faces named before measuring (the cameras stream until each one's face is named): ${steady.levels
+              .map((l) => `${l.cameras} cameras ${l.namedBeforeMeasuring} of ${l.cameras} after ${fmt(l.warmupMs / 1000, ' s')}`)
+              .join('; ')}.`,
+            '',
+          ]
+        : []),
       `Most cameras that hold on the steady scene: **${steady.mostCamerasHeld}**.`,
     );
   }

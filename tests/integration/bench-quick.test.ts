@@ -55,6 +55,9 @@ describe('npm run bench -- --quick --only live,cameras', () => {
         expect(l.serverCpuShare).toBeGreaterThan(0);
         expect(typeof l.holds).toBe('boolean');
       }
+      // The steady scene is measured once the faces are named (or after the longest warm-up, which says how many were).
+      for (const l of steady.levels) expect(l.namedBeforeMeasuring).toBeLessThanOrEqual(l.cameras);
+      expect(steady.levels[0].warmupMs).toBeGreaterThan(0);
       // The detected frames are some of the answered ones (how many depends on DETECT_INTERVAL_MS and the machine's pace).
       for (const l of [...steady.levels, ...scenes.levels]) expect(l.roundTripDetectedMs.n).toBeLessThanOrEqual(l.roundTripMs.n);
       // Scenes: the first person of each clip walks in within 10 s, and is named on the right face, never another's.
