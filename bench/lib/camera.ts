@@ -5,7 +5,10 @@ import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../.
 
 export interface Answer {
   seq: number;
+  /** Index into the frames streamed (looped). */
   frame: number;
+  /** The camera tick that produced the frame (the frame's index in the clip for `flood`). */
+  tick: number;
   rttMs: number;
   overlay: Overlay;
   at: number;
@@ -14,6 +17,8 @@ export interface Answer {
 export interface CameraRun {
   /** Camera clock ticks (frames the camera produced). */
   ticks: number;
+  /** When each tick happened, ms after the run's start (the same clock as `Answer.at`): a frame's capture time. */
+  tickAt: number[];
   sent: number;
   answers: Answer[];
   /** Frames the server answered only through a later frame's overlay (it skipped them for a newer one). */
@@ -64,13 +69,14 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
     close: () => ws.close(),
     flood(frames, videoFps) {
       const clipStart = Date.now();
-      const run: CameraRun = { ticks: frames.length, sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
+      const run: CameraRun = { ticks: frames.length, tickAt: [], sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
       const inFlight = new Map<number, { sentAt: number; frame: number }>();
       const t0 = performance.now();
       return new Promise<CameraRun>((resolve) => {
         const pump = () => {
           while (inFlight.size < maxInFlight && run.sent < frames.length) {
             const s = ++seq;
+            run.tickAt.push(performance.now() - t0);
             inFlight.set(s, { sentAt: performance.now(), frame: run.sent });
             ws.send(encodeFrame({ seq: s, captureTime: videoFps ? clipStart + (run.sent * 1000) / videoFps : Date.now() }, frames[run.sent]!));
             run.sent++;
@@ -87,7 +93,7 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           for (const s of inFlight.keys()) if (s < o.seq) (inFlight.delete(s), run.serverDropped++);
           inFlight.delete(o.seq);
           const now = performance.now();
-          run.answers.push({ seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 });
+          run.answers.push({ seq: o.seq, frame: sent.frame, tick: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 });
           pump();
         };
         onFrameError = (seq, code) => {
@@ -100,8 +106,8 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
     },
     stream({ frames, fps, durationMs, until }) {
       const period = 1000 / fps;
-      const inFlight = new Map<number, { sentAt: number; frame: number }>();
-      const run: CameraRun = { ticks: 0, sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
+      const inFlight = new Map<number, { sentAt: number; frame: number; tick: number }>();
+      const run: CameraRun = { ticks: 0, tickAt: [], sent: 0, answers: [], serverDropped: 0, errors: {}, durationMs: 0 };
       const t0 = performance.now();
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
@@ -127,7 +133,7 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
           const now = performance.now();
           for (const s of inFlight.keys()) if (s < o.seq) (inFlight.delete(s), run.serverDropped++);
           inFlight.delete(o.seq);
-          const a: Answer = { seq: o.seq, frame: sent.frame, rttMs: now - sent.sentAt, overlay: o, at: now - t0 };
+          const a: Answer = { seq: o.seq, frame: sent.frame, tick: sent.tick, rttMs: now - sent.sentAt, overlay: o, at: now - t0 };
           run.answers.push(a);
           if (!stopped && until?.(a)) ((stopped = true), (run.durationMs = performance.now() - t0));
           drainOrFinish();
@@ -142,9 +148,10 @@ export async function connectCamera(baseUrl: string, camera: string): Promise<Ca
         const tick = () => {
           if (stopped) return drainOrFinish();
           const i = run.ticks++;
+          run.tickAt.push(performance.now() - t0);
           if (inFlight.size < maxInFlight) {
             const s = ++seq;
-            inFlight.set(s, { sentAt: performance.now(), frame: i % frames.length });
+            inFlight.set(s, { sentAt: performance.now(), frame: i % frames.length, tick: i });
             ws.send(encodeFrame({ seq: s, captureTime: Date.now() }, frames[i % frames.length]!));
             run.sent++;
           }

@@ -69,40 +69,6 @@ export function liveSection(f: Any): string {
   ].join('\n');
 }
 
-export function camerasSection(f: Any): string {
-  const title = '## Several cameras: `npm run bench -- --only cameras` (bench/cameras.ts)';
-  const skip = skipped(title, f);
-  if (skip) return skip;
-  const levels: Any[] = f.results.levels;
-  const four = levels.find((l) => l.cameras === 4);
-  return [
-    title,
-    '',
-    `1 to 4 cameras as in the live suite, all at once, ${f.settings.seconds} s each; a camera holds 15 fps when ${f.settings.holdsFps} or more of its frames a second are answered.`,
-    '',
-    table(
-      ['cameras', 'cameras per worker', 'fps each', 'total fps', 'round trip p50 / p95', 'queue p50', 'dropped', 'server CPU', 'CPU a frame', 'holds 15 fps'],
-      levels.map((l) => [
-        String(l.cameras),
-        l.sessionsPerWorker ? l.sessionsPerWorker.join(' + ') : 'n/a',
-        l.fpsEach.map((x: number) => fmt(x, '', 1)).join(', '),
-        fmt(l.totalFps),
-        ms(l.roundTripMs),
-        fmt(l.stages?.queueMs?.p50, ' ms'),
-        pctOf(l.droppedShare),
-        pctOf(l.serverCpuShare),
-        fmt(l.serverCpuMsPerFrame, ' ms'),
-        l.holds15fps ? 'yes' : 'no',
-      ]),
-    ),
-    '',
-    `Most cameras that all hold 15 fps: **${f.results.maxCamerasAt15fps}**.`,
-    ...(four && four.roundTripMs.p95 > (f.targets?.roundTripP95Ms ?? 150)
-      ? ['', `Four cameras: ${limitNote(four.stages, four.roundTripMs.p50)} Server CPU ${pctOf(four.serverCpuShare)} of one core.`]
-      : []),
-  ].join('\n');
-}
-
 export function baselineSection(f: Any): string {
   const title = '## Against Human the straightforward way: `npm run bench -- --only baseline` (bench/baseline.ts)';
   const skip = skipped(title, f);
