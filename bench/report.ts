@@ -14,6 +14,7 @@ import {
 } from './lib/report-sections.js';
 import { embedSection, embedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
+import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -96,6 +97,8 @@ export function targetRows(r: ResultsByName): string[][] {
   rows.push(readyTargetRow(r.ready));
   // Issue 21's cost target, once the embed suite has run.
   if (r.embed) rows.push(embedTargetRow(r.embed));
+  // Issue 17's frame-rate target, once the liveness suite has run.
+  if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   return rows;
 }
 
@@ -158,6 +161,7 @@ export function renderReport(r: ResultsByName): string {
   ];
   const sections: [string, (f: Any) => string][] = [
     ['live', liveSection],
+    ['liveness', livenessSection],
     ['cameras', camerasSection],
     ['ipcameras', ipCamerasSection],
     ['baseline', baselineSection],
