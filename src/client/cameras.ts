@@ -149,9 +149,14 @@ function startCameras(api: Api, session: Session): void {
       h('td', { title: policyLabel(p) }, select),
     );
   };
+  let shownPolicies = '';
   async function refreshPolicies(): Promise<void> {
     try {
       const r = await api.get<{ defaultRequireLive: boolean; items: CameraLivePolicy[] }>('/api/v1/camera-policies');
+      // Redrawn only when something changed (a camera added or seen, a policy set), so an open menu is not replaced.
+      const json = JSON.stringify(r);
+      if (json === shownPolicies) return;
+      shownPolicies = json;
       defaultLive = r.defaultRequireLive;
       byId('policy-rows').replaceChildren(...r.items.map(policyRow));
     } catch (err) {
@@ -182,7 +187,7 @@ function startCameras(api: Api, session: Session): void {
   cancelEl.addEventListener('click', resetForm);
   resetForm();
   void refresh();
-  setInterval(() => void refresh(), REFRESH_MS);
+  setInterval(() => void refresh().then(refreshPolicies), REFRESH_MS);
 }
 
 void boot('cameras').then(({ api, session }) => startCameras(api, session));
