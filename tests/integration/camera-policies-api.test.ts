@@ -104,6 +104,12 @@ describeEachDatabase('camera policies and security events on $name', (target) =>
     expect((await operator.get('/api/v1/security-events/not-a-uuid/crop')).status).toBe(400);
     const range = await operator.get('/api/v1/security-events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     expect(range.status).toBe(400);
+    const doc = (await (await api(server).get('/api/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    for (const p of ['/api/v1/camera-policies', '/api/v1/security-events', '/api/v1/security-events/{id}/crop']) expect(doc.paths[p], p).toBeDefined();
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['CameraPolicies', 'CameraLivePolicy', 'SecurityEvent']));
     expect(await server.store.securityEvents.prune({ now: new Date('2026-06-01T00:00:00Z'), retentionDays: 90, maxRows: 0 })).toBe(1);
   });
 });
