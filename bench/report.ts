@@ -14,6 +14,7 @@ import {
 import { camerasSection, camerasTargetRows } from './lib/cameras-section.js';
 import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
+import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -87,6 +88,8 @@ export function targetRows(r: ResultsByName): string[][] {
   rows.push(readyTargetRow(r.ready));
   // Issue 21's cost target, once the embed suite has run.
   if (r.embed) rows.push(embedTargetRow(r.embed), fusedTargetRow(r.embed));
+  // Issue 17's frame-rate target, once the liveness suite has run.
+  if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   return rows;
 }
 
@@ -149,6 +152,7 @@ export function renderReport(r: ResultsByName): string {
   ];
   const sections: [string, (f: Any) => string][] = [
     ['live', liveSection],
+    ['liveness', livenessSection],
     ['cameras', camerasSection],
     ['ipcameras', ipCamerasSection],
     ['baseline', baselineSection],

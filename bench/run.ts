@@ -1,7 +1,7 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present. With
 // `--out DIR` the results and the report (DIR/BENCHMARKS.md) go to DIR, never to the committed BENCHMARKS.md.
-// Usage: npm run bench [-- --only live,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
+// Usage: npm run bench [-- --only live,liveness,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import { describeMachine, sampleLoad } from './lib/machine.js';
 import { benchPaths, type BenchPaths } from './lib/report-path.js';
 import { startBenchServer, type BenchServer, type ResultsFile, type SuiteContext, type SuiteOutput } from './lib/suite.js';
 import { runLive } from './live.js';
+import { runLiveness } from './liveness.js';
 import { renderReport } from './report.js';
 
 const { values } = parseArgs({
@@ -55,14 +56,15 @@ const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string
 const GALLERY_BREADTHS = [4, 8, 12, 16, 32];
 const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
   live: runLive,
+  liveness: runLiveness,
   cameras: runCameras,
   ipcameras: runIpCameras,
   baseline: runBaseline,
   import: runImport,
   embed: runEmbed,
 };
-/** live, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
+/** live, liveness, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
+const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
@@ -140,7 +142,7 @@ async function runScriptSuite(name: string, started: Date, load: ReturnType<type
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopShared().finally(() => process.exit(130)));
 
 for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.includes(s))) {
-  if (!['live', 'cameras', 'ipcameras', 'baseline'].includes(name)) await stopShared();
+  if (!['live', 'liveness', 'cameras', 'ipcameras', 'baseline'].includes(name)) await stopShared();
   const started = new Date();
   const load = sampleLoad();
   log(`${name}: starting`);

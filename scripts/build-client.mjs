@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 /** @type {import('esbuild').BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'integrations', 'cameras', 'wall', 'status'].map(
+  entryPoints: ['live', 'enrol', 'kiosk', 'people', 'unknown', 'attendance', 'integrations', 'cameras', 'wall', 'status', 'security'].map(
     (page) => `src/client/${page}.ts`,
   ),
   outdir: 'public/build',

@@ -6,6 +6,13 @@ import { byId, h } from './dom.js';
 import { can, type Api, type Session } from './session.js';
 import { boot } from './shell.js';
 
+interface CameraLivePolicy {
+  camera: string;
+  requireLive: boolean;
+  own: boolean | null;
+  kind: 'server' | 'browser';
+}
+
 /** How often the table's statuses are read again, ms. */
 const REFRESH_MS = 2000;
 
@@ -112,6 +119,57 @@ function startCameras(api: Api, session: Session): void {
     }
   }
 
+  // ---- Liveness policy per camera (server cameras by name, browser cameras by the label they send) ----
+  const policyError = byId('policies-error');
+  const policyLabel = (p: CameraLivePolicy) => (p.own === null ? `default (${defaultLive ? 'required' : 'off'})` : p.own ? 'required' : 'off');
+  let defaultLive = false;
+  const setPolicy = (camera: string, requireLive: boolean | null) =>
+    api
+      .send('PUT', '/api/v1/camera-policies', { camera, requireLive })
+      .then(() => {
+        policyError.hidden = true;
+        return refreshPolicies();
+      })
+      .catch((err: unknown) => showError(policyError, err));
+  const policyRow = (p: CameraLivePolicy) => {
+    const choice = p.own === null ? 'default' : p.own ? 'on' : 'off';
+    const select = h(
+      'select',
+      { 'aria-label': `Require liveness on ${p.camera || '(unnamed)'}`, 'data-camera': p.camera, disabled: operator ? null : true },
+      h('option', { value: 'default', selected: choice === 'default' || null }, `Default (${defaultLive ? 'required' : 'off'})`),
+      h('option', { value: 'on', selected: choice === 'on' || null }, 'Required'),
+      h('option', { value: 'off', selected: choice === 'off' || null }, 'Off'),
+    ) as HTMLSelectElement;
+    select.addEventListener('change', () => void setPolicy(p.camera, select.value === 'default' ? null : select.value === 'on'));
+    return h(
+      'tr',
+      { 'data-policy-camera': p.camera, 'data-require-live': String(p.requireLive) },
+      h('td', {}, p.camera || h('span', { class: 'muted' }, '(unnamed)')),
+      h('td', {}, p.kind === 'server' ? 'server' : 'browser'),
+      h('td', { title: policyLabel(p) }, select),
+    );
+  };
+  let shownPolicies = '';
+  async function refreshPolicies(): Promise<void> {
+    try {
+      const r = await api.get<{ defaultRequireLive: boolean; items: CameraLivePolicy[] }>('/api/v1/camera-policies');
+      // Redrawn only when something changed (a camera added or seen, a policy set), so an open menu is not replaced.
+      const json = JSON.stringify(r);
+      if (json === shownPolicies) return;
+      shownPolicies = json;
+      defaultLive = r.defaultRequireLive;
+      byId('policy-rows').replaceChildren(...r.items.map(policyRow));
+    } catch (err) {
+      showError(policyError, err);
+    }
+  }
+  byId<HTMLFormElement>('policy-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = byId<HTMLInputElement>('policy-camera');
+    void setPolicy(input.value.trim(), true).then(() => (input.value = ''));
+  });
+  void refreshPolicies();
+
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const body = { name: nameEl.value.trim(), url: urlEl.value.trim(), maxFps: Number(fpsEl.value), enabled: enabledEl.checked };
@@ -129,7 +187,7 @@ function startCameras(api: Api, session: Session): void {
   cancelEl.addEventListener('click', resetForm);
   resetForm();
   void refresh();
-  setInterval(() => void refresh(), REFRESH_MS);
+  setInterval(() => void refresh().then(refreshPolicies), REFRESH_MS);
 }
 
 void boot('cameras').then(({ api, session }) => startCameras(api, session));

@@ -14,6 +14,8 @@ export { timeOfDay } from './dom.js';
 const GREETING_MS = 8000;
 /** A recognized face without a check-in message this long after it was named is someone already checked in. */
 const ALREADY_AFTER_MS = 1500;
+/** How long "not live" stays up after the refused face was last in view, ms. */
+const NOT_LIVE_MS = 3000;
 
 function cameraLabel(): string {
   return (new URLSearchParams(location.search).get('camera') ?? 'browser').slice(0, 100);
@@ -94,6 +96,26 @@ function startKiosk(session: Session, api: Api): void {
     });
   };
 
+  /**
+   * The presentation-attack stage refused a face in view (`liveOk: false`, a camera that requires liveness): a photo
+   * or a screen. Said plainly, so nobody waits for a check-in that will not come ("step closer" would not help).
+   */
+  const notLive = (): void => {
+    const now = performance.now();
+    if (card.dataset.kind !== 'not-live') {
+      if (!card.hidden && now - shownAt < 2000) return; // a greeting just shown keeps its 2 s
+      card.dataset.kind = 'not-live';
+      delete card.dataset.personId;
+      titleEl.textContent = 'Not live';
+      detailEl.textContent = 'A photo or a screen cannot check in. Please stand in front of the camera yourself.';
+      photo.hidden = true;
+      card.hidden = false;
+      shownFor = null;
+      shownAt = now;
+    }
+    hideAt = now + NOT_LIVE_MS;
+  };
+
   /** The latest of today's check-ins of a person, if any. */
   const latestToday = (personId: string): CheckIn | null => {
     let best: CheckIn | null = null;
@@ -122,6 +144,7 @@ function startKiosk(session: Session, api: Api): void {
   connection.on('overlay', (o) => {
     const now = performance.now();
     const seen = new Set<string>();
+    if (o.tracks.some((t) => t.liveOk === false)) notLive();
     for (const t of o.tracks) {
       if (t.state !== 'recognized' || !t.personId) continue;
       seen.add(t.personId);
@@ -154,6 +177,7 @@ function startKiosk(session: Session, api: Api): void {
       card.hidden = true;
       shownFor = null;
       delete card.dataset.personId;
+      delete card.dataset.kind;
     }
   };
   tick();

@@ -15,27 +15,36 @@ export const STATE_COLORS: Record<Track['state'], string> = {
   pending: '#9ca3af',
 };
 
+/** A track the presentation-attack stage refused (`liveOk: false`): a photo or a screen, whatever its state. */
+export const NOT_LIVE_COLOR = '#ef4444';
+
+/** The box colour of a track: red when refused as not live, else its state's colour. */
+export function trackColor(track: Pick<Track, 'state' | 'liveOk'>): string {
+  return track.liveOk === false ? NOT_LIVE_COLOR : STATE_COLORS[track.state];
+}
+
 export interface LabelOptions {
   /** Scores and track ids (live and enrolment pages); off on the kiosk, which shows names only. */
   debug?: boolean;
 }
 
 /**
- * "name 0.93 #id" when recognized, "unknown #3" when unknown, "… #3" while pending; " · not live" when the liveness
- * models say so. An unknown face's best score is not shown: "unknown 0.86" reads as an 86% match (see unknownTooltip).
+ * "name 0.93 #id" when recognized, "unknown #3" when unknown, "… #3" while pending; "not live #3" when the
+ * presentation-attack stage refused the track (`liveOk: false`: it is never named, so "unknown" would mislead).
+ * An unknown face's best score is not shown: "unknown 0.86" reads as an 86% match (see unknownTooltip).
  */
 export function labelFor(track: Pick<Track, 'id' | 'name' | 'personId' | 'score' | 'state' | 'liveOk'>, opts: LabelOptions = {}): string {
   const debug = opts.debug ?? true;
   const score = !debug || track.score === null || !Number.isFinite(track.score) ? '' : ` ${track.score.toFixed(2)}`;
   const id = debug ? ` #${track.id}` : '';
-  const live = track.liveOk === false ? ' · not live' : '';
+  if (track.liveOk === false) return track.state === 'recognized' ? `${track.name ?? track.personId ?? '?'}${score}${id} · not live` : `not live${id}`;
   switch (track.state) {
     case 'recognized':
-      return `${track.name ?? track.personId ?? '?'}${score}${id}${live}`;
+      return `${track.name ?? track.personId ?? '?'}${score}${id}`;
     case 'unknown':
-      return `unknown${id}${live}`;
+      return `unknown${id}`;
     default:
-      return `…${id}${live}`;
+      return `…${id}`;
   }
 }
 
@@ -86,7 +95,7 @@ export function drawOverlay(ctx: OverlayContext, overlay: Overlay | null, canvas
     const [bx, by, bw, bh] = track.box;
     const box: Box = opts.mirror ? [overlay.width - bx - bw, by, bw, bh] : [bx, by, bw, bh];
     const [x, y, w, h] = scaleBox(box, overlay.width, overlay.height, canvasWidth, canvasHeight);
-    const color = STATE_COLORS[track.state];
+    const color = trackColor(track);
     ctx.strokeStyle = color;
     ctx.strokeRect(x, y, w, h);
 

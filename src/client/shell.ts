@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
 
-export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'integrations' | 'cameras' | 'wall' | 'status';
+export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'integrations' | 'cameras' | 'wall' | 'status' | 'security';
 
 const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'live', href: '/', text: 'Live', needs: 'viewer' },
@@ -16,6 +16,7 @@ const NAV: { page: PageName; href: string; text: string; needs: Role }[] = [
   { page: 'wall', href: '/wall.html', text: 'Wall', needs: 'viewer' },
   { page: 'status', href: '/status.html', text: 'Status', needs: 'viewer' },
   { page: 'integrations', href: '/integrations.html', text: 'Integrations', needs: 'operator' },
+  { page: 'security', href: '/security.html', text: 'Security', needs: 'operator' },
 ];
 
 export interface Booted {

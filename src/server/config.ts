@@ -112,6 +112,7 @@ export const ConfigSchema = z.object({
    * (tracking/liveness-evidence.ts), each at LIVENESS_MIN_SPOOF or above; a run of attack frames refuses the track.
    */
   RECOGNITION_REQUIRE_LIVE: bool(false),
+  // A camera's own policy (PUT /api/v1/camera-policies/{camera}, the Cameras page) overrides it for that camera.
   /** MiniFASNet mean "real" probability at which a recognition frame counts as real (chosen on the development set, docs/accuracy.md). */
   LIVENESS_MIN_SPOOF: num(0.7, 0, 1),
   /** Record attendance check-ins for recognized faces. */
@@ -132,7 +133,11 @@ export const ConfigSchema = z.object({
   RECOGNITIONS_RETENTION_DAYS: int(7, 0),
   /** At most this many recognition records are kept, newest first (0 = no count limit). */
   RECOGNITIONS_MAX_ROWS: int(5000, 0),
-  /** How often retention (sightings and recognition history) is enforced, ms. */
+  /** Security events (presentation attacks refused, with their faces) older than this many days are deleted (0 = no age limit). */
+  SECURITY_EVENTS_RETENTION_DAYS: int(90, 0),
+  /** At most this many security events are kept, newest first (0 = no count limit). */
+  SECURITY_EVENTS_MAX_ROWS: int(10_000, 0),
+  /** How often retention (sightings, recognition history, security events) is enforced, ms. */
   SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
   // ---- events out: webhooks and MQTT (docs/api.md#events-out) ----
   /** A camera that sent no frame this long (ms) is reported down (`camera.down`); 0 = never. */

@@ -155,10 +155,14 @@ export class LiveMetrics {
 export class EventMetrics {
   readonly checkIns: Counter;
   readonly unknownSightings: Counter;
+  readonly securityEvents: Counter;
 
   constructor(registry: Registry) {
     this.checkIns = registry.add(new Counter('facestream_checkins_total', 'Check-ins recorded by this server.'));
     this.unknownSightings = registry.add(new Counter('facestream_unknown_sightings_total', 'Unknown faces stored as sightings by this server.'));
+    this.securityEvents = registry.add(
+      new Counter('facestream_presentation_attacks_total', 'Presentation attacks refused and stored as security events by this server.'),
+    );
   }
 }
 

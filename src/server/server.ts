@@ -11,6 +11,8 @@ import { CheckInService, systemClock, type Clock } from './attendance/checkins.j
 import { SightingRecorder, startSightingRetention } from './attendance/sightings.js';
 import { CameraWatch } from './attendance/camera-watch.js';
 import { RecognitionRecorder } from './attendance/recognition-history.js';
+import { SecurityEventRecorder } from './attendance/security-events.js';
+import { CameraPolicies } from './recognition/camera-policies.js';
 import { Outbound } from './outbound/outbound.js';
 import type { Config } from './config.js';
 import { createGallery, type Gallery } from './gallery/gallery.js';
@@ -57,6 +59,10 @@ export interface RunningServer {
   /** Attendance check-ins; null when CHECKINS_ENABLED is false. */
   checkins: CheckInService | null;
   sightings: SightingRecorder;
+  /** Presentation attacks refused, stored as security events. */
+  security: SecurityEventRecorder;
+  /** Per-camera policy: which cameras require liveness. */
+  cameraPolicies: CameraPolicies;
   /** Webhooks and MQTT: the outbox and its dispatcher. */
   outbound: Outbound;
   /** Server-pulled cameras (RTSP, MJPEG over HTTP, local devices). */
@@ -249,6 +255,29 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       clock,
       log,
     });
+    // Presentation attacks refused on a camera that requires liveness: stored once per track, then webhooks and MQTT.
+    const security = new SecurityEventRecorder(store.securityEvents, log, clock, (e) => {
+      events.securityEvents.inc();
+      void eventBus.publish({ type: 'security.stored', event: { ...e, at: e.at.getTime() } });
+    });
+    const securityRetention = startSightingRetention(store.securityEvents, {
+      retentionDays: config.SECURITY_EVENTS_RETENTION_DAYS,
+      maxRows: config.SECURITY_EVENTS_MAX_ROWS,
+      everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
+      clock,
+      log,
+      what: 'security events',
+    });
+    // Which cameras must find a face live before naming it: their own policy, else RECOGNITION_REQUIRE_LIVE.
+    const cameraPolicies = new CameraPolicies({
+      repo: store.cameraPolicies,
+      defaultRequireLive: config.RECOGNITION_REQUIRE_LIVE,
+      onChanged: () => void eventBus.publish({ type: 'camera.policies.changed' }),
+    });
+    await cameraPolicies.reload();
+    eventBus.on('camera.policies.changed', (_e, origin) => {
+      if (origin.remote) void cameraPolicies.reload().catch((err) => log.warn('reading camera policies failed', { error: String(err) }));
+    });
     const history = new RecognitionRecorder(store.recognitions, analyzer.modelId, log);
     const historyRetention = startSightingRetention(store.recognitions, {
       retentionDays: config.RECOGNITIONS_RETENTION_DAYS,
@@ -265,6 +294,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       lanes: (sessionId) => scheduler.lane(sessionId),
       gallery,
       policy,
+      cameraPolicies,
       log,
       serverVersion: VERSION,
       enrolment: { galleryService },
@@ -274,6 +304,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         clock,
         cameras: cameraWatch,
         history,
+        security,
         onRecognized: (recognition) => void eventBus.publish({ type: 'recognition', recognition }),
       },
     };
@@ -311,6 +342,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       sessions: () => gateway?.sessions().length ?? 0,
       outbound,
       cameras,
+      cameraPolicies,
+      seenCameras: () => cameraWatch.list().map((c) => c.camera),
     });
     const tls = loadTls(config);
     const listener = getRequestListener(http.app.fetch);
@@ -343,6 +376,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
       app: http.app,
       checkins,
       sightings,
+      security,
+      cameraPolicies,
       outbound,
       cameras,
       async close() {
@@ -352,7 +387,15 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         await cameras.close();
         cameraWatch.stop();
         // Check-ins and sightings already seen are written before the database goes away.
-        await Promise.all([checkins?.whenIdle(), sightings.whenIdle(), retention.stop(), history.whenIdle(), historyRetention.stop()]);
+        await Promise.all([
+          checkins?.whenIdle(),
+          sightings.whenIdle(),
+          retention.stop(),
+          history.whenIdle(),
+          historyRetention.stop(),
+          security.whenIdle(),
+          securityRetention.stop(),
+        ]);
         checkins?.stop();
         // After the check-ins: their events are in the outbox (written with them), and the outbox outlives a restart.
         await outbound.close();

@@ -162,7 +162,10 @@ export const Track = z.object({
   real: z.number().nullable().optional(),
   /** Human liveness score of this frame's face, 0..1; absent when not measured. */
   live: z.number().nullable().optional(),
-  /** RECOGNITION_REQUIRE_LIVE: the presentation-attack verdict on the track (false = refused); absent while undecided. */
+  /**
+   * On a camera that requires liveness (its policy, else RECOGNITION_REQUIRE_LIVE): the presentation-attack verdict on
+   * the track. false = "not live": refused as a photo or a screen, never named or checked in. Absent while undecided.
+   */
   liveOk: z.boolean().optional(),
 });
 export type Track = z.infer<typeof Track>;

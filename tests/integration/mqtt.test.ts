@@ -121,6 +121,38 @@ describe.skipIf(missing !== null)('MQTT with mosquitto', () => {
     expect(last('facestream/camera/front_door/last_person')).toBe('Ada Lovelace');
   });
 
+  it('publishes a presentation attack on the camera topic only: the person it looked like is not present', async () => {
+    const before = got.length;
+    const event = {
+      id: 'e1',
+      camera: 'Front door',
+      at: Date.now(),
+      personId: ada.id,
+      personName: ada.name,
+      similarity: 0.9,
+      wouldBeNamed: true,
+      liveScore: 0.03,
+      framesChecked: 3,
+      attackFrames: 3,
+    };
+    await bus.publish({ type: 'security.stored', event });
+    await until(() => got.some((m) => m.topic === 'facestream/camera/front_door/presentation_attack'), 10_000, 'the presentation_attack event');
+    expect(JSON.parse(last('facestream/camera/front_door/presentation_attack')!)).toMatchObject({
+      type: 'presentation_attack',
+      camera: 'Front door',
+      closest: { id: ada.id, name: 'Ada Lovelace' },
+      wouldBeNamed: true,
+      cropUrl: '/api/v1/security-events/e1/crop',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      got
+        .slice(before)
+        .filter((m) => m.topic.startsWith('facestream/person/'))
+        .map((m) => m.topic),
+    ).toEqual([]);
+  });
+
   it('keeps events published while the broker is down in the outbox, and delivers them once it is back', async () => {
     await broker.stop();
     await until(() => !outbound.mqtt.status().connected, 10_000, 'the link to notice');

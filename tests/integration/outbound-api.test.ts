@@ -38,7 +38,7 @@ describe('events out over REST', () => {
     expect(made.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(made.secretHint).toBe(`…${made.secret.slice(-4)}`);
     expect(made.url).toBe('https://bot:***@example.com/hook');
-    expect(made.eventTypes).toEqual(['checkin', 'recognition', 'unknown', 'camera.down']);
+    expect(made.eventTypes).toEqual(['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down']);
     const listed = await (await http.get('/api/v1/webhooks')).text();
     expect(listed).not.toContain(made.secret);
     expect(listed).not.toContain('hunter2');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Overlay, Track } from '../../src/shared/protocol.js';
 import { wsSubprotocols } from '../../src/shared/protocol.js';
 import { backoffDelay, wsUrlFor } from '../../src/client/connection.js';
-import { drawOverlay, labelFor, scaleBox, scoreTooltip, STATE_COLORS } from '../../src/client/overlay.js';
+import { drawOverlay, labelFor, NOT_LIVE_COLOR, scaleBox, scoreTooltip, STATE_COLORS, trackColor } from '../../src/client/overlay.js';
 import type { OverlayContext } from '../../src/client/overlay.js';
 import { InFlight, LatencyWindow, RateMeter } from '../../src/client/streamer.js';
 
@@ -32,6 +32,16 @@ describe('labelFor', () => {
   });
   it('shows an ellipsis while pending', () => {
     expect(labelFor(track({ state: 'pending', name: null, personId: null, score: null, id: 7 }))).toBe('… #7');
+  });
+  it('says "not live" for a track the presentation-attack stage refused, in red, on the kiosk too', () => {
+    const refused = track({ state: 'unknown', name: null, personId: null, score: 0.88, liveOk: false });
+    expect(labelFor(refused)).toBe('not live #3');
+    expect(labelFor(refused, { debug: false })).toBe('not live');
+    expect(labelFor(track({ state: 'pending', name: null, personId: null, score: null, liveOk: false }))).toBe('not live #3');
+    expect(labelFor(track({ liveOk: false }), { debug: false })).toBe('Ada · not live');
+    expect(trackColor(refused)).toBe(NOT_LIVE_COLOR);
+    expect(trackColor(track({ liveOk: true }))).toBe(STATE_COLORS.recognized);
+    expect(trackColor(track({ state: 'unknown' }))).toBe(STATE_COLORS.unknown);
   });
   it('omits a missing score', () => {
     expect(labelFor(track({ state: 'unknown', score: null }))).toBe('unknown #3');

@@ -45,6 +45,8 @@ describe('notifications from other servers', () => {
     expect(parseEvent({ type: 'checkin.recorded', checkin: { ...checkin, score: 'high' } })).toBeNull();
     expect(parseEvent({ type: 'gallery.changed', change: { kind: 'faces.removed', faceIds: [1] } })).toBeNull();
     expect(parseEvent({ kind: 'changed' })).toBeNull(); // the old wire format
+    expect(parseEvent({ type: 'camera.policies.changed' })).toEqual({ type: 'camera.policies.changed' });
+    expect(parseEvent({ type: 'security.stored', event: {} })).toBeNull(); // this server's own: never read from another
   });
 });
 
@@ -58,7 +60,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(pgTitle('the PostgreSQL bus'), (
     const a = await createPgBus({ channels: storeA.channels!, log: silentLogger });
     const b = await createPgBus({ channels: storeB.channels!, log: { ...silentLogger, warn } });
     const heard = { a: [] as [BusEvent, Origin][], b: [] as [BusEvent, Origin][] };
-    for (const type of ['gallery.changed', 'checkin.recorded', 'checkin.already'] as const) {
+    for (const type of ['gallery.changed', 'checkin.recorded', 'checkin.already', 'camera.policies.changed'] as const) {
       a.on(type, (e, o) => void heard.a.push([e, o]));
       b.on(type, (e, o) => void heard.b.push([e, o]));
     }
@@ -66,13 +68,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(pgTitle('the PostgreSQL bus'), (
       { type: 'gallery.changed', change: { kind: 'faces.removed', faceIds: ['f1'] } },
       { type: 'checkin.recorded', checkin },
       { type: 'checkin.already', checkin, camera: 'gate' },
+      { type: 'camera.policies.changed' },
     ];
     for (const e of sent) await a.publish(e);
     const raw = postgres(url, { max: 1, onnotice: () => {} });
     await raw.notify(CHANNEL, '{not json');
     await raw.notify(CHANNEL, JSON.stringify({ type: 'checkin.recorded', checkin: { id: 1 }, origin: 'someone' }));
     await raw.end();
-    await vi.waitFor(() => expect(heard.b).toHaveLength(3), { timeout: 10_000 });
+    await vi.waitFor(() => expect(heard.b).toHaveLength(4), { timeout: 10_000 });
     await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(2), { timeout: 10_000 });
     expect(heard.b).toEqual(sent.map((e) => [e, { remote: true }]));
     expect(heard.a).toEqual(sent.map((e) => [e, { remote: false }]));

@@ -4,6 +4,7 @@ import type { CameraWatch } from './camera-watch.js';
 import type { CheckInService, Clock } from './checkins.js';
 import { HistoryWatch, type MatchedView, type RecognitionRecorder } from './recognition-history.js';
 import { RecognitionWatch, type Recognized } from './recognition-watch.js';
+import { RefusalWatch, type RefusedView, type SecurityEventRecorder } from './security-events.js';
 import type { SightingRecorder } from './sightings.js';
 import { UnknownWatch, type WatchedView } from './unknown-watch.js';
 import type { TrackSnapshot } from '../tracking/tracker.js';
@@ -19,12 +20,15 @@ export interface AttendanceDeps {
   onRecognized?: (r: Recognized & { camera: string; at: number }) => void;
   /** Recognition history: one record per recognized track with its face (views from `matched`). */
   history?: Pick<RecognitionRecorder, 'record'>;
+  /** Presentation attacks refused: one security event per track. */
+  security?: Pick<SecurityEventRecorder, 'record'>;
 }
 
 export class CameraAttendance {
   private readonly unknownWatch: UnknownWatch;
   private readonly recognitionWatch = new RecognitionWatch();
   private readonly historyWatch = new HistoryWatch();
+  private readonly refusalWatch = new RefusalWatch();
   private camera = '';
 
   constructor(
@@ -49,11 +53,24 @@ export class CameraAttendance {
     if (due) this.deps.history!.record({ ...due, camera: this.camera });
   }
 
+  /** A view of a track the presentation-attack stage refused: stored as a security event, once per track. */
+  refused(trackId: number, view: RefusedView, camera: string): void {
+    if (!this.deps.security) return;
+    const due = this.refusalWatch.offer(trackId, view);
+    if (due) this.deps.security.record(camera, due);
+  }
+
+  /** The camera went away: refusals still weighing their views are recorded now. */
+  close(camera: string): void {
+    for (const due of this.refusalWatch.retain([])) this.deps.security?.record(camera, due);
+  }
+
   /** After every frame, with the tracks it showed. `camera` is the label the client gave in hello. */
   frameSeen(visible: TrackSnapshot[], camera: string): void {
     const { checkins, sightings, clock, cameras, onRecognized } = this.deps;
     cameras?.frame(camera);
     this.camera = camera;
+    for (const due of this.refusalWatch.retain(visible.map((t) => t.id))) this.deps.security?.record(camera, due);
     const { history } = this.deps;
     if (onRecognized || history) {
       for (const r of this.recognitionWatch.update(visible)) {

@@ -15,6 +15,8 @@ export type BusEvent =
   | { type: 'checkin.recorded'; checkin: CheckIn }
   /** A person already checked in was seen again on `camera`: that camera's pages and the kiosks say so. */
   | { type: 'checkin.already'; checkin: CheckIn; camera: string }
+  /** A camera's policy (require liveness) changed: every server reads the policies again. */
+  | { type: 'camera.policies.changed' }
   // The events below are this server's own (never sent to other servers): webhooks and MQTT tell them.
   /** A track on `camera` was named (once per track). */
   | { type: 'recognition'; recognition: { camera: string; personId: string; name: string; score: number; trackId: number; at: number } }
@@ -24,11 +26,27 @@ export type BusEvent =
       sighting: { id: string; camera: string; firstSeenAt: number; lastSeenAt: number; bestScore: number | null; bestPersonId: string | null };
     }
   /** `camera` sent no frame for CAMERA_DOWN_AFTER_MS (`lastFrameAt`), or sent one again (`camera.up`). */
+  /** A presentation attack was refused and stored as a security event. */
+  | {
+      type: 'security.stored';
+      event: {
+        id: string;
+        camera: string;
+        at: number;
+        personId: string | null;
+        personName: string | null;
+        similarity: number | null;
+        wouldBeNamed: boolean;
+        liveScore: number;
+        framesChecked: number;
+        attackFrames: number;
+      };
+    }
   | { type: 'camera.down'; camera: string; lastFrameAt: number; at: number }
   | { type: 'camera.up'; camera: string; at: number };
 
 /** Events told only on the server they happened on: each server sends its own cameras' events out. */
-export const LOCAL_ONLY: ReadonlySet<BusEvent['type']> = new Set(['recognition', 'sighting.stored', 'camera.down', 'camera.up']);
+export const LOCAL_ONLY: ReadonlySet<BusEvent['type']> = new Set(['recognition', 'sighting.stored', 'security.stored', 'camera.down', 'camera.up']);
 
 export type BusEventType = BusEvent['type'];
 export type EventOf<T extends BusEventType> = Extract<BusEvent, { type: T }>;

@@ -26,6 +26,7 @@ export function parseEvent(msg: Record<string, unknown>): BusEvent | null {
     const change = parseChange(msg.change);
     return change ? { type: 'gallery.changed', change } : null;
   }
+  if (msg.type === 'camera.policies.changed') return { type: 'camera.policies.changed' };
   if (msg.type === 'checkin.recorded' || msg.type === 'checkin.already') {
     const checkin = CheckIn.safeParse(msg.checkin);
     if (!checkin.success) return null;

@@ -19,6 +19,7 @@ import type { EnrolmentDeps } from '../enrolment/commit.js';
 import { EnrolmentFlow } from '../enrolment/flow.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { Logger } from '../log.js';
+import type { CameraPolicies } from '../recognition/camera-policies.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import { FramePipeline } from '../recognition/pipeline.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
@@ -33,6 +34,8 @@ export interface SessionDeps {
   lanes?: (sessionId: string) => LiveLane;
   gallery: Gallery;
   policy: MatchPolicy;
+  /** Per-camera policy (require liveness); absent: every camera follows `policy` (RECOGNITION_REQUIRE_LIVE). */
+  cameraPolicies?: Pick<CameraPolicies, 'requireLive'>;
   enrolment: EnrolmentDeps;
   log: Logger;
   serverVersion: string;
@@ -84,7 +87,8 @@ export class Session {
       {
         analyzer,
         gallery: { search: (e, k) => deps.gallery.searchAsync(e, k) },
-        policy: deps.policy,
+        // This camera's policy, read per decision: a change on the Cameras page applies from the next frame.
+        policy: deps.cameraPolicies ? deps.policy.forCamera(() => deps.cameraPolicies!.requireLive(this.camera)) : deps.policy,
         onBackgroundError: (err) => deps.log.error('a track re-check failed', { session: this.id, error: String(err) }),
       },
       {
@@ -145,6 +149,7 @@ export class Session {
 
   /** The client went away: drop queued work and any enrolment in progress (nothing of it was written). */
   onClose(): void {
+    if (!this.closed) this.attendance.close(this.camera);
     this.closed = true;
     this.pending = null;
     this.enrol.drop();
@@ -266,6 +271,22 @@ export class Session {
         enrolment: this.enrol,
         onUnmatched: due ? ({ trackId, ...view }) => this.attendance.unmatched(trackId, view) : undefined,
         onMatched: due ? ({ trackId, ...view }) => this.attendance.matched(trackId, view) : undefined,
+        onRefused: due
+          ? ({ trackId, chip, liveness, best, wouldBe }) =>
+              this.attendance.refused(
+                trackId,
+                {
+                  chip,
+                  liveScore: liveness.lastReal,
+                  framesChecked: liveness.checked,
+                  attackFrames: liveness.attacks,
+                  closest: best ? { personId: best.personId, name: best.name } : null,
+                  similarity: best?.score ?? null,
+                  wouldBeNamed: wouldBe !== null,
+                },
+                this.camera,
+              )
+          : undefined,
       },
     );
     if (!out.ok) return this.protocolError(out.code, out.message, seq);

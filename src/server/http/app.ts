@@ -31,6 +31,8 @@ import { whoAmIRoutes } from './whoami.js';
 import { webhooksRoutes } from './webhooks.js';
 import { mqttRoutes } from './mqtt.js';
 import { recognitionHistoryRoutes } from './recognition-history.js';
+import { cameraPoliciesRoutes } from './camera-policies.js';
+import { securityEventsRoutes } from './security-events.js';
 
 export type { HttpDeps } from './context.js';
 
@@ -93,7 +95,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', webhooksRoutes(outbound));
   app.route('/', mqttRoutes(outbound));
   app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
-  if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras }));
+  if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras, policies: deps.cameraPolicies }));
+  if (deps.cameraPolicies) {
+    app.route('/', cameraPoliciesRoutes({ policies: deps.cameraPolicies, cameras: store.cameras, seen: deps.seenCameras ?? (() => []) }));
+  }
+  app.route('/', securityEventsRoutes({ securityEvents: store.securityEvents }));
   mountDocs(app, { version: deps.version, authMode });
 
   app.use('*', keyOffPageUrls());

@@ -3,6 +3,7 @@
 // are never returned: the API shows `rtsp://***@host/…`, and a patch that sends that form back keeps them.
 import { z } from '@hono/zod-openapi';
 import { hasCredentials, mergeCredentials, parseCameraUrl, redactUrl } from '../../shared/camera-url.js';
+import type { CameraPolicies } from '../recognition/camera-policies.js';
 import type { CameraRow, CamerasRepo } from '../store/cameras-repo.js';
 import { CameraStatus, type CameraControl } from './camera-control.js';
 import { resource, type App } from './context.js';
@@ -46,6 +47,8 @@ const CameraChanges = z
 export interface CamerasDeps {
   cameras: CamerasRepo;
   control: CameraControl;
+  /** A renamed camera keeps its liveness policy (policies are keyed by the camera's name). */
+  policies?: Pick<CameraPolicies, 'rename'>;
 }
 
 export function camerasRoutes(deps: CamerasDeps): App {
@@ -137,6 +140,7 @@ export function camerasRoutes(deps: CamerasDeps): App {
       const updated = await repo.update(id, { ...changes, ...(url === undefined ? {} : { url }) });
       if (!updated) throw new ApiError('not_found', `no camera ${id}`);
       if (!updated.ok) throw duplicate(changes.name);
+      if (stored.name !== updated.camera.name) await deps.policies?.rename(stored.name, updated.camera.name);
       await control.apply(updated.camera);
       return c.json(cameraJson(updated.camera), 200);
     },

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryService } from '../gallery/service.js';
 import type { Logger } from '../log.js';
+import type { CameraPolicies } from '../recognition/camera-policies.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
 import type { Registry } from '../metrics.js';
 import type { Outbound } from '../outbound/outbound.js';
@@ -38,6 +39,10 @@ export interface HttpDeps {
   outbound: Outbound;
   /** Server-pulled cameras; absent where no camera runs (apps built without them in tests). */
   cameras?: CameraControl;
+  /** Per-camera liveness policy; absent in apps built without it (tests). */
+  cameraPolicies?: CameraPolicies;
+  /** Camera labels seen sending frames since the start. */
+  seenCameras?: () => string[];
 }
 
 export type AppEnv = { Variables: { principal: Principal } };

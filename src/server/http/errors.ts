@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   cross_origin: 403,
   not_found: 404,
   duplicate_name: 409,
+  limit_reached: 409,
   payload_too_large: 413,
   import_too_large: 413,
   unsupported_media_type: 415,

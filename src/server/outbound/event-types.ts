@@ -3,11 +3,11 @@ import type { EventOf } from '../events/bus.js';
 import type { CheckInRow } from '../store/checkins-repo.js';
 import type { OutboxEvent } from '../store/outbox-repo.js';
 
-export const EVENT_TYPES = ['checkin', 'recognition', 'unknown', 'camera.down', 'camera.up', 'test'] as const;
+export const EVENT_TYPES = ['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down', 'camera.up', 'test'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What a new webhook subscribes to when it names no types: everything but `test` (which is sent to it by name). */
-export const DEFAULT_EVENT_TYPES: EventType[] = ['checkin', 'recognition', 'unknown', 'camera.down'];
+export const DEFAULT_EVENT_TYPES: EventType[] = ['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down'];
 
 const iso = (ms: number | Date) => new Date(ms).toISOString();
 
@@ -34,6 +34,29 @@ export function unknownEvent({ sighting: s }: EventOf<'sighting.stored'>): Outbo
       bestScore: s.bestScore,
       bestPersonId: s.bestPersonId,
       cropUrl: `/api/v1/sightings/${s.id}/crop`,
+    },
+  };
+}
+
+/**
+ * A face refused as a presentation attack (a photo, a screen) on a camera that requires liveness. `closest` is the
+ * enrolled person it looked most like (`wouldBeNamed`: close enough to be named); it is not `person`, so it never
+ * counts as that person's presence.
+ */
+export function presentationAttackEvent({ event: e }: EventOf<'security.stored'>): OutboxEvent {
+  return {
+    type: 'presentation_attack',
+    payload: {
+      at: iso(e.at),
+      camera: e.camera,
+      securityEventId: e.id,
+      closest: e.personId ? { id: e.personId, name: e.personName } : null,
+      similarity: e.similarity,
+      wouldBeNamed: e.wouldBeNamed,
+      liveScore: e.liveScore,
+      framesChecked: e.framesChecked,
+      attackFrames: e.attackFrames,
+      cropUrl: `/api/v1/security-events/${e.id}/crop`,
     },
   };
 }

@@ -7,7 +7,7 @@ import type { CheckInRow } from '../store/checkins-repo.js';
 import type { IntegrationsRepo, MqttSettings, Webhook } from '../store/integrations-repo.js';
 import type { EnqueueOutcome, OutboxEvent, OutboxRepo, Targets } from '../store/outbox-repo.js';
 import { Dispatcher, type DispatchLimits } from './dispatcher.js';
-import { cameraEvent, checkinEvent, recognitionEvent, testEvent, unknownEvent, wireBody } from './event-types.js';
+import { cameraEvent, checkinEvent, presentationAttackEvent, recognitionEvent, testEvent, unknownEvent, wireBody } from './event-types.js';
 import { MqttLink } from './mqtt-link.js';
 import type { KnownPerson } from './mqtt-topics.js';
 import { sendWebhook, type SendResult } from './webhook-sender.js';
@@ -87,6 +87,7 @@ export class Outbound {
     this.unsubscribe.push(
       bus.on('recognition', local<'recognition'>(recognitionEvent)),
       bus.on('sighting.stored', local<'sighting.stored'>(unknownEvent)),
+      bus.on('security.stored', local<'security.stored'>(presentationAttackEvent)),
       bus.on('camera.down', local<'camera.down'>(cameraEvent)),
       bus.on('camera.up', local<'camera.up'>(cameraEvent)),
       bus.on('gallery.changed', () => this.discoverySoon()),

@@ -50,6 +50,8 @@ export interface MatchPolicy {
   decide(candidates: readonly Match[], face: LivenessScores): MatchDecision;
   /** Two faces of this similarity are the same person (REST compare). */
   same(similarity: number): boolean;
+  /** The same rule with `requireLive` read from `requireLive()` at each decision: one camera's policy (camera-policies.ts). */
+  forCamera(requireLive: () => boolean): MatchPolicy;
 }
 
 /** One frame's presentation-attack score measured and at its minimum (the enrolment gate asks it with its own minimum). */
@@ -57,20 +59,23 @@ export function meetsSpoof(spoof: number | null | undefined, minSpoof: number): 
   return spoof != null && spoof >= minSpoof;
 }
 
-export function createMatchPolicy(s: MatchSettings): MatchPolicy {
+export function createMatchPolicy(s: MatchSettings, requireLive: () => boolean = () => s.requireLive): MatchPolicy {
   const isLive = (face: LivenessScores) => (face.verdict !== undefined ? face.verdict === 'live' : meetsSpoof(face.spoof, s.minSpoof));
   return {
     threshold: s.threshold,
-    requireLive: s.requireLive,
+    get requireLive() {
+      return requireLive();
+    },
     minSpoof: s.minSpoof,
     duplicateThreshold: Math.max(s.enrolDuplicateThreshold, s.threshold),
     isLive,
     decide(candidates, face) {
       const best = candidates[0] ?? null;
-      const liveEnough = !s.requireLive || isLive(face);
+      const liveEnough = !requireLive() || isLive(face);
       return { best, match: best && liveEnough && best.score >= s.threshold ? best : null };
     },
     same: (similarity) => similarity >= s.threshold,
+    forCamera: (cameraRequiresLive) => createMatchPolicy(s, cameraRequiresLive),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Track } from '../../shared/protocol.js';
 import type { Match } from '../gallery/gallery.js';
 import { FrameClock } from '../tracking/clock.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
-import { DEFAULT_LIVENESS_EVIDENCE, LivenessEvidence, type LivenessVerdict } from '../tracking/liveness-evidence.js';
+import { DEFAULT_LIVENESS_EVIDENCE, LivenessEvidence, type LivenessVerdict, type TrackLiveness } from '../tracking/liveness-evidence.js';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
 import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
@@ -78,8 +78,22 @@ export interface MatchedFace {
   quality: number;
 }
 
+/** A face the presentation-attack stage refused (its track's evidence says attack): a candidate security event. */
+export interface RefusedFace {
+  trackId: number;
+  chip: Uint8Array;
+  /** The track's evidence: frames checked, attack frames, the last frame's "real" probability. */
+  liveness: TrackLiveness;
+  /** The closest enrolled person whatever the score (null with an empty gallery). */
+  best: Match | null;
+  /** Who the face would have been named as: `best` when at or above the match threshold, else null. */
+  wouldBe: Match | null;
+}
+
 export interface FrameOptions<C extends { ok: boolean }> {
   enrolment?: EnrolmentProbe<C>;
+  /** Called for each face the presentation-attack stage refused (such a face is never reported as unmatched). */
+  onRefused?: (face: RefusedFace) => void;
   /** Called for each face that matched nobody; absent where faces never become sightings. */
   onUnmatched?: (face: UnmatchedFace) => void;
   /** Called for each face that matched someone; absent where faces never become recognition history. */
@@ -250,6 +264,13 @@ export class FramePipeline {
           chip: embedded.chip,
           quality: sightingQuality(face),
         });
+      }
+      // Presentation-attack stage (issue 17): a refused face votes as nobody (above) and is reported as an attack, not
+      // as an unknown face: a replayed colleague must not become an unknown sighting to be enrolled from.
+      if (verdict === 'refused') {
+        const wouldBe = best && best.score >= policy.threshold ? best : null;
+        opts.onRefused?.({ trackId, chip: embedded.chip, liveness: this.spoofEvidence.get(trackId), best, wouldBe });
+        return;
       }
       if (!match && opts.onUnmatched) {
         opts.onUnmatched({

@@ -14,6 +14,8 @@ import { jobsRepo } from './jobs-repo.js';
 import { keysRepo } from './keys-repo.js';
 import { outboxRepo } from './outbox-repo.js';
 import { recognitionsRepo } from './recognitions-repo.js';
+import { cameraPoliciesRepo } from './camera-policies-repo.js';
+import { securityEventsRepo } from './security-events-repo.js';
 import { peopleRepo } from './people-repo.js';
 import { sightingsRepo } from './sightings-repo.js';
 import type { Repositories } from './types.js';
@@ -38,6 +40,8 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     outbox: outboxRepo(db),
     recognitions: recognitionsRepo(db),
     cameras: camerasRepo(db),
+    cameraPolicies: cameraPoliciesRepo(db),
+    securityEvents: securityEventsRepo(db),
     listFaceTemplates: (modelId) => faces.templates(modelId),
     countFacesNotFromModel: (modelId) => faces.countNotFromModel(modelId),
     commitEnrolment: (input) => enrolments.commit(input),

@@ -288,3 +288,48 @@ export const cameras = pgTable(
   },
   (t) => [check('cameras_max_fps_check', sql`${t.maxFps} > 0 AND ${t.maxFps} <= 30`)],
 );
+
+/**
+ * Per-camera recognition policy, by camera label: a server camera's name or a socket camera's hello `camera` (the
+ * label check-ins carry). A camera without a row follows the server's settings (RECOGNITION_REQUIRE_LIVE).
+ */
+export const cameraPolicies = pgTable('camera_policies', {
+  camera: text('camera').primaryKey(),
+  /** The presentation-attack stage must find a face live before it is named or checked in on this camera. */
+  requireLive: boolean('require_live').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Presentation attacks the live path refused (one per track): the face as seen, the camera, the scores, and who the
+ * face would have been named as. Bounded by SECURITY_EVENTS_RETENTION_DAYS / SECURITY_EVENTS_MAX_ROWS.
+ */
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull().default('presentation_attack'),
+    camera: text('camera').notNull().default(''),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** The closest enrolled person (null with an empty gallery). */
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'set null' }),
+    /** Their name when it happened (kept when the person is deleted or renamed). */
+    personName: text('person_name'),
+    /** Similarity of the closest enrolled person (null with an empty gallery). */
+    similarity: real('similarity'),
+    /** The similarity reached the match threshold: the face would have been named as that person. */
+    wouldBeNamed: boolean('would_be_named').notNull().default(false),
+    /** The last checked frame's MiniFASNet mean "real" probability. */
+    liveScore: real('live_score').notNull(),
+    /** Frames of the track the stage checked, and how many of them scored as attacks. */
+    framesChecked: integer('frames_checked').notNull(),
+    attackFrames: integer('attack_frames').notNull(),
+    /** The aligned face as a small JPEG. */
+    crop: bytea('crop'),
+  },
+  (t) => [
+    index('security_events_at_idx').on(t.at),
+    index('security_events_camera_at_idx').on(t.camera, t.at),
+    check('security_events_kind_check', sql`${t.kind} IN ('presentation_attack')`),
+  ],
+);

@@ -1,5 +1,6 @@
 // The storage port: what the rest of the server gets from the database, as repositories. Implemented with drizzle
 // over PGlite or PostgreSQL (db.ts); nothing outside store/ sees drizzle.
+import type { CameraPoliciesRepo } from './camera-policies-repo.js';
 import type { CamerasRepo } from './cameras-repo.js';
 import type { CheckInsRepo } from './checkins-repo.js';
 import type { EnrolmentRepo } from './enrolment-repo.js';
@@ -16,6 +17,7 @@ import type { OutboxRepo } from './outbox-repo.js';
 import type { RecognitionsRepo } from './recognitions-repo.js';
 import type { PeopleRepo } from './people-repo.js';
 import type { EnrolmentCommit, EnrolmentResult, FaceTemplate, Person } from './records.js';
+import type { SecurityEventsRepo } from './security-events-repo.js';
 import type { SightingsRepo } from './sightings-repo.js';
 
 export type { EnrolmentCommit, EnrolmentResult, FaceTemplate, NewFace, Person } from './records.js';
@@ -44,6 +46,10 @@ export interface Repositories {
   recognitions: RecognitionsRepo;
   /** Server-pulled cameras (RTSP, MJPEG over HTTP, local devices). */
   cameras: CamerasRepo;
+  /** Per-camera recognition policies (require liveness), by camera label. */
+  cameraPolicies: CameraPoliciesRepo;
+  /** Presentation attacks refused on the live path, with their faces. */
+  securityEvents: SecurityEventsRepo;
 
   /** Every face embedding made by `modelId`, with its person (faces.templates). */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;

@@ -1,0 +1,40 @@
+// The committed reports are what their results files generate, so a figure cannot be edited by hand or go stale:
+// docs/accuracy.md's presentation-attack section from train/results/liveness-dev.json (train/liveness-eval.ts
+// --from), and BENCHMARKS.md from bench/results/*.json (bench/run.ts --report-only), its liveness rows included.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../bench/report.js';
+import { livenessSection, replaceSection, type LivenessResultsView } from '../../train/lib/liveness-report.js';
+
+const root = new URL('../../', import.meta.url);
+const read = (rel: string) => fs.readFileSync(new URL(rel, root), 'utf8');
+
+describe('generated reports', () => {
+  it("docs/accuracy.md's presentation-attack section is generated from train/results/liveness-dev.json", () => {
+    const doc = read('docs/accuracy.md');
+    const results = JSON.parse(read('train/results/liveness-dev.json')) as LivenessResultsView;
+    const section = livenessSection(results);
+    expect(replaceSection(doc, section)).toBe(doc);
+    // Marked as the development set, with APCER and BPCER per attack type, per frame and per track.
+    expect(section).toMatch(/development set/i);
+    expect(section).toMatch(/### Per frame/);
+    expect(section).toMatch(/### Per track/);
+    expect(section).toMatch(/APCER phone replay/);
+    expect(section).toMatch(/BPCER/);
+  });
+
+  it('BENCHMARKS.md is generated from bench/results, with the presentation-attack stage measured with and without', () => {
+    const dir = new URL('bench/results/', root);
+    const results = Object.fromEntries(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => [path.basename(f, '.json'), JSON.parse(fs.readFileSync(new URL(f, dir), 'utf8'))]),
+    );
+    expect(renderReport(results)).toBe(read('BENCHMARKS.md'));
+    expect(results.liveness?.results?.with?.length).toBeGreaterThan(0);
+    expect(read('BENCHMARKS.md')).toMatch(/## Presentation-attack stage/);
+  });
+});
