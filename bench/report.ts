@@ -14,6 +14,7 @@ import {
 } from './lib/report-sections.js';
 import { embedSection, embedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
+import { syncSection, syncTargetRows } from './lib/sync-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -96,6 +97,8 @@ export function targetRows(r: ResultsByName): string[][] {
   rows.push(readyTargetRow(r.ready));
   // Issue 21's cost target, once the embed suite has run.
   if (r.embed) rows.push(embedTargetRow(r.embed));
+  // Issue 19's, once the sync suite has run.
+  if (r.sync) rows.push(...syncTargetRows(r.sync));
   return rows;
 }
 
@@ -167,6 +170,7 @@ export function renderReport(r: ResultsByName): string {
     ['ready', readySection],
     ['import', importSection],
     ['embed', embedSection],
+    ['sync', syncSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');
