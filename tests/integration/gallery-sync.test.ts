@@ -97,6 +97,11 @@ describe.skipIf(!url)(pgTitle('two servers on one PostgreSQL follow each other f
     expect(b.gallery.builds()).toBe(builds);
     expect(b.galleryService.syncStats()).toMatchObject({ fullReloads: 0, applied: a.galleryService.syncStats().applied });
     expect(a.gallery.stats()).toMatchObject({ people: 0, faces: 0 });
+    // What an operator sees of it: B's metrics.
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toMatch(/^facestream_gallery_full_reloads 0$/m);
+    expect(Number(/^facestream_gallery_changes_applied (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6 * ROUNDS);
+    expect(Number(/^facestream_gallery_changelog_applied_seq (\d+)$/m.exec(metrics)?.[1])).toBe(a.galleryService.syncStats().applied);
   });
 
   it('a server whose connection was cut converges from the change log when it is back, without a rebuild', { timeout: 60_000 }, async () => {
