@@ -95,6 +95,26 @@ describe.skipIf(!url)(pgTitle('a gallery import on PostgreSQL past its lock tabl
     service.close();
   });
 
+  it('agrees with enrolments of the same names made at the same time: one person per name, ignoring case', { timeout: 300_000 }, async () => {
+    const { service } = await open(store);
+    // A second server's service on its own connections, enrolling spellings of names the import is creating.
+    const other = await openStore({ databaseUrl: url!, dataDir: MEMORY });
+    const { service: enrolling } = await open(other);
+    try {
+      const input = people(3 * BATCH, 'Twin');
+      const spellings = Array.from({ length: 60 }, (_, k) => `TWIN ${k * 25}`);
+      const face = (k: number) => [{ embedding: Float32Array.from({ length: DIMS }, (_, d) => (d === k % DIMS ? 1 : 0)) }];
+      await Promise.all([service.importPeople(input), ...spellings.map((name, k) => enrolling.enrol(name, face(k)))]);
+      const twins = await sql`select lower(name) as key, count(*)::int as n from people where lower(name) like 'twin %' group by 1 having count(*) > 1`;
+      expect(twins).toEqual([]);
+      expect(Number((await sql`select count(*)::int as n from people where lower(name) like 'twin %'`)[0]!.n)).toBe(input.length);
+    } finally {
+      enrolling.close();
+      service.close();
+      await other.close();
+    }
+  });
+
   it('stops with a clear error, saying how far it got, when the lock table is full; importing again finishes it', { timeout: 600_000 }, async () => {
     const { gallery, service } = await open(store);
     const input = people(4 * BATCH, 'Later');

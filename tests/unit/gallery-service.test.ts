@@ -1,6 +1,6 @@
 // The gallery service on a real store (in-memory PGlite) and the in-process bus: each write lands in the database and
 // the index, emits `changed` once and announces how the gallery changed; a change another server announces is applied.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../../src/server/events/bus.js';
 import { createLocalBus, type LocalBus } from '../../src/server/events/local-bus.js';
 import { createGallery, type Gallery } from '../../src/server/gallery/gallery.js';
@@ -101,6 +101,21 @@ describe('the gallery service', () => {
       expect(announced.filter((e) => e.type === 'gallery.changed')).toHaveLength(0); // nothing echoed back
     } finally {
       serviceB.close();
+    }
+  });
+
+  it('keeps the change log to GALLERY_CHANGELOG_KEEP changes', { timeout: 120_000 }, async () => {
+    const keeping = createGalleryService({ store, gallery, bus: createLocalBus(silentLogger), modelId: MODEL, settings: { changelogKeep: 100 } });
+    try {
+      // The writer of every 256th change prunes: enough quiet changes to pass one.
+      const start = await store.changes.head();
+      for (let i = 0; i < 256; i++) await keeping.enrol(`Keeper ${i}`, [{ embedding: unit(i % DIMS) }], { quiet: true });
+      const head = await store.changes.head();
+      expect(head - start).toBe(256);
+      await vi.waitFor(async () => expect((await store.changes.since(0, 1000)).length).toBeLessThanOrEqual(100 + (head % 256)), { timeout: 10_000 });
+      expect((await store.changes.since(head - 100, 1000)).map((c) => c.seq)).toEqual(Array.from({ length: 100 }, (_, i) => head - 99 + i));
+    } finally {
+      keeping.close();
     }
   });
 
