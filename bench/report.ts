@@ -15,6 +15,7 @@ import { camerasSection, camerasTargetRows } from './lib/cameras-section.js';
 import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
+import { syncSection, syncTargetRows } from './lib/sync-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -90,6 +91,8 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.embed) rows.push(embedTargetRow(r.embed), fusedTargetRow(r.embed));
   // Issue 17's frame-rate target, once the liveness suite has run.
   if (r.liveness) rows.push(livenessTargetRow(r.liveness));
+  // Issue 19's, once the sync suite has run.
+  if (r.sync) rows.push(...syncTargetRows(r.sync));
   return rows;
 }
 
@@ -162,6 +165,7 @@ export function renderReport(r: ResultsByName): string {
     ['ready', readySection],
     ['import', importSection],
     ['embed', embedSection],
+    ['sync', syncSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

@@ -52,6 +52,8 @@ const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string
   },
   // Its own PostgreSQL cluster and server processes: 100k and 1M faces, cold and warm (~10 minutes).
   ready: { file: 'bench/ready.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--sizes', '20000'] : [])] },
+  // Its own PostgreSQL cluster: two servers following each other, and 20k-people gallery imports (~5 minutes).
+  sync: { file: 'bench/sync.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--faces', '10000', '--rounds', '5', '--import-people', '2000'] : [])] },
 };
 const GALLERY_BREADTHS = [4, 8, 12, 16, 32];
 const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = {
@@ -64,7 +66,7 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   embed: runEmbed,
 };
 /** live, liveness, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'import', 'embed'];
+const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'sync', 'import', 'embed'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;

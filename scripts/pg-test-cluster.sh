@@ -2,6 +2,7 @@
 # Throwaway PostgreSQL cluster for running the store tests against a real server:
 #   scripts/pg-test-cluster.sh start DIR PORT   -> prints postgres://postgres@127.0.0.1:PORT/facestream_test
 #   scripts/pg-test-cluster.sh stop DIR
+# PG_OPTIONS adds server options at start, e.g. PG_OPTIONS="-c max_locks_per_transaction=10" (a small lock table).
 # Idempotent: starting a running cluster just prints its URL. PostgreSQL refuses to run as root,
 # so as root the binaries run as the `postgres` user via runuser; otherwise as the current user.
 set -euo pipefail
@@ -36,7 +37,7 @@ case "$cmd" in
     if ! running "$dir"; then
       # Socket in /tmp and TCP on loopback only: a test cluster with trust auth must not be reachable from outside.
       as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" \
-        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" -w start >/dev/null
+        -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 ${PG_OPTIONS:-}" -w start >/dev/null
     fi
     if ! as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
         "select 1 from pg_database where datname = '$DB_NAME'" | grep -q 1; then

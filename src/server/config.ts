@@ -55,6 +55,12 @@ export const ConfigSchema = z.object({
   GALLERY_INDEX_DIR: z.string().default(''),
   /** Quiet time after a gallery change before the index is saved again (it is also saved at shutdown). */
   GALLERY_INDEX_SAVE_DELAY_MS: int(30_000, 0),
+  /** People a gallery import commits per transaction: bounds its locks (PostgreSQL's max_locks_per_transaction) and undo. */
+  GALLERY_IMPORT_BATCH_PEOPLE: int(500, 1, 10_000),
+  /** Gallery changes kept in the change log that other servers catch up from; one further behind rebuilds its index. */
+  GALLERY_CHANGELOG_KEEP: int(100_000, 100),
+  /** How often a server on a shared PostgreSQL reads the change log even without a notification (lost ones), ms; 0 = never. */
+  GALLERY_SYNC_POLL_MS: int(5000, 0, 3_600_000),
   /** Views collected per enrolment. */
   ENROL_SAMPLES: int(5, 1, 20),
   /** Enrolment skips a view more similar than this (cosine) to one already taken, so the views differ. */

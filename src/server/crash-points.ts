@@ -1,7 +1,7 @@
 // Named places where a kill -9 test stops the process on purpose (TEST_CRASH_AT), to prove that a crash at a commit
 // point leaves nothing half-written. A no-op unless that setting names the point.
 
-export const CRASH_POINTS = ['enrol.in-transaction', 'enrol.after-commit'] as const;
+export const CRASH_POINTS = ['enrol.in-transaction', 'enrol.after-commit', 'gallery-import.after-batch'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type CrashAt = (point: CrashPoint) => void;
 

@@ -109,6 +109,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         modelId,
         dims,
         indexFactory: opts.indexFactory ?? defaultIndexFactory(ann),
+        changeHead: () => store.changes.head(),
         onRebuildError: (err) => log.error('gallery: rebuilding the outgrown index failed; it keeps serving the old one', { error: String(err) }),
         persist: indexDir
           ? {
@@ -173,7 +174,19 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     // Other servers on the same PostgreSQL hear of every gallery change and check-in, and this one of theirs.
     bus = store.channels ? await createPgBus({ channels: store.channels, log }) : createLocalBus(log);
     const eventBus = bus;
-    const galleryService = createGalleryService({ store, gallery, bus: eventBus, modelId: analyzer.modelId, crash });
+    const galleryService = createGalleryService({
+      store,
+      gallery,
+      bus: eventBus,
+      modelId: analyzer.modelId,
+      crash,
+      log,
+      settings: {
+        importBatchPeople: config.GALLERY_IMPORT_BATCH_PEOPLE,
+        changelogKeep: config.GALLERY_CHANGELOG_KEEP,
+        syncPollMs: config.GALLERY_SYNC_POLL_MS,
+      },
+    });
     // Sessions re-vote whenever the gallery changed, here or on another server.
     galleryService.onChanged((s) => {
       gateway?.broadcastGalleryChanged(s.people, s.faces);

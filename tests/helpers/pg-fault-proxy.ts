@@ -19,6 +19,9 @@ export interface PgFaultProxy {
   terminateAll(): Promise<void>;
   /** The next connection opened is ended the same way when it sends its first query (after its startup). */
   failNextFirstQuery(): void;
+  /** New connections wait (their bytes unread) until resume(): with terminateAll(), an outage that lasts. */
+  pause(): void;
+  resume(): void;
   /** Connections ended by the two calls above, so far. */
   readonly terminated: number;
   close(): Promise<void>;
@@ -34,7 +37,16 @@ export async function startPgFaultProxy(target: { host: string; port: number }):
     upstream.destroy();
     client.end(adminShutdownError());
   };
+  let paused = false;
+  const waiting: net.Socket[] = [];
   const server = net.createServer((client) => {
+    if (!paused) return connect(client);
+    // Unread until resume(): a socket without a 'data' listener buffers what the client sends.
+    waiting.push(client);
+    client.on('error', () => {});
+  });
+  const connect = (client: net.Socket) => {
+    if (client.destroyed) return;
     const upstream = net.connect(target.port, target.host);
     const failFirstQuery = armed;
     armed = false;
@@ -55,7 +67,7 @@ export async function startPgFaultProxy(target: { host: string; port: number }):
       open.delete(client);
       upstream.destroy();
     });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
@@ -68,6 +80,13 @@ export async function startPgFaultProxy(target: { host: string; port: number }):
       });
       await Promise.all(closed);
     },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const client of waiting.splice(0)) connect(client);
+    },
     failNextFirstQuery() {
       armed = true;
     },
@@ -76,7 +95,7 @@ export async function startPgFaultProxy(target: { host: string; port: number }):
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of open.keys()) client.destroy();
+        for (const client of [...open.keys(), ...waiting]) client.destroy();
         server.close(() => resolve());
       }),
   };

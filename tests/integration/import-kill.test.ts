@@ -3,6 +3,7 @@
 // person without faces, no face stored twice, every person of the folder there, and the job done on its second attempt.
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import postgres from 'postgres';
 import { afterAll, expect, it } from 'vitest';
 import { openStore, rawDrizzle } from '../../src/server/store/db.js';
@@ -76,6 +77,54 @@ describeEachDatabase('kill -9 during an import on $name', (target) => {
       const hashless = (await rawDrizzle(store).execute('select count(*)::int as n from faces where source_hash is null')) as unknown as
         { rows?: { n: number }[] } | { n: number }[];
       expect((Array.isArray(hashless) ? hashless : hashless.rows!)[0]!.n).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describeEachDatabase('kill -9 during a gallery file import on $name', (target) => {
+  const children: ChildServer[] = [];
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.kill9()));
+  });
+
+  it('keeps the batches committed before the kill, and the same file imported again adds only the rest', { timeout: 420_000 }, async () => {
+    const env: Record<string, string> = { ...(await target.freshEnv()), GALLERY_IMPORT_BATCH_PEOPLE: '2' };
+    const first = await spawnServer({ ...env, TEST_CRASH_AT: 'gallery-import.after-batch' });
+    children.push(first);
+    // The model's id and dimensions, from the header of an (empty) export.
+    const exported = Buffer.from(await (await fetch(`${first.url}/api/v1/gallery/export`)).arrayBuffer());
+    const header = JSON.parse(zlib.gunzipSync(exported).toString().split('\n')[0]!) as { modelId: string; dims: number };
+    const names = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov'];
+    const lines = [JSON.stringify({ type: 'header', format: 'facestream-gallery', version: 1, modelId: header.modelId, dims: header.dims })];
+    names.forEach((name, i) => {
+      const v = Float32Array.from({ length: header.dims }, (_, k) => (k === i ? 1 : 0));
+      const embedding = Buffer.from(v.buffer).toString('base64');
+      lines.push(JSON.stringify({ type: 'person', name, createdAt: new Date().toISOString(), faces: [{ embedding, crop: null, quality: null }] }));
+    });
+    const file = zlib.gzipSync(lines.join('\n') + '\n');
+    const post = (server: ChildServer) => {
+      const form = new FormData();
+      form.append('file', new Blob([file], { type: 'application/gzip' }), 'g.jsonl.gz');
+      return fetch(`${server.url}/api/v1/gallery/import`, { method: 'POST', body: form });
+    };
+    // The server kills itself once the first batch (two people) is committed: the request gets no answer.
+    await expect(post(first)).rejects.toThrow();
+    await first.kill9();
+
+    const second = await spawnServer(env);
+    children.push(second);
+    const res = await post(second);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ peopleCreated: 3, peopleMerged: 2, facesAdded: 3, facesSkipped: 2 });
+    await second.stop();
+
+    const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR! });
+    try {
+      const people = await store.listPeople();
+      expect(people.map((p) => p.name).sort()).toEqual([...names].sort());
+      expect(people.every((p) => p.faces === 1)).toBe(true);
     } finally {
       await store.close();
     }

@@ -178,7 +178,7 @@ describe.skipIf(missing !== null)('MQTT with mosquitto', () => {
     const grace = await store.people.create('Grace Hopper');
     if (!grace.ok) throw new Error('no person');
     await store.deletePerson(ada.id);
-    await bus.publish({ type: 'gallery.changed', change: { kind: 'changed' } });
+    await bus.publish({ type: 'gallery.changed', seq: 0 });
     const graceTopic = `homeassistant/binary_sensor/facestream_person_${grace.value.id}/present/config`;
     await until(() => last(graceTopic) !== undefined, 10_000, 'discovery for the new person');
     expect(JSON.parse(last(graceTopic)!)).toMatchObject({ state_topic: 'facestream/person/grace_hopper/state' });

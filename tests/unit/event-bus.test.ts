@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import type { BusEvent, Origin } from '../../src/server/events/bus.js';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
+import { encodeWire } from '../../src/server/events/bus-wire.js';
 import { CHANNEL, createPgBus, parseEvent } from '../../src/server/events/pg-bus.js';
 import { openStore } from '../../src/server/store/db.js';
 import { silentLogger } from '../../src/server/log.js';
@@ -35,18 +36,29 @@ describe('the in-process bus', () => {
 });
 
 describe('notifications from other servers', () => {
-  it('are read only when they are events this server understands', () => {
-    expect(parseEvent({ type: 'gallery.changed', change: { kind: 'person.removed', personId: 'p1' } })).toEqual({
-      type: 'gallery.changed',
-      change: { kind: 'person.removed', personId: 'p1' },
+  const wire = (m: unknown) => JSON.stringify(m);
+  it('are read only when they are events this server understands, parsed by the one wire schema', () => {
+    expect(parseEvent(wire({ type: 'gallery.changed', seq: 42, origin: 'o1' }))).toEqual({ event: { type: 'gallery.changed', seq: 42 }, origin: 'o1' });
+    expect(parseEvent(wire({ type: 'checkin.already', checkin, camera: 'gate', origin: 'o1' }))).toEqual({
+      event: { type: 'checkin.already', checkin, camera: 'gate' },
+      origin: 'o1',
     });
-    expect(parseEvent({ type: 'checkin.already', checkin, camera: 'gate' })).toEqual({ type: 'checkin.already', checkin, camera: 'gate' });
-    expect(parseEvent({ type: 'checkin.already', checkin })).toBeNull(); // no camera
-    expect(parseEvent({ type: 'checkin.recorded', checkin: { ...checkin, score: 'high' } })).toBeNull();
-    expect(parseEvent({ type: 'gallery.changed', change: { kind: 'faces.removed', faceIds: [1] } })).toBeNull();
-    expect(parseEvent({ kind: 'changed' })).toBeNull(); // the old wire format
-    expect(parseEvent({ type: 'camera.policies.changed' })).toEqual({ type: 'camera.policies.changed' });
-    expect(parseEvent({ type: 'security.stored', event: {} })).toBeNull(); // this server's own: never read from another
+    expect(parseEvent(wire({ type: 'checkin.already', checkin, origin: 'o1' }))).toBeNull(); // no camera
+    expect(parseEvent(wire({ type: 'checkin.recorded', checkin: { ...checkin, score: 'high' }, origin: 'o1' }))).toBeNull();
+    expect(parseEvent(wire({ type: 'gallery.changed', seq: -1, origin: 'o1' }))).toBeNull();
+    expect(parseEvent(wire({ type: 'gallery.changed', seq: 1.5, origin: 'o1' }))).toBeNull();
+    expect(parseEvent(wire({ type: 'gallery.changed', seq: 1 }))).toBeNull(); // no sender
+    expect(parseEvent(wire({ type: 'gallery.changed', change: { kind: 'changed' }, origin: 'o1' }))).toBeNull(); // the old wire format
+    expect(parseEvent(wire({ type: 'recognition', recognition: {}, origin: 'o1' }))).toBeNull(); // never crosses servers
+    expect(parseEvent('{not json')).toBeNull();
+    expect(parseEvent(wire({ type: 'camera.policies.changed', origin: 'o1' }))).toEqual({ event: { type: 'camera.policies.changed' }, origin: 'o1' });
+    expect(parseEvent(wire({ type: 'security.stored', event: {}, origin: 'o1' }))).toBeNull(); // this server's own: never read from another
+  });
+
+  it('are checked on the way out too: an event that does not cross servers, or a malformed one, is never sent', () => {
+    expect(JSON.parse(encodeWire({ type: 'gallery.changed', seq: 7 }, 'me'))).toEqual({ type: 'gallery.changed', seq: 7, origin: 'me' });
+    expect(() => encodeWire({ type: 'bus.reconnected' }, 'me')).toThrow();
+    expect(() => encodeWire({ type: 'gallery.changed', seq: Number.NaN }, 'me')).toThrow();
   });
 });
 
@@ -65,7 +77,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(pgTitle('the PostgreSQL bus'), (
       b.on(type, (e, o) => void heard.b.push([e, o]));
     }
     const sent: BusEvent[] = [
-      { type: 'gallery.changed', change: { kind: 'faces.removed', faceIds: ['f1'] } },
+      { type: 'gallery.changed', seq: 3 },
       { type: 'checkin.recorded', checkin },
       { type: 'checkin.already', checkin, camera: 'gate' },
       { type: 'camera.policies.changed' },

@@ -1,6 +1,6 @@
 // The gallery service on a real store (in-memory PGlite) and the in-process bus: each write lands in the database and
 // the index, emits `changed` once and announces how the gallery changed; a change another server announces is applied.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../../src/server/events/bus.js';
 import { createLocalBus, type LocalBus } from '../../src/server/events/local-bus.js';
 import { createGallery, type Gallery } from '../../src/server/gallery/gallery.js';
@@ -24,7 +24,7 @@ describe('the gallery service', () => {
 
   beforeAll(async () => {
     store = await openStore({ dataDir: MEMORY });
-    gallery = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: createJsIndex });
+    gallery = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: createJsIndex, changeHead: () => store.changes.head() });
     bus = createLocalBus(silentLogger);
     bus.on('gallery.changed', (e, origin) => void (origin.remote || announced.push(e)));
     service = createGalleryService({ store, gallery, bus, modelId: MODEL });
@@ -41,7 +41,7 @@ describe('the gallery service', () => {
     expect((await store.listFaceTemplates(MODEL)).map((t) => t.faceId).sort()).toEqual([...r.faceIds].sort());
     expect(gallery.identify(unit(1), 0.99)?.personId).toBe(r.personId);
     expect(changed).toEqual([2]);
-    expect(announced).toEqual([{ type: 'gallery.changed', change: { kind: 'changed' } }]);
+    expect(announced).toEqual([{ type: 'gallery.changed', seq: 1 }]);
   });
 
   it('keeps quiet enrolments quiet until announce(), which can stay on this server', async () => {
@@ -63,23 +63,88 @@ describe('the gallery service', () => {
     expect(await service.deletePerson(ada!.id)).toBe(true);
     expect(gallery.identify(unit(1), 0.99)).toBeNull();
     expect(announced).toEqual([
-      { type: 'gallery.changed', change: { kind: 'faces.removed', faceIds: [faceId] } },
-      { type: 'gallery.changed', change: { kind: 'person.removed', personId: ada!.id } },
+      { type: 'gallery.changed', seq: 3 },
+      { type: 'gallery.changed', seq: 4 },
     ]);
     expect(changed).toEqual([2, 1]);
   });
 
-  it("applies another server's change: removes at once, reloads for anything else", async () => {
-    changed.length = 0;
-    const [alan] = await store.listPeople();
-    // Another server enrolled Grace: only a reload can know her.
-    await store.commitEnrolment({ name: 'Grace Hopper', modelId: MODEL, faces: [{ embedding: unit(3) }] });
-    expect(gallery.identify(unit(3), 0.99)).toBeNull();
-    await bus.deliver({ type: 'gallery.changed', change: { kind: 'changed' } }, { remote: true });
-    expect(gallery.identify(unit(3), 0.99)?.name).toBe('Grace Hopper');
-    await bus.deliver({ type: 'gallery.changed', change: { kind: 'person.removed', personId: alan!.id } }, { remote: true });
-    expect(gallery.identify(unit(2), 0.99)).toBeNull();
-    expect(changed).toEqual([2, 1]);
-    expect(announced.filter((e) => e.type === 'gallery.changed')).toHaveLength(2); // nothing echoed back
+  it("follows another server's changes from the change log, each without a rebuild", async () => {
+    changed.length = announced.length = 0;
+    // A second server on the same database: its own index, service and bus.
+    const galleryB = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: createJsIndex, changeHead: () => store.changes.head() });
+    const serviceB = createGalleryService({ store, gallery: galleryB, bus: createLocalBus(silentLogger), modelId: MODEL });
+    try {
+      const builds = gallery.builds();
+      const [alan] = await store.listPeople();
+      const grace = await serviceB.enrol('Grace Hopper', [{ embedding: unit(3) }, { embedding: unit(4) }]);
+      expect(gallery.identify(unit(3), 0.99)).toBeNull(); // not told yet
+      await bus.deliver({ type: 'gallery.changed', seq: serviceB.syncStats().applied }, { remote: true });
+      expect(gallery.identify(unit(3), 0.99)?.name).toBe('Grace Hopper');
+
+      expect((await serviceB.renamePerson(grace.personId, 'Grace B. Hopper')).ok).toBe(true);
+      expect((await serviceB.mergePeople(grace.personId, alan!.id)).ok).toBe(true);
+      // One notification for several changes (the others were missed): the log has them all, in order.
+      await bus.deliver({ type: 'gallery.changed', seq: serviceB.syncStats().applied }, { remote: true });
+      expect(gallery.identify(unit(2), 0.99)).toMatchObject({ personId: grace.personId, name: 'Grace B. Hopper' }); // Alan's face, merged
+      expect(gallery.identify(unit(4), 0.99)?.name).toBe('Grace B. Hopper');
+
+      const [face] = await store.faces.listForPerson(grace.personId);
+      expect(await serviceB.deleteFace(face!.id)).toBe(true);
+      expect(await serviceB.deletePerson(grace.personId)).toBe(true);
+      // No notification at all: a catch-up (the poll, a reconnect) finds them.
+      expect(await service.catchUp()).toBe(2);
+      expect(gallery.stats()).toMatchObject({ people: 0, faces: 0 });
+      expect(gallery.builds()).toBe(builds);
+      expect(service.syncStats()).toMatchObject({ applied: serviceB.syncStats().applied, fullReloads: 0 });
+      expect(changed.length).toBeGreaterThan(0);
+      expect(announced.filter((e) => e.type === 'gallery.changed')).toHaveLength(0); // nothing echoed back
+    } finally {
+      serviceB.close();
+    }
+  });
+
+  it('keeps the change log to GALLERY_CHANGELOG_KEEP changes', { timeout: 120_000 }, async () => {
+    const keeping = createGalleryService({ store, gallery, bus: createLocalBus(silentLogger), modelId: MODEL, settings: { changelogKeep: 100 } });
+    try {
+      // The writer of every 256th change prunes: enough quiet changes to pass one.
+      const start = await store.changes.head();
+      for (let i = 0; i < 256; i++) await keeping.enrol(`Keeper ${i}`, [{ embedding: unit(i % DIMS) }], { quiet: true });
+      const head = await store.changes.head();
+      expect(head - start).toBe(256);
+      await vi.waitFor(async () => expect((await store.changes.since(0, 1000)).length).toBeLessThanOrEqual(100 + (head % 256)), { timeout: 10_000 });
+      expect((await store.changes.since(head - 100, 1000)).map((c) => c.seq)).toEqual(Array.from({ length: 100 }, (_, i) => head - 99 + i));
+    } finally {
+      keeping.close();
+    }
+  });
+
+  it('rebuilds, saying why, only when it is behind the retained log', async () => {
+    const warn: string[] = [];
+    const galleryB = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: createJsIndex, changeHead: () => store.changes.head() });
+    const serviceB = createGalleryService({ store, gallery: galleryB, bus: createLocalBus(silentLogger), modelId: MODEL });
+    // A server whose index was built before the next two changes, and that hears of them only after the log was pruned.
+    const behind = await createGallery({ store, modelId: MODEL, dims: DIMS, indexFactory: createJsIndex, changeHead: () => store.changes.head() });
+    let lagging: GalleryService | undefined;
+    try {
+      await serviceB.enrol('Edsger Dijkstra', [{ embedding: unit(5) }]);
+      await serviceB.enrol('Barbara Liskov', [{ embedding: unit(6) }]);
+      expect(await store.changes.prune(1)).toBeGreaterThan(0);
+      lagging = createGalleryService({
+        store,
+        gallery: behind,
+        bus: createLocalBus(silentLogger),
+        modelId: MODEL,
+        log: { ...silentLogger, warn: (m: string) => void warn.push(m) },
+      });
+      await lagging.catchUp();
+      expect(lagging.syncStats()).toMatchObject({ fullReloads: 1 });
+      expect(warn.join('\n')).toMatch(/no longer in the change log \(GALLERY_CHANGELOG_KEEP\)/);
+      expect(behind.identify(unit(5), 0.99)?.name).toBe('Edsger Dijkstra');
+      expect(behind.identify(unit(6), 0.99)?.name).toBe('Barbara Liskov');
+    } finally {
+      serviceB.close();
+      lagging?.close();
+    }
   });
 });

@@ -2,15 +2,14 @@
 // same database). Two adapters: in-process (local-bus.ts) and PostgreSQL LISTEN/NOTIFY (pg-bus.ts).
 import type { CheckIn } from '../../shared/protocol.js';
 
-/**
- * How the gallery changed, in the terms another server needs to follow: drop a person or faces at once, or reload
- * (anything else: enrolments, renames, merges, imports).
- */
-export type GalleryChange = { kind: 'person.removed'; personId: string } | { kind: 'faces.removed'; faceIds: string[] } | { kind: 'changed' };
-
 export type BusEvent =
-  /** The faces or people changed (the gallery service has already applied it to this server's index). */
-  | { type: 'gallery.changed'; change: GalleryChange }
+  /**
+   * The gallery changed: the change log (store/gallery-changes-repo.ts) holds it, through sequence `seq`. Another
+   * server catches up from the log after the last sequence it applied, so a notification it missed costs nothing.
+   */
+  | { type: 'gallery.changed'; seq: number }
+  /** This server's connection to the other servers was re-established: notifications sent meanwhile were lost. */
+  | { type: 'bus.reconnected' }
   /** A check-in was recorded: shown on that camera's pages and on every kiosk. */
   | { type: 'checkin.recorded'; checkin: CheckIn }
   /** A person already checked in was seen again on `camera`: that camera's pages and the kiosks say so. */
@@ -46,7 +45,14 @@ export type BusEvent =
   | { type: 'camera.up'; camera: string; at: number };
 
 /** Events told only on the server they happened on: each server sends its own cameras' events out. */
-export const LOCAL_ONLY: ReadonlySet<BusEvent['type']> = new Set(['recognition', 'sighting.stored', 'security.stored', 'camera.down', 'camera.up']);
+export const LOCAL_ONLY: ReadonlySet<BusEvent['type']> = new Set([
+  'recognition',
+  'sighting.stored',
+  'security.stored',
+  'camera.down',
+  'camera.up',
+  'bus.reconnected',
+]);
 
 export type BusEventType = BusEvent['type'];
 export type EventOf<T extends BusEventType> = Extract<BusEvent, { type: T }>;

@@ -98,6 +98,29 @@ export class FaceTable {
     return { ids, vectors };
   }
 
+  /** A person's new name; no vector changes. False when the person has no face here. */
+  renamePerson(personId: string, name: string): boolean {
+    const person = this.byId.get(personId);
+    if (person) person.name = name;
+    return person !== undefined;
+  }
+
+  /** Every face of `fromId` now belongs to `intoId` (called `name`); no vector changes. */
+  movePerson(fromId: string, intoId: string, name: string): void {
+    if (fromId === intoId) return;
+    const from = this.byId.get(fromId);
+    let into = this.byId.get(intoId);
+    if (into) into.name = name;
+    if (!from) return;
+    this.byId.delete(fromId);
+    if (!into) this.byId.set(intoId, (into = { personId: intoId, name, faceIds: [], labels: [] }));
+    for (let i = 0; i < from.labels.length; i++) {
+      into.faceIds.push(from.faceIds[i]!);
+      into.labels.push(from.labels[i]!);
+      this.personAt[from.labels[i]!] = into;
+    }
+  }
+
   /** The labels of everything this person had (empty when unknown). */
   removePerson(personId: string): Float64Array {
     const person = this.byId.get(personId);

@@ -40,6 +40,17 @@ export interface Gallery {
   removePerson(personId: string): void;
   /** Forgets single faces, without a rebuild. */
   removeFaces(faceIds: string[]): void;
+  /** A person's new name, without a rebuild (no vector changes). */
+  renamePerson(personId: string, name: string): void;
+  /** Every face of `fromId` now belongs to `intoId` (called `name`), without a rebuild (no vector changes). */
+  movePerson(fromId: string, intoId: string, name: string): void;
+  /**
+   * The change-log sequence read just before the database snapshot the index was last built or loaded from: every
+   * change up to it is in the index (0 without `changeHead`).
+   */
+  builtThrough(): number;
+  /** Full builds from the database since start (the first one, or a load, included). */
+  builds(): number;
   /** Rebuilds the index from the database; concurrent calls share one rebuild that starts after the call. */
   reload(): Promise<void>;
   /** O(1). */
@@ -68,6 +79,8 @@ export interface GalleryOptions {
   /** Told when an index outgrew its layout and a background rebuild failed. */
   onRebuildError?: (err: unknown) => void;
   persist?: GalleryPersistence;
+  /** The change log's last sequence (store.changes.head), read before each snapshot of the database. */
+  changeHead?: () => Promise<number>;
 }
 
 /** How many nearest faces to fetch per wanted person at least: people have several faces each. */
@@ -75,7 +88,12 @@ const FACES_PER_PERSON = 8;
 /** Faces added to a new index per step; the event loop gets a turn between steps. */
 const BUILD_CHUNK = 16_384;
 
-type Change = { kind: 'add'; templates: FaceTemplate[] } | { kind: 'removePerson'; personId: string } | { kind: 'removeFaces'; faceIds: string[] };
+type Change =
+  | { kind: 'add'; templates: FaceTemplate[] }
+  | { kind: 'removePerson'; personId: string }
+  | { kind: 'removeFaces'; faceIds: string[] }
+  | { kind: 'rename'; personId: string; name: string }
+  | { kind: 'move'; fromId: string; intoId: string; name: string };
 
 /**
  * `held`: index changes held back while the index is being written to disk (index-saver.ts). The table changes at
@@ -84,6 +102,9 @@ type Change = { kind: 'add'; templates: FaceTemplate[] } | { kind: 'removePerson
 type State = SavedState;
 
 function apply(state: State, change: Change): void {
+  // Names and owners live in the table only: the index holds vectors by label, which these do not touch.
+  if (change.kind === 'rename') return void state.table.renamePerson(change.personId, change.name);
+  if (change.kind === 'move') return state.table.movePerson(change.fromId, change.intoId, change.name);
   let op: () => void;
   if (change.kind === 'add') {
     const { ids, vectors } = state.table.add(change.templates);
@@ -125,6 +146,8 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
 
   /** The saved index when it matches the database, else a build from every embedding (the reason logged). */
   async function open(): Promise<State> {
+    through = (await opts.changeHead?.()) ?? 0;
+    builds += 1;
     if (!persist || !files) return build(await store.listFaceTemplates(modelId));
     const t0 = performance.now();
     const loaded = await loadIndex(files, modelId, dims, indexFactory, () => persist.listFaceRefs(modelId));
@@ -138,6 +161,8 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
   }
 
   let rebuiltAtOpen = false;
+  let through = 0;
+  let builds = 0;
   const saver = persist && files ? createIndexSaver({ files, modelId, dims, delayMs: persist.saveDelayMs, log: persist.log, current: () => state }) : noSaver;
 
   let state = await open();
@@ -154,9 +179,12 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     // faces already there, removals of absent faces do nothing).
     journal = [];
     try {
+      const head = (await opts.changeHead?.()) ?? 0;
       const next = await build(await store.listFaceTemplates(modelId));
       for (const change of journal) apply(next, change);
       state = next;
+      through = Math.max(through, head);
+      builds += 1;
       saver.changed();
     } finally {
       journal = null;
@@ -247,6 +275,14 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     removeFaces(faceIds) {
       if (faceIds.length > 0) change({ kind: 'removeFaces', faceIds });
     },
+    renamePerson(personId, name) {
+      change({ kind: 'rename', personId, name });
+    },
+    movePerson(fromId, intoId, name) {
+      change({ kind: 'move', fromId, intoId, name });
+    },
+    builtThrough: () => through,
+    builds: () => builds,
     reload,
     stats() {
       return { people: state.table.people, faces: state.table.faces, dims, modelId, backend: state.index.backend };

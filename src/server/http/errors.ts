@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   not_a_directory: 422,
   rate_limited: 429,
   internal: 500,
+  import_incomplete: 500,
   busy: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,10 +1,10 @@
 // Whole-gallery export and import as one gzip'd JSON-lines file (people, embeddings, crops, model id), so a gallery can move
 // between servers. Export streams: a page of people at a time from the database, through gzip, to the client. Import reads the file as a stream and checks all of it (src/server/imports/gallery-file.ts), refuses
-// a file made by another embedding model, and writes all of it or nothing.
+// a file made by another embedding model, and writes it in batches of people (GALLERY_IMPORT_BATCH_PEOPLE), each all or nothing.
 import { z } from '@hono/zod-openapi';
 import { FORMAT, FORMAT_VERSION, GalleryFileError, readGalleryFile } from '../imports/gallery-file.js';
 import type { Config } from '../config.js';
-import type { GalleryService } from '../gallery/service.js';
+import { GalleryImportError, type GalleryService } from '../gallery/service.js';
 import type { Logger } from '../log.js';
 import type { GalleryRepo, TransferPerson } from '../store/gallery-repo.js';
 import { resource, type App } from './context.js';
@@ -100,9 +100,14 @@ export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
         description:
           'Form field `file`: a file from GET /api/v1/gallery/export (gzip or plain), read as a stream under IMPORT_MAX_INFLATED_BYTES and ' +
           "IMPORT_MAX_LINE_BYTES. Every embedding must have the model's dimensions, finite values and unit norm; every crop must be a " +
-          'JPEG. People are matched by name (ignoring case), else created; faces a person already has are skipped. One transaction: all or nothing.',
+          'JPEG. People are matched by name (ignoring case), else created; faces a person already has are skipped. Committed ' +
+          'GALLERY_IMPORT_BATCH_PEOPLE people per transaction: an import that stops (import_incomplete) says how many people were ' +
+          'committed, and importing the same file again adds only what is missing.',
         request: formRequest(z.object({ file: FileUpload })),
-        responses: { 200: json(ImportSummary, 'Imported'), ...errorDocs('bad_export', 'model_mismatch', 'line_too_long', 'import_too_large') },
+        responses: {
+          200: json(ImportSummary, 'Imported'),
+          ...errorDocs('bad_export', 'model_mismatch', 'line_too_long', 'import_too_large', 'import_incomplete'),
+        },
       },
       { body: 'multipart', maxBytes: () => deps.config.MAX_IMPORT_BYTES },
     ),
@@ -117,7 +122,16 @@ export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
         if (err instanceof GalleryFileError) throw new ApiError(err.code, err.message);
         throw err;
       }
-      const summary = await deps.galleryService.importPeople(people);
+      let summary;
+      try {
+        summary = await deps.galleryService.importPeople(people);
+      } catch (err) {
+        if (err instanceof GalleryImportError) {
+          deps.log.error('gallery import stopped', { error: err.message, cause: String(err.cause) });
+          throw new ApiError('import_incomplete', err.message);
+        }
+        throw err;
+      }
       return c.json({ modelId: deps.model.modelId, ...summary }, 200);
     },
   );

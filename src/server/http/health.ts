@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { Counter, Gauge, PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
 import type { AuthMode } from '../auth/mode.js';
 import type { Gallery } from '../gallery/gallery.js';
+import type { GalleryService } from '../gallery/service.js';
 import type { Registry } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
@@ -20,6 +21,8 @@ export interface HealthDeps {
   version: string;
   startedAt: Date;
   sessions: () => number;
+  /** Where this server is in the gallery's change log (gallery/sync.ts). */
+  galleryService?: Pick<GalleryService, 'syncStats'>;
 }
 
 /** On the root app: its request counter sees every request, not only this module's routes. */
@@ -28,6 +31,26 @@ export function mountHealth(app: App, deps: HealthDeps): void {
   registry.add(new Gauge('facestream_sessions', 'Open camera WebSocket sessions.', () => deps.sessions()));
   registry.add(new Gauge('facestream_gallery_people', 'People in the search index.', () => gallery.stats().people));
   registry.add(new Gauge('facestream_gallery_faces', 'Face embeddings in the search index.', () => gallery.stats().faces));
+  const sync = deps.galleryService;
+  if (sync) {
+    registry.add(
+      new Gauge('facestream_gallery_changelog_applied_seq', 'Last gallery change-log sequence applied to the index here.', () => sync.syncStats().applied),
+    );
+    registry.add(
+      new Gauge(
+        'facestream_gallery_changes_applied',
+        'Gallery changes applied to the index one by one since start (here and from other servers).',
+        () => sync.syncStats().changesApplied,
+      ),
+    );
+    registry.add(
+      new Gauge(
+        'facestream_gallery_full_reloads',
+        'Full rebuilds of the index the change log asked for since start (behind the retained log, or a rebuild request).',
+        () => sync.syncStats().fullReloads,
+      ),
+    );
+  }
   registry.add(
     new Gauge(
       'facestream_inference_waiting',

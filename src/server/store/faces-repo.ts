@@ -1,6 +1,6 @@
 // Face rows (table faces): the gallery's templates, a person's faces without embedding bytes, one face's crop, one face
 // added (a promoted sighting) or deleted.
-import { and, asc, count, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
 import { findPersonByName } from './people-repo.js';
@@ -39,6 +39,18 @@ export function facesRepo(db: StoreDb) {
         .where(eq(faces.modelId, modelId))
         // Stable order so an index built from this is reproducible run to run.
         .orderBy(asc(people.name), asc(faces.createdAt), asc(faces.id));
+      return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
+    },
+
+    /** The faces of `modelId` among `faceIds`, with their person as they are now (gone ones are left out). */
+    async templatesByIds(modelId: string, faceIds: readonly string[]): Promise<FaceTemplate[]> {
+      const ids = faceIds.filter(isUuid);
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select({ faceId: faces.id, personId: people.id, personName: people.name, embedding: faces.embedding })
+        .from(faces)
+        .innerJoin(people, eq(faces.personId, people.id))
+        .where(and(eq(faces.modelId, modelId), inArray(faces.id, ids)));
       return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
     },
 

@@ -2,8 +2,10 @@
 import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
-import { findOrCreatePerson } from './people-repo.js';
+import { lockNames, normalisePersonName } from './people-repo.js';
+import type { FaceTemplate } from './records.js';
 import { faces, people } from './schema.js';
+import { rowsOf } from './sql-guards.js';
 
 export interface TransferFace {
   embedding: Buffer;
@@ -17,6 +19,15 @@ export interface TransferPerson {
   createdAt: Date;
   faces: TransferFace[];
 }
+
+/** One person of an import file, checked (imports/gallery-file.ts). */
+export interface ImportedPersonRow {
+  name: string;
+  faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[];
+}
+
+/** Faces per INSERT statement of an import batch. */
+const INSERT_ROWS = 500;
 
 export interface ImportSummary {
   peopleCreated: number;
@@ -80,43 +91,89 @@ export function galleryRepo(db: StoreDb) {
       }
     },
 
-    /** Adds every person (found by name ignoring case, or created) and their new faces in one transaction: all or nothing. */
-    async importPeople(
-      modelId: string,
-      input: { name: string; faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[] }[],
-    ): Promise<ImportSummary> {
+    /**
+     * Inside a transaction: adds one batch of people (found by name ignoring case, or created) and their new faces.
+     * The batch's name locks are taken first, in slot order, so the transaction holds at most NAME_LOCK_SLOTS locks
+     * however many people it writes; the caller bounds the batch (GALLERY_IMPORT_BATCH_PEOPLE) and commits each.
+     * Returns the counts and the faces added, for the gallery index.
+     */
+    async importBatch(modelId: string, input: readonly ImportedPersonRow[]): Promise<{ summary: ImportSummary; added: FaceTemplate[] }> {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
-      await db.transaction(async (tx) => {
-        for (const person of input) {
-          // The same person as enrolment would find: the name normalised, compared ignoring case.
-          const found = await findOrCreatePerson(tx, person.name);
-          const personId = found.id;
-          const known = new Set<string>();
-          if (found.created) summary.peopleCreated += 1;
-          else {
-            summary.peopleMerged += 1;
-            const existing = await tx
-              .select({ embedding: faces.embedding })
-              .from(faces)
-              .where(inArray(faces.personId, [personId]));
-            for (const e of existing) known.add(e.embedding.toString('base64'));
+      if (input.length === 0) return { summary, added: [] };
+      const names = input.map((p) => normalisePersonName(p.name));
+      await lockNames(db, names);
+      // The same person as enrolment would find: the name normalised, compared ignoring case by the database's lower().
+      const keys = rowsOf<{ key: string }>(
+        await db.execute(
+          sql`select lower(v.n) as key from (values ${sql.join(
+            names.map((n, i) => sql`(${i}::int, ${n}::text)`),
+            sql`, `,
+          )}) as v(i, n) order by v.i`,
+        ),
+      ).map((r) => r.key);
+      const distinct = [...new Set(keys)];
+      const found = rowsOf<{ id: string; name: string; key: string }>(
+        await db.execute(
+          sql`select distinct on (lower(name)) id::text as id, name, lower(name) as key from people where lower(name) in (${sql.join(
+            distinct.map((k) => sql`${k}`),
+            sql`, `,
+          )}) order by lower(name), created_at, id`,
+        ),
+      );
+      const personOf = new Map(found.map((p) => [p.key, { id: p.id, name: p.name }]));
+      /** Embeddings (base64 of the stored bytes) each person of the batch has, stored or added by this batch. */
+      const known = new Map<string, Set<string>>();
+      if (found.length > 0) {
+        const existing = await db
+          .select({ personId: faces.personId, embedding: faces.embedding })
+          .from(faces)
+          .where(
+            inArray(
+              faces.personId,
+              found.map((p) => p.id),
+            ),
+          );
+        for (const e of existing) (known.get(e.personId) ?? known.set(e.personId, new Set()).get(e.personId)!).add(e.embedding.toString('base64'));
+      }
+      // New people under the first spelling the batch has of each name.
+      const missing = distinct.filter((k) => !personOf.has(k)).map((k) => names[keys.indexOf(k)]!);
+      if (missing.length > 0) {
+        const made = await db
+          .insert(people)
+          .values(missing.map((name) => ({ name })))
+          .returning({ id: people.id, name: people.name });
+        made.forEach((p, i) => personOf.set(keys[names.indexOf(missing[i]!)]!, p));
+      }
+      summary.peopleCreated = missing.length;
+      summary.peopleMerged = found.length;
+      const rows: (typeof faces.$inferInsert)[] = [];
+      const templates: Omit<FaceTemplate, 'faceId'>[] = [];
+      input.forEach((person, i) => {
+        const { id, name } = personOf.get(keys[i]!)!;
+        const have = known.get(id) ?? known.set(id, new Set()).get(id)!;
+        for (const f of person.faces) {
+          const bytes = embeddingToBytes(f.embedding);
+          const k = bytes.toString('base64');
+          if (have.has(k)) {
+            summary.facesSkipped += 1;
+            continue;
           }
-          const values = [];
-          for (const f of person.faces) {
-            const bytes = embeddingToBytes(f.embedding);
-            const k = bytes.toString('base64');
-            if (known.has(k)) {
-              summary.facesSkipped += 1;
-              continue;
-            }
-            known.add(k);
-            values.push({ personId, modelId, dims: f.embedding.length, embedding: bytes, crop: f.crop, quality: f.quality });
-          }
-          if (values.length > 0) await tx.insert(faces).values(values);
-          summary.facesAdded += values.length;
+          have.add(k);
+          rows.push({ personId: id, modelId, dims: f.embedding.length, embedding: bytes, crop: f.crop, quality: f.quality });
+          templates.push({ personId: id, personName: name, embedding: f.embedding });
         }
       });
-      return summary;
+      const added: FaceTemplate[] = [];
+      // A few hundred rows an insert: each row is one bind parameter per column, and crops make rows large.
+      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+        const ids = await db
+          .insert(faces)
+          .values(rows.slice(i, i + INSERT_ROWS))
+          .returning({ id: faces.id });
+        ids.forEach((r, j) => added.push({ ...templates[i + j]!, faceId: r.id }));
+      }
+      summary.facesAdded = added.length;
+      return { summary, added };
     },
   };
 }

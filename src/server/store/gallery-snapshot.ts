@@ -2,6 +2,7 @@
 // embedding bytes (at 1M faces those are 1.3 GB to read and decode; the saved index already holds the vectors).
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { rowsOf } from './sql-guards.js';
 
 /** A face as the database knows it, without its embedding. */
 export interface FaceRef {
@@ -9,9 +10,6 @@ export interface FaceRef {
   personId: string;
   personName: string;
 }
-
-/** postgres.js hands back the rows as an array, PGlite as `{ rows }`. */
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? (r as T[]) : ((r as { rows: T[] }).rows ?? []));
 
 /** `db`: the store's drizzle handle (either driver) or a transaction on it, as every repository takes. */
 export function gallerySnapshotRepo(db: PgDatabase<PgQueryResultHKT>) {

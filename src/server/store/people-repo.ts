@@ -1,14 +1,14 @@
 // People rows (table people) for the REST API: paginated search, get, create, rename; and the one way to find or
 // create a person by name. Names are stored normalised (shared/text.ts) and compared ignoring case, so "Ada Lovelace",
 // "ada lovelace" and "Ada\u00a0Lovelace" are one person. Also delete, merge, and the library overview.
-import { and, asc, count, eq, ilike, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, ne, sql, type SQL } from 'drizzle-orm';
 import { normaliseText } from '../../shared/text.js';
 import type { StoreDb } from './drizzle-db.js';
 import { mergePeople } from './people-merge.js';
 import { listPeopleOverview } from './people-overview.js';
 import type { Person } from './records.js';
 import { faces, people } from './schema.js';
-import { escapeLike, isUniqueViolation, isUuid } from './sql-guards.js';
+import { escapeLike, isUniqueViolation, isUuid, rowsOf } from './sql-guards.js';
 
 /** The name as stored: NFC, white space runs (non-breaking spaces included) as one space, trimmed. */
 export const normalisePersonName = normaliseText;
@@ -17,8 +17,35 @@ export const normalisePersonName = normaliseText;
 // exact; one on lower(name) would make this an index lookup and a constraint (a later migration), meanwhile a
 // transaction-scoped advisory lock per lowered name makes check-then-insert safe across connections and servers.
 const sameName = (name: string) => sql`lower(${people.name}) = lower(${name})`;
-const lockName = (tx: StoreDb, name: string) =>
-  tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'facestream.person-name:'} || lower(${name}), 0))`);
+
+/**
+ * Name locks are taken on one of NAME_LOCK_SLOTS keys (a hash of the lowered name), not one key per name: a transaction
+ * that writes many people (a gallery import batch) then holds at most this many locks, well inside PostgreSQL's lock
+ * table (max_locks_per_transaction x connections; one lock per person ran it out at ~12,700 people, issue 19). Two
+ * names in one slot only wait for each other, which is still correct.
+ */
+export const NAME_LOCK_SLOTS = 256;
+/** Advisory-lock namespace for person names ("PN"), apart from other features' advisory locks. */
+const NAME_LOCK_NAMESPACE = 0x504e;
+const slotOf = (name: string | SQL) => sql`(hashtextextended(lower(${name}), 0) & ${sql.raw(String(NAME_LOCK_SLOTS - 1))})::int`;
+const lockSlot = (tx: StoreDb, slot: number) => tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_NAMESPACE}, ${slot}::int)`);
+const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_NAMESPACE}, ${slotOf(name)})`);
+
+/**
+ * Inside a transaction: the name locks of every name in `names`, taken in ascending slot order (so two transactions
+ * locking many names cannot deadlock). The lock findOrCreatePerson then takes for one of them is already held.
+ */
+export async function lockNames(tx: StoreDb, names: readonly string[]): Promise<number> {
+  if (names.length === 0) return 0;
+  const values = sql.join(
+    names.map((n) => sql`(${normalisePersonName(n)})`),
+    sql`, `,
+  );
+  const found = await tx.execute(sql`select distinct ${slotOf(sql.raw('v.n'))} as slot from (values ${values}) as v(n) order by 1`);
+  const slots = rowsOf<{ slot: number }>(found).map((r) => Number(r.slot));
+  for (const slot of slots) await lockSlot(tx, slot);
+  return slots.length;
+}
 
 export interface NamedPerson {
   id: string;

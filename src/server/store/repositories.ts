@@ -7,6 +7,7 @@ import { enrolmentRepo } from './enrolment-repo.js';
 import { eventsRepo } from './events-repo.js';
 import { reembedRepo } from './faces-reembed.js';
 import { facesRepo } from './faces-repo.js';
+import { galleryChangesRepo } from './gallery-changes-repo.js';
 import { galleryRepo } from './gallery-repo.js';
 import { integrationsRepo } from './integrations-repo.js';
 import { gallerySnapshotRepo } from './gallery-snapshot.js';
@@ -29,6 +30,7 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     faces,
     enrolments,
     transfer: galleryRepo(db),
+    changes: galleryChangesRepo(db),
     reembed: reembedRepo(db),
     snapshot: gallerySnapshotRepo(db),
     checkIns: checkInsRepo(db),

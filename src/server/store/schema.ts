@@ -1,6 +1,6 @@
 // Drizzle schema for the face gallery: people and their stored face embeddings (plus crops for re-embedding).
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, customType, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * pg-core has no bytea column. PGlite returns bytea as Uint8Array and postgres.js as Buffer,
@@ -18,12 +18,18 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
   },
 });
 
-export const people = pgTable('people', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  // Unique so enrolment under an existing name adds faces to that person rather than creating a twin.
-  name: text('name').notNull().unique(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const people = pgTable(
+  'people',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Unique so enrolment under an existing name adds faces to that person rather than creating a twin.
+    name: text('name').notNull().unique(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // People are found by name ignoring case (people-repo.ts): without this, each lookup scanned the table, and an import
+  // of 20,000 people took minutes. Not unique: a database written before names were compared this way may hold twins.
+  (t) => [index('people_name_lower_idx').on(sql`lower(${t.name})`)],
+);
 
 export const faces = pgTable(
   'faces',
@@ -333,3 +339,15 @@ export const securityEvents = pgTable(
     check('security_events_kind_check', sql`${t.kind} IN ('presentation_attack')`),
   ],
 );
+
+/**
+ * The gallery's change log: one row per change of faces or people that other servers must follow (faces added or
+ * removed, a person renamed, merged or removed, a rebuild), written in the transaction that made the change. `seq` is
+ * given as max + 1 under a transaction lock (gallery-changes-repo.ts), so sequences have no holes and commit in
+ * order: a server that applied through N and reads `seq > N` misses nothing. Old rows are pruned (GALLERY_CHANGELOG_KEEP).
+ */
+export const galleryChanges = pgTable('gallery_changes', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  change: jsonb('change').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -15,3 +15,6 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /** `s` matched literally inside a LIKE pattern. */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The rows of a raw `execute()`: postgres.js answers an array, PGlite an object with `rows`. */
+export const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? (r as T[]) : ((r as { rows?: T[] }).rows ?? []));

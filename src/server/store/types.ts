@@ -7,6 +7,7 @@ import type { EnrolmentRepo } from './enrolment-repo.js';
 import type { EventsRepo } from './events-repo.js';
 import type { ReembedRepo } from './faces-reembed.js';
 import type { FacesRepo } from './faces-repo.js';
+import type { GalleryChangesRepo } from './gallery-changes-repo.js';
 import type { GalleryRepo } from './gallery-repo.js';
 import type { GallerySnapshotRepo } from './gallery-snapshot.js';
 import type { JobsRepo } from './jobs-repo.js';
@@ -30,6 +31,8 @@ export interface Repositories {
   enrolments: EnrolmentRepo;
   /** Whole-gallery export and import. */
   transfer: GalleryRepo;
+  /** The gallery's change log, which other servers follow (gallery/sync.ts). */
+  changes: GalleryChangesRepo;
   reembed: ReembedRepo;
   /** The faces of a model without embeddings: what a saved gallery index is checked against at start. */
   snapshot: GallerySnapshotRepo;
