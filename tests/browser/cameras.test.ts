@@ -72,7 +72,8 @@ describe(`cameras page and wall (${rtspMissing ? `MJPEG camera: ${rtspMissing}` 
     await page.locator('#status-cameras li[data-camera-name="Front door"] .pill[data-state="connected"]').waitFor({ timeout: 15_000 });
     const models = await page.locator('#status-models').textContent();
     expect(models).toContain(server.analyzer.modelId);
-    expect(models).toMatch(/Match threshold\s*0\.\d+/);
+    expect(await page.locator('#status-operating-point').textContent()).toMatch(/Match threshold\s*0\.\d+/);
+    expect(await page.locator('#stranger-rate').textContent()).toMatch(/on clean photos, up to \d+\.\d+% on \w+ faces/);
     expect(await page.locator('#status-gallery').textContent()).toMatch(/People\s*1(?!\d)/);
     await page.screenshot({ path: path.join(SHOTS, 'status.png'), fullPage: true });
     expect(errors).toEqual([]);

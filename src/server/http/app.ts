@@ -14,6 +14,8 @@ import { sightingActionsRoutes } from './sighting-actions.js';
 import { facesRoutes } from './faces.js';
 import { galleryTransferRoutes } from './gallery-transfer.js';
 import { mountHealth } from './health.js';
+import { operatingPoint } from '../recognition/operating-point.js';
+import { readManifest } from '../vision/models.js';
 import { importsRoutes } from './imports.js';
 import { JobRunner } from '../imports/job-runner.js';
 import { enrolImages } from '../enrolment/from-images.js';
@@ -60,7 +62,13 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
 
   const { config, store, gallery, galleryService } = deps;
   const authMode = deps.auth.mode;
-  mountHealth(app, { ...deps, database: store, authMode });
+  const manifest = readManifest(config.EMBEDDING_MODEL);
+  mountHealth(app, {
+    ...deps,
+    database: store,
+    authMode,
+    operatingPoint: () => operatingPoint(manifest, config.MATCH_THRESHOLD ?? manifest?.threshold ?? NaN, gallery.stats().people),
+  });
   // One sub-app per resource, each given only what it uses.
   app.route('/', peopleRoutes({ people: store.people, galleryService }));
   const enrolment = { gallery, galleryService };
