@@ -132,6 +132,8 @@ export const ConfigSchema = z.object({
   RECOGNITIONS_RETENTION_DAYS: int(7, 0),
   /** At most this many recognition records are kept, newest first (0 = no count limit). */
   RECOGNITIONS_MAX_ROWS: int(5000, 0),
+  /** "Not them" on a recognition can be undone this long (ms); after it the record is deleted at the next retention run. */
+  RECOGNITIONS_UNDO_MS: int(10 * 60 * 1000, 0),
   /** How often retention (sightings and recognition history) is enforced, ms. */
   SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
   // ---- events out: webhooks and MQTT (docs/api.md#events-out) ----

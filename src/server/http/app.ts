@@ -100,7 +100,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
   app.route('/', webhooksRoutes(outbound));
   app.route('/', mqttRoutes(outbound));
-  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
+  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService, undoMs: config.RECOGNITIONS_UNDO_MS }));
   if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras }));
   mountDocs(app, { version: deps.version, authMode });
 

@@ -260,6 +260,8 @@ export const recognitions = pgTable(
     embedding: bytea('embedding').notNull(),
     /** The aligned face as a small JPEG. */
     crop: bytea('crop'),
+    /** "Not them": hidden and never made a face; restorable for RECOGNITIONS_UNDO_MS, then deleted by retention. */
+    dismissedAt: timestamp('dismissed_at', { withTimezone: true }),
   },
   (t) => [
     index('recognitions_person_seen_idx').on(t.personId, t.seenAt),
