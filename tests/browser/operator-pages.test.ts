@@ -203,8 +203,10 @@ describe('operator pages', () => {
     await expect.poll(() => page.locator('#rows tr').count()).toBe(3);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
     const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
-    expect(csv[0]).toBe('day,person_id,name,first_seen,last_seen,check_ins,cameras');
-    expect(csv.filter((l) => l.includes('Paul Allen'))).toEqual([expect.stringMatching(/,Paul Allen,08:59,08:59,1,door$/)]);
+    expect(csv[0]).toBe('day,person_id,name,first_check_in,last_seen,check_ins,cameras');
+    // Times as ISO 8601 with the browser's offset, so a spreadsheet elsewhere reads the same instant.
+    const at0859 = String.raw`\d{4}-\d\d-\d\dT08:59:00[+-]\d\d:\d\d`;
+    expect(csv.filter((l) => l.includes('Paul Allen'))).toEqual([expect.stringMatching(new RegExp(`,Paul Allen,${at0859},${at0859},1,door$`))]);
     expect(csv.filter(Boolean)).toHaveLength(4);
     expect(errors).toEqual([]);
   });

@@ -91,6 +91,13 @@ async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100):
 export function checkInsRepo(db: StoreDb) {
   return {
     record: (a: CheckInAttempt) => recordCheckIn(db, a),
+    /** The person of check-in `id` was seen again at `at`: moves its last sighting forward (never back). */
+    async seenAgain(id: string, at: Date): Promise<void> {
+      await db
+        .update(checkIns)
+        .set({ lastSeenAt: at })
+        .where(and(eq(checkIns.id, id), sql`coalesce(${checkIns.lastSeenAt}, ${checkIns.at}) < ${at}`));
+    },
     since: (since: Date, limit?: number) => listCheckInsSince(db, since, limit),
     ofPerson: (personId: string, limit?: number) => listCheckInsOfPerson(db, personId, limit),
   };

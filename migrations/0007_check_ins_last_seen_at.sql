@@ -1,0 +1,1 @@
+ALTER TABLE "check_ins" ADD COLUMN "last_seen_at" timestamp with time zone;
