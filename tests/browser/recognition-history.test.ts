@@ -10,7 +10,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { api, photo } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
-import { CHROMIUM_PATH, collectPageErrors } from './harness.js';
+import { CHROMIUM_PATH, collectPageErrors, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -68,7 +68,7 @@ describe('recent recognitions on the person page', () => {
       )
       .toBeGreaterThan(0);
     fs.mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: `${SHOTS}/recognitions.png`, fullPage: true });
+    await saveScreenshot(page, `${SHOTS}/recognitions.png`, { fullPage: true });
 
     // "Not them", then Undo from the toast: the record is back; then "Not them" for good.
     const lobbyId = await items.filter({ hasText: 'lobby' }).getAttribute('data-recognition-id');
