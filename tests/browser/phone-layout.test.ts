@@ -103,8 +103,11 @@ describe('every page at phone size (390 x 844)', () => {
     guido = ids['Guido van Rossum']!;
     paul = ids['Paul Allen']!;
     // Check-ins on long camera names, so the attendance table has its widest content.
-    const now = Date.now();
-    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
+    // Yesterday between 08:00 and 09:30 UTC (09:00-11:30 in Berlin): one local day whatever time the test runs.
+    const morning = new Date();
+    morning.setUTCDate(morning.getUTCDate() - 1);
+    morning.setUTCHours(9, 30, 0, 0);
+    const at = (minutesBefore: number) => new Date(morning.getTime() - minutesBefore * 60_000);
     paulTimes = { first: at(90), last: at(10) };
     await rawDrizzle(server.store)
       .insert(checkIns)
