@@ -1,11 +1,14 @@
-// Attendance as people read it: one row a person a day (first seen, last seen, how many check-ins, which cameras). Pure.
-import { localDay, timeOfDay } from './dom.js';
+// Attendance as people read it: one row a person a day (first check-in, last seen by a camera, how many check-ins,
+// which cameras). Pure.
+import { localDay, localIso } from './dom.js';
 
 export interface CheckInLike {
   personId: string;
   name: string;
   /** ms since epoch */
   at: number;
+  /** The last time a camera recognized them within this check-in's window, ms (the API's lastSeenAt); `at` if absent. */
+  lastSeen?: number;
   camera: string;
 }
 
@@ -13,7 +16,9 @@ export interface DayRow {
   day: string;
   personId: string;
   name: string;
+  /** First check-in of the day, ms. */
   first: number;
+  /** Last sighting of the day (the latest lastSeenAt of its check-ins), ms. */
   last: number;
   count: number;
   cameras: string[];
@@ -25,15 +30,16 @@ export function dayRows(checkins: readonly CheckInLike[], dayOf: (ms: number) =>
   for (const c of checkins) {
     const day = dayOf(c.at);
     const k = `${day}\u0000${c.personId}`;
+    const seen = Math.max(c.at, c.lastSeen ?? c.at);
     const r = rows.get(k);
     if (!r) {
-      rows.set(k, { day, personId: c.personId, name: c.name, first: c.at, last: c.at, count: 1, cameras: c.camera ? [c.camera] : [] });
+      rows.set(k, { day, personId: c.personId, name: c.name, first: c.at, last: seen, count: 1, cameras: c.camera ? [c.camera] : [] });
       continue;
     }
     r.count++;
     if (c.at < r.first) r.first = c.at;
-    if (c.at > r.last) {
-      r.last = c.at;
+    if (seen > r.last) {
+      r.last = seen;
       r.name = c.name; // the newest name, if they were renamed meanwhile
     }
     if (c.camera && !r.cameras.includes(c.camera)) r.cameras.push(c.camera);
@@ -47,9 +53,9 @@ const csvCell = (v: string | number): string => {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** The day rows as RFC 4180 CSV, times in the browser's zone. */
+/** The day rows as RFC 4180 CSV; times are ISO 8601 in the browser's zone with its offset, so they stay unambiguous. */
 export function dayRowsCsv(rows: readonly DayRow[]): string {
-  const header = ['day', 'person_id', 'name', 'first_seen', 'last_seen', 'check_ins', 'cameras'];
-  const lines = rows.map((r) => [r.day, r.personId, r.name, timeOfDay(r.first), timeOfDay(r.last), r.count, r.cameras.join(' ')].map(csvCell).join(','));
+  const header = ['day', 'person_id', 'name', 'first_check_in', 'last_seen', 'check_ins', 'cameras'];
+  const lines = rows.map((r) => [r.day, r.personId, r.name, localIso(r.first), localIso(r.last), r.count, r.cameras.join(' ')].map(csvCell).join(','));
   return [header.join(','), ...lines].join('\r\n') + '\r\n';
 }

@@ -1,7 +1,8 @@
-// Attendance page: check-ins over a date range, one row a person a day (first seen, last seen, count, cameras),
-// filtered by person and camera, downloadable as CSV of exactly the rows shown.
+// Attendance page: check-ins over a date range, one row a person a day (first check-in, last seen by a camera, count,
+// cameras), filtered by person and camera, downloadable as CSV of exactly the rows shown. Times are the browser's
+// local time, and the page names that zone.
 import { dayRows, dayRowsCsv, type CheckInLike, type DayRow } from './attendance-rows.js';
-import { byId, h, localDay, timeOfDay } from './dom.js';
+import { byId, h, localDay, localIso, timeOfDay, zoneText } from './dom.js';
 import type { Api } from './session.js';
 import { boot } from './shell.js';
 
@@ -9,6 +10,7 @@ interface ApiCheckIn {
   personId: string;
   personName: string;
   at: string;
+  lastSeenAt?: string;
   camera: string;
 }
 
@@ -45,7 +47,15 @@ async function startAttendance(api: Api): Promise<void> {
       const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '1000', offset: String(page * 1000) });
       if (personEl.value) q.set('personId', personEl.value);
       const r = await api.get<{ items: ApiCheckIn[]; total: number }>(`/api/v1/check-ins?${q}`);
-      out.push(...r.items.map((c) => ({ personId: c.personId, name: c.personName, at: Date.parse(c.at), camera: c.camera })));
+      out.push(
+        ...r.items.map((c) => ({
+          personId: c.personId,
+          name: c.personName,
+          at: Date.parse(c.at),
+          lastSeen: c.lastSeenAt ? Date.parse(c.lastSeenAt) : undefined,
+          camera: c.camera,
+        })),
+      );
       if (out.length >= r.total || r.items.length === 0) break;
     }
     return out.filter((c) => localDay(c.at) <= toDay);
@@ -61,8 +71,8 @@ async function startAttendance(api: Api): Promise<void> {
           { 'data-person-id': r.personId, 'data-day': r.day },
           h('td', {}, r.day),
           h('td', {}, h('a', { href: `/people.html?id=${r.personId}` }, r.name)),
-          h('td', { class: 'num' }, timeOfDay(r.first)),
-          h('td', { class: 'num' }, timeOfDay(r.last)),
+          h('td', { class: 'num', title: localIso(r.first) }, timeOfDay(r.first)),
+          h('td', { class: 'num', title: localIso(r.last) }, timeOfDay(r.last)),
           h('td', { class: 'num' }, r.count),
           h('td', {}, r.cameras.join(', ')),
         ),
@@ -71,6 +81,7 @@ async function startAttendance(api: Api): Promise<void> {
     const persons = new Set(shown.map((r) => r.personId)).size;
     byId('attendance-summary').textContent =
       `${shown.length} rows · ${persons} ${persons === 1 ? 'person' : 'people'} · ${shown.reduce((n, r) => n + r.count, 0)} check-ins`;
+    byId('attendance-zone').textContent = `Times are local: ${zoneText()}.`;
     byId('attendance-empty').hidden = shown.length > 0;
   };
 

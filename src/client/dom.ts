@@ -48,3 +48,23 @@ export function whenText(ms: number | Date, now = Date.now()): string {
   if (localDay(t) === localDay(now - 86_400_000)) return `yesterday ${timeOfDay(t)}`;
   return `${localDay(t)} ${timeOfDay(t)}`;
 }
+
+/** "+01:00" for the browser's offset from UTC at `ms` ("+00:00" for UTC). */
+export function utcOffset(ms: number | Date): string {
+  const minutes = -new Date(ms).getTimezoneOffset();
+  const a = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** The browser's time zone as people read it: "Europe/Berlin, UTC+01:00" (the offset at `ms`). */
+export function zoneText(ms: number | Date = Date.now()): string {
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return `${name ? `${name}, ` : ''}UTC${utcOffset(ms)}`;
+}
+
+/** ISO 8601 in the browser's time zone with its offset: "2030-01-02T08:59:00+01:00". */
+export function localIso(ms: number | Date): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${localDay(d)}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}${utcOffset(d)}`;
+}

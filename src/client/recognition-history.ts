@@ -1,5 +1,6 @@
 // The person page's recent recognitions: each time a camera named them, with the face it saw, camera, score and time.
-// "Not them" removes a wrong one (it never becomes a face); "Add to faces" makes a good one of their faces.
+// "Not them" removes a wrong one (it never becomes a face), with an "Undo" toast while the server still keeps it
+// (RECOGNITIONS_UNDO_MS); "Add to faces" makes a good one of their faces.
 import { h, whenText } from './dom.js';
 import type { Api } from './session.js';
 
@@ -9,6 +10,35 @@ interface Recognition {
   at: string;
   score: number;
   cropUrl: string | null;
+}
+
+/** How long the toast offers "Undo", ms; the server allows it for RECOGNITIONS_UNDO_MS (10 min by default). */
+const TOAST_MS = 15_000;
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A toast at the bottom of the screen: `text` and an Undo button, gone after TOAST_MS or `until`, whichever is first. */
+function undoToast(text: string, until: number, undo: () => Promise<void>): void {
+  document.getElementById('undo-toast')?.remove();
+  clearTimeout(toastTimer);
+  const toast = h(
+    'div',
+    { id: 'undo-toast', class: 'toast', role: 'status' },
+    h('span', {}, text),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'small undo',
+        onclick: () => {
+          toast.remove();
+          void undo();
+        },
+      },
+      'Undo',
+    ),
+  );
+  document.body.append(toast);
+  toastTimer = setTimeout(() => toast.remove(), Math.max(0, Math.min(TOAST_MS, until - Date.now())));
 }
 
 export async function renderRecognitions(
@@ -61,7 +91,13 @@ export async function renderRecognitions(
                 type: 'button',
                 class: 'small secondary not-them',
                 title: 'This is not them: remove it (it never becomes one of their faces)',
-                onclick: () => void act(() => api.send('DELETE', `/api/v1/recognitions/${r.id}`), 'Removed from the recent recognitions.'),
+                onclick: () =>
+                  void act(async () => {
+                    const removed = await api.send<{ undoUntil: string }>('DELETE', `/api/v1/recognitions/${r.id}`);
+                    undoToast(`Not ${opts.name}: removed.`, removed ? Date.parse(removed.undoUntil) : 0, () =>
+                      act(() => api.send('POST', `/api/v1/recognitions/${r.id}/restore`), 'Restored to the recent recognitions.'),
+                    );
+                  }, 'Removed from the recent recognitions.'),
               },
               'Not them',
             ),

@@ -1,5 +1,6 @@
 // Status page: what /health, /ready, /metrics, the index and the cameras already know, shown to a person: models and
-// backend, inference workers and their queues, database, gallery size and index, the match threshold, the cameras,
+// backend, inference workers and their queues, database, gallery size and index, the operating point (threshold and
+// estimated stranger rate at this gallery size), the cameras,
 // and errors (camera errors of the last hour; REST and protocol errors since the server started, from /metrics).
 import { ratesText, statePill, type Camera } from './camera-list.js';
 import { byId, h, whenText } from './dom.js';
@@ -22,9 +23,57 @@ interface Health {
     stepsPerWorker?: Record<string, number>[];
   };
   gallery: { people: number; faces: number; dims: number; modelId: string; backend: string };
+  operatingPoint?: OperatingPoint;
   database: string;
   auth: string;
   sessions: number;
+}
+
+interface ConditionRate {
+  condition: string;
+  accepted: number;
+  estimate: number;
+  upper95: number;
+}
+/** /health's operatingPoint (src/server/recognition/operating-point.ts). */
+interface OperatingPoint {
+  threshold: number;
+  thresholdFrom: 'model' | 'MATCH_THRESHOLD';
+  fpirTarget: number | null;
+  calibrationGalleryPeople: number | null;
+  galleryPeople: number;
+  strangerRate: { basis: string; clean: ConditionRate | null; worst: ConditionRate; conditions: ConditionRate[] } | null;
+  note: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 2 : 1)}%`;
+
+/** The operating point as rows: the threshold, where it comes from, the estimated stranger rate and its basis. */
+export function operatingPointRows(op: OperatingPoint): [string, Node | string][] {
+  const from =
+    op.thresholdFrom === 'model'
+      ? `the model's calibrated threshold${op.fpirTarget !== null && op.calibrationGalleryPeople ? `, chosen to name ${pct(op.fpirTarget)} of strangers with ${op.calibrationGalleryPeople} people enrolled` : ''}`
+      : 'set by MATCH_THRESHOLD';
+  const rows: [string, Node | string][] = [
+    ['Match threshold', `${op.threshold} (cosine similarity; ${from})`],
+    ['Enrolled people', String(op.galleryPeople)],
+  ];
+  if (!op.strangerRate) return [...rows, ['Estimated stranger rate', h('span', { id: 'stranger-rate' }, `not estimated: ${op.note}`)]];
+  const { clean, worst } = op.strangerRate;
+  return [
+    ...rows,
+    [
+      'Estimated stranger rate',
+      h(
+        'span',
+        { id: 'stranger-rate', 'data-clean': clean?.estimate ?? '', 'data-worst': worst.estimate },
+        clean ? `${pct(clean.estimate)}${clean.accepted === 0 ? ` (at most ${pct(clean.upper95)})` : ''} on clean photos, ` : '',
+        `up to ${pct(worst.estimate)} on ${worst.condition} faces`,
+      ),
+    ],
+    ['By condition', op.strangerRate.conditions.map((c) => `${c.condition} ${pct(c.estimate)}`).join(' · ')],
+    ['Based on', h('span', { class: 'muted small-text', id: 'stranger-rate-basis' }, op.strangerRate.basis)],
+  ];
 }
 
 /** `name{label="value"} 3` lines of one counter in Prometheus text, as label value -> count. */
@@ -89,7 +138,6 @@ function startStatus(api: Api): void {
               (inf.models ?? []).map((m) => h('li', {}, m)),
             ),
           ],
-          ['Match threshold', index ? `${index.threshold} (cosine similarity)` : '—'],
           [
             'Inference workers',
             inf.sessionsPerWorker
@@ -101,6 +149,18 @@ function startStatus(api: Api): void {
               : '—',
           ],
         ]),
+      ),
+      card(
+        'Operating point',
+        'status-operating-point',
+        health.operatingPoint
+          ? dl(operatingPointRows(health.operatingPoint))
+          : dl([['Match threshold', index ? `${index.threshold} (cosine similarity)` : '—']]),
+        h(
+          'p',
+          { class: 'muted small-text' },
+          'The share of strangers the threshold names grows with the number of people enrolled (docs/accuracy.md, "Gallery size").',
+        ),
       ),
       card(
         'Gallery',

@@ -47,7 +47,10 @@ async function startUnknownPage(api: Api, session: Session): Promise<void> {
     const people = new Map(peopleList.items.map((p) => [p.id, p.name]));
     const groups = new Map<number, Sighting[]>();
     for (const s of sightings.items) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
-    byId('unknown-total').textContent = String(sightings.items.length);
+    // The count is of groups (the cards below, one a presumed person), not of sightings: seven visits of one stranger are one.
+    const total = byId('unknown-total');
+    total.textContent = String(groups.size);
+    total.title = `${groups.size} ${groups.size === 1 ? 'group' : 'groups'} of alike faces, ${sightings.items.length} ${sightings.items.length === 1 ? 'sighting' : 'sightings'}`;
     byId('unknown-empty').hidden = sightings.items.length > 0;
     list.replaceChildren(...[...groups.values()].map((members) => groupCard(members, people, index?.threshold ?? null, peopleList.items)));
   };

@@ -143,6 +143,8 @@ export const ConfigSchema = z.object({
   SECURITY_EVENTS_RETENTION_DAYS: int(90, 0),
   /** At most this many security events are kept, newest first (0 = no count limit). */
   SECURITY_EVENTS_MAX_ROWS: int(10_000, 0),
+  /** "Not them" on a recognition can be undone this long (ms); after it the record is deleted at the next retention run. */
+  RECOGNITIONS_UNDO_MS: int(10 * 60 * 1000, 0),
   /** How often retention (sightings, recognition history, security events) is enforced, ms. */
   SIGHTINGS_PRUNE_EVERY_MS: int(60 * 60 * 1000, 1000),
   // ---- events out: webhooks and MQTT (docs/api.md#events-out) ----

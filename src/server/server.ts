@@ -295,6 +295,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     const historyRetention = startSightingRetention(store.recognitions, {
       retentionDays: config.RECOGNITIONS_RETENTION_DAYS,
       maxRows: config.RECOGNITIONS_MAX_ROWS,
+      dismissedKeepMs: config.RECOGNITIONS_UNDO_MS,
       everyMs: config.SIGHTINGS_PRUNE_EVERY_MS,
       clock,
       log,

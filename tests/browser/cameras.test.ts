@@ -12,7 +12,7 @@ import { freePort, photoClip, rtspAvailable, serveMjpeg, serveRtsp, type StreamS
 import { api, photo } from '../helpers/http.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
-import { collectPageErrors, launchChromium, makeFakeWebcamY4m } from './harness.js';
+import { collectPageErrors, launchChromium, saveScreenshot, makeFakeWebcamY4m } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const rtspMissing = rtspAvailable();
@@ -57,7 +57,7 @@ describe(`cameras page and wall (${rtspMissing ? `MJPEG camera: ${rtspMissing}` 
     await row.locator('.pill[data-state="connected"]').waitFor({ timeout: 60_000 });
     await row.locator('.seen-names').filter({ hasText: 'Guido van Rossum' }).waitFor({ timeout: 60_000 });
     expect(await page.content()).not.toContain('hunter22');
-    await page.screenshot({ path: path.join(SHOTS, 'cameras.png'), fullPage: true });
+    await saveScreenshot(page, path.join(SHOTS, 'cameras.png'), { fullPage: true });
 
     await page.goto(`${server.url}/wall.html`);
     const tile = page.locator('.wall-tile[data-camera-name="Front door"]');
@@ -65,16 +65,17 @@ describe(`cameras page and wall (${rtspMissing ? `MJPEG camera: ${rtspMissing}` 
     await tile.locator('img:not([hidden])').waitFor({ timeout: 30_000 });
     const size = await tile.locator('img').evaluate((img) => ({ w: (img as HTMLImageElement).naturalWidth, h: (img as HTMLImageElement).naturalHeight }));
     expect(size).toEqual({ w: 640, h: 480 });
-    await page.screenshot({ path: path.join(SHOTS, 'wall.png'), fullPage: true });
+    await saveScreenshot(page, path.join(SHOTS, 'wall.png'), { fullPage: true });
 
     // The status page shows the same camera beside what /health and /metrics know.
     await page.goto(`${server.url}/status.html`);
     await page.locator('#status-cameras li[data-camera-name="Front door"] .pill[data-state="connected"]').waitFor({ timeout: 15_000 });
     const models = await page.locator('#status-models').textContent();
     expect(models).toContain(server.analyzer.modelId);
-    expect(models).toMatch(/Match threshold\s*0\.\d+/);
+    expect(await page.locator('#status-operating-point').textContent()).toMatch(/Match threshold\s*0\.\d+/);
+    expect(await page.locator('#stranger-rate').textContent()).toMatch(/on clean photos, up to \d+\.\d+% on \w+ faces/);
     expect(await page.locator('#status-gallery').textContent()).toMatch(/People\s*1(?!\d)/);
-    await page.screenshot({ path: path.join(SHOTS, 'status.png'), fullPage: true });
+    await saveScreenshot(page, path.join(SHOTS, 'status.png'), { fullPage: true });
     expect(errors).toEqual([]);
   }, 180_000);
 

@@ -10,7 +10,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { mosquittoMissing, startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { startTestServer } from '../helpers/server.js';
 import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
-import { CHROMIUM_PATH, collectPageErrors } from './harness.js';
+import { CHROMIUM_PATH, collectPageErrors, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const missing = mosquittoMissing();
@@ -76,7 +76,7 @@ describe('integrations page', () => {
       await until(() => got.includes('facestream/test'), 15_000, 'the MQTT test event');
       expect(got).toContain('facestream/availability');
       fs.mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: `${SHOTS}/integrations.png`, fullPage: true });
+      await saveScreenshot(page, `${SHOTS}/integrations.png`, { fullPage: true });
     } finally {
       await sub.endAsync(true);
       await server.outbound.mqtt.close();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
-import { collectPageErrors, launchChromium, makeSlideshowY4m } from './harness.js';
+import { collectPageErrors, launchChromium, makeSlideshowY4m, saveScreenshot } from './harness.js';
 
 const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 
@@ -77,7 +77,7 @@ describe('kiosk page with a fake webcam', () => {
     );
     expect(await page.locator('#checkins li .name').allTextContents()).toEqual(['Guido van Rossum', 'Paul Allen']);
     expect(await page.locator('#checkin-count').textContent()).toBe('2');
-    await page.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/kiosk.png', import.meta.url)) });
+    await saveScreenshot(page, fileURLToPath(new URL('../../docs/screenshots/kiosk.png', import.meta.url)));
 
     // Back at the door within the cooldown: no new check-in, and the kiosk says so.
     const again = await ctx.newPage();
@@ -86,7 +86,7 @@ describe('kiosk page with a fake webcam', () => {
     expect(await again.locator('#greeting-title').textContent()).toBe('Hello again, Guido van Rossum');
     expect(await again.locator('#greeting').getAttribute('data-kind')).toBe('already');
     expect((await server.checkins!.today()).checkins.filter((c) => c.name === 'Guido van Rossum')).toHaveLength(1);
-    await again.screenshot({ path: fileURLToPath(new URL('../../docs/screenshots/kiosk-already.png', import.meta.url)) });
+    await saveScreenshot(again, fileURLToPath(new URL('../../docs/screenshots/kiosk-already.png', import.meta.url)));
     expect(errors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
     await ctx.close();
   });

@@ -12,7 +12,7 @@ import type { Overlay } from '../../src/shared/protocol.js';
 import { api, photo } from '../helpers/http.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES, TestClient, fixture } from '../helpers/ws-client.js';
-import { collectPageErrors, launchChromium, makeFakeWebcamY4m } from './harness.js';
+import { collectPageErrors, launchChromium, makeFakeWebcamY4m, saveScreenshot } from './harness.js';
 import { rawDrizzle } from '../../src/server/store/db.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -86,7 +86,7 @@ describe('operator pages', () => {
     // A camera already streaming takes Joe Biden for Paul Allen...
     const cam = await TestClient.connect(server.url, { camera: 'lab' });
     expect((await frameUntil(cam, 'Joe_Biden/1.jpg', (t) => t.state === 'recognized')).name).toBe('Paul Allen');
-    await page.screenshot({ path: path.join(SHOTS, 'person.png'), fullPage: true });
+    await saveScreenshot(page, path.join(SHOTS, 'person.png'), { fullPage: true });
 
     // ...until the operator says "not them" on that face.
     await page.locator(`li.face[data-face-id="${wrongFace}"] .remove-face`).click();
@@ -101,7 +101,7 @@ describe('operator pages', () => {
     expect(await page.locator('#people-grid li .name').allTextContents()).toEqual(['Amy', 'Barack Obama', 'Guido van Rossum', 'Paul Allen']);
     expect(await page.locator('#people-grid li[data-person-id] .muted').last().textContent()).toMatch(/^1 face · last seen /);
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#people-grid img')].every((i) => i.complete && i.naturalWidth > 0));
-    await page.screenshot({ path: path.join(SHOTS, 'people.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'people.png'));
     await page.locator('#search').fill('bar');
     await expect.poll(() => page.locator('#people-grid li .name').allTextContents()).toEqual(['Barack Obama']);
   });
@@ -111,7 +111,7 @@ describe('operator pages', () => {
     await expect.poll(() => page.locator('#tracks li').first().textContent(), { timeout: 30_000 }).toMatch(/^Guido van Rossum [01]\.\d\d #\d+$/);
     await expect.poll(() => page.locator('#gallery').textContent()).toBe('4 people, 6 faces enrolled');
     await page.waitForTimeout(1500); // let the box settle on the face for the picture
-    await page.screenshot({ path: path.join(SHOTS, 'live.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'live.png'));
 
     await page.goto(`${server.url}/enrol.html`);
     await expect.poll(() => page.locator('#enrol-start').isEnabled(), { timeout: 20_000 }).toBe(true);
@@ -121,7 +121,7 @@ describe('operator pages', () => {
     await expect.poll(() => page.locator('#enrol-reason').textContent(), { timeout: 30_000 }).not.toBe('');
     expect(await page.locator('#enrol-poses li').count()).toBeGreaterThan(0);
     await page.waitForTimeout(1000);
-    await page.screenshot({ path: path.join(SHOTS, 'enrol.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'enrol.png'));
     await page.locator('#enrol-cancel').click();
     await expect.poll(() => page.locator('#enrol-result').textContent(), { timeout: 10_000 }).toMatch(/^Cancelled/);
     expect(await page.locator('#enrol-poses li').count()).toBe(0);
@@ -149,7 +149,7 @@ describe('operator pages', () => {
     expect(await stranger.locator('p.muted').textContent()).toMatch(/^Seen 2 times · lobby · /);
     expect(await stranger.locator('.crop').first().getAttribute('title')).toMatch(/similarity 0\.\d\d; a match needs 0\.\d\d/);
     expect(await stranger.textContent()).not.toMatch(/0\.\d\d/); // no bare score on the card
-    await page.screenshot({ path: path.join(SHOTS, 'unknown.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'unknown.png'));
 
     await stranger.locator('.promote-name').fill('Lin-Manuel Miranda');
     await stranger.locator('.promote-form button').click();
@@ -197,14 +197,16 @@ describe('operator pages', () => {
       [expect.any(String), 'Paul Allen', '08:59', '12:30', '2', 'door, lobby'],
       [expect.any(String), 'Guido van Rossum', '09:05', '09:05', '1', 'door'],
     ]);
-    await page.screenshot({ path: path.join(SHOTS, 'attendance.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'attendance.png'));
 
     await page.locator('#camera').selectOption('door');
     await expect.poll(() => page.locator('#rows tr').count()).toBe(3);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
     const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
-    expect(csv[0]).toBe('day,person_id,name,first_seen,last_seen,check_ins,cameras');
-    expect(csv.filter((l) => l.includes('Paul Allen'))).toEqual([expect.stringMatching(/,Paul Allen,08:59,08:59,1,door$/)]);
+    expect(csv[0]).toBe('day,person_id,name,first_check_in,last_seen,check_ins,cameras');
+    // Times as ISO 8601 with the browser's offset, so a spreadsheet elsewhere reads the same instant.
+    const at0859 = String.raw`\d{4}-\d\d-\d\dT08:59:00[+-]\d\d:\d\d`;
+    expect(csv.filter((l) => l.includes('Paul Allen'))).toEqual([expect.stringMatching(new RegExp(`,Paul Allen,${at0859},${at0859},1,door$`))]);
     expect(csv.filter(Boolean)).toHaveLength(4);
     expect(errors).toEqual([]);
   });

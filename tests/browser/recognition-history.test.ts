@@ -10,7 +10,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { api, photo } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
-import { CHROMIUM_PATH, collectPageErrors } from './harness.js';
+import { CHROMIUM_PATH, collectPageErrors, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -68,10 +68,21 @@ describe('recent recognitions on the person page', () => {
       )
       .toBeGreaterThan(0);
     fs.mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: `${SHOTS}/recognitions.png`, fullPage: true });
+    await saveScreenshot(page, `${SHOTS}/recognitions.png`, { fullPage: true });
 
+    // "Not them", then Undo from the toast: the record is back; then "Not them" for good.
+    const lobbyId = await items.filter({ hasText: 'lobby' }).getAttribute('data-recognition-id');
     await items.filter({ hasText: 'lobby' }).locator('button.not-them').click();
     await expect.poll(() => items.count()).toBe(1);
+    expect(await page.locator('#undo-toast').textContent()).toBe('Not Guido van Rossum: removed.Undo');
+    await page.locator('#undo-toast button.undo').click();
+    await expect.poll(() => items.count()).toBe(2);
+    expect(await page.locator(`#recognitions li[data-recognition-id="${lobbyId}"]`).count()).toBe(1);
+    expect(await page.locator('#person-notice').textContent()).toBe('Restored to the recent recognitions.');
+    expect(await page.locator('#undo-toast').count()).toBe(0);
+    await items.filter({ hasText: 'lobby' }).locator('button.not-them').click();
+    await expect.poll(() => items.count()).toBe(1);
+    await page.locator('#undo-toast').waitFor();
     expect(await page.locator('#faces li.face').count()).toBe(1);
     await items.first().locator('button.add-recognition').click();
     await expect.poll(() => page.locator('#faces li.face').count()).toBe(2);

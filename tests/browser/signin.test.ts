@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { FIXTURES } from '../helpers/ws-client.js';
-import { CHROMIUM_PATH, collectPageErrors, launchChromium, makeFakeWebcamY4m } from './harness.js';
+import { CHROMIUM_PATH, collectPageErrors, launchChromium, makeFakeWebcamY4m, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const storedKey = (page: Page) => page.evaluate(() => localStorage.getItem('facestream.key'));
@@ -41,7 +41,7 @@ describe('signing in with an API key', () => {
     await page.goto(`${server.url}/people.html`);
     await page.locator('#signin-form').waitFor({ timeout: 10_000 });
     expect(await page.locator('#library').isVisible()).toBe(false);
-    await page.screenshot({ path: path.join(SHOTS, 'signin.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'signin.png'));
 
     await page.locator('#signin-key').fill('fsk_not_a_key');
     await page.locator('#signin-form button').click();

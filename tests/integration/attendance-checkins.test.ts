@@ -61,6 +61,10 @@ describeEachDatabase('check-ins on $name', (target) => {
     expect(before + mine.length).toBe(3);
     expect(rows.map((r) => (r.at.getTime() - T0) / MIN).map(Math.floor)).toEqual([0, 10, 20]);
     expect(rows.every((r) => r.personId === guidoId && r.name === 'Guido van Rossum' && r.score >= 0.9)).toBe(true);
+    // Attendance's "last seen" is the last sighting in each check-in's window (minutes 9, 19 and 25), not the check-in.
+    const api = (await (await server.app.request('/api/v1/check-ins?limit=10')).json()) as { items: { at: string; lastSeenAt: string }[] };
+    expect(api.items.map((c) => Math.floor((Date.parse(c.lastSeenAt) - T0) / MIN))).toEqual([9, 19, 25]);
+    expect(api.items.every((c) => /Z$/.test(c.at) && /Z$/.test(c.lastSeenAt))).toBe(true);
     await expect.poll(() => checkinsOf(kiosk).length).toBe(3);
     expect(checkinsOf(door).map((c) => c.camera)).toEqual(mine.map(() => 'door'));
     expect(checkinsOf(elsewhere)).toEqual([]);

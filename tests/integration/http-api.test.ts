@@ -199,11 +199,11 @@ describeEachDatabase('REST API on $name', (target) => {
     const range = `from=${t(2).toISOString()}&to=${t(3).toISOString()}`;
     const page = (await (await http.get(`/api/v1/check-ins?personId=${p!.id}&${range}`)).json()) as { items: { at: string; camera: string }[]; total: number };
     expect(page.total).toBe(1);
-    expect(page.items[0]).toMatchObject({ at: t(2).toISOString(), camera: 'door, "main"' });
+    expect(page.items[0]).toMatchObject({ at: t(2).toISOString(), lastSeenAt: t(2).toISOString(), camera: 'door, "main"' });
     const csv = await http.get(`/api/v1/check-ins?format=csv&personId=${p!.id}`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = (await csv.text()).trim().split('\r\n');
-    expect(rows[0]).toBe('id,person_id,person_name,at,score,camera');
+    expect(rows[0]).toBe('id,person_id,person_name,at,last_seen_at,score,camera');
     expect(rows).toHaveLength(4);
     expect(rows[2]).toContain('"door, ""main"""');
     const none = (await (await http.get(`/api/v1/check-ins?personId=00000000-0000-4000-8000-000000000000`)).json()) as { total: number };

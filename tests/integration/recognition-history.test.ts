@@ -8,6 +8,9 @@ import { silentLogger } from '../../src/server/log.js';
 import type { RunningServer } from '../../src/server/server.js';
 import type { TrackSnapshot } from '../../src/server/tracking/tracker.js';
 import { api, errorCode, photo } from '../helpers/http.js';
+import { rawDrizzle } from '../../src/server/store/db.js';
+import { recognitions } from '../../src/server/store/schema.js';
+import { eq } from 'drizzle-orm';
 import { startTestServer } from '../helpers/server.js';
 import { fixture } from '../helpers/ws-client.js';
 
@@ -62,14 +65,41 @@ describe('recognition history', () => {
     expect((await list('?camera=back')).total).toBe(0);
   });
 
-  it('"not them" removes a record and leaves the gallery alone', async () => {
+  it('"not them" hides a record and leaves the gallery alone; it can be undone within RECOGNITIONS_UNDO_MS, then not', async () => {
     const faces = server.gallery.stats().faces;
     const [rec] = (await list()).items;
-    expect((await http.del(`/api/v1/recognitions/${rec!.id}`)).status).toBe(204);
+    const before = Date.now();
+    const res = await http.del(`/api/v1/recognitions/${rec!.id}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: string; undoUntil: string };
+    expect(body.id).toBe(rec!.id);
+    expect(body.undoUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(body.undoUntil) - before).toBeGreaterThanOrEqual(10 * 60_000 - 1000); // the default window
     expect((await list()).total).toBe(0);
     expect(server.gallery.stats().faces).toBe(faces);
     const again = await http.raw('POST', `/api/v1/recognitions/${rec!.id}/add-to-person`);
-    expect([again.status, await errorCode(again)]).toEqual([404, 'not_found']);
+    expect([again.status, await errorCode(again)]).toEqual([404, 'not_found']); // never becomes a face
+    expect((await http.del(`/api/v1/recognitions/${rec!.id}`)).status).toBe(404); // already removed
+
+    // Undo: back in the list, as it was.
+    const restored = await http.raw('POST', `/api/v1/recognitions/${rec!.id}/restore`);
+    expect(restored.status).toBe(200);
+    expect(await restored.json()).toEqual(rec);
+    expect((await list()).items).toEqual([rec]);
+    expect((await http.raw('POST', `/api/v1/recognitions/${rec!.id}/restore`)).status).toBe(404); // nothing to undo
+
+    // Past the window: no undo, and retention deletes it.
+    expect((await http.del(`/api/v1/recognitions/${rec!.id}`)).status).toBe(200);
+    await rawDrizzle(server.store)
+      .update(recognitions)
+      .set({ dismissedAt: new Date(Date.now() - 11 * 60_000) })
+      .where(eq(recognitions.id, rec!.id));
+    const late = await http.raw('POST', `/api/v1/recognitions/${rec!.id}/restore`);
+    expect([late.status, await errorCode(late)]).toEqual([404, 'not_found']);
+    expect(await server.store.recognitions.prune({ now: new Date(), retentionDays: 0, maxRows: 0, dismissedBefore: new Date(Date.now() - 10 * 60_000) })).toBe(
+      1,
+    );
+    expect(await server.store.recognitions.crop(rec!.id)).toBeNull();
   });
 
   it('"add to them" makes the face one of theirs, searched by the gallery at once', async () => {

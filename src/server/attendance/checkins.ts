@@ -12,7 +12,7 @@ export type Clock = () => number;
 export const systemClock: Clock = () => Date.now();
 
 export interface CheckInServiceOptions {
-  checkIns: Pick<CheckInsRepo, 'record' | 'since'>;
+  checkIns: Pick<CheckInsRepo, 'record' | 'since'> & Partial<Pick<CheckInsRepo, 'seenAgain'>>;
   cooldownMs: number;
   clock: Clock;
   log: Logger;
@@ -54,6 +54,9 @@ export function dayLabel(ms: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+/** Attendance's last sighting of a checked-in person is written at most this often per person, ms. */
+export const LAST_SEEN_WRITE_MS = 30_000;
+
 export class CheckInService {
   /** Person -> time (ms) before which the database need not be asked again. */
   private readonly quietUntil = new Map<string, number>();
@@ -67,6 +70,10 @@ export class CheckInService {
   private readonly lastCheckIn = new Map<string, CheckIn>();
   /** `person camera` -> when the person was last seen there while checked in. */
   private readonly lastSeenAt = new Map<string, number>();
+  /** Person -> when their check-in's last sighting was last written; bounded like lastSeenAt. */
+  private readonly seenWrittenAt = new Map<string, number>();
+  /** Last-sighting writes in flight (whenIdle waits for them); at most one a person a LAST_SEEN_WRITE_MS. */
+  private readonly seenWrites = new Set<Promise<void>>();
 
   constructor(private readonly opts: CheckInServiceOptions) {}
 
@@ -131,6 +138,7 @@ export class CheckInService {
   private already(personId: string, camera: string, now: number): void {
     const checkin = this.lastCheckIn.get(personId);
     const { onAlready, alreadyNoticeMs = 30_000 } = this.opts;
+    if (checkin) this.noteSeen(personId, checkin.id, now);
     if (!checkin || !onAlready) return;
     const key = `${personId} ${camera}`;
     const prev = this.lastSeenAt.get(key);
@@ -139,6 +147,24 @@ export class CheckInService {
     if (prev !== undefined && now - prev < alreadyNoticeMs) return;
     if (now - checkin.at < alreadyNoticeMs) return;
     onAlready(checkin, camera);
+  }
+
+  /**
+   * Attendance's "last seen" is the last sighting, not the last check-in: the check-in of the current window carries it,
+   * written at most once a LAST_SEEN_WRITE_MS per person (a face in view for an hour costs ~120 updates, not 50,000).
+   * A failed write is only logged: the next sighting writes a later time anyway.
+   */
+  private noteSeen(personId: string, checkInId: string, now: number): void {
+    const seenAgain = this.opts.checkIns.seenAgain;
+    if (!seenAgain) return;
+    const prev = this.seenWrittenAt.get(personId);
+    if (prev !== undefined && now - prev < LAST_SEEN_WRITE_MS) return;
+    if (this.seenWrittenAt.size > 10_000) this.seenWrittenAt.clear();
+    this.seenWrittenAt.set(personId, now);
+    const write = seenAgain(checkInId, new Date(now))
+      .catch((err: unknown) => this.opts.log.warn('last sighting not written', { person: personId, error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => this.seenWrites.delete(write));
+    this.seenWrites.add(write);
   }
 
   private retryUnwritten(): void {
@@ -181,6 +207,6 @@ export class CheckInService {
 
   /** Resolves when every check-in write started so far has finished (shutdown, tests). */
   async whenIdle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()]);
+    while (this.inFlight.size > 0 || this.seenWrites.size > 0) await Promise.all([...this.inFlight.values(), ...this.seenWrites]);
   }
 }

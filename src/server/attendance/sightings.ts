@@ -2,6 +2,7 @@
 // (promote, attach) is a gallery write: gallery/service.ts.
 import sharp from 'sharp';
 import type { Logger } from '../log.js';
+import type { RecognitionsPruneOptions } from '../store/recognitions-repo.js';
 import type { NewSighting, SightingsRepo } from '../store/sightings-repo.js';
 import { CHIP_SIZE } from '../vision/embedder.js';
 import type { Clock } from './checkins.js';
@@ -50,13 +51,15 @@ export class SightingRecorder {
 
 /** Enforces SIGHTINGS_RETENTION_DAYS / SIGHTINGS_MAX_ROWS now and every `everyMs`. Returns a stop function. */
 export function startSightingRetention(
-  sightings: Pick<SightingsRepo, 'prune'>,
-  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger; what?: string },
+  sightings: Pick<SightingsRepo, 'prune'> | { prune(opts: RecognitionsPruneOptions): Promise<number> },
+  opts: { retentionDays: number; maxRows: number; everyMs: number; clock: Clock; log: Logger; what?: string; dismissedKeepMs?: number },
 ): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const prune = () => {
+    const now = opts.clock();
+    const dismissedBefore = opts.dismissedKeepMs === undefined ? undefined : new Date(now - opts.dismissedKeepMs);
     running = sightings
-      .prune({ now: new Date(opts.clock()), retentionDays: opts.retentionDays, maxRows: opts.maxRows })
+      .prune({ now: new Date(now), retentionDays: opts.retentionDays, maxRows: opts.maxRows, dismissedBefore })
       .then((n) => void (n > 0 && opts.log.info(`${opts.what ?? 'unknown sightings'} pruned`, { deleted: n })))
       .catch((err) => opts.log.warn(`pruning ${opts.what ?? 'unknown sightings'} failed`, { error: String(err) }));
   };

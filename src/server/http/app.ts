@@ -14,6 +14,8 @@ import { sightingActionsRoutes } from './sighting-actions.js';
 import { facesRoutes } from './faces.js';
 import { galleryTransferRoutes } from './gallery-transfer.js';
 import { mountHealth } from './health.js';
+import { operatingPoint } from '../recognition/operating-point.js';
+import { readManifest } from '../vision/models.js';
 import { importsRoutes } from './imports.js';
 import { JobRunner } from '../imports/job-runner.js';
 import { enrolImages } from '../enrolment/from-images.js';
@@ -62,7 +64,13 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
 
   const { config, store, gallery, galleryService } = deps;
   const authMode = deps.auth.mode;
-  mountHealth(app, { ...deps, database: store, authMode });
+  const manifest = readManifest(config.EMBEDDING_MODEL);
+  mountHealth(app, {
+    ...deps,
+    database: store,
+    authMode,
+    operatingPoint: () => operatingPoint(manifest, config.MATCH_THRESHOLD ?? manifest?.threshold ?? NaN, gallery.stats().people),
+  });
   // One sub-app per resource, each given only what it uses.
   app.route('/', peopleRoutes({ people: store.people, galleryService }));
   const enrolment = { gallery, galleryService };
@@ -94,7 +102,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
   app.route('/', webhooksRoutes(outbound));
   app.route('/', mqttRoutes(outbound));
-  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService }));
+  app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService, undoMs: config.RECOGNITIONS_UNDO_MS }));
   if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras, policies: deps.cameraPolicies }));
   if (deps.cameraPolicies) {
     app.route('/', cameraPoliciesRoutes({ policies: deps.cameraPolicies, cameras: store.cameras, seen: deps.seenCameras ?? (() => []) }));

@@ -14,7 +14,17 @@ const Range = Page.extend({
   format: z.enum(['json', 'csv']).default('json').openapi({ description: 'csv returns text/csv (up to `limit` rows).' }),
 });
 const CheckIn = z
-  .object({ id: z.string(), personId: z.string(), personName: z.string(), at: z.string(), score: z.number(), camera: z.string() })
+  .object({
+    id: z.string(),
+    personId: z.string(),
+    personName: z.string(),
+    at: z.string().openapi({ description: 'When they checked in: ISO 8601 with offset (UTC, `Z`).' }),
+    lastSeenAt: z.string().openapi({
+      description: 'The last time a camera recognized them within this check-in’s cooldown window (`at` if not seen again); ISO 8601 with offset.',
+    }),
+    score: z.number(),
+    camera: z.string(),
+  })
   .openapi('CheckIn');
 const Sighting = z
   .object({
@@ -104,12 +114,12 @@ export function eventsRoutes(deps: EventsDeps): App {
         return csvResponse(
           c,
           'check-ins.csv',
-          ['id', 'person_id', 'person_name', 'at', 'score', 'camera'],
-          items.map((r) => [r.id, r.personId, r.personName, iso(r.at), r.score, r.camera]),
+          ['id', 'person_id', 'person_name', 'at', 'last_seen_at', 'score', 'camera'],
+          items.map((r) => [r.id, r.personId, r.personName, iso(r.at), iso(r.lastSeenAt), r.score, r.camera]),
           deps.log,
         ) as never;
       }
-      return c.json({ items: items.map((r) => ({ ...r, at: iso(r.at) })), total }, 200);
+      return c.json({ items: items.map((r) => ({ ...r, at: iso(r.at), lastSeenAt: iso(r.lastSeenAt) })), total }, 200);
     },
   );
 

@@ -8,6 +8,7 @@ import type { Registry } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { AnalyzerScheduler } from '../vision/scheduler.js';
+import type { OperatingPoint as OperatingPointValue } from '../recognition/operating-point.js';
 import type { App } from './context.js';
 import { secured } from './schemas.js';
 
@@ -23,7 +24,37 @@ export interface HealthDeps {
   sessions: () => number;
   /** Where this server is in the gallery's change log (gallery/sync.ts). */
   galleryService?: Pick<GalleryService, 'syncStats'>;
+  /** The threshold and the estimated stranger rate for the gallery as it is now (recognition/operating-point.ts). */
+  operatingPoint: () => OperatingPointValue;
 }
+
+const ConditionRate = z.object({
+  condition: z.string().openapi({ description: 'Image condition measured: clean, jpeg50, tight, tight112, tight80, blur.' }),
+  accepted: z.number().int().openapi({ description: 'Comparisons at or above the threshold.' }),
+  estimate: z.number().openapi({ description: 'Share of strangers a gallery of the current size names (0..1).' }),
+  upper95: z.number().openapi({ description: '95% upper bound (rule of three when none was accepted).' }),
+});
+const OperatingPoint = z
+  .object({
+    threshold: z.number(),
+    thresholdFrom: z.enum(['model', 'MATCH_THRESHOLD']),
+    fpirTarget: z.number().nullable().openapi({ description: "The share of strangers named the model's threshold was chosen for." }),
+    calibrationGalleryPeople: z.number().int().nullable().openapi({ description: 'Gallery size (people) the threshold was chosen with.' }),
+    galleryPeople: z.number().int(),
+    strangerRate: z
+      .object({
+        basis: z.string().openapi({ description: 'What the estimate is computed from.' }),
+        comparisons: z.number().int(),
+        templatesPerPerson: z.number().int(),
+        clean: ConditionRate.nullable(),
+        worst: ConditionRate,
+        conditions: z.array(ConditionRate),
+      })
+      .nullable()
+      .openapi({ description: 'null when no measurement fits the running model and threshold (see note).' }),
+    note: z.string().openapi({ description: 'The estimate in one sentence, or why there is none.' }),
+  })
+  .openapi('OperatingPoint');
 
 /** On the root app: its request counter sees every request, not only this module's routes. */
 export function mountHealth(app: App, deps: HealthDeps): void {
@@ -80,8 +111,14 @@ export function mountHealth(app: App, deps: HealthDeps): void {
       path: '/health',
       tags: ['ops'],
       summary: 'Liveness and what is running',
-      description: 'Public. Backend, models, gallery size and index backend, database kind, sessions.',
-      responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }).passthrough() } } } },
+      description:
+        'Public. Backend, models, gallery size and index backend, database kind, sessions, and the operating point: the match threshold with the share of strangers it is estimated to name at the current gallery size.',
+      responses: {
+        200: {
+          description: 'Alive',
+          content: { 'application/json': { schema: z.object({ status: z.literal('ok'), operatingPoint: OperatingPoint }).passthrough() } },
+        },
+      },
     }),
     (c) =>
       c.json(
@@ -98,6 +135,7 @@ export function mountHealth(app: App, deps: HealthDeps): void {
             stepsPerWorker: scheduler.steps(),
           },
           gallery: deps.gallery.stats(),
+          operatingPoint: deps.operatingPoint(),
           database: deps.database.kind,
           auth: deps.authMode,
           sessions: deps.sessions(),

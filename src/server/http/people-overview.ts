@@ -11,7 +11,11 @@ const PersonOverview = z
     faces: z.number().int(),
     createdAt: z.string().datetime(),
     thumbnailUrl: z.string().nullable().openapi({ description: 'Crop of their best-quality face, image/jpeg; null without stored crops.' }),
-    lastSeenAt: z.string().datetime().nullable().openapi({ description: 'Their latest check-in, any camera.' }),
+    lastSeenAt: z
+      .string()
+      .datetime()
+      .nullable()
+      .openapi({ description: 'The last time a camera recognized them (as far as check-ins record it: their last check-in window), any camera.' }),
   })
   .openapi('PersonOverview');
 

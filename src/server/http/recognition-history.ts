@@ -1,8 +1,9 @@
 // /api/v1/recognitions: recent recognitions of known people with their faces, by person and camera; an operator says
-// "this is not them" (deleted: it never becomes a face) or "add to them" (it becomes one of their faces).
+// "this is not them" (hidden: it never becomes a face; undone within RECOGNITIONS_UNDO_MS, deleted after) or "add to
+// them" (it becomes one of their faces).
 import { z } from '@hono/zod-openapi';
 import { SightingError, type GalleryService } from '../gallery/service.js';
-import type { RecognitionsRepo } from '../store/recognitions-repo.js';
+import type { RecognitionSummary, RecognitionsRepo } from '../store/recognitions-repo.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { IdParam, Page, iso, json, secured } from './schemas.js';
@@ -18,16 +19,27 @@ const Recognition = z
     cropUrl: z.string().nullable(),
   })
   .openapi('Recognition');
+const Dismissed = z
+  .object({
+    id: z.string(),
+    undoUntil: z.string().openapi({ description: 'ISO 8601 with offset: until then POST /api/v1/recognitions/{id}/restore brings it back.' }),
+  })
+  .openapi('RecognitionDismissed');
 const Added = z.object({ personId: z.string(), name: z.string(), faceId: z.string() }).openapi('RecognitionAdded');
 
 export interface RecognitionHistoryDeps {
   recognitions: RecognitionsRepo;
   galleryService: Pick<GalleryService, 'addRecognition'>;
+  /** How long "not them" can be undone, ms (RECOGNITIONS_UNDO_MS). */
+  undoMs: number;
+  clock?: () => number;
 }
 
 export function recognitionHistoryRoutes(deps: RecognitionHistoryDeps): App {
   const app = resource();
   const { recognitions: repo } = deps;
+  const now = deps.clock ?? Date.now;
+  const view = ({ hasCrop, seenAt, ...r }: RecognitionSummary) => ({ ...r, at: iso(seenAt), cropUrl: hasCrop ? `/api/v1/recognitions/${r.id}/crop` : null });
 
   app.openapi(
     secured('viewer', {
@@ -43,7 +55,7 @@ export function recognitionHistoryRoutes(deps: RecognitionHistoryDeps): App {
       const { items, total } = await repo.list(c.req.valid('query'));
       return c.json(
         {
-          items: items.map(({ hasCrop, seenAt, ...r }) => ({ ...r, at: iso(seenAt), cropUrl: hasCrop ? `/api/v1/recognitions/${r.id}/crop` : null })),
+          items: items.map(view),
           total,
         },
         200,
@@ -73,13 +85,35 @@ export function recognitionHistoryRoutes(deps: RecognitionHistoryDeps): App {
       path: '/api/v1/recognitions/{id}',
       tags: ['events'],
       summary: 'This is not them',
-      description: 'A wrong recognition: removed from the history, so it never becomes one of their faces.',
+      description:
+        'A wrong recognition: hidden from the history at once and never made one of their faces. It can be restored until `undoUntil` (RECOGNITIONS_UNDO_MS), then it is deleted.',
       request: { params: IdParam },
-      responses: { 204: { description: 'Removed' }, ...errorDocs('not_found') },
+      responses: { 200: json(Dismissed, 'Hidden; restorable until undoUntil'), ...errorDocs('not_found') },
     }),
     async (c) => {
-      if (!(await repo.delete(c.req.valid('param').id))) throw new ApiError('not_found', `no recognition ${c.req.valid('param').id}`);
-      return c.body(null, 204);
+      const { id } = c.req.valid('param');
+      const at = now();
+      if (!(await repo.dismiss(id, new Date(at)))) throw new ApiError('not_found', `no recognition ${id}`);
+      return c.json({ id, undoUntil: iso(new Date(at + deps.undoMs)) }, 200);
+    },
+  );
+
+  app.openapi(
+    secured('operator', {
+      method: 'post',
+      path: '/api/v1/recognitions/{id}/restore',
+      tags: ['events'],
+      summary: 'Undo "this is not them"',
+      description: 'Shows a recognition removed by DELETE again, if it was removed less than RECOGNITIONS_UNDO_MS ago.',
+      request: { params: IdParam },
+      responses: { 200: json(Recognition, 'Shown again'), ...errorDocs('not_found') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const restored = await repo.restore(id, new Date(now() - deps.undoMs));
+      if (!restored)
+        throw new ApiError('not_found', `no recognition ${id} removed in the last ${Math.round(deps.undoMs / 60_000)} min: it can no longer be restored`);
+      return c.json(view(restored), 200);
     },
   );
 

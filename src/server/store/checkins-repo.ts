@@ -1,6 +1,6 @@
 // Attendance check-ins on the drizzle db: one row per person per cooldown window, race-free across sessions,
 // cameras and server processes (a transaction-scoped advisory lock on the person, then insert only if none is in the window).
-import { and, desc, eq, gt, gte, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
 import { outboxRepo, type EnqueueOutcome, type OutboxEvent } from './outbox-repo.js';
 import { checkIns, people } from './schema.js';
@@ -91,6 +91,14 @@ async function listCheckInsOfPerson(db: StoreDb, personId: string, limit = 100):
 export function checkInsRepo(db: StoreDb) {
   return {
     record: (a: CheckInAttempt) => recordCheckIn(db, a),
+    /** The person of check-in `id` was seen again at `at`: moves its last sighting forward (never back). */
+    async seenAgain(id: string, at: Date): Promise<void> {
+      await db
+        .update(checkIns)
+        .set({ lastSeenAt: at })
+        // Column operators (not raw SQL) so `at` is bound as a timestamp on both PGlite and postgres.js.
+        .where(and(eq(checkIns.id, id), or(and(isNull(checkIns.lastSeenAt), lt(checkIns.at, at)), lt(checkIns.lastSeenAt, at))));
+    },
     since: (since: Date, limit?: number) => listCheckInsSince(db, since, limit),
     ofPerson: (personId: string, limit?: number) => listCheckInsOfPerson(db, personId, limit),
   };

@@ -17,6 +17,8 @@ export interface CheckIn {
   personId: string;
   personName: string;
   at: Date;
+  /** The last time a camera recognized them within this check-in's cooldown window (`at` when not seen again). */
+  lastSeenAt: Date;
   score: number;
   camera: string;
 }
@@ -36,7 +38,15 @@ export function eventsRepo(db: StoreDb) {
       ];
       const where = and(...conds);
       const items = await db
-        .select({ id: checkIns.id, personId: checkIns.personId, personName: people.name, at: checkIns.at, score: checkIns.score, camera: checkIns.camera })
+        .select({
+          id: checkIns.id,
+          personId: checkIns.personId,
+          personName: people.name,
+          at: checkIns.at,
+          lastSeenAt: checkIns.lastSeenAt,
+          score: checkIns.score,
+          camera: checkIns.camera,
+        })
         .from(checkIns)
         .innerJoin(people, eq(people.id, checkIns.personId))
         .where(where)
@@ -44,7 +54,7 @@ export function eventsRepo(db: StoreDb) {
         .limit(q.limit)
         .offset(q.offset);
       const [row] = await db.select({ n: count() }).from(checkIns).where(where);
-      return { items, total: row?.n ?? 0 };
+      return { items: items.map((c) => ({ ...c, lastSeenAt: c.lastSeenAt ?? c.at })), total: row?.n ?? 0 };
     },
 
     async sightings(q: TimeRange & { bestPersonId?: string }): Promise<{ items: Sighting[]; total: number }> {

@@ -28,7 +28,7 @@ export async function listPeopleOverview(
       thumbnailFaceId: sql<
         string | null
       >`(select f.id from faces f where f.person_id = "people"."id" and f.crop is not null order by f.quality desc nulls last, f.created_at limit 1)`,
-      lastSeenAt: sql<string | null>`(select max(c.at) from check_ins c where c.person_id = "people"."id")`,
+      lastSeenAt: sql<string | null>`(select max(coalesce(c.last_seen_at, c.at)) from check_ins c where c.person_id = "people"."id")`,
     })
     .from(people)
     .where(where)

@@ -1,6 +1,7 @@
 // Recognition history (table recognitions): recent recognitions of known people with their face, listed by person and
-// camera, bounded by retention; "not them" deletes one, and the gallery service takes one to make it a face.
-import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+// camera, bounded by retention; "not them" hides one (restorable for a while, then deleted), and the gallery service
+// takes one to make it a face.
+import { and, count, desc, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
 import { people, recognitions } from './schema.js';
@@ -27,6 +28,15 @@ export interface RecognitionSummary {
 }
 
 const r = recognitions;
+const shown = isNull(r.dismissedAt);
+
+export interface RecognitionsPruneOptions {
+  now: Date;
+  retentionDays: number;
+  maxRows: number;
+  /** Records dismissed ("not them") before this are deleted: their undo window is over. */
+  dismissedBefore?: Date;
+}
 
 export function recognitionsRepo(db: StoreDb) {
   return {
@@ -41,7 +51,7 @@ export function recognitionsRepo(db: StoreDb) {
     /** Newest first. */
     async list(q: { personId?: string; camera?: string; limit: number; offset: number }): Promise<{ items: RecognitionSummary[]; total: number }> {
       if (q.personId !== undefined && !isUuid(q.personId)) return { items: [], total: 0 };
-      const where = and(q.personId ? eq(r.personId, q.personId) : undefined, q.camera !== undefined ? eq(r.camera, q.camera) : undefined);
+      const where = and(shown, q.personId ? eq(r.personId, q.personId) : undefined, q.camera !== undefined ? eq(r.camera, q.camera) : undefined);
       const items = await db
         .select({
           id: r.id,
@@ -68,14 +78,14 @@ export function recognitionsRepo(db: StoreDb) {
       return row?.crop ?? null;
     },
 
-    /** With its embedding; `forUpdate` locks the row (inside a transaction). */
+    /** With its embedding; `forUpdate` locks the row (inside a transaction). A dismissed record is not found. */
     async get(id: string, forUpdate = false) {
       if (!isUuid(id)) return null;
       const q = db
         .select({ id: r.id, personId: r.personId, personName: people.name, modelId: r.modelId, embedding: r.embedding, crop: r.crop })
         .from(r)
         .innerJoin(people, eq(people.id, r.personId))
-        .where(eq(r.id, id));
+        .where(and(eq(r.id, id), shown));
       const [row] = forUpdate ? await q.for('update', { of: r }) : await q;
       return row ? { ...row, embedding: bytesToEmbedding(row.embedding) } : null;
     },
@@ -85,9 +95,55 @@ export function recognitionsRepo(db: StoreDb) {
       return (await db.delete(r).where(eq(r.id, id)).returning({ id: r.id })).length > 0;
     },
 
-    /** Retention: older than `retentionDays`, then all but the newest `maxRows` (0 = no limit). Returns rows deleted. */
-    async prune(opts: { now: Date; retentionDays: number; maxRows: number }): Promise<number> {
+    /** "Not them": hides a shown record from `at` on. False when there is none (or it is already dismissed). */
+    async dismiss(id: string, at: Date): Promise<boolean> {
+      if (!isUuid(id)) return false;
+      return (
+        (
+          await db
+            .update(r)
+            .set({ dismissedAt: at })
+            .where(and(eq(r.id, id), shown))
+            .returning({ id: r.id })
+        ).length > 0
+      );
+    },
+
+    /** Undoes a dismissal made at or after `since`; returns the record shown again, or null (none, or too late). */
+    async restore(id: string, since: Date): Promise<RecognitionSummary | null> {
+      if (!isUuid(id)) return null;
+      const [row] = await db
+        .update(r)
+        .set({ dismissedAt: null })
+        .where(and(eq(r.id, id), isNotNull(r.dismissedAt), gte(r.dismissedAt, since)))
+        .returning({ id: r.id });
+      if (!row) return null;
+      const [item] = await db
+        .select({
+          id: r.id,
+          personId: r.personId,
+          personName: people.name,
+          camera: r.camera,
+          seenAt: r.seenAt,
+          score: r.score,
+          hasCrop: sql<boolean>`${r.crop} is not null`,
+        })
+        .from(r)
+        .innerJoin(people, eq(people.id, r.personId))
+        .where(eq(r.id, row.id));
+      return item ?? null;
+    },
+
+    /** Retention: dismissed past their undo window, older than `retentionDays`, then all but the newest `maxRows` (0 = no limit). Returns rows deleted. */
+    async prune(opts: RecognitionsPruneOptions): Promise<number> {
       let deleted = 0;
+      if (opts.dismissedBefore)
+        deleted += (
+          await db
+            .delete(r)
+            .where(and(isNotNull(r.dismissedAt), lt(r.dismissedAt, opts.dismissedBefore)))
+            .returning({ id: r.id })
+        ).length;
       if (opts.retentionDays > 0) {
         const cutoff = new Date(opts.now.getTime() - opts.retentionDays * 86_400_000);
         deleted += (await db.delete(r).where(lt(r.seenAt, cutoff)).returning({ id: r.id })).length;

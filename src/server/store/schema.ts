@@ -96,6 +96,8 @@ export const checkIns = pgTable(
     score: real('score').notNull(),
     /** Camera or session label given in the client's hello. */
     camera: text('camera').notNull().default(''),
+    /** The last time a camera recognized the person within this check-in's cooldown window; null = only at `at`. */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
   },
   (t) => [index('check_ins_person_at_idx').on(t.personId, t.at), index('check_ins_at_idx').on(t.at)],
 );
@@ -266,6 +268,8 @@ export const recognitions = pgTable(
     embedding: bytea('embedding').notNull(),
     /** The aligned face as a small JPEG. */
     crop: bytea('crop'),
+    /** "Not them": hidden and never made a face; restorable for RECOGNITIONS_UNDO_MS, then deleted by retention. */
+    dismissedAt: timestamp('dismissed_at', { withTimezone: true }),
   },
   (t) => [
     index('recognitions_person_seen_idx').on(t.personId, t.seenAt),

@@ -7,10 +7,23 @@ export type DecodeResult = { ok: true; image: RgbImage } | { ok: false; code: 'b
 type DecodeError = Extract<DecodeResult, { ok: false }>;
 export type HeaderResult = { ok: true; width: number; height: number } | DecodeError;
 
+/**
+ * What was wrong with an image libvips could not decode, and what to do, in one sentence. libvips' own text is not
+ * passed on: it repeats itself (one line per decoder retry, five for a JPEG cut off after its header) and names
+ * library internals ("VipsJpeg: Invalid component ID 255 in SOS") that tell a person nothing.
+ */
+export function undecodableMessage(libvipsText: string): string {
+  if (/unsupported image format/i.test(libvipsText))
+    return 'not an image the server can read (JPEG, PNG or WebP): save or export it in one of those formats and upload it again';
+  if (/premature end|truncated|unexpected end|end of (file|stream|input)/i.test(libvipsText) && !/corrupt|invalid|bad /i.test(libvipsText))
+    return 'the image is incomplete (the file was cut off while it was copied or downloaded): copy or download it again, or choose another photo';
+  return 'the image data is damaged and cannot be decoded: open it in an image viewer and save it again as JPEG, or choose another photo';
+}
+
 const undecodable = (err: unknown): DecodeError => ({
   ok: false,
   code: 'bad_image',
-  message: `image could not be decoded: ${err instanceof Error ? err.message : String(err)}`,
+  message: undecodableMessage(err instanceof Error ? err.message : String(err)),
 });
 
 /**
@@ -20,7 +33,7 @@ const undecodable = (err: unknown): DecodeError => ({
 export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Promise<HeaderResult> {
   try {
     const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-    if (!meta.width || !meta.height) return { ok: false, code: 'bad_image', message: 'image has no dimensions' };
+    if (!meta.width || !meta.height) return { ok: false, code: 'bad_image', message: undecodableMessage('no dimensions') };
     if (meta.width * meta.height > maxPixels) {
       return { ok: false, code: 'frame_too_large', message: `image is ${meta.width}x${meta.height}, over the limit of ${maxPixels} pixels` };
     }
@@ -42,7 +55,7 @@ export async function decodeImage(bytes: Uint8Array, maxPixels: number): Promise
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) return { ok: false, code: 'bad_image', message: `decoded image has ${info.channels} channels, expected 3` };
+    if (info.channels !== 3) return { ok: false, code: 'bad_image', message: undecodableMessage(`${info.channels} channels`) };
     return { ok: true, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height } };
   } catch (err) {
     return undecodable(err);
