@@ -13,7 +13,7 @@ import {
 import { reembedCompatibility, resolveModel } from '../../src/server/vision/models.js';
 import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 import { fitZParams, heldoutVerification, identityFolds, scorePair } from '../../train/lib/heldout.js';
-import { rates, thresholdAtFpir, type Probe } from '../../train/lib/open-set.js';
+import { rates, thresholdAtFpir, trackRates, type Probe } from '../../train/lib/open-set.js';
 import type { ImageParts, PartsResult } from '../../train/lib/parts.js';
 import { joinedCosineToZ, joinNets, partWeights, splitNets, type NetPart } from '../../src/server/vision/nets-embedder.js';
 
@@ -147,9 +147,38 @@ describe('held-out helpers', () => {
 
 describe('open-set helpers', () => {
   const probes: Probe[] = [
-    ...[0.9, 0.8, 0.7, 0.2].map((score) => ({ mated: true, score, correct: score > 0.5 })),
-    ...[0.75, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1].map((score) => ({ mated: false, score, correct: false })),
+    ...[0.9, 0.8, 0.7, 0.2].map((score, i) => ({ mated: true, score, correct: score > 0.5, person: `p${i}`, best: score > 0.5 ? `p${i}` : 'x' })),
+    ...[0.75, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1].map((score, i) => ({ mated: false, score, correct: false, person: `s${i}`, best: 'p0' })),
   ];
+  it('decides per track as the live tracker votes: majority over the window, a name shown only on a frame that agrees', () => {
+    const f = (person: string, mated: boolean, frames: [string | null, number][]): Probe[] =>
+      frames.map(([best, score]) => ({ mated, score, correct: best === person, person, best }));
+    const draw = [
+      ...f('ada', true, [
+        ['ada', 0.9],
+        ['ada', 0.5],
+        ['ada', 0.9],
+      ]), // named at the end
+      ...f('bob', true, [
+        ['cy', 0.9],
+        ['bob', 0.9],
+        ['bob', 0.9],
+      ]), // showed Cy's name on its first frame: wrong
+      ...f('dan', true, [['dan', 0.5]]), // below the threshold: never named
+      ...f('eve', false, [
+        ['ada', 0.9],
+        ['ada', 0.5],
+      ]), // a stranger named on its first frame
+      ...f('fay', false, [['ada', 0.5]]),
+    ];
+    const t = trackRates([draw], 0.8, 5);
+    expect(t).toMatchObject({ mated_tracks: 3, stranger_tracks: 2 });
+    expect(t.dir).toBeCloseTo(2 / 3, 9);
+    expect(t.wrong).toBeCloseTo(1 / 3, 9);
+    expect(t.fpir).toBeCloseTo(1 / 2, 9);
+    // At a threshold above every score nothing is named.
+    expect(trackRates([draw], 0.95, 5)).toMatchObject({ dir: 0, wrong: 0, fpir: 0 });
+  });
   it('picks the lowest threshold that names at most the target share of strangers', () => {
     expect(thresholdAtFpir(probes, 0.1)).toBeCloseTo(0.6 + 1e-6, 9); // 10 strangers: 1 may be named
     expect(thresholdAtFpir(probes, 0.01)).toBeCloseTo(0.75 + 1e-6, 9); // none may be
