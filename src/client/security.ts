@@ -1,6 +1,6 @@
 // Security page (operator): presentation attacks the cameras refused, newest first: the face as seen, when, on which
 // camera, who it would have been named as, and the scores that refused it (GET /api/v1/security-events).
-import { byId, h } from './dom.js';
+import { byId, h, localIso, whenText } from './dom.js';
 import type { Api } from './session.js';
 import { boot } from './shell.js';
 
@@ -44,7 +44,7 @@ function startSecurity(api: Api): void {
       'tr',
       { 'data-security-event': e.id },
       h('td', {}, e.cropUrl ? h('div', { class: 'thumb' }, api.img(e.cropUrl, 'refused face')) : h('span', { class: 'muted' }, '—')),
-      h('td', {}, h('time', { datetime: e.at }, new Date(e.at).toLocaleString())),
+      h('td', {}, h('time', { datetime: e.at, title: localIso(e.at) }, whenText(new Date(e.at)))),
       h('td', { class: 'camera' }, e.camera || h('span', { class: 'muted' }, '(unnamed)')),
       h('td', { class: 'would-be' }, e.closest ? closestText(e) : h('span', { class: 'muted' }, 'nobody enrolled')),
       h('td', { class: 'scores' }, scoresText(e)),

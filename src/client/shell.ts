@@ -1,6 +1,6 @@
 // Every page's frame: finds out who the page acts as (sign-in form for an API key in keys mode), then draws the top bar
 // with the pages this role may use, the role, and "sign out"; elements marked data-needs="<role>" are hidden below it.
-import { h } from './dom.js';
+import { h, zoneText } from './dom.js';
 import { stackTables } from './stack-tables.js';
 import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
 
@@ -118,6 +118,10 @@ export async function boot(page: PageName): Promise<Booted> {
       delete document.body.dataset.auth;
       document.body.dataset.role = r.session.role;
       drawTopbar(page, r.session);
+      // Every page shows times in the browser's zone; say which, once, at the foot (the kiosk's screen is its own).
+      if (page !== 'kiosk' && !document.getElementById('zone-note')) {
+        document.body.append(h('footer', { id: 'zone-note', class: 'zone-note' }, `Times are local: ${zoneText()}.`));
+      }
       stackTables();
       for (const el of document.querySelectorAll<HTMLElement>('[data-needs]')) {
         if (!can(r.session, el.dataset.needs as Role)) el.hidden = true;

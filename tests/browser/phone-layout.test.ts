@@ -193,6 +193,8 @@ describe('every page at phone size (390 x 844)', () => {
       await page.locator(ready).first().waitFor({ timeout: 20_000 });
       await sleep(700);
       await expectFits(page, name);
+      // Times on every page are local; the foot of the page names the zone.
+      expect(await page.locator('#zone-note').textContent()).toMatch(/^Times are local: Europe\/Berlin, UTC\+0[12]:00\.$/);
       if (name === 'cameras') await saveScreenshot(page, path.join(SHOTS, 'phone-cameras.png'), { fullPage: true });
     });
   }
