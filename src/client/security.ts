@@ -44,7 +44,7 @@ function startSecurity(api: Api): void {
       'tr',
       { 'data-security-event': e.id },
       h('td', {}, e.cropUrl ? h('div', { class: 'thumb' }, api.img(e.cropUrl, 'refused face')) : h('span', { class: 'muted' }, '—')),
-      h('td', {}, h('time', { datetime: e.at, title: localIso(e.at) }, whenText(new Date(e.at)))),
+      h('td', {}, h('time', { datetime: e.at, title: localIso(new Date(e.at)) }, whenText(new Date(e.at)))),
       h('td', { class: 'camera' }, e.camera || h('span', { class: 'muted' }, '(unnamed)')),
       h('td', { class: 'would-be' }, e.closest ? closestText(e) : h('span', { class: 'muted' }, 'nobody enrolled')),
       h('td', { class: 'scores' }, scoresText(e)),
