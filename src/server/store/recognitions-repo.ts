@@ -28,6 +28,17 @@ export interface RecognitionSummary {
 }
 
 const r = recognitions;
+
+/** What a recognition summary reads (list and restore alike): the record, its person's name, whether it has a crop. */
+const summaryColumns = {
+  id: r.id,
+  personId: r.personId,
+  personName: people.name,
+  camera: r.camera,
+  seenAt: r.seenAt,
+  score: r.score,
+  hasCrop: sql<boolean>`${r.crop} is not null`,
+};
 const shown = isNull(r.dismissedAt);
 
 export interface RecognitionsPruneOptions {
@@ -53,15 +64,7 @@ export function recognitionsRepo(db: StoreDb) {
       if (q.personId !== undefined && !isUuid(q.personId)) return { items: [], total: 0 };
       const where = and(shown, q.personId ? eq(r.personId, q.personId) : undefined, q.camera !== undefined ? eq(r.camera, q.camera) : undefined);
       const items = await db
-        .select({
-          id: r.id,
-          personId: r.personId,
-          personName: people.name,
-          camera: r.camera,
-          seenAt: r.seenAt,
-          score: r.score,
-          hasCrop: sql<boolean>`${r.crop} is not null`,
-        })
+        .select(summaryColumns)
         .from(r)
         .innerJoin(people, eq(people.id, r.personId))
         .where(where)
@@ -118,19 +121,7 @@ export function recognitionsRepo(db: StoreDb) {
         .where(and(eq(r.id, id), isNotNull(r.dismissedAt), gte(r.dismissedAt, since)))
         .returning({ id: r.id });
       if (!row) return null;
-      const [item] = await db
-        .select({
-          id: r.id,
-          personId: r.personId,
-          personName: people.name,
-          camera: r.camera,
-          seenAt: r.seenAt,
-          score: r.score,
-          hasCrop: sql<boolean>`${r.crop} is not null`,
-        })
-        .from(r)
-        .innerJoin(people, eq(people.id, r.personId))
-        .where(eq(r.id, row.id));
+      const [item] = await db.select(summaryColumns).from(r).innerJoin(people, eq(people.id, r.personId)).where(eq(r.id, row.id));
       return item ?? null;
     },
 
