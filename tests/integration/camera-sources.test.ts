@@ -34,6 +34,8 @@ interface CameraJson {
     fpsIn: number;
     reconnects: number;
     lastError: string | null;
+    lastErrorAt: string | null;
+    connectedSince: string | null;
     nextRetryAt: string | null;
     ffmpegLog: string[];
     recentNames: { name: string }[];
