@@ -126,18 +126,59 @@ describe('inference scheduler', () => {
     expect(log.join('')).toBe('HHLHHH');
   });
 
-  it('spreads sessions over every analyzer, the new one to the least used, and frees a slot when a session ends', async () => {
+  it('sends each frame to the least loaded analyzer, so no camera waits while another thread is free', async () => {
     const a = fakeAnalyzer('a');
     const b = fakeAnalyzer('b');
     const s = createScheduler([a.analyzer, b.analyzer]);
-    const lanes = [s.lane('1'), s.lane('2')];
-    expect(lanes.map((l) => l.analyzer.backend)).toEqual(['a', 'b']);
+    const lanes = [s.lane('1'), s.lane('2'), s.lane('3')];
+    const frame = (c: string) => new Uint8Array([c.charCodeAt(0)]);
+    // Two frames at once: one on each thread, not both on the first.
+    await Promise.all([lanes[0]!.analyzer.analyze(frame('1'), 1), lanes[1]!.analyzer.analyze(frame('2'), 1)]);
+    expect([a.log, b.log]).toEqual([['1'], ['2']]);
     expect(s.stats().sessionsPerSlot).toEqual([1, 1]);
+    // Nothing queued: a session stays where its last frame ran.
+    await lanes[1]!.analyzer.analyze(frame('2'), 1);
+    expect(b.log).toEqual(['2', '2']);
+    // The reconnect case that pinned sessions used to get wrong: thread a is held by a long step (a bulk import or
+    // another camera's embedding); every session's frame goes to b, wherever that session ran before.
+    let release!: () => void;
+    const held = s.run('interactive', () => new Promise<void>((r) => (release = r)));
+    await lanes[0]!.analyzer.analyze(frame('1'), 1);
+    await lanes[2]!.analyzer.analyze(frame('3'), 1);
+    expect(a.log).toEqual(['1']);
+    expect(b.log).toEqual(['2', '2', '1', '3']);
+    release();
+    await held;
+    expect(s.stats().sessionsPerSlot).toEqual([0, 3]);
     lanes[0]!.release();
     lanes[0]!.release(); // twice is once
-    expect(s.stats().sessionsPerSlot).toEqual([0, 1]);
-    expect(s.lane('3').analyzer.backend).toBe('a');
-    await Promise.all([lanes[1]!.analyzer.analyze(new Uint8Array([66]), 1)]);
-    expect([a.log, b.log]).toEqual([[], ['B']]);
+    expect(s.stats().sessionsPerSlot).toEqual([0, 2]);
+  });
+
+  it("keeps a frame's embedding on the analyzer that detected it, whatever the load", async () => {
+    const embedsOn: string[] = [];
+    const detector = (name: string) =>
+      ({
+        backend: name,
+        tfVersion: 'x',
+        modelId: 'm',
+        dims: 1,
+        models: [],
+        tensorCount: () => 0,
+        async analyze() {
+          return { ok: true, frame: { width: 1, height: 1, faces: [], release() {}, embed: async () => void embedsOn.push(name), spoof: async () => [] } };
+        },
+      }) as unknown as FaceAnalyzer;
+    const s = createScheduler([detector('a'), detector('b')]);
+    const lane = s.lane('cam');
+    const result = await lane.analyzer.analyze(new Uint8Array([1]), 1);
+    if (!result.ok) throw new Error('expected a frame');
+    // Thread a is now busy, b idle: the embed still runs on a, where the frame's tensors are.
+    let release!: () => void;
+    const held = s.run('interactive', () => new Promise<void>((r) => (release = r)));
+    const embedding = result.frame.embed([0]);
+    release();
+    await Promise.all([held, embedding]);
+    expect(embedsOn).toEqual(['a']);
   });
 });

@@ -32,23 +32,26 @@ export class InferenceBusyError extends Error {
   }
 }
 
-/** One live session's way into the slots: its frames run on one analyzer (a frame's tensors live there). */
+/**
+ * One live session's way into the slots. Each frame goes to the least loaded slot when it arrives, and that frame's
+ * later steps (embed, spoof) stay there, where its tensors live.
+ */
 export interface LiveLane {
   readonly analyzer: FaceAnalyzer;
-  /** The session ended: its slot takes one session less. */
+  /** The session ended: it no longer counts on the slot its last frame ran on. */
   release(): void;
 }
 
 export interface AnalyzerScheduler {
   /** A live analyzer outside any session (warm-up, tests); sessions use `lane()`. */
   readonly live: FaceAnalyzer;
-  /** A live session's lane: pinned to the slot with the fewest sessions, served round-robin with the others there. */
+  /** A live session's lane: each frame to the least loaded slot, served round-robin with the other sessions there. */
   lane(sessionId: string): LiveLane;
   /** Detect and embed every face of a still image at the given priority (two steps, so live frames can run between). */
   embedAll(bytes: Uint8Array, maxPixels: number, priority: Priority): Promise<EmbedAllResult>;
   /** Runs `fn` holding an inference slot; InferenceBusyError when its queue is full. */
   run<T>(priority: Priority, fn: () => Promise<T>): Promise<T>;
-  /** Steps waiting per priority, whether a step is running, and live sessions per slot. */
+  /** Steps waiting per priority, whether a step is running, and live sessions per slot (where each one's last frame ran). */
   stats(): { waiting: Record<Priority, number>; busy: boolean; sessionsPerSlot: number[] };
   /** Steps finished per slot, by priority: shows where work really ran (bulk on the last slot). */
   steps(): Record<Priority, number>[];
@@ -116,6 +119,11 @@ export function createSlot(limits: QueueLimits = { interactive: Infinity, bulk: 
       }
     },
     waiting: (p: Priority) => (p === 'live' ? waitingLive() : p === 'interactive' ? interactive.length : bulk.length),
+    /**
+     * Steps a live frame arriving now would wait behind: the running one, waiting live and interactive steps. Waiting
+     * bulk steps do not count: they yield to live ones.
+     */
+    load: () => (busy ? 1 : 0) + waitingLive() + interactive.length,
     busy: () => busy,
     ran: () => ({ ...ran }),
     get sessions() {
@@ -146,9 +154,10 @@ function liveAnalyzer(analyzer: FaceAnalyzer, run: <T>(fn: () => Promise<T>) => 
 }
 
 /**
- * `analyzers` are the inference threads (or the one in-process analyzer). Live sessions are spread over all of them,
- * the new session going to the slot with the fewest; interactive calls run on the first; bulk work on the last, where
- * it yields to that slot's live frames.
+ * `analyzers` are the inference threads (or the one in-process analyzer). Live frames are spread over all of them, each
+ * frame to the slot that is least loaded when it arrives (issue 20: pinning a session to a slot when it connected left
+ * one thread idle after reconnects, while the other's cameras queued behind each other's embeddings). Interactive calls
+ * run on the first slot; bulk work on the last, where it yields to that slot's live frames.
  */
 export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits): AnalyzerScheduler {
   if (analyzers.length === 0) throw new Error('createScheduler needs at least one analyzer');
@@ -172,21 +181,49 @@ export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits)
     }
   }
 
+  /**
+   * The slot for a session's next frame: the least loaded; on a tie the one its last frame ran on, so sessions stay put
+   * while nothing queues; for a session's first frame, the slot fewer sessions last used.
+   */
+  const pick = (previous: number | null): number => {
+    let best = previous ?? 0;
+    for (let j = 0; j < slots.length; j++) {
+      const [lj, lb] = [slots[j]!.load(), slots[best]!.load()];
+      if (lj < lb || (lj === lb && previous === null && slots[j]!.sessions < slots[best]!.sessions)) best = j;
+    }
+    return best;
+  };
+
   const lane = (sessionId: string): LiveLane => {
-    // The fewest sessions wins; on a tie the first slot, which bulk work does not use when there are two.
-    let i = 0;
-    for (let j = 1; j < slots.length; j++) if (slots[j]!.sessions < slots[i]!.sessions) i = j;
-    const slot = slots[i]!;
-    slot.addSession();
+    let current: number | null = null;
     let released = false;
-    return {
-      analyzer: liveAnalyzer(
-        analyzers[i]!,
-        (fn) => slot.run('live', fn, sessionId),
+    /** Moves the session's count to the slot its latest frame runs on. */
+    const settle = (i: number) => {
+      if (released || current === i) return;
+      if (current !== null) slots[current]!.removeSession();
+      slots[i]!.addSession();
+      current = i;
+    };
+    // One wrapper per slot, made once: a frame's steps all run in the slot its analyze() was given.
+    const perSlot = analyzers.map((a, i) =>
+      liveAnalyzer(
+        a,
+        (fn) => slots[i]!.run('live', fn, sessionId),
         (b, m) => embedAll(b, m, 'live'),
       ),
+    );
+    const analyzer: FaceAnalyzer = {
+      ...perSlot[first]!,
+      analyze(bytes, maxPixels, opts) {
+        const i = pick(current);
+        settle(i);
+        return perSlot[i]!.analyze(bytes, maxPixels, opts);
+      },
+    };
+    return {
+      analyzer,
       release() {
-        if (!released) slot.removeSession();
+        if (!released && current !== null) slots[current]!.removeSession();
         released = true;
       },
     };
