@@ -57,10 +57,10 @@ export function scoreTooltip(track: Pick<Track, 'state' | 'score'>, threshold: n
   return `closest enrolled person: similarity ${track.score.toFixed(2)}${needs}`;
 }
 
-/** "antispoof 0.81 · liveness 0.99" for a track's liveness scores, or '' when they were not measured. */
-export function livenessText(track: Pick<Track, 'real' | 'live'>): string {
-  if (track.real == null || track.live == null) return '';
-  return `antispoof ${track.real.toFixed(2)} · liveness ${track.live.toFixed(2)}`;
+/** "live check 0.81" for a track's latest presentation-attack score, or '' when its face was never scored. */
+export function livenessText(track: Pick<Track, 'real'>): string {
+  if (track.real == null) return '';
+  return `live check ${track.real.toFixed(2)}`;
 }
 
 /**

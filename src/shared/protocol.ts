@@ -158,9 +158,12 @@ export const Track = z.object({
   /** Cosine similarity of the voted identity (or best candidate when unknown); null before the first embedding. */
   score: z.number().nullable(),
   state: TrackState,
-  /** Human antispoof score of this frame's face, 0..1 (higher = more likely a real face); absent when not measured. */
+  /**
+   * The track's latest presentation-attack score (MiniFASNet, 0..1, higher = more likely a real face, not a photo or a
+   * screen); null when the face was never scored: only enrolment views and cameras that require liveness score faces.
+   */
   real: z.number().nullable().optional(),
-  /** Human liveness score of this frame's face, 0..1; absent when not measured. */
+  /** Always null: Human's liveness model is no longer run (it passed printed photos). Kept for older clients. */
   live: z.number().nullable().optional(),
   /**
    * On a camera that requires liveness (its policy, else RECOGNITION_REQUIRE_LIVE): the presentation-attack verdict on

@@ -126,6 +126,9 @@ describe('presentation attacks on the live path, per camera', () => {
     expect(e!.wouldBeNamed).toBe(e!.similarity >= MATCH_THRESHOLD);
     expect(e!.similarity).toBeGreaterThan(0.6);
     expect(e!.liveScore).toBeLessThan(0.7); // LIVENESS_MIN_SPOOF
+    // The overlay carries the refused track's latest presentation-attack score.
+    const refused = s.overlays.slice(refusedAt).flatMap((o) => o.tracks);
+    expect(refused.every((t) => typeof t.real === 'number' && t.real < 0.7 && t.live === null)).toBe(true);
     expect(e!.attackFrames).toBeGreaterThanOrEqual(2);
     const crop = await http.get(e!.cropUrl);
     expect(crop.status).toBe(200);
@@ -148,6 +151,7 @@ describe('presentation attacks on the live path, per camera', () => {
     expect(namedOnDoor).toBeGreaterThanOrEqual(0);
     const named = s.overlays[namedOnDoor]!.tracks.find((t) => t.name === NAME)!;
     expect(named.liveOk).toBe(true);
+    expect(named.real).toBeGreaterThanOrEqual(0.7);
     expect(s.overlays.flatMap((o) => o.tracks).filter((t) => t.liveOk === false)).toEqual([]);
     expect(s.checkins).toHaveLength(1);
     expect(s.checkins[0]).toMatchObject({ camera: 'door', name: NAME });
@@ -165,6 +169,8 @@ describe('presentation attacks on the live path, per camera', () => {
     expect(namedOnLobby).toBeGreaterThanOrEqual(0);
     // Without the policy no verdict is sent; the door's check cost at most 15 frames (1 s at 15 fps) of naming.
     expect(s.overlays.flatMap((o) => o.tracks).every((t) => t.liveOk === undefined)).toBe(true);
+    // Nor is any face scored: no presentation-attack score in the overlay (Human's liveness model is not run at all).
+    expect(s.overlays.flatMap((o) => o.tracks).every((t) => t.real === null && t.live === null)).toBe(true);
     expect((namedOnDoor - namedOnLobby) * FRAME_MS).toBeLessThanOrEqual(1000);
   });
 

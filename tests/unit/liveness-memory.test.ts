@@ -2,22 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { LivenessMemory } from '../../src/server/tracking/liveness-memory.js';
 
 describe('LivenessMemory', () => {
-  it('keeps the last measured scores of a track across frames without a measurement, and forgets vanished tracks', () => {
+  it('keeps the last measured score of a track across frames without a measurement, and forgets vanished tracks', () => {
     const m = new LivenessMemory();
     m.update([
-      { id: 1, scores: { real: 0.8, live: 0.9 } },
-      { id: 2, scores: { real: null, live: null } },
+      { id: 1, real: 0.8 },
+      { id: 2, real: null },
     ]);
-    expect(m.get(1)).toEqual({ real: 0.8, live: 0.9 });
+    expect(m.get(1)).toBe(0.8);
     expect(m.get(2)).toBeNull();
     m.update([
-      { id: 1, scores: { real: null, live: null } },
-      { id: 2, scores: { real: 0.4, live: 0.2 } },
+      { id: 1, real: undefined },
+      { id: 2, real: 0.4 },
     ]);
-    expect(m.get(1)).toEqual({ real: 0.8, live: 0.9 }); // not measured this frame: the last value stands
-    expect(m.get(2)).toEqual({ real: 0.4, live: 0.2 });
-    m.update([{ id: 2, scores: undefined }]);
+    expect(m.get(1)).toBe(0.8); // not measured this frame: the last value stands
+    expect(m.get(2)).toBe(0.4);
+    m.update([{ id: 2, real: Number.NaN }]);
     expect(m.get(1)).toBeNull(); // track 1 left the frame
-    expect(m.get(2)).toEqual({ real: 0.4, live: 0.2 });
+    expect(m.get(2)).toBe(0.4); // NaN is no measurement
   });
 });

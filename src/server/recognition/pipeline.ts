@@ -133,8 +133,8 @@ export function sightingQuality(face: FaceDetection): number {
 export class FramePipeline {
   private readonly tracker: Tracker;
   private readonly liveness = new LivenessMemory();
-  /** The previous frame had tracks still deciding who they are: measure liveness on the next one. */
-  private livenessDue = true;
+  /** The previous frame had tracks still deciding who they are: detect the next one rather than predict it. */
+  private deciding = true;
   /** The tracker's clock: the client's capture times while they agree with the server's receive clock (tracking/clock.ts). */
   private readonly clock = new FrameClock();
   /** Frames answered by prediction since the last detected one. */
@@ -170,7 +170,7 @@ export class FramePipeline {
     // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
     if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) return this.coast(frame, now);
     await this.idle();
-    if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.livenessDue && this.tracker.settled()) return this.coast(frame, now);
+    if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.deciding && this.tracker.settled()) return this.coast(frame, now);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
@@ -188,7 +188,7 @@ export class FramePipeline {
         { now, trusted: true },
       );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
-      this.livenessDue = needEmbedding.length > 0;
+      this.deciding = needEmbedding.length > 0;
       const check = opts.enrolment?.check(analyzed.faces) ?? null;
       // An enrolment view is face 0 (its gates allow exactly one face): embed it even if its track needs no vote.
       const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
@@ -212,7 +212,7 @@ export class FramePipeline {
       if (!deferred) analyzed.release();
     }
     const visible = this.tracker.visible();
-    this.liveness.update(visible.map((t) => ({ id: t.id, scores: faceOfTrack.get(t.id) })));
+    this.liveness.update(visible.map((t) => ({ id: t.id, real: faceOfTrack.get(t.id)?.spoof ?? this.spoofEvidence.get(t.id).lastReal })));
     this.spoofEvidence.retain(visible.map((t) => t.id)); // presentation-attack stage (issue 17)
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     this.coastedInRow = 0;
@@ -324,9 +324,6 @@ export class FramePipeline {
   }
 
   private view(t: TrackSnapshot): Track {
-    const scores = this.liveness.get(t.id);
-    const real = scores?.real ?? null;
-    const live = scores?.live ?? null;
     return {
       id: t.id,
       box: [t.box.x, t.box.y, t.box.width, t.box.height],
@@ -334,8 +331,9 @@ export class FramePipeline {
       name: t.name,
       score: t.score,
       state: t.state,
-      real,
-      live,
+      // The latest presentation-attack score this track was given, if any; Human's liveness model is no longer run.
+      real: this.liveness.get(t.id),
+      live: null,
       ...this.liveOk(t.id),
     };
   }
@@ -363,11 +361,11 @@ export class FramePipeline {
   }
 
   /**
-   * The antispoof and liveness models add ~50% to detection, so they run only when their answer is used: during
-   * enrolment, and when tracks are being decided (new or re-checked faces) so that overlays show a recent score.
-   * RECOGNITION_REQUIRE_LIVE no longer needs them (issue 17): its check is MiniFASNet on the faces that vote.
+   * Every face of an enrolment view is scored for presentation attacks (ENROL_REQUIRE_LIVE reads it). Live frames are
+   * not: RECOGNITION_REQUIRE_LIVE scores only the faces that vote (spoofVerdicts), after detection. Scoring every face
+   * of the frame after a new face appeared also forced Human's face mesh on it, the cost of a face entering (issue 20).
    */
   private wantsLiveness(enrolment: { collecting: boolean } | undefined): boolean {
-    return (enrolment?.collecting ?? false) || this.livenessDue;
+    return enrolment?.collecting ?? false;
   }
 }

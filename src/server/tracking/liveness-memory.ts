@@ -1,24 +1,19 @@
-// The last antispoof/liveness scores of each visible track. The models run on some frames only (they cost ~50% of
-// detection), so overlays show each track's most recent measurement. Pure state.
-
-export interface LivenessScores {
-  real: number;
-  live: number;
-}
+// The latest presentation-attack score (MiniFASNet's "real" probability) of each visible track. Faces are scored on
+// some frames only (enrolment views, and faces being named on a camera that requires liveness), so overlays show each
+// track's most recent measurement. Pure state.
 
 export class LivenessMemory {
-  private readonly byTrack = new Map<number, LivenessScores>();
+  private readonly byTrack = new Map<number, number>();
 
-  /** Records this frame's measured scores and forgets tracks no longer visible. */
-  update(visible: { id: number; scores: { real?: number | null; live?: number | null } | undefined }[]): void {
+  /** Records this frame's measured scores (null or absent: not measured) and forgets tracks no longer visible. */
+  update(visible: { id: number; real: number | null | undefined }[]): void {
     const ids = new Set(visible.map((v) => v.id));
     for (const id of this.byTrack.keys()) if (!ids.has(id)) this.byTrack.delete(id);
-    for (const { id, scores } of visible) {
-      if (scores?.real != null && scores.live != null) this.byTrack.set(id, { real: scores.real, live: scores.live });
-    }
+    for (const { id, real } of visible) if (real != null && Number.isFinite(real)) this.byTrack.set(id, real);
   }
 
-  get(trackId: number): LivenessScores | null {
+  /** The track's latest score, or null if it was never measured while in view. */
+  get(trackId: number): number | null {
     return this.byTrack.get(trackId) ?? null;
   }
 }

@@ -50,8 +50,8 @@ export interface FaceAnalyzer {
 
 export interface AnalyzeOptions {
   /**
-   * Run the antispoof and liveness models on every face (default true): Human's (`real`, `live`) and MiniFASNet
-   * (`spoof`). Live sessions ask only when they need it; AnalyzedFrame.spoof() scores chosen faces of any frame.
+   * Score every face for presentation attacks with MiniFASNet (`spoof`; default true): stills and enrolment views.
+   * Live frames do not ask; AnalyzedFrame.spoof() scores the faces being named.
    */
   liveness?: boolean;
   /** Still images: when no face is found, detect again on the image padded with a grey border (default false). */
@@ -127,10 +127,10 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const { tf } = rt;
 
   /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
-  async function detectOn(image: RgbImage, liveness: boolean) {
+  async function detectOn(image: RgbImage) {
     const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      return { tensor, faces: await detector.detect(tensor, { liveness }) };
+      return { tensor, faces: await detector.detect(tensor) };
     } catch (err) {
       tensor.dispose();
       throw err;
@@ -145,13 +145,13 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     const t1 = now();
     if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: await liveFrame(live.detector, decoded.image, t1 - t0) };
     let image = decoded.image;
-    let { tensor, faces } = await detectOn(image, liveness);
+    let { tensor, faces } = await detectOn(image);
     let pad = 0;
     if (faces.length === 0 && opts.padRetry && padRetry > 0) {
       tensor.dispose();
       image = padImage(decoded.image, padRetry);
       pad = (image.width - decoded.image.width) / 2;
-      ({ tensor, faces } = await detectOn(image, liveness));
+      ({ tensor, faces } = await detectOn(image));
     }
     // Frames analysed for liveness (enrolment views, stills) carry every face's presentation-attack score.
     if (liveness && faces.length > 0) {
@@ -209,7 +209,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       embed: async (indices) => {
         if (released) throw new Error('frame already released');
         if (indices.length === 0) return [];
-        const { tensor, faces: meshed } = await detectOn(image, false);
+        const { tensor, faces: meshed } = await detectOn(image);
         try {
           const checks = indices.map((i) => meshCheck(faces[i]!, meshed));
           const es = await embedder.embed(
@@ -246,8 +246,6 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     models: [
       'human:blazeface',
       'human:facemesh',
-      'human:antispoof',
-      'human:liveness',
       `face-api:face_landmark_68, ${runtime}`,
       ...(nets
         ? nets.map((p) => netDescription(p.net, onnx.nets))

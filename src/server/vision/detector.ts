@@ -14,10 +14,6 @@ export interface FaceDetection {
   score: number;
   /** Head pose in radians, from the face mesh. */
   pose: { yaw: number; pitch: number; roll: number };
-  /** Human antispoof score, 0..1 (higher = more likely a real face, not a print or screen); null when not measured. */
-  real?: number | null;
-  /** Human liveness score, 0..1; null when not measured. */
-  live?: number | null;
   /**
    * MiniFASNet's mean "real" probability (minifasnet.ts), 0..1: the presentation-attack score policy decisions read.
    * Measured on frames analysed with `liveness: true`; null when the models are not loaded, absent when not measured.
@@ -32,8 +28,7 @@ export interface DetectorOptions {
 
 export interface Detector {
   /** `image` is an int32 [height, width, 3] tensor; it is not disposed here. */
-  /** With `liveness: false` the antispoof and liveness models are skipped (real/live are then null): they cost ~15 ms a face. */
-  detect(image: unknown, opts?: { liveness?: boolean }): Promise<FaceDetection[]>;
+  detect(image: unknown): Promise<FaceDetection[]>;
 }
 
 /** Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face. */
@@ -70,9 +65,10 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
       iris: { enabled: false },
       description: { enabled: false },
       emotion: { enabled: false },
-      // Both run on every face (two small models on the face crop); skip* 0: results are never reused across frames.
-      antispoof: { enabled: true, skipFrames: 0, skipTime: 0 },
-      liveness: { enabled: true, skipFrames: 0, skipTime: 0 },
+      // Off, and not loaded: they passed a printed photo at 0.66 and 1.0 (issue 17). The presentation-attack check is
+      // MiniFASNet (minifasnet.ts), on the faces being named.
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
     },
     body: { enabled: false },
     hand: { enabled: false },
@@ -82,10 +78,8 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
   });
   await human.load();
   return {
-    async detect(image, opts = {}) {
-      const liveness = opts.liveness ?? true;
-      // Human merges this into its config for the call; calls are serialised by the inference scheduler.
-      const result = await human.detect(image, { face: { antispoof: { enabled: liveness }, liveness: { enabled: liveness } } });
+    async detect(image) {
+      const result = await human.detect(image);
       if (result.error) throw new Error(`face detection failed: ${result.error}`);
       // Human's FaceResult type does not declare the fields read here (mesh, box as a tuple, rotation).
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -93,8 +87,6 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
         box: meshBounds(f.mesh) ?? { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
         score: f.boxScore ?? f.score,
         pose: { yaw: f.rotation?.angle?.yaw ?? 0, pitch: f.rotation?.angle?.pitch ?? 0, roll: f.rotation?.angle?.roll ?? 0 },
-        real: typeof f.real === 'number' ? f.real : null,
-        live: typeof f.live === 'number' ? f.live : null,
       }));
     },
   };
