@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'data/', 'public/build/', 'native/', 'models/', 'migrations/', 'tests/fixtures/', 'bench/results/', 'tests/.tmp/'],
+    ignores: ['node_modules/', 'data/', 'public/build/', 'dist/', 'native/', 'models/', 'migrations/', 'tests/fixtures/', 'bench/results/', 'tests/.tmp/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -1,6 +1,6 @@
 // The server as `npm start` runs it (src/server/main.ts in its own process, default settings), with what a benchmark
 // reads from outside: its URL, start time, CPU time and resident memory from /proc.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,6 +23,17 @@ export interface ServerProcess {
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** How `npm start` runs the server: the compiled JavaScript in dist/ with plain node (scripts/build-server.mjs). */
+const SERVER_ARGS = ['--enable-source-maps', 'dist/server/main.js'];
+let compiled = false;
+
+/** Compiles src/ to dist/ once per bench process, so a bench never runs a stale build. */
+function compileServer(): void {
+  if (compiled) return;
+  execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  compiled = true;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,8 +70,9 @@ export async function startServerProcess(extra: Record<string, string> = {}, tim
   const parsed = parseConfig(overrides);
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const url = `http://127.0.0.1:${overrides.PORT}`;
+  compileServer();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { env: { ...env, ...overrides }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, SERVER_ARGS, { env: { ...env, ...overrides }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

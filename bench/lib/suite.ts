@@ -52,7 +52,7 @@ export function serverSettings(s: ServerProcess): Record<string, unknown> {
   const c = s.config;
   const { DATA_DIR: _dir, ...overrides } = s.overrides;
   return {
-    server: 'src/server/main.ts in its own process (as npm start runs it)',
+    server: 'dist/server/main.js (compiled from src/) in its own process, as npm start runs it',
     overrides: { ...overrides, DATA_DIR: '(a fresh temporary directory: embedded PGlite)' },
     INFERENCE_WORKERS: c.INFERENCE_WORKERS,
     MAX_FRAMES_IN_FLIGHT: c.MAX_FRAMES_IN_FLIGHT,

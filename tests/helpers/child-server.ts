@@ -1,4 +1,5 @@
-// A real server in its own process (src/server/main.ts), for tests that must kill it with SIGKILL and start it again.
+// A real server in its own process (src/server/main.ts through tsx, or the compiled dist/server/main.js that npm start
+// runs), for tests that must kill it with SIGKILL and start it again, or run it as users do.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ChildServer {
@@ -12,10 +13,14 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `tsx src/server/main.ts` on port 0 with `env` and resolves with its URL once it logs that it is ready. */
-export function spawnServer(env: Record<string, string>, timeoutMs = 180_000): Promise<ChildServer> {
+/**
+ * Starts the server on port 0 with `env` and resolves with its URL once it logs that it is ready: `tsx
+ * src/server/main.ts`, or with `compiled` the JavaScript in dist/ (build it first: scripts/build-server.mjs).
+ */
+export function spawnServer(env: Record<string, string>, timeoutMs = 180_000, opts: { compiled?: boolean } = {}): Promise<ChildServer> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL')) as Record<string, string>;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const args = opts.compiled ? ['--enable-source-maps', 'dist/server/main.js'] : ['--import', 'tsx', 'src/server/main.ts'];
+  const child = spawn(process.execPath, args, {
     env: { ...base, PORT: '0', HOST: '127.0.0.1', INFERENCE_WORKERS: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -20,9 +20,15 @@ export interface WorkerAnalyzer extends ModelAnalyzer {
 
 type Waiter = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
+/**
+ * The thread's module: compiled JavaScript when this file is (`npm start` runs dist/, scripts/build-server.mjs), else
+ * entry.mjs, which registers tsx inside the thread before it imports the TypeScript.
+ */
+const WORKER_MODULE = new URL(import.meta.url.endsWith('.js') ? './inference-worker.js' : './entry.mjs', import.meta.url);
+
 /** Starts one worker thread and resolves when its models are loaded. */
 function spawn(init: WorkerInit): Promise<{ worker: Worker; ready: WorkerReady }> {
-  const worker = new Worker(new URL('./entry.mjs', import.meta.url), { workerData: init });
+  const worker = new Worker(WORKER_MODULE, { workerData: init });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`inference worker failed to start: ${err.message}`));
     worker.once('error', onError);
