@@ -155,6 +155,25 @@ describe('inference scheduler', () => {
     expect(s.stats().sessionsPerSlot).toEqual([0, 2]);
   });
 
+  it('takes a thread added later: live frames use it when the first is busy, and bulk work moves to it', async () => {
+    const a = fakeAnalyzer('a');
+    const b = fakeAnalyzer('b');
+    const s = createScheduler([a.analyzer]);
+    const lane = s.lane('cam');
+    const frame = new Uint8Array([67]);
+    await lane.analyzer.analyze(frame, 1);
+    s.addAnalyzer(b.analyzer);
+    expect(s.stats().sessionsPerSlot).toEqual([1, 0]);
+    let release!: () => void;
+    const held = s.run('interactive', () => new Promise<void>((r) => (release = r))); // REST keeps the first thread
+    await lane.analyzer.analyze(frame, 1);
+    await s.embedAll(new Uint8Array([73]), 1, 'bulk');
+    release();
+    await held;
+    expect([a.log, b.log]).toEqual([['C'], ['C', 'I']]);
+    expect(s.steps().map((r) => r.bulk)).toEqual([0, 1]);
+  });
+
   it("keeps a frame's embedding on the analyzer that detected it, whatever the load", async () => {
     const embedsOn: string[] = [];
     const detector = (name: string) =>

@@ -55,6 +55,11 @@ export interface AnalyzerScheduler {
   stats(): { waiting: Record<Priority, number>; busy: boolean; sessionsPerSlot: number[] };
   /** Steps finished per slot, by priority: shows where work really ran (bulk on the last slot). */
   steps(): Record<Priority, number>[];
+  /**
+   * One more inference thread, loaded after the server became ready (server.ts starts the second thread then, so the
+   * first one loads without sharing a core with it). Live frames use it from their next step; bulk work moves to it.
+   */
+  addAnalyzer(analyzer: FaceAnalyzer): void;
 }
 
 /** One inference slot: steps run one at a time; live steps round-robin across sessions, then interactive, then bulk. */
@@ -161,20 +166,22 @@ function liveAnalyzer(analyzer: FaceAnalyzer, run: <T>(fn: () => Promise<T>) => 
  */
 export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits): AnalyzerScheduler {
   if (analyzers.length === 0) throw new Error('createScheduler needs at least one analyzer');
-  const slots = analyzers.map(() => createSlot(limits));
+  const pool = [...analyzers];
+  const slots = pool.map(() => createSlot(limits));
   const first = 0;
-  const last = analyzers.length - 1;
-  const slotOf = (p: Priority) => (p === 'bulk' ? last : first);
+  const slotOf = (p: Priority) => (p === 'bulk' ? pool.length - 1 : first);
   const run = <T>(p: Priority, fn: () => Promise<T>, admitted = false): Promise<T> => slots[slotOf(p)]!.run(p, fn, '', admitted);
 
   async function embedAll(bytes: Uint8Array, maxPixels: number, p: Priority): Promise<EmbedAllResult> {
-    const a = analyzers[slotOf(p)]!;
-    const result = await run(p, () => a.analyze(bytes, maxPixels, { padRetry: true }));
+    // Both steps in one slot, chosen once: a thread added between them must not take the second.
+    const i = slotOf(p);
+    const a = pool[i]!;
+    const result = await slots[i]!.run(p, () => a.analyze(bytes, maxPixels, { padRetry: true }));
     if (!result.ok) return result;
     const { frame } = result;
     try {
       const all = frame.faces.map((_, i) => i);
-      const embeddings = all.length > 0 ? await run(p, () => frame.embed(all), true) : [];
+      const embeddings = all.length > 0 ? await slots[i]!.run(p, () => frame.embed(all), '', true) : [];
       return { ok: true, width: frame.width, height: frame.height, faces: frame.faces.map((f, i) => ({ ...f, ...embeddings[i]! })) };
     } finally {
       frame.release();
@@ -204,20 +211,20 @@ export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits)
       slots[i]!.addSession();
       current = i;
     };
-    // One wrapper per slot, made once: a frame's steps all run in the slot its analyze() was given.
-    const perSlot = analyzers.map((a, i) =>
-      liveAnalyzer(
-        a,
+    // One wrapper per slot, made once each: a frame's steps all run in the slot its analyze() was given.
+    const wrappers: FaceAnalyzer[] = [];
+    const inSlot = (i: number): FaceAnalyzer =>
+      (wrappers[i] ??= liveAnalyzer(
+        pool[i]!,
         (fn) => slots[i]!.run('live', fn, sessionId),
         (b, m) => embedAll(b, m, 'live'),
-      ),
-    );
+      ));
     const analyzer: FaceAnalyzer = {
-      ...perSlot[first]!,
+      ...inSlot(first),
       analyze(bytes, maxPixels, opts) {
         const i = pick(current);
         settle(i);
-        return perSlot[i]!.analyze(bytes, maxPixels, opts);
+        return inSlot(i).analyze(bytes, maxPixels, opts);
       },
     };
     return {
@@ -245,5 +252,9 @@ export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits)
       sessionsPerSlot: slots.map((s) => s.sessions),
     }),
     steps: () => slots.map((s) => s.ran()),
+    addAnalyzer(analyzer) {
+      pool.push(analyzer);
+      slots.push(createSlot(limits));
+    },
   };
 }
