@@ -29,7 +29,7 @@ describe('the compiled server (npm start)', () => {
     expect(health.inference.backend).toMatch(/worker thread/);
     expect(health.inference.sessionsPerWorker).toHaveLength(1);
     const form = new FormData();
-    form.append('image', new Blob([fixture('Guido_van_Rossum/1.jpg')], { type: 'image/jpeg' }), 'guido.jpg');
+    form.append('image', new Blob([Buffer.from(fixture('Guido_van_Rossum/1.jpg'))], { type: 'image/jpeg' }), 'guido.jpg');
     const res = await fetch(`${server.url}/api/v1/identify`, { method: 'POST', body: form });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { faces: { person: unknown }[] };
