@@ -75,7 +75,11 @@ describe('live detector (mesh: false)', () => {
     expect(faces).toBeGreaterThanOrEqual(PHOTOS.length + 3);
   });
 
-  it('embeds a live frame as the mesh path does: same crop, same embedding, the mesh box and pose', { timeout: 120_000 }, async () => {
+  // The live path runs Human's mesh on BlazeFace's own boxes (face-mesh.ts) instead of Human's whole detect. The mesh
+  // then sees a slightly different crop than on the mesh path, so its box, pose and embedding are close, not equal.
+  // On the 25 faces of tests/fixtures/faces letterboxed to 640x480: box IoU 0.83-0.98, |yaw| within 0.08 rad,
+  // embedding cosine 0.995-0.9999 (median 0.999), for half the embedding step's CPU.
+  it('embeds a live frame as the mesh path does: the mesh box and pose, and an embedding within cosine 0.99', { timeout: 120_000 }, async () => {
     const tensors = analyzer.tensorCount();
     for (const rel of ['Joe_Biden/2.jpg', '_group/two_people.jpg']) {
       const full = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false });
@@ -86,17 +90,29 @@ describe('live detector (mesh: false)', () => {
       full.frame.release();
       fast.frame.release();
       expect(a[0]!.mesh).toBeUndefined();
+      expect(b).toHaveLength(full.frame.faces.length);
       for (const e of b) {
         expect(e.mesh?.confirmed).toBe(true);
-        // the same mesh face, so the same crop and embedding (up to the order of the faces)
-        const k = full.frame.faces.findIndex((f) => iou(f.box, e.mesh!.box) > 0.99);
+        // the same face as on the mesh path (up to the order of the faces)
+        const k = full.frame.faces.findIndex((f) => iou(f.box, e.mesh!.box) > 0.8);
         expect(k, rel).toBeGreaterThanOrEqual(0);
-        expect(e.mesh!.pose).toEqual(full.frame.faces[k]!.pose);
-        expect(cosine(e.embedding, a[k]!.embedding)).toBeGreaterThan(0.9999);
-        expect(Buffer.from(e.chip).equals(Buffer.from(a[k]!.chip))).toBe(true);
+        const pose = full.frame.faces[k]!.pose;
+        expect(Math.abs(e.mesh!.pose.yaw - pose.yaw)).toBeLessThan(0.1);
+        expect(Math.abs(e.mesh!.pose.pitch - pose.pitch)).toBeLessThan(0.1);
+        expect(cosine(e.embedding, a[k]!.embedding)).toBeGreaterThan(0.99);
       }
     }
     expect(analyzer.tensorCount()).toBe(tensors);
+  });
+
+  it('does not confirm a detector box the mesh finds no face in (the top-left corner of the frame)', { timeout: 60_000 }, async () => {
+    const fast = await analyzer.analyze(frames.get('Joe_Biden/2.jpg')!, MAX_PIXELS, { liveness: false, mesh: false });
+    if (!fast.ok) throw new Error('not analysed');
+    const face = fast.frame.faces[0]!;
+    face.detectorBox = { x: 8, y: 4, width: 40, height: 40 };
+    const [e] = await fast.frame.embed([0]);
+    fast.frame.release();
+    expect(e!.mesh).toEqual({ confirmed: false, box: face.box, pose: face.pose });
   });
 
   it('reports a box the mesh finds no face in as not confirmed, with the detection own box', () => {

@@ -48,10 +48,14 @@ describe('tracking on real video', () => {
     const ids = new Set(withFace.map((o) => o.tracks[0]!.id));
     expect(ids.size).toBe(1);
     const labels = withFace.map((o) => o.tracks[0]!.name ?? o.tracks[0]!.state);
-    // The name is withheld (pending) on a frame whose own embedding fell below the threshold, never swapped for another.
-    expect(new Set(labels.filter((l) => l !== 'pending'))).toEqual(new Set(['Lin-Manuel Miranda']));
+    // The name may be withheld (pending, or unknown while re-checks below the threshold hold the vote), never swapped
+    // for another. With one reference photo, 4 of this clip's 52 frames score below the threshold on their own
+    // (0.841-0.866 against 0.8641, on the mesh path and the live path alike), so which frames the tracker happens to
+    // re-check decides whether the name dips for a moment.
+    expect(new Set(labels.filter((l) => l !== 'pending' && l !== 'unknown'))).toEqual(new Set(['Lin-Manuel Miranda']));
+    expect(labels.filter((l) => l === 'unknown').length / labels.length).toBeLessThan(0.2);
     expect(labels.at(-1)).toBe('Lin-Manuel Miranda');
-    expect(labels.filter((l) => l === 'Lin-Manuel Miranda').length / labels.length).toBeGreaterThan(0.85);
+    expect(labels.filter((l) => l === 'Lin-Manuel Miranda').length / labels.length).toBeGreaterThan(0.8);
     // Embeddings were not recomputed on every frame: only while the name is being decided, or withheld after a frame of
     // his fell below the threshold (one reference photo: about half his frames here are near it).
     const embedded = overlays.filter((o) => o.timings.embed > 0.01).length;

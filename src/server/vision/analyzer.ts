@@ -195,6 +195,44 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     };
   }
 
+  /**
+   * The mesh path's box and pose for live-detected faces about to be embedded: Human's mesh on their BlazeFace boxes
+   * (face-mesh.ts), else Human's whole detect matched by overlap. Returns the frame's tensor for the embedder.
+   */
+  async function meshChecks(
+    image: RgbImage,
+    faces: FaceDetection[],
+    frameFaces: FaceDetection[],
+  ): Promise<{ tensor: { dispose(): void }; checks: MeshCheck[] }> {
+    const boxes = faces.map((f) => f.detectorBox);
+    if (detector.meshAt && boxes.every((b) => b !== undefined)) {
+      // Human keeps one face where detector boxes overlap (non-maximum suppression at IoU 0.1); the live detector
+      // suppresses only at 0.3, and the mesh of a box over half a face still finds that face. Such a box is what the
+      // mesh path would not have found: not confirmed.
+      const suppressed = faces.map((f) =>
+        frameFaces.some((g) => g !== f && g.score > f.score && g.detectorBox !== undefined && iou(g.detectorBox, f.detectorBox!) > HUMAN_NMS_IOU),
+      );
+      const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+      try {
+        const meshed = await detector.meshAt(
+          tensor,
+          boxes,
+          faces.map((f) => f.score),
+        );
+        const checks = faces.map((f, k): MeshCheck => {
+          const m = meshed[k];
+          return m && !suppressed[k] ? { confirmed: true, box: m.box, pose: m.pose } : { confirmed: false, box: f.box, pose: f.pose };
+        });
+        return { tensor, checks };
+      } catch (err) {
+        tensor.dispose();
+        throw err;
+      }
+    }
+    const { tensor, faces: meshed } = await detectOn(image);
+    return { tensor, checks: faces.map((f) => meshCheck(f, meshed)) };
+  }
+
   /** A frame analysed by the live detector: no tensor until embed() needs one; embed() runs the mesh for its faces. */
   async function liveFrame(detector: LiveDetector, image: RgbImage, decodeMs: number): Promise<AnalyzedFrame> {
     const t = now();
@@ -209,9 +247,12 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       embed: async (indices) => {
         if (released) throw new Error('frame already released');
         if (indices.length === 0) return [];
-        const { tensor, faces: meshed } = await detectOn(image);
+        const { tensor, checks } = await meshChecks(
+          image,
+          indices.map((i) => faces[i]!),
+          faces,
+        );
         try {
-          const checks = indices.map((i) => meshCheck(faces[i]!, meshed));
           const es = await embedder.embed(
             image,
             tensor,
@@ -272,6 +313,8 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
 
 /** The mesh face overlapping a live detection at least this much (IoU) is taken to be the same face. */
 const MESH_MATCH_IOU = 0.3;
+/** Human's face.detector.iouThreshold: of two detector boxes overlapping more than this, it keeps the likelier face. */
+const HUMAN_NMS_IOU = 0.1;
 
 function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));

@@ -1,4 +1,5 @@
 // Face detection with Human (BlazeFace + face mesh): boxes, confidence and head pose for every face in a frame.
+import { meshAt } from './face-mesh.js';
 import type { Runtime } from './runtime.js';
 
 export interface Box {
@@ -19,6 +20,8 @@ export interface FaceDetection {
    * Measured on frames analysed with `liveness: true`; null when the models are not loaded, absent when not measured.
    */
   spoof?: number | null;
+  /** The live detector's own box (BlazeFace's, before it is mapped onto the mesh's geometry): where the mesh looks. */
+  detectorBox?: Box;
 }
 
 export interface DetectorOptions {
@@ -29,6 +32,11 @@ export interface DetectorOptions {
 export interface Detector {
   /** `image` is an int32 [height, width, 3] tensor; it is not disposed here. */
   detect(image: unknown): Promise<FaceDetection[]>;
+  /**
+   * Human's face mesh on given BlazeFace boxes, without Human's detector (face-mesh.ts): each face's mesh box and pose,
+   * or null where the mesh finds no face. Absent when the mesh model did not load.
+   */
+  meshAt?(image: unknown, boxes: Box[], scores: number[]): Promise<(FaceDetection | null)[]>;
 }
 
 /** Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face. */
@@ -77,7 +85,11 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
     segmentation: { enabled: false },
   });
   await human.load();
+  const meshModel = human.models?.models?.facemesh;
   return {
+    meshAt: meshModel
+      ? (image, boxes, scores) => meshAt({ tf: rt.tf, model: meshModel }, image as { shape: number[] }, boxes, scores, opts.minConfidence)
+      : undefined,
     async detect(image) {
       const result = await human.detect(image);
       if (result.error) throw new Error(`face detection failed: ${result.error}`);

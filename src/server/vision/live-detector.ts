@@ -59,7 +59,7 @@ export async function loadLiveDetector(
         detector: {
           description,
           async detect(image) {
-            return (await model.detect(image)).map((d) => ({ box: toMeshBox(d.box), score: d.score, pose: keypointPose(d.keypoints) }));
+            return (await model.detect(image)).map((d) => ({ box: toMeshBox(d.box), score: d.score, pose: keypointPose(d.keypoints), detectorBox: d.box }));
           },
         },
       };
