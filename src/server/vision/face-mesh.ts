@@ -5,7 +5,19 @@
 // facemeshutil.ts and angles.ts step for step, with the rotation correction off as detector.ts configures it: the
 // same crop of the same detector box, the same model, the same coordinate transform and the same Euler angles.
 
-import type { Box, FaceDetection } from './detector.js';
+// Structural copies of detector.ts's Box and FaceDetection: detector.ts imports this module, so this one does not
+// import it back (the import rules allow no cycle).
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface MeshedFace {
+  box: Box;
+  score: number;
+  pose: { yaw: number; pitch: number; roll: number };
+}
 
 /** Human's face.detector.scale: the detector box is enlarged this much (then squared) for the mesh's crop. */
 const HUMAN_BOX_SCALE = 1.4;
@@ -32,7 +44,7 @@ const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0
  * Human's calculateFaceAngle (angles.ts): head pose from the forehead, chin and both cheek points of the mesh.
  * `mesh` in image pixels with z as the model gives it; `side` is the mesh crop's side in pixels.
  */
-export function meshPose(mesh: Vec3[], side: number, inputSize: number): FaceDetection['pose'] {
+export function meshPose(mesh: Vec3[], side: number, inputSize: number): MeshedFace['pose'] {
   const size = side / 1.5;
   const [top, chin, right, left] = [10, 152, 234, 454].map((i): Vec3 => [mesh[i]![0] / size, mesh[i]![1] / size, mesh[i]![2] / inputSize]);
   const yAxis = normalize(sub(chin!, top!));
@@ -70,11 +82,11 @@ export async function meshAt(
   boxes: Box[],
   scores: number[],
   minConfidence: number,
-): Promise<(FaceDetection | null)[]> {
+): Promise<(MeshedFace | null)[]> {
   const { tf, model } = rt;
   const inputSize: number = model.inputs?.[0]?.shape?.[2] ?? 192;
   const [height, width] = image.shape as [number, number];
-  const out: (FaceDetection | null)[] = [];
+  const out: (MeshedFace | null)[] = [];
   for (let k = 0; k < boxes.length; k++) {
     const b = boxes[k]!;
     // blazeface.ts: enlargeBox(1.4) then squarifyBox, rounded; facemeshutil.ts cutAndResize: crop, resize, /255.
