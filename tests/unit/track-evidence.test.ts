@@ -9,6 +9,7 @@ import {
   fitScoreModel,
   frameLlr,
   LLR_CLAMP,
+  qualitySequentialRule,
   sequentialRule,
   shownNames,
   type EvidenceTrack,
@@ -85,5 +86,28 @@ describe('bar and figures', () => {
     expect(r.fpir).toBeCloseTo(1 / 101, 10);
     // With no stranger allowed the bar rises above the 0.88 one.
     expect(chooseBar(rule, dev, 5, 0)).toBeGreaterThan(0.88);
+  });
+});
+
+describe('sequential rule by quality class', () => {
+  it('gives a frame of a poorly separated class less evidence at the same score, and refuses an unknown class', () => {
+    const sharp = fitScoreModel([0.9, 0.92, 0.94], [0.78, 0.8, 0.82]);
+    const poor = fitScoreModel([0.86, 0.9, 0.94], [0.8, 0.84, 0.88]);
+    const rule = qualitySequentialRule(
+      new Map([
+        ['sharp', sharp],
+        ['poor', poor],
+      ]),
+    );
+    const at = (quality: string) => rule.support([{ best: 'ann', score: 0.93, quality }]).value;
+    expect(at('poor')).toBeGreaterThan(0);
+    expect(at('poor')).toBeLessThan(at('sharp'));
+    // The bar is the same for both classes, so a poor face needs more frames to reach it.
+    const bar = at('sharp');
+    expect(shownNames(rule, [{ best: 'ann', score: 0.93, quality: 'sharp' }], 5, bar)).toEqual(['ann']);
+    const poorFrames = Array.from({ length: 5 }, () => ({ best: 'ann', score: 0.93, quality: 'poor' }));
+    expect(shownNames(rule, poorFrames, 5, bar)[0]).toBeNull();
+    expect(shownNames(rule, poorFrames, 5, bar).some((s) => s === 'ann')).toBe(true);
+    expect(() => rule.support([{ best: 'ann', score: 0.9, quality: 'dark' }])).toThrow(/no score model for quality class dark/);
   });
 });

@@ -16,6 +16,7 @@ import {
   chooseBar,
   evidenceRates,
   fitScoreModel,
+  qualitySequentialRule,
   sequentialRule,
   type EvidenceFigures,
   type EvidenceRule,
@@ -169,14 +170,14 @@ export interface EvidenceReport {
 export const TRACK_FALSE_ACCEPT_TARGET = 0.01;
 
 /** One track per person per draw, frames in probe order (as trackRates forms them). */
-export function evidenceTracks(draws: Probe[][]): EvidenceTrack[] {
-  return draws.flatMap((probes) => {
+export function evidenceTracks(draws: Probe[][], quality?: (draw: number) => string): EvidenceTrack[] {
+  return draws.flatMap((probes, d) => {
     const byPerson = new Map<string, Probe[]>();
     for (const p of probes) byPerson.set(p.person, [...(byPerson.get(p.person) ?? []), p]);
     return [...byPerson].map(([person, track]) => ({
       person,
       enrolled: track[0]!.mated,
-      frames: track.map((p) => ({ best: p.best, score: p.score })),
+      frames: track.map((p) => ({ best: p.best, score: p.score, ...(quality ? { quality: quality(d) } : {}) })),
     }));
   });
 }
@@ -304,13 +305,28 @@ export async function openSet(
     const devTracks = evidenceTracks(chooseDraws),
       reportTracks = evidenceTracks(draws);
     const model = fitProbeScores(chooseProbes);
-    const rules: { rule: EvidenceRule; model?: ScoreModel }[] = [{ rule: sequentialRule(model), model }, { rule: bestKRule(2) }];
-    for (const { rule, model: m } of rules) {
-      const bar = chooseBar(rule, devTracks, window, TRACK_FALSE_ACCEPT_TARGET);
+    const rules: { rule: EvidenceRule; model?: ScoreModel; dev?: EvidenceTrack[]; report?: EvidenceTrack[] }[] = [
+      { rule: sequentialRule(model), model },
+      { rule: bestKRule(2) },
+    ];
+    // With several calibration conditions, each (a quality class) gets its own score model; the report half's frames
+    // are of the reported condition's class.
+    const sets = o.calibrationSets ?? [clean];
+    if (sets.length > 1 && sets.includes(vec)) {
+      const perSet = chooseDraws.length / o.repeats;
+      const byClass = new Map(sets.map((_, s) => [String(s), fitProbeScores(chooseDraws.filter((_, i) => i % perSet === s).flat())]));
+      rules.push({
+        rule: qualitySequentialRule(byClass),
+        dev: evidenceTracks(chooseDraws, (i) => String(i % perSet)),
+        report: evidenceTracks(draws, () => String(sets.indexOf(vec))),
+      });
+    }
+    for (const { rule, model: m, dev = devTracks, report: rep = reportTracks } of rules) {
+      const bar = chooseBar(rule, dev, window, TRACK_FALSE_ACCEPT_TARGET);
       const e = evidence.get(rule.name) ?? { fitted: [], heldout: [], dev: [] };
       e.fitted.push({ bar, ...(m ? { model: m } : {}) });
-      e.heldout.push(evidenceRates(rule, reportTracks, window, bar));
-      e.dev.push(evidenceRates(rule, devTracks, window, bar));
+      e.heldout.push(evidenceRates(rule, rep, window, bar));
+      e.dev.push(evidenceRates(rule, dev, window, bar));
       evidence.set(rule.name, e);
     }
     reported.push(...reportProbes);

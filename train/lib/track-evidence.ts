@@ -8,6 +8,8 @@
 export interface EvidenceFrame {
   best: string | null;
   score: number | null;
+  /** The face's quality class (in the evaluation: its degradation), for a rule with a score model per class. */
+  quality?: string;
 }
 
 /** A track of the dev or report half: its frames and whose face it is (`enrolled` false: a stranger). */
@@ -70,6 +72,27 @@ export function sequentialRule(m: ScoreModel): EvidenceRule {
     support(frames) {
       const sums = new Map<string, number>();
       for (const f of frames) if (f.best !== null && f.score !== null) sums.set(f.best, (sums.get(f.best) ?? 0) + frameLlr(m, f.score));
+      return lead(sums);
+    },
+  };
+}
+
+/**
+ * The sequential test with a score model per quality class: a class whose same-person and impostor scores overlap more
+ * (small, blurred faces) gives each frame a smaller ratio, so such a track needs more frames to reach the same bar;
+ * the bar itself is one for every class.
+ */
+export function qualitySequentialRule(models: Map<string, ScoreModel>): EvidenceRule {
+  const modelOf = (f: EvidenceFrame) => {
+    const m = f.quality === undefined ? undefined : models.get(f.quality);
+    if (!m) throw new Error(`no score model for quality class ${String(f.quality)} (have ${[...models.keys()].join(', ')})`);
+    return m;
+  };
+  return {
+    name: 'sequential by quality',
+    support(frames) {
+      const sums = new Map<string, number>();
+      for (const f of frames) if (f.best !== null && f.score !== null) sums.set(f.best, (sums.get(f.best) ?? 0) + frameLlr(modelOf(f), f.score));
       return lead(sums);
     },
   };

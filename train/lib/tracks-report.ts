@@ -97,13 +97,20 @@ export function beatsVoting(v: CalibrationView, rule: string, conds: string[]): 
 export function tracksSection(v: TracksResultsView): string {
   const n = Object.values(v.calibrate_clean.rules)[0]!.voting!.heldout;
   const shipped = v.tracks_shipped.per_condition;
+  const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
   const verdict = (cal: CalibrationView, what: string) =>
     Object.keys(Object.values(cal.rules)[0]!)
       .filter((r) => r !== 'voting')
-      .map(
-        (r) =>
-          `* ${what}, ${r}: ${beatsVoting(cal, r, ['clean', 'tight']) ? '**better than voting** on clean and tight' : 'not better than voting on both clean and tight'} (more named, no more strangers, no more wrong names, held out).`,
-      );
+      .map((r) => {
+        const diff = ['clean', 'tight']
+          .map((c) => {
+            const a = cal.rules[c]![r]!.heldout,
+              b = cal.rules[c]!.voting!.heldout;
+            return `${c} named ${pts(a.dir - b.dir)}, strangers ${pts(a.fpir - b.fpir)}, wrong ${pts(a.wrong - b.wrong)} points`;
+          })
+          .join('; ');
+        return `* ${what}, ${r}: ${beatsVoting(cal, r, ['clean', 'tight']) ? '**better than voting**' : 'not better than voting'} on clean and tight held out (against voting at the same calibration: ${diff}).`;
+      });
   return [
     BEGIN,
     '',
@@ -113,7 +120,7 @@ export function tracksSection(v: TracksResultsView): string {
       .map(([c, r]) => `${c} ${cell(r)}`)
       .join('; ')}.`,
     '',
-    `Beside the voting rule, the per-track evidence rules of \`train/lib/track-evidence.ts\` (issue 16): **sequential**, each candidate's summed log-likelihood ratio of its frames' best scores (same-person against impostor score densities, Gaussians with a pooled spread, fitted on the choosing half; a frame's ratio clamped to ±8), less the runner-up's; **mean of best 2**, each candidate's two best scores averaged. A name is shown when the leader's support reaches a bar and the frame's own best is the leader. Everything is fitted on one half of the people (its calibration tracks: ${n.mated_tracks} enrolled and ${n.stranger_tracks} stranger tracks over both halves) and reported on the other, both ways: the bar sits at a 1% per-track false-accept target on the choosing half with no wrong name there. "dev (in-sample)" is the same rule on the choosing half's own calibration tracks (the clean ones, or every condition's pooled, so the same in every row): the gap to "held out" is how the calibration transfers to people it was not chosen on. "per-photo FPIR got" is the share of the report half's stranger photos named at the per-photo threshold the other half chose for FPIR 1%.`,
+    `Beside the voting rule, the per-track evidence rules of \`train/lib/track-evidence.ts\` (issue 16): **sequential**, each candidate's summed log-likelihood ratio of its frames' best scores (same-person against impostor score densities, Gaussians with a pooled spread, fitted on the choosing half; a frame's ratio clamped to ±8), less the runner-up's; **mean of best 2**, each candidate's two best scores averaged; **sequential by quality** (only when calibrated on every condition), the sequential test with one score model per condition, the condition standing in for a face's quality class, so a frame of a class whose scores overlap more gives less evidence and a track of such frames needs more of them to reach the one bar. A name is shown when the leader's support reaches a bar and the frame's own best is the leader. Everything is fitted on one half of the people (its calibration tracks: ${n.mated_tracks} enrolled and ${n.stranger_tracks} stranger tracks over both halves) and reported on the other, both ways: the bar sits at a 1% per-track false-accept target on the choosing half with no wrong name there. "dev (in-sample)" is the same rule on the choosing half's own calibration tracks (the clean ones, or every condition's pooled, so the same in every row): the gap to "held out" is how the calibration transfers to people it was not chosen on. "per-photo FPIR got" is the share of the report half's stranger photos named at the per-photo threshold the other half chose for FPIR 1%.`,
     '',
     '### Threshold and bars chosen on the clean photos (`npm run eval -- --open-set --root /work/shared/faces`)',
     '',
