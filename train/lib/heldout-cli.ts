@@ -207,7 +207,7 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
         ...o.conditions.flatMap((c) => {
           const f = os[c]![own]!;
           const row = (name: string, h: EvidenceFigures, d: EvidenceFigures) =>
-            `  ${c.padEnd(9)}  ${name.padEnd(15)} named ${pct(h.dir)}, strangers ${pct(h.fpir)}, wrong ${pct(h.wrong)}   (dev: ${pct(d.dir)} / ${pct(d.fpir)} / ${pct(d.wrong)})`;
+            `  ${c.padEnd(9)}  ${name.padEnd(21)} named ${pct(h.dir)}, strangers ${pct(h.fpir)}, wrong ${pct(h.wrong)}   (dev: ${pct(d.dir)} / ${pct(d.fpir)} / ${pct(d.wrong)})`;
           return [row('voting', f.tracks, f.tracks_dev), ...f.evidence.map((e) => row(e.rule, e.heldout, e.dev))];
         }),
       );
