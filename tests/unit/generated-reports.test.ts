@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../bench/report.js';
 import { livenessSection, replaceSection, type LivenessResultsView } from '../../train/lib/liveness-report.js';
+import { beatsVoting, replaceTracksSection, tracksSection, type TracksResultsView } from '../../train/lib/tracks-report.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (rel: string) => fs.readFileSync(new URL(rel, root), 'utf8');
@@ -22,6 +23,24 @@ describe('generated reports', () => {
     expect(section).toMatch(/### Per track/);
     expect(section).toMatch(/APCER phone replay/);
     expect(section).toMatch(/BPCER/);
+  });
+
+  it("docs/accuracy.md's per-track section is generated from train/results/open-set-tracks.json (train/tracks-report.ts)", () => {
+    const doc = read('docs/accuracy.md');
+    const results = JSON.parse(read('train/results/open-set-tracks.json')) as TracksResultsView;
+    expect(replaceTracksSection(doc, tracksSection(results))).toBe(doc);
+    // The voting rule's rows stay beside the evidence rules', per condition, for both calibrations.
+    for (const [cal, rules] of [
+      [results.calibrate_clean, ['voting', 'sequential', 'mean of best 2']],
+      [results.calibrate_all, ['voting', 'sequential', 'mean of best 2', 'sequential by quality']],
+    ] as const) {
+      expect(Object.keys(cal.rules)).toEqual(['clean', 'tight', 'tight112', 'tight80', 'jpeg50', 'blur']);
+      for (const r of Object.values(cal.rules)) expect(Object.keys(r)).toEqual(rules);
+    }
+    // The live rule is voting.ts's majority vote, so the committed figures must not say an evidence rule beats it.
+    expect(beatsVoting(results.calibrate_clean, 'sequential', ['clean', 'tight'])).toBe(false);
+    expect(beatsVoting(results.calibrate_all, 'sequential', ['clean', 'tight'])).toBe(false);
+    expect(beatsVoting(results.calibrate_all, 'sequential by quality', ['clean', 'tight'])).toBe(false);
   });
 
   it('BENCHMARKS.md is generated from bench/results, with the presentation-attack stage measured with and without', () => {

@@ -19,7 +19,18 @@ import {
 } from './heldout.js';
 import type { PartsResult } from './parts.js';
 import { modelFor } from './pipeline.js';
-import { drawProbes, openSet, rates, serverVoteWindow, thresholdAtFpir, trackRates, type OpenSetFigures, type TrackFigures } from './open-set.js';
+import {
+  drawProbes,
+  openSet,
+  rates,
+  serverVoteWindow,
+  thresholdAtFpir,
+  TRACK_FALSE_ACCEPT_TARGET,
+  trackRates,
+  type OpenSetFigures,
+  type TrackFigures,
+} from './open-set.js';
+import type { EvidenceFigures } from './track-evidence.js';
 import { htmlPage, lineChart, table } from './report.js';
 
 export interface HeldoutCliOptions {
@@ -191,6 +202,13 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
         ...o.conditions.map((c) => {
           const t = os[c]![own]!.tracks;
           return `  ${c.padEnd(9)}  named ${pct(t.dir)} of ${t.mated_tracks}, strangers named ${pct(t.fpir)} of ${t.stranger_tracks}, wrong name ${pct(t.wrong)}`;
+        }),
+        `tracks       evidence rules held out (fitted on the other half, per-track false-accept target ${pct(TRACK_FALSE_ACCEPT_TARGET)}, no wrong name there; dev = in-sample on the fitting half):`,
+        ...o.conditions.flatMap((c) => {
+          const f = os[c]![own]!;
+          const row = (name: string, h: EvidenceFigures, d: EvidenceFigures) =>
+            `  ${c.padEnd(9)}  ${name.padEnd(21)} named ${pct(h.dir)}, strangers ${pct(h.fpir)}, wrong ${pct(h.wrong)}   (dev: ${pct(d.dir)} / ${pct(d.fpir)} / ${pct(d.wrong)})`;
+          return [row('voting', f.tracks, f.tracks_dev), ...f.evidence.map((e) => row(e.rule, e.heldout, e.dev))];
         }),
       );
     }

@@ -11,6 +11,18 @@ import { prng, shuffle } from './pairs.js';
 import { parseConfig } from '../../src/server/load-config.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from '../../src/server/tracking/voting.js';
 import type { PartsResult } from './parts.js';
+import {
+  bestKRule,
+  chooseBar,
+  evidenceRates,
+  fitScoreModel,
+  qualitySequentialRule,
+  sequentialRule,
+  type EvidenceFigures,
+  type EvidenceRule,
+  type EvidenceTrack,
+  type ScoreModel,
+} from './track-evidence.js';
 
 export interface OpenSetOptions {
   /** Images per enrolled person in the gallery. */
@@ -138,6 +150,56 @@ export interface OpenSetFigures {
   dir_at_equal_fpir_1e_2: number;
   /** Per-track decisions at each half's FPIR-1% threshold chosen on the other half (trackRates). */
   tracks: TrackFigures;
+  /** The same voting rule on the choosing halves' own calibration tracks (in-sample): how the calibration transfers. */
+  tracks_dev: EvidenceFigures;
+  /** Per-track evidence rules (track-evidence.ts), fitted on each choosing half, reported on the other half. */
+  evidence: EvidenceReport[];
+}
+
+export interface EvidenceReport {
+  rule: string;
+  /** Per half: the bar chosen on the other half's calibration tracks (per-track false-accept target 1%, no wrong name) and the score model fitted there. */
+  fitted: { bar: number; model?: ScoreModel }[];
+  /** On the report halves (held out). */
+  heldout: EvidenceFigures;
+  /** On the choosing halves' own calibration tracks (in-sample). */
+  dev: EvidenceFigures;
+}
+
+/** Per-track false-accept target the evidence rules' bars are chosen at. */
+export const TRACK_FALSE_ACCEPT_TARGET = 0.01;
+
+/** One track per person per draw, frames in probe order (as trackRates forms them). */
+export function evidenceTracks(draws: Probe[][], quality?: (draw: number) => string): EvidenceTrack[] {
+  return draws.flatMap((probes, d) => {
+    const byPerson = new Map<string, Probe[]>();
+    for (const p of probes) byPerson.set(p.person, [...(byPerson.get(p.person) ?? []), p]);
+    return [...byPerson].map(([person, track]) => ({
+      person,
+      enrolled: track[0]!.mated,
+      frames: track.map((p) => ({ best: p.best, score: p.score, ...(quality ? { quality: quality(d) } : {}) })),
+    }));
+  });
+}
+
+/** Score model from probes: same-person scores are enrolled faces matched to themselves; the rest are impostor scores. */
+export function fitProbeScores(probes: Probe[]): ScoreModel {
+  const scored = probes.filter((p) => p.score !== null);
+  return fitScoreModel(
+    scored.filter((p) => p.mated && p.correct).map((p) => p.score!),
+    scored.filter((p) => !p.mated || !p.correct).map((p) => p.score!),
+  );
+}
+
+/** Pools per-half figures, weighting each by its track counts. */
+export function poolFigures<T extends { mated_tracks: number; stranger_tracks: number; dir: number; fpir: number; wrong: number }>(
+  parts: T[],
+): EvidenceFigures {
+  const mated = parts.reduce((s, p) => s + p.mated_tracks, 0),
+    strangers = parts.reduce((s, p) => s + p.stranger_tracks, 0);
+  const w = (key: 'dir' | 'wrong' | 'fpir', m: boolean) =>
+    parts.reduce((s, p) => s + p[key] * (m ? p.mated_tracks : p.stranger_tracks), 0) / Math.max(1, m ? mated : strangers);
+  return { mated_tracks: mated, stranger_tracks: strangers, dir: w('dir', true), fpir: w('fpir', false), wrong: w('wrong', true) };
 }
 
 export interface TrackFigures {
@@ -213,15 +275,22 @@ export async function openSet(
   const reported: Probe[] = [];
   const reportedDraws: { probes: Probe[]; threshold: number }[] = [];
   const perTarget = fpirs.map((f) => ({ fpir_target: f, threshold: [] as number[], hits: [] as Probe[][] }));
+  const window = o.voteWindow ?? serverVoteWindow();
+  const votingDev: TrackFigures[] = [];
+  const evidence = new Map<string, { fitted: { bar: number; model?: ScoreModel }[]; heldout: EvidenceFigures[]; dev: EvidenceFigures[] }>();
   for (let h = 0; h < halves.length; h++) {
     const choose = halves.filter((_, j) => j !== h).flat(),
       report = halves[h]!;
     const z = fitZParams(clean, choose);
     const chooseProbes: Probe[] = [],
+      chooseDraws: Probe[][] = [],
       reportProbes: Probe[] = [],
       draws: Probe[][] = [];
     for (let d = 0; d < o.repeats; d++) {
-      for (const set of o.calibrationSets ?? [clean]) chooseProbes.push(...(await drawProbes(choose, set, method, z, o, d)));
+      for (const set of o.calibrationSets ?? [clean]) {
+        chooseDraws.push(await drawProbes(choose, set, method, z, o, d));
+        chooseProbes.push(...chooseDraws[chooseDraws.length - 1]!);
+      }
       draws.push(await drawProbes(report, vec, method, z, o, d, o.cleanGallery ? clean : vec));
       reportProbes.push(...draws[draws.length - 1]!);
     }
@@ -231,6 +300,35 @@ export async function openSet(
     });
     const at1 = thresholdAtFpir(chooseProbes, 1e-2);
     reportedDraws.push(...draws.map((probes) => ({ probes, threshold: at1 })));
+    votingDev.push(trackRates(chooseDraws, at1, window));
+    // Evidence rules: everything fitted on the choosing half's calibration tracks, then applied to the report half.
+    const devTracks = evidenceTracks(chooseDraws),
+      reportTracks = evidenceTracks(draws);
+    const model = fitProbeScores(chooseProbes);
+    const rules: { rule: EvidenceRule; model?: ScoreModel; dev?: EvidenceTrack[]; report?: EvidenceTrack[] }[] = [
+      { rule: sequentialRule(model), model },
+      { rule: bestKRule(2) },
+    ];
+    // With several calibration conditions, each (a quality class) gets its own score model; the report half's frames
+    // are of the reported condition's class.
+    const sets = o.calibrationSets ?? [clean];
+    if (sets.length > 1 && sets.includes(vec)) {
+      const perSet = chooseDraws.length / o.repeats;
+      const byClass = new Map(sets.map((_, s) => [String(s), fitProbeScores(chooseDraws.filter((_, i) => i % perSet === s).flat())]));
+      rules.push({
+        rule: qualitySequentialRule(byClass),
+        dev: evidenceTracks(chooseDraws, (i) => String(i % perSet)),
+        report: evidenceTracks(draws, () => String(sets.indexOf(vec))),
+      });
+    }
+    for (const { rule, model: m, dev = devTracks, report: rep = reportTracks } of rules) {
+      const bar = chooseBar(rule, dev, window, TRACK_FALSE_ACCEPT_TARGET);
+      const e = evidence.get(rule.name) ?? { fitted: [], heldout: [], dev: [] };
+      e.fitted.push({ bar, ...(m ? { model: m } : {}) });
+      e.heldout.push(evidenceRates(rule, rep, window, bar));
+      e.dev.push(evidenceRates(rule, dev, window, bar));
+      evidence.set(rule.name, e);
+    }
     reported.push(...reportProbes);
   }
   const mated = reported.filter((p) => p.mated);
@@ -257,7 +355,9 @@ export async function openSet(
     tracks: trackRates(
       reportedDraws.map((d) => d.probes),
       (d) => reportedDraws[d]!.threshold,
-      o.voteWindow ?? serverVoteWindow(),
+      window,
     ),
+    tracks_dev: poolFigures(votingDev),
+    evidence: [...evidence].map(([rule, e]) => ({ rule, fitted: e.fitted, heldout: poolFigures(e.heldout), dev: poolFigures(e.dev) })),
   };
 }
