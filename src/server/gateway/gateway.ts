@@ -23,11 +23,11 @@ function toBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export function attachGateway(server: Server, deps: SessionDeps, access?: GatewayAccess): Gateway {
+/** `live` holds the open sessions; the composition root passes its own set to parts built before the gateway. */
+export function attachGateway(server: Server, deps: SessionDeps, access?: GatewayAccess, live: Set<Session> = new Set()): Gateway {
   // maxPayload makes ws itself refuse an oversized message with close code 1009 before buffering it whole.
   // handleProtocols: answer `facestream.v1`, never the `facestream.key.<KEY>` entry a browser offers its key in.
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.MAX_MESSAGE_BYTES, handleProtocols: chooseSubprotocol });
-  const live = new Set<Session>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
