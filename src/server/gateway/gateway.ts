@@ -6,9 +6,12 @@ import { CLOSE_CODES } from '../../shared/protocol.js';
 import type { Principal } from '../auth/keys.js';
 import { admitUpgrade, chooseSubprotocol, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
+import { MessageBudget } from './message-budget.js';
 import { closeReason, wrapWebSocket } from './socket.js';
 
 export const WS_PATH = '/ws';
+/** How long a socket closed for flooding (4006) gets to finish the close handshake before its connection is cut. */
+const FLOOD_TERMINATE_MS = 500;
 
 export interface Gateway {
   sessions(): Session[];
@@ -46,11 +49,33 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
           const session = new Session(access?.metrics ? access.metrics.observe(wrapped) : wrapped, deps, principal);
           live.add(session);
           deps.log.info('session opened', { session: session.id, remote: req.socket.remoteAddress, key: principal.name, role: principal.role });
+          const budget = new MessageBudget(deps.config.WS_MESSAGES_PER_SECOND, deps.config.WS_MESSAGE_BURST);
+          let flooding = false;
+          /** Spends one message of the budget; false (and the socket closing, 4006) once it is spent. */
+          const charge = (): boolean => {
+            if (budget.take()) return true;
+            flooding = true;
+            deps.log.warn('socket closed: too many messages', {
+              session: session.id,
+              remote: req.socket.remoteAddress,
+              perSecond: deps.config.WS_MESSAGES_PER_SECOND,
+            });
+            session.close(CLOSE_CODES.tooManyMessages, `over ${deps.config.WS_MESSAGES_PER_SECOND} messages a second (WS_MESSAGES_PER_SECOND)`);
+            // A flooding client that does not read would never complete the close handshake.
+            setTimeout(() => ws.terminate(), FLOOD_TERMINATE_MS).unref();
+            return false;
+          };
+          // ws answers ping control frames itself: they are messages all the same.
+          ws.on('ping', () => void (flooding || charge()));
           ws.on('message', (data, isBinary) => {
+            if (flooding) return; // closing: what it sent meanwhile is not read
             // A bug in handling one message must cost that message, not the process (every camera would drop).
             try {
+              const dropped = session.stats.dropped;
               if (isBinary) session.onBinary(toBytes(data));
-              else session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
+              // Answered frames are paced by their answers; text, and frames past the in-flight limit, are not.
+              if ((!isBinary || session.stats.dropped > dropped) && !charge()) return;
+              if (!isBinary) session.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8'));
             } catch (err) {
               deps.log.error('message handling failed', { session: session.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
               session.serverFault('the server failed on this message');
