@@ -195,6 +195,8 @@ export const ConfigSchema = z.object({
   WS_MESSAGES_PER_SECOND: int(20, 1),
   /** Of those, how many one socket may send at once (the bucket's size): a client's burst at connecting, enrolment commands. */
   WS_MESSAGE_BURST: int(100, 1),
+  /** After a socket was closed for flooding (4006), its address is refused new sockets (HTTP 429) for this long, ms; 0 = never. */
+  WS_FLOOD_COOLDOWN_MS: int(10_000, 0),
   /** Tracker: re-embed a confirmed track every N processed frames (0 = never again). */
   REEMBED_EVERY: int(15, 0),
   /** Tracker: recent matches a track votes over. */

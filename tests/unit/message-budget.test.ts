@@ -1,6 +1,6 @@
 // The socket message budget's token bucket (src/server/gateway/message-budget.ts), on a clock the test moves.
 import { describe, expect, it } from 'vitest';
-import { MessageBudget } from '../../src/server/gateway/message-budget.js';
+import { Cooldowns, MessageBudget } from '../../src/server/gateway/message-budget.js';
 
 describe('message budget', () => {
   it('allows the burst at once, then the rate, and never saves up more than the burst', () => {
@@ -23,5 +23,26 @@ describe('message budget', () => {
       expect(budget.take()).toBe(true);
       now += 50;
     }
+  });
+});
+
+describe('flood cooldowns', () => {
+  it('refuse an address for the cooldown, then forget it; 0 turns them off; the oldest goes past the limit', () => {
+    let now = 0;
+    const cooldowns = new Cooldowns(10_000, 2, () => now);
+    cooldowns.add('10.0.0.1');
+    expect(cooldowns.left('10.0.0.1')).toBe(10_000);
+    expect(cooldowns.left('10.0.0.2')).toBe(0);
+    now += 9_000;
+    expect(cooldowns.left('10.0.0.1')).toBe(1_000);
+    now += 1_000;
+    expect(cooldowns.left('10.0.0.1')).toBe(0);
+    cooldowns.add('a');
+    cooldowns.add('b');
+    cooldowns.add('c');
+    expect([cooldowns.left('a'), cooldowns.left('b'), cooldowns.left('c')]).toEqual([0, 10_000, 10_000]);
+    const off = new Cooldowns(0);
+    off.add('10.0.0.1');
+    expect(off.left('10.0.0.1')).toBe(0);
   });
 });

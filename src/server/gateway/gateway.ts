@@ -6,7 +6,7 @@ import { CLOSE_CODES } from '../../shared/protocol.js';
 import type { Principal } from '../auth/keys.js';
 import { admitUpgrade, chooseSubprotocol, type GatewayAccess } from '../auth/ws-auth.js';
 import { Session, type SessionDeps } from './session.js';
-import { MessageBudget } from './message-budget.js';
+import { Cooldowns, MessageBudget } from './message-budget.js';
 import { closeReason, wrapWebSocket } from './socket.js';
 
 export const WS_PATH = '/ws';
@@ -32,10 +32,18 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
   // handleProtocols: answer `facestream.v1`, never the `facestream.key.<KEY>` entry a browser offers its key in.
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.MAX_MESSAGE_BYTES, handleProtocols: chooseSubprotocol });
 
+  const cooldowns = new Cooldowns(deps.config.WS_FLOOD_COOLDOWN_MS);
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const address = req.socket.remoteAddress ?? '';
+    const wait = cooldowns.left(address);
+    if (wait > 0) {
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(wait / 1000)}\r\nConnection: close\r\n\r\n`);
       return;
     }
     const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
@@ -55,13 +63,16 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
           const charge = (): boolean => {
             if (budget.take()) return true;
             flooding = true;
+            cooldowns.add(address);
             deps.log.warn('socket closed: too many messages', {
               session: session.id,
               remote: req.socket.remoteAddress,
               perSecond: deps.config.WS_MESSAGES_PER_SECOND,
             });
             session.close(CLOSE_CODES.tooManyMessages, `over ${deps.config.WS_MESSAGES_PER_SECOND} messages a second (WS_MESSAGES_PER_SECOND)`);
-            // A flooding client that does not read would never complete the close handshake.
+            // Nothing more is read from it (what it keeps sending would still cost the event loop to unmask and drop),
+            // and a flooding client that does not read would never complete the close handshake.
+            ws.pause();
             setTimeout(() => ws.terminate(), FLOOD_TERMINATE_MS).unref();
             return false;
           };

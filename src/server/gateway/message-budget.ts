@@ -26,3 +26,38 @@ export class MessageBudget {
     return true;
   }
 }
+
+/** Addresses remembered at most by `Cooldowns`; past it the oldest is forgotten. */
+export const MAX_COOLDOWNS = 10_000;
+
+/**
+ * Addresses whose socket was closed for flooding, refused new sockets (HTTP 429) for `ms` (WS_FLOOD_COOLDOWN_MS): a
+ * client closed with 4006 that connects again at once would otherwise get a fresh budget, and its first frame's
+ * inference, on every connection.
+ */
+export class Cooldowns {
+  private readonly until = new Map<string, number>();
+
+  constructor(
+    private readonly ms: number,
+    private readonly max = MAX_COOLDOWNS,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  add(address: string): void {
+    if (this.ms <= 0) return;
+    this.until.delete(address);
+    if (this.until.size >= this.max) this.until.delete(this.until.keys().next().value!);
+    this.until.set(address, this.now() + this.ms);
+  }
+
+  /** Milliseconds `address` must still wait; 0 when it may connect. */
+  left(address: string): number {
+    const until = this.until.get(address);
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left > 0) return left;
+    this.until.delete(address);
+    return 0;
+  }
+}
