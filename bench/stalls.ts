@@ -25,7 +25,7 @@ const phase = (run: CameraRun) => ({ ...summariseRun(run), roundTripMs: spread(r
 const loadNow = () => os.loadavg().map((x) => +x.toFixed(2));
 
 /** A gallery export of `people` one-face people with random unit embeddings and no crop (docs/api.md, "Gallery file format"). */
-export function galleryFile(modelId: string, dims: number, people: number): Uint8Array {
+export function galleryFile(modelId: string, dims: number, people: number): Uint8Array<ArrayBuffer> {
   const lines = [
     JSON.stringify({ type: 'header', format: 'facestream-gallery', version: 1, modelId, dims, exportedAt: new Date().toISOString(), people, faces: people }),
   ];
@@ -45,7 +45,7 @@ export function galleryFile(modelId: string, dims: number, people: number): Uint
       }),
     );
   }
-  return gzipSync(`${lines.join('\n')}\n`);
+  return new Uint8Array(gzipSync(`${lines.join('\n')}\n`));
 }
 
 /** Starts the flooding clients; stop() ends them and returns their counts. */
@@ -71,7 +71,12 @@ async function idleThen<T>(cam: Camera, frames: Uint8Array[], seconds: number, d
   const { run, extra } = await during();
   const a = phase(idle);
   const b = phase(run);
-  return { idle: { ...a, loadavg: loadIdle }, during: { ...b, loadavg: loadNow() }, p95Ratio: round(b.roundTripMs.p95 / a.roundTripMs.p95, 2), extra };
+  return {
+    idle: { ...a, loadavg: loadIdle },
+    during: { ...b, loadavg: loadNow() },
+    p95Ratio: round((b.roundTripMs.p95 ?? NaN) / (a.roundTripMs.p95 ?? NaN), 2),
+    extra,
+  };
 }
 
 export async function runStalls(ctx: SuiteContext): Promise<SuiteOutput> {

@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION, encodeFrame } from '../../src/shared/protocol.js';
 
 const [url, clientsArg, framePath, mode = 'pings+frames'] = process.argv.slice(2);
 if (!url || !clientsArg || !framePath) throw new Error('usage: flooder.ts URL CLIENTS FRAME.jpg [pings|pings+frames]');
+const wsUrl = `${url.replace(/^http/, 'ws')}/ws`;
 const jpeg = new Uint8Array(fs.readFileSync(framePath));
 const withFrames = mode === 'pings+frames';
 /** The client's own outgoing queue is kept under this, so the flood is as fast as the connection, not this process's memory. */
@@ -23,7 +24,7 @@ const counts = { connects: 0, pings: 0, frames: 0, closedByServer: {} as Record<
 let stopping = false;
 
 function client(i: number): void {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+  const ws = new WebSocket(wsUrl);
   counts.connects++;
   let seq = 0;
   let pump: NodeJS.Immediate | undefined;
