@@ -48,19 +48,28 @@ export function galleryFile(modelId: string, dims: number, people: number): Uint
   return new Uint8Array(gzipSync(`${lines.join('\n')}\n`));
 }
 
-/** Starts the flooding clients; stop() ends them and returns their counts. */
-function startFlood(url: string, frame: string, mode: 'pings+frames') {
+/** Starts the flooding clients (resolves once each has made its first attempt); stop() ends them and returns their counts. */
+async function startFlood(url: string, frame: string, mode: 'pings+frames') {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/flooder.ts', url, String(FLOOD_CLIENTS), frame, mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('stalls: the flooder did not start within 60 s')), 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"started":true')) (clearTimeout(timer), resolve());
+    });
+    void exited.then(() => (clearTimeout(timer), reject(new Error('stalls: the flooder exited before it started'))));
+  });
   return {
     async stop(): Promise<Record<string, unknown>> {
       child.kill('SIGTERM');
       await exited;
-      return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (!last.startsWith('{') || last.includes('"started"')) throw new Error(`stalls: the flooder printed no counts: ${out.slice(-500)}`);
+      return JSON.parse(last) as Record<string, unknown>;
     },
   };
 }
@@ -92,7 +101,7 @@ export async function runStalls(ctx: SuiteContext): Promise<SuiteOutput> {
     await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 2000 }); // the track is made and named before measuring
 
     const flood = await idleThen(cam, frames, seconds, async () => {
-      const flooders = startFlood(server.url, framePath, 'pings+frames');
+      const flooders = await startFlood(server.url, framePath, 'pings+frames');
       await new Promise((r) => setTimeout(r, 1000)); // the flood is under way before the measurement
       const run = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: seconds * 1000 });
       return { run, extra: await flooders.stop() };

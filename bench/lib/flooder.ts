@@ -70,6 +70,12 @@ function client(i: number): void {
 
 const clients = Number(clientsArg);
 for (let i = 0; i < clients; i++) client(i);
+// The suite measures once the flood is under way: told when every client has made its first attempt.
+const started = setInterval(() => {
+  if (counts.connects < clients) return;
+  clearInterval(started);
+  process.stdout.write(`${JSON.stringify({ started: true })}\n`);
+}, 10);
 process.once('SIGTERM', () => {
   stopping = true;
   process.stdout.write(`${JSON.stringify(counts)}\n`);
