@@ -2,7 +2,7 @@
 import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
-import { yieldToEventLoop } from './event-loop.js';
+import { pacer } from './event-loop.js';
 import { lockNames, normalisePersonName } from './people-repo.js';
 import type { FaceTemplate } from './records.js';
 import { faces, people } from './schema.js';
@@ -29,12 +29,10 @@ export interface ImportedPersonRow {
 
 /** Faces per INSERT statement of an import batch. */
 const INSERT_ROWS = 500;
-/**
- * People an import statement covers: an import batch (GALLERY_IMPORT_BATCH_PEOPLE, one transaction) runs as slices of
- * this many, the event loop free between them. With the embedded database a slice holds the thread
- * ~5-20 ms on the 2-core dev machine.
- */
+/** People an import statement covers: an import batch (GALLERY_IMPORT_BATCH_PEOPLE, one transaction) runs as slices of this many. */
 export const IMPORT_SLICE_PEOPLE = 10;
+/** The longest an import batch holds the event loop between two turns it gives it, ms (about: plus one statement). */
+export const IMPORT_SLICE_MS = 3;
 
 export interface ImportSummary {
   peopleCreated: number;
@@ -52,6 +50,7 @@ export function galleryRepo(db: StoreDb) {
     summary: ImportSummary,
     created: Set<string>,
     added: FaceTemplate[],
+    pace: () => Promise<void>,
   ): Promise<void> {
     const names = input.map((p) => normalisePersonName(p.name));
     // The same person as enrolment would find: the name normalised, compared ignoring case by the database's lower().
@@ -63,6 +62,7 @@ export function galleryRepo(db: StoreDb) {
         )}) as v(i, n) order by v.i`,
       ),
     ).map((r) => r.key);
+    await pace();
     const distinct = [...new Set(keys)];
     const found = rowsOf<{ id: string; name: string; key: string }>(
       await db.execute(
@@ -72,6 +72,7 @@ export function galleryRepo(db: StoreDb) {
         )}) order by lower(name), created_at, id`,
       ),
     );
+    await pace();
     const personOf = new Map(found.map((p) => [p.key, { id: p.id, name: p.name }]));
     /** Embeddings (base64 of the stored bytes) each person of the slice has, stored or added by this batch. */
     const known = new Map<string, Set<string>>();
@@ -86,6 +87,7 @@ export function galleryRepo(db: StoreDb) {
           ),
         );
       for (const e of existing) (known.get(e.personId) ?? known.set(e.personId, new Set()).get(e.personId)!).add(e.embedding.toString('base64'));
+      await pace();
     }
     // New people under the first spelling the slice has of each name.
     const missing = distinct.filter((k) => !personOf.has(k)).map((k) => names[keys.indexOf(k)]!);
@@ -95,6 +97,7 @@ export function galleryRepo(db: StoreDb) {
         .values(missing.map((name) => ({ name })))
         .returning({ id: people.id, name: people.name });
       made.forEach((p, i) => (personOf.set(keys[names.indexOf(missing[i]!)]!, p), created.add(p.id)));
+      await pace();
     }
     summary.peopleCreated += missing.length;
     summary.peopleMerged += found.filter((p) => !created.has(p.id)).length;
@@ -122,6 +125,7 @@ export function galleryRepo(db: StoreDb) {
         .values(rows.slice(i, i + INSERT_ROWS))
         .returning({ id: faces.id });
       ids.forEach((r, j) => added.push({ ...templates[i + j]!, faceId: r.id }));
+      await pace();
     }
   }
 
@@ -188,17 +192,18 @@ export function galleryRepo(db: StoreDb) {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
       const added: FaceTemplate[] = [];
       if (input.length === 0) return { summary, added };
+      // The embedded database runs in this thread: the event loop serves live frames every IMPORT_SLICE_MS (a batch's
+      // statements at once held every camera for a second and more).
+      const pace = pacer(IMPORT_SLICE_MS);
       await lockNames(
         db,
         input.map((p) => p.name),
+        pace,
       );
       // People this batch created: found again by a later slice (the same name twice), they are not "merged".
       const created = new Set<string>();
       for (let at = 0; at < input.length; at += IMPORT_SLICE_PEOPLE) {
-        // The embedded database runs in this thread: between slices the event loop serves live frames (a batch's
-        // statements at once held every camera for a second and more).
-        if (at > 0) await yieldToEventLoop();
-        await importSlice(modelId, input.slice(at, at + IMPORT_SLICE_PEOPLE), summary, created, added);
+        await importSlice(modelId, input.slice(at, at + IMPORT_SLICE_PEOPLE), summary, created, added, pace);
       }
       summary.facesAdded = added.length;
       return { summary, added };

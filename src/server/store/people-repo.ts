@@ -38,7 +38,7 @@ const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisor
  * Inside a transaction: the name locks of every name in `names`, taken in ascending slot order (so two transactions
  * locking many names cannot deadlock). The lock findOrCreatePerson then takes for one of them is already held.
  */
-export async function lockNames(tx: StoreDb, names: readonly string[]): Promise<number> {
+export async function lockNames(tx: StoreDb, names: readonly string[], pace?: () => Promise<void>): Promise<number> {
   if (names.length === 0) return 0;
   const values = sql.join(
     names.map((n) => sql`(${normalisePersonName(n)})`),
@@ -47,8 +47,9 @@ export async function lockNames(tx: StoreDb, names: readonly string[]): Promise<
   const found = await tx.execute(sql`select distinct ${slotOf(sql.raw('v.n'))} as slot from (values ${values}) as v(n) order by 1`);
   const slots = rowsOf<{ slot: number }>(found).map((r) => Number(r.slot));
   for (const [i, slot] of slots.entries()) {
-    // Up to NAME_LOCK_SLOTS statements: the event loop gets a turn every few (see event-loop.ts).
-    if (i > 0 && i % LOCKS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
+    // Up to NAME_LOCK_SLOTS statements: the event loop gets a turn every few (see event-loop.ts), or as `pace` says.
+    if (pace) await pace();
+    else if (i > 0 && i % LOCKS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     await lockSlot(tx, slot);
   }
   return slots.length;
