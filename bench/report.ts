@@ -16,6 +16,7 @@ import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-sectio
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
 import { syncSection, syncTargetRows } from './lib/sync-section.js';
+import { stallsSection, stallsTargetRows } from './lib/stalls-section.js';
 
 export type ResultsByName = Record<string, Any>;
 
@@ -93,6 +94,8 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   // Issue 19's, once the sync suite has run.
   if (r.sync) rows.push(...syncTargetRows(r.sync));
+  // Issue 19's "one slow thing never stalls the rest", once the stalls suite has run.
+  if (r.stalls) rows.push(...stallsTargetRows(r.stalls));
   return rows;
 }
 
@@ -166,6 +169,7 @@ export function renderReport(r: ResultsByName): string {
     ['import', importSection],
     ['embed', embedSection],
     ['sync', syncSection],
+    ['stalls', stallsSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

@@ -1,7 +1,7 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present. With
 // `--out DIR` the results and the report (DIR/BENCHMARKS.md) go to DIR, never to the committed BENCHMARKS.md.
-// Usage: npm run bench [-- --only live,liveness,cameras] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
+// Usage: npm run bench [-- --only live,liveness,cameras,stalls] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,7 @@ import { benchPaths, type BenchPaths } from './lib/report-path.js';
 import { startBenchServer, type BenchServer, type ResultsFile, type SuiteContext, type SuiteOutput } from './lib/suite.js';
 import { runLive } from './live.js';
 import { runLiveness } from './liveness.js';
+import { runStalls } from './stalls.js';
 import { renderReport } from './report.js';
 
 const { values } = parseArgs({
@@ -64,9 +65,10 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   baseline: runBaseline,
   import: runImport,
   embed: runEmbed,
+  stalls: runStalls,
 };
 /** live, liveness, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'sync', 'import', 'embed'];
+const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'sync', 'import', 'embed', 'stalls'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;

@@ -191,6 +191,12 @@ export const ConfigSchema = z.object({
   MAX_PROTOCOL_ERRORS: int(50, 1),
   /** Bytes queued for one client that is not reading before its socket is closed with 4005. */
   MAX_SEND_BUFFER_BYTES: int(4 * 1024 * 1024, 16 * 1024),
+  /** Text messages, and frames past the in-flight limit, one socket may send a second (averaged); past it the socket is closed with 4006. */
+  WS_MESSAGES_PER_SECOND: int(20, 1),
+  /** Of those, how many one socket may send at once (the bucket's size): a client's burst at connecting, enrolment commands. */
+  WS_MESSAGE_BURST: int(100, 1),
+  /** After a socket was closed for flooding (4006), its address is refused new sockets (HTTP 429) for this long, ms; 0 = never. */
+  WS_FLOOD_COOLDOWN_MS: int(10_000, 0),
   /** Tracker: re-embed a confirmed track every N processed frames (0 = never again). */
   REEMBED_EVERY: int(15, 0),
   /** Tracker: recent matches a track votes over. */

@@ -111,6 +111,8 @@ export const CLOSE_CODES = {
   tooManyErrors: 4004,
   /** The client stopped reading: more than MAX_SEND_BUFFER_BYTES were queued for it. */
   slowConsumer: 4005,
+  /** More text messages (or frames past the in-flight limit) than WS_MESSAGES_PER_SECOND allows. */
+  tooManyMessages: 4006,
   serverShutdown: 1001,
   messageTooBig: 1009,
 } as const;

@@ -86,7 +86,7 @@ async function openHostile(url: string): Promise<Hostile> {
 describe('hostile WebSocket traffic', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer({ MAX_PROTOCOL_ERRORS: '1000000' });
+    server = await startTestServer({ MAX_PROTOCOL_ERRORS: '1000000', WS_MESSAGES_PER_SECOND: '1000000', WS_MESSAGE_BURST: '1000000' });
   });
   afterAll(async () => {
     await server?.close();

@@ -274,4 +274,29 @@ describe('bench report', () => {
     expect(md).toContain('## doors');
     expect(md).toContain('"opened": 3');
   });
+
+  it("judges issue 19's stall targets by the p95 ratio measured within one run", () => {
+    const phase = (p95: number) => ({ fps: 15, answered: 60, roundTripMs: spread(10, p95), loadavg: [2.5, 2, 1.5] });
+    const stalls = (flood: number, imported: number) => ({
+      suite: 'stalls',
+      date: '2026-12-04T20:00:00Z',
+      machine,
+      settings: { cameraFps: 15, seconds: 15, flood: { clients: 5 }, import: { people: 3000 } },
+      targets: { floodP95Ratio: 1.5, importP95Ratio: 1.5 },
+      results: {
+        flood: { idle: phase(40), flooded: phase(40 * flood), p95Ratio: flood, flooders: { connects: 7, pings: 500, frames: 10, closedByServer: { 4006: 5 } } },
+        import: { idle: phase(40), importing: phase(40 * imported), p95Ratio: imported, request: { status: 200, seconds: 9.5, fileMiB: 3.6 } },
+        serverRssMiB: 900,
+      },
+    });
+    const rows = targetRows({ stalls: stalls(1.2, 4) });
+    expect(row(rows, 'a flooding client')).toEqual([
+      "a flooding client cannot raise another camera's p95 by more than 50% (5 clients flooding pings and frames, reading slowly)",
+      '1.2x: p95 40 ms alone, 48 ms flooded',
+      '**met**',
+    ]);
+    expect(row(rows, 'live cameras keep')?.[2]).toBe('**not met**');
+    expect(renderReport({ stalls: stalls(1.2, 4) })).toContain('| gallery import | 15 fps | 10 ms | 160 ms | 180 ms | 60 | 2.5 / 2 / 1.5 |');
+    expect(row(targetRows({}), 'a flooding client')).toBeUndefined();
+  });
 });

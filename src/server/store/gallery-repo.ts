@@ -2,6 +2,7 @@
 import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
+import { pacer } from './event-loop.js';
 import { lockNames, normalisePersonName } from './people-repo.js';
 import type { FaceTemplate } from './records.js';
 import { faces, people } from './schema.js';
@@ -28,6 +29,10 @@ export interface ImportedPersonRow {
 
 /** Faces per INSERT statement of an import batch. */
 const INSERT_ROWS = 500;
+/** People an import statement covers: an import batch (GALLERY_IMPORT_BATCH_PEOPLE, one transaction) runs as slices of this many. */
+export const IMPORT_SLICE_PEOPLE = 10;
+/** The longest an import batch holds the event loop between two turns it gives it, ms (about: plus one statement). */
+export const IMPORT_SLICE_MS = 3;
 
 export interface ImportSummary {
   peopleCreated: number;
@@ -38,6 +43,92 @@ export interface ImportSummary {
 }
 
 export function galleryRepo(db: StoreDb) {
+  /** One slice of an import batch: its people found or created by name, and the faces they do not have yet added. */
+  async function importSlice(
+    modelId: string,
+    input: readonly ImportedPersonRow[],
+    summary: ImportSummary,
+    created: Set<string>,
+    added: FaceTemplate[],
+    pace: () => Promise<void>,
+  ): Promise<void> {
+    const names = input.map((p) => normalisePersonName(p.name));
+    // The same person as enrolment would find: the name normalised, compared ignoring case by the database's lower().
+    const keys = rowsOf<{ key: string }>(
+      await db.execute(
+        sql`select lower(v.n) as key from (values ${sql.join(
+          names.map((n, i) => sql`(${i}::int, ${n}::text)`),
+          sql`, `,
+        )}) as v(i, n) order by v.i`,
+      ),
+    ).map((r) => r.key);
+    await pace();
+    const distinct = [...new Set(keys)];
+    const found = rowsOf<{ id: string; name: string; key: string }>(
+      await db.execute(
+        sql`select distinct on (lower(name)) id::text as id, name, lower(name) as key from people where lower(name) in (${sql.join(
+          distinct.map((k) => sql`${k}`),
+          sql`, `,
+        )}) order by lower(name), created_at, id`,
+      ),
+    );
+    await pace();
+    const personOf = new Map(found.map((p) => [p.key, { id: p.id, name: p.name }]));
+    /** Embeddings (base64 of the stored bytes) each person of the slice has, stored or added by this batch. */
+    const known = new Map<string, Set<string>>();
+    if (found.length > 0) {
+      const existing = await db
+        .select({ personId: faces.personId, embedding: faces.embedding })
+        .from(faces)
+        .where(
+          inArray(
+            faces.personId,
+            found.map((p) => p.id),
+          ),
+        );
+      for (const e of existing) (known.get(e.personId) ?? known.set(e.personId, new Set()).get(e.personId)!).add(e.embedding.toString('base64'));
+      await pace();
+    }
+    // New people under the first spelling the slice has of each name.
+    const missing = distinct.filter((k) => !personOf.has(k)).map((k) => names[keys.indexOf(k)]!);
+    if (missing.length > 0) {
+      const made = await db
+        .insert(people)
+        .values(missing.map((name) => ({ name })))
+        .returning({ id: people.id, name: people.name });
+      made.forEach((p, i) => (personOf.set(keys[names.indexOf(missing[i]!)]!, p), created.add(p.id)));
+      await pace();
+    }
+    summary.peopleCreated += missing.length;
+    summary.peopleMerged += found.filter((p) => !created.has(p.id)).length;
+    const rows: (typeof faces.$inferInsert)[] = [];
+    const templates: Omit<FaceTemplate, 'faceId'>[] = [];
+    input.forEach((person, i) => {
+      const { id, name } = personOf.get(keys[i]!)!;
+      const have = known.get(id) ?? known.set(id, new Set()).get(id)!;
+      for (const f of person.faces) {
+        const bytes = embeddingToBytes(f.embedding);
+        const k = bytes.toString('base64');
+        if (have.has(k)) {
+          summary.facesSkipped += 1;
+          continue;
+        }
+        have.add(k);
+        rows.push({ personId: id, modelId, dims: f.embedding.length, embedding: bytes, crop: f.crop, quality: f.quality });
+        templates.push({ personId: id, personName: name, embedding: f.embedding });
+      }
+    });
+    // A few hundred rows an insert: each row is one bind parameter per column, and crops make rows large.
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      const ids = await db
+        .insert(faces)
+        .values(rows.slice(i, i + INSERT_ROWS))
+        .returning({ id: faces.id });
+      ids.forEach((r, j) => added.push({ ...templates[i + j]!, faceId: r.id }));
+      await pace();
+    }
+  }
+
   return {
     /** People with a face of `modelId`, and those faces: the figures an export's header states as it begins. */
     async exportCounts(modelId: string): Promise<{ people: number; faces: number }> {
@@ -99,78 +190,20 @@ export function galleryRepo(db: StoreDb) {
      */
     async importBatch(modelId: string, input: readonly ImportedPersonRow[]): Promise<{ summary: ImportSummary; added: FaceTemplate[] }> {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
-      if (input.length === 0) return { summary, added: [] };
-      const names = input.map((p) => normalisePersonName(p.name));
-      await lockNames(db, names);
-      // The same person as enrolment would find: the name normalised, compared ignoring case by the database's lower().
-      const keys = rowsOf<{ key: string }>(
-        await db.execute(
-          sql`select lower(v.n) as key from (values ${sql.join(
-            names.map((n, i) => sql`(${i}::int, ${n}::text)`),
-            sql`, `,
-          )}) as v(i, n) order by v.i`,
-        ),
-      ).map((r) => r.key);
-      const distinct = [...new Set(keys)];
-      const found = rowsOf<{ id: string; name: string; key: string }>(
-        await db.execute(
-          sql`select distinct on (lower(name)) id::text as id, name, lower(name) as key from people where lower(name) in (${sql.join(
-            distinct.map((k) => sql`${k}`),
-            sql`, `,
-          )}) order by lower(name), created_at, id`,
-        ),
-      );
-      const personOf = new Map(found.map((p) => [p.key, { id: p.id, name: p.name }]));
-      /** Embeddings (base64 of the stored bytes) each person of the batch has, stored or added by this batch. */
-      const known = new Map<string, Set<string>>();
-      if (found.length > 0) {
-        const existing = await db
-          .select({ personId: faces.personId, embedding: faces.embedding })
-          .from(faces)
-          .where(
-            inArray(
-              faces.personId,
-              found.map((p) => p.id),
-            ),
-          );
-        for (const e of existing) (known.get(e.personId) ?? known.set(e.personId, new Set()).get(e.personId)!).add(e.embedding.toString('base64'));
-      }
-      // New people under the first spelling the batch has of each name.
-      const missing = distinct.filter((k) => !personOf.has(k)).map((k) => names[keys.indexOf(k)]!);
-      if (missing.length > 0) {
-        const made = await db
-          .insert(people)
-          .values(missing.map((name) => ({ name })))
-          .returning({ id: people.id, name: people.name });
-        made.forEach((p, i) => personOf.set(keys[names.indexOf(missing[i]!)]!, p));
-      }
-      summary.peopleCreated = missing.length;
-      summary.peopleMerged = found.length;
-      const rows: (typeof faces.$inferInsert)[] = [];
-      const templates: Omit<FaceTemplate, 'faceId'>[] = [];
-      input.forEach((person, i) => {
-        const { id, name } = personOf.get(keys[i]!)!;
-        const have = known.get(id) ?? known.set(id, new Set()).get(id)!;
-        for (const f of person.faces) {
-          const bytes = embeddingToBytes(f.embedding);
-          const k = bytes.toString('base64');
-          if (have.has(k)) {
-            summary.facesSkipped += 1;
-            continue;
-          }
-          have.add(k);
-          rows.push({ personId: id, modelId, dims: f.embedding.length, embedding: bytes, crop: f.crop, quality: f.quality });
-          templates.push({ personId: id, personName: name, embedding: f.embedding });
-        }
-      });
       const added: FaceTemplate[] = [];
-      // A few hundred rows an insert: each row is one bind parameter per column, and crops make rows large.
-      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-        const ids = await db
-          .insert(faces)
-          .values(rows.slice(i, i + INSERT_ROWS))
-          .returning({ id: faces.id });
-        ids.forEach((r, j) => added.push({ ...templates[i + j]!, faceId: r.id }));
+      if (input.length === 0) return { summary, added };
+      // The embedded database runs in this thread: the event loop serves live frames every IMPORT_SLICE_MS (a batch's
+      // statements at once held every camera for a second and more).
+      const pace = pacer(IMPORT_SLICE_MS);
+      await lockNames(
+        db,
+        input.map((p) => p.name),
+        pace,
+      );
+      // People this batch created: found again by a later slice (the same name twice), they are not "merged".
+      const created = new Set<string>();
+      for (let at = 0; at < input.length; at += IMPORT_SLICE_PEOPLE) {
+        await importSlice(modelId, input.slice(at, at + IMPORT_SLICE_PEOPLE), summary, created, added, pace);
       }
       summary.facesAdded = added.length;
       return { summary, added };

@@ -4,6 +4,7 @@
 import { and, asc, count, eq, ilike, ne, sql, type SQL } from 'drizzle-orm';
 import { normaliseText } from '../../shared/text.js';
 import type { StoreDb } from './drizzle-db.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { mergePeople } from './people-merge.js';
 import { listPeopleOverview } from './people-overview.js';
 import type { Person } from './records.js';
@@ -27,6 +28,8 @@ const sameName = (name: string) => sql`lower(${people.name}) = lower(${name})`;
 export const NAME_LOCK_SLOTS = 256;
 /** Advisory-lock namespace for person names ("PN"), apart from other features' advisory locks. */
 const NAME_LOCK_NAMESPACE = 0x504e;
+/** Lock statements between two turns of the event loop (each is ~0.3 ms on the embedded database). */
+const LOCKS_BETWEEN_YIELDS = 32;
 const slotOf = (name: string | SQL) => sql`(hashtextextended(lower(${name}), 0) & ${sql.raw(String(NAME_LOCK_SLOTS - 1))})::int`;
 const lockSlot = (tx: StoreDb, slot: number) => tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_NAMESPACE}, ${slot}::int)`);
 const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_NAMESPACE}, ${slotOf(name)})`);
@@ -35,7 +38,7 @@ const lockName = (tx: StoreDb, name: string) => tx.execute(sql`select pg_advisor
  * Inside a transaction: the name locks of every name in `names`, taken in ascending slot order (so two transactions
  * locking many names cannot deadlock). The lock findOrCreatePerson then takes for one of them is already held.
  */
-export async function lockNames(tx: StoreDb, names: readonly string[]): Promise<number> {
+export async function lockNames(tx: StoreDb, names: readonly string[], pace?: () => Promise<void>): Promise<number> {
   if (names.length === 0) return 0;
   const values = sql.join(
     names.map((n) => sql`(${normalisePersonName(n)})`),
@@ -43,7 +46,12 @@ export async function lockNames(tx: StoreDb, names: readonly string[]): Promise<
   );
   const found = await tx.execute(sql`select distinct ${slotOf(sql.raw('v.n'))} as slot from (values ${values}) as v(n) order by 1`);
   const slots = rowsOf<{ slot: number }>(found).map((r) => Number(r.slot));
-  for (const slot of slots) await lockSlot(tx, slot);
+  for (const [i, slot] of slots.entries()) {
+    // Up to NAME_LOCK_SLOTS statements: the event loop gets a turn every few (see event-loop.ts), or as `pace` says.
+    if (pace) await pace();
+    else if (i > 0 && i % LOCKS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
+    await lockSlot(tx, slot);
+  }
   return slots.length;
 }
 
