@@ -83,15 +83,20 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   const crash = crashAt(config.TEST_CRASH_AT);
   // Every part is pushed as it opens; close() and a failed start pop them, last opened first (compose/stack.ts).
   const stack = new Stack(log, config.SHUTDOWN_TIMEOUT_MS);
+  let inferenceLoading: Promise<Inference> | undefined;
   try {
+    // The models take longest and need nothing else: they start loading before the database opens.
+    inferenceLoading = openInference({ config, log, analyzer: opts.analyzer, warmUpPhoto: path.join(ROOT, 'models', 'warmup.jpg') });
+    inferenceLoading.catch(() => {}); // awaited below; a failure then fails the start
     const store = await stack.open('store', () => openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log: (m) => log.info(m), crash }));
     // The gallery loads (its saved index, or every embedding) while the models load: neither waits for the other.
     const galleryDeps = { config, store, log, indexFactory: opts.indexFactory };
     const planned = opts.analyzer ? { id: opts.analyzer.modelId, dims: opts.analyzer.dims } : resolveModel(config.EMBEDDING_MODEL).manifest;
-    const [{ analyzer, workers }, loaded] = await stack.openTogether<[Inference, Gallery]>([
-      ['inference', openInference({ config, log, analyzer: opts.analyzer, warmUpPhoto: path.join(ROOT, 'models', 'warmup.jpg') })],
+    const [inference, loaded] = await stack.openTogether<[Inference, Gallery]>([
+      ['inference', inferenceLoading],
       ['gallery', openGallery(galleryDeps, planned.id, planned.dims)],
     ]);
+    const { analyzer, workers } = inference;
     const reembedded = await reembedStaleFaces(store, analyzer, log);
     log.info('embedding model', { model: analyzer.modelId, matchThreshold: config.MATCH_THRESHOLD });
     // One rule names a face everywhere: live frames, REST identify and compare, enrolment's duplicate check.
@@ -231,6 +236,8 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
     );
     // Cameras start once the server answers: a camera that fails says so in its status, it never fails the start.
     await cameras.start();
+    // The other inference threads load now, and take frames as each one joins.
+    inference.startRest((worker) => scheduler.addAnalyzer(worker));
     return {
       url,
       port,
@@ -252,7 +259,10 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
   } catch (err) {
     // Whatever opened before the failure closes (the database's lock is released: a second start can take it).
     log.warn('start failed: closing what had opened', { opened: stack.opened(), error: err instanceof Error ? err.message : String(err) });
+    // Models still loading when the database failed to open are not on the stack yet: closed once they have loaded.
+    const stray = stack.opened().includes('inference') ? undefined : inferenceLoading;
     await stack.close().catch(() => {});
+    await stray?.then((i) => i.close()).catch(() => {});
     throw err;
   }
 }

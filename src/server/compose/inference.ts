@@ -1,5 +1,8 @@
 // Step: the face models. Given models (tests) are reused as they are; otherwise INFERENCE_WORKERS threads each load
-// their own, or, with 0 workers, one analyzer runs in the server thread. Every thread is warmed up before the start goes on.
+// their own, or, with 0 workers, one analyzer runs in the server thread. The start waits for the first thread only
+// (loaded and warmed up); the others load once the server is ready (startRest), so on a two-core machine the first
+// thread and the gallery load without sharing the cores with them (issue 20: ready in 5 s). A camera's frames use a
+// thread from the moment it joins (vision/scheduler.ts addAnalyzer).
 import fs from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -10,8 +13,13 @@ import { createWorkerAnalyzer, type WorkerAnalyzer } from '../vision/worker/work
 export interface Inference {
   /** The analyzer REST calls and the model checks use (the first worker, when there are workers). */
   analyzer: FaceAnalyzer;
-  /** The inference threads; empty when the models run in the server thread. */
+  /** The inference threads ready now; empty when the models run in the server thread. Grows as startRest's join. */
   workers: WorkerAnalyzer[];
+  /**
+   * Loads the threads beyond the first, one after another, each handed to `join` once warmed up. One that fails to
+   * load is logged and left out: the server goes on with the threads it has.
+   */
+  startRest(join: (worker: WorkerAnalyzer) => void): void;
   close(): Promise<void>;
 }
 
@@ -25,31 +33,56 @@ export interface InferenceOptions {
 }
 
 export async function openInference({ config, log, analyzer: given, warmUpPhoto }: InferenceOptions): Promise<Inference> {
-  if (given) return { analyzer: given, workers: [], close: async () => {} };
+  if (given) return { analyzer: given, workers: [], startRest: () => {}, close: async () => {} };
   const t0 = performance.now();
-  const workers = config.INFERENCE_WORKERS > 0 ? await openWorkers(config, log) : [];
-  const close = () => Promise.all(workers.map((w) => w.close())).then(() => {});
+  const sample = fs.readFileSync(warmUpPhoto);
+  const workers: WorkerAnalyzer[] = config.INFERENCE_WORKERS > 0 ? [await openWorker(config, log)] : [];
+  let closing = false;
+  let rest: Promise<void> = Promise.resolve();
+  const close = async () => {
+    closing = true;
+    await rest; // a thread still loading joins (or is closed) first
+    await Promise.all(workers.map((w) => w.close()));
+  };
   try {
     const analyzer = workers[0] ?? (await createFaceAnalyzer(config, (m) => log.warn(m), { model: resolveModel(config.EMBEDDING_MODEL) }));
-    const sample = fs.readFileSync(warmUpPhoto);
-    const warm = Math.max(...(await Promise.all((workers.length > 0 ? workers : [analyzer]).map((a) => warmUp(a, sample)))));
+    const warm = await warmUp(analyzer, sample);
     log.info('models ready', {
       backend: analyzer.backend,
       tfjs: analyzer.tfVersion,
       models: analyzer.models,
       inferenceWorkers: workers.length,
+      inferenceWorkersToLoad: Math.max(0, config.INFERENCE_WORKERS - workers.length),
       loadMs: Math.round(performance.now() - t0),
       warmUpMs: Math.round(warm),
     });
-    return { analyzer, workers, close };
+    const startRest = (join: (worker: WorkerAnalyzer) => void) => {
+      const more = Math.max(0, config.INFERENCE_WORKERS - 1);
+      for (let i = 0; i < more; i++) {
+        rest = rest.then(async () => {
+          if (closing) return;
+          const t = performance.now();
+          try {
+            const worker = await openWorker(config, log);
+            if (closing) return void (await worker.close());
+            await warmUp(worker, sample);
+            workers.push(worker);
+            join(worker);
+            log.info('inference thread joined', { threads: workers.length, loadMs: Math.round(performance.now() - t) });
+          } catch (err) {
+            log.error('an inference thread did not load: going on with fewer', { threads: workers.length, error: err instanceof Error ? err.message : String(err) });
+          }
+        });
+      }
+    };
+    return { analyzer, workers, startRest, close };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-/** Starts the threads together; when one fails, those that started are closed before the failure is thrown. */
-async function openWorkers(config: Config, log: Logger): Promise<WorkerAnalyzer[]> {
+function openWorker(config: Config, log: Logger): Promise<WorkerAnalyzer> {
   const init = {
     TF_BACKEND: config.TF_BACKEND,
     DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE,
@@ -58,14 +91,5 @@ async function openWorkers(config: Config, log: Logger): Promise<WorkerAnalyzer[
     EMBED_RUNTIME: config.EMBED_RUNTIME,
     modelId: config.EMBEDDING_MODEL,
   };
-  const settled = await Promise.allSettled(
-    Array.from({ length: config.INFERENCE_WORKERS }, () => createWorkerAnalyzer(init, (m) => log.error(m), { deadlineMs: config.INFERENCE_DEADLINE_MS })),
-  );
-  const workers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(workers.map((w) => w.close().catch(() => {})));
-    throw failed.reason;
-  }
-  return workers;
+  return createWorkerAnalyzer(init, (m) => log.error(m), { deadlineMs: config.INFERENCE_DEADLINE_MS });
 }
