@@ -145,6 +145,8 @@ export interface TrackRates {
   bpcer: Rate;
   /** Real tracks live later than `delaySeconds` after they appeared (or never). */
   delayed: Rate;
+  /** Real tracks refused at some frame, before or after being live (on a door camera: a presentation-attack event). */
+  everRefused: Rate;
   /** Median seconds to "live" over the real tracks that got there. */
   medianLiveAfter: number;
 }
@@ -153,7 +155,8 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
   const att = new Map<string, { n: number; e: number }>();
   let realN = 0,
     never = 0,
-    late = 0;
+    late = 0,
+    refusedSome = 0;
   const times: number[] = [];
   for (const t of tracks) {
     const o = runTrack(t, cfg, cue);
@@ -163,6 +166,7 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
       if (o.liveAfter === null) never++;
       else times.push(o.liveAfter);
       if (o.liveAfter === null || o.liveAfter > delaySeconds) late++;
+      if (o.refused) refusedSome++;
     } else {
       const c = att.get(t.kind) ?? { n: 0, e: 0 };
       c.n++;
@@ -172,7 +176,7 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
   }
   const apcer: Record<string, Rate> = {};
   for (const [k, c] of att) apcer[k] = rate(c.e, c.n);
-  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), medianLiveAfter: median(times) };
+  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), everRefused: rate(refusedSome, realN), medianLiveAfter: median(times) };
 }
 
 /** Consecutive windows of `frames` frames (the last one kept when at least half as long): one track each. */

@@ -46,7 +46,7 @@ const attackKinds = (v: LivenessResultsView) => [...new Set(v.sources.map((s) =>
 
 function trackRow(label: string, r: TrackRates, kinds: string[]): string {
   const med = Number.isFinite(r.medianLiveAfter) ? `${r.medianLiveAfter.toFixed(2)} s` : '–';
-  return `| ${label} | ${pct(r.bpcer)} | ${pct(r.delayed)} | ${med} | ${kinds.map((k) => pct(r.apcer[k])).join(' | ')} |`;
+  return `| ${label} | ${pct(r.bpcer)} | ${pct(r.delayed)} | ${pct(r.everRefused)} | ${med} | ${kinds.map((k) => pct(r.apcer[k])).join(' | ')} |`;
 }
 
 export function livenessSection(v: LivenessResultsView): string {
@@ -85,11 +85,12 @@ export function livenessSection(v: LivenessResultsView): string {
     '',
     'A track is one presented face for a window of consecutive frames, checked on every frame. An attack track counts',
     'as accepted when it reaches "live" at any frame (a check-in would follow); a real track is refused when it never',
-    'reaches "live" in its window, delayed when it gets there after 1 s. "max spread": a frame also counts as an attack',
+    'reaches "live" in its window, delayed when it gets there after 1 s; "refused at some frame" counts real tracks refused',
+    'at any moment, before or after being live (on a door camera that is a presentation-attack event). "max spread": a frame also counts as an attack',
     "when the standard deviation of the track's last 15 scores is above it (the score-spread cue, held out below).",
     '',
-    `| evidence (min real / real run / attack run / recover run / max spread) | BPCER (never live) | delayed > 1 s | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
-    `|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
+    `| evidence (min real / real run / attack run / recover run / max spread) | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
+    `|---|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
   const d = v.perTrack.default;
   for (const { cfg, rates } of v.perTrack.evidence) {
@@ -114,8 +115,8 @@ export function livenessSection(v: LivenessResultsView): string {
     'Residual of the least-squares affine map between the keypoints of frames 5 apart, over the eye distance; the median',
     'of the last 5 must reach the threshold before a track can be live. A flat picture moved about maps (nearly) affinely.',
     '',
-    `| min residual | BPCER (never live) | delayed > 1 s | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
-    `|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
+    `| min residual | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
+    `|---|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
   const m = v.perTrack.motionCueBase;
   const base = v.perTrack.evidence.find(
