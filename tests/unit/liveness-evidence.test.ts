@@ -53,10 +53,17 @@ describe('LivenessEvidence', () => {
     expect(feed(new LivenessEvidence(spread), 3, [0.9, 0.97, 0.93])).toEqual(['pending', 'pending', 'live']);
   });
 
-  it('ships with the spread cue off (it delayed a real track, held out), so the run rules alone decide', () => {
-    expect(DEFAULT_LIVENESS_EVIDENCE.maxSpread).toBeGreaterThanOrEqual(0.5);
+  it('ships with the spread cue on: one attack frame among real ones holds a track back for a spread window', () => {
+    expect(DEFAULT_LIVENESS_EVIDENCE.maxSpread).toBeLessThan(0.5);
+    const { spreadWindow, recoverRun } = DEFAULT_LIVENESS_EVIDENCE;
     const e = new LivenessEvidence();
-    expect(feed(e, 1, [0.1, 0.95, 0.95, 0.95])).toEqual(['pending', 'pending', 'pending', 'live']);
+    const verdicts = feed(e, 1, [0.05, ...Array.from({ length: spreadWindow + recoverRun }, () => 0.95)]);
+    // Refused on the 2nd frame (the spread of [0.05, 0.95] is 0.45), live once the 0.05 has left the window and a
+    // recovery run of steady frames followed.
+    expect(verdicts[1]).toBe('refused');
+    expect(verdicts.indexOf('live')).toBe(spreadWindow + recoverRun - 1);
+    // A steady track: live on its 3rd frame, as without the cue.
+    expect(feed(e, 2, [0.9, 0.99, 0.95])).toEqual(['pending', 'pending', 'live']);
   });
 
   it('refuses bad scores and bad settings with a clear error', () => {
