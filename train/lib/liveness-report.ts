@@ -44,6 +44,9 @@ export interface LivenessResultsView {
 const pct = (r: Rate | undefined) => (r && r.n > 0 ? `${((100 * r.errors) / r.n).toFixed(1)}% (${r.errors}/${r.n})` : '–');
 const attackKinds = (v: LivenessResultsView) => [...new Set(v.sources.map((s) => s.kind).filter((k) => k !== 'bona-fide'))];
 
+/** A spread limit of 0.5 or more never flags (scores in 0..1 spread at most 0.5); absent in older results files. */
+const spreadLabel = (maxSpread: number | undefined) => ((maxSpread ?? 1) >= 0.5 ? 'off' : String(maxSpread));
+
 function trackRow(label: string, r: TrackRates, kinds: string[]): string {
   const med = Number.isFinite(r.medianLiveAfter) ? `${r.medianLiveAfter.toFixed(2)} s` : '–';
   return `| ${label} | ${pct(r.bpcer)} | ${pct(r.delayed)} | ${pct(r.everRefused)} | ${med} | ${kinds.map((k) => pct(r.apcer[k])).join(' | ')} |`;
@@ -102,7 +105,7 @@ export function livenessSection(v: LivenessResultsView): string {
       cfg.maxSpread === d.maxSpread;
     lines.push(
       trackRow(
-        `${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun} / ${cfg.recoverRun} / ${(cfg.maxSpread ?? 1) >= 0.5 ? 'off' : cfg.maxSpread}${isDefault ? ' **(default)**' : ''}`,
+        `${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun} / ${cfg.recoverRun} / ${spreadLabel(cfg.maxSpread)}${isDefault ? ' **(default)**' : ''}`,
         rates,
         trackKinds,
       ),
@@ -110,7 +113,7 @@ export function livenessSection(v: LivenessResultsView): string {
   }
   lines.push(
     '',
-    `### Motion cue (evidence ${v.perTrack.motionCueBase.minReal} / ${v.perTrack.motionCueBase.realRun} / ${v.perTrack.motionCueBase.attackRun}, plus: the 6 keypoints must move non-rigidly)`,
+    `### Motion cue (evidence ${v.perTrack.motionCueBase.minReal} / ${v.perTrack.motionCueBase.realRun} / ${v.perTrack.motionCueBase.attackRun} / ${v.perTrack.motionCueBase.recoverRun} / ${spreadLabel(v.perTrack.motionCueBase.maxSpread)}, plus: the 6 keypoints must move non-rigidly)`,
     '',
     'Residual of the least-squares affine map between the keypoints of frames 5 apart, over the eye distance; the median',
     'of the last 5 must reach the threshold before a track can be live. A flat picture moved about maps (nearly) affinely.',
@@ -127,7 +130,7 @@ export function livenessSection(v: LivenessResultsView): string {
       e.cfg.recoverRun === m.recoverRun &&
       e.cfg.maxSpread === m.maxSpread,
   );
-  if (base) lines.push(trackRow('none (texture only)', base.rates, trackKinds));
+  if (base) lines.push(trackRow('none (the evidence rule alone)', base.rates, trackKinds));
   for (const { cue, rates } of v.perTrack.motionCue) lines.push(trackRow(String(cue.minResidual), rates, trackKinds));
   if (v.perTrack.recoverHeldOut) lines.push('', ...recoverLines(v.perTrack.recoverHeldOut));
   if (v.cues) lines.push('', ...cueLines(v.cues));
