@@ -14,7 +14,8 @@ import { loadMiniFasNet } from '../src/server/vision/minifasnet.js';
 import { MODELS_DIR } from '../src/server/vision/models.js';
 import { cli, numberOpt, required } from './lib/args.js';
 import { makeScreenReplay, onePhotoPerPerson, photoAttackFrames, photoFrame, videoFrames } from './lib/liveness-data.js';
-import { frameRates, trackRates, windows, type FrameObs, type MotionCue, type TrackObs } from './lib/liveness-metrics.js';
+import { CUE_NAMES, cueHeldOut, cueTracksHeldOut, frameCues, withScoreSpread, type CueTrackVideo, type CueVideo } from './lib/liveness-cues.js';
+import { frameRates, recoverRunHeldOut, trackRates, windows, type FrameObs, type MotionCue, type TrackObs } from './lib/liveness-metrics.js';
 import { livenessSection, replaceSection, type LivenessResultsView } from './lib/liveness-report.js';
 import { progress } from './lib/progress.js';
 
@@ -51,6 +52,7 @@ const detector = await loadBlazeFaceOnnx(ort, path.join(MODELS_DIR, BLAZEFACE_MO
 const scorer = await loadMiniFasNet(ort, MODELS_DIR);
 const spoofMs: number[] = [];
 const spoofCpuMs: number[] = [];
+const cueCpuMs: number[] = [];
 
 /** The presented face of a frame: the largest one (a replay can show the holder's own face too, smaller or cut off). */
 async function observe(jpeg: Uint8Array): Promise<FrameObs | null> {
@@ -65,7 +67,11 @@ async function observe(jpeg: Uint8Array): Promise<FrameObs | null> {
   spoofMs.push(performance.now() - t);
   const used = process.cpuUsage(cpu);
   spoofCpuMs.push((used.user + used.system) / 1000);
-  return { real: score!.real, keypoints: face.keypoints };
+  const cueCpu = process.cpuUsage();
+  const cues = frameCues(decoded.image, toMeshBox(face.box), faces.length - 1);
+  const cueUsed = process.cpuUsage(cueCpu);
+  cueCpuMs.push((cueUsed.user + cueUsed.system) / 1000);
+  return { real: score!.real, keypoints: face.keypoints, cues };
 }
 
 interface Source {
@@ -152,8 +158,49 @@ const byGroup = (g: string) => allFrames.filter((_, i) => observed[i]!.source.gr
 const groups = [...new Set(observed.map((o) => o.source.group))];
 
 const evidenceGrid: LivenessEvidenceSettings[] = [];
-for (const minReal of [0.5, 0.7, 0.8, 0.9]) for (const realRun of [1, 3, 5, 8]) evidenceGrid.push({ minReal, realRun, attackRun: 2, recoverRun: 10 });
+for (const minReal of [0.5, 0.7, 0.8, 0.9]) for (const realRun of [1, 3, 5, 8]) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, minReal, realRun });
 for (const attackRun of [1, 3]) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, attackRun });
+const RECOVER_GRID = [10, 15, 20, 30, 45, 60];
+for (const recoverRun of RECOVER_GRID) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, recoverRun });
+// 1: the spread cue off.
+for (const maxSpread of [1, 0.1, 0.15, 0.25]) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, maxSpread });
+/** MiniFASNet's score and the run rules alone: the base each cue's held-out measurement adds one cue to. */
+const TEXTURE_ONLY = { ...DEFAULT_LIVENESS_EVIDENCE, maxSpread: 1 };
+// The real pairs (the dev set's replay and live videos, not the made attacks) for the held-out measurements.
+const realPairs = observed.filter((o) => o.source.group === 'replay video' || o.source.group === 'live video');
+// Each window a track of its own: its frames copied, so that the score spread is over the track's frames only.
+/** Track windows of a video, each with its own copy of the frames so that the score spread is over its own frames. */
+const trackWindows = (frames: (FrameObs | null)[], starts: number[]) =>
+  starts.map((s0) => {
+    const copy = frames.slice(s0, s0 + size).map((f) => (f ? { ...f, cues: f.cues ? { ...f.cues } : undefined } : null));
+    withScoreSpread(copy);
+    return copy;
+  });
+const tiled = (n: number) => windows([...Array(n).keys()], size).map((w) => w[0]!);
+/** A track may begin at any moment: full windows starting every second (overlapping). */
+const SLIDE_STEP = fps;
+const sliding = (n: number) => Array.from({ length: Math.max(0, Math.floor((n - size) / SLIDE_STEP) + 1) }, (_, i) => i * SLIDE_STEP);
+const cueTrackVideos: CueTrackVideo[] = realPairs.map((o) => ({
+  name: o.source.name,
+  kind: o.source.kind,
+  fps,
+  windows: trackWindows(o.frames, tiled(o.frames.length)),
+}));
+const slidingVideos: CueTrackVideo[] = realPairs.map((o) => ({
+  name: o.source.name,
+  kind: o.source.kind,
+  fps,
+  windows: trackWindows(o.frames, sliding(o.frames.length)),
+}));
+const cueVideos: CueVideo[] = cueTrackVideos.map((v) => ({
+  name: v.name,
+  attack: v.kind !== 'bona-fide',
+  frames: v.windows.flat().flatMap((f) => (f?.cues ? [{ real: f.real, cues: f.cues }] : [])),
+}));
+const videoTracks = cueTrackVideos.map((v) => ({
+  name: v.name,
+  tracks: v.windows.map((frames) => ({ source: v.name, kind: v.kind, fps, frames })),
+}));
 const cues: MotionCue[] = [0.01, 0.02, 0.03, 0.05].map((minResidual) => ({ lag: 5, window: 5, minResidual }));
 
 const stats = (xs: number[]) => {
@@ -187,6 +234,20 @@ const results = {
     evidence: evidenceGrid.map((cfg) => ({ cfg, rates: trackRates(tracks, cfg, undefined) })),
     motionCueBase: DEFAULT_LIVENESS_EVIDENCE,
     motionCue: cues.map((cue) => ({ cue, rates: trackRates(tracks, DEFAULT_LIVENESS_EVIDENCE, cue) })),
+    recoverHeldOut: recoverRunHeldOut(videoTracks, { ...TEXTURE_ONLY, recoverRun: 10 }, RECOVER_GRID),
+  },
+  cues: {
+    minReal: DEFAULT_LIVENESS_EVIDENCE.minReal,
+    realFlagShare: 0.01,
+    otherFaces: groups.map((g) => {
+      const fs_ = observed.filter((o) => o.source.group === g).flatMap((o) => o.frames.filter((f): f is FrameObs => !!f));
+      return { group: g, frames: fs_.length, withOtherFaces: fs_.filter((f) => (f.cues?.otherFaces ?? 0) > 0).length };
+    }),
+    heldOut: CUE_NAMES.filter((c) => c !== 'otherFaces').map((c) => cueHeldOut(cueVideos, c, DEFAULT_LIVENESS_EVIDENCE.minReal)),
+    tracksHeldOut: CUE_NAMES.filter((c) => c !== 'otherFaces').map((c) => cueTracksHeldOut(cueTrackVideos, c, TEXTURE_ONLY)),
+    slidingStepSeconds: SLIDE_STEP / fps,
+    slidingHeldOut: CUE_NAMES.filter((c) => c !== 'otherFaces').map((c) => cueTracksHeldOut(slidingVideos, c, TEXTURE_ONLY)),
+    cpuMsPerFace: stats(cueCpuMs),
   },
   cost: {
     spoofMsPerFace: stats(spoofMs),

@@ -115,7 +115,8 @@ export const ConfigSchema = z.object({
   ENROL_MIN_SPOOF: num(0.5, 0, 1),
   /**
    * Recognition (names, check-ins) only for tracks the presentation-attack stage found live: a run of real frames
-   * (tracking/liveness-evidence.ts), each at LIVENESS_MIN_SPOOF or above; a run of attack frames refuses the track.
+   * (tracking/liveness-evidence.ts), each at LIVENESS_MIN_SPOOF or above and with the track's recent scores steady (a
+   * replay's flicker); a run of attack frames refuses the track.
    */
   RECOGNITION_REQUIRE_LIVE: bool(false),
   // A camera's own policy (PUT /api/v1/camera-policies/{camera}, the Cameras page) overrides it for that camera.

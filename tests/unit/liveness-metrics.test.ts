@@ -11,7 +11,7 @@ const FACE = [
   { x: 80, y: 120 },
   { x: 180, y: 120 },
 ];
-const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10 };
+const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10, maxSpread: 1, spreadWindow: 15 };
 const obs = (real: number, keypoints = FACE): FrameObs => ({ real, keypoints });
 const track = (kind: string, reals: (number | null)[]): TrackObs => ({ source: 't', kind, fps: 10, frames: reals.map((r) => (r === null ? null : obs(r))) });
 

@@ -8,10 +8,17 @@ export interface Point {
   y: number;
 }
 
+/** The per-frame cues that train/lib/liveness-cues.ts measures (there, what each one is). */
+export const CUE_NAMES = ['otherFaces', 'border', 'glare', 'chroma', 'detail', 'scoreSpread'] as const;
+export type CueName = (typeof CUE_NAMES)[number];
+export type FrameCues = Record<CueName, number>;
+
 /** One frame of a track: the presented face's mean "real" probability and BlazeFace keypoints; null when no face was found. */
 export interface FrameObs {
   real: number;
   keypoints: Point[];
+  /** The cues of train/lib/liveness-cues.ts, where the evaluation measured them. */
+  cues?: FrameCues;
 }
 
 export interface TrackObs {
@@ -138,6 +145,8 @@ export interface TrackRates {
   bpcer: Rate;
   /** Real tracks live later than `delaySeconds` after they appeared (or never). */
   delayed: Rate;
+  /** Real tracks refused at some frame, before or after being live (on a door camera: a presentation-attack event). */
+  everRefused: Rate;
   /** Median seconds to "live" over the real tracks that got there. */
   medianLiveAfter: number;
 }
@@ -146,7 +155,8 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
   const att = new Map<string, { n: number; e: number }>();
   let realN = 0,
     never = 0,
-    late = 0;
+    late = 0,
+    refusedSome = 0;
   const times: number[] = [];
   for (const t of tracks) {
     const o = runTrack(t, cfg, cue);
@@ -156,6 +166,7 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
       if (o.liveAfter === null) never++;
       else times.push(o.liveAfter);
       if (o.liveAfter === null || o.liveAfter > delaySeconds) late++;
+      if (o.refused) refusedSome++;
     } else {
       const c = att.get(t.kind) ?? { n: 0, e: 0 };
       c.n++;
@@ -165,7 +176,7 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
   }
   const apcer: Record<string, Rate> = {};
   for (const [k, c] of att) apcer[k] = rate(c.e, c.n);
-  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), medianLiveAfter: median(times) };
+  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), everRefused: rate(refusedSome, realN), medianLiveAfter: median(times) };
 }
 
 /** Consecutive windows of `frames` frames (the last one kept when at least half as long): one track each. */
@@ -176,4 +187,65 @@ export function windows<T>(frames: T[], size: number): T[][] {
     if (w.length >= size / 2) out.push(w);
   }
   return out;
+}
+
+export interface RecoverHeldOut {
+  grid: number[];
+  /** The recoverRun each held-out video was judged with, chosen on all the other videos. */
+  picks: { video: string; recoverRun: number }[];
+  /** Held-out tracks under the picked settings, and under `base` (the settings before the choice), over all folds. */
+  heldOut: { attacksAccepted: Rate; realRefused: Rate; realDelayed: Rate };
+  base: { attacksAccepted: Rate; realRefused: Rate; realDelayed: Rate };
+}
+
+/**
+ * Leave-one-video-out choice of `recoverRun` (how many consecutive real frames lift a refusal). For each video, the
+ * longest-refusing value is chosen on the other videos' tracks: fewest attack tracks accepted, with no more real tracks
+ * refused or delayed than `base` gives them, ties to the shorter run; the held-out video's tracks are then run with it.
+ */
+export function recoverRunHeldOut(videos: { name: string; tracks: TrackObs[] }[], base: LivenessEvidenceSettings, grid: number[]): RecoverHeldOut {
+  const count = (tracks: TrackObs[], cfg: LivenessEvidenceSettings) => {
+    let an = 0,
+      ae = 0,
+      rn = 0,
+      refused = 0,
+      delayed = 0;
+    for (const t of tracks) {
+      const o = runTrack(t, cfg);
+      if (o.framesWithFace === 0) continue;
+      if (t.kind === 'bona-fide') {
+        rn++;
+        if (o.liveAfter === null) refused++;
+        if (o.liveAfter === null || o.liveAfter > 1) delayed++;
+      } else {
+        an++;
+        if (o.liveAfter !== null) ae++;
+      }
+    }
+    return { an, ae, rn, refused, delayed };
+  };
+  const picks: { video: string; recoverRun: number }[] = [];
+  const sum = { an: 0, ae: 0, rn: 0, refused: 0, delayed: 0 };
+  const sumBase = { ...sum };
+  for (const held of videos) {
+    const train = videos.filter((v) => v !== held).flatMap((v) => v.tracks);
+    const b = count(train, base);
+    let best: { recoverRun: number; ae: number } | null = null;
+    for (const recoverRun of [...grid].sort((x, y) => x - y)) {
+      const c = count(train, { ...base, recoverRun });
+      if (c.refused > b.refused || c.delayed > b.delayed) continue;
+      if (!best || c.ae < best.ae) best = { recoverRun, ae: c.ae };
+    }
+    const recoverRun = best?.recoverRun ?? base.recoverRun;
+    picks.push({ video: held.name, recoverRun });
+    for (const [acc, cfg] of [
+      [sum, { ...base, recoverRun }],
+      [sumBase, base],
+    ] as const) {
+      const c = count(held.tracks, cfg);
+      for (const k of Object.keys(acc) as (keyof typeof acc)[]) acc[k] += c[k];
+    }
+  }
+  const view = (s: typeof sum) => ({ attacksAccepted: rate(s.ae, s.an), realRefused: rate(s.refused, s.rn), realDelayed: rate(s.delayed, s.rn) });
+  return { grid, picks, heldOut: view(sum), base: view(sumBase) };
 }

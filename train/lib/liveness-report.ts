@@ -1,6 +1,7 @@
 // The generated "Presentation attacks" section of docs/accuracy.md, from the results file of `npm run eval:liveness`.
 import type { LivenessEvidenceSettings } from '../../src/server/tracking/liveness-evidence.js';
-import type { MotionCue, Rate, TrackRates } from './liveness-metrics.js';
+import { CUE_DESCRIPTIONS, type CueHeldOut, type CueTrackHeldOut } from './liveness-cues.js';
+import type { MotionCue, Rate, RecoverHeldOut, TrackRates } from './liveness-metrics.js';
 
 export const BEGIN = '<!-- liveness:begin -->';
 export const END = '<!-- liveness:end -->';
@@ -24,6 +25,18 @@ export interface LivenessResultsView {
     /** The evidence settings the motion-cue rows add the cue to. */
     motionCueBase: LivenessEvidenceSettings;
     motionCue: { cue: MotionCue; rates: TrackRates }[];
+    /** Absent in results files written before it was measured. */
+    recoverHeldOut?: RecoverHeldOut;
+  };
+  cues?: {
+    minReal: number;
+    realFlagShare: number;
+    otherFaces: { group: string; frames: number; withOtherFaces: number }[];
+    heldOut: CueHeldOut[];
+    tracksHeldOut?: CueTrackHeldOut[];
+    slidingStepSeconds?: number;
+    slidingHeldOut?: CueTrackHeldOut[];
+    cpuMsPerFace: Stats;
   };
   cost: { spoofMsPerFace: Stats; spoofCpuMsPerFace: Stats; load: { start: number; end: number; cpus: number }; runtime: string };
 }
@@ -31,9 +44,12 @@ export interface LivenessResultsView {
 const pct = (r: Rate | undefined) => (r && r.n > 0 ? `${((100 * r.errors) / r.n).toFixed(1)}% (${r.errors}/${r.n})` : '–');
 const attackKinds = (v: LivenessResultsView) => [...new Set(v.sources.map((s) => s.kind).filter((k) => k !== 'bona-fide'))];
 
+/** A spread limit of 0.5 or more never flags (scores in 0..1 spread at most 0.5); absent in older results files. */
+const spreadLabel = (maxSpread: number | undefined) => ((maxSpread ?? 1) >= 0.5 ? 'off' : String(maxSpread));
+
 function trackRow(label: string, r: TrackRates, kinds: string[]): string {
   const med = Number.isFinite(r.medianLiveAfter) ? `${r.medianLiveAfter.toFixed(2)} s` : '–';
-  return `| ${label} | ${pct(r.bpcer)} | ${pct(r.delayed)} | ${med} | ${kinds.map((k) => pct(r.apcer[k])).join(' | ')} |`;
+  return `| ${label} | ${pct(r.bpcer)} | ${pct(r.delayed)} | ${pct(r.everRefused)} | ${med} | ${kinds.map((k) => pct(r.apcer[k])).join(' | ')} |`;
 }
 
 export function livenessSection(v: LivenessResultsView): string {
@@ -72,30 +88,52 @@ export function livenessSection(v: LivenessResultsView): string {
     '',
     'A track is one presented face for a window of consecutive frames, checked on every frame. An attack track counts',
     'as accepted when it reaches "live" at any frame (a check-in would follow); a real track is refused when it never',
-    'reaches "live" in its window, delayed when it gets there after 1 s.',
+    'reaches "live" in its window, delayed when it gets there after 1 s; "refused at some frame" counts real tracks refused',
+    'at any moment, before or after being live (on a door camera that is a presentation-attack event). "max spread": a frame also counts as an attack',
+    "when the standard deviation of the track's last 15 scores is above it (the score-spread cue, held out below).",
     '',
-    `| evidence (min real / real run / attack run) | BPCER (never live) | delayed > 1 s | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
-    `|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
+    `| evidence (min real / real run / attack run / recover run / max spread) | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
+    `|---|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
   const d = v.perTrack.default;
   for (const { cfg, rates } of v.perTrack.evidence) {
-    const isDefault = cfg.minReal === d.minReal && cfg.realRun === d.realRun && cfg.attackRun === d.attackRun;
-    lines.push(trackRow(`${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun}${isDefault ? ' **(default)**' : ''}`, rates, trackKinds));
+    const isDefault =
+      cfg.minReal === d.minReal &&
+      cfg.realRun === d.realRun &&
+      cfg.attackRun === d.attackRun &&
+      cfg.recoverRun === d.recoverRun &&
+      cfg.maxSpread === d.maxSpread;
+    lines.push(
+      trackRow(
+        `${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun} / ${cfg.recoverRun} / ${spreadLabel(cfg.maxSpread)}${isDefault ? ' **(default)**' : ''}`,
+        rates,
+        trackKinds,
+      ),
+    );
   }
   lines.push(
     '',
-    `### Motion cue (evidence ${v.perTrack.motionCueBase.minReal} / ${v.perTrack.motionCueBase.realRun} / ${v.perTrack.motionCueBase.attackRun}, plus: the 6 keypoints must move non-rigidly)`,
+    `### Motion cue (evidence ${v.perTrack.motionCueBase.minReal} / ${v.perTrack.motionCueBase.realRun} / ${v.perTrack.motionCueBase.attackRun} / ${v.perTrack.motionCueBase.recoverRun} / ${spreadLabel(v.perTrack.motionCueBase.maxSpread)}, plus: the 6 keypoints must move non-rigidly)`,
     '',
     'Residual of the least-squares affine map between the keypoints of frames 5 apart, over the eye distance; the median',
     'of the last 5 must reach the threshold before a track can be live. A flat picture moved about maps (nearly) affinely.',
     '',
-    `| min residual | BPCER (never live) | delayed > 1 s | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
-    `|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
+    `| min residual | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
+    `|---|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
   const m = v.perTrack.motionCueBase;
-  const base = v.perTrack.evidence.find((e) => e.cfg.minReal === m.minReal && e.cfg.realRun === m.realRun && e.cfg.attackRun === m.attackRun);
-  if (base) lines.push(trackRow('none (texture only)', base.rates, trackKinds));
+  const base = v.perTrack.evidence.find(
+    (e) =>
+      e.cfg.minReal === m.minReal &&
+      e.cfg.realRun === m.realRun &&
+      e.cfg.attackRun === m.attackRun &&
+      e.cfg.recoverRun === m.recoverRun &&
+      e.cfg.maxSpread === m.maxSpread,
+  );
+  if (base) lines.push(trackRow('none (the evidence rule alone)', base.rates, trackKinds));
   for (const { cue, rates } of v.perTrack.motionCue) lines.push(trackRow(String(cue.minResidual), rates, trackKinds));
+  if (v.perTrack.recoverHeldOut) lines.push('', ...recoverLines(v.perTrack.recoverHeldOut));
+  if (v.cues) lines.push('', ...cueLines(v.cues));
   const c = v.cost;
   lines.push(
     '',
@@ -108,6 +146,74 @@ export function livenessSection(v: LivenessResultsView): string {
     END,
   );
   return lines.join('\n');
+}
+
+function recoverLines(r: RecoverHeldOut): string[] {
+  const picks = new Map<number, number>();
+  for (const p of r.picks) picks.set(p.recoverRun, (picks.get(p.recoverRun) ?? 0) + 1);
+  return [
+    '### Recovery after a refusal, held out (leave one video out)',
+    '',
+    'How many consecutive real frames lift a refusal (`recoverRun`). For each of the real replay and live videos, the',
+    `value of {${r.grid.join(', ')}} that accepts fewest attack tracks of the *other* videos, without refusing or delaying`,
+    "more of their real tracks than 10 (the previous default) does, is chosen; that video's tracks are then run with it.",
+    `Chosen: ${[...picks].map(([k, n]) => `${k} in ${n} folds`).join(', ')}.`,
+    '',
+    '| held-out tracks | phone-replay tracks accepted | real tracks refused | real tracks delayed > 1 s |',
+    '|---|---|---|---|',
+    `| recover run 10 (before) | ${pct(r.base.attacksAccepted)} | ${pct(r.base.realRefused)} | ${pct(r.base.realDelayed)} |`,
+    `| recover run chosen without the video | ${pct(r.heldOut.attacksAccepted)} | ${pct(r.heldOut.realRefused)} | ${pct(r.heldOut.realDelayed)} |`,
+  ];
+}
+
+function cueLines(c: NonNullable<LivenessResultsView['cues']>): string[] {
+  const num = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(2)) : '–');
+  const lines = [
+    "### Cues beyond one frame's texture, one by one (per frame, leave one video out)",
+    '',
+    "On the development set's 4 real phone replays and 10 live videos. For each video, a cue's direction and threshold",
+    `are learnt on the other 13 (the threshold flags ${(100 * c.realFlagShare).toFixed(0)}% of their live frames); a held-out frame is`,
+    `accepted when MiniFASNet scores it >= ${c.minReal} and the cue does not flag it. A cue helps only if it lowers the held-out`,
+    'APCER without raising the held-out BPCER much.',
+    '',
+    '| cue | what it measures | median replay / live | held-out APCER, MiniFASNet alone → with cue | held-out BPCER, alone → with cue |',
+    '|---|---|---|---|---|',
+  ];
+  for (const h of c.heldOut)
+    lines.push(
+      `| ${h.cue} | ${CUE_DESCRIPTIONS[h.cue]} | ${num(h.medianAttack)} / ${num(h.medianReal)} | ${pct(h.apcerAlone)} → ${pct(h.apcerWithCue)} | ${pct(h.bpcerAlone)} → ${pct(h.bpcerWithCue)} |`,
+    );
+  const trackTable = (rows: CueTrackHeldOut[]) => [
+    '| cue | phone-replay tracks accepted, alone → with cue | real tracks refused, alone → with cue | real tracks delayed > 1 s, alone → with cue |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (t) =>
+        `| ${t.cue} | ${pct(t.alone.attacksAccepted)} → ${pct(t.withCue.attacksAccepted)} | ${pct(t.alone.realRefused)} → ${pct(t.withCue.realRefused)} | ${pct(t.alone.realDelayed)} → ${pct(t.withCue.realDelayed)} |`,
+    ),
+  ];
+  if (c.tracksHeldOut)
+    lines.push(
+      '',
+      "The same cues inside the evidence rule (a flagged frame counts as an attack frame), on the same videos' 5 s tracks,",
+      "each video's flag learnt on the other 13 (the score spread over the track's own frames):",
+      '',
+      ...trackTable(c.tracksHeldOut),
+    );
+  if (c.slidingHeldOut)
+    lines.push(
+      '',
+      `The same, with a track starting every ${c.slidingStepSeconds} s (overlapping 5 s windows: a face may appear at any moment of a video,`,
+      'including a moment when its scores are poor):',
+      '',
+      ...trackTable(c.slidingHeldOut),
+    );
+  lines.push(
+    '',
+    `Frames with more than one face (the holder's own face beside a held phone): ${c.otherFaces.map((o) => `${o.group} ${o.withOtherFaces} of ${o.frames}`).join('; ')}.`,
+    '',
+    `The image cues together cost CPU median ${c.cpuMsPerFace.median.toFixed(1)} ms, p90 ${c.cpuMsPerFace.p90.toFixed(1)} ms per face (${c.cpuMsPerFace.n} faces).`,
+  );
+  return lines;
 }
 
 /** `doc` with its generated section replaced (or appended under a heading when it has none yet). */
