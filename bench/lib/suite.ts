@@ -37,10 +37,18 @@ export interface ResultsFile extends SuiteOutput {
 export async function startBenchServer(extra: Record<string, string> = {}): Promise<BenchServer> {
   const server = await startServerProcess(extra);
   try {
-    const health = (await (await fetch(`${server.url}/health`)).json()) as { inference?: { backend?: string } };
+    // Ready means the first inference thread; the others join after it (compose/inference.ts). Suites measure the
+    // whole server, so they start once every thread has joined.
+    type Health = { inference?: { backend?: string; stepsPerWorker?: unknown[] } };
+    const health = async () => (await (await fetch(`${server.url}/health`)).json()) as Health;
+    for (const t0 = Date.now(); ((await health()).inference?.stepsPerWorker?.length ?? 0) < server.config.INFERENCE_WORKERS;) {
+      if (Date.now() - t0 > 120_000) throw new Error(`not every inference thread joined within 120 s (INFERENCE_WORKERS ${server.config.INFERENCE_WORKERS})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const { inference } = await health();
     const enrolled: Record<string, number> = {};
     for (const p of ENROLLED) enrolled[p.name] = await enrolFromPhotos(server.url, p.name, p.photos);
-    return Object.assign(server, { backend: health.inference?.backend ?? 'unknown', enrolled });
+    return Object.assign(server, { backend: inference?.backend ?? 'unknown', enrolled });
   } catch (err) {
     await server.stop();
     throw err;

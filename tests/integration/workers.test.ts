@@ -15,7 +15,13 @@ describe('inference in worker threads', () => {
 
   beforeAll(async () => {
     server = await startServer(testConfig({ DATA_DIR: tempDir(), INFERENCE_WORKERS: '2' }), { log: silentLogger });
-  });
+    // The server is ready with its first thread; the second loads after it and joins (compose/inference.ts).
+    const threads = async () =>
+      ((await (await server.app.request('/health')).json()) as { inference: { stepsPerWorker: unknown[] } }).inference.stepsPerWorker.length;
+    for (const t0 = Date.now(); (await threads()) < 2; await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() - t0 > 120_000) throw new Error('the second inference thread did not join within 120 s');
+    }
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
   });
@@ -72,9 +78,12 @@ describe('inference in worker threads', () => {
   });
 
   it('spreads cameras over both inference threads, so two cameras are answered side by side', async () => {
+    type Inference = { sessionsPerWorker: number[]; stepsPerWorker: Record<'live', number>[] };
+    const health = async () => ((await (await server.app.request('/health')).json()) as { inference: Inference }).inference;
     const cameras = await Promise.all([TestClient.connect(server.url), TestClient.connect(server.url)]);
-    const health = async () => ((await (await server.app.request('/health')).json()) as { inference: { sessionsPerWorker: number[] } }).inference;
-    expect((await health()).sessionsPerWorker).toEqual([1, 1]);
+    const before = await health();
+    // A camera counts on the thread its latest frame ran on (each frame goes to the least loaded thread).
+    expect(before.sessionsPerWorker).toEqual([0, 0]);
     const stream = async (c: TestClient) => {
       const names: number[] = [];
       for (let i = 0; i < 3; i++) names.push((await c.frame(fixture('Guido_van_Rossum/5.jpg'))).tracks.length);
@@ -84,6 +93,10 @@ describe('inference in worker threads', () => {
       [1, 1, 1],
       [1, 1, 1],
     ]);
+    const after = await health();
+    // Two cameras whose first frames came together started on different threads, and stayed while neither queued.
+    expect(after.sessionsPerWorker).toEqual([1, 1]);
+    expect(after.stepsPerWorker.map((s, i) => s.live - before.stepsPerWorker[i]!.live).every((n) => n > 0)).toBe(true);
     for (const c of cameras) c.close();
     await expect.poll(async () => (await health()).sessionsPerWorker).toEqual([0, 0]);
   });

@@ -70,7 +70,10 @@ export async function openInference({ config, log, analyzer: given, warmUpPhoto 
             join(worker);
             log.info('inference thread joined', { threads: workers.length, loadMs: Math.round(performance.now() - t) });
           } catch (err) {
-            log.error('an inference thread did not load: going on with fewer', { threads: workers.length, error: err instanceof Error ? err.message : String(err) });
+            log.error('an inference thread did not load: going on with fewer', {
+              threads: workers.length,
+              error: err instanceof Error ? err.message : String(err),
+            });
           }
         });
       }
