@@ -37,8 +37,10 @@ describe('enrolment flow', () => {
     c.sendJson({ type: 'enrol.start', name: 'Nobody Single', samples: 3 });
     expect(await c.next((m) => m.type === 'enrol.started')).toMatchObject({ timeoutMs: 15000 });
     const frames = ['_group/two_people.jpg', '_group/obama_and_biden.jpg'];
+    // Frames as fast as they are answered, until the 15 s limit ends the enrolment (well before 40 s).
+    const t0 = Date.now();
     for (let i = 0; !c.messages.some((m) => m.type === 'enrol.cancelled'); i++) {
-      expect(i).toBeLessThan(100);
+      expect(Date.now() - t0).toBeLessThan(40_000);
       await c.frame(fixture(frames[i % 2]!));
     }
     const progress = c.messages.filter((m) => m.type === 'enrol.progress');
