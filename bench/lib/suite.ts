@@ -34,8 +34,8 @@ export interface ResultsFile extends SuiteOutput {
   machine: Machine & { load?: LoadSummary };
 }
 
-export async function startBenchServer(extra: Record<string, string> = {}): Promise<BenchServer> {
-  const server = await startServerProcess(extra);
+export async function startBenchServer(extra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
+  const server = await startServerProcess(extra, undefined, nodeArgs);
   try {
     const health = (await (await fetch(`${server.url}/health`)).json()) as { inference?: { backend?: string } };
     const enrolled: Record<string, number> = {};
