@@ -15,6 +15,7 @@ import { camerasSection, camerasTargetRows } from './lib/cameras-section.js';
 import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
+import { exportSection, soakSection, soakTargetRow } from './lib/soak-section.js';
 import { syncSection, syncTargetRows } from './lib/sync-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -93,6 +94,7 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   // Issue 19's, once the sync suite has run.
   if (r.sync) rows.push(...syncTargetRows(r.sync));
+  if (r.soak) rows.push(soakTargetRow(r.soak));
   return rows;
 }
 
@@ -166,6 +168,8 @@ export function renderReport(r: ResultsByName): string {
     ['import', importSection],
     ['embed', embedSection],
     ['sync', syncSection],
+    ['export', exportSection],
+    ['soak', soakSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

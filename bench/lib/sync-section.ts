@@ -26,9 +26,16 @@ export function syncTargetRows(f: Any | undefined): string[][] {
       follow ? (worst <= 200 && follow.fullReloadsOnB === 0 && follow.indexBuildsOnBDuringRounds === 0 ? '**met**' : '**not met**') : 'not measured',
     ],
   ];
+  const m = follow?.missed;
+  if (m)
+    rows.push([
+      'a server that missed notifications converges from the change log, not a rebuild',
+      `${m.changesMissed} changes missed: converged after ${fmt(m.convergedAfterMs, ' ms', 0)} (${m.by}), ${m.changesAppliedOnB} applied, ${m.fullReloadsOnB} full reloads`,
+      m.fullReloadsOnB === 0 ? '**met**' : '**not met**',
+    ]);
   for (const i of (r?.import as Any[] | undefined) ?? []) {
     rows.push([
-      `a gallery of ${i.people} one-face people can be imported (${i.database})`,
+      `a gallery of ${i.people} people${i.faces && i.faces !== i.people ? ` (${i.faces} faces)` : ' (one face each)'} can be imported (${i.database})`,
       `${fmt(i.ms / 1000, ' s')}, peak RSS ${i.peakRssMiB} MiB, ${i.summary.peopleCreated} people created`,
       i.summary.peopleCreated === i.people ? '**met**' : '**not met**',
     ]);
