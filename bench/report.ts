@@ -94,6 +94,8 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   // Issue 19's, once the sync suite has run.
   if (r.sync) rows.push(...syncTargetRows(r.sync));
+  // The same at issue 19's size (bench/sync.ts --faces 1000000 --faces-per-person 10 --out bench/results/sync-1m.json).
+  if (r['sync-1m']) rows.push(...syncTargetRows(r['sync-1m']));
   if (r.soak) rows.push(soakTargetRow(r.soak));
   return rows;
 }
@@ -168,6 +170,7 @@ export function renderReport(r: ResultsByName): string {
     ['import', importSection],
     ['embed', embedSection],
     ['sync', syncSection],
+    ['sync-1m', syncSection],
     ['export', exportSection],
     ['soak', soakSection],
   ];
