@@ -236,6 +236,7 @@ async function missNotifications(
       expect.push({ probe: p * FPP, personId: x.personId, name: null });
     } else expect.push({ probe: p * FPP, personId: x.personId, name: `Missed ${i}` });
   }
+  // B's poll (GALLERY_SYNC_POLL_MS) does not hear the bus, so it may catch up on part of them while A is still writing.
   const logged = a.service.syncStats().applied - before.applied;
   const behindOnB = a.service.syncStats().applied - b.service.syncStats().applied;
   b.deaf.on = false;
@@ -247,7 +248,8 @@ async function missNotifications(
     });
   while (!converged()) {
     if (performance.now() - t0 > 60_000) throw new Error('B did not converge within 60 s of missing notifications');
-    await new Promise((r) => setTimeout(r, 5));
+    // Every 100 ms: each check is MISSED searches of B's index, and both servers share this process's event loop.
+    await new Promise((r) => setTimeout(r, 100));
   }
   const after = b.service.syncStats();
   return {
