@@ -15,6 +15,7 @@ import { camerasSection, camerasTargetRows } from './lib/cameras-section.js';
 import { embedSection, embedTargetRow, fusedTargetRow } from './lib/embed-section.js';
 import { readySection, readyTargetRow } from './lib/ready-section.js';
 import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
+import { exportSection, soakSection, soakTargetRow } from './lib/soak-section.js';
 import { syncSection, syncTargetRows } from './lib/sync-section.js';
 import { stallsSection, stallsTargetRows } from './lib/stalls-section.js';
 
@@ -94,8 +95,11 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.liveness) rows.push(livenessTargetRow(r.liveness));
   // Issue 19's, once the sync suite has run.
   if (r.sync) rows.push(...syncTargetRows(r.sync));
+  // The same at issue 19's size (bench/sync.ts --faces 1000000 --faces-per-person 10 --out bench/results/sync-1m.json).
+  if (r['sync-1m']) rows.push(...syncTargetRows(r['sync-1m']));
   // Issue 19's "one slow thing never stalls the rest", once the stalls suite has run.
   if (r.stalls) rows.push(...stallsTargetRows(r.stalls));
+  if (r.soak) rows.push(soakTargetRow(r.soak));
   return rows;
 }
 
@@ -169,7 +173,10 @@ export function renderReport(r: ResultsByName): string {
     ['import', importSection],
     ['embed', embedSection],
     ['sync', syncSection],
+    ['sync-1m', syncSection],
+    ['export', exportSection],
     ['stalls', stallsSection],
+    ['soak', soakSection],
   ];
   for (const [name, render] of sections) if (r[name]) out.push(render(r[name]), '');
   for (const n of names) if (!sections.some(([s]) => s === n)) out.push(otherSection(n, r[n]), '');

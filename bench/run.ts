@@ -2,6 +2,7 @@
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present. With
 // `--out DIR` the results and the report (DIR/BENCHMARKS.md) go to DIR, never to the committed BENCHMARKS.md.
 // Usage: npm run bench [-- --only live,liveness,cameras,stalls] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
+//        npm run bench -- --only soak [--soak-minutes 60]   (the soak runs only when named: it takes an hour)
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     'report-only': { type: 'boolean', default: false },
     /** A server setting to change from its default, KEY=VALUE, repeatable: to measure a lever before choosing a default. Use with --out. */
     set: { type: 'string', multiple: true, default: [] },
+    /** The soak's length (bench/soak.ts --minutes); --quick makes it 5. */
+    'soak-minutes': { type: 'string', default: '60' },
   },
 });
 const overrides = Object.fromEntries(
@@ -54,6 +57,8 @@ const SCRIPTS: Record<string, { file: string; args: (quick: boolean, out: string
   // Its own PostgreSQL cluster and server processes: 100k and 1M faces, cold and warm (~10 minutes).
   ready: { file: 'bench/ready.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--sizes', '20000'] : [])] },
   // Its own PostgreSQL cluster: two servers following each other, and 20k-people gallery imports (~5 minutes).
+  // A server, one camera and hostile clients for an hour (issue 19): RSS slope and heap diff. Only with --only soak.
+  soak: { file: 'bench/soak.ts', args: (quick, out) => ['--out', out, '--minutes', quick ? '5' : values['soak-minutes']!] },
   sync: { file: 'bench/sync.ts', args: (quick, out) => ['--out', out, ...(quick ? ['--faces', '10000', '--rounds', '5', '--import-people', '2000'] : [])] },
 };
 const GALLERY_BREADTHS = [4, 8, 12, 16, 32];
@@ -68,10 +73,12 @@ const IN_PROCESS: Record<string, (ctx: SuiteContext) => Promise<SuiteOutput>> = 
   stalls: runStalls,
 };
 /** live, liveness, cameras, ipcameras and baseline share one server; it is stopped before the suites that need the cores to themselves. */
-const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'sync', 'import', 'embed', 'stalls'];
+const ORDER = ['live', 'liveness', 'cameras', 'ipcameras', 'baseline', 'tracking', 'naming', 'gallery', 'ready', 'sync', 'import', 'embed', 'stalls', 'soak'];
+/** Suites a plain `npm run bench` leaves out: they run only when --only names them. */
+const ON_REQUEST = ['soak'];
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
+const only = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER.filter((s) => !ON_REQUEST.includes(s));
 const unknown = only.filter((s) => !ORDER.includes(s));
 if (unknown.length) {
   log(`unknown suite(s): ${unknown.join(', ')}; the suites are ${ORDER.join(', ')}`);

@@ -6,7 +6,11 @@
 // gallery is seeded by binary COPY with face-like vectors of the default model. Each import runs in a child process of
 // its own (so its peak RSS is the import's): the service's importPeople, as POST /api/v1/gallery/import calls it after
 // reading the file (file parsing and crops not included).
-// Usage: npx tsx bench/sync.ts [--faces 100000] [--faces-per-person 5] [--rounds 20] [--import-people 20000] [--database-url URL] [--out bench/results/sync.json]
+// Then B misses notifications: it hears nothing while A makes --missed changes, and how B converges is timed (through
+// its poll, GALLERY_SYNC_POLL_MS, from the change log: no rebuild). The seeding (binary COPY, not the import API) is
+// the same at any size, so --faces 1000000 --faces-per-person 10 is issue 19's 1M faces of 100k people.
+// Usage: npx tsx bench/sync.ts [--faces 100000] [--faces-per-person 5] [--rounds 20] [--missed 40] [--import-people 20000]
+//          [--import-faces-per-person 1] [--import-databases postgres,pglite] [--database-url URL] [--out bench/results/sync.json]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
+import type { EventBus } from '../src/server/events/bus.js';
 import { createPgBus } from '../src/server/events/pg-bus.js';
 import { createGallery, type Gallery } from '../src/server/gallery/gallery.js';
 import { createGalleryService, type GalleryService } from '../src/server/gallery/service.js';
@@ -32,7 +37,11 @@ const { values } = parseArgs({
     faces: { type: 'string', default: '100000' },
     'faces-per-person': { type: 'string', default: '5' },
     rounds: { type: 'string', default: '20' },
+    missed: { type: 'string', default: '40' },
     'import-people': { type: 'string', default: '20000' },
+    'import-faces-per-person': { type: 'string', default: '1' },
+    /** Which databases the import runs on ("none": no import). */
+    'import-databases': { type: 'string', default: 'postgres,pglite' },
     'database-url': { type: 'string' },
     out: { type: 'string', default: 'bench/results/sync.json' },
     /** Internal: run one import in this process and print its figures (pglite or postgres). */
@@ -43,11 +52,33 @@ const FACES = Number(values.faces);
 const FPP = Number(values['faces-per-person']);
 const ROUNDS = Number(values.rounds);
 const IMPORT_PEOPLE = Number(values['import-people']);
+const IMPORT_FPP = Number(values['import-faces-per-person']);
+const MISSED = Number(values.missed);
+const IMPORT_DATABASES = values['import-databases'] === 'none' ? [] : values['import-databases']!.split(',');
+for (const [flag, n] of Object.entries({
+  faces: FACES,
+  'faces-per-person': FPP,
+  rounds: ROUNDS,
+  missed: MISSED,
+  'import-people': IMPORT_PEOPLE,
+  'import-faces-per-person': IMPORT_FPP,
+}))
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: expected a whole number, got ${values[flag as keyof typeof values]}`);
+for (const d of IMPORT_DATABASES) if (!['postgres', 'pglite'].includes(d)) throw new Error(`--import-databases: ${d} is neither postgres nor pglite`);
 const model = resolveModel(DEFAULT_EMBEDDING_MODEL).manifest;
 const log = (msg: string) => process.stderr.write(`[sync] ${msg}\n`);
 const MiB = (b: number) => Math.round(b / 2 ** 20);
 
-async function serverOn(url: string): Promise<{ store: Store; gallery: Gallery; service: GalleryService; close(): Promise<void> }> {
+interface BenchServer {
+  store: Store;
+  gallery: Gallery;
+  service: GalleryService;
+  /** While true, this server hears nothing from the bus (its notifications are lost, as when NOTIFY drops them). */
+  deaf: { on: boolean };
+  close(): Promise<void>;
+}
+
+async function serverOn(url: string): Promise<BenchServer> {
   const store = await openStore({ databaseUrl: url, dataDir: MEMORY });
   const gallery = await createGallery({
     store,
@@ -57,11 +88,19 @@ async function serverOn(url: string): Promise<{ store: Store; gallery: Gallery; 
     changeHead: () => store.changes.head(),
   });
   const bus = await createPgBus({ channels: store.channels!, log: silentLogger });
-  const service = createGalleryService({ store, gallery, bus, modelId: model.id, log: silentLogger });
+  const deaf = { on: false };
+  const heard: EventBus = {
+    shared: bus.shared,
+    publish: (e) => bus.publish(e),
+    on: (type, handler) => bus.on(type, (async (...args: Parameters<typeof handler>) => void (deaf.on || (await handler(...args)))) as typeof handler),
+    close: () => bus.close(),
+  };
+  const service = createGalleryService({ store, gallery, bus: heard, modelId: model.id, log: silentLogger });
   return {
     store,
     gallery,
     service,
+    deaf,
     async close() {
       service.close();
       await bus.close();
@@ -86,7 +125,7 @@ async function follow(url: string) {
   await sql.unsafe('drop schema if exists public cascade; create schema public; drop schema if exists drizzle cascade;');
   await openStore({ databaseUrl: url, dataDir: MEMORY }).then((s) => s.close());
   const people = Math.ceil(FACES / FPP);
-  const set = faceLike({ dims: model.dims, people: people + 4 * (ROUNDS + 1), facesPerPerson: FPP });
+  const set = faceLike({ dims: model.dims, people: people + 4 * (ROUNDS + 1) + 2 * MISSED + 2, facesPerPerson: FPP });
   let t0 = performance.now();
   await seedFaces(sql, { modelId: model.id, dims: model.dims, faces: FACES, facesPerPerson: FPP, vectors: (from, n) => set.faces(from, n) });
   await sql.end();
@@ -143,6 +182,7 @@ async function follow(url: string) {
   }
   const stats = b.service.syncStats();
   const builtDuringRounds = b.gallery.builds() - builds;
+  const missed = await missNotifications(a, b, set, people + 4 * (ROUNDS + 1), faces);
   // What every one of those changes cost B before the change log: a full reload of its index.
   t0 = performance.now();
   await b.gallery.reload();
@@ -158,6 +198,67 @@ async function follow(url: string) {
     indexBuildsOnBDuringRounds: builtDuringRounds,
     changesAppliedOnB: stats.changesApplied,
     fullReloadMs: Math.round(reloadMs),
+    rssMiB: MiB(process.memoryUsage().rss),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    missed,
+  };
+}
+
+/**
+ * B hears nothing while A enrols MISSED people, renames, merges and deletes some of them (about 2.5 changes a person);
+ * then B is left to itself: the time until every change is searchable or gone there, whether it rebuilt, and how many
+ * changes it applied. It catches up by its poll (GALLERY_SYNC_POLL_MS), as a server whose notifications were lost does.
+ */
+async function missNotifications(
+  a: BenchServer,
+  b: BenchServer,
+  set: ReturnType<typeof faceLike>,
+  firstPerson: number,
+  faces: (p: number) => { embedding: Float32Array }[],
+) {
+  const before = b.service.syncStats();
+  b.deaf.on = true;
+  /** name null: the person was deleted, the probe must not find them. */
+  const expect: { probe: number; personId: string; name: string | null }[] = [];
+  const seeded = Math.ceil(FACES / FPP);
+  for (let i = 0; i < MISSED; i++) {
+    const p = firstPerson + 2 * i;
+    const x = await a.service.enrol(`Missed ${i}`, faces(p - seeded));
+    if (i % 4 === 1) {
+      await a.service.renamePerson(x.personId, `Missed renamed ${i}`);
+      expect.push({ probe: p * FPP, personId: x.personId, name: `Missed renamed ${i}` });
+    } else if (i % 4 === 2) {
+      const y = await a.service.enrol(`Missed other ${i}`, faces(p + 1 - seeded));
+      await a.service.mergePeople(x.personId, y.personId);
+      expect.push({ probe: (p + 1) * FPP, personId: x.personId, name: `Missed ${i}` });
+    } else if (i % 4 === 3) {
+      await a.service.deletePerson(x.personId);
+      expect.push({ probe: p * FPP, personId: x.personId, name: null });
+    } else expect.push({ probe: p * FPP, personId: x.personId, name: `Missed ${i}` });
+  }
+  // B's poll (GALLERY_SYNC_POLL_MS) does not hear the bus, so it may catch up on part of them while A is still writing.
+  const logged = a.service.syncStats().applied - before.applied;
+  const behindOnB = a.service.syncStats().applied - b.service.syncStats().applied;
+  b.deaf.on = false;
+  const t0 = performance.now();
+  const converged = () =>
+    expect.every((e) => {
+      const hit = b.gallery.identify(set.faces(e.probe, 1), 0.99);
+      return e.name === null ? hit?.personId !== e.personId : hit?.personId === e.personId && hit.name === e.name;
+    });
+  while (!converged()) {
+    if (performance.now() - t0 > 60_000) throw new Error('B did not converge within 60 s of missing notifications');
+    // Every 100 ms: each check is MISSED searches of B's index, and both servers share this process's event loop.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const after = b.service.syncStats();
+  return {
+    changesMissed: logged,
+    behindOnB,
+    convergedAfterMs: Math.round(performance.now() - t0),
+    changesAppliedOnB: after.changesApplied - before.changesApplied,
+    fullReloadsOnB: after.fullReloads - before.fullReloads,
+    by: 'the poll (GALLERY_SYNC_POLL_MS, default 5000 ms), reading the change log',
   };
 }
 
@@ -180,10 +281,10 @@ async function importChild(kind: string, url: string | undefined) {
   });
   const { createLocalBus } = await import('../src/server/events/local-bus.js');
   const service = createGalleryService({ store, gallery, bus: createLocalBus(silentLogger), modelId: model.id, log: silentLogger });
-  const set = faceLike({ dims: model.dims, people: IMPORT_PEOPLE, facesPerPerson: 1 });
+  const set = faceLike({ dims: model.dims, people: IMPORT_PEOPLE, facesPerPerson: IMPORT_FPP });
   const input = Array.from({ length: IMPORT_PEOPLE }, (_, i) => ({
     name: `Imported ${i}`,
-    faces: [{ embedding: set.faces(i, 1), crop: null, quality: null }],
+    faces: Array.from({ length: IMPORT_FPP }, (_, k) => ({ embedding: set.faces(i * IMPORT_FPP + k, 1), crop: null, quality: null })),
   }));
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
@@ -195,7 +296,9 @@ async function importChild(kind: string, url: string | undefined) {
     JSON.stringify({
       database: kind,
       people: IMPORT_PEOPLE,
+      faces: IMPORT_PEOPLE * IMPORT_FPP,
       ms: Math.round(ms),
+      facesPerS: Math.round((IMPORT_PEOPLE * IMPORT_FPP) / (ms / 1000)),
       peoplePerS: Math.round(IMPORT_PEOPLE / (ms / 1000)),
       rssBeforeMiB: MiB(rssBefore),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -231,10 +334,22 @@ try {
   const followed = await follow(db.url);
   log(`follow: ${JSON.stringify(followed.lagMs)}`);
   const imports = [];
-  for (const kind of ['postgres', 'pglite']) {
+  for (const kind of IMPORT_DATABASES) {
     const child = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/sync.ts', '--import-child', kind, '--import-people', String(IMPORT_PEOPLE), '--database-url', db.url],
+      [
+        '--import',
+        'tsx',
+        'bench/sync.ts',
+        '--import-child',
+        kind,
+        '--import-people',
+        String(IMPORT_PEOPLE),
+        '--import-faces-per-person',
+        String(IMPORT_FPP),
+        '--database-url',
+        db.url,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
     );
     if (child.status !== 0) throw new Error(`the ${kind} import failed (status ${child.status})`);
@@ -249,7 +364,11 @@ try {
       faces: FACES,
       facesPerPerson: FPP,
       rounds: ROUNDS,
+      missed: MISSED,
       importPeople: IMPORT_PEOPLE,
+      importFacesPerPerson: IMPORT_FPP,
+      importDatabases: IMPORT_DATABASES,
+      seeding: 'binary COPY straight into PostgreSQL (bench/lib/seed-faces.ts), not the import API; the changes are then made through the gallery service',
       model: model.id,
       dims: model.dims,
       database: values['database-url'] ? 'postgres (given)' : 'postgres (scripts/pg-test-cluster.sh, defaults)',

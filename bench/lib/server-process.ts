@@ -62,7 +62,12 @@ function procRssMiB(pid: number): number {
  * Starts the server with the defaults: every setting the caller's environment holds is removed, then only the port,
  * a fresh data directory and `extra` are set. Resolves when /ready answers 200.
  */
-export async function startServerProcess(extra: Record<string, string> = {}, timeoutMs = 300_000): Promise<ServerProcess> {
+export async function startServerProcess(
+  extra: Record<string, string> = {},
+  timeoutMs = 300_000,
+  /** Extra node flags before the script (the soak's `--inspect=127.0.0.1:0`, to read the heap from outside). */
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
   const settings = new Set(Object.keys(ConfigSchema.shape));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !settings.has(k))) as Record<string, string>;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'facestream-bench-'));
@@ -72,7 +77,7 @@ export async function startServerProcess(extra: Record<string, string> = {}, tim
   const url = `http://127.0.0.1:${overrides.PORT}`;
   compileServer();
   const t0 = performance.now();
-  const child = spawn(process.execPath, SERVER_ARGS, { env: { ...env, ...overrides }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...SERVER_ARGS], { env: { ...env, ...overrides }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -34,8 +34,8 @@ export interface ResultsFile extends SuiteOutput {
   machine: Machine & { load?: LoadSummary };
 }
 
-export async function startBenchServer(extra: Record<string, string> = {}): Promise<BenchServer> {
-  const server = await startServerProcess(extra);
+export async function startBenchServer(extra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
+  const server = await startServerProcess(extra, undefined, nodeArgs);
   try {
     // Ready means the first inference thread; the others join after it (compose/inference.ts). Suites measure the
     // whole server, so they start once every thread has joined.

@@ -178,7 +178,7 @@ export function facesRoutes(deps: FacesDeps): App {
         request: { params: IdParam, ...formRequest(AddFacesForm) },
         responses: { 200: json(AddFacesResult, 'Per-image results'), ...errorDocs('not_found') },
       },
-      { body: 'multipart', maxBytes: () => deps.config.MAX_UPLOAD_BYTES },
+      { body: 'multipart', maxBytes: () => deps.config.MAX_UPLOAD_BYTES, maxBytesSetting: 'MAX_UPLOAD_BYTES' },
     ),
     async (c) => {
       const { id } = c.req.valid('param');

@@ -109,7 +109,7 @@ export function galleryTransferRoutes(deps: GalleryTransferDeps): App {
           ...errorDocs('bad_export', 'model_mismatch', 'line_too_long', 'import_too_large', 'import_incomplete'),
         },
       },
-      { body: 'multipart', maxBytes: () => deps.config.MAX_IMPORT_BYTES },
+      { body: 'multipart', maxBytes: () => deps.config.MAX_IMPORT_BYTES, maxBytesSetting: 'MAX_IMPORT_BYTES' },
     ),
     async (c) => {
       let people;

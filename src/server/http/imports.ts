@@ -103,7 +103,7 @@ export function importsRoutes(deps: ImportsDeps): App {
         request: formRequest(z.object({ file: FileUpload })),
         responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('bad_archive') },
       },
-      { body: 'multipart', maxBytes: () => deps.config.MAX_IMPORT_BYTES },
+      { body: 'multipart', maxBytes: () => deps.config.MAX_IMPORT_BYTES, maxBytesSetting: 'MAX_IMPORT_BYTES' },
     ),
     async (c) => {
       const file = c.req.valid('form').file;

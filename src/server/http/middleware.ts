@@ -48,8 +48,12 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
 }
 
 const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
-const tooLarge = (max: number) =>
-  bodyLimit({ maxSize: max, onError: (c) => errorResponse(c, 'payload_too_large', `request body is over the limit of ${max} bytes`) });
+/** `setting`: the setting that sets `max`, named in the error so the operator knows what to raise. */
+const tooLarge = (max: number, setting?: string) =>
+  bodyLimit({
+    maxSize: max,
+    onError: (c) => errorResponse(c, 'payload_too_large', `request body is over the limit of ${max} bytes${setting ? ` (${setting})` : ''}`),
+  });
 
 /**
  * JSON bodies: 415 for another content type, 413 over 1 MiB, 400 malformed_json when it does not parse, 400
@@ -98,12 +102,12 @@ export function forbiddenInJson(value: unknown): { path: string; char: string } 
   return null;
 }
 
-/** multipart/form-data uploads: 415 for another content type, 413 over `maxBytes`. */
-export function multipartBody(maxBytes: () => number): MiddlewareHandler {
+/** multipart/form-data uploads: 415 for another content type, 413 over `maxBytes` (naming `setting`). */
+export function multipartBody(maxBytes: () => number, setting?: string): MiddlewareHandler {
   return async (c, next) => {
     const type = mediaType(c.req.header('content-type'));
     if (type !== 'multipart/form-data') return errorResponse(c, 'unsupported_media_type', `send multipart/form-data, not ${type || 'no content type'}`);
-    return tooLarge(maxBytes())(c, next);
+    return tooLarge(maxBytes(), setting)(c, next);
   };
 }
 

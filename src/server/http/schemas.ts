@@ -46,14 +46,19 @@ type BodyKind = 'json' | 'multipart' | undefined;
  * A route that needs `role` (its OpenAPI operation says so in its description and in `x-role`), with the body
  * checks for its kind of body and the auth errors documented.
  */
-export function secured<R extends RouteConfig>(role: Role, r: R, opts: { body?: BodyKind; maxBytes?: () => number } = {}): R {
+export function secured<R extends RouteConfig>(
+  role: Role,
+  r: R,
+  /** maxBytesSetting: the setting behind maxBytes, named in a 413 (e.g. MAX_IMPORT_BYTES). */
+  opts: { body?: BodyKind; maxBytes?: () => number; maxBytesSetting?: string } = {},
+): R {
   const mw = [requireRole(role)];
   // A route that declares a JSON or multipart body gets its checks even when `opts.body` was left out: without them
   // the validator skips a body of another content type and the handler meets no body at all.
   const declared = r.request?.body?.content ?? {};
   const body = opts.body ?? ('application/json' in declared ? 'json' : 'multipart/form-data' in declared ? 'multipart' : undefined);
   if (body === 'json') mw.push(jsonBody());
-  if (body === 'multipart') mw.push(multipartBody(opts.maxBytes ?? (() => 10 * 1024 * 1024)));
+  if (body === 'multipart') mw.push(multipartBody(opts.maxBytes ?? (() => 10 * 1024 * 1024), opts.maxBytesSetting));
   const bodyErrors = body ? errorDocs('validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type') : errorDocs('validation_failed');
   return createRoute({
     ...r,
