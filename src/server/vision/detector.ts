@@ -1,5 +1,5 @@
 // Face detection with Human (BlazeFace + face mesh): boxes, confidence and head pose for every face in a frame.
-import { meshAt } from './face-mesh.js';
+import { meshAt, meshExtent } from './face-mesh.js';
 import type { Runtime } from './runtime.js';
 
 export interface Box {
@@ -37,22 +37,6 @@ export interface Detector {
    * or null where the mesh finds no face. Absent when the mesh model did not load.
    */
   meshAt?(image: unknown, boxes: Box[], scores: number[]): Promise<(FaceDetection | null)[]>;
-}
-
-/** Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face. */
-function meshBounds(mesh: [number, number, number][] | undefined): Box | null {
-  if (!mesh || mesh.length === 0) return null;
-  let x0 = Infinity,
-    y0 = Infinity,
-    x1 = -Infinity,
-    y1 = -Infinity;
-  for (const [x, y] of mesh) {
-    if (x < x0) x0 = x;
-    if (y < y0) y0 = y;
-    if (x > x1) x1 = x;
-    if (y > y1) y1 = y;
-  }
-  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 export async function createDetector(rt: Runtime, opts: DetectorOptions): Promise<Detector> {
@@ -96,7 +80,8 @@ export async function createDetector(rt: Runtime, opts: DetectorOptions): Promis
       // Human's FaceResult type does not declare the fields read here (mesh, box as a tuple, rotation).
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return (result.face as any[]).map((f) => ({
-        box: meshBounds(f.mesh) ?? { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
+        // Human's `box` is the enlarged crop it fed the mesh model; the mesh's own extent is the face.
+        box: f.mesh?.length > 0 ? meshExtent(f.mesh) : { x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3] },
         score: f.boxScore ?? f.score,
         pose: { yaw: f.rotation?.angle?.yaw ?? 0, pitch: f.rotation?.angle?.pitch ?? 0, roll: f.rotation?.angle?.roll ?? 0 },
       }));

@@ -64,8 +64,8 @@ export function meshPose(mesh: Vec3[], side: number, inputSize: number): MeshedF
   return { pitch: clean(x), yaw: clean(y), roll: clean(z) };
 }
 
-/** The mesh's extent: what detector.ts reports as a face's box on the mesh path. */
-function extent(mesh: Vec3[]): Box {
+/** The mesh's extent: the face's box on the mesh path (detector.ts) and on the live path alike. */
+export function meshExtent(mesh: readonly (readonly [number, number, ...number[]])[]): Box {
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const [x, y] of mesh) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
@@ -87,41 +87,42 @@ export async function meshAt(
   const inputSize: number = model.inputs?.[0]?.shape?.[2] ?? 192;
   const [height, width] = image.shape as [number, number];
   const out: (MeshedFace | null)[] = [];
-  for (let k = 0; k < boxes.length; k++) {
-    const b = boxes[k]!;
-    // blazeface.ts: enlargeBox(1.4) then squarifyBox, rounded; facemeshutil.ts cutAndResize: crop, resize, /255.
-    const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
-    const half = (Math.max(b.width, b.height) * HUMAN_BOX_SCALE) / 2;
-    const [sx, sy, ex, ey] = [Math.round(cx - half), Math.round(cy - half), Math.round(cx + half), Math.round(cy + half)];
-    const crop = tf.tidy(() =>
-      tf.div(
-        tf.image.cropAndResize(tf.cast(tf.expandDims(image, 0), 'float32'), [[sy / height, sx / width, ey / height, ex / width]], [0], [inputSize, inputSize]),
-        255,
-      ),
-    );
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tfjs tensors
-    const results = model.execute(crop) as any[];
-    try {
-      const confidence = (await results.find((t) => t.shape.at(-1) === 1).data())[0] as number;
-      if (!(confidence >= minConfidence)) {
-        out.push(null);
-        continue;
+  // The frame as a float batch of one, made once for all its faces (Human's input is float too).
+  const frame = tf.tidy(() => tf.cast(tf.expandDims(image, 0), 'float32'));
+  try {
+    for (let k = 0; k < boxes.length; k++) {
+      const b = boxes[k]!;
+      // blazeface.ts: enlargeBox(1.4) then squarifyBox, rounded; facemeshutil.ts cutAndResize: crop, resize, /255.
+      const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
+      const half = (Math.max(b.width, b.height) * HUMAN_BOX_SCALE) / 2;
+      const [sx, sy, ex, ey] = [Math.round(cx - half), Math.round(cy - half), Math.round(cx + half), Math.round(cy + half)];
+      const crop = tf.tidy(() => tf.div(tf.image.cropAndResize(frame, [[sy / height, sx / width, ey / height, ex / width]], [0], [inputSize, inputSize]), 255));
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tfjs tensors
+      const results = model.execute(crop) as any[];
+      try {
+        const confidence = (await results.find((t) => t.shape.at(-1) === 1).data())[0] as number;
+        if (!(confidence >= minConfidence)) {
+          out.push(null);
+          continue;
+        }
+        const raw = (await results.find((t) => t.shape.at(-1) === 1404).data()) as Float32Array;
+        // facemeshutil.ts transformRawCoords, no rotation: scaled about the crop's centre, truncated like Human's.
+        const [bw, bh, bx, by] = [ex - sx, ey - sy, sx + (ex - sx) / 2, sy + (ey - sy) / 2];
+        const mesh: Vec3[] = [];
+        for (let i = 0; i < raw.length; i += 3) {
+          mesh.push([
+            Math.trunc((bw / inputSize) * (raw[i]! - inputSize / 2) + bx),
+            Math.trunc((bh / inputSize) * (raw[i + 1]! - inputSize / 2) + by),
+            Math.trunc(raw[i + 2]!),
+          ]);
+        }
+        out.push({ box: meshExtent(mesh), score: scores[k]!, pose: meshPose(mesh, Math.max(bw, bh), inputSize) });
+      } finally {
+        tf.dispose([crop, ...results]);
       }
-      const raw = (await results.find((t) => t.shape.at(-1) === 1404).data()) as Float32Array;
-      // facemeshutil.ts transformRawCoords, no rotation: scaled about the crop's centre, truncated like Human's.
-      const [bw, bh, bx, by] = [ex - sx, ey - sy, sx + (ex - sx) / 2, sy + (ey - sy) / 2];
-      const mesh: Vec3[] = [];
-      for (let i = 0; i < raw.length; i += 3) {
-        mesh.push([
-          Math.trunc((bw / inputSize) * (raw[i]! - inputSize / 2) + bx),
-          Math.trunc((bh / inputSize) * (raw[i + 1]! - inputSize / 2) + by),
-          Math.trunc(raw[i + 2]!),
-        ]);
-      }
-      out.push({ box: extent(mesh), score: scores[k]!, pose: meshPose(mesh, Math.max(bw, bh), inputSize) });
-    } finally {
-      tf.dispose([crop, ...results]);
     }
+  } finally {
+    frame.dispose();
   }
   return out;
 }
