@@ -1,6 +1,7 @@
 // The event bus port: what one part of a server tells the others (and, with a shared adapter, the other servers on the
 // same database). Two adapters: in-process (local-bus.ts) and PostgreSQL LISTEN/NOTIFY (pg-bus.ts).
 import type { CheckIn } from '../../shared/protocol.js';
+import type { SecurityEventRow } from '../store/security-events-repo.js';
 
 export type BusEvent =
   /**
@@ -28,18 +29,8 @@ export type BusEvent =
   /** A presentation attack was refused and stored as a security event. */
   | {
       type: 'security.stored';
-      event: {
-        id: string;
-        camera: string;
-        at: number;
-        personId: string | null;
-        personName: string | null;
-        similarity: number | null;
-        wouldBeNamed: boolean;
-        liveScore: number;
-        framesChecked: number;
-        attackFrames: number;
-      };
+      /** The stored row as the store lists it (store/security-events-repo.ts), its time in ms since the epoch. */
+      event: Omit<SecurityEventRow, 'at' | 'kind' | 'hasCrop'> & { at: number };
     }
   | { type: 'camera.down'; camera: string; lastFrameAt: number; at: number }
   | { type: 'camera.up'; camera: string; at: number };
