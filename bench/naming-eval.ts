@@ -38,6 +38,10 @@ export interface NamingCount {
   /** Check-ins that would be recorded: a track's first recognised frame per (track, person); and those for the wrong person. */
   checkins: number;
   wrongCheckins: number;
+  /** The work the decisions cost (issue 20): processed frames, those detected rather than predicted, faces embedded. */
+  frames: number;
+  detectedFrames: number;
+  embeddings: number;
 }
 
 const emptyCount = (): NamingCount => ({
@@ -51,6 +55,9 @@ const emptyCount = (): NamingCount => ({
   detectMs: [],
   checkins: 0,
   wrongCheckins: 0,
+  frames: 0,
+  detectedFrames: 0,
+  embeddings: 0,
 });
 
 /** The client's frame stamps and the server's arrival times for frames captured at `captureMs` (scene time, ms). */
@@ -121,6 +128,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
 
   frames.forEach((frame, i) => {
     const { captureTime, receivedAt } = times[i]!;
+    count.frames += 1;
     const now = frameClock.tick(captureTime, receivedAt).now;
     // As the pipeline's withinInterval(): both clocks must place the frame inside the detection interval.
     const since =
@@ -147,6 +155,8 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
       coastedInRow = 0;
       const { trackIds, needEmbedding } = tracker.update(frame.boxes, { now, trusted: true });
       livenessDue = needEmbedding.length > 0;
+      count.detectedFrames += 1;
+      count.embeddings += needEmbedding.length;
       for (const d of needEmbedding) {
         const face = frame.truth[d]!;
         const person = face < 0 ? null : who[face]!;

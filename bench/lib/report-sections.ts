@@ -194,7 +194,7 @@ export function namingSection(f: Any): string {
   const rows = Object.entries(results).flatMap(([clock, byFps]) =>
     fpsList.map((fps) => {
       const e = byFps[fps];
-      if (!e) return [clock, fps, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+      if (!e) return [clock, fps, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
       return [
         clock,
         fps,
@@ -203,6 +203,8 @@ export function namingSection(f: Any): string {
         `${e.namedGhosts}`,
         pctOf(e.namedShare),
         `${pctOf(e.newFaceRecall300)} (p95 ${fmt(e.detectP95Ms, ' ms', 0)})`,
+        // Older results files did not count the work.
+        e.frames ? `${pctOf(e.detectedFrames / e.frames)} / ${(e.embeddings / (e.enrolledFaceFrames + e.strangerFaceFrames)).toFixed(3)}` : 'n/a',
       ];
     }),
   );
@@ -220,6 +222,7 @@ export function namingSection(f: Any): string {
         'named boxes on no face',
         'enrolled face-frames named',
         'new faces shown within 300 ms of fully in view',
+        'frames detected / embeddings a face-frame',
       ],
       rows,
     ),
