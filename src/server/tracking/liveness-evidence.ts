@@ -48,7 +48,7 @@ export interface LivenessEvidenceSettings {
  * limit 0.18 flags 1% of the development set's live frames (over 15 scores), the rule its held-out folds used. The
  * refusal, 5 frames in a row below 0.5 (the models' own "attack" verdict, 1/3 s at 15 fps), refuses none of the
  * development set's real tracks where 2 attack frames refused 5 of 22 (16 of 73 starting every second), and still
- * refuses every phone-replay track of 5 s but one of 28; chosen leave one video out it was the pick of 11 of 14 folds.
+ * refuses every phone-replay track of 5 s but one of 28; chosen leave one video out it was the pick of 12 of 14 folds.
  */
 export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = {
   minReal: 0.7,
