@@ -243,6 +243,10 @@ const REFUSAL_GRID = [2, 3, 5, 8, 10, 15, 20].flatMap((refuseRun) => [0.7, 0.5, 
 /** The rule before: refused after 2 attack frames, the spread cue's included (refuseBelow 0.7 leaves those out). */
 const REFUSAL_BEFORE = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal };
 const slidingTracks = slidingVideos.map((v) => ({ name: v.name, tracks: v.windows.map((frames) => ({ source: v.name, kind: v.kind, fps, frames })) }));
+/** Each real replay and live video as one track, from its first frame: a presentation followed as the tracker would. */
+const wholeVideos: TrackObs[] = realPairs.map((o) => ({ source: o.source.name, kind: o.source.kind, fps, frames: o.frames }));
+/** Real frames that lift a refusal; the last one never does within a video (a refusal final for its track). */
+const WHOLE_RECOVER = [10, 30, 60, 1_000_000];
 const cues: MotionCue[] = [0.01, 0.02, 0.03, 0.05].map((minResidual) => ({ lag: 5, window: 5, minResidual }));
 
 const stats = (xs: number[]) => {
@@ -278,6 +282,7 @@ const results = {
     motionCue: cues.map((cue) => ({ cue, rates: trackRates(tracks, DEFAULT_LIVENESS_EVIDENCE, cue) })),
     recoverHeldOut: recoverRunHeldOut(videoTracks, { ...TEXTURE_ONLY, recoverRun: 10 }, RECOVER_GRID),
   },
+  wholeVideo: WHOLE_RECOVER.map((recoverRun) => ({ recoverRun, rates: trackRates(wholeVideos, { ...DEFAULT_LIVENESS_EVIDENCE, recoverRun }, undefined) })),
   refusal: {
     grid: REFUSAL_GRID.map((g) => {
       const cfg = { ...DEFAULT_LIVENESS_EVIDENCE, ...g };

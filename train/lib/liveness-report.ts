@@ -28,6 +28,8 @@ export interface LivenessResultsView {
     /** Absent in results files written before it was measured. */
     recoverHeldOut?: RecoverHeldOut;
   };
+  /** Each real replay and live video as one track, by recovery run; absent in results files written before it was measured. */
+  wholeVideo?: { recoverRun: number; rates: TrackRates }[];
   /** What evidence refuses a track (a presentation-attack event); absent in results files written before it was measured. */
   refusal?: {
     grid: { cfg: LivenessEvidenceSettings; tiled: TrackRates; sliding: TrackRates }[];
@@ -141,6 +143,7 @@ export function livenessSection(v: LivenessResultsView): string {
   for (const { cue, rates } of v.perTrack.motionCue) lines.push(trackRow(String(cue.minResidual), rates, trackKinds));
   if (v.perTrack.recoverHeldOut) lines.push('', ...recoverLines(v.perTrack.recoverHeldOut));
   if (v.refusal) lines.push('', ...refusalLines(v.refusal, v.perTrack.default, trackKinds));
+  if (v.wholeVideo) lines.push('', ...wholeVideoLines(v.wholeVideo, v.perTrack.default));
   if (v.cues) lines.push('', ...cueLines(v.cues));
   const c = v.cost;
   lines.push(
@@ -208,6 +211,25 @@ function refusalLines(r: NonNullable<LivenessResultsView['refusal']>, d: Livenes
     ...sl.rows,
   );
   return lines;
+}
+
+function wholeVideoLines(rows: NonNullable<LivenessResultsView['wholeVideo']>, d: LivenessEvidenceSettings): string[] {
+  return [
+    '### Whole presentations: a refusal final for its track?',
+    '',
+    "Each of the development set's 4 real replays and 10 live videos run as one track from its first frame, as a tracker",
+    'that keeps the face would see it: the phone comes into view (and is refused), then its screen fills the view.',
+    '`recover run`: consecutive real frames that lift a refusal; "never" keeps a refusal for as long as the track lasts.',
+    'Only 4 attacks: a direction, not a rate. A replay presented with its screen already filling the view starts a new',
+    'track, which no recovery rule can stop.',
+    '',
+    '| recover run | phone replays that reach "live" | live videos refused | live videos delayed > 1 s |',
+    '|---|---|---|---|',
+    ...rows.map(
+      ({ recoverRun, rates }) =>
+        `| ${recoverRun >= 100_000 ? 'never' : recoverRun}${recoverRun === d.recoverRun ? ' **(default)**' : ''} | ${pct(rates.apcer['phone replay'])} | ${pct(rates.everRefused)} | ${pct(rates.delayed)} |`,
+    ),
+  ];
 }
 
 function recoverLines(r: RecoverHeldOut): string[] {
