@@ -15,7 +15,7 @@ import { MODELS_DIR } from '../src/server/vision/models.js';
 import { cli, numberOpt, required } from './lib/args.js';
 import { makeScreenReplay, onePhotoPerPerson, photoAttackFrames, photoFrame, videoFrames } from './lib/liveness-data.js';
 import { CUE_NAMES, cueHeldOut, cueTracksHeldOut, frameCues, withScoreSpread, type CueTrackVideo, type CueVideo } from './lib/liveness-cues.js';
-import { frameRates, recoverRunHeldOut, trackRates, windows, type FrameObs, type MotionCue, type TrackObs } from './lib/liveness-metrics.js';
+import { frameRates, recoverRunHeldOut, refusalHeldOut, trackRates, windows, type FrameObs, type MotionCue, type TrackObs } from './lib/liveness-metrics.js';
 import { livenessSection, replaceSection, type LivenessResultsView } from './lib/liveness-report.js';
 import { progress } from './lib/progress.js';
 
@@ -31,6 +31,10 @@ const args = cli(
     docs: { type: 'string', help: 'markdown file whose generated liveness section is rewritten from the results' },
     from: { type: 'string', help: 'no evaluation: rewrite --docs from this results file' },
     tmp: { type: 'string', help: 'scratch folder for decoded frames and made replays', default: path.join(os.tmpdir(), 'facestream-liveness') },
+    observations: {
+      type: 'string',
+      help: 'per-frame observations (scores, keypoints, cues) file: written after a run, read instead of running the models when it exists (the cost figures are then those of the run that wrote it)',
+    },
   },
 );
 
@@ -138,16 +142,49 @@ if (args.faces) {
 }
 
 const observed: { source: Source; frames: (FrameObs | null)[] }[] = [];
-const bar = progress('liveness', sources.length);
-const load0 = os.loadavg()[0]!;
-for (const source of sources) {
-  const frames: (FrameObs | null)[] = [];
-  for (const jpeg of await source.frames()) frames.push(await observe(jpeg));
-  observed.push({ source, frames });
-  bar.tick(1, source.name);
+/** A source's key in the observations file. */
+const sourceKey = (s: Source) => `${s.group}\t${s.name}`;
+interface ObservationsFile {
+  fps: number;
+  sources: Record<string, (FrameObs | null)[]>;
+  cost: { spoofMs: number[]; spoofCpuMs: number[]; cueCpuMs: number[]; load0: number; load1: number };
 }
-bar.done();
-const load1 = os.loadavg()[0]!;
+let load0 = os.loadavg()[0]!;
+let load1: number;
+if (args.observations && fs.existsSync(args.observations)) {
+  // Re-running the rules on recorded scores: the evidence rule's constants are chosen in seconds, not a 45 min run.
+  const saved = JSON.parse(fs.readFileSync(args.observations, 'utf8')) as ObservationsFile;
+  if (saved.fps !== fps) throw new Error(`${args.observations} was recorded at ${saved.fps} fps, not ${fps}`);
+  for (const source of sources) {
+    const frames = saved.sources[sourceKey(source)];
+    if (!frames) throw new Error(`${args.observations} has no frames of ${sourceKey(source)}: run without it`);
+    observed.push({ source, frames });
+  }
+  spoofMs.push(...saved.cost.spoofMs);
+  spoofCpuMs.push(...saved.cost.spoofCpuMs);
+  cueCpuMs.push(...saved.cost.cueCpuMs);
+  ({ load0, load1 } = saved.cost);
+  process.stderr.write(`read the observations of ${observed.length} sources from ${args.observations}\n`);
+} else {
+  const bar = progress('liveness', sources.length);
+  for (const source of sources) {
+    const frames: (FrameObs | null)[] = [];
+    for (const jpeg of await source.frames()) frames.push(await observe(jpeg));
+    observed.push({ source, frames });
+    bar.tick(1, source.name);
+  }
+  bar.done();
+  load1 = os.loadavg()[0]!;
+  if (args.observations) {
+    const file: ObservationsFile = {
+      fps,
+      sources: Object.fromEntries(observed.map((o) => [sourceKey(o.source), o.frames])),
+      cost: { spoofMs, spoofCpuMs, cueCpuMs, load0, load1 },
+    };
+    fs.writeFileSync(args.observations, JSON.stringify(file));
+    process.stderr.write(`wrote ${args.observations}\n`);
+  }
+}
 
 const size = Math.round(seconds * fps);
 const tracks: TrackObs[] = observed
@@ -201,6 +238,15 @@ const videoTracks = cueTrackVideos.map((v) => ({
   name: v.name,
   tracks: v.windows.map((frames) => ({ source: v.name, kind: v.kind, fps, frames })),
 }));
+/** What evidence refuses a track (an event): runs of frames scored below a threshold, from the rule before (2 below 0.7). */
+const REFUSAL_GRID = [2, 3, 5, 8, 10, 15, 20].flatMap((refuseRun) => [0.7, 0.5, 0.3, 0.1].map((refuseBelow) => ({ refuseRun, refuseBelow })));
+/** The rule before: refused after 2 attack frames, the spread cue's included (refuseBelow 0.7 leaves those out). */
+const REFUSAL_BEFORE = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal };
+const slidingTracks = slidingVideos.map((v) => ({ name: v.name, tracks: v.windows.map((frames) => ({ source: v.name, kind: v.kind, fps, frames })) }));
+/** Each real replay and live video as one track, from its first frame: a presentation followed as the tracker would. */
+const wholeVideos: TrackObs[] = realPairs.map((o) => ({ source: o.source.name, kind: o.source.kind, fps, frames: o.frames }));
+/** Real frames that lift a refusal; the last one never does within a video (a refusal final for its track). */
+const WHOLE_RECOVER = [10, 30, 60, 1_000_000];
 const cues: MotionCue[] = [0.01, 0.02, 0.03, 0.05].map((minResidual) => ({ lag: 5, window: 5, minResidual }));
 
 const stats = (xs: number[]) => {
@@ -235,6 +281,23 @@ const results = {
     motionCueBase: DEFAULT_LIVENESS_EVIDENCE,
     motionCue: cues.map((cue) => ({ cue, rates: trackRates(tracks, DEFAULT_LIVENESS_EVIDENCE, cue) })),
     recoverHeldOut: recoverRunHeldOut(videoTracks, { ...TEXTURE_ONLY, recoverRun: 10 }, RECOVER_GRID),
+  },
+  wholeVideo: WHOLE_RECOVER.map((recoverRun) => ({ recoverRun, rates: trackRates(wholeVideos, { ...DEFAULT_LIVENESS_EVIDENCE, recoverRun }, undefined) })),
+  refusal: {
+    grid: REFUSAL_GRID.map((g) => {
+      const cfg = { ...DEFAULT_LIVENESS_EVIDENCE, ...g };
+      return {
+        cfg,
+        tiled: trackRates(tracks, cfg, undefined),
+        sliding: trackRates(
+          slidingTracks.flatMap((v) => v.tracks),
+          cfg,
+          undefined,
+        ),
+      };
+    }),
+    heldOutSliding: refusalHeldOut(slidingTracks, REFUSAL_BEFORE, REFUSAL_GRID),
+    heldOutTiled: refusalHeldOut(videoTracks, REFUSAL_BEFORE, REFUSAL_GRID),
   },
   cues: {
     minReal: DEFAULT_LIVENESS_EVIDENCE.minReal,

@@ -116,7 +116,8 @@ export const ConfigSchema = z.object({
   /**
    * Recognition (names, check-ins) only for tracks the presentation-attack stage found live: a run of real frames
    * (tracking/liveness-evidence.ts), each at LIVENESS_MIN_SPOOF or above and with the track's recent scores steady (a
-   * replay's flicker); a run of attack frames refuses the track.
+   * replay's flicker); a short run of attack frames withholds the track, and only a longer run of frames scored clearly
+   * as attacks refuses it (a security event).
    */
   RECOGNITION_REQUIRE_LIVE: bool(false),
   // A camera's own policy (PUT /api/v1/camera-policies/{camera}, the Cameras page) overrides it for that camera.

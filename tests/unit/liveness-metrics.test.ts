@@ -1,7 +1,7 @@
 // The presentation-attack metrics of train/: the affine (flat picture) residual, the evidence rule run over a track,
 // and APCER/BPCER per frame and per track.
 import { describe, expect, it } from 'vitest';
-import { affineResidual, frameRates, runTrack, trackRates, windows, type FrameObs, type TrackObs } from '../../train/lib/liveness-metrics.js';
+import { affineResidual, frameRates, refusalHeldOut, runTrack, trackRates, windows, type FrameObs, type TrackObs } from '../../train/lib/liveness-metrics.js';
 
 const FACE = [
   { x: 100, y: 100 },
@@ -11,7 +11,8 @@ const FACE = [
   { x: 80, y: 120 },
   { x: 180, y: 120 },
 ];
-const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10, maxSpread: 1, spreadWindow: 15 };
+/** Refused after 2 attack frames (any frame below 0.5 decisive), the spread cue off. */
+const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.5, maxSpread: 1, spreadWindow: 15 };
 const obs = (real: number, keypoints = FACE): FrameObs => ({ real, keypoints });
 const track = (kind: string, reals: (number | null)[]): TrackObs => ({ source: 't', kind, fps: 10, frames: reals.map((r) => (r === null ? null : obs(r))) });
 
@@ -66,6 +67,38 @@ describe('rates', () => {
     expect(r.bpcer).toMatchObject({ n: 2, errors: 0 });
     expect(r.delayed).toMatchObject({ n: 2, errors: 1 }); // the second waited out a refusal: live after 1.1 s
     expect(r.apcer.print).toMatchObject({ n: 2, errors: 1 });
+    // Both prints raised an event (refused at some frame), and so did the real track that began with two poor frames.
+    expect(r.attackRefused.print).toMatchObject({ n: 2, errors: 2 });
+    expect(r.everRefused).toMatchObject({ n: 2, errors: 1 });
+    // Asking 3 frames below 0.2 for a refusal: the real track is only withheld (and as late), the long print still refused.
+    const strict = trackRates(
+      [track('bona-fide', [0.1, 0.1, ...Array.from({ length: 14 }, () => 0.9)]), track('print', [0.9, 0.9, 0.9, 0.1, 0.1, 0.1])],
+      { ...CFG, refuseRun: 3, refuseBelow: 0.2 },
+      undefined,
+      1,
+    );
+    expect(strict.everRefused).toMatchObject({ n: 1, errors: 0 });
+    expect(strict.delayed).toMatchObject({ n: 1, errors: 1 });
+    expect(strict.attackRefused.print).toMatchObject({ n: 1, errors: 1 });
+  });
+
+  it('chooses the refusal rule without the held-out video: fewest false events, then most attack events', () => {
+    // A live video with runs of 2 frames at 0.3, and a replay with runs of 3 frames at 0.1: "3 below 0.5" separates them.
+    const live = (name: string) => ({ name, tracks: [track('bona-fide', [0.9, 0.9, 0.9, 0.3, 0.3, 0.9, 0.9, 0.3, 0.3, 0.9])] });
+    const replay = (name: string) => ({ name, tracks: [track('replay', [0.9, 0.9, 0.9, 0.1, 0.1, 0.1, 0.9])] });
+    const grid = [2, 3, 4].flatMap((refuseRun) => [0.5, 0.2].map((refuseBelow) => ({ refuseRun, refuseBelow })));
+    const r = refusalHeldOut([live('a'), live('b'), replay('c'), replay('d')], CFG, grid);
+    // 4 frames never refuse the replays; 2 below 0.5 refuses the live videos; 3 below 0.5 and 3 below 0.2 tie: more
+    // evidence wins the tie (the lower score).
+    expect(r.picks.map((p) => [p.refuseRun, p.refuseBelow])).toEqual([
+      [3, 0.2],
+      [3, 0.2],
+      [3, 0.2],
+      [3, 0.2],
+    ]);
+    expect(r.heldOut.realRefused).toMatchObject({ n: 2, errors: 0 });
+    expect(r.heldOut.attacksRefused).toMatchObject({ n: 2, errors: 2 });
+    expect(r.base.realRefused).toMatchObject({ n: 2, errors: 2 });
   });
 
   it('cuts videos into windows, keeping a last window at least half long', () => {

@@ -147,12 +147,14 @@ export interface TrackRates {
   delayed: Rate;
   /** Real tracks refused at some frame, before or after being live (on a door camera: a presentation-attack event). */
   everRefused: Rate;
+  /** Attack tracks refused at some frame (a presentation-attack event: the ones that should raise one), by attack type. */
+  attackRefused: Record<string, Rate>;
   /** Median seconds to "live" over the real tracks that got there. */
   medianLiveAfter: number;
 }
 
 export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cue: MotionCue | undefined, delaySeconds = 1): TrackRates {
-  const att = new Map<string, { n: number; e: number }>();
+  const att = new Map<string, { n: number; e: number; refused: number }>();
   let realN = 0,
     never = 0,
     late = 0,
@@ -168,15 +170,27 @@ export function trackRates(tracks: TrackObs[], cfg: LivenessEvidenceSettings, cu
       if (o.liveAfter === null || o.liveAfter > delaySeconds) late++;
       if (o.refused) refusedSome++;
     } else {
-      const c = att.get(t.kind) ?? { n: 0, e: 0 };
+      const c = att.get(t.kind) ?? { n: 0, e: 0, refused: 0 };
       c.n++;
       if (o.liveAfter !== null) c.e++;
+      if (o.refused) c.refused++;
       att.set(t.kind, c);
     }
   }
   const apcer: Record<string, Rate> = {};
-  for (const [k, c] of att) apcer[k] = rate(c.e, c.n);
-  return { apcer, bpcer: rate(never, realN), delayed: rate(late, realN), everRefused: rate(refusedSome, realN), medianLiveAfter: median(times) };
+  const attackRefused: Record<string, Rate> = {};
+  for (const [k, c] of att) {
+    apcer[k] = rate(c.e, c.n);
+    attackRefused[k] = rate(c.refused, c.n);
+  }
+  return {
+    apcer,
+    bpcer: rate(never, realN),
+    delayed: rate(late, realN),
+    everRefused: rate(refusedSome, realN),
+    attackRefused,
+    medianLiveAfter: median(times),
+  };
 }
 
 /** Consecutive windows of `frames` frames (the last one kept when at least half as long): one track each. */
@@ -247,5 +261,87 @@ export function recoverRunHeldOut(videos: { name: string; tracks: TrackObs[] }[]
     }
   }
   const view = (s: typeof sum) => ({ attacksAccepted: rate(s.ae, s.an), realRefused: rate(s.refused, s.rn), realDelayed: rate(s.delayed, s.rn) });
+  return { grid, picks, heldOut: view(sum), base: view(sumBase) };
+}
+
+export interface RefusalCounts {
+  /** Attack tracks that reached "live" (a check-in). */
+  attacksAccepted: Rate;
+  /** Attack tracks refused at some frame (an event, as it should be). */
+  attacksRefused: Rate;
+  /** Real tracks refused at some frame (a false presentation-attack event). */
+  realRefused: Rate;
+  /** Real tracks live later than 1 s (or never). */
+  realDelayed: Rate;
+}
+
+export interface RefusalHeldOut {
+  grid: { refuseRun: number; refuseBelow: number }[];
+  /** The refusal rule each held-out video was judged with, chosen on all the other videos. */
+  picks: { video: string; refuseRun: number; refuseBelow: number }[];
+  heldOut: RefusalCounts;
+  /** The same held-out tracks under `base` (the rule before the choice). */
+  base: RefusalCounts;
+}
+
+function refusalCounts(tracks: TrackObs[], cfg: LivenessEvidenceSettings) {
+  const c = { an: 0, accepted: 0, attackRefused: 0, rn: 0, realRefused: 0, delayed: 0 };
+  for (const t of tracks) {
+    const o = runTrack(t, cfg);
+    if (o.framesWithFace === 0) continue;
+    if (t.kind === 'bona-fide') {
+      c.rn++;
+      if (o.refused) c.realRefused++;
+      if (o.liveAfter === null || o.liveAfter > 1) c.delayed++;
+    } else {
+      c.an++;
+      if (o.liveAfter !== null) c.accepted++;
+      if (o.refused) c.attackRefused++;
+    }
+  }
+  return c;
+}
+
+/**
+ * Leave-one-video-out choice of the refusal rule (`refuseRun`, `refuseBelow`: what evidence raises a presentation-attack
+ * event). For each video, the rule is chosen on the other videos' tracks: fewest real tracks refused, then most attack
+ * tracks refused, ties to the longer run and the lower score (more evidence: a false event is the cost to avoid, an
+ * attack's event a few frames later costs little, as the track is withheld meanwhile); the held-out video's tracks are
+ * then run with it. The rule never changes which tracks reach "live" (a refusal and a withheld track need the same
+ * recovery run).
+ */
+export function refusalHeldOut(
+  videos: { name: string; tracks: TrackObs[] }[],
+  base: LivenessEvidenceSettings,
+  grid: { refuseRun: number; refuseBelow: number }[],
+): RefusalHeldOut {
+  const order = [...grid].sort((a, b) => b.refuseRun - a.refuseRun || a.refuseBelow - b.refuseBelow);
+  const picks: RefusalHeldOut['picks'] = [];
+  const sum = refusalCounts([], base),
+    sumBase = refusalCounts([], base);
+  for (const held of videos) {
+    const train = videos.filter((v) => v !== held).flatMap((v) => v.tracks);
+    let best: { g: (typeof grid)[number]; realRefused: number; attackRefused: number } | null = null;
+    for (const g of order) {
+      const c = refusalCounts(train, { ...base, ...g });
+      if (!best || c.realRefused < best.realRefused || (c.realRefused === best.realRefused && c.attackRefused > best.attackRefused))
+        best = { g, realRefused: c.realRefused, attackRefused: c.attackRefused };
+    }
+    const g = best?.g ?? { refuseRun: base.refuseRun, refuseBelow: base.refuseBelow };
+    picks.push({ video: held.name, ...g });
+    for (const [acc, cfg] of [
+      [sum, { ...base, ...g }],
+      [sumBase, base],
+    ] as const) {
+      const c = refusalCounts(held.tracks, cfg);
+      for (const k of Object.keys(acc) as (keyof typeof acc)[]) acc[k] += c[k];
+    }
+  }
+  const view = (s: typeof sum): RefusalCounts => ({
+    attacksAccepted: rate(s.accepted, s.an),
+    attacksRefused: rate(s.attackRefused, s.an),
+    realRefused: rate(s.realRefused, s.rn),
+    realDelayed: rate(s.delayed, s.rn),
+  });
   return { grid, picks, heldOut: view(sum), base: view(sumBase) };
 }

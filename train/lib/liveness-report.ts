@@ -1,7 +1,7 @@
 // The generated "Presentation attacks" section of docs/accuracy.md, from the results file of `npm run eval:liveness`.
 import type { LivenessEvidenceSettings } from '../../src/server/tracking/liveness-evidence.js';
 import { CUE_DESCRIPTIONS, type CueHeldOut, type CueTrackHeldOut } from './liveness-cues.js';
-import type { MotionCue, Rate, RecoverHeldOut, TrackRates } from './liveness-metrics.js';
+import type { MotionCue, Rate, RecoverHeldOut, RefusalCounts, RefusalHeldOut, TrackRates } from './liveness-metrics.js';
 
 export const BEGIN = '<!-- liveness:begin -->';
 export const END = '<!-- liveness:end -->';
@@ -27,6 +27,14 @@ export interface LivenessResultsView {
     motionCue: { cue: MotionCue; rates: TrackRates }[];
     /** Absent in results files written before it was measured. */
     recoverHeldOut?: RecoverHeldOut;
+  };
+  /** Each real replay and live video as one track, by recovery run; absent in results files written before it was measured. */
+  wholeVideo?: { recoverRun: number; rates: TrackRates }[];
+  /** What evidence refuses a track (a presentation-attack event); absent in results files written before it was measured. */
+  refusal?: {
+    grid: { cfg: LivenessEvidenceSettings; tiled: TrackRates; sliding: TrackRates }[];
+    heldOutSliding: RefusalHeldOut;
+    heldOutTiled: RefusalHeldOut;
   };
   cues?: {
     minReal: number;
@@ -89,7 +97,8 @@ export function livenessSection(v: LivenessResultsView): string {
     'A track is one presented face for a window of consecutive frames, checked on every frame. An attack track counts',
     'as accepted when it reaches "live" at any frame (a check-in would follow); a real track is refused when it never',
     'reaches "live" in its window, delayed when it gets there after 1 s; "refused at some frame" counts real tracks refused',
-    'at any moment, before or after being live (on a door camera that is a presentation-attack event). "max spread": a frame also counts as an attack',
+    `at any moment, before or after being live (on a door camera that is a presentation-attack event; refused here: ${v.perTrack.default.refuseRun ?? 2}`,
+    `frames in a row below ${v.perTrack.default.refuseBelow ?? v.perTrack.default.minReal}, the refusal rule below; a run of "attack run" attack frames only withholds a track). "max spread": a frame also counts as an attack`,
     "when the standard deviation of the track's last 15 scores is above it (the score-spread cue, held out below).",
     '',
     `| evidence (min real / real run / attack run / recover run / max spread) | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
@@ -133,6 +142,8 @@ export function livenessSection(v: LivenessResultsView): string {
   if (base) lines.push(trackRow('none (the evidence rule alone)', base.rates, trackKinds));
   for (const { cue, rates } of v.perTrack.motionCue) lines.push(trackRow(String(cue.minResidual), rates, trackKinds));
   if (v.perTrack.recoverHeldOut) lines.push('', ...recoverLines(v.perTrack.recoverHeldOut));
+  if (v.refusal) lines.push('', ...refusalLines(v.refusal, v.perTrack.default, trackKinds));
+  if (v.wholeVideo) lines.push('', ...wholeVideoLines(v.wholeVideo, v.perTrack.default));
   if (v.cues) lines.push('', ...cueLines(v.cues));
   const c = v.cost;
   lines.push(
@@ -146,6 +157,79 @@ export function livenessSection(v: LivenessResultsView): string {
     END,
   );
   return lines.join('\n');
+}
+
+function refusalLines(r: NonNullable<LivenessResultsView['refusal']>, d: LivenessEvidenceSettings, kinds: string[]): string[] {
+  const sum = (rs: Record<string, Rate>, only?: string) =>
+    Object.entries(rs)
+      .filter(([k]) => !only || k === only)
+      .reduce((a, [, x]) => ({ n: a.n + x.n, errors: a.errors + x.errors, rate: 0 }), { n: 0, errors: 0, rate: 0 });
+  const lines = [
+    '### Refusal: what evidence raises a presentation-attack event',
+    '',
+    'A run of `attack run` attack frames only withholds a track (not named or checked in until a recovery run of real',
+    'frames); it is refused (a presentation-attack event on a door camera, "not live" on its overlay) only after',
+    '`refuse run` consecutive frames scored below `refuse below` (spread-flagged frames never count). Which tracks reach',
+    '"live" does not depend on this rule, so attack tracks checked in and real tracks delayed are the same on every row.',
+    'Tiled: the 5 s windows of the per-track table (made attacks included); sliding: 5 s windows starting every second of',
+    "the development set's real replay and live videos.",
+    '',
+    `| refuse run / refuse below | real tracks refused, tiled | real tracks refused, sliding | ${kinds.map((k) => `${k} tracks refused, tiled`).join(' | ')} | phone-replay tracks refused, sliding | phone-replay tracks checked in, tiled / sliding | real tracks delayed > 1 s, tiled / sliding |`,
+    `|---|---|---|${kinds.map(() => '---|').join('')}---|---|---|`,
+  ];
+  for (const { cfg, tiled, sliding } of r.grid) {
+    const isDefault = cfg.refuseRun === d.refuseRun && cfg.refuseBelow === d.refuseBelow;
+    lines.push(
+      `| ${cfg.refuseRun} / ${cfg.refuseBelow}${isDefault ? ' **(default)**' : ''} | ${pct(tiled.everRefused)} | ${pct(sliding.everRefused)} | ${kinds
+        .map((k) => pct(tiled.attackRefused[k]))
+        .join(
+          ' | ',
+        )} | ${pct(sum(sliding.attackRefused))} | ${pct(sum(tiled.apcer, 'phone replay'))} / ${pct(sum(sliding.apcer))} | ${pct(tiled.delayed)} / ${pct(sliding.delayed)} |`,
+    );
+  }
+  const held = (name: string, h: RefusalHeldOut) => {
+    const picks = new Map<string, number>();
+    for (const p of h.picks) picks.set(`${p.refuseRun} / ${p.refuseBelow}`, (picks.get(`${p.refuseRun} / ${p.refuseBelow}`) ?? 0) + 1);
+    const row = (label: string, c: RefusalCounts) =>
+      `| ${name}, ${label} | ${pct(c.realRefused)} | ${pct(c.attacksRefused)} | ${pct(c.attacksAccepted)} | ${pct(c.realDelayed)} |`;
+    return {
+      picks: `${name}: ${[...picks].map(([k, n]) => `${k} in ${n} folds`).join(', ')}`,
+      rows: [row('2 frames below 0.7 (the rule before, less spread-flagged frames)', h.base), row('rule chosen without the video', h.heldOut)],
+    };
+  };
+  const sl = held('sliding', r.heldOutSliding),
+    ti = held('tiled', r.heldOutTiled);
+  lines.push(
+    '',
+    'Held out (leave one video out, the 4 real replays and 10 live videos): for each video the rule of the grid above that',
+    "refuses fewest of the *other* videos' real tracks, then most of their attack tracks, ties to the rule asking more evidence, is",
+    `chosen, and that video's tracks are run with it. Chosen (refuse run / refuse below): ${sl.picks}; ${ti.picks}.`,
+    '',
+    '| held-out tracks | real tracks refused (false events) | phone-replay tracks refused (events) | phone-replay tracks checked in | real tracks delayed > 1 s |',
+    '|---|---|---|---|---|',
+    ...ti.rows,
+    ...sl.rows,
+  );
+  return lines;
+}
+
+function wholeVideoLines(rows: NonNullable<LivenessResultsView['wholeVideo']>, d: LivenessEvidenceSettings): string[] {
+  return [
+    '### Whole presentations: a refusal final for its track?',
+    '',
+    "Each of the development set's 4 real replays and 10 live videos run as one track from its first frame, as a tracker",
+    'that keeps the face would see it: the phone comes into view (and is refused), then its screen fills the view.',
+    '`recover run`: consecutive real frames that lift a refusal; "never" keeps a refusal for as long as the track lasts.',
+    'Only 4 attacks: a direction, not a rate. A replay presented with its screen already filling the view starts a new',
+    'track, which no recovery rule can stop.',
+    '',
+    '| recover run | phone replays that reach "live" | live videos refused | live videos delayed > 1 s |',
+    '|---|---|---|---|',
+    ...rows.map(
+      ({ recoverRun, rates }) =>
+        `| ${recoverRun >= 100_000 ? 'never' : recoverRun}${recoverRun === d.recoverRun ? ' **(default)**' : ''} | ${pct(rates.apcer['phone replay'])} | ${pct(rates.everRefused)} | ${pct(rates.delayed)} |`,
+    ),
+  ];
 }
 
 function recoverLines(r: RecoverHeldOut): string[] {

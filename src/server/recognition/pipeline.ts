@@ -149,7 +149,13 @@ export class FramePipeline {
     private readonly settings: PipelineSettings,
   ) {
     this.tracker = new Tracker(settings.tracker);
-    this.spoofEvidence = new LivenessEvidence({ ...DEFAULT_LIVENESS_EVIDENCE, minReal: deps.policy.minSpoof });
+    // A decisive attack frame is an attack frame: never above the threshold at which a frame counts as real.
+    const { minSpoof } = deps.policy;
+    this.spoofEvidence = new LivenessEvidence({
+      ...DEFAULT_LIVENESS_EVIDENCE,
+      minReal: minSpoof,
+      refuseBelow: Math.min(DEFAULT_LIVENESS_EVIDENCE.refuseBelow, minSpoof),
+    });
   }
 
   /** Someone enrolled or was deleted: identities are voted again from the next frame. */
@@ -244,8 +250,8 @@ export class FramePipeline {
       // again while its track lasts (dropping it would make the same box a new track, embedded, on the next frame).
       if (embedded.mesh?.confirmed === false) return this.tracker.reject(trackId);
       const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
-      // Presentation-attack stage (issue 17): a track still gathering evidence does not vote yet (it is embedded and
-      // checked again on the next frame); a refused one votes as nobody.
+      // Presentation-attack stage (issue 17): a track still gathering evidence, or withheld by a short run of attack
+      // frames, does not vote yet (it is embedded and checked again on the next frame); a refused one votes as nobody.
       const verdict = verdicts?.get(trackId);
       if (verdict === 'pending') return;
       const { match, best } = policy.decide(candidates[k]!, verdict ? { verdict } : face);
@@ -344,12 +350,12 @@ export class FramePipeline {
   /** RECOGNITION_REQUIRE_LIVE: MiniFASNet on the faces about to vote, folded into their tracks' evidence; else null. */
   private async spoofVerdicts(analyzed: AnalyzedFrame, faces: number[], trackIds: number[]): Promise<Map<number, LivenessVerdict> | null> {
     if (!this.deps.policy.requireLive || faces.length === 0) return null;
-    // Models that cannot run never pass a face: the tracks vote as nobody.
+    // Models that cannot run never pass a face, nor accuse one (no evidence is no attack): the tracks are withheld.
     const scores = await analyzed.spoof(faces).catch(() => null);
     return new Map(
       faces.map((f, i): [number, LivenessVerdict] => {
         const id = trackIds[f]!;
-        return [id, scores ? this.spoofEvidence.record(id, scores[i]!.real).verdict : 'refused'];
+        return [id, scores ? this.spoofEvidence.record(id, scores[i]!.real).verdict : 'pending'];
       }),
     );
   }
