@@ -63,7 +63,7 @@ try {
     await write(JSON.stringify({ type: 'person', name: `Person ${String(p).padStart(7, '0')}`, createdAt, faces }) + '\n');
   }
   gzip.end();
-  await new Promise((r) => sink.once('finish', r));
+  await new Promise<void>((r) => sink.once('finish', () => r()));
   const fileBytes = fs.statSync(file).size;
   log(`file: ${PEOPLE} people, ${PEOPLE * FPP} faces, ${(fileBytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
 
