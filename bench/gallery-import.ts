@@ -34,6 +34,19 @@ const log = (msg: string) => process.stderr.write(`[gallery-import] ${new Date()
 const started = Date.now();
 const load = sampleLoad();
 
+/** GET with a retry: a poll can meet a kept-alive socket the server is closing (ECONNRESET), which is not the job's doing. */
+async function readJob(url: string): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).json();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log(`poll failed (${String(err)}), retrying`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 const server = await startServerProcess({ DATABASE_URL: url }, 900_000);
 log(`server ready, RSS ${server.rssMiB()} MiB`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facestream-gimport-'));
@@ -84,7 +97,7 @@ try {
   const progress: { s: number; processed: number }[] = [];
   let job: Job;
   for (;;) {
-    job = (await (await fetch(server.url + jobUrl)).json()) as Job;
+    job = (await readJob(server.url + jobUrl)) as Job;
     const s = +((performance.now() - u0) / 1000).toFixed(1);
     if (progress.length === 0 || s - progress[progress.length - 1]!.s >= 10 || job.state === 'done' || job.state === 'failed') {
       progress.push({ s, processed: job.processed });
