@@ -17,6 +17,7 @@ import { readySection, readyTargetRow } from './lib/ready-section.js';
 import { livenessSection, livenessTargetRow } from './lib/liveness-section.js';
 import { exportSection, soakSection, soakTargetRow } from './lib/soak-section.js';
 import { syncSection, syncTargetRows } from './lib/sync-section.js';
+import { galleryImportJobSection, serviceImportSection } from './lib/import-job-section.js';
 import { stallsSection, stallsTargetRows } from './lib/stalls-section.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -97,6 +98,15 @@ export function targetRows(r: ResultsByName): string[][] {
   if (r.sync) rows.push(...syncTargetRows(r.sync));
   // The same at issue 19's size (bench/sync.ts --faces 1000000 --faces-per-person 10 --out bench/results/sync-1m.json).
   if (r['sync-1m']) rows.push(...syncTargetRows(r['sync-1m']));
+  // Issue 19's 1M-face import, through the job (bench/gallery-import.ts).
+  const gi = r['gallery-import']?.results as Any;
+  if (gi) {
+    rows.push([
+      `import 1,000,000 faces from an export file (measured at ${gi.faces / 1000}k faces, POST /api/v1/imports/gallery as a job)`,
+      `${gi.stored?.faces} of ${gi.faces} faces stored in ${fmt(gi.totalMs / 1000, ' s', 0)} (${gi.facesPerS} faces/s), server peak RSS ${gi.serverRssMaxMiB} MiB`,
+      verdict(gi.faces >= 1_000_000 ? gi.job?.state === 'done' && gi.stored?.faces === gi.faces : null),
+    ]);
+  }
   // Issue 19's "one slow thing never stalls the rest", once the stalls suite has run.
   if (r.stalls) rows.push(...stallsTargetRows(r.stalls));
   if (r.soak) rows.push(soakTargetRow(r.soak));
@@ -174,6 +184,8 @@ export function renderReport(r: ResultsByName): string {
     ['embed', embedSection],
     ['sync', syncSection],
     ['sync-1m', syncSection],
+    ['gallery-import', galleryImportJobSection],
+    ['import-1m', serviceImportSection],
     ['export', exportSection],
     ['stalls', stallsSection],
     ['soak', soakSection],

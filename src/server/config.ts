@@ -246,6 +246,13 @@ export const ConfigSchema = z.object({
   IMPORT_MAX_INFLATED_BYTES: int(1024 * 1024 * 1024, 1024),
   /** Largest inflated/compressed ratio of one zip entry (photos barely compress; a bomb is ~1000). */
   IMPORT_MAX_RATIO: num(100, 1, 100_000),
+  /**
+   * Largest gallery file a job import (POST /api/v1/imports/gallery) spools to DATA_DIR/imports, bytes: the upload is
+   * written to disk as it arrives, never held in memory, and refused with 413 past this.
+   */
+  GALLERY_JOB_MAX_BYTES: int(32 * 1024 * 1024 * 1024, 1024),
+  /** Most bytes a gallery job's file may inflate to after gunzip (the job fails with import_too_large). */
+  GALLERY_JOB_MAX_INFLATED_BYTES: int(128 * 1024 * 1024 * 1024, 1024),
   /** Longest line of a gallery import file (one person with every face and crop), bytes. */
   IMPORT_MAX_LINE_BYTES: int(16 * 1024 * 1024, 1024),
   /** Largest decoded uploaded image (width * height). */

@@ -74,11 +74,15 @@ describeEachDatabase('import jobs repository on $name', (target) => {
       config,
       store,
       gallery: {} as Gallery,
-      analyzer: { modelId: 'm' },
+      analyzer: { modelId: 'm', dims: 4 },
       scheduler: {} as never,
       policy: matchPolicyOf(config),
       log: silentLogger,
-      galleryService: { enrol: async () => Promise.reject(new Error('nothing is enrolled here')), announce: async (o?: unknown) => void published.push(o) },
+      galleryService: {
+        enrol: async () => Promise.reject(new Error('nothing is enrolled here')),
+        importBatch: async () => Promise.reject(new Error('no gallery file here')),
+        announce: async (o?: unknown) => void published.push(o),
+      },
     });
     const job = await runner.startFolder(dir);
     await runner.idle();

@@ -65,6 +65,11 @@ export interface GalleryService {
    * all or nothing). Throws GalleryImportError, saying how far it got, when a batch fails.
    */
   importPeople(people: ImportedPerson[]): Promise<ImportSummary>;
+  /**
+   * One batch of a gallery file job, all or nothing; `alsoInTx` runs in the same transaction with the batch's summary
+   * (the job's checkpoint), so a crash leaves both written or neither. Quiet: the job announces the gallery itself.
+   */
+  importBatch(people: ImportedPerson[], alsoInTx: (tx: Repositories, summary: ImportSummary) => Promise<void>): Promise<ImportSummary>;
   /** Rebuilds the index from the database, here and on every other server. */
   rebuild(): Promise<void>;
   /** After quiet writes: `changed` here, and with `share` (the default) on every other server. */
@@ -313,6 +318,19 @@ export function createGalleryService(deps: GalleryServiceDeps): GalleryService {
       }
       if (summary.facesAdded > 0) emit();
       return summary;
+    },
+
+    async importBatch(people, alsoInTx) {
+      const { result } = await commit(
+        async (tx) => {
+          const r = await tx.transfer.importBatch(modelId, people);
+          await alsoInTx(tx, r.summary);
+          return { change: r.added.length > 0 ? { kind: 'faces.added', faceIds: r.added.map((f) => f.faceId) } : null, result: r.summary, local: r.added };
+        },
+        { share: false },
+      );
+      crash('gallery-import.after-batch'); // kill -9 tests: this batch and its checkpoint committed, the rest not
+      return result;
     },
 
     async rebuild() {

@@ -89,7 +89,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     }),
   );
   mountRecognition(app, deps);
-  app.route('/', importsRoutes({ jobs, config }));
+  app.route('/', importsRoutes({ jobs, config: deps.config }));
   app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config, log: deps.log }));
   app.route('/', eventsRoutes({ events: store.events, log: deps.log }));
   app.route('/', sightingActionsRoutes({ galleryService }));

@@ -8,12 +8,13 @@ import type { JobRow } from '../store/jobs-repo.js';
 import type { Config } from '../config.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
+import { SpoolTooLarge, spoolUpload } from '../imports/spool.js';
 import { FileUpload, formRequest, json, jsonRequest, secured } from './schemas.js';
 
 const JobSummary = z
   .object({
     id: z.string(),
-    kind: z.enum(['zip', 'folder']),
+    kind: z.enum(['zip', 'folder', 'gallery']),
     source: z.string(),
     state: z.enum(['queued', 'running', 'done', 'failed']),
     attempts: z.number().int().openapi({ description: 'Runs started; more than 1 when the job was resumed after a server restart.' }),
@@ -27,7 +28,11 @@ const JobSummary = z
     skipped: z.number().int().openapi({ description: 'Files this person already has a face from, duplicates, ignored (`.`/`_`) and excluded entries.' }),
     peopleCreated: z.number().int(),
     peopleUpdated: z.number().int(),
-    error: z.string().nullable().openapi({ description: 'Why the job failed, naming the entry when one entry decided it.' }),
+    error: z.string().nullable().openapi({ description: 'Why the job failed, naming the entry (or the line of a gallery file) when one decided it.' }),
+    checkpointLine: z
+      .number()
+      .int()
+      .openapi({ description: 'Gallery file jobs: the last line whose person is committed; a resumed job reads on after it (0 otherwise).' }),
     url: z.string(),
   })
   .openapi('JobSummary');
@@ -73,6 +78,7 @@ const summary = (j: JobRow) => ({
   peopleCreated: j.peopleCreated,
   peopleUpdated: j.peopleUpdated,
   error: j.error,
+  checkpointLine: j.checkpointLine,
   url: `/api/v1/jobs/${j.id}`,
 });
 
@@ -81,7 +87,7 @@ const looksLikeZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] =
 
 export interface ImportsDeps {
   jobs: JobRunner;
-  config: Pick<Config, 'MAX_IMPORT_BYTES'>;
+  config: Pick<Config, 'MAX_IMPORT_BYTES' | 'GALLERY_JOB_MAX_BYTES'>;
 }
 
 export function importsRoutes(deps: ImportsDeps): App {
@@ -110,6 +116,44 @@ export function importsRoutes(deps: ImportsDeps): App {
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (!looksLikeZip(bytes)) throw new ApiError('bad_archive', 'not a zip file (no zip signature at the start)');
       return c.json(summary(await jobs.startZip(file.name || 'upload.zip', bytes)), 202);
+    },
+  );
+
+  app.openapi(
+    secured('admin', {
+      method: 'post',
+      path: '/api/v1/imports/gallery',
+      tags: ['import'],
+      summary: 'Import a gallery export of any size, as a job',
+      description:
+        'The body is the file from GET /api/v1/gallery/export itself (gzip or plain JSON lines, not a form), written to ' +
+        'DATA_DIR/imports as it arrives (never held in memory) under GALLERY_JOB_MAX_BYTES, then 202 with a job. The job reads ' +
+        'the file as a stream, checks every line as POST /api/v1/gallery/import does, and commits GALLERY_IMPORT_BATCH_PEOPLE ' +
+        'people per transaction together with its checkpoint (`checkpointLine`): a server restarted mid-import reads on from ' +
+        'there. Another model (`model_mismatch`) or a bad line fails the job with `error` naming the code and the line; the ' +
+        'batches before a bad line stay committed, and importing the same file again adds only what is missing.',
+      request: { body: { content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
+      responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('bad_request', 'payload_too_large') },
+    }),
+    async (c) => {
+      const max = deps.config.GALLERY_JOB_MAX_BYTES;
+      const declared = Number(c.req.header('content-length') ?? NaN);
+      if (declared > max) throw new ApiError('payload_too_large', `the upload is over the limit of ${max} bytes (GALLERY_JOB_MAX_BYTES)`);
+      const body = c.req.raw.body;
+      if (!body) throw new ApiError('bad_request', 'the request has no body: send the export file itself as the body');
+      const spool = jobs.spoolPath();
+      let size: number;
+      try {
+        size = await spoolUpload(body, spool, max);
+      } catch (err) {
+        if (err instanceof SpoolTooLarge) throw new ApiError('payload_too_large', err.message);
+        throw err;
+      }
+      if (size === 0) {
+        await fs.promises.rm(spool, { force: true });
+        throw new ApiError('bad_request', 'the request body is empty: send the export file itself as the body');
+      }
+      return c.json(summary(await jobs.startGallery(`gallery file (${size} bytes)`, spool)), 202);
     },
   );
 

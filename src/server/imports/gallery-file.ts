@@ -1,5 +1,8 @@
 // Reads a gallery export (gzip'd or plain JSON lines) as a stream under named limits (inflated size, line length), and
 // trusts none of it: every embedding is checked (dimensions, finite, unit norm) and re-normalised, every crop decoded.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import sharp from 'sharp';
 import { z } from 'zod';
@@ -53,6 +56,8 @@ const Header = z.object({
   version: z.literal(FORMAT_VERSION),
   modelId: z.string().min(1),
   dims: z.number().int().positive(),
+  /** People in the file, as counted by the export (a job's `total`). */
+  people: z.number().int().nonnegative().optional(),
 });
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const PersonLine = z.object({
@@ -67,12 +72,29 @@ const zodLine = (e: z.ZodError) =>
     .map((i) => `${i.path.join('.') || 'line'}: ${i.message}`)
     .join('; ');
 
-/** The lines of `bytes` (gunzipped when gzip), never holding more than one line, refusing past the limits. */
-async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenerator<{ no: number; text: string }> {
-  const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  const gunzip = gz ? createGunzip() : null;
-  gunzip?.end(bytes);
-  const source = (gunzip ?? [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]) as AsyncIterable<Buffer>;
+/** A file's bytes, gunzipped when they start with gzip's magic number, as one stream of chunks. */
+export function inflated(raw: Readable, gzip: boolean): AsyncIterable<Buffer> {
+  if (!gzip) return raw as AsyncIterable<Buffer>;
+  const gunzip = createGunzip();
+  // An error of either side ends the iteration of `gunzip` with it (a truncated gzip says "unexpected end of file").
+  pipeline(raw, gunzip).catch(() => {});
+  return gunzip;
+}
+
+/** The spooled file at `file`, gunzipped when it is gzip: read a chunk at a time, never whole. */
+export async function fileSource(file: string): Promise<AsyncIterable<Buffer>> {
+  const fh = await fs.promises.open(file, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await fh.read(magic, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  return inflated(fs.createReadStream(file), magic[0] === 0x1f && magic[1] === 0x8b);
+}
+
+/** The lines of `source`, never holding more than one line, refusing past the limits. */
+async function* lines(source: AsyncIterable<Buffer>, limits: GalleryFileLimits): AsyncGenerator<{ no: number; text: string }> {
   let total = 0;
   let no = 0;
   let blank = 0;
@@ -107,9 +129,7 @@ async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenera
     }
   } catch (err) {
     if (err instanceof GalleryFileError) throw err;
-    throw new GalleryFileError('bad_export', `not a readable export file: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    gunzip?.destroy();
+    throw new GalleryFileError('bad_export', `not a readable export file (after line ${no}): ${err instanceof Error ? err.message : String(err)}`);
   }
   const last = finish(Buffer.alloc(0));
   if (last !== null) yield { no, text: last };
@@ -118,11 +138,26 @@ async function* lines(bytes: Uint8Array, limits: GalleryFileLimits): AsyncGenera
 const tooLong = (no: number, limits: GalleryFileLimits) =>
   new GalleryFileError('line_too_long', `line ${no} is longer than ${limits.maxLineBytes} bytes (IMPORT_MAX_LINE_BYTES)`);
 
-/** Parses and checks the whole file before anything is written; people with the same name are merged. */
-export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: string; dims: number }, limits: GalleryFileLimits): Promise<ImportedPerson[]> {
-  const byName = new Map<string, ImportedPerson>();
+/** One person's line, checked; `no` is its line number in the file. */
+export interface GalleryLine {
+  no: number;
+  person: ImportedPerson;
+}
+
+/**
+ * The people of an export file one line at a time, each checked as it is read: the header first (refusing another
+ * model), then every person. Lines up to `skipThrough` (a resumed job's checkpoint) are counted but not parsed.
+ */
+export async function* galleryLines(
+  source: AsyncIterable<Buffer>,
+  expect: { modelId: string; dims: number },
+  limits: GalleryFileLimits,
+  opts: { skipThrough?: number; onHeader?: (header: { people?: number }) => void } = {},
+): AsyncGenerator<GalleryLine> {
+  const skipThrough = opts.skipThrough ?? 0;
   let header: z.infer<typeof Header> | undefined;
-  for await (const { no, text: line } of lines(bytes, limits)) {
+  for await (const { no, text: line } of lines(source, limits)) {
+    if (header && no <= skipThrough) continue;
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -139,23 +174,36 @@ export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: stri
           `the file holds embeddings of model "${header.modelId}" (${header.dims} dims); this server uses "${expect.modelId}" (${expect.dims} dims). Re-enrol from images instead.`,
         );
       }
+      opts.onHeader?.(header);
       continue;
     }
     const p = PersonLine.safeParse(value);
     if (!p.success) throw new GalleryFileError('bad_export', `line ${no}: ${zodLine(p.error)}`);
-    const key = p.data.name.toLowerCase();
-    const person = byName.get(key) ?? { name: p.data.name, faces: [] };
+    const faces: ImportedFace[] = [];
     for (const [k, f] of p.data.faces.entries()) {
       const at = `line ${no}, face ${k + 1}`;
-      person.faces.push({
+      faces.push({
         embedding: checkEmbedding(Buffer.from(f.embedding, 'base64'), expect.dims, at),
         crop: f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at),
         quality: f.quality,
       });
     }
-    byName.set(key, person);
+    yield { no, person: { name: p.data.name, faces } };
   }
   if (!header) throw new GalleryFileError('bad_export', `not a ${FORMAT} file: it is empty`);
+}
+
+/** Parses and checks the whole file before anything is written; people with the same name are merged. */
+export async function readGalleryFile(bytes: Uint8Array, expect: { modelId: string; dims: number }, limits: GalleryFileLimits): Promise<ImportedPerson[]> {
+  const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const source = inflated(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), gz);
+  const byName = new Map<string, ImportedPerson>();
+  for await (const { person } of galleryLines(source, expect, limits)) {
+    const key = person.name.toLowerCase();
+    const known = byName.get(key);
+    if (known) known.faces.push(...person.faces);
+    else byName.set(key, person);
+  }
   return [...byName.values()];
 }
 

@@ -15,6 +15,8 @@ import { zeroCounts, type JobCounts, type JobRow, type JobsRepo } from '../store
 import type { Store } from '../store/types.js';
 import type { AnalyzerScheduler } from '../vision/scheduler.js';
 import { listFolder } from './folder-source.js';
+import { GalleryFileError } from './gallery-file.js';
+import { runGalleryJob } from './gallery-job.js';
 import { planImport, type SourceEntry } from './layout.js';
 import { ArchiveRefused, extractZip } from './zip-extract.js';
 
@@ -22,12 +24,12 @@ export interface JobRunnerDeps {
   config: Config;
   store: Store;
   gallery: Gallery;
-  analyzer: { modelId: string };
+  analyzer: { modelId: string; dims: number };
   scheduler: AnalyzerScheduler;
   policy: Pick<MatchPolicy, 'duplicateThreshold'>;
   log: Logger;
   /** Each person's faces are committed through it, quietly: the runner announces the growing gallery at its own pace. */
-  galleryService: Pick<GalleryService, 'enrol' | 'announce'>;
+  galleryService: Pick<GalleryService, 'enrol' | 'announce' | 'importBatch'>;
 }
 
 /** Finished jobs kept (with their results); older ones are deleted. */
@@ -69,7 +71,7 @@ export class JobRunner {
           await this.repo.finish(job.id, 'failed', `interrupted ${job.attempts} times (server restarts); not tried again`);
           await this.cleanUp(job);
         } else if (!fs.existsSync(job.sourcePath)) {
-          await this.repo.finish(job.id, 'failed', `interrupted by a server restart, and its source ${job.kind === 'zip' ? 'upload' : 'folder'} is gone`);
+          await this.repo.finish(job.id, 'failed', `interrupted by a server restart, and its source ${job.kind === 'folder' ? 'folder' : 'upload'} is gone`);
         } else {
           if (this.scheduled.has(job.id)) continue;
           this.deps.log.info('import resumed after a restart', { job: job.id, attempts: job.attempts });
@@ -85,6 +87,17 @@ export class JobRunner {
     const sourcePath = path.join(this.uploadsDir, `${id}.zip`);
     await fs.promises.writeFile(sourcePath, bytes);
     return this.queue({ id, kind: 'zip', source: noNul(fileName).slice(0, 1000), sourcePath, owner: this.owner, exclude: [] });
+  }
+
+  /** Queues the job of a gallery file already spooled to `sourcePath` (under uploadsDir: see spoolPath). */
+  startGallery(fileName: string, sourcePath: string): Promise<JobRow> {
+    const id = path.basename(sourcePath, '.jsonl');
+    return this.queue({ id, kind: 'gallery', source: noNul(fileName).slice(0, 1000), sourcePath, owner: this.owner, exclude: [] });
+  }
+
+  /** Where a gallery upload is spooled before its job exists; the file's name is the job's id. */
+  spoolPath(): string {
+    return path.join(this.uploadsDir, `${randomUUID()}.jsonl`);
   }
 
   startFolder(dir: string, exclude: string[] = []): Promise<JobRow> {
@@ -133,6 +146,7 @@ export class JobRunner {
     } catch (err) {
       return void deps.log.error('import could not start', { job: id, error: message(err) });
     }
+    if (job.kind === 'gallery') return this.runGallery(job);
     const counts: JobCounts = zeroCounts();
     let seq = 0;
     let state: 'done' | 'failed' | 'queued' = 'done';
@@ -209,6 +223,37 @@ export class JobRunner {
     }
   }
 
+  private async runGallery(job: JobRow): Promise<void> {
+    const { deps } = this;
+    let state: 'done' | 'failed' | 'queued' = 'done';
+    let error: string | null = null;
+    let lastNotice = 0;
+    try {
+      const model = { modelId: deps.analyzer.modelId, dims: deps.analyzer.dims };
+      const ended = await runGalleryJob(
+        job,
+        { config: deps.config, model, galleryService: deps.galleryService },
+        () => this.closing,
+        () => {
+          // This server's sessions hear of the growing gallery now and then; the others catch up from the log.
+          if (Date.now() - lastNotice < NOTIFY_EVERY_MS) return;
+          lastNotice = Date.now();
+          void deps.galleryService.announce({ share: false });
+        },
+      );
+      if (ended === 'stopped') state = 'queued';
+    } catch (err) {
+      state = 'failed';
+      error = noNul(err instanceof GalleryFileError ? `${err.code}: ${err.message}` : message(err));
+      deps.log.error('gallery import failed', { job: job.id, error });
+    } finally {
+      await this.repo.finish(job.id, state, error).catch((err) => deps.log.error('import state not stored', { job: job.id, error: message(err) }));
+      if (state !== 'queued') await this.cleanUp(job);
+      await deps.galleryService.announce().catch(() => {});
+      deps.log.info('gallery import finished', { job: job.id, state, attempt: job.attempts });
+    }
+  }
+
   private async entries(job: JobRow, staging: string): Promise<SourceEntry[]> {
     const { config } = this.deps;
     if (job.kind === 'folder') return listFolder(job.sourcePath);
@@ -220,8 +265,8 @@ export class JobRunner {
     });
   }
 
-  /** A finished zip job's stored upload is deleted (a folder is the operator's). */
+  /** A finished zip or gallery job's stored upload is deleted (a folder is the operator's). */
   private async cleanUp(job: JobRow): Promise<void> {
-    if (job.kind === 'zip') await fs.promises.rm(job.sourcePath, { force: true }).catch(() => {});
+    if (job.kind !== 'folder') await fs.promises.rm(job.sourcePath, { force: true }).catch(() => {});
   }
 }

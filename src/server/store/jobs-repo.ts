@@ -50,13 +50,25 @@ export function jobsRepo(db: StoreDb) {
       return rows.map((r) => r.verdict as T);
     },
 
-    /** A new run of the job: running, one more attempt, counters and results from a previous run cleared. */
+    /**
+     * A new run of the job: running, one more attempt, counters and results from a previous run cleared. A gallery
+     * file job keeps its counters and checkpoint: they were committed with its batches, and it reads on from there.
+     */
     async begin(id: string): Promise<JobRow> {
       return db.transaction(async (tx) => {
-        await tx.delete(importJobResults).where(eq(importJobResults.jobId, id));
+        const [prev] = await tx.select({ kind: importJobs.kind }).from(importJobs).where(eq(importJobs.id, id));
+        const resumes = prev?.kind === 'gallery';
+        if (!resumes) await tx.delete(importJobResults).where(eq(importJobResults.jobId, id));
         const [row] = await tx
           .update(importJobs)
-          .set({ ...zeroCounts(), state: 'running', attempts: sql`${importJobs.attempts} + 1`, startedAt: new Date(), finishedAt: null, error: null })
+          .set({
+            ...(resumes ? {} : zeroCounts()),
+            state: 'running',
+            attempts: sql`${importJobs.attempts} + 1`,
+            startedAt: new Date(),
+            finishedAt: null,
+            error: null,
+          })
           .where(eq(importJobs.id, id))
           .returning();
         if (!row) throw new Error(`job ${id} vanished`);
@@ -72,6 +84,14 @@ export function jobsRepo(db: StoreDb) {
         }
         await tx.update(importJobs).set(counts).where(eq(importJobs.id, id));
       });
+    },
+
+    /** A gallery file job's counters and the last line committed: called inside the transaction of that batch. */
+    async checkpoint(id: string, counts: JobCounts, line: number): Promise<void> {
+      await db
+        .update(importJobs)
+        .set({ ...counts, checkpointLine: line })
+        .where(eq(importJobs.id, id));
     },
 
     async finish(id: string, state: Extract<JobState, 'done' | 'failed' | 'queued'>, error: string | null = null): Promise<void> {

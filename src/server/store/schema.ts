@@ -132,7 +132,7 @@ export const importJobs = pgTable(
   'import_jobs',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['zip', 'folder'] }).notNull(),
+    kind: text('kind', { enum: ['zip', 'folder', 'gallery'] }).notNull(),
     /** What the operator gave: the zip's file name or the folder path. */
     source: text('source').notNull(),
     /** Where the job reads from: the stored upload or the folder. */
@@ -155,11 +155,16 @@ export const importJobs = pgTable(
     peopleCreated: integer('people_created').notNull().default(0),
     peopleUpdated: integer('people_updated').notNull().default(0),
     error: text('error'),
+    /**
+     * Gallery file jobs: the last line of the file whose person is committed, written in the same transaction as that
+     * batch, so a restarted job reads on from here and adds nobody twice.
+     */
+    checkpointLine: integer('checkpoint_line').notNull().default(0),
   },
   (t) => [
     index('import_jobs_created_idx').on(t.createdAt),
     check('import_jobs_state_check', sql`${t.state} IN ('queued', 'running', 'done', 'failed')`),
-    check('import_jobs_kind_check', sql`${t.kind} IN ('zip', 'folder')`),
+    check('import_jobs_kind_check', sql`${t.kind} IN ('zip', 'folder', 'gallery')`),
   ],
 );
 

@@ -1,0 +1,152 @@
+// Gallery file import at scale as a job (issue 19): writes an export file of --faces faces (--faces-per-person a
+// person, random unit embeddings of the server's model, no crops) to disk, then streams it as the body of
+// POST /api/v1/imports/gallery to a server in its own process (as `npm start` runs it, default settings) on an empty
+// PostgreSQL database, and polls the job to the end: the upload's time, the job's time and progress (people committed
+// over time), the server's peak RSS (sampled every 250 ms, and VmHWM), and the database's counts afterwards.
+// Usage: nice -n 10 npx tsx bench/gallery-import.ts --database-url URL [--faces 1000000] [--faces-per-person 10]
+//          [--out bench/results/gallery-import.json]   (URL: an empty database; it is not cleaned)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
+import postgres from 'postgres';
+import { gaussian } from './face-like.js';
+import { describeMachine, sampleLoad } from './lib/machine.js';
+import { startServerProcess } from './lib/server-process.js';
+
+const { values } = parseArgs({
+  options: {
+    'database-url': { type: 'string' },
+    faces: { type: 'string', default: '1000000' },
+    'faces-per-person': { type: 'string', default: '10' },
+    out: { type: 'string', default: 'bench/results/gallery-import.json' },
+  },
+});
+const url = values['database-url'];
+if (!url) throw new Error('--database-url (an empty database) is required');
+const FACES = Number(values.faces);
+const FPP = Number(values['faces-per-person']);
+if (!(FACES >= FPP && FPP >= 1)) throw new Error('--faces must be at least --faces-per-person, which must be at least 1');
+const PEOPLE = Math.floor(FACES / FPP);
+const log = (msg: string) => process.stderr.write(`[gallery-import] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const started = Date.now();
+const load = sampleLoad();
+
+/** GET with a retry: a poll can meet a kept-alive socket the server is closing (ECONNRESET), which is not the job's doing. */
+async function readJob(url: string): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).json();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log(`poll failed (${String(err)}), retrying`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+const server = await startServerProcess({ DATABASE_URL: url }, 900_000);
+log(`server ready, RSS ${server.rssMiB()} MiB`);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facestream-gimport-'));
+const file = path.join(dir, 'gallery.jsonl.gz');
+let results: Record<string, unknown>;
+try {
+  // The model's id and dimensions, from an (empty) export's header.
+  const exported = Buffer.from(await (await fetch(`${server.url}/api/v1/gallery/export`)).arrayBuffer());
+  const model = JSON.parse(zlib.gunzipSync(exported).toString().split('\n')[0]!) as { modelId: string; dims: number };
+
+  const g0 = performance.now();
+  const gzip = zlib.createGzip({ level: 1 });
+  const sink = fs.createWriteStream(file);
+  gzip.pipe(sink);
+  const write = (s: string) => (gzip.write(s) ? Promise.resolve() : new Promise<void>((r) => gzip.once('drain', () => r())));
+  const rnd = gaussian(19);
+  const createdAt = new Date().toISOString();
+  await write(JSON.stringify({ type: 'header', format: 'facestream-gallery', version: 1, ...model, people: PEOPLE, faces: PEOPLE * FPP }) + '\n');
+  for (let p = 0; p < PEOPLE; p++) {
+    const faces = [];
+    for (let f = 0; f < FPP; f++) {
+      const v = Float32Array.from({ length: model.dims }, rnd);
+      const n = Math.hypot(...v);
+      for (let k = 0; k < v.length; k++) v[k]! /= n;
+      faces.push({ embedding: Buffer.from(v.buffer).toString('base64'), crop: null, quality: 0.9, createdAt });
+    }
+    await write(JSON.stringify({ type: 'person', name: `Person ${String(p).padStart(7, '0')}`, createdAt, faces }) + '\n');
+  }
+  gzip.end();
+  await new Promise<void>((r) => sink.once('finish', () => r()));
+  const fileBytes = fs.statSync(file).size;
+  log(`file: ${PEOPLE} people, ${PEOPLE * FPP} faces, ${(fileBytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+
+  const rssBefore = server.rssMiB();
+  let rssMax = rssBefore;
+  const timer = setInterval(() => (rssMax = Math.max(rssMax, server.rssMiB() || 0)), 250);
+  const u0 = performance.now();
+  const res = await fetch(`${server.url}/api/v1/imports/gallery`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/gzip' },
+    body: Readable.toWeb(fs.createReadStream(file)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (res.status !== 202) throw new Error(`import: HTTP ${res.status} ${await res.text()}`);
+  const uploadMs = performance.now() - u0;
+  const jobUrl = ((await res.json()) as { url: string }).url;
+  type Job = { state: string; processed: number; accepted: number; skipped: number; checkpointLine: number; error: string | null; attempts: number };
+  const progress: { s: number; processed: number }[] = [];
+  let job: Job;
+  for (;;) {
+    job = (await readJob(server.url + jobUrl)) as Job;
+    const s = +((performance.now() - u0) / 1000).toFixed(1);
+    if (progress.length === 0 || s - progress[progress.length - 1]!.s >= 10 || job.state === 'done' || job.state === 'failed') {
+      progress.push({ s, processed: job.processed });
+      log(`${job.state}: ${job.processed}/${PEOPLE} people, RSS ${server.rssMiB()} MiB`);
+    }
+    if (job.state === 'done' || job.state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const totalMs = performance.now() - u0;
+  clearInterval(timer);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const [counts] = await sql`select (select count(*)::int from people) as people, (select count(*)::int from faces) as faces`;
+  await sql.end();
+  results = {
+    people: PEOPLE,
+    faces: PEOPLE * FPP,
+    fileMiB: Math.round(fileBytes / 2 ** 20),
+    uploadMs: Math.round(uploadMs),
+    totalMs: Math.round(totalMs),
+    facesPerS: Math.round((PEOPLE * FPP) / (totalMs / 1000)),
+    job: { state: job.state, error: job.error, processed: job.processed, accepted: job.accepted, skipped: job.skipped, checkpointLine: job.checkpointLine },
+    stored: counts,
+    serverRssBeforeMiB: rssBefore,
+    serverRssMaxMiB: rssMax,
+    serverVmHwmMiB: hwm ? Math.round(Number(hwm[1]) / 1024) : null,
+    progress,
+  };
+  log(JSON.stringify(results));
+} finally {
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const out = {
+  suite: 'gallery-import',
+  date: new Date(started).toISOString(),
+  durationS: Math.round((Date.now() - started) / 1000),
+  settings: {
+    command: `npx tsx bench/gallery-import.ts --faces ${FACES} --faces-per-person ${FPP}`,
+    server: 'dist/server/main.js in its own process, default settings (GALLERY_IMPORT_BATCH_PEOPLE 500), DATABASE_URL set',
+    path: 'POST /api/v1/imports/gallery: the file streamed as the body, spooled to disk, read and committed by the job',
+    file: 'gzip (level 1) JSON lines, random unit embeddings of the server model, no crops',
+    database: 'PostgreSQL 15 (scripts/pg-test-cluster.sh, defaults), an empty database',
+  },
+  machine: { ...describeMachine('n/a'), load: load.stop() },
+  results,
+};
+fs.mkdirSync(path.dirname(values.out!), { recursive: true });
+fs.writeFileSync(values.out!, JSON.stringify(out, null, 2) + '\n');
+log(`wrote ${values.out}`);
+process.exit(0);
