@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { EnrolmentDeps } from '../enrolment/commit.js';
 import { EnrolmentFlow } from '../enrolment/flow.js';
 import type { Gallery } from '../gallery/gallery.js';
+import { beginLiveWork } from '../live-work.js';
 import type { Logger } from '../log.js';
 import type { CameraPolicies } from '../recognition/camera-policies.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
@@ -244,6 +245,8 @@ export class Session {
   /** Processes frames until none is waiting. Only one runs per session, so frames never pile up. */
   private async runFrames(first: PendingFrame): Promise<void> {
     this.processing = true;
+    // Background work on this thread (a gallery import) waits while a frame is in flight (live-work.ts).
+    const endLiveWork = beginLiveWork();
     let next: PendingFrame | null = first;
     try {
       while (next && !this.closed) {
@@ -258,6 +261,7 @@ export class Session {
       }
     } finally {
       this.processing = false;
+      endLiveWork();
     }
   }
 

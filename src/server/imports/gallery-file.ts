@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { text } from '../../shared/text.js';
+import { pacer } from '../live-work.js';
 import { bytesToEmbedding } from '../store/embedding-bytes.js';
 
 export const FORMAT = 'facestream-gallery';
@@ -49,6 +50,8 @@ const RENORMALISE_ABOVE = 1e-5;
 const MAX_CROP_SIDE = 1024;
 /** Blank lines are tolerated (an edited file), but not thousands of them. */
 const MAX_BLANK_LINES = 100;
+/** The longest the line reader holds the event loop before it yields to live frames, ms (about: plus one line). */
+const PARSE_SLICE_MS = 3;
 
 const Header = z.object({
   type: z.literal('header'),
@@ -156,7 +159,10 @@ export async function* galleryLines(
 ): AsyncGenerator<GalleryLine> {
   const skipThrough = opts.skipThrough ?? 0;
   let header: z.infer<typeof Header> | undefined;
+  // Parsing and checking lines is main-thread work that awaits only microtasks: paced, cameras are served in between.
+  const pace = pacer(PARSE_SLICE_MS);
   for await (const { no, text: line } of lines(source, limits)) {
+    await pace();
     if (header && no <= skipThrough) continue;
     let value: unknown;
     try {

@@ -2,7 +2,7 @@
 import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
-import { pacer } from './event-loop.js';
+import { pacer } from '../live-work.js';
 import { lockNames, normalisePersonName } from './people-repo.js';
 import type { FaceTemplate } from './records.js';
 import { faces, people } from './schema.js';

@@ -4,7 +4,7 @@
 import { and, asc, count, eq, ilike, ne, sql, type SQL } from 'drizzle-orm';
 import { normaliseText } from '../../shared/text.js';
 import type { StoreDb } from './drizzle-db.js';
-import { yieldToEventLoop } from './event-loop.js';
+import { yieldToEventLoop } from '../live-work.js';
 import { mergePeople } from './people-merge.js';
 import { listPeopleOverview } from './people-overview.js';
 import type { Person } from './records.js';
@@ -47,7 +47,7 @@ export async function lockNames(tx: StoreDb, names: readonly string[], pace?: ()
   const found = await tx.execute(sql`select distinct ${slotOf(sql.raw('v.n'))} as slot from (values ${values}) as v(n) order by 1`);
   const slots = rowsOf<{ slot: number }>(found).map((r) => Number(r.slot));
   for (const [i, slot] of slots.entries()) {
-    // Up to NAME_LOCK_SLOTS statements: the event loop gets a turn every few (see event-loop.ts), or as `pace` says.
+    // Up to NAME_LOCK_SLOTS statements: the event loop gets a turn every few (see live-work.ts), or as `pace` says.
     if (pace) await pace();
     else if (i > 0 && i % LOCKS_BETWEEN_YIELDS === 0) await yieldToEventLoop();
     await lockSlot(tx, slot);

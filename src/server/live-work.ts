@@ -1,0 +1,62 @@
+// Live work comes first on the main thread. A camera's frame, from its arrival to its overlay, hops through the event
+// loop several times (the socket, the inference thread's answer, the tracker and gallery, the send); background work
+// that runs on this thread (a gallery import's statements on the embedded database, a file's lines parsed) queued at
+// each hop adds its slice to the frame's round trip. Background loops call `yieldToLive()` between slices: it gives
+// the event loop a turn and, while frames are in flight, waits for them to be answered, for at most a bounded time so
+// that background work keeps a share of the thread when cameras never pause (issue 19, "a gallery import never
+// stalls the cameras").
+
+/** The longest one yield waits for in-flight frames, ms: background work then runs one slice whatever the cameras do. */
+export const LIVE_YIELD_MAX_WAIT_MS = 30;
+
+let inFlight = 0;
+const waiters = new Set<() => void>();
+
+/** A session started working on a frame; call the returned function once when it has answered (or failed). */
+export function beginLiveWork(): () => void {
+  inFlight += 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    inFlight -= 1;
+    if (inFlight === 0) for (const w of [...waiters]) w();
+  };
+}
+
+/** Frames in flight now (tests, metrics). */
+export const liveWorkInFlight = (): number => inFlight;
+
+/** Resolves after the event loop has served what was waiting (sockets, timers). */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Gives the event loop a turn, then waits until no frame is in flight or `maxWaitMs` passed, whichever is first.
+ * Resolves at once (after the turn) when no camera is working.
+ */
+export async function yieldToLive(maxWaitMs = LIVE_YIELD_MAX_WAIT_MS): Promise<void> {
+  await yieldToEventLoop();
+  if (inFlight === 0 || maxWaitMs <= 0) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxWaitMs);
+    waiters.add(done);
+  });
+}
+
+/**
+ * For a long run of background steps: each call yields to live work (above) when `sliceMs` or more passed since the
+ * last time it did, so the run is cut into slices of about that length whatever each step costs.
+ */
+export function pacer(sliceMs: number): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < sliceMs) return;
+    await yieldToLive();
+    since = performance.now();
+  };
+}
