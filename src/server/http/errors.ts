@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   internal: 500,
   import_incomplete: 500,
   busy: 503,
+  insufficient_storage: 507,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

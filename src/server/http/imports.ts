@@ -8,7 +8,7 @@ import type { JobRow } from '../store/jobs-repo.js';
 import type { Config } from '../config.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
-import { SpoolTooLarge, spoolUpload } from '../imports/spool.js';
+import { SpoolNoSpace, SpoolTooLarge, checkSpoolSpace, spoolUpload } from '../imports/spool.js';
 import { FileUpload, formRequest, json, jsonRequest, secured } from './schemas.js';
 
 const JobSummary = z
@@ -133,7 +133,7 @@ export function importsRoutes(deps: ImportsDeps): App {
         'there. Another model (`model_mismatch`) or a bad line fails the job with `error` naming the code and the line; the ' +
         'batches before a bad line stay committed, and importing the same file again adds only what is missing.',
       request: { body: { content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
-      responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('bad_request', 'payload_too_large') },
+      responses: { 202: json(JobSummary, 'Job started'), ...errorDocs('bad_request', 'payload_too_large', 'insufficient_storage') },
     }),
     async (c) => {
       const max = deps.config.GALLERY_JOB_MAX_BYTES;
@@ -144,9 +144,11 @@ export function importsRoutes(deps: ImportsDeps): App {
       const spool = jobs.spoolPath();
       let size: number;
       try {
+        await checkSpoolSpace(spool, declared);
         size = await spoolUpload(body, spool, max);
       } catch (err) {
         if (err instanceof SpoolTooLarge) throw new ApiError('payload_too_large', err.message);
+        if (err instanceof SpoolNoSpace) throw new ApiError('insufficient_storage', err.message);
         throw err;
       }
       if (size === 0) {
