@@ -116,6 +116,25 @@ describeEachDatabase('REST with live streams on $name', (target) => {
     client.close();
   });
 
+  it('names an unknown face as soon as its person is enrolled over REST, from the embeddings its track already has', async () => {
+    const client = await TestClient.connect(server.url);
+    // Enough frames for the track's full vote window: after them, a still face is embedded only every REEMBED_EVERY frames.
+    let last;
+    for (let i = 0; i < 8; i++) last = await client.frame(fixture('Lin-Manuel_Miranda/1.jpg'));
+    expect(last!.tracks.map((t) => t.state)).toEqual(['unknown']);
+    const changed = client.next((m) => m.type === 'gallery.changed');
+    const lin = (await (await http.json('POST', '/api/v1/people', { name: 'Lin-Manuel Miranda' })).json()) as { id: string };
+    const added = await http.upload(`/api/v1/people/${lin.id}/faces`, [{ field: 'images', name: '1.jpg', bytes: fixture('Lin-Manuel_Miranda/1.jpg') }]);
+    expect(added.status).toBe(200);
+    await changed;
+    // The next frame names him, and no face was embedded for it (an embedding takes milliseconds; this is the empty
+    // call's timer): the votes were decided again on the new gallery.
+    const next = await client.frame(fixture('Lin-Manuel_Miranda/1.jpg'));
+    expect(next.tracks.map((t) => t.name)).toEqual(['Lin-Manuel Miranda']);
+    expect(next.timings.embed).toBeLessThan(1);
+    client.close();
+  });
+
   // Several servers can share one database only on PostgreSQL (PGlite is one process): registered there alone.
   if (target.name === 'postgres')
     it('keeps a second server on the same database in step', async () => {

@@ -321,33 +321,47 @@ describe('Tracker', () => {
     expect(t.visible()[0]!.state).toBe('pending');
   });
 
-  it('resetIdentities makes every track want an embedding again, and one new vote decides', () => {
+  // The gallery changed: votes are decided again from their evidence (the pipeline's kept embeddings; here a stand-in
+  // the test's gallery answers for), and the identity follows at once, with no new embedding.
+  const withEvidence = (v: Vote, face: string): Vote => ({ ...v, evidence: { face } });
+  const gallery = (answers: Record<string, Vote>) => (v: Vote) => ({ ...answers[(v.evidence as { face: string }).face]!, evidence: v.evidence });
+
+  it('revote: a deleted person is no longer named, a renamed one shows the new name, and no track wants an embedding', () => {
     const t = new Tracker(opts({ voteWindow: 3, reembedEvery: 0 }));
     const [a, b] = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).trackIds;
     for (let i = 0; i < 3; i++) {
-      t.vote(a!, A());
-      t.vote(b!, A());
+      t.vote(a!, withEvidence(A(), 'left'));
+      t.vote(b!, withEvidence(B(), 'right'));
     }
+    // Alice deleted (her face now matches nobody), Bob renamed Robert.
+    t.revote(gallery({ left: U(0.5), right: { personId: 'b', name: 'Robert', score: 0.95 } }));
+    expect(t.visible().map((s) => [s.state, s.name])).toEqual([
+      ['unknown', null],
+      ['recognized', 'Robert'],
+    ]);
     expect(t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]).needEmbedding).toEqual([]);
-    t.resetIdentities();
-    // Until a new vote the old label is still shown (no flash to pending).
-    const after = t.update([box(0, 0, 50, 50), box(200, 0, 50, 50)]);
-    expect(after.needEmbedding).toEqual([0, 1]);
-    expect(t.visible().map((s) => s.personId)).toEqual(['a', 'a']);
-    // Three A votes were in the window; one B vote now decides on its own.
-    expect(t.vote(a!, B(0.97))).toEqual({ state: 'recognized', personId: 'b', name: 'Bob', score: 0.97 });
-    expect(t.vote(b!, U(0.2)).state).toBe('unknown');
   });
 
-  it('resetIdentities also applies to tracks out of view that are still alive', () => {
+  it('revote: an unknown face whose person was just enrolled is named from the votes already cast', () => {
+    const t = new Tracker(opts({ voteWindow: 3, reembedEvery: 0 }));
+    const [id] = t.update([box(0, 0, 50, 50)]).trackIds;
+    for (let i = 0; i < 3; i++) t.vote(id!, withEvidence(U(0.3), 'face'));
+    expect(t.visible()[0]!.state).toBe('unknown');
+    t.revote(gallery({ face: A(0.93) }));
+    expect(t.visible()[0]).toMatchObject({ state: 'recognized', personId: 'a', name: 'Alice' });
+  });
+
+  it('revote: a track whose votes cannot be decided again withholds its name and votes afresh, out of view too', () => {
     const t = new Tracker(opts({ voteWindow: 1, reembedEvery: 0, maxMisses: 2 }));
     const [id] = t.update([box(0, 0, 50, 50)]).trackIds;
     t.vote(id!, A());
     t.update([]);
-    t.resetIdentities();
+    t.revote(() => null);
     const back = t.update([box(0, 0, 50, 50)]);
     expect(back.trackIds).toEqual([id]);
     expect(back.needEmbedding).toEqual([0]);
+    expect(t.visible()[0]!.state).toBe('pending');
+    expect(t.vote(id!, B(0.97))).toEqual({ state: 'recognized', personId: 'b', name: 'Bob', score: 0.97 });
   });
 });
 

@@ -6,11 +6,12 @@ import { FrameClock } from '../tracking/clock.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
 import { DEFAULT_LIVENESS_EVIDENCE, LivenessEvidence, type LivenessVerdict, type TrackLiveness } from '../tracking/liveness-evidence.js';
 import { Tracker, type TrackerOptions, type TrackSnapshot } from '../tracking/tracker.js';
+import type { Vote } from '../tracking/voting.js';
 import type { AnalyzedFrame, FaceAnalyzer } from '../vision/analyzer.js';
 import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { readImageHeader } from '../vision/decode.js';
-import type { MatchPolicy } from './match-policy.js';
+import type { LivenessScores, MatchPolicy } from './match-policy.js';
 
 /** The gallery as the pipeline reads it: a synchronous or off-thread search both fit. */
 export interface GallerySearch {
@@ -130,6 +131,20 @@ export function sightingQuality(face: FaceDetection): number {
   return face.score * Math.min(1, side / 150) * Math.cos(Math.min(1.5, Math.abs(face.pose.yaw)));
 }
 
+/** What a vote was decided from (kept in the tracker's vote): decided again from it when the gallery changes. */
+interface VoteEvidence {
+  embedding: Float32Array;
+  liveness: LivenessScores;
+}
+
+const voteOf = (match: Match | null, best: Match | null, evidence: VoteEvidence): Vote => ({
+  personId: match?.personId ?? null,
+  name: match?.name ?? null,
+  score: best?.score ?? 0,
+  bestPersonId: best?.personId ?? null,
+  evidence,
+});
+
 export class FramePipeline {
   private readonly tracker: Tracker;
   private readonly liveness = new LivenessMemory();
@@ -143,6 +158,8 @@ export class FramePipeline {
   private lastDetected: { at: number; receivedAt: number; width: number; height: number } | null = null;
   /** Re-checks of already named tracks, embedding after their frame was answered; the next detection waits for them. */
   private checking: Promise<void> | null = null;
+  /** The gallery changed since the last frame: the tracks' votes are decided again before the next one is answered. */
+  private revoteDue = false;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -158,9 +175,30 @@ export class FramePipeline {
     });
   }
 
-  /** Someone enrolled or was deleted: identities are voted again from the next frame. */
+  /**
+   * Someone enrolled, was renamed, merged or deleted: every track's votes are decided again, from the embeddings they
+   * were cast on, before the next frame is answered. Searching a kept embedding costs a gallery search; embedding the
+   * face again cost an inference a track and a vote window of frames, on every camera, at every change (a gallery
+   * import changes it every batch).
+   */
   galleryChanged(): void {
-    this.tracker.resetIdentities();
+    this.revoteDue = true;
+  }
+
+  private async revote(): Promise<void> {
+    this.revoteDue = false;
+    const { policy, gallery } = this.deps;
+    const evidence = this.tracker.voteEvidence() as VoteEvidence[];
+    const found = new Map(await Promise.all(evidence.map(async (e) => [e, await gallery.search(e.embedding, 2)] as const)));
+    this.tracker.revote((vote) => {
+      const e = vote.evidence as VoteEvidence | undefined;
+      if (!e) return null;
+      const candidates = found.get(e);
+      // Cast while the searches ran (a re-check that finished meanwhile): decided on the changed gallery already.
+      if (!candidates) return vote;
+      const { match, best } = policy.decide(candidates, e.liveness);
+      return voteOf(match, best, e);
+    });
   }
 
   /** Resolves when no re-check is running (shutdown and tests wait for it). */
@@ -172,6 +210,7 @@ export class FramePipeline {
     const { analyzer } = this.deps;
     const receivedAt = frame.receivedAt ?? performance.now();
     const now = this.clock.tick(frame.captureTime, receivedAt).now;
+    if (this.revoteDue) await this.revote();
     // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
     // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
     if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) return this.coast(frame, now);
@@ -254,13 +293,9 @@ export class FramePipeline {
       // frames, does not vote yet (it is embedded and checked again on the next frame); a refused one votes as nobody.
       const verdict = verdicts?.get(trackId);
       if (verdict === 'pending') return;
-      const { match, best } = policy.decide(candidates[k]!, verdict ? { verdict } : face);
-      this.tracker.vote(trackId, {
-        personId: match?.personId ?? null,
-        name: match?.name ?? null,
-        score: best?.score ?? 0,
-        bestPersonId: best?.personId ?? null,
-      });
+      const liveness: LivenessScores = verdict ? { verdict } : { spoof: face.spoof };
+      const { match, best } = policy.decide(candidates[k]!, liveness);
+      this.tracker.vote(trackId, voteOf(match, best, { embedding: embedded.embedding, liveness }));
       if (match && opts.onMatched) {
         opts.onMatched({
           trackId,

@@ -343,11 +343,33 @@ export class Tracker {
     return t.identity;
   }
 
-  /** The gallery changed (someone enrolled or was deleted): old votes may be wrong, so every track votes afresh. */
-  resetIdentities(): void {
+  /**
+   * The gallery changed (someone enrolled, renamed, merged or deleted): every track's votes are decided again by
+   * `redecide`, from the evidence each was cast on, and its identity follows them at once. A name stays only while the
+   * new votes still hold that person (under the new name after a rename); a deleted person's name goes now, and a newly
+   * enrolled person is named from the votes already cast, without waiting for new embeddings. A track with a vote that
+   * cannot be decided again (`redecide` answers null) votes afresh from its next embedding instead.
+   */
+  /** The evidence of every vote the tracks hold (for revote's caller to search the gallery with beforehand). */
+  voteEvidence(): unknown[] {
+    return this.tracks.flatMap((t) => t.votes.map((v) => v.evidence).filter((e) => e !== undefined));
+  }
+
+  revote(redecide: (vote: Vote) => Vote | null): void {
     for (const t of this.tracks) {
-      t.votes = [];
-      t.framesSinceEmbedding = Infinity;
+      if (t.votes.length === 0) continue;
+      const votes = t.votes.map(redecide);
+      if (votes.some((v) => v === null)) {
+        t.votes = [];
+        t.framesSinceEmbedding = Infinity;
+        if (t.identity.state === 'recognized') t.identity = { ...PENDING };
+        continue;
+      }
+      t.votes = votes as Vote[];
+      const prev = t.identity;
+      const still = prev.state === 'recognized' ? t.votes.find((v) => v.personId === prev.personId) : undefined;
+      const base = prev.state !== 'recognized' ? prev : still ? { ...prev, name: still.name } : { ...PENDING };
+      t.identity = decideIdentity(t.votes, base);
     }
   }
 

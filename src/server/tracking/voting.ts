@@ -8,6 +8,11 @@ export interface Vote {
   score: number;
   /** The best candidate whatever the verdict (null: empty gallery): a face just below the threshold still says whom it resembles. */
   bestPersonId?: string | null;
+  /**
+   * What the vote was decided from, kept with it so that it can be decided again when the gallery changes (the face has
+   * not changed, the gallery has): recognition/pipeline.ts keeps the embedding there. The tracker never reads it.
+   */
+  evidence?: unknown;
 }
 
 export type IdentityState = 'pending' | 'recognized' | 'unknown';
