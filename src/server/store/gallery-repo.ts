@@ -30,7 +30,7 @@ export interface ImportedPersonRow {
 /** Faces per INSERT statement of an import batch. */
 const INSERT_ROWS = 500;
 /** People an import statement covers: an import batch (GALLERY_IMPORT_BATCH_PEOPLE, one transaction) runs as slices of this many. */
-export const IMPORT_SLICE_PEOPLE = 10;
+export const IMPORT_SLICE_PEOPLE = 4;
 /** The longest an import batch holds the event loop between two turns it gives it, ms (about: plus one statement). */
 export const IMPORT_SLICE_MS = 3;
 
