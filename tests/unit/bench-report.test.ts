@@ -296,7 +296,7 @@ describe('bench report', () => {
       '**met**',
     ]);
     expect(row(rows, 'live cameras keep')?.[2]).toBe('**not met**');
-    expect(renderReport({ stalls: stalls(1.2, 4) })).toContain('| gallery import | 15 fps | 10 ms | 160 ms | 180 ms | 60 | 2.5 / 2 / 1.5 |');
+    expect(renderReport({ stalls: stalls(1.2, 4) })).toContain('| gallery import (REST) | 15 fps | 10 ms | 160 ms | 180 ms | 60 | 2.5 / 2 / 1.5 |');
     expect(row(targetRows({}), 'a flooding client')).toBeUndefined();
   });
 });
