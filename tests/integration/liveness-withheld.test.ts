@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMatchPolicy } from '../../src/server/recognition/match-policy.js';
-import { FramePipeline, type RefusedFace } from '../../src/server/recognition/pipeline.js';
+import { FramePipeline, trackerOptionsOf, type RefusedFace } from '../../src/server/recognition/pipeline.js';
 import { DEFAULT_LIVENESS_EVIDENCE } from '../../src/server/tracking/liveness-evidence.js';
 import { createFaceAnalyzer, type FaceAnalyzer, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
 import { testConfig } from '../helpers/server.js';
@@ -35,15 +35,7 @@ async function showPrint(analyzer: FaceAnalyzer, frames: number) {
     {
       maxFramePixels: c.MAX_FRAME_PIXELS,
       detectIntervalMs: 0,
-      tracker: {
-        minIou: c.TRACK_MIN_IOU,
-        maxMisses: c.TRACK_MAX_MISSES,
-        voteWindow: c.VOTE_WINDOW,
-        reembedEvery: c.REEMBED_EVERY,
-        gate: c.TRACK_GATE,
-        maxMissMs: c.TRACK_MAX_MISS_MS,
-        confirmGapMs: c.TRACK_CONFIRM_GAP_MS,
-      },
+      tracker: trackerOptionsOf(c),
     },
   );
   const refused: RefusedFace[] = [];

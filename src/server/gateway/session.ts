@@ -22,7 +22,7 @@ import { beginLiveWork } from '../live-work.js';
 import type { Logger } from '../log.js';
 import type { CameraPolicies } from '../recognition/camera-policies.js';
 import type { MatchPolicy } from '../recognition/match-policy.js';
-import { FramePipeline } from '../recognition/pipeline.js';
+import { FramePipeline, trackerOptionsOf } from '../recognition/pipeline.js';
 import type { FaceAnalyzer } from '../vision/analyzer.js';
 import type { LiveLane } from '../vision/scheduler.js';
 import { messageDenied } from './message-roles.js';
@@ -95,15 +95,7 @@ export class Session {
       {
         maxFramePixels: c.MAX_FRAME_PIXELS,
         detectIntervalMs: c.DETECT_INTERVAL_MS,
-        tracker: {
-          minIou: c.TRACK_MIN_IOU,
-          maxMisses: c.TRACK_MAX_MISSES,
-          voteWindow: c.VOTE_WINDOW,
-          reembedEvery: c.REEMBED_EVERY,
-          gate: c.TRACK_GATE,
-          maxMissMs: c.TRACK_MAX_MISS_MS,
-          confirmGapMs: c.TRACK_CONFIRM_GAP_MS,
-        },
+        tracker: trackerOptionsOf(c),
       },
     );
     this.attendance = new CameraAttendance(deps.attendance, deps.analyzer.modelId, c.UNKNOWN_SIGHTING_AFTER_MS);

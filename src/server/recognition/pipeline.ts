@@ -1,6 +1,7 @@
 // One camera's frame pipeline: detect -> track -> embed what the tracker asks for -> search -> match policy -> vote,
 // returning the overlay's track views. It owns the tracker and the liveness memory; the session owns the socket.
 import type { Track } from '../../shared/protocol.js';
+import type { Config } from '../config.js';
 import type { Match } from '../gallery/gallery.js';
 import { FrameClock } from '../tracking/clock.js';
 import { LivenessMemory } from '../tracking/liveness-memory.js';
@@ -20,6 +21,24 @@ export interface GallerySearch {
 
 /** One frame of a 15 fps camera (ms): the pace the detection interval's frame cap assumes. */
 const FRAME_MS_AT_15_FPS = 1000 / 15;
+
+type TrackerConfig = Pick<
+  Config,
+  'TRACK_MIN_IOU' | 'TRACK_MAX_MISSES' | 'VOTE_WINDOW' | 'REEMBED_EVERY' | 'TRACK_GATE' | 'TRACK_MAX_MISS_MS' | 'TRACK_CONFIRM_GAP_MS'
+>;
+
+/** The tracker's options from the server's settings. */
+export function trackerOptionsOf(c: TrackerConfig): TrackerOptions {
+  return {
+    minIou: c.TRACK_MIN_IOU,
+    maxMisses: c.TRACK_MAX_MISSES,
+    voteWindow: c.VOTE_WINDOW,
+    reembedEvery: c.REEMBED_EVERY,
+    gate: c.TRACK_GATE,
+    maxMissMs: c.TRACK_MAX_MISS_MS,
+    confirmGapMs: c.TRACK_CONFIRM_GAP_MS,
+  };
+}
 
 export interface PipelineSettings {
   tracker: TrackerOptions;
