@@ -129,6 +129,20 @@ export function createGalleryService(deps: GalleryServiceDeps): GalleryService {
    * Runs `write` and logs its change in one transaction, then applies the log through it here. `write` returns the
    * change to log (null: nothing changed, nothing logged) and the result; `local`: embeddings of the faces it added.
    */
+  /** One import batch in one transaction (with `alsoInTx` in it), logged as one faces.added change. */
+  async function commitImportBatch(
+    people: ImportedPerson[],
+    alsoInTx?: (tx: Repositories, summary: ImportSummary) => Promise<void>,
+    opts: { share?: boolean } = {},
+  ): Promise<ImportSummary> {
+    const { result } = await commit(async (tx) => {
+      const r = await tx.transfer.importBatch(modelId, people);
+      await alsoInTx?.(tx, r.summary);
+      return { change: r.added.length > 0 ? { kind: 'faces.added', faceIds: r.added.map((f) => f.faceId) } : null, result: r.summary, local: r.added };
+    }, opts);
+    return result;
+  }
+
   async function commit<T>(
     write: (tx: Repositories) => Promise<{ change: GalleryChangeEntry | null; result: T; local?: FaceTemplate[] }>,
     opts: { share?: boolean } = {},
@@ -302,10 +316,7 @@ export function createGalleryService(deps: GalleryServiceDeps): GalleryService {
         for (; done < people.length; done += size) {
           const batch = people.slice(done, done + size);
           // One transaction a batch: its locks and its undo stay bounded however large the gallery (issue 19).
-          const { result } = await commit(async (tx) => {
-            const r = await tx.transfer.importBatch(modelId, batch);
-            return { change: r.added.length > 0 ? { kind: 'faces.added', faceIds: r.added.map((f) => f.faceId) } : null, result: r.summary, local: r.added };
-          });
+          const result = await commitImportBatch(batch);
           summary.peopleCreated += result.peopleCreated;
           summary.peopleMerged += result.peopleMerged;
           summary.facesAdded += result.facesAdded;
@@ -321,14 +332,7 @@ export function createGalleryService(deps: GalleryServiceDeps): GalleryService {
     },
 
     async importBatch(people, alsoInTx) {
-      const { result } = await commit(
-        async (tx) => {
-          const r = await tx.transfer.importBatch(modelId, people);
-          await alsoInTx(tx, r.summary);
-          return { change: r.added.length > 0 ? { kind: 'faces.added', faceIds: r.added.map((f) => f.faceId) } : null, result: r.summary, local: r.added };
-        },
-        { share: false },
-      );
+      const result = await commitImportBatch(people, alsoInTx, { share: false });
       crash('gallery-import.after-batch'); // kill -9 tests: this batch and its checkpoint committed, the rest not
       return result;
     },

@@ -4,6 +4,7 @@
 import type { Config } from '../config.js';
 import type { GalleryService } from '../gallery/service.js';
 import type { JobCounts, JobRow } from '../store/jobs-repo.js';
+import { yieldToEventLoop } from '../live-work.js';
 import { fileSource, galleryLines, type ImportedPerson } from './gallery-file.js';
 
 export interface GalleryJobDeps {
@@ -55,7 +56,7 @@ export async function runGalleryJob(job: JobRow, deps: GalleryJobDeps, closing: 
       await flush();
       if (closing()) return 'stopped';
       // Between batches the event loop serves live frames first (issue 19: one slow thing never stalls the rest).
-      await new Promise((r) => setImmediate(r));
+      await yieldToEventLoop();
     }
   }
   await flush();

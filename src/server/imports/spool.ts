@@ -18,11 +18,8 @@ export class SpoolTooLarge extends Error {
  */
 export const SPOOL_FREE_RESERVE_BYTES = 256 * 1024 * 1024;
 
-export class SpoolNoSpace extends Error {
-  constructor(message: string) {
-    super(message);
-  }
-}
+/** DATA_DIR's disk cannot hold the upload (answered 507 insufficient_storage). */
+export class SpoolNoSpace extends Error {}
 
 /** Refuses, before anything is written, an upload of `declared` bytes that would leave under the reserve free. */
 export async function checkSpoolSpace(dest: string, declared: number): Promise<void> {
