@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { connectCamera } from './lib/camera.js';
 import { sceneFrames } from './lib/frames.js';
 import { LIVE_SCENE } from './lib/people.js';
+import { startGalleryFileImport, waitJob } from './lib/rest.js';
 import { startBenchServer } from './lib/suite.js';
 import { CAMERA_FPS } from './live.js';
 import { galleryFile } from './stalls.js';
@@ -33,16 +34,13 @@ try {
         mark(`answered ${r.status}`);
         return;
       }
-      const r = await fetch(`${server.url}/api/v1/imports/gallery`, { method: 'POST', body: file, headers: { 'Content-Type': 'application/gzip' } });
-      const { id } = (await r.json()) as { id: string };
-      mark(`202 job ${id.slice(0, 8)}`);
+      const jobUrl = await startGalleryFileImport(server.url, file);
+      mark(`202 ${jobUrl}`);
       let last = -1;
-      for (;;) {
-        const job = (await (await fetch(`${server.url}/api/v1/jobs/${id}`)).json()) as { state: string; processed: number };
-        if (job.processed !== last) mark(`processed ${(last = job.processed)} (${job.state})`);
-        if (job.state !== 'queued' && job.state !== 'running') return mark(`job ${job.state}`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
+      const job = await waitJob(server.url, jobUrl, (j) => {
+        if (j.processed !== last) mark(`processed ${(last = j.processed)} (${j.state})`);
+      });
+      mark(`job ${job.state}`);
     })().finally(() => (done = true));
     const run = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 3_600_000, until: () => done });
     await request;

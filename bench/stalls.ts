@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { connectCamera, summariseRun, type Camera, type CameraRun } from './lib/camera.js';
 import { sceneFrames } from './lib/frames.js';
 import { LIVE_SCENE } from './lib/people.js';
+import { startGalleryFileImport, waitJob } from './lib/rest.js';
 import { round, spread } from './lib/stats.js';
 import { serverSettings, startBenchServer, type SuiteContext, type SuiteOutput } from './lib/suite.js';
 import { CAMERA_FPS, stageTimes } from './live.js';
@@ -137,14 +138,8 @@ export async function runStalls(ctx: SuiteContext): Promise<SuiteOutput> {
       let done = false;
       const t0 = performance.now();
       const request = (async () => {
-        const r = await fetch(`${server.url}/api/v1/imports/gallery`, { method: 'POST', body: jobFile, headers: { 'Content-Type': 'application/gzip' } });
-        if (r.status !== 202) throw new Error(`stalls: the import job was not accepted: ${r.status} ${await r.text()}`);
-        const { id } = (await r.json()) as { id: string };
-        for (;;) {
-          const job = (await (await fetch(`${server.url}/api/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-          if (job.state !== 'queued' && job.state !== 'running') return { job, seconds: round((performance.now() - t0) / 1000, 1) };
-          await new Promise((res) => setTimeout(res, 100));
-        }
+        const job = await waitJob(server.url, await startGalleryFileImport(server.url, jobFile));
+        return { job, seconds: round((performance.now() - t0) / 1000, 1) };
       })().finally(() => (done = true));
       const run = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 3_600_000, until: () => done });
       const { job, seconds: took } = await request;

@@ -28,6 +28,7 @@ export async function enrolFromPhotos(url: string, name: string, photos: string[
 
 export interface ImportJob {
   state: string;
+  error?: string | null;
   total: number;
   processed: number;
   accepted: number;
@@ -48,4 +49,21 @@ export async function startFolderImport(url: string, dir: string): Promise<strin
 
 export async function readJob(url: string, jobUrl: string): Promise<ImportJob> {
   return json<ImportJob>(await fetch(`${url}${jobUrl}`), 'import job');
+}
+
+/** Starts a gallery file import job (the file itself as the body); returns the job's URL path. */
+export async function startGalleryFileImport(url: string, file: Uint8Array<ArrayBuffer>): Promise<string> {
+  const res = await fetch(`${url}/api/v1/imports/gallery`, { method: 'POST', body: file, headers: { 'Content-Type': 'application/gzip' } });
+  const job = await json<{ url?: string; id?: string }>(res, 'gallery file import');
+  return job.url ?? `/api/v1/jobs/${job.id}`;
+}
+
+/** Polls a job every 100 ms until it is neither queued nor running; `onPoll` sees every answer. */
+export async function waitJob(url: string, jobUrl: string, onPoll: (job: ImportJob) => void = () => {}): Promise<ImportJob> {
+  for (;;) {
+    const job = await readJob(url, jobUrl);
+    onPoll(job);
+    if (job.state !== 'queued' && job.state !== 'running') return job;
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }
