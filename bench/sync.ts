@@ -109,10 +109,15 @@ async function serverOn(url: string): Promise<BenchServer> {
   };
 }
 
+/** The part of each lag that A's own write took (the change committed and in A's index), by kind of change. */
+const writeMs: Record<string, number[]> = { enrol: [], rename: [], merge: [], deletePerson: [] };
+let lastWriteMs = 0;
+
 /** Milliseconds from the start of `change` on A until `seen` holds on B (checked every event-loop turn). */
 async function lag(change: () => Promise<unknown>, seen: () => boolean): Promise<number> {
   const t0 = performance.now();
   await change();
+  lastWriteMs = performance.now() - t0;
   while (!seen()) {
     if (performance.now() - t0 > 30_000) throw new Error('B did not follow within 30 s');
     await new Promise((r) => setImmediate(r));
@@ -136,7 +141,11 @@ async function follow(url: string) {
   log(`both servers built their index in ${Math.round(performance.now() - t0)} ms`);
   const builds = b.gallery.builds();
   const lags = { enrol: [] as number[], rename: [] as number[], merge: [] as number[], deletePerson: [] as number[] };
-  const counted = (r: number, xs: number[]) => (ms: number) => void (r > 0 && xs.push(ms));
+  const counted = (r: number, kind: keyof typeof lags) => (ms: number) => {
+    if (r === 0) return;
+    lags[kind].push(ms);
+    writeMs[kind]!.push(lastWriteMs);
+  };
   const faces = (p: number) => Array.from({ length: FPP }, (_, k) => ({ embedding: set.faces((people + p) * FPP + k, 1) }));
   // Round 0 warms both servers up (first queries, first notifications) and is not counted.
   for (let r = 0; r <= ROUNDS; r++) {
@@ -144,7 +153,7 @@ async function follow(url: string) {
     let x!: { personId: string; faceIds: string[] };
     counted(
       r,
-      lags.enrol,
+      'enrol',
     )(
       await lag(
         async () => (x = await a.service.enrol(`Bench ${r}`, faces(one - people))),
@@ -153,7 +162,7 @@ async function follow(url: string) {
     );
     counted(
       r,
-      lags.rename,
+      'rename',
     )(
       await lag(
         () => a.service.renamePerson(x.personId, `Bench renamed ${r}`),
@@ -163,7 +172,7 @@ async function follow(url: string) {
     const y = await a.service.enrol(`Bench other ${r}`, faces(one - people + 1));
     counted(
       r,
-      lags.merge,
+      'merge',
     )(
       await lag(
         () => a.service.mergePeople(x.personId, y.personId),
@@ -172,7 +181,7 @@ async function follow(url: string) {
     );
     counted(
       r,
-      lags.deletePerson,
+      'deletePerson',
     )(
       await lag(
         () => a.service.deletePerson(x.personId),
@@ -194,6 +203,8 @@ async function follow(url: string) {
     people,
     rounds: ROUNDS,
     lagMs: Object.fromEntries(Object.entries(lags).map(([k, v]) => [k, spread(v)])),
+    /** Of lagMs, the write on A alone: what B adds is the rest. */
+    writeOnAMs: Object.fromEntries(Object.entries(writeMs).map(([k, v]) => [k, spread(v)])),
     fullReloadsOnB: stats.fullReloads,
     indexBuildsOnBDuringRounds: builtDuringRounds,
     changesAppliedOnB: stats.changesApplied,
@@ -333,6 +344,7 @@ const db = database();
 try {
   const followed = await follow(db.url);
   log(`follow: ${JSON.stringify(followed.lagMs)}`);
+  log(`of which the write on A: ${JSON.stringify(followed.writeOnAMs)}`);
   const imports = [];
   for (const kind of IMPORT_DATABASES) {
     const child = spawnSync(
