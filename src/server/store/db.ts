@@ -3,7 +3,6 @@ import { noCrash, type CrashAt } from '../crash-points.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -13,6 +12,7 @@ import postgres from 'postgres';
 import { acquireDirLock, type DirLock } from './dir-lock.js';
 import type { StoreDb } from './drizzle-db.js';
 import { notifyChannels, type NotifyChannels } from './notify-channels.js';
+import { openPgliteThread, type PgliteThreadClient } from './pglite/client.js';
 import { createRepositories } from './repositories.js';
 import type { Store } from './types.js';
 
@@ -57,21 +57,21 @@ async function openPostgres(url: string, log: (msg: string) => void, crash: Cras
 
 async function openPglite(dataDir: string, log: (msg: string) => void, crash: CrashAt): Promise<Store> {
   let lock: DirLock | undefined;
-  let client: PGlite;
-  if (dataDir === MEMORY) {
-    client = new PGlite();
-  } else {
+  let dbDir: string | null = null;
+  if (dataDir !== MEMORY) {
     // The lock comes first: PGlite must not even open files another process is writing.
     lock = acquireDirLock(dataDir, log);
-    const dbDir = path.join(dataDir, 'pglite');
+    dbDir = path.join(dataDir, 'pglite');
     fs.mkdirSync(dbDir, { recursive: true });
-    client = new PGlite(dbDir);
   }
+  let thread: PgliteThreadClient | undefined;
   try {
-    await client.waitReady;
-    const db = drizzlePglite({ client });
+    // PGlite runs on its own thread (pglite/thread.ts): its statements never hold up the cameras' event loop.
+    thread = await openPgliteThread(dbDir);
+    const db = drizzlePglite({ client: thread.driver });
     await migratePglite(db, { migrationsFolder });
-    log(dataDir === MEMORY ? 'store: in-memory PGlite' : `store: PGlite in ${path.join(dataDir, 'pglite')}`);
+    log(dbDir === null ? 'store: in-memory PGlite' : `store: PGlite in ${dbDir}`);
+    const opened = thread;
     let closed: Promise<void> | undefined;
     return seal(
       'pglite',
@@ -80,7 +80,7 @@ async function openPglite(dataDir: string, log: (msg: string) => void, crash: Cr
       () =>
         (closed ??= (async () => {
           try {
-            await client.close();
+            await opened.close();
           } finally {
             // Release only after PGlite has flushed and closed its files.
             lock?.release();
@@ -88,7 +88,7 @@ async function openPglite(dataDir: string, log: (msg: string) => void, crash: Cr
         })()),
     );
   } catch (err) {
-    await client.close().catch(() => {});
+    await thread?.close().catch(() => {});
     lock?.release();
     throw err;
   }
