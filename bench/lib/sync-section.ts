@@ -56,8 +56,14 @@ export function syncSection(f: Any): string {
     `B applied ${follow.changesAppliedOnB} changes with ${follow.fullReloadsOnB} full reloads and ${follow.indexBuildsOnBDuringRounds} index builds; one full reload of B's index at this size, what each of these changes used to cost B, took ${fmt(follow.fullReloadMs / 1000, ' s', 2)}.`,
     '',
     table(
-      ['change on A', 'p50', 'p95', 'max'],
-      OPS.map(([k, name]) => [name, fmt(follow.lagMs[k]?.p50, ' ms'), fmt(follow.lagMs[k]?.p95, ' ms'), fmt(follow.lagMs[k]?.max, ' ms')]),
+      ['change on A', 'p50', 'p95', 'max', ...(follow.writeOnAMs ? ['of which the write on A, p50 / p95'] : [])],
+      OPS.map(([k, name]) => [
+        name,
+        fmt(follow.lagMs[k]?.p50, ' ms'),
+        fmt(follow.lagMs[k]?.p95, ' ms'),
+        fmt(follow.lagMs[k]?.max, ' ms'),
+        ...(follow.writeOnAMs ? [`${fmt(follow.writeOnAMs[k]?.p50)} / ${fmt(follow.writeOnAMs[k]?.p95, ' ms')}`] : []),
+      ]),
     ),
     ...(follow.missed
       ? [
