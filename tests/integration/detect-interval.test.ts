@@ -121,7 +121,9 @@ describe('re-checks of a named track (REEMBED_EVERY=2, DETECT_INTERVAL_MS=0)', (
     const after = overlays.slice(named + 1);
     expect(after.length).toBeGreaterThan(10);
     for (const o of after) {
-      expect(o.timings.embed).toBeLessThan(0.01); // a frame that embeds nothing still times its (empty) embed stage
+      // A frame that embeds nothing still times its (empty) embed stage: microseconds, more when another thread's
+      // message (the database's) is handled inside it. An embedding costs milliseconds.
+      expect(o.timings.embed).toBeLessThan(1);
       expect(o.tracks[0]).toMatchObject({ name: 'Guido van Rossum', state: 'recognized' });
     }
     client.close();
