@@ -75,6 +75,23 @@ describe('FaceTable', () => {
     expect(t.people).toBe(1);
   });
 
+  it('a snapshot of the face ids keeps them as they were, whatever changes after it', () => {
+    const t = new FaceTable(DIMS);
+    const ids = Array.from({ length: 12_000 }, () => randomUUID());
+    t.add(ids.map((id, i) => template(id, `p${i % 100}`)));
+    t.add([template('hand-made-id', 'px')]); // not a UUID: kept in the table's small map
+    t.removeFaces([ids[7]!]);
+    const before = t.faceIdsByLabel();
+    const snap = t.faceIdsSnapshot();
+    t.removeFaces([ids[8]!, 'hand-made-id']);
+    t.add([template(randomUUID(), 'py')]);
+    expect(snap.labels).toBe(12_001);
+    expect([...snap.slice(0, 5000), ...snap.slice(5000, 10_000), ...snap.slice(10_000, 20_000)]).toEqual(before);
+    expect(before[7]).toBe('');
+    expect(before[8]).toBe(ids[8]);
+    expect(before[12_000]).toBe('hand-made-id');
+  });
+
   it('restores a saved table at its labels', () => {
     const t = new FaceTable(DIMS);
     const [x, y] = [randomUUID(), randomUUID()];

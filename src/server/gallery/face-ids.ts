@@ -18,6 +18,37 @@ function words(id: string, out: Uint32Array): void {
 
 const hex8 = (w: number) => w.toString(16).padStart(8, '0');
 
+/** The canonical UUID whose four words are at `4 * label` in `w`. */
+function uuidAt(w: Uint32Array, label: number): string {
+  const a = hex8(w[4 * label]!);
+  const b = hex8(w[4 * label + 1]!);
+  const c = hex8(w[4 * label + 2]!);
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex8(w[4 * label + 3]!)}`;
+}
+
+/**
+ * The face id at each label below `labels` as the map held them when taken (a copy of its typed arrays, a few ms at
+ * 1M faces), read later a slice at a time: the index saver turns it into strings between camera frames, while the
+ * map itself goes on changing. '' where no face is.
+ */
+export class FaceIdsSnapshot {
+  constructor(
+    readonly labels: number,
+    private readonly words: Uint32Array,
+    private readonly live: Uint8Array,
+    private readonly other: ReadonlyMap<number, string>,
+  ) {}
+
+  /** The ids of labels from..to-1. */
+  slice(from: number, to: number): string[] {
+    const out: string[] = [];
+    for (let label = from; label < Math.min(to, this.labels); label++) {
+      out.push(this.other.get(label) ?? (this.live[label] ? uuidAt(this.words, label) : ''));
+    }
+    return out;
+  }
+}
+
 export class FaceIdMap {
   /** UUID words by label (4 a label); unused for labels whose id is in `otherAt`. */
   private idWords = new Uint32Array(4 * 1024);
@@ -86,13 +117,15 @@ export class FaceIdMap {
 
   /** The id at `label`; only for labels that are in the map. */
   idAt(label: number): string {
-    const other = this.otherAt.get(label);
-    if (other !== undefined) return other;
-    const w = this.idWords;
-    const a = hex8(w[4 * label]!);
-    const b = hex8(w[4 * label + 1]!);
-    const c = hex8(w[4 * label + 2]!);
-    return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex8(w[4 * label + 3]!)}`;
+    return this.otherAt.get(label) ?? uuidAt(this.idWords, label);
+  }
+
+  /** The ids of labels below `labels` as they are now, to be read later (FaceIdsSnapshot). */
+  snapshot(labels: number): FaceIdsSnapshot {
+    const live = new Uint8Array(labels);
+    for (const s of this.slots) if (s > 0 && s - 1 < labels) live[s - 1] = 1;
+    const other = new Map([...this.otherAt].filter(([label]) => label < labels));
+    return new FaceIdsSnapshot(labels, this.idWords.slice(0, 4 * labels), live, other);
   }
 
   /** Every label in the map with its id. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import type { FaceIdsSnapshot } from './face-ids.js';
 import { FaceTable, type FaceRef } from './face-table.js';
 import type { IndexFactory, SavedIndex, VectorIndex } from './index-types.js';
 
@@ -42,16 +43,53 @@ export function indexFiles(dir: string, modelId: string): IndexFiles {
 
 type Covered = Omit<z.infer<typeof Meta>, 'sha256'>;
 
+/** Face ids converted, hashed or written between two turns of the event loop: ~15 ms of a camera's wait at most. */
+const IDS_SLICE = 5000;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * `JSON.stringify(ids)`, byte for byte, as pieces of IDS_SLICE ids with a turn of the event loop between them: at 1M
+ * faces the whole string took the server's main thread for seconds (issue 19), once on every save and every load.
+ */
+async function* jsonOfIds(ids: readonly string[]): AsyncGenerator<string> {
+  yield '[';
+  for (let i = 0; i < ids.length; i += IDS_SLICE) {
+    if (i > 0) await turn();
+    yield (
+      (i > 0 ? ',' : '') +
+      ids
+        .slice(i, i + IDS_SLICE)
+        .map((id) => JSON.stringify(id))
+        .join(',')
+    );
+  }
+  yield ']';
+}
+
 /**
  * The one checksum of a saved pair: sha256 over the metadata fields (as a JSON array in a fixed order, so key order in
  * the file does not matter) and then the index file's bytes. Checked before anything from either file is used.
  */
 async function checksum(indexFile: string, m: Covered): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([m.format, m.modelId, m.dims, m.layout, m.planned, m.bytes, m.faceIds]));
+  // JSON.stringify([m.format, m.modelId, m.dims, m.layout, m.planned, m.bytes, m.faceIds]), its ids a slice at a time.
+  hash.update(JSON.stringify([m.format, m.modelId, m.dims, m.layout, m.planned, m.bytes]).slice(0, -1) + ',');
+  for await (const piece of jsonOfIds(m.faceIds)) hash.update(piece);
+  hash.update(']');
   hash.update('\n');
   await pipeline(fs.createReadStream(indexFile, { highWaterMark: 1 << 20 }), hash);
   return hash.digest('hex');
+}
+
+/** The face ids of a snapshot as one array, built a slice at a time. */
+async function idsOf(snapshot: FaceIdsSnapshot): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < snapshot.labels; i += IDS_SLICE) {
+    if (i > 0) await turn();
+    for (const id of snapshot.slice(i, i + IDS_SLICE)) ids.push(id);
+  }
+  return ids;
 }
 
 /**
@@ -60,16 +98,26 @@ async function checksum(indexFile: string, m: Covered): Promise<string> {
  */
 export async function saveIndex(files: IndexFiles, modelId: string, dims: number, table: FaceTable, index: VectorIndex): Promise<void> {
   if (!index.save) throw new Error(`the ${index.backend} index cannot be saved`);
-  const faceIds = table.faceIdsByLabel();
+  // Taken before the first await: the table changes at once while index changes are held, so this is the index's table.
+  const snapshot = table.faceIdsSnapshot();
   await fs.promises.mkdir(path.dirname(files.index), { recursive: true });
   const tmp = { index: `${files.index}.tmp`, meta: `${files.meta}.tmp` };
   const layout = await index.save(tmp.index);
   const stat = await fs.promises.stat(tmp.index);
+  const faceIds = await idsOf(snapshot);
   const covered: Covered = { format: FORMAT, modelId, dims, ...layout, bytes: stat.size, faceIds };
-  const meta: z.infer<typeof Meta> = { ...covered, sha256: await checksum(tmp.index, covered) };
-  await fs.promises.writeFile(tmp.meta, JSON.stringify(meta));
+  const sha256 = await checksum(tmp.index, covered);
+  const { faceIds: _ids, ...fields } = { ...covered, sha256 } satisfies z.infer<typeof Meta>;
+  await fs.promises.writeFile(tmp.meta, metaText(fields, faceIds));
   await fs.promises.rename(tmp.index, files.index);
   await fs.promises.rename(tmp.meta, files.meta);
+}
+
+/** The metadata file's JSON, its face ids last and a slice at a time. */
+async function* metaText(fields: Omit<z.infer<typeof Meta>, 'faceIds'>, faceIds: readonly string[]): AsyncGenerator<string> {
+  yield JSON.stringify(fields).slice(0, -1) + ',"faceIds":';
+  yield* jsonOfIds(faceIds);
+  yield '}';
 }
 
 export type Loaded = { ok: true; table: FaceTable; index: VectorIndex } | { ok: false; reason: string };
