@@ -12,12 +12,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
-import { connectCamera, summariseRun } from './lib/camera.js';
+import { cameraFigures, connectCamera } from './lib/camera.js';
 import { sceneFrames } from './lib/frames.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
 import { LIVE_SCENE } from './lib/people.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
-import { spread } from './lib/stats.js';
 import { CAMERA_FPS } from './live.js';
 
 const { values } = parseArgs({
@@ -98,8 +97,8 @@ try {
     serverRssBeforeMiB: watched.rssBeforeMiB,
     serverRssMaxMiB: watched.rssMaxMiB,
     camera: {
-      idle: { ...summariseRun(idle), roundTripMs: spread(idle.answers.map((a) => a.rttMs)) },
-      during: { ...summariseRun(duringRun), roundTripMs: spread(duringRun.answers.map((a) => a.rttMs)) },
+      idle: cameraFigures(idle),
+      during: cameraFigures(duringRun),
     },
   };
   log(`export: ${JSON.stringify(exportResult)}`);

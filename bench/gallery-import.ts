@@ -3,6 +3,8 @@
 // POST /api/v1/imports/gallery to a server in its own process (as `npm start` runs it, default settings) on an empty
 // PostgreSQL database, and polls the job to the end: the upload's time, the job's time and progress (people committed
 // over time), the server's peak RSS (sampled every 250 ms, and VmHWM), and the database's counts afterwards.
+// Meanwhile one camera streams a real clip at 15 fps: its round trip idle (15 s before the upload) and during the upload
+// and the job (the target: p95 within 1.5x of idle), and its longest wait for an answer.
 // Usage: nice -n 10 npx tsx bench/gallery-import.ts --database-url URL [--faces 1000000] [--faces-per-person 10]
 //          [--out bench/results/gallery-import.json]   (URL: an empty database; it is not cleaned)
 import fs from 'node:fs';
@@ -13,8 +15,12 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import postgres from 'postgres';
 import { gaussian } from './face-like.js';
+import { cameraFigures, connectCamera } from './lib/camera.js';
+import { sceneFrames } from './lib/frames.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
+import { LIVE_SCENE } from './lib/people.js';
 import { startServerProcess } from './lib/server-process.js';
+import { CAMERA_FPS } from './live.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +86,13 @@ try {
   const fileBytes = fs.statSync(file).size;
   log(`file: ${PEOPLE} people, ${PEOPLE * FPP} faces, ${(fileBytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
 
+  const frames = (await sceneFrames(LIVE_SCENE.photo, LIVE_SCENE.faces, 30)).map((f) => f.jpeg);
+  const cam = await connectCamera(server.url, 'gallery-import');
+  await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 2000 });
+  const idle = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 15_000 });
+  let cameraStop = false;
+  const during = cam.stream({ frames, fps: CAMERA_FPS, durationMs: 4 * 3_600_000, until: () => cameraStop });
+
   const rssBefore = server.rssMiB();
   let rssMax = rssBefore;
   const timer = setInterval(() => (rssMax = Math.max(rssMax, server.rssMiB() || 0)), 250);
@@ -108,6 +121,12 @@ try {
   }
   const totalMs = performance.now() - u0;
   clearInterval(timer);
+  cameraStop = true;
+  const duringRun = await during;
+  cam.close();
+  const camera = { idle: cameraFigures(idle), during: cameraFigures(duringRun) };
+  const [idleP95, duringP95] = [camera.idle.roundTripMs.p95, camera.during.roundTripMs.p95];
+  const p95Ratio = idleP95 && duringP95 !== null ? +(duringP95 / idleP95).toFixed(2) : null;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const [counts] = await sql`select (select count(*)::int from people) as people, (select count(*)::int from faces) as faces`;
@@ -124,6 +143,7 @@ try {
     serverRssBeforeMiB: rssBefore,
     serverRssMaxMiB: rssMax,
     serverVmHwmMiB: hwm ? Math.round(Number(hwm[1]) / 1024) : null,
+    camera: { ...camera, p95Ratio },
     progress,
   };
   log(JSON.stringify(results));
@@ -142,6 +162,7 @@ const out = {
     path: 'POST /api/v1/imports/gallery: the file streamed as the body, spooled to disk, read and committed by the job',
     file: 'gzip (level 1) JSON lines, random unit embeddings of the server model, no crops',
     database: 'PostgreSQL 15 (scripts/pg-test-cluster.sh, defaults), an empty database',
+    camera: `one camera streaming ${LIVE_SCENE.photo} at ${CAMERA_FPS} fps: idle for 15 s before the upload, then through the upload and the job`,
   },
   machine: { ...describeMachine('n/a'), load: load.stop() },
   results,

@@ -2,6 +2,7 @@
 // most `welcome.limits.maxFramesInFlight` unanswered like the browser client; a tick with no free slot is a dropped frame.
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, ServerMessage, encodeFrame, type Overlay } from '../../src/shared/protocol.js';
+import { spread } from './stats.js';
 
 export interface Answer {
   seq: number;
@@ -183,4 +184,15 @@ export function summariseRun(run: CameraRun) {
     droppedByServer: run.serverDropped,
     frameErrors: run.errors,
   };
+}
+
+/**
+ * A stretch's frames and round trip, plus the longest time the camera went without any answer: a stall the p95 of a
+ * long stretch can hide.
+ */
+export function cameraFigures(run: CameraRun) {
+  const at = run.answers.map((a) => a.at).sort((a, b) => a - b);
+  let longestGapMs = 0;
+  for (let i = 1; i < at.length; i++) longestGapMs = Math.max(longestGapMs, at[i]! - at[i - 1]!);
+  return { ...summariseRun(run), roundTripMs: spread(run.answers.map((a) => a.rttMs)), longestGapMs: Math.round(longestGapMs) };
 }

@@ -23,6 +23,11 @@ function progressRows(progress: Any[], faces: number, people: number): string[][
   return rows;
 }
 
+const camera = (c: Any) =>
+  `p50 ${fmt(c.roundTripMs.p50, ' ms')}, p95 ${fmt(c.roundTripMs.p95, ' ms')}, max ${fmt(c.roundTripMs.max, ' ms', 0)}, longest wait ${fmt(c.longestGapMs, ' ms', 0)}, ${fmt(c.fps, ' fps')}, ${fmt(c.droppedShare * 100, '%')} dropped`;
+const cameraLine = (c: Any) =>
+  `One camera at 15 fps: idle ${camera(c.idle)}; during the upload and the job ${camera(c.during)} (p95 ${fmt(c.p95Ratio, 'x', 2)} idle).`;
+
 export function galleryImportJobSection(f: Any): string {
   const r = f.results;
   const s = f.settings ?? {};
@@ -33,6 +38,7 @@ export function galleryImportJobSection(f: Any): string {
     '',
     `${r.people} people with ${r.faces} faces: uploaded (spooled to disk) in ${fmt(r.uploadMs / 1000, ' s')}, done after ${fmt(r.totalMs / 1000, ' s')} (${r.facesPerS} faces/s). Job state ${r.job?.state}, ${r.job?.accepted} faces accepted, ${r.job?.skipped} skipped; the store then held ${r.stored?.people} people and ${r.stored?.faces} faces. Server RSS ${r.serverRssBeforeMiB} MiB before, ${r.serverRssMaxMiB} MiB at peak.`,
     '',
+    ...(r.camera ? [`${cameraLine(r.camera)}`, ''] : []),
     table(['since upload began', 'people processed', 'faces (at this rate a person)'], progressRows(r.progress ?? [], r.faces, r.people)),
   ].join('\n');
 }

@@ -299,4 +299,29 @@ describe('bench report', () => {
     expect(renderReport({ stalls: stalls(1.2, 4) })).toContain('| gallery import (REST) | 15 fps | 10 ms | 160 ms | 180 ms | 60 | 2.5 / 2 / 1.5 |');
     expect(row(targetRows({}), 'a flooding client')).toBeUndefined();
   });
+
+  it('judges the camera during a 1M-face import job and export by its p95 against idle, and only at 1M faces', () => {
+    const cam = (p95: number, gap: number) => ({ fps: 15, droppedShare: 0.01, roundTripMs: { ...spread(5, p95), max: 900 }, longestGapMs: gap });
+    const importJob = (faces: number, ratio: number) => ({
+      results: {
+        faces,
+        stored: { faces },
+        job: { state: 'done' },
+        totalMs: 1000,
+        facesPerS: faces,
+        serverRssMaxMiB: 100,
+        camera: { idle: cam(20, 80), during: cam(20 * ratio, 950) },
+      },
+    });
+    const exported = (faces: number, ratio: number) => ({ results: { export: { faces, camera: { idle: cam(20, 80), during: cam(20 * ratio, 4000) } } } });
+    const rows = targetRows({ 'gallery-import': importJob(1_000_000, 1.2), export: exported(1_000_400, 2.95) });
+    expect(row(rows, 'live cameras keep their round trip during a 1000k-face gallery import job')).toEqual([
+      'live cameras keep their round trip during a 1000k-face gallery import job (POST /api/v1/imports/gallery): p95 within 1.5x of idle (the target is at 1M faces)',
+      '1.2x: p95 20 ms idle, 24 ms during; max 900 ms, longest wait for an answer 950 ms; 1% of frames dropped',
+      '**met**',
+    ]);
+    expect(row(rows, 'live cameras keep their round trip during a 1000k-face gallery export')?.[2]).toBe('**not met**');
+    const small = targetRows({ 'gallery-import': importJob(10_000, 1.2) });
+    expect(row(small, 'live cameras keep their round trip during a 10k-face')?.[2]).toBe('not measured');
+  });
 });
