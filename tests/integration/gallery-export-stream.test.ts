@@ -7,7 +7,7 @@ import { faceLike } from '../../bench/face-like.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 
-const PEOPLE = 650; // more than three pages of 200
+const PEOPLE = 650; // more than three pages (EXPORT_PAGE_PEOPLE, 50)
 const FACES_EACH = 2;
 
 describe('streamed gallery export', () => {

@@ -2,7 +2,7 @@
 import { and, asc, count, countDistinct, eq, exists, inArray, sql } from 'drizzle-orm';
 import { embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
-import { pacer } from '../live-work.js';
+import { pacer, yieldToLive } from '../live-work.js';
 import { lockNames, normalisePersonName } from './people-repo.js';
 import type { FaceTemplate } from './records.js';
 import { faces, people } from './schema.js';
@@ -31,6 +31,11 @@ export interface ImportedPersonRow {
 const INSERT_ROWS = 500;
 /** People an import statement covers: an import batch (GALLERY_IMPORT_BATCH_PEOPLE, one transaction) runs as slices of this many. */
 export const IMPORT_SLICE_PEOPLE = 4;
+/**
+ * People an export page covers (one query for the people, one for their faces). At 10 faces a person a page's rows
+ * and lines are a few milliseconds of main thread, between which live frames go first.
+ */
+export const EXPORT_PAGE_PEOPLE = 50;
 /** The longest an import batch holds the event loop between two turns it gives it, ms (about: plus one statement). */
 export const IMPORT_SLICE_MS = 3;
 
@@ -142,11 +147,14 @@ export function galleryRepo(db: StoreDb) {
     /**
      * Every person with at least one face of `modelId`, with those faces, ordered by name, a page at a time (`pageSize`
      * people, keyset on name and id): each page is one short query, so a gallery of any size streams in bounded memory.
-     * A person added or removed while it runs may or may not be in it.
+     * A person added or removed while it runs may or may not be in it. Each page waits for live frames first
+     * (live-work.ts): decoding a page's rows and writing its lines run on the main thread, and at 1M faces an export
+     * that never paused held a camera's p95 at 3x its idle round trip (bench/export.ts).
      */
-    async *exportPages(modelId: string, pageSize = 200): AsyncGenerator<TransferPerson[]> {
+    async *exportPages(modelId: string, pageSize = EXPORT_PAGE_PEOPLE): AsyncGenerator<TransferPerson[]> {
       let after: { name: string; id: string } | null = null;
       for (;;) {
+        await yieldToLive();
         const hasFaces = exists(
           db
             .select({ one: sql`1` })
@@ -192,8 +200,9 @@ export function galleryRepo(db: StoreDb) {
       const summary: ImportSummary = { peopleCreated: 0, peopleMerged: 0, facesAdded: 0, facesSkipped: 0 };
       const added: FaceTemplate[] = [];
       if (input.length === 0) return { summary, added };
-      // The embedded database runs in this thread: the event loop serves live frames every IMPORT_SLICE_MS (a batch's
-      // statements at once held every camera for a second and more).
+      // A batch's statements are built and their answers parsed on this thread (PGlite itself runs on its own): the
+      // event loop serves live frames every IMPORT_SLICE_MS (a batch's statements at once held every camera for a
+      // second and more when PGlite ran here).
       const pace = pacer(IMPORT_SLICE_MS);
       await lockNames(
         db,
