@@ -1,5 +1,6 @@
 // Gallery export and file import at scale (issue 19): a server (its own process, as `npm start` runs it, default
-// settings) on a PostgreSQL already holding the gallery (e.g. the 1M faces bench/sync.ts seeded and left there), while
+// settings) on a PostgreSQL already holding the gallery (e.g. the 1M faces bench/gallery-import.ts imported, or those
+// bench/sync.ts seeded and left there; --database-note says which), while
 // one camera streams a real clip at 15 fps. Times GET /api/v1/gallery/export streamed to a file, samples the server's
 // RSS meanwhile (every 250 ms), and the camera's round trip before and during. Then POSTs that file to
 // /api/v1/gallery/import of a second server on an empty database, and records what it answers (at 1M faces the file
@@ -23,6 +24,8 @@ const { values } = parseArgs({
   options: {
     'database-url': { type: 'string' },
     'import-database-url': { type: 'string' },
+    /** Where the gallery in --database-url came from, for the report. */
+    'database-note': { type: 'string', default: 'the gallery bench/sync.ts seeded (binary COPY) and changed' },
     out: { type: 'string', default: 'bench/results/export.json' },
   },
 });
@@ -135,7 +138,7 @@ const out = {
   durationS: Math.round((Date.now() - started) / 1000),
   settings: {
     server: 'dist/server/main.js in its own process, default settings, DATABASE_URL set',
-    database: 'PostgreSQL holding the gallery bench/sync.ts seeded (binary COPY) and changed',
+    database: `PostgreSQL holding ${values['database-note']}`,
     importDatabase: 'an empty database on the same cluster',
     cameraFps: CAMERA_FPS,
     serverReadyS: +readyS.toFixed(1),

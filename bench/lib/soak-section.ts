@@ -67,7 +67,7 @@ export function exportSection(f: Any): string {
   return [
     '## Gallery export and import at scale: bench/export.ts',
     '',
-    `A server with default settings on the PostgreSQL gallery bench/sync.ts left (${e.header?.people} people, ${e.header?.faces} faces; seeded by binary COPY), ready in ${fmt(f.settings.serverReadyS, ' s')}; one camera at ${f.settings.cameraFps} fps. ${loadText(f.machine?.load)}.`,
+    `A server with default settings on ${f.settings.database ?? 'PostgreSQL'} (${e.header?.people} people, ${e.header?.faces} faces), ready in ${fmt(f.settings.serverReadyS, ' s')}; one camera at ${f.settings.cameraFps} fps. ${loadText(f.machine?.load)}.`,
     '',
     table(
       ['', 'value'],
