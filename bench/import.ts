@@ -41,7 +41,11 @@ export async function runImport(ctx: SuiteContext): Promise<SuiteOutput> {
     for (const r of job.results) if (r.code) reasons[r.code] = (reasons[r.code] ?? 0) + 1;
     ctx.log(`import: ${job.total} files in ${seconds.toFixed(1)} s, ${job.accepted} accepted`);
     return {
-      settings: { ...serverSettings(server), folder: dir, cameraFps: CAMERA_FPS },
+      settings: {
+        ...serverSettings(server),
+        folder: path.relative(process.cwd(), dir).startsWith('../..') ? dir : path.relative(process.cwd(), dir),
+        cameraFps: CAMERA_FPS,
+      },
       results: {
         state: job.state,
         files: job.total,

@@ -1,7 +1,7 @@
 // `npm run bench`: runs the suites one after another against a server with default settings, writes
 // bench/results/<suite>.json for each, then regenerates BENCHMARKS.md from every results file present. With
 // `--out DIR` the results and the report (DIR/BENCHMARKS.md) go to DIR, never to the committed BENCHMARKS.md.
-// Usage: npm run bench [-- --only live,liveness,cameras,stalls] [--set KEY=VALUE --out DIR] [--quick] [--faces /work/shared/faces] [--out bench/results] [--report FILE]
+// Usage: npm run bench [-- --only live,liveness,cameras,stalls] [--set KEY=VALUE --out DIR] [--quick] [--faces ../shared/faces] [--out bench/results] [--report FILE]
 //        npm run bench -- --only soak [--soak-minutes 60]   (the soak runs only when named: it takes an hour)
 //        npm run bench -- --report-only
 import { spawn } from 'node:child_process';

@@ -132,7 +132,7 @@ export function renderSection(): string {
       out.push(
         `### Verification, ${half} half: ${what}`,
         '',
-        `\`npm run eval -- --heldout --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${v.people} people, ${v.images} photos, ${v.protocol}. Balanced accuracy (AUC, TAR at FAR 0.1%); bold: the best single model or fusion in the row.`,
+        `\`npm run eval -- --heldout --root ../shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${v.people} people, ${v.images} photos, ${v.protocol}. Balanced accuracy (AUC, TAR at FAR 0.1%); bold: the best single model or fusion in the row.`,
         '',
         verificationTable(v, chosen),
         '',
@@ -143,7 +143,7 @@ export function renderSection(): string {
       out.push(
         `### Open set, ${half} half`,
         '',
-        `\`npm run eval -- --open-set --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${o.people} people, ${o.protocol}. DIR / FPIR got at the threshold for FPIR 1% chosen on the other sub-half's **clean** probes; in brackets DIR at a realised FPIR of 1% on the reported probes themselves (ranking, apart from whether the threshold transfers).`,
+        `\`npm run eval -- --open-set --root ../shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: ${o.people} people, ${o.protocol}. DIR / FPIR got at the threshold for FPIR 1% chosen on the other sub-half's **clean** probes; in brackets DIR at a realised FPIR of 1% on the reported probes themselves (ranking, apart from whether the threshold transfers).`,
         '',
         openSetTable(o, chosen),
         '',
@@ -154,7 +154,7 @@ export function renderSection(): string {
       out.push(
         `### Open set, ${half} half, threshold chosen on every condition pooled`,
         '',
-        `\`npm run eval -- --open-set --calibrate-on all --root /work/shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: as above, but the threshold for FPIR 1% is chosen on the other sub-half's probes of all six conditions pooled.`,
+        `\`npm run eval -- --open-set --calibrate-on all --root ../shared/faces${half === 'all' ? '' : ` --half ${half}`}\`: as above, but the threshold for FPIR 1% is chosen on the other sub-half's probes of all six conditions pooled.`,
         '',
         openSetTable(p, chosen),
         '',

@@ -12,7 +12,7 @@ import { decodeImage } from '../src/server/vision/decode.js';
 import { BLAZEFACE_MODEL, toMeshBox } from '../src/server/vision/live-detector.js';
 import { loadMiniFasNet } from '../src/server/vision/minifasnet.js';
 import { MODELS_DIR } from '../src/server/vision/models.js';
-import { cli, numberOpt, required } from './lib/args.js';
+import { cli, numberOpt, recordedCommand, required } from './lib/args.js';
 import { makeScreenReplay, onePhotoPerPerson, photoAttackFrames, photoFrame, videoFrames } from './lib/liveness-data.js';
 import { CUE_NAMES, cueHeldOut, cueTracksHeldOut, frameCues, withScoreSpread, type CueTrackVideo, type CueVideo } from './lib/liveness-cues.js';
 import { frameRates, recoverRunHeldOut, refusalHeldOut, trackRates, windows, type FrameObs, type MotionCue, type TrackObs } from './lib/liveness-metrics.js';
@@ -256,7 +256,7 @@ const stats = (xs: number[]) => {
 };
 const results = {
   generated: new Date().toISOString(),
-  command: `npm run eval:liveness -- ${process.argv.slice(2).join(' ')}`,
+  command: recordedCommand('eval:liveness'),
   set: 'development set (chose the evidence defaults: not a held-out figure)',
   fps,
   seconds,

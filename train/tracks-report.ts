@@ -1,5 +1,5 @@
 // `npx tsx train/tracks-report.ts --clean A/result.json --all B/result.json`: writes train/results/open-set-tracks.json
-// from two open-set runs of the server's model (A: `npm run eval -- --open-set --root /work/shared/faces --out A`,
+// from two open-set runs of the server's model (A: `npm run eval -- --open-set --root ../shared/faces --out A`,
 // B: the same with `--calibrate-on all --out B`) and regenerates docs/accuracy.md's per-track section from it.
 // Without arguments, only the section is regenerated from the committed JSON.
 import fs from 'node:fs';

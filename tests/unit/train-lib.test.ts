@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { recordedCommand, recordedPath } from '../../train/lib/args.js';
 import { openCheckpoint } from '../../train/lib/checkpoint.js';
 import { prng } from '../../train/lib/pairs.js';
 import { mineSemiHard, sampleBatch, squaredDistances } from '../../train/lib/triplets.js';
@@ -10,6 +11,22 @@ import { applyHead, embedderOf, parseVariantId, reembedCompatibility, resolveMod
 import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId } from '../../src/server/vision/embedder.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'train-lib-'));
+
+describe('recorded paths', () => {
+  // Results and docs are committed: a machine's absolute path in them (issue 19: "docs/accuracy.md names an absolute
+  // path") tells the next reader nothing and leaks the layout of whoever ran it.
+  it('records a data folder beside the repository relative to it, and a far one as given', () => {
+    const beside = path.resolve(process.cwd(), '..', 'shared', 'faces');
+    expect(recordedPath(beside)).toBe(path.join('..', 'shared', 'faces'));
+    expect(recordedPath(path.resolve('data/pairs'))).toBe(path.join('data', 'pairs'));
+    expect(recordedPath(process.cwd())).toBe('.');
+    const far = path.join(os.tmpdir(), 'spoof-obs.json');
+    expect(recordedPath(far)).toBe(path.relative(process.cwd(), far).startsWith('../..') ? far : path.relative(process.cwd(), far));
+    expect(recordedCommand('eval:liveness', ['--root', beside, '--people', '12'])).toBe(
+      `npm run eval:liveness -- --root ${path.join('..', 'shared', 'faces')} --people 12`,
+    );
+  });
+});
 
 describe('checkpoints', () => {
   it('resume from the records written, skip a torn last line, and restart on other settings', () => {

@@ -1,4 +1,5 @@
 // Minimal command-line parsing for the train/ CLIs: `--name value`, `--flag`, `--no-flag`, and --help text.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export interface OptionSpec {
@@ -51,4 +52,18 @@ export function numberOpt(value: string | undefined, name: string, def: number):
     process.exit(2);
   }
   return n;
+}
+
+/**
+ * A path as results and docs record it: relative to the repository (`../shared/faces`) when it lies beside it, so no
+ * machine's absolute path is written into a committed file; anything further away (a temp dir) is kept as given.
+ */
+export function recordedPath(p: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(p));
+  return rel === '' ? '.' : rel.startsWith('../..') || path.isAbsolute(rel) ? p : rel;
+}
+
+/** This process's command line as `npm run <script> -- …`, with paths recorded as `recordedPath` does. */
+export function recordedCommand(script: string, argv = process.argv.slice(2)): string {
+  return `npm run ${script} -- ${argv.map((a) => (path.isAbsolute(a) ? recordedPath(a) : a)).join(' ')}`;
 }

@@ -3,6 +3,7 @@
 // `--half dev|test`: only one half of the identities (seed-split), so that a choice made on dev is reported on test.
 import fs from 'node:fs';
 import path from 'node:path';
+import { recordedPath } from './args.js';
 import { CONDITION_HELP, CONDITIONS, type Condition } from './degrade.js';
 import { loadHeldoutData } from './heldout-data.js';
 import {
@@ -86,7 +87,7 @@ export async function runHeldoutCli(o: HeldoutCliOptions): Promise<{ lines: stri
     model: o.model,
     method: own,
     half: o.half ?? 'all',
-    root: o.root,
+    root: recordedPath(o.root),
     people: people.length,
     images: inHalf.size,
     seed: o.seed,
