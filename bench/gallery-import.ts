@@ -7,6 +7,7 @@
 // and the job (the target: p95 within 1.5x of idle), and its longest wait for an answer.
 // Usage: nice -n 10 npx tsx bench/gallery-import.ts --database-url URL [--faces 1000000] [--faces-per-person 10]
 //          [--out bench/results/gallery-import.json]   (URL: an empty database; it is not cleaned)
+//        npx tsx bench/gallery-import.ts --database pglite --faces 100000 --out bench/results/gallery-import-pglite.json
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,14 +25,18 @@ import { CAMERA_FPS } from './live.js';
 
 const { values } = parseArgs({
   options: {
+    /** postgres (needs --database-url, an empty database) or pglite (the embedded default, in a fresh DATA_DIR). */
+    database: { type: 'string', default: 'postgres' },
     'database-url': { type: 'string' },
     faces: { type: 'string', default: '1000000' },
     'faces-per-person': { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results/gallery-import.json' },
   },
 });
+const DATABASE = values.database!;
+if (DATABASE !== 'postgres' && DATABASE !== 'pglite') throw new Error(`--database: ${DATABASE} is neither postgres nor pglite`);
 const url = values['database-url'];
-if (!url) throw new Error('--database-url (an empty database) is required');
+if (DATABASE === 'postgres' && !url) throw new Error('--database-url (an empty database) is required with --database postgres');
 const FACES = Number(values.faces);
 const FPP = Number(values['faces-per-person']);
 if (!(FACES >= FPP && FPP >= 1)) throw new Error('--faces must be at least --faces-per-person, which must be at least 1');
@@ -53,7 +58,7 @@ async function readJob(url: string): Promise<unknown> {
   }
 }
 
-const server = await startServerProcess({ DATABASE_URL: url }, 900_000);
+const server = await startServerProcess(DATABASE === 'postgres' ? { DATABASE_URL: url! } : {}, 900_000);
 log(`server ready, RSS ${server.rssMiB()} MiB`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facestream-gimport-'));
 const file = path.join(dir, 'gallery.jsonl.gz');
@@ -128,9 +133,16 @@ try {
   const [idleP95, duringP95] = [camera.idle.roundTripMs.p95, camera.during.roundTripMs.p95];
   const p95Ratio = idleP95 && duringP95 !== null ? +(duringP95 / idleP95).toFixed(2) : null;
   const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const [counts] = await sql`select (select count(*)::int from people) as people, (select count(*)::int from faces) as faces`;
-  await sql.end();
+  let counts: unknown;
+  if (DATABASE === 'postgres') {
+    const sql = postgres(url!, { max: 1, onnotice: () => {} });
+    [counts] = await sql`select (select count(*)::int from people) as people, (select count(*)::int from faces) as faces`;
+    await sql.end();
+  } else {
+    // The embedded database is the server's own, so no second client opens it: the counts of the gallery /health reports.
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { gallery: { people: number; faces: number } };
+    counts = { people: health.gallery.people, faces: health.gallery.faces };
+  }
   results = {
     people: PEOPLE,
     faces: PEOPLE * FPP,
@@ -157,11 +169,11 @@ const out = {
   date: new Date(started).toISOString(),
   durationS: Math.round((Date.now() - started) / 1000),
   settings: {
-    command: `npx tsx bench/gallery-import.ts --faces ${FACES} --faces-per-person ${FPP}`,
-    server: 'dist/server/main.js in its own process, default settings (GALLERY_IMPORT_BATCH_PEOPLE 500), DATABASE_URL set',
+    command: `npx tsx bench/gallery-import.ts --database ${DATABASE} --faces ${FACES} --faces-per-person ${FPP}`,
+    server: `dist/server/main.js in its own process, default settings (GALLERY_IMPORT_BATCH_PEOPLE 500)${DATABASE === 'postgres' ? ', DATABASE_URL set' : ''}`,
     path: 'POST /api/v1/imports/gallery: the file streamed as the body, spooled to disk, read and committed by the job',
     file: 'gzip (level 1) JSON lines, random unit embeddings of the server model, no crops',
-    database: 'PostgreSQL 15 (scripts/pg-test-cluster.sh, defaults), an empty database',
+    database: DATABASE === 'postgres' ? 'PostgreSQL 15 (scripts/pg-test-cluster.sh, defaults), an empty database' : 'PGlite (the default), a fresh DATA_DIR',
     camera: `one camera streaming ${LIVE_SCENE.photo} at ${CAMERA_FPS} fps: idle for 15 s before the upload, then through the upload and the job`,
   },
   machine: { ...describeMachine('n/a'), load: load.stop() },

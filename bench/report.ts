@@ -109,6 +109,11 @@ export function targetRows(r: ResultsByName): string[][] {
     if (gi.camera)
       rows.push(cameraDuringRow(`a ${gi.faces / 1000}k-face gallery import job (POST /api/v1/imports/gallery)`, gi.faces, gi.camera.idle, gi.camera.during));
   }
+  // The same job on the embedded default database (bench/gallery-import.ts --database pglite).
+  const gp = r['gallery-import-pglite']?.results as Any;
+  if (gp?.camera) {
+    rows.push(cameraDuringRow(`a ${gp.faces / 1000}k-face gallery import job on PGlite (the default database)`, gp.faces, gp.camera.idle, gp.camera.during));
+  }
   // And during the 1M-face export (bench/export.ts).
   const ex = r.export?.results?.export as Any;
   if (ex?.camera)
@@ -204,6 +209,7 @@ export function renderReport(r: ResultsByName): string {
     ['sync', syncSection],
     ['sync-1m', syncSection],
     ['gallery-import', galleryImportJobSection],
+    ['gallery-import-pglite', galleryImportJobSection],
     ['import-1m', serviceImportSection],
     ['export', exportSection],
     ['stalls', stallsSection],

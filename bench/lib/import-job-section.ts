@@ -32,7 +32,7 @@ export function galleryImportJobSection(f: Any): string {
   const r = f.results;
   const s = f.settings ?? {};
   return [
-    `## A 1M-face gallery imported as a job: bench/gallery-import.ts`,
+    `## A ${r.faces >= 1_000_000 ? `${r.faces / 1_000_000}M` : `${r.faces / 1000}k`}-face gallery imported as a job${/pglite/i.test(s.database ?? '') ? ' on PGlite' : ''}: bench/gallery-import.ts`,
     '',
     `\`${s.command}\` on ${s.database}; ${s.server}. The file: ${s.file}, ${r.fileMiB} MiB. ${loadOf(f)}.`,
     '',
