@@ -21,6 +21,7 @@ interface Health {
     embeddingModel: string;
     sessionsPerWorker?: number[];
     stepsPerWorker?: Record<string, number>[];
+    threads?: { configured: number; ready: number; loading: number; failed: number } | null;
   };
   gallery: { people: number; faces: number; dims: number; modelId: string; backend: string };
   operatingPoint?: OperatingPoint;
@@ -91,6 +92,9 @@ const dl = (rows: [string, Node | string][]) =>
     rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   );
 const card = (title: string, id: string, ...body: Node[]) => h('section', { class: 'status-card', id }, h('h2', {}, title), ...body);
+/** The threads still loading or that failed, after the ready ones: a server is ready with one and the rest join later. */
+const threadsNote = (t: Health['inference']['threads']) =>
+  !t ? '' : [t.loading ? ` · ${t.loading} more loading` : '', t.failed ? ` · ${t.failed} failed to load (see the log)` : ''].join('');
 const uptime = (s: number) => (s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} days`);
 
 function startStatus(api: Api): void {
@@ -145,7 +149,7 @@ function startStatus(api: Api): void {
                   .map(
                     (n, i) => `#${i + 1}: ${n} camera${n === 1 ? '' : 's'}, ${Object.values(inf.stepsPerWorker?.[i] ?? {}).reduce((a, b) => a + b, 0)} steps`,
                   )
-                  .join(' · ')
+                  .join(' · ') + threadsNote(inf.threads)
               : '—',
           ],
         ]),

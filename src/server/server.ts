@@ -213,6 +213,7 @@ export async function startServer(config: Config, opts: StartOptions): Promise<R
         startedAt,
         publicDir: path.relative(process.cwd(), path.join(ROOT, 'public')) || '.',
         sessions: () => live.size,
+        inferenceThreads: () => inference.threads(),
         outbound,
         cameras,
         cameraPolicies,

@@ -15,13 +15,17 @@ describe('inference in worker threads', () => {
 
   beforeAll(async () => {
     server = await startServer(testConfig({ DATA_DIR: tempDir(), INFERENCE_WORKERS: '2' }), { log: silentLogger });
-    // The server is ready with its first thread; the second loads after it and joins (compose/inference.ts).
-    const threads = async () =>
-      ((await (await server.app.request('/health')).json()) as { inference: { stepsPerWorker: unknown[] } }).inference.stepsPerWorker.length;
-    for (const t0 = Date.now(); (await threads()) < 2; await new Promise((r) => setTimeout(r, 200))) {
+    // The server is ready with its first thread; the second loads after it and joins (compose/inference.ts). /health
+    // says so: one ready and one loading, until it has joined.
+    const first = await threads();
+    expect(first.threads).toEqual({ configured: 2, ready: first.stepsPerWorker.length, loading: 2 - first.stepsPerWorker.length, failed: 0 });
+    for (const t0 = Date.now(); (await threads()).stepsPerWorker.length < 2; await new Promise((r) => setTimeout(r, 200))) {
       if (Date.now() - t0 > 120_000) throw new Error('the second inference thread did not join within 120 s');
     }
+    expect((await threads()).threads).toEqual({ configured: 2, ready: 2, loading: 0, failed: 0 });
   }, 180_000);
+  const threads = async () =>
+    ((await (await server.app.request('/health')).json()) as { inference: { stepsPerWorker: unknown[]; threads: unknown } }).inference;
   afterAll(async () => {
     await server?.close();
   });

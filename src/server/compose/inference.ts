@@ -10,6 +10,15 @@ import { createFaceAnalyzer, warmUp, type FaceAnalyzer } from '../vision/analyze
 import { resolveModel } from '../vision/models.js';
 import { createWorkerAnalyzer, type WorkerAnalyzer } from '../vision/worker/worker-analyzer.js';
 
+/** Inference threads: how many the configuration asks for, and how many are ready, still loading, or failed to load. */
+export interface InferenceThreads {
+  /** INFERENCE_WORKERS (0: the models run in the server thread). */
+  configured: number;
+  ready: number;
+  loading: number;
+  failed: number;
+}
+
 export interface Inference {
   /** The analyzer REST calls and the model checks use (the first worker, when there are workers). */
   analyzer: FaceAnalyzer;
@@ -20,6 +29,8 @@ export interface Inference {
    * load is logged and left out: the server goes on with the threads it has.
    */
   startRest(join: (worker: WorkerAnalyzer) => void): void;
+  /** Where the threads stand (/health): a server is ready with one, and the rest join after it. */
+  threads(): InferenceThreads;
   close(): Promise<void>;
 }
 
@@ -33,12 +44,19 @@ export interface InferenceOptions {
 }
 
 export async function openInference({ config, log, analyzer: given, warmUpPhoto }: InferenceOptions): Promise<Inference> {
-  if (given) return { analyzer: given, workers: [], startRest: () => {}, close: async () => {} };
+  if (given) {
+    const threads = { configured: 0, ready: 0, loading: 0, failed: 0 };
+    return { analyzer: given, workers: [], startRest: () => {}, threads: () => threads, close: async () => {} };
+  }
   const t0 = performance.now();
   const sample = fs.readFileSync(warmUpPhoto);
   const workers: WorkerAnalyzer[] = config.INFERENCE_WORKERS > 0 ? [await openWorker(config, log)] : [];
   let closing = false;
   let rest: Promise<void> = Promise.resolve();
+  /** Threads beyond the first count as loading from the start: they load once the server is ready (startRest). */
+  let loading = Math.max(0, config.INFERENCE_WORKERS - workers.length);
+  let failed = 0;
+  const threads = (): InferenceThreads => ({ configured: config.INFERENCE_WORKERS, ready: workers.length, loading, failed });
   const close = async () => {
     closing = true;
     await rest; // a thread still loading joins (or is closed) first
@@ -60,9 +78,9 @@ export async function openInference({ config, log, analyzer: given, warmUpPhoto 
       const more = Math.max(0, config.INFERENCE_WORKERS - 1);
       for (let i = 0; i < more; i++) {
         rest = rest.then(async () => {
-          if (closing) return;
           const t = performance.now();
           try {
+            if (closing) return;
             const worker = await openWorker(config, log);
             if (closing) return void (await worker.close());
             await warmUp(worker, sample);
@@ -70,15 +88,18 @@ export async function openInference({ config, log, analyzer: given, warmUpPhoto 
             join(worker);
             log.info('inference thread joined', { threads: workers.length, loadMs: Math.round(performance.now() - t) });
           } catch (err) {
+            failed += 1;
             log.error('an inference thread did not load: going on with fewer', {
               threads: workers.length,
               error: err instanceof Error ? err.message : String(err),
             });
+          } finally {
+            loading -= 1;
           }
         });
       }
     };
-    return { analyzer, workers, startRest, close };
+    return { analyzer, workers, startRest, threads, close };
   } catch (err) {
     await close();
     throw err;

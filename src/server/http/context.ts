@@ -35,6 +35,8 @@ export interface HttpDeps {
   startedAt: Date;
   publicDir: string;
   sessions: () => number;
+  /** The inference threads configured, ready, still loading and failed (compose/inference.ts); absent in tests that give models. */
+  inferenceThreads?: () => { configured: number; ready: number; loading: number; failed: number };
   /** Webhooks and MQTT. */
   outbound: Outbound;
   /** Server-pulled cameras; absent where no camera runs (apps built without them in tests). */

@@ -22,6 +22,8 @@ export interface HealthDeps {
   version: string;
   startedAt: Date;
   sessions: () => number;
+  /** The inference threads configured, ready, still loading and failed (compose/inference.ts); absent in tests that give models. */
+  inferenceThreads?: () => { configured: number; ready: number; loading: number; failed: number };
   /** Where this server is in the gallery's change log (gallery/sync.ts). */
   galleryService?: Pick<GalleryService, 'syncStats'>;
   /** The threshold and the estimated stranger rate for the gallery as it is now (recognition/operating-point.ts). */
@@ -133,6 +135,7 @@ export function mountHealth(app: App, deps: HealthDeps): void {
             embeddingModel: deps.analyzer.modelId,
             sessionsPerWorker: scheduler.stats().sessionsPerSlot,
             stepsPerWorker: scheduler.steps(),
+            threads: deps.inferenceThreads?.() ?? null,
           },
           gallery: deps.gallery.stats(),
           operatingPoint: deps.operatingPoint(),
