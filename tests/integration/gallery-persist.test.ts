@@ -106,7 +106,8 @@ async function persistedIndexBehaviour(store: Store, factory: IndexFactory) {
   let logged: Logged[] = [];
   const first = await open(store, dir, factory, logged);
   expect(logged.some((l) => l.level === 'warn' && l.msg.includes('no saved index'))).toBe(true);
-  // A removal reaches the index at once; an add made while the index is being written reaches it when the write ends.
+  // A removal reaches the index at once; an add made while the index is being written waits for the write to end,
+  // and then reaches it (gallery/index-ops.ts: settled() says when).
   first.removePerson(ids.get(0)!);
   fresh.removePerson(ids.get(0)!);
   await store.deletePerson(ids.get(0)!);
@@ -115,7 +116,9 @@ async function persistedIndexBehaviour(store: Store, factory: IndexFactory) {
   const saving = first.flush();
   first.add(heldFaces);
   fresh.add(heldFaces);
+  expect(first.identify(heldFaces[0]!.embedding, 0.999)).toBeNull(); // held while the index is written
   await saving;
+  await first.settled();
   expect(first.identify(heldFaces[0]!.embedding, 0.999)?.personId).toBe(held.get(PEOPLE + 2));
   expect(first.identify(data.probe(0, 0), 0.999)).toBeNull();
   await first.close();

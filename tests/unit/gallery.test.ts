@@ -2,6 +2,7 @@
 // FAISS is optional at run time; with REQUIRE_FAISS=1 its absence is a test failure instead of a note.
 import { describe, expect, it } from 'vitest';
 import { createGallery, type Gallery } from '../../src/server/gallery/gallery.js';
+import { INDEX_OP_SLICE_FACES } from '../../src/server/gallery/index-ops.js';
 import { createRequire } from 'node:module';
 import { faceLike } from '../../bench/face-like.js';
 import { createFaissIndex, type FaissModule } from '../../src/server/gallery/faiss-index.js';
@@ -353,6 +354,27 @@ describe('FAISS and JS agree', () => {
 });
 
 describe.each(backends)('gallery ids and counts (%s)', (_name, factory) => {
+  it('a large add is searchable a slice at a time, each face under its own person, all of it once settled', async () => {
+    const { gallery } = await makeGallery(factory);
+    const n = INDEX_OP_SLICE_FACES * 2 + 17;
+    const data = faceLike({ dims: DIMS, people: n, facesPerPerson: 1, seed: 21 });
+    const many: FaceTemplate[] = Array.from({ length: n }, (_, i) => ({
+      faceId: `bulk-${i}`,
+      personId: `p-bulk-${i}`,
+      personName: `Bulk ${i}`,
+      embedding: data.probe(i, 0),
+    }));
+    const before = gallery.stats().faces;
+    gallery.add(many);
+    expect(gallery.stats().faces).toBe(before + n); // the table counts them at once
+    expect(gallery.identify(many[0]!.embedding, 0.999)?.personId).toBe('p-bulk-0'); // the first slice is in
+    expect(gallery.identify(many[n - 1]!.embedding, 0.999)).toBeNull(); // the last one waits its turn
+    await gallery.settled();
+    for (const i of [0, INDEX_OP_SLICE_FACES - 1, INDEX_OP_SLICE_FACES, INDEX_OP_SLICE_FACES * 2 + 16]) {
+      expect(gallery.identify(many[i]!.embedding, 0.999)?.personId).toBe(`p-bulk-${i}`);
+    }
+  });
+
   it('adding a face id it already holds is skipped, so a replayed enrolment does not double faces', async () => {
     const { gallery } = await makeGallery(factory);
     gallery.add([tpl('a1', 'p-alice', 'Alice'), tpl('e1', 'p-eve', 'Eve'), tpl('e1', 'p-eve', 'Eve')]);

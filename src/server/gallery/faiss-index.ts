@@ -1,6 +1,7 @@
 // FAISS layouts behind VectorIndex: exact (IDMap over a flat index) below the ANN threshold, IVF or HNSW from it on,
 // and, for the upstream faiss-node (no ids, number[] only), a flat index with a position -> id map in JS. The first
 // three save to and load from a FAISS index file (write_index / read_index on the binding's thread pool).
+import { yieldToLive } from '../live-work.js';
 import { legacyIndex } from './faiss-legacy.js';
 import { checked, hits, type FaissModule, type NativeIndex } from './faiss-native.js';
 
@@ -13,8 +14,11 @@ const HNSW_M = 32;
 const HNSW_EF_CONSTRUCTION = 80;
 /** IVF training points per list: FAISS warns under 39. */
 const IVF_TRAIN_PER_LIST = 40;
-/** Vectors per synchronous IVF add while building: ~0.1 s of the event loop at 1M faces on a busy core. */
-const IVF_ADD_SLICE = 4096;
+/**
+ * Vectors per synchronous IVF add while building: ~12 ms of the event loop at 1M faces on a busy core (4,096 held a
+ * camera ~0.1 s at each slice of a rebuild, which a growing import makes at 4x steps).
+ */
+const IVF_ADD_SLICE = 512;
 
 /** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
 export function ivfLists(count: number): number {
@@ -112,7 +116,7 @@ function ivfIndex(index: NativeIndex, name: string, dims: number, ann: AnnOption
       // Added from pool threads, the lists grew in glibc's per-thread arenas and stayed fragmented: RSS 4x the
       // vectors at 300k faces instead of 3x.
       for (let i = 0; i < ids.length; i += IVF_ADD_SLICE) {
-        if (i > 0) await new Promise((r) => setImmediate(r));
+        if (i > 0) await yieldToLive();
         base.add(ids.subarray(i, i + IVF_ADD_SLICE), vectors.subarray(i * dims, (i + IVF_ADD_SLICE) * dims));
       }
     },

@@ -7,6 +7,7 @@
 import type { FaceTemplate, Store } from '../store/types.js';
 import { FaceTable, type FaceRef } from './face-table.js';
 import { indexFiles, loadIndex } from './index-file.js';
+import { INDEX_OP_SLICE_FACES, IndexOps } from './index-ops.js';
 import { createIndexSaver, noSaver, type SavedState } from './index-saver.js';
 import type { IndexFactory, SearchHit, VectorIndex } from './index-types.js';
 
@@ -34,8 +35,13 @@ export interface Gallery {
   identify(embedding: Float32Array, threshold: number): Match | null;
   /** identify() off the event loop where the index can (FAISS), else inline. */
   identifyAsync(embedding: Float32Array, threshold: number): Promise<Match | null>;
-  /** Faces already in the gallery (same face id) are skipped. */
+  /**
+   * Faces already in the gallery (same face id) are skipped. Up to INDEX_OP_SLICE_FACES faces are searchable at once
+   * when no earlier change waits; a larger add goes in a slice at a time between live frames (settled()).
+   */
   add(templates: FaceTemplate[]): void;
+  /** Resolves once every change made so far is in the index (a large add is applied a slice at a time). */
+  settled(): Promise<void>;
   /** Forgets a person at once, without a rebuild. */
   removePerson(personId: string): void;
   /** Forgets single faces, without a rebuild. */
@@ -96,8 +102,9 @@ type Change =
   | { kind: 'move'; fromId: string; intoId: string; name: string };
 
 /**
- * `held`: index changes held back while the index is being written to disk (index-saver.ts). The table changes at
- * once: a removed face is skipped from then on, an added one is found once the write ends.
+ * `ops`: the index's changes, in order (index-ops.ts): held back while the index is written to disk
+ * (index-saver.ts), a large add a slice at a time. The table changes at once: a removed face is skipped from then on,
+ * an added one is found once its slice is in the index.
  */
 type State = SavedState;
 
@@ -105,21 +112,30 @@ function apply(state: State, change: Change): void {
   // Names and owners live in the table only: the index holds vectors by label, which these do not touch.
   if (change.kind === 'rename') return void state.table.renamePerson(change.personId, change.name);
   if (change.kind === 'move') return state.table.movePerson(change.fromId, change.intoId, change.name);
-  let op: () => void;
   if (change.kind === 'add') {
     const { ids, vectors } = state.table.add(change.templates);
-    op = () => state.index.add(ids, vectors);
-  } else {
-    const labels = change.kind === 'removePerson' ? state.table.removePerson(change.personId) : state.table.removeFaces(change.faceIds);
-    op = () => state.index.remove(labels);
+    const dims = vectors.length / Math.max(1, ids.length);
+    const ops: (() => void)[] = [];
+    for (let i = 0; i < ids.length; i += INDEX_OP_SLICE_FACES) {
+      const sliceIds = ids.subarray(i, i + INDEX_OP_SLICE_FACES);
+      const sliceVectors = vectors.subarray(i * dims, (i + INDEX_OP_SLICE_FACES) * dims);
+      ops.push(() => state.index.add(sliceIds, sliceVectors));
+    }
+    return state.ops.run(ops);
   }
-  if (state.held) state.held.push(op);
-  else op();
+  const labels = change.kind === 'removePerson' ? state.table.removePerson(change.personId) : state.table.removeFaces(change.faceIds);
+  state.ops.run([() => state.index.remove(labels)]);
 }
 
 export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
   const { store, modelId, dims, indexFactory, persist } = opts;
   const files = persist ? indexFiles(persist.dir, modelId) : null;
+
+  /** An index change that threw (a bug, not bad input: templates are checked first) is logged, and the rest go on. */
+  const newOps = () =>
+    new IndexOps((err) =>
+      persist ? persist.log.warn('gallery: an index change failed; a rebuild repairs it', { error: String(err) }) : opts.onRebuildError?.(err),
+    );
 
   async function build(templates: FaceTemplate[]): Promise<State> {
     const table = new FaceTable(dims);
@@ -141,7 +157,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       }
     }
     index.compact?.();
-    return { table, index, held: null };
+    return { table, index, ops: newOps() };
   }
 
   /** The saved index when it matches the database, else a build from every embedding (the reason logged). */
@@ -153,7 +169,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
     const loaded = await loadIndex(files, modelId, dims, indexFactory, () => persist.listFaceRefs(modelId));
     if (loaded.ok) {
       persist.log.info('gallery: loaded the saved index', { file: files.index, faces: loaded.table.faces, ms: Math.round(performance.now() - t0) });
-      return { table: loaded.table, index: loaded.index, held: null };
+      return { table: loaded.table, index: loaded.index, ops: newOps() };
     }
     persist.log.warn(`gallery: rebuilding the index from the database: ${loaded.reason}`, { file: files.index });
     rebuiltAtOpen = true;
@@ -269,6 +285,7 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
       state.table.check(templates);
       if (templates.length > 0) change({ kind: 'add', templates });
     },
+    settled: () => state.ops.idle(),
     removePerson(personId) {
       change({ kind: 'removePerson', personId });
     },

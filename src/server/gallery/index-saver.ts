@@ -1,16 +1,18 @@
 // Saves the gallery's index in the background: a quiet time after changes (at most ten delays after the first unsaved
-// one, so a steady stream of changes is saved too), on flush() and at close. One save at a time; while one writes, the
-// index's changes are held back (the binding would block the event loop until the write ends) and applied after.
+// one, so a steady stream of changes is saved too), on flush() and at close. One save at a time. A save starts once
+// the index's waiting changes are in (index-ops.ts), and while it writes they are held back (the binding would block
+// the event loop until the write ends) and applied after, a slice at a time.
 import type { FaceTable } from './face-table.js';
 import { saveIndex, type IndexFiles } from './index-file.js';
+import type { IndexOps } from './index-ops.js';
 import type { VectorIndex } from './index-types.js';
 
 /** What is saved: the gallery's current table and index, and where its index changes wait while a save writes. */
 export interface SavedState {
   table: FaceTable;
   index: VectorIndex;
-  /** Index changes held back while the index is being written; null when no save runs on this state. */
-  held: (() => void)[] | null;
+  /** The index's changes, in order; held while the index is being written. */
+  ops: IndexOps;
 }
 
 export interface SaverOptions {
@@ -47,18 +49,24 @@ export function createIndexSaver(o: SaverOptions): IndexSaver {
     const target = o.current();
     if (!target.index.save || changes === saved) return;
     const at = changes;
-    target.held = [];
+    // The table and the index match once no change waits: the snapshot is taken there (saveIndex's synchronous
+    // start), with the index's changes held from then until the write ends.
+    let writing!: Promise<void>;
+    await new Promise<void>((granted) =>
+      target.ops.holdWhenIdle(() => {
+        writing = saveIndex(o.files, o.modelId, o.dims, target.table, target.index);
+        granted();
+      }),
+    );
     const t0 = performance.now();
     try {
-      await saveIndex(o.files, o.modelId, o.dims, target.table, target.index);
+      await writing;
       saved = at;
       o.log.info('gallery: saved the index', { file: o.files.index, faces: target.table.faces, ms: Math.round(performance.now() - t0) });
     } catch (err) {
       o.log.warn('gallery: saving the index failed; the next start rebuilds it from the database', { file: o.files.index, error: String(err) });
     } finally {
-      const held = target.held;
-      target.held = null;
-      for (const op of held) op();
+      target.ops.release();
     }
   }
 

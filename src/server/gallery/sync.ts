@@ -63,6 +63,9 @@ export function createGallerySync(deps: {
           templates.push(...(await store.faces.templatesByIds(modelId, c.faceIds.slice(i, i + FETCH_FACES))));
       }
       gallery.add(templates);
+      // An import batch's thousands of faces go into the index a slice at a time (index-ops.ts): the next change waits
+      // for them, so an import is paced by the index and what waits stays one batch.
+      await gallery.settled();
     } else if (c.kind === 'faces.removed') gallery.removeFaces(c.faceIds);
     else if (c.kind === 'person.removed') gallery.removePerson(c.personId);
     else if (c.kind === 'person.renamed') gallery.renamePerson(c.personId, c.name);
