@@ -11,10 +11,13 @@ export const LIVE_YIELD_MAX_WAIT_MS = 30;
 
 let inFlight = 0;
 const waiters = new Set<() => void>();
+/** When a frame was last taken up (performance.now()). */
+let lastLiveAt = -Infinity;
 
 /** A session started working on a frame; call the returned function once when it has answered (or failed). */
 export function beginLiveWork(): () => void {
   inFlight += 1;
+  lastLiveAt = performance.now();
   let ended = false;
   return () => {
     if (ended) return;
@@ -59,4 +62,17 @@ export function pacer(sliceMs: number): () => Promise<void> {
     await yieldToLive();
     since = performance.now();
   };
+}
+
+/** Whether a camera's frame was taken up within the last `withinMs` (a camera streams). */
+export const camerasStreaming = (withinMs = 2000): boolean => performance.now() - lastLiveAt < withinMs;
+
+/**
+ * For bulk work nobody waits on (an export): after a step that took `stepMs`, rests as long again, at most `maxMs`,
+ * while cameras stream. The step's share of the machine is then about half: on two cores the rest is what the
+ * cameras' frames need, since a step's cost runs on more than this thread (the database, gzip on the thread pool).
+ */
+export async function restWhileStreaming(stepMs: number, maxMs = 250, streamingWithinMs = 2000): Promise<void> {
+  if (!camerasStreaming(streamingWithinMs)) return;
+  await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, Math.max(1, stepMs))));
 }

@@ -1,7 +1,15 @@
 // Live frames come first on the main thread (src/server/live-work.ts): background loops that yield with yieldToLive or
 // a pacer wait while a frame is in flight, are released when it is answered, and never wait longer than the bound.
 import { describe, expect, it } from 'vitest';
-import { LIVE_YIELD_MAX_WAIT_MS, beginLiveWork, liveWorkInFlight, pacer, yieldToLive } from '../../src/server/live-work.js';
+import {
+  LIVE_YIELD_MAX_WAIT_MS,
+  beginLiveWork,
+  camerasStreaming,
+  liveWorkInFlight,
+  pacer,
+  restWhileStreaming,
+  yieldToLive,
+} from '../../src/server/live-work.js';
 
 const settledSoon = async (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
@@ -42,6 +50,22 @@ describe('live work first', () => {
     } finally {
       end();
     }
+  });
+
+  it('bulk work rests as long as its step took while cameras stream, and not at all once they stopped', async () => {
+    beginLiveWork()();
+    expect(camerasStreaming(1000)).toBe(true);
+    let t = performance.now();
+    await restWhileStreaming(40, 250, 1000);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(38);
+    t = performance.now();
+    await restWhileStreaming(5_000, 60, 1000); // bounded by maxMs
+    expect(performance.now() - t).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(camerasStreaming(50)).toBe(false);
+    t = performance.now();
+    await restWhileStreaming(500, 500, 50);
+    expect(performance.now() - t).toBeLessThan(100);
   });
 
   it('a pacer yields only once its slice is used up', async () => {
