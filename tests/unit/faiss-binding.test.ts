@@ -144,6 +144,30 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     expect(ix.ntotal()).toBe(4003);
   });
 
+  it('IVF compact(from, to) compacts only those lists: slices add up to the whole pass, and a bad range is refused', () => {
+    const d = 16;
+    const x = clustered(4000, d);
+    const build = () => {
+      const ix = f.Index.fromFactory(d, 'IVF16,Flat', IP);
+      ix.train(x);
+      for (let i = 0; i < 4000; i += 100)
+        ix.addWithIds(
+          x.subarray(i * d, (i + 100) * d),
+          Float64Array.from({ length: 100 }, (_, k) => i + k + 1),
+        );
+      return ix;
+    };
+    const whole = build().compact();
+    const sliced = build();
+    const parts = [sliced.compact(0, 5), sliced.compact(5, 11), sliced.compact(11, 1000)];
+    expect(parts.every((p) => p > 0)).toBe(true);
+    expect(parts.reduce((a, b) => a + b)).toBe(whole);
+    expect(sliced.compact()).toBe(0); // nothing left to give back
+    expect(sliced.compact(-5, 3)).toBe(0); // clamped, and already compact
+    expect(() => sliced.compact('a' as never, 3)).toThrow(/two list numbers/);
+    expect(sliced.search(x.subarray(0, d), 1).labels).toEqual([1]);
+  });
+
   it('writes and reads an IDMap2 index to a Buffer and a file, ids and parameters included', () => {
     const d = 8;
     const ix = f.Index.fromFactory(d, 'IDMap2,HNSW8', IP);

@@ -482,6 +482,31 @@ describe.runIf(faissFactory)('approximate FAISS layouts (above the threshold)', 
     expect(gallery.stats().backend).toMatch(/^faiss:IVF/);
   });
 
+  it('an IVF build is compacted a slice of lists at a time, with the event loop served between slices', async () => {
+    const ann: AnnOptions = { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 };
+    const data = faceLike({ dims: 32, people: 400, facesPerPerson: 10, seed: 5 });
+    const n = 4000; // ivfLists(4000) = 63 lists: two slices
+    const vectors = data.faces(0, n);
+    const index = createFaissIndexFactory(ann)!(32, { count: n, sample: (max) => vectors.slice(0, Math.min(max, n) * 32) });
+    await index.addAsync!(
+      Float64Array.from({ length: n }, (_, i) => i),
+      vectors,
+    );
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const before = turns;
+    await index.compactAsync!();
+    counting = false;
+    expect(turns - before).toBeGreaterThanOrEqual(1);
+    expect(index.search(vectors.subarray(17 * 32, 18 * 32), 1)[0]?.id).toBe(17);
+    expect(index.size).toBe(n);
+  });
+
   it('the upstream faiss-node API (no ids, number[] only) works through the position map', async () => {
     const native = createRequire(import.meta.url)('faiss-node-system') as FaissModule;
     class UpstreamFlatIP extends (native.IndexFlatIP as unknown as new (d: number) => object) {}

@@ -118,9 +118,11 @@ export class Index {
     setNprobe(nprobe: number): void;
     /**
      * Gives back memory a build left unused (IVF lists grow by doubling; the C allocator keeps freed pages).
+     * With `from` and `to`, only IVF lists [from, to) (clamped to the index's lists), and the allocator is trimmed only
+     * once `to` reaches the last list: a large index is compacted a slice at a time.
      * @return bytes the IVF lists shrank by.
      */
-    compact(): number;
+    compact(from?: number, to?: number): number;
     /** The index's kind and search parameters. */
     describe(): IndexDescription;
     /** 

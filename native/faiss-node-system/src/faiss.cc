@@ -611,21 +611,41 @@ public:
   }
 
   /**
-   * compact(): gives back memory held but unused after a build: IVF lists grow by doubling (up to 2x their content),
-   * and the C allocator keeps freed pages. Returns the bytes the IVF lists shrank by. Each list keeps 1/8 free: shrunk
-   * to fit, the next add to a list copied all of it (at 1M faces, 16-95 ms for 10 faces, every enrolment; issue 19).
+   * compact([from, to]): gives back memory held but unused after a build: IVF lists grow by doubling (up to 2x their
+   * content), and the C allocator keeps freed pages. Returns the bytes the IVF lists shrank by. Each list keeps 1/8
+   * free: shrunk to fit, the next add to a list copied all of it (at 1M faces, 16-95 ms for 10 faces, every enrolment;
+   * issue 19). With `from` and `to`, only lists [from, to) are compacted, and the allocator is trimmed only once `to`
+   * reaches the last list: the caller compacts a large index a slice at a time, giving the event loop turns between
+   * slices (at 1M faces the whole pass copies over a gigabyte). It runs on the calling thread on purpose: lists
+   * reallocated on pool threads land in glibc's per-thread arenas, which the adds on the main thread then fragment.
    */
   Napi::Value compact(const Napi::CallbackInfo &info)
   {
     Napi::Env env = info.Env();
     double saved = 0;
+    bool last = true;
     {
       std::unique_lock<std::shared_mutex> lock(*mu_);
       if (auto f = dynamic_cast<faiss::IndexIVF *>(unwrap(index_.get())))
       {
         if (auto lists = dynamic_cast<faiss::ArrayInvertedLists *>(f->invlists))
         {
-          for (size_t i = 0; i < lists->nlist; i++)
+          size_t from = 0, to = lists->nlist;
+          if (info.Length() >= 2)
+          {
+            if (!info[0].IsNumber() || !info[1].IsNumber())
+            {
+              Napi::TypeError::New(env, "compact(from, to): two list numbers expected.").ThrowAsJavaScriptException();
+              return env.Undefined();
+            }
+            double a = info[0].As<Napi::Number>().DoubleValue(), b = info[1].As<Napi::Number>().DoubleValue();
+            if (!(a >= 0)) a = 0; // NaN too
+            if (!(b >= 0)) b = 0;
+            from = size_t(std::clamp(a, 0.0, double(lists->nlist)));
+            to = size_t(std::clamp(b, double(from), double(lists->nlist)));
+          }
+          last = to >= lists->nlist;
+          for (size_t i = from; i < to; i++)
           {
             size_t entries = lists->ids[i].size();
             saved += trimTo(lists->codes[i], entries, lists->code_size);
@@ -634,7 +654,7 @@ public:
         }
       }
     }
-    malloc_trim(0);
+    if (last) malloc_trim(0);
     return Napi::Number::New(env, saved);
   }
 

@@ -29,7 +29,7 @@ export class FaceTable {
   private readonly freeSlots: number[] = [];
   private readonly slotOf = new Map<string, number>();
 
-  constructor(private readonly dims: number) {}
+  constructor(readonly dims: number) {}
 
   get faces(): number {
     return this.faceIds.size;

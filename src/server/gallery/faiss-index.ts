@@ -19,6 +19,11 @@ const IVF_TRAIN_PER_LIST = 40;
  * camera ~0.1 s at each slice of a rebuild, which a growing import makes at 4x steps).
  */
 const IVF_ADD_SLICE = 512;
+/**
+ * IVF lists compacted between turns of the event loop after a build: at 1M faces a list holds ~1,000 vectors (1.3 MB),
+ * so a slice copies ~40 MB. The whole pass at once held the event loop for the copy of every list.
+ */
+const COMPACT_SLICE_LISTS = 32;
 
 /** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
 export function ivfLists(count: number): number {
@@ -130,6 +135,13 @@ function ivfIndex(index: NativeIndex, name: string, dims: number, ann: AnnOption
       return tooFar(index.ntotal());
     },
     compact: () => void index.compact?.(),
+    async compactAsync() {
+      if (!index.compact) return;
+      for (let from = 0; from < lists; from += COMPACT_SLICE_LISTS) {
+        if (from > 0) await yieldToLive();
+        index.compact(from, Math.min(lists, from + COMPACT_SLICE_LISTS));
+      }
+    },
     setSearchBreadth(n) {
       index.setNprobe!((nprobe = Math.min(n, lists)));
     },

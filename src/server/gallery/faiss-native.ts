@@ -16,7 +16,8 @@ export interface NativeIndex {
   setNprobe?(n: number): void;
   setEfSearch?(n: number): void;
   setEfConstruction?(n: number): void;
-  compact?(): number;
+  /** Lists [from, to) only where given (the project's binding); the allocator is trimmed once `to` reaches the end. */
+  compact?(from?: number, to?: number): number;
   writeAsync?(fname: string): Promise<void>;
   describe?(): { kind: string; idMap: boolean; ntotal: number; dims: number; metric: number; nlist?: number };
 }

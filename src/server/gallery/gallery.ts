@@ -114,7 +114,7 @@ function apply(state: State, change: Change): void {
   if (change.kind === 'move') return state.table.movePerson(change.fromId, change.intoId, change.name);
   if (change.kind === 'add') {
     const { ids, vectors } = state.table.add(change.templates);
-    const dims = vectors.length / Math.max(1, ids.length);
+    const { dims } = state.table;
     const ops: (() => void)[] = [];
     for (let i = 0; i < ids.length; i += INDEX_OP_SLICE_FACES) {
       const sliceIds = ids.subarray(i, i + INDEX_OP_SLICE_FACES);
@@ -156,7 +156,8 @@ export async function createGallery(opts: GalleryOptions): Promise<Gallery> {
         await new Promise((r) => setImmediate(r));
       }
     }
-    index.compact?.();
+    if (index.compactAsync) await index.compactAsync();
+    else index.compact?.();
     return { table, index, ops: newOps() };
   }
 

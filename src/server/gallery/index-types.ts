@@ -25,6 +25,8 @@ export interface VectorIndex {
   search(query: Float32Array, k: number): SearchHit[];
   /** Gives back memory a bulk build left unused (FAISS IVF lists grow by doubling). */
   compact?(): void;
+  /** compact() a slice at a time, live frames served between slices (a large IVF index copies gigabytes). */
+  compactAsync?(): Promise<void>;
   /** IVF nprobe / HNSW efSearch, changed on a built index (bench/gallery.ts sweeps it). */
   setSearchBreadth?(n: number): void;
   /** The same search off the event loop (the FAISS binding's thread pool), where the binding offers it. */
