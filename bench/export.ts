@@ -13,7 +13,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
-import { cameraFigures, connectCamera } from './lib/camera.js';
+import { cameraFigures, connectCamera, IDLE_WINDOW_MS } from './lib/camera.js';
+import { idleBaseline } from './lib/stats.js';
 import { sceneFrames } from './lib/frames.js';
 import { describeMachine, sampleLoad } from './lib/machine.js';
 import { LIVE_SCENE } from './lib/people.js';
@@ -57,7 +58,7 @@ try {
   const frames = (await sceneFrames(LIVE_SCENE.photo, LIVE_SCENE.faces, 30)).map((f) => f.jpeg);
   const cam = await connectCamera(server.url, 'export');
   await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 2000 });
-  const idle = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: 15_000 });
+  const idle = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: IDLE_WINDOW_MS });
   let stop = false;
   const during = cam.stream({ frames, fps: CAMERA_FPS, durationMs: 3_600_000, until: () => stop });
   const e0 = performance.now();
@@ -71,7 +72,13 @@ try {
   const exportMs = performance.now() - e0;
   stop = true;
   const duringRun = await during;
+  // The 1.2 GB file written back to disk before the idle window after the export.
+  const fd = fs.openSync(file, 'r');
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  const idleAfter = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: IDLE_WINDOW_MS });
   cam.close();
+  const camera = { idle: cameraFigures(idle), during: cameraFigures(duringRun), idleAfter: cameraFigures(idleAfter) };
   // Read back: the header's counts against the person lines (the file is checked, not only its size).
   let header: { people: number; faces: number } | null = null;
   let lines = 0;
@@ -99,10 +106,7 @@ try {
     complete: header !== null && header.people === lines && header.faces === faces,
     serverRssBeforeMiB: watched.rssBeforeMiB,
     serverRssMaxMiB: watched.rssMaxMiB,
-    camera: {
-      idle: cameraFigures(idle),
-      during: cameraFigures(duringRun),
-    },
+    camera: { ...camera, ...idleBaseline(camera) },
   };
   log(`export: ${JSON.stringify(exportResult)}`);
 } finally {

@@ -2,6 +2,7 @@
 // 15 fps, on a fresh server with default settings: the import's time per image and the camera before and during it.
 import fs from 'node:fs';
 import path from 'node:path';
+import { recordedPath } from '../train/lib/args.js';
 import { connectCamera, summariseRun, type CameraRun } from './lib/camera.js';
 import { sceneFrames } from './lib/frames.js';
 import { LIVE_SCENE } from './lib/people.js';
@@ -43,7 +44,7 @@ export async function runImport(ctx: SuiteContext): Promise<SuiteOutput> {
     return {
       settings: {
         ...serverSettings(server),
-        folder: path.relative(process.cwd(), dir).startsWith('../..') ? dir : path.relative(process.cwd(), dir),
+        folder: recordedPath(dir),
         cameraFps: CAMERA_FPS,
       },
       results: {

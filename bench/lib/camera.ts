@@ -187,6 +187,13 @@ export function summariseRun(run: CameraRun) {
 }
 
 /**
+ * How long a bulk-work bench streams its camera before the work, and again after it, for the idle round trip its p95
+ * is compared with: 30 s each (~450 frames). One 15 s window before the work gave idle p95s of 17.8-42 ms on the same
+ * machine (a neighbour's load, the bench's own 1.2 GB file still being written back), which moved the ratio by 2x.
+ */
+export const IDLE_WINDOW_MS = 30_000;
+
+/**
  * A stretch's frames and round trip, plus the longest time the camera went without any answer: a stall the p95 of a
  * long stretch can hide.
  */

@@ -26,7 +26,7 @@ function progressRows(progress: Any[], faces: number, people: number): string[][
 const camera = (c: Any) =>
   `p50 ${fmt(c.roundTripMs.p50, ' ms')}, p95 ${fmt(c.roundTripMs.p95, ' ms')}, max ${fmt(c.roundTripMs.max, ' ms', 0)}, longest wait ${fmt(c.longestGapMs, ' ms', 0)}, ${fmt(c.fps, ' fps')}, ${fmt(c.droppedShare * 100, '%')} dropped`;
 const cameraLine = (c: Any) =>
-  `One camera at 15 fps: idle ${camera(c.idle)}; during the upload and the job ${camera(c.during)} (p95 ${fmt(c.p95Ratio, 'x', 2)} idle).`;
+  `One camera at 15 fps: idle ${camera(c.idle)}; during the upload and the job ${camera(c.during)}${c.idleAfter ? `; idle again after the job ${camera(c.idleAfter)}` : ''} (p95 ${fmt(c.p95Ratio, 'x', 2)} ${c.idleAfter ? 'the lower idle p95' : 'idle'}).`;
 
 export function galleryImportJobSection(f: Any): string {
   const r = f.results;

@@ -78,7 +78,10 @@ export function exportSection(f: Any): string {
           `${e.fileMiB} MiB, ${e.personLines} person lines, ${e.faces} faces, ${e.complete ? 'matches its header' : '**does not match its header**'}`,
         ],
         ['export: server RSS before / max during', `${e.serverRssBeforeMiB} / ${e.serverRssMaxMiB} MiB`],
-        ['camera idle / during the export', `${cam(e.camera.idle)}; ${cam(e.camera.during)}`],
+        [
+          e.camera.idleAfter ? 'camera idle before / during the export / idle after' : 'camera idle / during the export',
+          [e.camera.idle, e.camera.during, e.camera.idleAfter].filter(Boolean).map(cam).join('; '),
+        ],
         [`import of that file (MAX_IMPORT_BYTES ${i.maxImportMiB} MiB)`, `HTTP ${i.status} in ${fmt(i.ms / 1000, ' s')}: \`${String(i.body).slice(0, 200)}\``],
         ['import: server RSS before / max', `${i.serverRssBeforeMiB} / ${i.serverRssMaxMiB} MiB`],
       ],

@@ -23,3 +23,16 @@ export interface Spread {
 export function spread(xs: readonly number[]): Spread {
   return { p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), p99: round(pct(xs, 99)), max: round(xs.length ? Math.max(...xs) : NaN), n: xs.length };
 }
+
+type WithP95 = { roundTripMs: { p95: number | null } };
+
+/**
+ * The idle p95 a bulk transfer's p95 is compared with: the lower of the camera's windows before and after it (the
+ * stricter baseline: a window disturbed by something else only raises its p95), and the ratio to it.
+ */
+export function idleBaseline(camera: { idle: WithP95; idleAfter?: WithP95; during: WithP95 }): { idleP95: number | null; p95Ratio: number | null } {
+  const idles = [camera.idle, camera.idleAfter].map((f) => f?.roundTripMs.p95).filter((p): p is number => typeof p === 'number' && p > 0);
+  const idleP95 = idles.length > 0 ? Math.min(...idles) : null;
+  const during = camera.during.roundTripMs.p95;
+  return { idleP95, p95Ratio: idleP95 !== null && typeof during === 'number' ? +(during / idleP95).toFixed(2) : null };
+}
