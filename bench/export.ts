@@ -2,7 +2,7 @@
 // settings) on a PostgreSQL already holding the gallery (e.g. the 1M faces bench/gallery-import.ts imported, or those
 // bench/sync.ts seeded and left there; --database-note says which), while
 // one camera streams a real clip at 15 fps. Times GET /api/v1/gallery/export streamed to a file, samples the server's
-// RSS meanwhile (every 250 ms), and the camera's round trip before and during. Then POSTs that file to
+// RSS meanwhile (every 250 ms), and the camera's round trip before, during and after (idle windows of IDLE_WINDOW_MS). Then POSTs that file to
 // /api/v1/gallery/import of a second server on an empty database, and records what it answers (at 1M faces the file
 // is larger than MAX_IMPORT_BYTES: the answer is the limit's error).
 // Usage: npx tsx bench/export.ts --database-url URL --import-database-url URL2 [--out bench/results/export.json]
@@ -145,6 +145,7 @@ const out = {
     database: `PostgreSQL holding ${values['database-note']}`,
     importDatabase: 'an empty database on the same cluster',
     cameraFps: CAMERA_FPS,
+    camera: `one camera streaming ${LIVE_SCENE.photo}: idle for ${IDLE_WINDOW_MS / 1000} s, through the export, then idle ${IDLE_WINDOW_MS / 1000} s again; the ratio is to the lower idle p95`,
     serverReadyS: +readyS.toFixed(1),
   },
   machine: { ...describeMachine('n/a'), load: load.stop() },

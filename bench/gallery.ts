@@ -18,7 +18,8 @@ import { faceLike } from './face-like.js';
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000,1000000' },
-    dims: { type: 'string', default: '128' },
+    /** The default model's (fusion-resnet128-mobilefacenet192.v1: 128 + 192); 128 until 2026-12-05 (FaceNet's). */
+    dims: { type: 'string', default: '320' },
     'faces-per-person': { type: 'string', default: '10' },
     queries: { type: 'string', default: '400' },
     kind: { type: 'string', default: DEFAULT_ANN.kind },
@@ -37,6 +38,7 @@ const { values } = parseArgs({
   },
 });
 const DIMS = Number(values.dims);
+const started = Date.now();
 const FPP = Number(values['faces-per-person']);
 const QUERIES = Number(values.queries);
 const CHUNK = 65_536;
@@ -225,8 +227,9 @@ if (values.child) {
   const out = {
     bench: 'gallery',
     date: new Date().toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg().map((l) => +l.toFixed(2)), node: process.version },
-    data: `face-like clustered unit vectors (bench/face-like.ts): ${FPP} faces per person, queries are new views of stored people`,
+    data: `face-like clustered unit vectors of ${DIMS} dims (bench/face-like.ts): ${FPP} faces per person, queries are new views of stored people`,
     settings: ann,
     targets: { top5P99Ms: 5, recallAt1: 0.99, addDeletePersonMs: 50, rssOverVectors: 2 },
     exact,
