@@ -436,7 +436,7 @@ async function clusteredGallery(factory: IndexFactory) {
 
 describe.runIf(faissFactory)('approximate FAISS layouts (above the threshold)', () => {
   const layouts: [string, AnnOptions, RegExp][] = [
-    ['IVF', { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 }, /^faiss:IVF20,Flat nprobe=8 /],
+    ['IVF', { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 }, /^faiss:IVF40,Flat nprobe=8 /],
     ['HNSW', { ...DEFAULT_ANN, minFaces: 100, kind: 'hnsw', efSearch: 64 }, /^faiss:HNSW32 efSearch=64 /],
   ];
   it.each(layouts)('%s: same people as exact search on clustered faces, removal without a rebuild, stable ids', async (_n, ann, backend) => {
@@ -485,7 +485,7 @@ describe.runIf(faissFactory)('approximate FAISS layouts (above the threshold)', 
   it('an IVF build is compacted a slice of lists at a time, with the event loop served between slices', async () => {
     const ann: AnnOptions = { ...DEFAULT_ANN, minFaces: 100, kind: 'ivf', nprobe: 8 };
     const data = faceLike({ dims: 32, people: 400, facesPerPerson: 10, seed: 5 });
-    const n = 4000; // ivfLists(4000) = 63 lists: two slices
+    const n = 4000; // ivfLists(4000) = 126 lists: four slices
     const vectors = data.faces(0, n);
     const index = createFaissIndexFactory(ann)!(32, { count: n, sample: (max) => vectors.slice(0, Math.min(max, n) * 32) });
     await index.addAsync!(

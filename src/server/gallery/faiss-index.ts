@@ -20,14 +20,22 @@ const IVF_TRAIN_PER_LIST = 40;
  */
 const IVF_ADD_SLICE = 512;
 /**
- * IVF lists compacted between turns of the event loop after a build: at 1M faces a list holds ~1,000 vectors (1.3 MB),
- * so a slice copies ~40 MB. The whole pass at once held the event loop for the copy of every list.
+ * IVF lists compacted between turns of the event loop after a build: at 1M faces a list holds ~500 vectors (640 KB),
+ * so a slice copies ~20 MB. The whole pass at once held the event loop for the copy of every list.
  */
 const COMPACT_SLICE_LISTS = 32;
 
-/** About sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) vectors. */
+/**
+ * IVF lists per square root of the gallery's faces. With the default model's 320 dims at 1M faces (bench/gallery.ts,
+ * quiet machine, nprobe 12): 1 (1,000 lists) scanned ~12k vectors a search, top-5 p99 10.6 ms; 2 (2,000 lists) p99
+ * 4.6 ms at the same recall@1 (0.995) and a 31 s build instead of 20; 4 (4,000 lists, nprobe 16) p99 4.5 ms but a
+ * 65 s build (its k-means grows with the lists squared).
+ */
+const IVF_LISTS_PER_SQRT = 2;
+
+/** About 2 sqrt(n) lists: a probe then scans ~ nprobe * sqrt(n) / 2 vectors. */
 export function ivfLists(count: number): number {
-  return Math.max(16, Math.min(4096, Math.round(Math.sqrt(count))));
+  return Math.max(16, Math.min(4096, Math.round(IVF_LISTS_PER_SQRT * Math.sqrt(count))));
 }
 
 /** The layout a gallery of `count` faces gets: exact below the ANN threshold, else the configured ANN kind. */
