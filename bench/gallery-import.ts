@@ -7,7 +7,7 @@
 // and the job (the target: p95 within 1.5x of idle), and its longest wait for an answer.
 // Usage: nice -n 10 npx tsx bench/gallery-import.ts --database-url URL [--faces 1000000] [--faces-per-person 10]
 //          [--out bench/results/gallery-import.json]   (URL: an empty database; it is not cleaned)
-//        npx tsx bench/gallery-import.ts --database pglite --faces 100000 --out bench/results/gallery-import-pglite.json
+//        npx tsx bench/gallery-import.ts --database pglite --faces 100000   (writes bench/results/gallery-import-pglite.json)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,8 @@ const { values } = parseArgs({
     'database-url': { type: 'string' },
     faces: { type: 'string', default: '1000000' },
     'faces-per-person': { type: 'string', default: '10' },
-    out: { type: 'string', default: 'bench/results/gallery-import.json' },
+    /** Default: bench/results/gallery-import.json, or gallery-import-pglite.json with --database pglite. */
+    out: { type: 'string' },
   },
 });
 const DATABASE = values.database!;
@@ -184,7 +185,8 @@ const out = {
   machine: { ...describeMachine('n/a'), load: load.stop() },
   results,
 };
-fs.mkdirSync(path.dirname(values.out!), { recursive: true });
-fs.writeFileSync(values.out!, JSON.stringify(out, null, 2) + '\n');
-log(`wrote ${values.out}`);
+const outFile = values.out ?? `bench/results/gallery-import${DATABASE === 'pglite' ? '-pglite' : ''}.json`;
+fs.mkdirSync(path.dirname(outFile), { recursive: true });
+fs.writeFileSync(outFile, JSON.stringify(out, null, 2) + '\n');
+log(`wrote ${outFile}`);
 process.exit(0);
