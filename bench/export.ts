@@ -16,7 +16,7 @@ import zlib from 'node:zlib';
 import { cameraFigures, connectCamera, IDLE_WINDOW_MS } from './lib/camera.js';
 import { idleBaseline } from './lib/stats.js';
 import { sceneFrames } from './lib/frames.js';
-import { describeMachine, sampleLoad } from './lib/machine.js';
+import { describeMachine, flushToDisk, sampleLoad } from './lib/machine.js';
 import { LIVE_SCENE } from './lib/people.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
 import { CAMERA_FPS } from './live.js';
@@ -72,10 +72,7 @@ try {
   const exportMs = performance.now() - e0;
   stop = true;
   const duringRun = await during;
-  // The 1.2 GB file written back to disk before the idle window after the export.
-  const fd = fs.openSync(file, 'r');
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
+  flushToDisk(file); // before the idle window after the export
   const idleAfter = await cam.stream({ frames, fps: CAMERA_FPS, durationMs: IDLE_WINDOW_MS });
   cam.close();
   const camera = { idle: cameraFigures(idle), during: cameraFigures(duringRun), idleAfter: cameraFigures(idleAfter) };

@@ -19,7 +19,7 @@ import { gaussian } from './face-like.js';
 import { cameraFigures, connectCamera, IDLE_WINDOW_MS } from './lib/camera.js';
 import { idleBaseline } from './lib/stats.js';
 import { sceneFrames } from './lib/frames.js';
-import { describeMachine, sampleLoad } from './lib/machine.js';
+import { describeMachine, flushToDisk, sampleLoad } from './lib/machine.js';
 import { LIVE_SCENE } from './lib/people.js';
 import { startServerProcess } from './lib/server-process.js';
 import { CAMERA_FPS } from './live.js';
@@ -90,10 +90,7 @@ try {
   }
   gzip.end();
   await new Promise<void>((r) => sink.once('finish', () => r()));
-  // Written back to disk before the idle window: the kernel flushing 1.2 GB meanwhile disturbed it.
-  const fd = fs.openSync(file, 'r');
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
+  flushToDisk(file); // before the idle window: the kernel flushing 1.2 GB meanwhile disturbed it
   const fileBytes = fs.statSync(file).size;
   log(`file: ${PEOPLE} people, ${PEOPLE * FPP} faces, ${(fileBytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
 

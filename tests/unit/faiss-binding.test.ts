@@ -123,9 +123,8 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
     expect(() => ix.setEfSearch(8)).toThrow(/not an HNSW/);
   });
 
-  it('IVF compact() gives back the lists’ spare room but leaves each an eighth free: new faces go in without copying a list', () => {
-    const d = 16;
-    const x = clustered(4000, d);
+  /** IVF16 trained on `x` (4,000 vectors of `d` dims), then given them 100 at a time: its lists grew by doubling. */
+  const grownIvf = (x: Float32Array, d: number) => {
     const ix = f.Index.fromFactory(d, 'IVF16,Flat', IP);
     ix.train(x);
     for (let i = 0; i < 4000; i += 100)
@@ -133,6 +132,13 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
         x.subarray(i * d, (i + 100) * d),
         Float64Array.from({ length: 100 }, (_, k) => i + k + 1),
       );
+    return ix;
+  };
+
+  it('IVF compact() gives back the lists’ spare room but leaves each an eighth free: new faces go in without copying a list', () => {
+    const d = 16;
+    const x = clustered(4000, d);
+    const ix = grownIvf(x, d);
     expect(ix.compact()).toBeGreaterThan(0); // lists grew by doubling
     expect(ix.compact()).toBe(0);
     // Three more faces, all in one list, within its spare room. A list shrunk to fit had to grow (doubling: a copy of
@@ -147,18 +153,8 @@ describe.runIf(faiss)('faiss-node-system binding', () => {
   it('IVF compact(from, to) compacts only those lists: slices add up to the whole pass, and a bad range is refused', () => {
     const d = 16;
     const x = clustered(4000, d);
-    const build = () => {
-      const ix = f.Index.fromFactory(d, 'IVF16,Flat', IP);
-      ix.train(x);
-      for (let i = 0; i < 4000; i += 100)
-        ix.addWithIds(
-          x.subarray(i * d, (i + 100) * d),
-          Float64Array.from({ length: 100 }, (_, k) => i + k + 1),
-        );
-      return ix;
-    };
-    const whole = build().compact();
-    const sliced = build();
+    const whole = grownIvf(x, d).compact();
+    const sliced = grownIvf(x, d);
     const parts = [sliced.compact(0, 5), sliced.compact(5, 11), sliced.compact(11, 1000)];
     expect(parts.every((p) => p > 0)).toBe(true);
     expect(parts.reduce((a, b) => a + b)).toBe(whole);
