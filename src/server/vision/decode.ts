@@ -29,6 +29,8 @@ const undecodable = (err: unknown): DecodeError => ({
 /**
  * The image's size from its header alone, refused when it is not an image or over `maxPixels`; no pixel is decoded.
  * sharp's own pixel limit is lifted for the header read, so a huge image is reported as too large, not as undecodable.
+ * The size is the one decodeImage gives, after EXIF orientation: a frame answered from this header (a predicted one)
+ * reports the same width and height as a decoded frame of the same camera, so the client's boxes scale the same way.
  */
 export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Promise<HeaderResult> {
   try {
@@ -37,7 +39,9 @@ export async function readImageHeader(bytes: Uint8Array, maxPixels: number): Pro
     if (meta.width * meta.height > maxPixels) {
       return { ok: false, code: 'frame_too_large', message: `image is ${meta.width}x${meta.height}, over the limit of ${maxPixels} pixels` };
     }
-    return { ok: true, width: meta.width, height: meta.height };
+    // EXIF orientations 5-8 turn the picture a quarter: decodeImage's rotate() swaps the sides.
+    const quarterTurn = (meta.orientation ?? 1) >= 5;
+    return { ok: true, width: quarterTurn ? meta.height : meta.width, height: quarterTurn ? meta.width : meta.height };
   } catch (err) {
     return undecodable(err);
   }
