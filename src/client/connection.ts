@@ -36,6 +36,13 @@ export function backoffDelay(attempt: number, minMs = 500, maxMs = 5000): number
   return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt));
 }
 
+/** The wait a 1013 ("try again later") close asks for, from its reason's "retry in N s", in ms; null without one. */
+export function retryAfterMs(code: number, reason: string): number | null {
+  if (code !== CLOSE_CODES.tryAgainLater) return null;
+  const s = /retry in (\d+) s/.exec(reason);
+  return s ? Number(s[1]) * 1000 : null;
+}
+
 export class Connection {
   state: ConnectionState = 'connecting';
   /** Human-readable detail for the current state (close reason, next retry). */
@@ -137,7 +144,7 @@ export class Connection {
       if (this.stopped) return;
       const why = event.reason ? `${event.reason} (${event.code})` : `closed (${event.code})`;
       if (FATAL_CLOSE_CODES.has(event.code)) this.setState('closed', why);
-      else this.scheduleReconnect(why);
+      else this.scheduleReconnect(why, retryAfterMs(event.code, event.reason));
     };
     // Errors are always followed by close; nothing to do here but keep the console quiet.
     ws.onerror = () => undefined;
@@ -174,8 +181,9 @@ export class Connection {
     }
   }
 
-  private scheduleReconnect(why: string): void {
-    const delay = backoffDelay(this.attempt, this.options.minBackoffMs, this.options.maxBackoffMs);
+  /** Reconnects after the backoff, or after `atLeastMs` when the server said how long to wait (1013). */
+  private scheduleReconnect(why: string, atLeastMs: number | null = null): void {
+    const delay = Math.max(atLeastMs ?? 0, backoffDelay(this.attempt, this.options.minBackoffMs, this.options.maxBackoffMs));
     this.attempt++;
     this.setState('reconnecting', `${why}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => {

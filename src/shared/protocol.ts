@@ -102,7 +102,7 @@ export const POSES = ['straight', 'left', 'right'] as const;
 export const Pose = z.enum(POSES);
 export type Pose = z.infer<typeof Pose>;
 
-/** Close codes in the 4000-4999 range reserved for applications. Standard ones used too: 1009 (message too big), 1001 (server going away). */
+/** Close codes in the 4000-4999 range reserved for applications. Standard ones used too: 1009 (message too big), 1001 (server going away), 1013 (try again later). */
 export const CLOSE_CODES = {
   unsupportedProtocol: 4000,
   helloTimeout: 4001,
@@ -113,6 +113,11 @@ export const CLOSE_CODES = {
   slowConsumer: 4005,
   /** More text messages (or frames past the in-flight limit) than WS_MESSAGES_PER_SECOND allows. */
   tooManyMessages: 4006,
+  /**
+   * The standard "try again later": this address spent its budget of wrong API keys (AUTH_FAILURES_PER_MINUTE), so no
+   * key from it is looked up for now, a right one included. The reason says when: "...; retry in N s".
+   */
+  tryAgainLater: 1013,
   serverShutdown: 1001,
   messageTooBig: 1009,
 } as const;

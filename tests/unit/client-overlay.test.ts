@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Overlay, Track } from '../../src/shared/protocol.js';
 import { wsSubprotocols } from '../../src/shared/protocol.js';
-import { backoffDelay, wsUrlFor } from '../../src/client/connection.js';
+import { backoffDelay, retryAfterMs, wsUrlFor } from '../../src/client/connection.js';
 import { drawOverlay, labelFor, NOT_LIVE_COLOR, scaleBox, scoreTooltip, STATE_COLORS, trackColor } from '../../src/client/overlay.js';
 import type { OverlayContext } from '../../src/client/overlay.js';
 import { InFlight, LatencyWindow, RateMeter } from '../../src/client/streamer.js';
@@ -203,5 +203,10 @@ describe('connection helpers', () => {
   });
   it('backs off from 0.5 s doubling up to 5 s', () => {
     expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+  });
+  it('waits as long as a 1013 close asks, and only then', () => {
+    expect(retryAfterMs(1013, 'too many wrong API keys from this address; retry in 42 s')).toBe(42_000);
+    expect(retryAfterMs(1013, 'try again later')).toBeNull();
+    expect(retryAfterMs(4003, 'unknown or revoked API key; retry in 42 s')).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
 // parsed message's role (gateway/message-roles.ts).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WS_KEY_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL, type ServerMessage } from '../../shared/protocol.js';
+import { CLOSE_CODES, WS_KEY_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import type { Authenticator } from './authenticate.js';
 import { keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
 import { hostAllowed, originAllowed } from './mode.js';
@@ -51,7 +51,7 @@ export function chooseSubprotocol(offered: Set<string>): string | false {
   return offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false;
 }
 
-export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; message: string };
+export type UpgradeVerdict = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; message: string; code?: 'host_not_allowed' };
 
 export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAccess): Promise<UpgradeVerdict> {
   // Open mode trusts whoever reaches the port: only by a loopback name, or a DNS-rebound page would be admitted.
@@ -59,6 +59,7 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
     return {
       ok: false,
       status: 403,
+      code: 'host_not_allowed', // as REST answers the same Host (api.md, Auth)
       message: `open mode answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "${String(req.headers.host).slice(0, 100)}"`,
     };
   }
@@ -78,11 +79,11 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };
 }
 
-/** Answers a refused upgrade with a plain HTTP status and closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, message: string): void {
+/** Answers a refused upgrade with a plain HTTP status and closes the socket; `code` overrides the status's error code. */
+export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, message: string, code?: string): void {
   const text = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' }[status];
   const body = JSON.stringify({
-    error: { code: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal', message },
+    error: { code: code ?? (status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal'), message },
   });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
@@ -91,22 +92,24 @@ export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, mes
  * Runs `accept` with the caller's principal once the upgrade request passed the origin and key checks (at once, as the
  * open-mode principal, without `access`). A foreign origin is refused with HTTP 403. A missing or wrong key gets
  * `acceptAndClose` instead: a browser sees only close 1006 for a refused upgrade and would retry forever, while a close
- * frame (4003 with the reason) tells the page what to fix.
+ * frame (4003 with the reason) tells the page what to fix. An address whose wrong-key budget is spent gets 1013 ("try
+ * again later", with the wait in the reason), not 4003: its key may be right (a camera behind the same NAT as a
+ * misconfigured one), and a client stops for good on 4003.
  */
 export async function admitUpgrade(
   req: IncomingMessage,
   socket: Duplex,
   access: GatewayAccess | undefined,
   accept: (principal: Principal) => void,
-  acceptAndClose: (reason: string) => void,
+  acceptAndClose: (code: number, reason: string) => void,
 ): Promise<void> {
   if (!access) return accept(OPEN_PRINCIPAL);
   try {
     const verdict = await authorizeUpgrade(req, access);
-    if (!verdict.ok && verdict.status === 401) return acceptAndClose(`API key required: ${verdict.message}`);
+    if (!verdict.ok && verdict.status === 401) return acceptAndClose(CLOSE_CODES.forbidden, `API key required: ${verdict.message}`);
     // Told in a close frame too: a browser would only see 1006 for a refused upgrade and retry at once.
-    if (!verdict.ok && verdict.status === 429) return acceptAndClose(verdict.message);
-    if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message);
+    if (!verdict.ok && verdict.status === 429) return acceptAndClose(CLOSE_CODES.tryAgainLater, verdict.message);
+    if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message, verdict.code);
     if (!socket.destroyed) accept(verdict.principal);
   } catch (err) {
     refuseUpgrade(socket, 500, `could not check the key: ${err instanceof Error ? err.message : String(err)}`);

@@ -46,7 +46,7 @@ export function attachGateway(server: Server, deps: SessionDeps, access?: Gatewa
       socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil(wait / 1000)}\r\nConnection: close\r\n\r\n`);
       return;
     }
-    const refuseWithClose = (reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(CLOSE_CODES.forbidden, closeReason(reason)));
+    const refuseWithClose = (code: number, reason: string) => wss.handleUpgrade(req, socket, head, (ws) => ws.close(code, closeReason(reason)));
     void admitUpgrade(
       req,
       socket,
