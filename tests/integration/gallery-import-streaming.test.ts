@@ -1,6 +1,6 @@
 // A gallery import job gives way to cameras (issue 19): at 1M faces a job that never paused held a streaming camera's
 // p95 at 2.7x its idle round trip on two cores. While a camera streams, the job commits STREAMING_BATCH_PEOPLE people a
-// batch and rests after each STREAMING_REST_FACTOR times as long as the batch took; with no camera it runs
+// batch and rests after each BULK_REST_FACTOR times as long as the batch took; with no camera it runs
 // GALLERY_IMPORT_BATCH_PEOPLE a batch and never rests. Proven here on PGlite with a real gallery service and a real
 // file, with frames taken up as a session does.
 import fs from 'node:fs';
@@ -12,14 +12,8 @@ import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { createGallery } from '../../src/server/gallery/gallery.js';
 import { createGalleryService, type GalleryService } from '../../src/server/gallery/service.js';
 import { createJsIndex } from '../../src/server/gallery/vector-index.js';
-import {
-  runGalleryJob,
-  STREAMING_BATCH_PEOPLE,
-  STREAMING_REST_FACTOR,
-  STREAMING_REST_MAX_MS,
-  type GalleryJobDeps,
-} from '../../src/server/imports/gallery-job.js';
-import { beginLiveWork, camerasStreaming } from '../../src/server/live-work.js';
+import { runGalleryJob, STREAMING_BATCH_PEOPLE, type GalleryJobDeps } from '../../src/server/imports/gallery-job.js';
+import { beginLiveWork, BULK_REST_FACTOR, BULK_REST_MAX_MS, camerasStreaming } from '../../src/server/live-work.js';
 import { silentLogger } from '../../src/server/log.js';
 import { MEMORY, openStore } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
@@ -99,7 +93,7 @@ describe('a gallery import job on PGlite while a camera streams', () => {
   });
 
   it(
-    'while frames arrive, commits STREAMING_BATCH_PEOPLE a batch and rests after each STREAMING_REST_FACTOR times as long as it took',
+    'while frames arrive, commits STREAMING_BATCH_PEOPLE a batch and rests after each BULK_REST_FACTOR times as long as it took',
     { timeout: 120_000 },
     async () => {
       // A camera at ~30 fps: each frame taken up and answered as a session does.
@@ -109,12 +103,12 @@ describe('a gallery import job on PGlite while a camera streams', () => {
         const n = 4 * STREAMING_BATCH_PEOPLE + 10;
         const batches = await run(writeFile(dir, 'Busy', n));
         expect(batches.map((b) => b.people)).toEqual([...Array(4).fill(STREAMING_BATCH_PEOPLE), 10]);
-        // The gap before each next batch holds the rest: at least STREAMING_REST_FACTOR times the previous batch's
-        // commit (its reading of lines counts too, so the rest is longer), up to STREAMING_REST_MAX_MS.
+        // The gap before each next batch holds the rest: at least BULK_REST_FACTOR times the previous batch's
+        // commit (its reading of lines counts too, so the rest is longer), up to BULK_REST_MAX_MS.
         for (let i = 1; i < batches.length; i++) {
           const commitMs = batches[i - 1]!.end - batches[i - 1]!.start;
           const gapMs = batches[i]!.start - batches[i - 1]!.end;
-          expect(gapMs).toBeGreaterThanOrEqual(Math.min(STREAMING_REST_FACTOR * commitMs, STREAMING_REST_MAX_MS) * 0.9 - 1);
+          expect(gapMs).toBeGreaterThanOrEqual(Math.min(BULK_REST_FACTOR * commitMs, BULK_REST_MAX_MS) * 0.9 - 1);
         }
         expect((await store.listPeople()).filter((p) => p.name.startsWith('Busy ')).length).toBe(n);
       } finally {

@@ -1,9 +1,9 @@
 // The documentation a user reads first stays in step with the code: every setting is in the README's table,
-// and every protocol error code and message type is in docs/protocol.md.
+// and every protocol error code, message type and close code is in docs/protocol.md.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../src/server/config.js';
-import { ClientMessage, ERROR_CODES, ServerMessage } from '../../src/shared/protocol.js';
+import { ClientMessage, CLOSE_CODES, ERROR_CODES, ServerMessage } from '../../src/shared/protocol.js';
 
 const read = (rel: string) => fs.readFileSync(new URL(`../../${rel}`, import.meta.url), 'utf8');
 
@@ -21,5 +21,7 @@ describe('docs', () => {
     const types = [...ClientMessage.options, ...ServerMessage.options].map((o) => o.shape.type.value);
     expect(types.filter((t) => !doc.includes(`\`${t}\``))).toEqual([]);
     expect(ERROR_CODES.filter((c) => !doc.includes(`\`${c}\``))).toEqual([]);
+    // Each close code the server sends has its row in §10's table (what it means, and whether to reconnect).
+    expect(Object.values(CLOSE_CODES).filter((c) => !doc.includes(`\n| ${c} | `))).toEqual([]);
   });
 });

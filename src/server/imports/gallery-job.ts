@@ -16,20 +16,12 @@ export interface GalleryJobDeps {
 
 /**
  * While a camera streams, a batch holds at most this many people (~500 faces at 10 a person) and is followed by a
- * rest of STREAMING_REST_FACTOR times as long as it took. A batch's cost runs on more than this thread (the database's
- * own process, the index), and on two cores a job that never paused held a camera's p95 at 2.7x its idle round trip at
- * 1M faces (bench/gallery-import.ts). With no camera streaming, batches are GALLERY_IMPORT_BATCH_PEOPLE and nothing
- * rests.
+ * rest of BULK_REST_FACTOR times as long as it took (live-work.ts). A batch's cost runs on more than this thread (the
+ * database's own process, the index), and on two cores a job that never paused held a camera's p95 at 2.7x its idle
+ * round trip at 1M faces (bench/gallery-import.ts). With no camera streaming, batches are GALLERY_IMPORT_BATCH_PEOPLE
+ * and nothing rests.
  */
 export const STREAMING_BATCH_PEOPLE = 50;
-
-/**
- * The rest after a batch while cameras stream, as a multiple of the batch's time (at most STREAMING_REST_MAX_MS): the
- * job then works a third of the time. A rest as long as the batch held the camera's p95 at 1.29-1.61x idle over three
- * 1M runs, over the 1.5x target in one; nobody waits on an import, so the job gives the cameras the margin.
- */
-export const STREAMING_REST_FACTOR = 2;
-export const STREAMING_REST_MAX_MS = 500;
 
 /** How the job's counters read for a gallery file: people are the entries, faces are accepted or skipped. */
 export function galleryCounts(job: JobRow): JobCounts {
@@ -75,7 +67,7 @@ export async function runGalleryJob(job: JobRow, deps: GalleryJobDeps, closing: 
       await flush();
       if (closing()) return 'stopped';
       // Between batches the event loop serves live frames first (issue 19: one slow thing never stalls the rest).
-      await restWhileStreaming(STREAMING_REST_FACTOR * (performance.now() - batchStarted), STREAMING_REST_MAX_MS);
+      await restWhileStreaming(performance.now() - batchStarted);
       await yieldToEventLoop();
       batchStarted = performance.now();
     }
