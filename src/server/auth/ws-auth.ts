@@ -79,12 +79,18 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };
 }
 
+/** Each refusal status's reason phrase and the REST error code it carries by default. */
+const REFUSALS = {
+  401: ['Unauthorized', 'unauthenticated'],
+  403: ['Forbidden', 'forbidden'],
+  429: ['Too Many Requests', 'rate_limited'],
+  500: ['Internal Server Error', 'internal'],
+} as const;
+
 /** Answers a refused upgrade with a plain HTTP status and closes the socket; `code` overrides the status's error code. */
-export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 429 | 500, message: string, code?: string): void {
-  const text = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' }[status];
-  const body = JSON.stringify({
-    error: { code: code ?? (status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 429 ? 'rate_limited' : 'internal'), message },
-  });
+export function refuseUpgrade(socket: Duplex, status: keyof typeof REFUSALS, message: string, code?: string): void {
+  const [text, defaultCode] = REFUSALS[status];
+  const body = JSON.stringify({ error: { code: code ?? defaultCode, message } });
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 

@@ -1,7 +1,7 @@
 // A gallery file import run as a job: the spooled file is read as a stream (gunzip, lines, checked people) and
 // committed GALLERY_IMPORT_BATCH_PEOPLE people at a time, each batch in one transaction with the job's checkpoint (the
 // last line committed and the counters). A server killed at any point resumes from that line: nobody doubled or lost.
-// While cameras stream, the job gives way: smaller batches, each followed by a rest twice as long as it took.
+// While cameras stream, the job gives way: smaller batches, each followed by a rest (live-work.ts restWhileStreaming).
 import type { Config } from '../config.js';
 import type { GalleryService } from '../gallery/service.js';
 import type { JobCounts, JobRow } from '../store/jobs-repo.js';
