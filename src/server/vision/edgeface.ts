@@ -51,7 +51,9 @@ export async function loadEdgeFace(ort: OrtModule, net: EdgeFaceNet, modelsDir: 
   const bytes = fs.readFileSync(file);
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== sha256) throw new Error(`${file} has sha256 ${sha}, expected ${sha256}`);
-  const session = await ort.InferenceSession.create(file, { ...ORT_SESSION_OPTIONS });
+  // Graph optimisation 'all' (onnxruntime's blocked NCHWc convolutions), as for the other embedding networks: measured
+  // here at 1 thread, a crop and its mirror 4.8 ms (XS) and 2.8 ms (XXS) against 7.7 and 4.3 ms with 'extended'.
+  const session = await ort.InferenceSession.create(file, { ...ORT_SESSION_OPTIONS, graphOptimizationLevel: 'all' });
   const inputName: string = session.inputNames[0];
   const outputName: string = session.outputNames[0];
 
