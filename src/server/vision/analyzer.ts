@@ -126,9 +126,18 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     spoofing.scorer ? spoofing.scorer.score(image, boxes) : Promise.reject(new Error(spoofing.note));
   const { tf } = rt;
 
+  /**
+   * The frame as the [height, width, 3] tensor Human, the face mesh and TF.js landmarks read: float32 values 0..255,
+   * which each of them casts an int32 frame to anyway. Built from a Float32Array because TF.js converts a Uint8Array
+   * into an int32 tensor element by element: 7.5-9.6 ms of CPU for a 640x480 frame against ~1 ms, measured here.
+   */
+  function frameTensor(image: RgbImage) {
+    return tf.tensor3d(new Float32Array(image.data), [image.height, image.width, 3], 'float32');
+  }
+
   /** One detection pass; with `pad`, on the image inside a grey border (boxes then refer to the padded image). */
   async function detectOn(image: RgbImage) {
-    const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    const tensor = frameTensor(image);
     try {
       return { tensor, faces: await detector.detect(tensor) };
     } catch (err) {
@@ -212,7 +221,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       const suppressed = faces.map((f) =>
         frameFaces.some((g) => g !== f && g.score > f.score && g.detectorBox !== undefined && iou(g.detectorBox, f.detectorBox!) > HUMAN_NMS_IOU),
       );
-      const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+      const tensor = frameTensor(image);
       try {
         const meshed = await detector.meshAt(
           tensor,

@@ -30,7 +30,7 @@ export interface DetectorOptions {
 }
 
 export interface Detector {
-  /** `image` is an int32 [height, width, 3] tensor; it is not disposed here. */
+  /** `image` is a float32 (values 0..255) or int32 [height, width, 3] tensor; it is not disposed here. */
   detect(image: unknown): Promise<FaceDetection[]>;
   /**
    * Human's face mesh on given BlazeFace boxes, without Human's detector (face-mesh.ts): each face's mesh box and pose,

@@ -64,7 +64,7 @@ export interface Embedder {
   readonly modelId: string;
   readonly dims: number;
   readonly options: EmbedderOptions;
-  /** Embeds each box of one frame. `frame` is the int32 [h, w, 3] tensor of `image`; neither is disposed here. */
+  /** Embeds each box of one frame. `frame` is the [h, w, 3] tensor of `image` (analyzer.ts frameTensor); neither is disposed here. */
   embed(image: RgbImage, frame: unknown, boxes: Box[]): Promise<FaceEmbedding[]>;
   /** Embeds already aligned 150x150 RGB chips (stored gallery crops), with the same mirror averaging as embed(). */
   embedChips(chips: Uint8Array[]): Promise<Float32Array[]>;

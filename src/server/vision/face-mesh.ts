@@ -72,7 +72,7 @@ export function meshExtent(mesh: readonly (readonly [number, number, ...number[]
 }
 
 /**
- * The mesh on each BlazeFace box (image pixels, MediaPipe's box as the detector gives it) of `image`, an int32
+ * The mesh on each BlazeFace box (image pixels, MediaPipe's box as the detector gives it) of `image`, a float32 or int32
  * [height, width, 3] tensor (not disposed). Each face gets the mesh path's box and pose and the detector's score, or
  * null where the mesh's own confidence is below `minConfidence` (Human drops such a face: no face there).
  */

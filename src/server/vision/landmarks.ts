@@ -49,7 +49,7 @@ export function cropAndResize(image: RgbImage, crop: Box, size: number, out: Flo
 }
 
 export interface Landmarker {
-  /** 68 landmarks (image pixels) for each box of one frame; `frame` is the int32 [h, w, 3] tensor of `image`. */
+  /** 68 landmarks (image pixels) for each box of one frame; `frame` is the [h, w, 3] tensor of `image` (analyzer.ts frameTensor). */
   locate(image: RgbImage, frame: unknown, boxes: Box[]): Promise<Point[][]>;
 }
 
