@@ -316,7 +316,7 @@ const results = {
     spoofMsPerFace: stats(spoofMs),
     spoofCpuMsPerFace: stats(spoofCpuMs),
     load: { start: load0, end: load1, cpus: os.cpus().length },
-    runtime: 'onnxruntime-node, 1 intra-op thread, graphOptimizationLevel extended, both models, one face a call',
+    runtime: 'onnxruntime-node, 1 intra-op thread, graphOptimizationLevel all (PRelu-free files), both models, one face a call',
   },
 };
 fs.mkdirSync(path.dirname(args.out!), { recursive: true });
