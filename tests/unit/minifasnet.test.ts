@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { OrtModule } from '../../src/server/vision/blazeface-onnx.js';
+import type { OrtModule } from '../../src/server/vision/ort.js';
 import { combine, MINIFASNET_MODELS, softmax, spoofCropRect, spoofInput, SPOOF_INPUT } from '../../src/server/vision/minifasnet.js';
 import { MODELS_DIR } from '../../src/server/vision/models.js';
 

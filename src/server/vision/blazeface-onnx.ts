@@ -3,14 +3,7 @@
 import fs from 'node:fs';
 import type { RgbImage } from './align.js';
 import type { Box } from './detector.js';
-
-/** What the detector reads of onnxruntime-node (the module is optional and loaded by the caller). */
-/* eslint-disable @typescript-eslint/no-explicit-any -- onnxruntime-node is an optional dependency, typed loosely here */
-export interface OrtModule {
-  InferenceSession: { create(file: string | Uint8Array, opts: Record<string, unknown>): Promise<any> };
-  Tensor: new (type: 'float32' | 'uint8', data: Float32Array | Uint8Array, dims: number[]) => any;
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
+import { ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
 
 export interface BlazeFaceDetection {
   /** MediaPipe's face box (eyebrows to mouth, ear to ear), in image pixels. */
@@ -113,16 +106,7 @@ export function letterbox(image: RgbImage, size: number, w: number, h: number, l
 
 export async function loadBlazeFaceOnnx(ort: OrtModule, modelFile: string, opts: { minConfidence: number; maxFaces: number }): Promise<BlazeFaceOnnx> {
   if (!fs.existsSync(modelFile)) throw new Error(`BlazeFace model ${modelFile} is missing`);
-  // One thread: ORT's default (a thread per core, spinning) costs several times the CPU for the same answer, and the
-  // server's cores are shared with the other inference threads. 'all' (layout optimisations for x86 convolutions) took
-  // 8-9 ms CPU a frame for the 256 px model here against 20-25 ms with 'extended'.
-  const session = await ort.InferenceSession.create(modelFile, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  });
+  const session = await ort.InferenceSession.create(modelFile, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
   const shape = session.inputMetadata?.[0]?.shape as number[] | undefined;
   const size = shape?.[1] ?? (modelFile.includes('256') ? 256 : 128);

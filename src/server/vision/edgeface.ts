@@ -5,10 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARCFACE_SIZE } from './align-arcface.js';
-import type { OrtModule } from './blazeface-onnx.js';
 import { mirrorChip } from './embedder.js';
 import { l2 } from './mobilefacenet.js';
-import { ORT_SESSION_OPTIONS } from './ort.js';
+import { ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
 
 export const EDGEFACE_DIMS = 512;
 
@@ -51,9 +50,7 @@ export async function loadEdgeFace(ort: OrtModule, net: EdgeFaceNet, modelsDir: 
   const bytes = fs.readFileSync(file);
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== sha256) throw new Error(`${file} has sha256 ${sha}, expected ${sha256}`);
-  // Graph optimisation 'all' (onnxruntime's blocked NCHWc convolutions), as for the other embedding networks: measured
-  // here at 1 thread, a crop and its mirror 4.8 ms (XS) and 2.8 ms (XXS) against 7.7 and 4.3 ms with 'extended'.
-  const session = await ort.InferenceSession.create(file, { ...ORT_SESSION_OPTIONS, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(file, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
   const outputName: string = session.outputNames[0];
 

@@ -5,8 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OrtModule } from './blazeface-onnx.js';
-import { loadOrt, ORT_SESSION_OPTIONS } from './ort.js';
+import { loadOrt, ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
 import type { EmbedRuntimeChoice } from './settings.js';
 
 /** The files under models/ and their sha256: another file would silently change every embedding under the same model id. */
@@ -16,12 +15,6 @@ export const EMBED_ONNX_FILES = {
   mobilefacenet: { file: 'mobilefacenet/MobileFaceNet.onnx', sha256: 'e26f3381f7a72f4d6a53702c61f2286c15276d58044efeaaf9cc329ded0c5e5f' },
 } as const;
 export type EmbedOnnxNet = keyof typeof EMBED_ONNX_FILES;
-
-/**
- * Graph optimisation 'all' (ORT's NCHWc layout for x86 convolutions), as for BlazeFace: measured here at 1 thread,
- * ResNet chip + mirror 6.7 ms CPU against 11.4 ms with 'extended', the landmark net ~1-3 ms against 3-6 ms.
- */
-const OPTIMISATION = 'all';
 
 /** Input side of each network (square, RGB, NHWC). */
 export const ONNX_INPUT_SIZE: Record<EmbedOnnxNet, number> = { resnet: 150, landmarks: 112, mobilefacenet: 112 };
@@ -46,7 +39,7 @@ async function loadNet(ort: OrtModule, net: EmbedOnnxNet, modelsDir: string): Pr
   const bytes = fs.readFileSync(file);
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (sha !== sha256) throw new Error(`${file} has sha256 ${sha}, expected ${sha256}`);
-  const session = await ort.InferenceSession.create(bytes, { ...ORT_SESSION_OPTIONS, graphOptimizationLevel: OPTIMISATION });
+  const session = await ort.InferenceSession.create(bytes, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
   const outputName: string = session.outputNames[0];
   const side = ONNX_INPUT_SIZE[net];

@@ -2,12 +2,11 @@
 // (models/minifasnet, Apache-2.0) on onnxruntime-node, for the faces asked for. Crops and decision follow upstream
 // (Silent-Face-Anti-Spoofing: src/generate_patches.py, src/anti_spoof_predict.py, test.py). A score only means
 // something behind a face detector: uniform noise scores "real".
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RgbImage } from './align.js';
-import type { OrtModule } from './blazeface-onnx.js';
 import type { Box } from './detector.js';
+import { loadOrt, ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
 
 export interface SpoofScore {
   /** The two models' mean softmax probability of "real face" (upstream's summed score / 2), 0..1. */
@@ -111,15 +110,7 @@ export async function loadMiniFasNet(ort: OrtModule, modelsDir: string, version 
   for (const m of MINIFASNET_MODELS) {
     const file = path.join(modelsDir, m.file);
     if (!fs.existsSync(file)) throw new Error(`MiniFASNet model ${file} is missing`);
-    // One thread, as for BlazeFace (blazeface-onnx.ts): the inference threads share the server's cores. 'all' (blocked
-    // NCHWc convolutions) with the PRelu-free files (train/onnx_prelu.py): 1.6 ms a model and face against 3.4 before.
-    const session = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-    });
+    const session = await ort.InferenceSession.create(file, ORT_SESSION_OPTIONS);
     sessions.push({ session, scale: m.scale });
   }
   const n = SPOOF_INPUT * SPOOF_INPUT * 3;
@@ -142,9 +133,10 @@ export async function loadMiniFasNet(ort: OrtModule, modelsDir: string, version 
 
 /** MiniFASNet on onnxruntime-node when it loads, else null with the reason (spoof checks then fail, never pass). */
 export async function loadSpoofScorer(modelsDir: string): Promise<{ scorer: SpoofScorer | null; note: string }> {
+  const loaded = loadOrt();
+  if ('error' in loaded) return { scorer: null, note: `presentation attack: unavailable (${loaded.error})` };
   try {
-    const ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule & { env?: { versions?: { node?: string } } };
-    const scorer = await loadMiniFasNet(ort, modelsDir, ort.env?.versions?.node);
+    const scorer = await loadMiniFasNet(loaded.ort, modelsDir, loaded.version);
     return { scorer, note: scorer.description };
   } catch (err) {
     return { scorer: null, note: `presentation attack: unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
