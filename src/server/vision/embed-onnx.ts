@@ -12,7 +12,7 @@ import type { EmbedRuntimeChoice } from './settings.js';
 export const EMBED_ONNX_FILES = {
   resnet: { file: 'faceapi/face_recognition_resnet34.onnx', sha256: '6ade409242d9dbdb0bf4a4a98feadadd01c8c4156e7d2dc241711316b7f8a694' },
   landmarks: { file: 'faceapi/face_landmark_68.onnx', sha256: 'cf2337f43508375ea3f5e8188712b44377fca77e2e82c3db4ff42f20f189693a' },
-  mobilefacenet: { file: 'mobilefacenet/MobileFaceNet.onnx', sha256: 'e26f3381f7a72f4d6a53702c61f2286c15276d58044efeaaf9cc329ded0c5e5f' },
+  mobilefacenet: { file: 'mobilefacenet/MobileFaceNet.onnx', sha256: '4610525107ed526c9728916bb24216bd82bf59ff74139d04800f957b87a1d1d3' },
 } as const;
 export type EmbedOnnxNet = keyof typeof EMBED_ONNX_FILES;
 
