@@ -62,8 +62,11 @@ describe('enrolment flow', () => {
     c.sendJson({ type: 'enrol.start', name: 'Guido van Rossum', samples: 3 });
     await c.next((m) => m.type === 'enrol.started');
     // Two frontal photos only: he never turns left or right, so the plan waits for a pose that does not come.
+    // Frames as fast as they are answered until the 15 s limit ends it: bounded by time, not by a frame count, since
+    // how many frames fit in 15 s depends on how fast the models run.
+    const t0 = Date.now();
     for (let i = 0; !c.messages.some((m) => m.type === 'enrol.done' || m.type === 'enrol.cancelled'); i++) {
-      expect(i).toBeLessThan(200);
+      expect(Date.now() - t0).toBeLessThan(25_000);
       await c.frame(fixture(i % 2 ? 'Guido_van_Rossum/3.jpg' : 'Guido_van_Rossum/1.jpg'));
     }
     const refusals = c.messages.flatMap((m) => (m.type === 'enrol.progress' && !m.accepted ? [m.code] : []));
@@ -73,7 +76,7 @@ describe('enrolment flow', () => {
     // The skipped pose's slot went to a second frontal view; the time limit then saved the two views it had.
     expect(c.messages.find((m) => m.type === 'enrol.done')).toMatchObject({ name: 'Guido van Rossum', created: true, faces: 2 });
     c.close();
-  }, 30_000);
+  }, 40_000);
 
   it('never records check-ins or sightings from an enrolment session, while a camera does', async () => {
     await server.checkins!.whenIdle();
@@ -150,8 +153,8 @@ describe('an enrolment that stops getting new views', () => {
       await c.next((m) => m.type === 'enrol.started');
       const t0 = Date.now();
       // One photo, held still: the first frame gives a view, every later one is the same view.
-      for (let i = 0; !c.messages.some((m) => m.type === 'enrol.done' || m.type === 'enrol.cancelled'); i++) {
-        expect(i).toBeLessThan(200);
+      while (!c.messages.some((m) => m.type === 'enrol.done' || m.type === 'enrol.cancelled')) {
+        expect(Date.now() - t0).toBeLessThan(30_000); // by time: the stall is 800 ms however fast frames are answered
         await c.frame(fixture('Guido_van_Rossum/1.jpg'));
       }
       expect(c.messages.find((m) => m.type === 'enrol.done')).toMatchObject({ name: 'Still Guido', faces: 1 });
