@@ -51,6 +51,7 @@ describe('live detector (mesh: false)', () => {
 
   it('is BlazeFace on onnxruntime-node, and says so in the model list /health shows', () => {
     expect(analyzer.models.some((m) => m.startsWith('live detector: onnx:blazeface-back-256 (onnxruntime-node 1.30.0'))).toBe(true);
+    expect(analyzer.models.some((m) => m.startsWith('live faces: onnx:facemesh (onnxruntime-node 1.30.0'))).toBe(true);
   });
 
   it('finds the faces the mesh path finds, with boxes on the mesh geometry, and skips the mesh', { timeout: 120_000 }, async () => {
@@ -103,6 +104,24 @@ describe('live detector (mesh: false)', () => {
       }
     }
     expect(analyzer.tensorCount()).toBe(tensors);
+  });
+
+  // With the landmark net on TF.js (EMBED_RUNTIME=tfjs) the live path still builds the frame's tensor for it, and frees it.
+  it('embeds a live frame with the landmark net on TF.js as on onnxruntime, and frees the frame tensor', { timeout: 120_000 }, async () => {
+    const tfjsNets = await createFaceAnalyzer(testConfig({ EMBED_RUNTIME: 'tfjs' }), () => {});
+    const jpeg = frames.get('_group/two_people.jpg')!;
+    await tfjsNets.embedAll(frames.get('Joe_Biden/2.jpg')!, MAX_PIXELS); // face-api's first call builds its constant tensors
+    const tensors = tfjsNets.tensorCount();
+    const a = await analyzer.analyze(jpeg, MAX_PIXELS, { liveness: false, mesh: false });
+    const b = await tfjsNets.analyze(jpeg, MAX_PIXELS, { liveness: false, mesh: false });
+    if (!a.ok || !b.ok) throw new Error('not analysed');
+    const ea = await a.frame.embed([0, 1]);
+    const eb = await b.frame.embed([0, 1]);
+    a.frame.release();
+    b.frame.release();
+    expect(eb.map((e) => e.mesh)).toEqual(ea.map((e) => e.mesh));
+    for (let k = 0; k < 2; k++) expect(cosine(ea[k]!.embedding, eb[k]!.embedding)).toBeGreaterThan(0.99);
+    expect(tfjsNets.tensorCount()).toBe(tensors);
   });
 
   it('does not confirm a detector box the mesh finds no face in (the top-left corner of the frame)', { timeout: 60_000 }, async () => {

@@ -3,6 +3,7 @@
 import type { RgbImage } from './align.js';
 import { decodeImage } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
+import { loadOnnxFaceMesh } from './face-mesh-onnx.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
 import { createFusedEmbedder } from './fused-embedder.js';
 import { loadEmbedNets } from './embed-onnx.js';
@@ -120,6 +121,9 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     modelsDir: MODELS_DIR,
   });
   if (!live.detector && config.LIVE_DETECTOR !== 'human') log(`${live.note}: live frames run the face mesh`);
+  // The mesh for the faces live frames embed: on onnxruntime when it loads, else Human's TF.js model (with the reason).
+  const onnxMesh = live.detector ? await loadOnnxFaceMesh(MODELS_DIR) : { mesh: null, note: 'onnx face mesh: not used without the live detector' };
+  if (live.detector && !onnxMesh.mesh) log(`${onnxMesh.note}: live faces run the TF.js face mesh`);
   const spoofing = await loadSpoofScorer(MODELS_DIR);
   if (!spoofing.scorer) log(spoofing.note);
   const spoofOn = (image: RgbImage, boxes: Box[]): Promise<SpoofScore[]> =>
@@ -206,35 +210,37 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
 
   /**
    * The mesh path's box and pose for live-detected faces about to be embedded: Human's mesh on their BlazeFace boxes
-   * (face-mesh.ts), else Human's whole detect matched by overlap. Returns the frame's tensor for the embedder.
+   * (face-mesh-onnx.ts on onnxruntime, else face-mesh.ts on TF.js), else Human's whole detect matched by overlap.
+   * Returns the frame's tensor for the embedder, or null when nothing needs one: the mesh and the landmark net both on
+   * onnxruntime read the decoded pixels, and building the tensor would cost ~1 ms and 3.7 MB a 640x480 frame for nothing.
    */
   async function meshChecks(
     image: RgbImage,
     faces: FaceDetection[],
     frameFaces: FaceDetection[],
-  ): Promise<{ tensor: { dispose(): void }; checks: MeshCheck[] }> {
+  ): Promise<{ tensor: { dispose(): void } | null; checks: MeshCheck[] }> {
     const boxes = faces.map((f) => f.detectorBox);
-    if (detector.meshAt && boxes.every((b) => b !== undefined)) {
+    const meshOnnx = onnxMesh.mesh;
+    if ((meshOnnx || detector.meshAt) && boxes.every((b) => b !== undefined)) {
       // Human keeps one face where detector boxes overlap (non-maximum suppression at IoU 0.1); the live detector
       // suppresses only at 0.3, and the mesh of a box over half a face still finds that face. Such a box is what the
       // mesh path would not have found: not confirmed.
       const suppressed = faces.map((f) =>
         frameFaces.some((g) => g !== f && g.score > f.score && g.detectorBox !== undefined && iou(g.detectorBox, f.detectorBox!) > HUMAN_NMS_IOU),
       );
-      const tensor = frameTensor(image);
+      const scores = faces.map((f) => f.score);
+      const tensor = meshOnnx && onnx.nets ? null : frameTensor(image);
       try {
-        const meshed = await detector.meshAt(
-          tensor,
-          boxes,
-          faces.map((f) => f.score),
-        );
+        const meshed = meshOnnx
+          ? await meshOnnx.meshAt(image, boxes as Box[], scores, config.DETECT_MIN_CONFIDENCE)
+          : await detector.meshAt!(tensor, boxes as Box[], scores);
         const checks = faces.map((f, k): MeshCheck => {
           const m = meshed[k];
           return m && !suppressed[k] ? { confirmed: true, box: m.box, pose: m.pose } : { confirmed: false, box: f.box, pose: f.pose };
         });
         return { tensor, checks };
       } catch (err) {
-        tensor.dispose();
+        tensor?.dispose();
         throw err;
       }
     }
@@ -269,7 +275,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
           );
           return es.map((e, k) => ({ ...e, embedding: model.project(e.embedding), mesh: checks[k]! }));
         } finally {
-          tensor.dispose();
+          tensor?.dispose();
         }
       },
       spoof: (indices) => {
@@ -296,6 +302,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     models: [
       'human:blazeface',
       'human:facemesh',
+      ...(onnxMesh.mesh ? [`live faces: ${onnxMesh.mesh.description}`] : []),
       `face-api:face_landmark_68, ${runtime}`,
       ...(nets
         ? nets.map((p) => netDescription(p.net, onnx.nets))

@@ -13,7 +13,7 @@ interface Box {
   width: number;
   height: number;
 }
-interface MeshedFace {
+export interface MeshedFace {
   box: Box;
   score: number;
   pose: { yaw: number; pitch: number; roll: number };
@@ -71,10 +71,36 @@ export function meshExtent(mesh: readonly (readonly [number, number, ...number[]
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** The mesh's square crop of a BlazeFace box, in whole pixels: blazeface.ts enlargeBox(1.4), then squarifyBox, rounded. */
+export function meshCrop(b: Box): { sx: number; sy: number; ex: number; ey: number } {
+  const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
+  const half = (Math.max(b.width, b.height) * HUMAN_BOX_SCALE) / 2;
+  return { sx: Math.round(cx - half), sy: Math.round(cy - half), ex: Math.round(cx + half), ey: Math.round(cy + half) };
+}
+
+/**
+ * The mesh model's raw output on one crop (468 x, y, z in the model's input pixels) as the face's box and pose:
+ * facemeshutil.ts transformRawCoords with no rotation, scaled about the crop's centre and truncated like Human's.
+ */
+export function meshFace(raw: ArrayLike<number>, crop: ReturnType<typeof meshCrop>, inputSize: number, score: number): MeshedFace {
+  const { sx, sy, ex, ey } = crop;
+  const [bw, bh, bx, by] = [ex - sx, ey - sy, sx + (ex - sx) / 2, sy + (ey - sy) / 2];
+  const mesh: Vec3[] = [];
+  for (let i = 0; i + 2 < raw.length; i += 3) {
+    mesh.push([
+      Math.trunc((bw / inputSize) * (raw[i]! - inputSize / 2) + bx),
+      Math.trunc((bh / inputSize) * (raw[i + 1]! - inputSize / 2) + by),
+      Math.trunc(raw[i + 2]!),
+    ]);
+  }
+  return { box: meshExtent(mesh), score, pose: meshPose(mesh, Math.max(bw, bh), inputSize) };
+}
+
 /**
  * The mesh on each BlazeFace box (image pixels, MediaPipe's box as the detector gives it) of `image`, a float32 or int32
- * [height, width, 3] tensor (not disposed). Each face gets the mesh path's box and pose and the detector's score, or
- * null where the mesh's own confidence is below `minConfidence` (Human drops such a face: no face there).
+ * [height, width, 3] tensor (not disposed), on TF.js. Each face gets the mesh path's box and pose and the detector's
+ * score, or null where the mesh's own confidence is below `minConfidence` (Human drops such a face: no face there).
+ * face-mesh-onnx.ts runs the same model on onnxruntime; this is the path where that did not load.
  */
 export async function meshAt(
   rt: MeshRuntime,
@@ -91,12 +117,11 @@ export async function meshAt(
   const frame = tf.tidy(() => tf.cast(tf.expandDims(image, 0), 'float32'));
   try {
     for (let k = 0; k < boxes.length; k++) {
-      const b = boxes[k]!;
-      // blazeface.ts: enlargeBox(1.4) then squarifyBox, rounded; facemeshutil.ts cutAndResize: crop, resize, /255.
-      const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
-      const half = (Math.max(b.width, b.height) * HUMAN_BOX_SCALE) / 2;
-      const [sx, sy, ex, ey] = [Math.round(cx - half), Math.round(cy - half), Math.round(cx + half), Math.round(cy + half)];
-      const crop = tf.tidy(() => tf.div(tf.image.cropAndResize(frame, [[sy / height, sx / width, ey / height, ex / width]], [0], [inputSize, inputSize]), 255));
+      const c = meshCrop(boxes[k]!);
+      // facemeshutil.ts cutAndResize: crop, resize, /255.
+      const crop = tf.tidy(() =>
+        tf.div(tf.image.cropAndResize(frame, [[c.sy / height, c.sx / width, c.ey / height, c.ex / width]], [0], [inputSize, inputSize]), 255),
+      );
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tfjs tensors
       const results = model.execute(crop) as any[];
       try {
@@ -106,17 +131,7 @@ export async function meshAt(
           continue;
         }
         const raw = (await results.find((t) => t.shape.at(-1) === 1404).data()) as Float32Array;
-        // facemeshutil.ts transformRawCoords, no rotation: scaled about the crop's centre, truncated like Human's.
-        const [bw, bh, bx, by] = [ex - sx, ey - sy, sx + (ex - sx) / 2, sy + (ey - sy) / 2];
-        const mesh: Vec3[] = [];
-        for (let i = 0; i < raw.length; i += 3) {
-          mesh.push([
-            Math.trunc((bw / inputSize) * (raw[i]! - inputSize / 2) + bx),
-            Math.trunc((bh / inputSize) * (raw[i + 1]! - inputSize / 2) + by),
-            Math.trunc(raw[i + 2]!),
-          ]);
-        }
-        out.push({ box: meshExtent(mesh), score: scores[k]!, pose: meshPose(mesh, Math.max(bw, bh), inputSize) });
+        out.push(meshFace(raw, c, inputSize, scores[k]!));
       } finally {
         tf.dispose([crop, ...results]);
       }
