@@ -8,7 +8,7 @@ type Welcome = MessageOf<'welcome'>;
 
 export interface ConnectionOptions {
   url?: string;
-  /** API key (keys mode): offered as the `facestream.key.<KEY>` subprotocol, never put on the URL. */
+  /** API key (keys mode) for a client other than this server's pages: offered as the `facestream.key.<KEY>` subprotocol, never put on the URL. The pages send none: their socket carries the sign-in cookie. */
   key?: string | null;
   camera?: string;
   client?: string;

@@ -75,7 +75,7 @@ export function startLiveView(opts: LiveViewOptions): LiveView {
     client: 'facestream-web/0.2',
     kiosk: opts.kiosk,
     attendance: opts.attendance,
-    key: session.key,
+    // No key: the socket's upgrade request carries the browser's sign-in cookie, as every request of the page does.
   });
   let latest: Overlay | null = null;
   let latestAt = 0;

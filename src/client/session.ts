@@ -1,12 +1,11 @@
-// Who the page is acting as: the API key kept in this browser, checked with GET /api/v1/whoami before it is kept,
-// and a small REST client that sends it (pages cannot put headers on <img> or WebSocket URLs, so it also fetches images).
+// Who the page is acting as. In keys mode the browser signs in with POST /api/v1/session, which keeps the key in an
+// HttpOnly cookie: page scripts never hold it (an injected script cannot read it) and every request and the WebSocket
+// carry it on their own. GET /api/v1/whoami says who the cookie is; a small REST client for the pages.
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Session {
-  /** The key the page sends; null in open mode or without one. */
-  key: string | null;
   name: string;
   role: Role;
   mode: 'open' | 'keys';
@@ -14,48 +13,50 @@ export interface Session {
 
 export const can = (s: Pick<Session, 'role'>, need: Role): boolean => ROLES.indexOf(s.role) >= ROLES.indexOf(need);
 
-const KEY_STORAGE = 'facestream.key';
+/** Where pages before the sign-in cookie kept the key (readable by any script on the page). */
+const LEGACY_KEY_STORAGE = 'facestream.key';
 
-/** The remembered key; localStorage can be disabled, then nothing is remembered. */
-export const keyStore = {
-  get(): string | null {
-    try {
-      return localStorage.getItem(KEY_STORAGE);
-    } catch {
-      return null;
-    }
-  },
-  set(key: string): void {
-    try {
-      localStorage.setItem(KEY_STORAGE, key);
-    } catch {
-      /* storage disabled: the key lasts for this page only */
-    }
-  },
-  forget(): void {
-    try {
-      localStorage.removeItem(KEY_STORAGE);
-    } catch {
-      /* nothing stored */
-    }
-  },
-};
+/** A key an older version of the page left in localStorage, taken out of it (it is signed in with once, then gone). */
+export function takeLegacyKey(): string | null {
+  try {
+    const key = localStorage.getItem(LEGACY_KEY_STORAGE);
+    localStorage.removeItem(LEGACY_KEY_STORAGE);
+    return key;
+  } catch {
+    return null; // storage disabled: nothing was kept there
+  }
+}
 
 export type WhoAmI = { ok: true; session: Session } | { ok: false; status: number; message: string };
 
-const authHeaders = (key: string | null): Record<string, string> => (key ? { Authorization: `Bearer ${key}` } : {});
-
-/** Asks the server who `key` is. 401: the key is wrong (or missing in keys mode). */
-export async function whoami(key: string | null): Promise<WhoAmI> {
+async function sessionCall(path: string, init: RequestInit): Promise<WhoAmI> {
   let res: Response;
   try {
-    res = await fetch('/api/v1/whoami', { headers: authHeaders(key), cache: 'no-store' });
+    res = await fetch(path, { ...init, cache: 'no-store' });
   } catch (err) {
     return { ok: false, status: 0, message: `cannot reach the server (${err instanceof Error ? err.message : String(err)})` };
   }
   if (!res.ok) return { ok: false, status: res.status, message: await errorMessage(res) };
-  const body = (await res.json()) as { name: string; role: Role; mode: 'open' | 'keys' };
-  return { ok: true, session: { key: body.mode === 'open' ? null : key, ...body } };
+  return { ok: true, session: (await res.json()) as Session };
+}
+
+/** Who this browser is signed in as (its cookie). 401: not signed in, or the key was revoked. */
+export function whoami(): Promise<WhoAmI> {
+  return sessionCall('/api/v1/whoami', {});
+}
+
+/** Signs this browser in with `key`: the server checks it and keeps it in an HttpOnly cookie. 401: a wrong key. */
+export function signIn(key: string): Promise<WhoAmI> {
+  return sessionCall('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ key }) });
+}
+
+/** Clears the sign-in cookie (best effort: a server that cannot be reached keeps it until it is reached again). */
+export async function signOut(): Promise<void> {
+  try {
+    await fetch('/api/v1/session', { method: 'DELETE' });
+  } catch {
+    /* the server is down: the page reloads to the sign-in form once it is back */
+  }
 }
 
 /** The `{ error: { message } }` of a failed response, or its status text. */
@@ -81,11 +82,11 @@ export class ApiError extends Error {
 
 export type Api = ReturnType<typeof apiClient>;
 
-/** REST calls as this session. A 401 (key revoked meanwhile) calls `onUnauthenticated`. Errors throw ApiError. */
-export function apiClient(session: Session, onUnauthenticated: () => void = () => {}) {
+/** REST calls as this browser's session. A 401 (key revoked meanwhile) calls `onUnauthenticated`. Errors throw ApiError. */
+export function apiClient(onUnauthenticated: () => void = () => {}) {
   const call = async (method: string, path: string, body?: BodyInit, type?: string): Promise<Response> => {
-    const headers: Record<string, string> = { ...authHeaders(session.key), ...(type ? { 'Content-Type': type } : {}) };
-    const res = await fetch(path, { method, headers, body });
+    const headers: Record<string, string> = type ? { 'Content-Type': type } : {};
+    const res = await fetch(path, { method, headers, body }); // same origin: the sign-in cookie goes with it
     if (res.status === 401) onUnauthenticated();
     if (!res.ok) {
       let code = 'http_' + res.status;
@@ -116,25 +117,19 @@ export function apiClient(session: Session, onUnauthenticated: () => void = () =
     async upload<T>(path: string, form: FormData): Promise<T> {
       return (await (await call('POST', path, form)).json()) as T;
     },
-    /** The response body as a Blob (images, CSV), fetched with the key. */
+    /** The response body as a Blob (images, CSV). */
     async blob(path: string): Promise<Blob> {
       return (await call('GET', path)).blob();
     },
-    /** An object URL for an image behind the key (an <img src> cannot send one); null when it cannot be fetched. */
+    /** An object URL for an image, through this client (a 401 signs the page out); null when it cannot be fetched. */
     imageUrl,
-    /** An <img> of `path`: a plain lazy src without a key, else fetched with the key. */
+    /** An <img> of `path`: a plain lazy src, since the sign-in cookie goes with it as with any same-origin request. */
     img(path: string, alt = ''): HTMLImageElement {
       const el = document.createElement('img');
       el.alt = alt;
       el.decoding = 'async';
-      if (!session.key) {
-        el.loading = 'lazy';
-        el.src = path;
-      } else {
-        void imageUrl(path).then((u) => {
-          if (u) el.src = u;
-        });
-      }
+      el.loading = 'lazy';
+      el.src = path;
       return el;
     },
   };

@@ -2,7 +2,7 @@
 // with the pages this role may use, the role, and "sign out"; elements marked data-needs="<role>" are hidden below it.
 import { h, zoneText } from './dom.js';
 import { stackTables } from './stack-tables.js';
-import { apiClient, can, keyStore, whoami, type Api, type Role, type Session } from './session.js';
+import { apiClient, can, signIn, signOut, takeLegacyKey, whoami, type Api, type Role, type Session } from './session.js';
 
 export type PageName = 'live' | 'enrol' | 'people' | 'unknown' | 'attendance' | 'kiosk' | 'integrations' | 'cameras' | 'wall' | 'status' | 'security';
 
@@ -96,24 +96,22 @@ function drawTopbar(page: PageName, session: Session): void {
   );
 }
 
-/** Forgets the key in this browser and starts over (the sign-in form, in keys mode). */
+/** Signs this browser out (the server clears its key cookie) and starts over: the sign-in form, in keys mode. */
 export function signOutNow(): void {
-  keyStore.forget();
-  location.reload();
+  void signOut().then(() => location.reload());
 }
 
 /**
- * Resolves once the page knows who it acts as. A key from `#key=` or from storage is checked first; a refused key is
- * forgotten and the sign-in form asks for another; only an accepted key is remembered.
+ * Resolves once the page knows who it acts as. A key from `#key=` (or one an older version of the page left in
+ * localStorage) is signed in with first; else the browser's sign-in cookie is asked about. A refused key is kept
+ * nowhere, and the sign-in form asks for another.
  */
 export async function boot(page: PageName): Promise<Booted> {
-  const fromUrl = takeUrlKey();
-  let key = fromUrl ?? keyStore.get();
+  let key = takeUrlKey() ?? takeLegacyKey();
   let refusedBefore = false;
   for (;;) {
-    const r = await whoami(key);
+    const r = key ? await signIn(key) : await whoami();
     if (r.ok) {
-      if (r.session.mode === 'keys' && key) keyStore.set(key);
       document.getElementById('signin')?.remove();
       delete document.body.dataset.auth;
       document.body.dataset.role = r.session.role;
@@ -126,10 +124,9 @@ export async function boot(page: PageName): Promise<Booted> {
       for (const el of document.querySelectorAll<HTMLElement>('[data-needs]')) {
         if (!can(r.session, el.dataset.needs as Role)) el.hidden = true;
       }
-      return { session: r.session, api: apiClient(r.session, () => signOutNow()) };
+      return { session: r.session, api: apiClient(() => signOutNow()) };
     }
-    if (r.status === 401 || r.status === 429) {
-      keyStore.forget();
+    if (r.status >= 400 && r.status < 500) {
       const msg = r.status === 429 ? `${r.message}.` : key ? `That key was refused: ${r.message}.` : refusedBefore ? 'Enter a key.' : '';
       refusedBefore = true;
       key = await askForKey(msg);

@@ -1,5 +1,7 @@
 // Keys mode in a real browser: a page without a key asks for one; a wrong key is refused and not remembered (from the
 // form or from ?key=); a viewer key signs in, sees its role, no Enrol link and no enrolment form; "Sign out" forgets it.
+// The key is kept in an HttpOnly cookie: no page script can read it (not in localStorage, not in document.cookie), and
+// a key an older page left in localStorage is moved into the cookie and removed.
 // Also: with the camera refused, the page says "No camera" instead of a green "Connected" beside a black video.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +14,14 @@ import { FIXTURES } from '../helpers/ws-client.js';
 import { CHROMIUM_PATH, collectPageErrors, launchChromium, makeFakeWebcamY4m, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const storedKey = (page: Page) => page.evaluate(() => localStorage.getItem('facestream.key'));
+/** The key this browser keeps: the sign-in cookie's value, after checking that no page script can see the key. */
+async function storedKey(page: Page): Promise<string | null> {
+  const visible = await page.evaluate(() => ({ stored: localStorage.getItem('facestream.key'), cookies: document.cookie }));
+  expect(visible).toEqual({ stored: null, cookies: '' });
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'facestream_key');
+  if (cookie) expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+  return cookie?.value ?? null;
+}
 
 describe('signing in with an API key', () => {
   let server: RunningServer;
@@ -76,6 +85,19 @@ describe('signing in with an API key', () => {
     await page.locator('#signin-form').waitFor({ timeout: 10_000 });
     expect(await storedKey(page)).toBeNull();
     expect(errors.filter((e) => !/WebSocket|401/.test(e))).toEqual([]);
+    await ctx.close();
+  });
+
+  it('moves a key an older page left in localStorage into the cookie, and removes it from storage', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/status.html`);
+    await page.locator('#signin-form').waitFor({ timeout: 10_000 });
+    await page.evaluate((key) => localStorage.setItem('facestream.key', key), operator);
+    await page.goto(`${server.url}/people.html`);
+    await page.locator('#library').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#whoami').textContent()).toBe('operator · front desk');
+    expect(await storedKey(page)).toBe(operator);
     await ctx.close();
   });
 

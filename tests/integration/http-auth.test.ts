@@ -1,5 +1,6 @@
 // Auth in keys mode: every endpoint of the OpenAPI document against every role (exactly what it should, no more),
-// key creation and revocation, rate limits, and the same keys and origin rules on the WebSocket.
+// key creation and revocation, rate limits, the same keys and origin rules on the WebSocket, and the web app's sign-in
+// cookie (HttpOnly, SameSite=Strict, honoured only from this server's own pages).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Role } from '../../src/server/auth/keys.js';
@@ -19,12 +20,12 @@ type Doc = { paths: Record<string, Record<string, { 'x-role'?: Role }>> };
  */
 function connect(
   url: string,
-  opts: { key?: string; origin?: string } = {},
+  opts: { key?: string; origin?: string; cookie?: string } = {},
 ): Promise<{ ws?: WebSocket; status?: number; closed?: { code: number; reason: string } }> {
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`,
-    opts.origin ? { origin: opts.origin } : {},
-  );
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws${opts.key ? `?key=${encodeURIComponent(opts.key)}` : ''}`, {
+    ...(opts.origin ? { origin: opts.origin } : {}),
+    ...(opts.cookie ? { headers: { Cookie: opts.cookie } } : {}),
+  });
   return new Promise((resolve) => {
     // Admitted means welcomed: silence proves nothing (a slow refusal looks the same), a welcome does.
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'test' })));
@@ -87,13 +88,13 @@ describeEachDatabase('auth on $name', (target) => {
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, role: op['x-role'] })));
     const secured = routes.filter((r) => r.role);
     expect(secured.length).toBeGreaterThanOrEqual(20);
-    // Only health, readiness and the docs themselves are public.
+    // Only health, readiness, signing a browser in and out (it checks the key it is given) and the docs are public.
     expect(
       routes
         .filter((r) => !r.role)
-        .map((r) => r.path)
+        .map((r) => `${r.method} ${r.path}`)
         .sort(),
-    ).toEqual(['/health', '/ready']);
+    ).toEqual(['delete /api/v1/session', 'get /health', 'get /ready', 'post /api/v1/session']);
     const table: string[] = [];
     for (const r of secured) {
       const path = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
@@ -156,6 +157,60 @@ describeEachDatabase('auth on $name', (target) => {
     operator.send(JSON.stringify({ type: 'enrol.start', name: 'Allowed' }));
     expect(await started).toMatchObject({ name: 'Allowed' });
     operator.close();
+  });
+  it("signs a browser in with an HttpOnly cookie that only this server's own pages and sockets may use, and signs it out", async () => {
+    const signIn = (key: string, headers: Record<string, string> = {}) =>
+      server.app.request('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ key }) });
+    const whoami = (headers: Record<string, string>) => server.app.request('/api/v1/whoami', { headers });
+
+    const wrong = await signIn('fsk_wrong');
+    expect([wrong.status, await errorCode(wrong), wrong.headers.get('set-cookie')]).toEqual([401, 'unauthenticated', null]);
+    const viewer = (await server.store.keys.create('hall tablet', 'viewer')).key;
+    const ok = await signIn(viewer);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ name: 'hall tablet', role: 'viewer', mode: 'keys' });
+    const setCookie = ok.headers.get('set-cookie')!;
+    const attributes = setCookie.split(';').map((a) => a.trim());
+    expect(attributes).toEqual(expect.arrayContaining([`facestream_key=${viewer}`, 'HttpOnly', 'SameSite=Strict', 'Path=/', 'Max-Age=31536000']));
+    expect(attributes).not.toContain('Secure'); // plain http here; over TLS the cookie is Secure:
+    const overTls = await server.app.request('https://localhost/api/v1/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: viewer }),
+    });
+    expect(
+      overTls.headers
+        .get('set-cookie')!
+        .split(';')
+        .map((a) => a.trim()),
+    ).toContain('Secure');
+    const cookie = attributes[0]!;
+
+    // The cookie is the key for a request from this server's own page (or no browser at all)...
+    expect(await (await whoami({ Cookie: cookie })).json()).toMatchObject({ name: 'hall tablet', role: 'viewer' });
+    expect((await whoami({ Cookie: cookie, Host: 'localhost', Origin: 'http://localhost', 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
+    // ...never for another site's page, even one that could reach us.
+    expect((await whoami({ Cookie: cookie, Host: 'localhost', Origin: 'https://evil.example' })).status).toBe(401);
+    expect((await whoami({ Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(401);
+    // A key sent with the request wins over the cookie, and the cookie's role is the key's.
+    expect(await (await whoami({ Cookie: cookie, 'X-API-Key': keys.admin! })).json()).toMatchObject({ role: 'admin' });
+    expect((await server.app.request('/api/v1/keys', { headers: { Cookie: cookie } })).status).toBe(403);
+    // Another site's page cannot sign the browser in as its own key (login CSRF).
+    expect((await signIn(viewer, { Host: 'localhost', Origin: 'https://evil.example' })).status).toBe(403);
+
+    // The socket of this server's own page carries the cookie; another origin's does not get in with it.
+    const own = await connect(server.url, { cookie, origin: server.url });
+    expect(own.ws).toBeDefined();
+    own.ws!.close();
+    expect((await connect(server.url, { cookie, origin: 'https://evil.example' })).status).toBe(403);
+
+    // Signing out clears the cookie; a revoked key's cookie is refused.
+    const out = await server.app.request('/api/v1/session', { method: 'DELETE' });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/^facestream_key=; Max-Age=0; Path=\//);
+    const { id } = (await server.store.keys.list()).find((k) => k.name === 'hall tablet')!;
+    await server.store.keys.revoke(id);
+    expect((await whoami({ Cookie: cookie })).status).toBe(401);
   });
 });
 

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, WS_KEY_SUBPROTOCOL_PREFIX, WS_SUBPROTOCOL, type ServerMessage } from '../../shared/protocol.js';
 import type { Authenticator } from './authenticate.js';
-import { keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
+import { keyFromCookie, keyFromRequest, OPEN_PRINCIPAL, type Principal } from './keys.js';
 import { hostAllowed, originAllowed } from './mode.js';
 
 /** What an observer of a session's socket sees and forwards: the shape of the gateway's session socket. */
@@ -72,8 +72,10 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
     const v = req.headers[n.toLowerCase()];
     return Array.isArray(v) ? v[0] : v;
   };
-  // Headers first (other clients), then the subprotocol (browsers), then the deprecated `?key=`.
-  const key = keyFromRequest(header) ?? keyFromSubprotocols(header('sec-websocket-protocol')) ?? url.searchParams.get('key') ?? undefined;
+  // Headers first (other clients), then the subprotocol, then the deprecated `?key=`, then the sign-in cookie of this
+  // server's own pages (the origin check above keeps a foreign page from riding on it).
+  const key =
+    keyFromRequest(header) ?? keyFromSubprotocols(header('sec-websocket-protocol')) ?? url.searchParams.get('key') ?? keyFromCookie(header) ?? undefined;
   const result = await access.auth.authenticate(key, { remote: req.socket.remoteAddress });
   if (result.ok) return result;
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };

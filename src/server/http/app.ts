@@ -29,6 +29,7 @@ import { mountRecognition } from './recognition.js';
 import { mergeRoutes } from './merge.js';
 import { peopleOverviewRoutes } from './people-overview.js';
 import { sightingReviewRoutes } from './sighting-review.js';
+import { sessionRoutes } from './session.js';
 import { whoAmIRoutes } from './whoami.js';
 import { webhooksRoutes } from './webhooks.js';
 import { mqttRoutes } from './mqtt.js';
@@ -60,6 +61,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Before anything answers: open mode only for loopback names (DNS rebinding), writes only from our own pages (CSRF).
   app.use('*', loopbackHostOnly(deps.auth.mode));
   app.use('/api/*', corsFor(origins), sameOriginWrites(origins));
+  // Sign-in and sign-out take no key of their own (the one checked is in the body): answered before authentication.
+  app.route('/', sessionRoutes({ auth: deps.auth }));
   for (const p of ['/api/v1/*', '/metrics']) app.use(p, plainQueryText(), authenticate(deps.auth), rateLimit(limiter));
 
   const { config, store, gallery, galleryService } = deps;

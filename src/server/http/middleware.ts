@@ -6,7 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { forbiddenCharacter } from '../../shared/text.js';
 import type { Authenticator } from '../auth/authenticate.js';
-import { keyFromRequest, roleAllows, type Role } from '../auth/keys.js';
+import { keyFromCookie, keyFromRequest, roleAllows, type Role } from '../auth/keys.js';
 import { crossOriginRefusal, hostAllowed, originListed, type AuthMode } from '../auth/mode.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import type { AppEnv } from './context.js';
@@ -15,10 +15,8 @@ import { ApiError, errorResponse } from './errors.js';
 /** Resolves the caller from the request's key (401 when keys are required and missing or unknown). */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const result = await auth.authenticate(
-      keyFromRequest((n) => c.req.header(n)),
-      { remote: remoteAddress(c) },
-    );
+    // A key sent with the request wins over the sign-in cookie: a script's explicit key is what it means to use.
+    const result = await auth.authenticate(keyFromRequest((n) => c.req.header(n)) ?? keyFromCookie((n) => c.req.header(n)), { remote: remoteAddress(c) });
     if (!result.ok && result.code === 'rate_limited')
       return errorResponse(c, 'rate_limited', result.message, { 'Retry-After': String(result.retryAfterSeconds) });
     if (!result.ok) return errorResponse(c, 'unauthenticated', result.message, { 'WWW-Authenticate': 'Bearer realm="facestream"' });
