@@ -74,8 +74,7 @@ export async function authorizeUpgrade(req: IncomingMessage, access: GatewayAcce
   };
   // Headers first (other clients), then the subprotocol, then the deprecated `?key=`, then the sign-in cookie of this
   // server's own pages (the origin check above keeps a foreign page from riding on it).
-  const key =
-    keyFromRequest(header) ?? keyFromSubprotocols(header('sec-websocket-protocol')) ?? url.searchParams.get('key') ?? keyFromCookie(header) ?? undefined;
+  const key = keyFromRequest(header) ?? keyFromSubprotocols(header('sec-websocket-protocol')) ?? url.searchParams.get('key') ?? keyFromCookie(header);
   const result = await access.auth.authenticate(key, { remote: req.socket.remoteAddress });
   if (result.ok) return result;
   return { ok: false, status: result.code === 'rate_limited' ? 429 : 401, message: result.message };

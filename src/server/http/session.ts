@@ -10,18 +10,14 @@ import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { jsonBody, remoteAddress } from './middleware.js';
 import { json } from './schemas.js';
+import { WhoAmI } from './whoami.js';
 
 /** How long a browser stays signed in: a year (Chromium caps a cookie's lifetime at 400 days). A kiosk stays up. */
 export const SESSION_MAX_AGE_S = 365 * 24 * 3600;
 
 const SignIn = z.object({ key: z.string().min(1).max(200).openapi({ description: 'An API key (fsk_…).' }) }).openapi('SignIn');
-const Signed = z
-  .object({
-    name: z.string(),
-    role: z.enum(['viewer', 'operator', 'admin']),
-    mode: z.enum(['open', 'keys']),
-  })
-  .openapi('SignedIn');
+
+const overTls = (url: string) => new URL(url).protocol === 'https:';
 
 export function sessionRoutes(deps: { auth: Authenticator }): App {
   const app = resource();
@@ -38,7 +34,7 @@ export function sessionRoutes(deps: { auth: Authenticator }): App {
       middleware: [jsonBody()],
       request: { body: { content: { 'application/json': { schema: SignIn } }, required: true } },
       responses: {
-        200: json(Signed, 'Signed in; Set-Cookie carries the key (HttpOnly, SameSite=Strict, Secure over TLS)'),
+        200: json(WhoAmI, 'Signed in; Set-Cookie carries the key (HttpOnly, SameSite=Strict, Secure over TLS)'),
         ...errorDocs('validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type', 'unauthenticated', 'rate_limited'),
       },
     }),
@@ -52,7 +48,7 @@ export function sessionRoutes(deps: { auth: Authenticator }): App {
           httpOnly: true,
           sameSite: 'Strict',
           path: '/',
-          secure: new URL(c.req.url).protocol === 'https:',
+          secure: overTls(c.req.url),
           maxAge: SESSION_MAX_AGE_S,
         });
       }
@@ -69,7 +65,7 @@ export function sessionRoutes(deps: { auth: Authenticator }): App {
       responses: { 204: { description: 'Signed out' } },
     }),
     (c) => {
-      deleteCookie(c, KEY_COOKIE, { path: '/', secure: new URL(c.req.url).protocol === 'https:' });
+      deleteCookie(c, KEY_COOKIE, { path: '/', secure: overTls(c.req.url) });
       return c.body(null, 204);
     },
   );

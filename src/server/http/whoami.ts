@@ -5,7 +5,7 @@ import type { AuthMode } from '../auth/mode.js';
 import { resource, type App } from './context.js';
 import { json, secured } from './schemas.js';
 
-const WhoAmI = z
+export const WhoAmI = z
   .object({
     name: z.string().openapi({ description: 'The key\'s name ("open mode" when no keys are required).' }),
     role: z.enum(ROLES),

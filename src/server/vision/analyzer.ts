@@ -122,8 +122,8 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   });
   if (!live.detector && config.LIVE_DETECTOR !== 'human') log(`${live.note}: live frames run the face mesh`);
   // The mesh for the faces live frames embed: on onnxruntime when it loads, else Human's TF.js model (with the reason).
-  const onnxMesh = live.detector ? await loadOnnxFaceMesh(MODELS_DIR) : { mesh: null, note: 'onnx face mesh: not used without the live detector' };
-  if (live.detector && !onnxMesh.mesh) log(`${onnxMesh.note}: live faces run the TF.js face mesh`);
+  const onnxMesh = live.detector ? await loadOnnxFaceMesh(MODELS_DIR) : null;
+  if (onnxMesh && !onnxMesh.mesh) log(`${onnxMesh.note}: live faces run the TF.js face mesh`);
   const spoofing = await loadSpoofScorer(MODELS_DIR);
   if (!spoofing.scorer) log(spoofing.note);
   const spoofOn = (image: RgbImage, boxes: Box[]): Promise<SpoofScore[]> =>
@@ -220,7 +220,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     frameFaces: FaceDetection[],
   ): Promise<{ tensor: { dispose(): void } | null; checks: MeshCheck[] }> {
     const boxes = faces.map((f) => f.detectorBox);
-    const meshOnnx = onnxMesh.mesh;
+    const meshOnnx = onnxMesh?.mesh;
     if ((meshOnnx || detector.meshAt) && boxes.every((b) => b !== undefined)) {
       // Human keeps one face where detector boxes overlap (non-maximum suppression at IoU 0.1); the live detector
       // suppresses only at 0.3, and the mesh of a box over half a face still finds that face. Such a box is what the
@@ -302,7 +302,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     models: [
       'human:blazeface',
       'human:facemesh',
-      ...(onnxMesh.mesh ? [`live faces: ${onnxMesh.mesh.description}`] : []),
+      ...(onnxMesh?.mesh ? [`live faces: ${onnxMesh.mesh.description}`] : []),
       `face-api:face_landmark_68, ${runtime}`,
       ...(nets
         ? nets.map((p) => netDescription(p.net, onnx.nets))

@@ -1,13 +1,11 @@
 // EdgeFace (Idiap; EdgeNeXt backbone, 512-d ArcFace-style embedding) on onnxruntime-node: ArcFace-aligned 112x112 RGB
 // crops scaled as its trainers did ((px / 255 - 0.5) / 0.5, NCHW), each crop and its mirror in one batch, every face of
 // a frame in one session.run. Weights and provenance: models/edgeface/SOURCE.md.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { ARCFACE_SIZE } from './align-arcface.js';
 import { mirrorChip } from './embedder.js';
 import { l2 } from './mobilefacenet.js';
-import { ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
+import { ORT_SESSION_OPTIONS, readVerifiedModel, type OrtModule } from './ort.js';
 
 export const EDGEFACE_DIMS = 512;
 
@@ -46,11 +44,9 @@ export function toNchw(crops: Uint8Array[]): Float32Array {
 export async function loadEdgeFace(ort: OrtModule, net: EdgeFaceNet, modelsDir: string): Promise<EdgeFace> {
   const { file: rel, sha256 } = EDGEFACE_NETS[net];
   const file = path.join(modelsDir, rel);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing (models/edgeface/SOURCE.md says where it comes from)`);
-  const bytes = fs.readFileSync(file);
-  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (sha !== sha256) throw new Error(`${file} has sha256 ${sha}, expected ${sha256}`);
-  const session = await ort.InferenceSession.create(file, ORT_SESSION_OPTIONS);
+  // The verified bytes themselves make the session: the file is read once.
+  const bytes = readVerifiedModel(file, sha256, { missing: 'models/edgeface/SOURCE.md says where it comes from' });
+  const session = await ort.InferenceSession.create(bytes, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
   const outputName: string = session.outputNames[0];
 

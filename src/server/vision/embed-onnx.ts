@@ -2,10 +2,8 @@
 // MobileFaceNet, converted from the same weights by train/export-embedding-onnx.py (models/faceapi/SOURCE.md,
 // models/mobilefacenet/SOURCE.md). One session per network, one session.run per batch: every face of a frame and its
 // mirror together. Falls back to TF.js (with the reason, for /health) where ORT cannot load, unless told not to.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { loadOrt, ORT_SESSION_OPTIONS, type OrtModule } from './ort.js';
+import { loadOrt, ORT_SESSION_OPTIONS, readVerifiedModel, type OrtModule } from './ort.js';
 import type { EmbedRuntimeChoice } from './settings.js';
 
 /** The files under models/ and their sha256: another file would silently change every embedding under the same model id. */
@@ -35,10 +33,7 @@ export interface EmbedNets {
 async function loadNet(ort: OrtModule, net: EmbedOnnxNet, modelsDir: string): Promise<OrtNet> {
   const { file: rel, sha256 } = EMBED_ONNX_FILES[net];
   const file = path.join(modelsDir, rel);
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing (train/export-embedding-onnx.py makes it)`);
-  const bytes = fs.readFileSync(file);
-  const sha = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (sha !== sha256) throw new Error(`${file} has sha256 ${sha}, expected ${sha256}`);
+  const bytes = readVerifiedModel(file, sha256, { missing: 'train/export-embedding-onnx.py makes it' });
   const session = await ort.InferenceSession.create(bytes, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
   const outputName: string = session.outputNames[0];

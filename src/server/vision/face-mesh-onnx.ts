@@ -2,26 +2,18 @@
 // TF.js graph by train/export-facemesh-onnx.py), the same crop and the same geometry as face-mesh.ts, for the faces the
 // live path embeds. On TF.js WASM the mesh cost ~5 ms a face, on onnxruntime ~1 ms (issue 20), and the crop is cut
 // here from the decoded pixels, so a live frame needs no TF.js tensor at all when the landmark net runs on ORT too.
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RgbImage } from './align.js';
+import type { Box } from './detector.js';
 import { meshCrop, meshFace, type MeshedFace } from './face-mesh.js';
 import { cropAndResize } from './landmarks.js';
-import { loadOrt, ORT_SESSION_OPTIONS } from './ort.js';
+import { loadOrt, ORT_SESSION_OPTIONS, readVerifiedModel } from './ort.js';
 
 export const FACE_MESH_MODEL = 'facemesh/facemesh.onnx';
 /** The committed file's sha256 (models/facemesh/SOURCE.md): a different file is refused, not run. */
 export const FACE_MESH_SHA256 = '89fda9d33320728205a5faf127cad17388be78ed5ade92c72686336886f32ec2';
 const INPUT = 192;
 const PER_FACE = INPUT * INPUT * 3;
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 export interface OnnxFaceMesh {
   readonly description: string;
@@ -48,9 +40,7 @@ export async function loadOnnxFaceMesh(modelsDir: string): Promise<{ mesh: OnnxF
   if (!('ort' in loaded)) return { mesh: null, note: loaded.error };
   const { ort } = loaded;
   try {
-    const bytes = fs.readFileSync(path.join(modelsDir, FACE_MESH_MODEL));
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== FACE_MESH_SHA256) throw new Error(`${FACE_MESH_MODEL} has sha256 ${sha}, expected ${FACE_MESH_SHA256}`);
+    const bytes = readVerifiedModel(path.join(modelsDir, FACE_MESH_MODEL), FACE_MESH_SHA256, { label: FACE_MESH_MODEL, missing: 'models/facemesh/SOURCE.md' });
     const session = await ort.InferenceSession.create(bytes, ORT_SESSION_OPTIONS);
     const description = `onnx:facemesh (onnxruntime-node ${loaded.version}, 1 thread)`;
     return {
@@ -61,8 +51,8 @@ export async function loadOnnxFaceMesh(modelsDir: string): Promise<{ mesh: OnnxF
           if (boxes.length === 0) return [];
           const crops = boxes.map(meshCrop);
           const batch = new Float32Array(boxes.length * PER_FACE);
-          crops.forEach((c, k) => cropAndResize(image, sampleBox(c, image), INPUT, batch, k * PER_FACE));
-          for (let i = 0; i < batch.length; i++) batch[i] = batch[i]! / 255;
+          // Human's cutAndResize divides the crop by 255; done as each value is written, not in a second pass.
+          crops.forEach((c, k) => cropAndResize(image, sampleBox(c, image), INPUT, batch, k * PER_FACE, 255));
           const out = await session.run({ input: new ort.Tensor('float32', batch, [boxes.length, INPUT, INPUT, 3]) });
           const confidence = out.confidence.data as Float32Array;
           const raw = out.mesh.data as Float32Array;

@@ -12,9 +12,9 @@ const LANDMARK_INPUT = 112;
 /**
  * tf.image.cropAndResize of one box of a packed RGB image, as TF.js computes it: box corners normalised by (size - 1),
  * bilinear sampling at crop-grid points spanning the box corner to corner, 0 outside the image. Writes `size` x `size`
- * x 3 floats at `offset` of `out` (which starts zeroed).
+ * x 3 floats at `offset` of `out` (which starts zeroed), each divided by `divisor`.
  */
-export function cropAndResize(image: RgbImage, crop: Box, size: number, out: Float32Array, offset = 0): void {
+export function cropAndResize(image: RgbImage, crop: Box, size: number, out: Float32Array, offset = 0, divisor = 1): void {
   const { width: W, height: H, data } = image;
   const y1 = crop.y / (H - 1),
     x1 = crop.x / (W - 1),
@@ -42,7 +42,7 @@ export function cropAndResize(image: RgbImage, crop: Box, size: number, out: Flo
       for (let c = 0; c < 3; c++) {
         const t = data[tl + c]! + (data[tr + c]! - data[tl + c]!) * xLerp;
         const b = data[bl + c]! + (data[br + c]! - data[bl + c]!) * xLerp;
-        out[o + c] = t + (b - t) * yLerp;
+        out[o + c] = (t + (b - t) * yLerp) / divisor;
       }
     }
   }

@@ -1,5 +1,7 @@
 // onnxruntime-node, loaded once where it is installed and loads (an optional dependency), and the session options every
 // model here runs with.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** What the models here read of onnxruntime-node (an optional dependency, loaded by loadOrt). */
@@ -33,3 +35,17 @@ export const ORT_SESSION_OPTIONS = {
   executionMode: 'sequential',
   logSeverityLevel: 3,
 } as const;
+
+/**
+ * A model file's bytes, refused unless they are the committed file (`sha256`): another file would silently change what
+ * the model answers under the same name. `label` names the file in the error (default: its path); `missing` says where
+ * a missing file comes from.
+ */
+export function readVerifiedModel(file: string, sha256: string, opts: { label?: string; missing?: string } = {}): Uint8Array {
+  const label = opts.label ?? file;
+  if (!fs.existsSync(file)) throw new Error(`${label} is missing${opts.missing ? ` (${opts.missing})` : ''}`);
+  const bytes = fs.readFileSync(file);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== sha256) throw new Error(`${label} has sha256 ${sha}, expected ${sha256}`);
+  return bytes;
+}
