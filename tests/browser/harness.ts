@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
@@ -96,12 +97,28 @@ export async function waitForVideo(page: Page, selector = '#video', timeoutMs = 
   return page.$eval(selector, (v) => ({ width: (v as HTMLVideoElement).videoWidth, height: (v as HTMLVideoElement).videoHeight }));
 }
 
+const DOCS_SHOTS = path.resolve(fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)));
+const RUN_SHOTS = path.resolve(fileURLToPath(new URL('../.tmp/screenshots/', import.meta.url)));
+
+/**
+ * Where a screenshot meant for docs/screenshots/ goes: there only with UPDATE_SCREENSHOTS=1, else to the gitignored
+ * tests/.tmp/screenshots/, so that running the tests never leaves the checkout changed (the pages show the time of day,
+ * so every run's pictures differ by a few pixels).
+ */
+export function screenshotPath(file: string): string {
+  const resolved = path.resolve(file);
+  if (process.env.UPDATE_SCREENSHOTS === '1' || !resolved.startsWith(DOCS_SHOTS + path.sep)) return resolved;
+  return path.join(RUN_SHOTS, path.relative(DOCS_SHOTS, resolved));
+}
+
 /**
  * Saves a screenshot for the docs as a palette PNG: a third to a quarter of the bytes of Chromium's PNG, text still
- * sharp, so the README's pictures stay small in the repository.
+ * sharp, so the README's pictures stay small in the repository. Returns where it went (see screenshotPath).
  */
-export async function saveScreenshot(page: Page, file: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+export async function saveScreenshot(page: Page, file: string, opts: { fullPage?: boolean } = {}): Promise<string> {
   const png = await page.screenshot({ fullPage: opts.fullPage ?? false });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, await sharp(png).png({ palette: true, quality: 90, effort: 8, compressionLevel: 9 }).toBuffer());
+  const out = screenshotPath(file);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, await sharp(png).png({ palette: true, quality: 90, effort: 8, compressionLevel: 9 }).toBuffer());
+  return out;
 }

@@ -75,7 +75,6 @@ describe('integrations page', () => {
       await page.click('#mqtt-test');
       await until(() => got.includes('facestream/test'), 15_000, 'the MQTT test event');
       expect(got).toContain('facestream/availability');
-      fs.mkdirSync(SHOTS, { recursive: true });
       await saveScreenshot(page, `${SHOTS}/integrations.png`, { fullPage: true });
     } finally {
       await sub.endAsync(true);

@@ -67,7 +67,6 @@ describe('recent recognitions on the person page', () => {
           .evaluate((img) => (img as HTMLImageElement).naturalWidth),
       )
       .toBeGreaterThan(0);
-    fs.mkdirSync(SHOTS, { recursive: true });
     await saveScreenshot(page, `${SHOTS}/recognitions.png`, { fullPage: true });
 
     // "Not them", then Undo from the toast: the record is back; then "Not them" for good.

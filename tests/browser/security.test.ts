@@ -13,7 +13,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { api, photo } from '../helpers/http.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { REPLAY_CLIP } from '../helpers/video.js';
-import { collectPageErrors, FFMPEG_PATH, launchChromium } from './harness.js';
+import { collectPageErrors, FFMPEG_PATH, launchChromium, saveScreenshot } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const NAME = 'Lin-Manuel Miranda';
@@ -68,7 +68,7 @@ describe('presentation attacks in the browser', () => {
     expect(await page.locator('#greeting').isVisible()).toBe(true);
     expect(await page.locator('#greeting-title').textContent()).toBe('Not live');
     expect(await page.locator('#greeting-detail').textContent()).toMatch(/photo or a screen cannot check in/);
-    await page.screenshot({ path: path.join(SHOTS, 'kiosk-not-live.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'kiosk-not-live.png'));
     // Some seconds more of the replay: still nobody welcomed, nobody checked in.
     await page.waitForTimeout(3000);
     expect(await page.locator('#greeting-title').textContent()).not.toMatch(/Welcome|Hello again/);
@@ -98,7 +98,7 @@ describe('presentation attacks in the browser', () => {
     );
     // In the menu for an operator (open mode: admin).
     expect(await page.locator('nav a[href="/security.html"]').getAttribute('aria-current')).toBe('page');
-    await page.screenshot({ path: path.join(SHOTS, 'security.png') });
+    await saveScreenshot(page, path.join(SHOTS, 'security.png'));
     expect(errors).toEqual([]);
     await ctx.close();
   });
