@@ -202,25 +202,29 @@ describe('warpToChip', () => {
     for (let v = 0; v < 4; v++) for (let u = 0; u < 4; u++) expect(pixel(out, 4, u, v)).toEqual(pixel(img.data, 8, 5 - u, 3 + v));
   });
 
-  it('clamps coordinates outside the image to the edge pixels', () => {
+  it('fills points outside the image with black, as dlib and InsightFace crops are filled', () => {
     const img = gradient(4, 3);
-    // Shifted left and up by 10: u, v < 4 so every sample lands at x, y <= -7 and reads the top-left pixel.
+    // Shifted left and up by 10: u, v < 4 so every sample lands at x, y <= -7, outside the picture.
     const topLeft = warpToChip(img, [1, 0, -10, 0, 1, -10], 4);
-    for (let v = 0; v < 4; v++) for (let u = 0; u < 4; u++) expect(pixel(topLeft, 4, u, v)).toEqual(pixel(img.data, 4, 0, 0));
-    // Shifted far right and down: every sample is the bottom-right pixel.
+    expect(Array.from(topLeft).every((v) => v === 0)).toBe(true);
+    // Shifted far right and down: all outside too.
     const bottomRight = warpToChip(img, [1, 0, 100, 0, 1, 100], 3);
-    for (let v = 0; v < 3; v++) for (let u = 0; u < 3; u++) expect(pixel(bottomRight, 3, u, v)).toEqual(pixel(img.data, 4, 3, 2));
-    // Only x outside: rows follow the image, columns stick to the left edge.
+    expect(Array.from(bottomRight).every((v) => v === 0)).toBe(true);
+    // Only x outside: black as well, whatever the row.
     const left = warpToChip(img, [1, 0, -50, 0, 1, 0], 3);
-    for (let v = 0; v < 3; v++) for (let u = 0; u < 3; u++) expect(pixel(left, 3, u, v)).toEqual(pixel(img.data, 4, 0, v));
+    expect(Array.from(left).every((v) => v === 0)).toBe(true);
   });
 
-  it('a chip larger than the image repeats the edge pixels', () => {
+  it('a chip larger than the image is black where the image ends, and within half a pixel uses the edge', () => {
     const img = gradient(2, 2);
     const out = warpToChip(img, IDENTITY, 4);
-    expect(pixel(out, 4, 3, 0)).toEqual(pixel(img.data, 2, 1, 0));
-    expect(pixel(out, 4, 0, 3)).toEqual(pixel(img.data, 2, 0, 1));
-    expect(pixel(out, 4, 3, 3)).toEqual(pixel(img.data, 2, 1, 1));
+    // Pixels 0..1 are the image; 2 and 3 lie 1 and 2 px past its last pixel.
+    expect(pixel(out, 4, 1, 1)).toEqual(pixel(img.data, 2, 1, 1));
+    expect(pixel(out, 4, 2, 0)).toEqual([0, 0, 0]);
+    expect(pixel(out, 4, 0, 3)).toEqual([0, 0, 0]);
+    expect(pixel(out, 4, 3, 3)).toEqual([0, 0, 0]);
+    // A quarter pixel past the right edge still samples the edge pixel (bilinear support, not a black seam).
+    expect(pixel(warpToChip(img, [1, 0, 0.25, 0, 1, 0], 2), 2, 1, 0)).toEqual(pixel(img.data, 2, 1, 0));
   });
 
   it('interpolates bilinearly between pixels and rounds', () => {

@@ -38,7 +38,7 @@ export function arcfaceToImageTransform(landmarks68: Point[], size = ARCFACE_SIZ
 /**
  * Transform from ArcFace crop pixels to the pixels of an aligned dlib chip, for faces known only by their stored chip.
  * The chip puts the landmarks where dlib's mean face has them (align.ts), so the five points are the mean face's.
- * The top of the ArcFace crop (forehead) lies outside a padding-0.25 chip; warpToChip repeats the chip's edge there.
+ * The top of the ArcFace crop (forehead) lies outside a padding-0.25 chip; warpToChip leaves it black there.
  */
 export function arcfaceToChipTransform(chipSize: number, chipPadding: number, size = ARCFACE_SIZE): Affine {
   const face = Array.from({ length: 68 }, (_, i) => (i < 17 ? { x: 0, y: 0 } : meanFaceLandmark(i, chipSize, chipPadding)));

@@ -160,11 +160,14 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     let image = decoded.image;
     let { tensor, faces } = await detectOn(image);
     let pad = 0;
+    let embedImage = image;
     if (faces.length === 0 && opts.padRetry && padRetry > 0) {
       tensor.dispose();
       image = padImage(decoded.image, padRetry);
       pad = (image.width - decoded.image.width) / 2;
       ({ tensor, faces } = await detectOn(image));
+      // The grey border is for the detector: the embedding's crops have what lies outside the photo black (warpToChip).
+      embedImage = padImage(decoded.image, padRetry, 0);
     }
     // Frames analysed for liveness (enrolment views, stills) carry every face's presentation-attack score.
     if (liveness && faces.length > 0) {
@@ -191,7 +194,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
-          return embedder.embed(image, tensor, boxes).then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
+          return embedder.embed(embedImage, tensor, boxes).then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
         },
         spoof: (indices) => {
           if (released) throw new Error('frame already released');
@@ -353,12 +356,15 @@ export function meshCheck(face: FaceDetection, meshed: FaceDetection[]): MeshChe
 /** Pad used by embedAll's retry; measured on ../shared/faces (docs/accuracy.md). */
 export const DEFAULT_PAD_RETRY = 0.25;
 
-/** The image with a mid-grey border of `frac` x its longer side on each edge (boxes and chips then refer to the padded image). */
-export function padImage(image: RgbImage, frac: number): RgbImage {
+/**
+ * The image with a border of `frac` x its longer side on each edge, of one grey `level` (boxes and chips then refer to
+ * the padded image). Detection runs on mid-grey, embedding on black (see warpToChip).
+ */
+export function padImage(image: RgbImage, frac: number, level = 128): RgbImage {
   const p = Math.round(Math.max(image.width, image.height) * frac);
   const width = image.width + 2 * p,
     height = image.height + 2 * p;
-  const data = new Uint8Array(width * height * 3).fill(128);
+  const data = new Uint8Array(width * height * 3).fill(level);
   for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + p) * width + p) * 3);
   return { data, width, height };
 }

@@ -167,7 +167,7 @@ export function embedderOf(modelId: string, dir = MODELS_DIR): EmbedderOptions |
  * 150x150 chip of the model that enrolled it; it is valid input for any model whose chip has the same geometry
  * (dlib template, same padding). Landmarks and detector settings only decide where a chip comes from, not what it is.
  * Models on the ArcFace crop (MobileFaceNet, EdgeFace) cut it from the chip; above a padding-0.25 chip (the forehead)
- * the chip's edge row is repeated, which docs/accuracy.md measures ("re-embedded gallery") and accepts.
+ * that part of the crop is black (warpToChip), which docs/accuracy.md measures ("re-embedded gallery") and accepts.
  */
 export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MODELS_DIR): { ok: true } | { ok: false; reason: string } {
   const from = embedderOf(fromId, dir);
