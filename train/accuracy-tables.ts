@@ -3,6 +3,7 @@
 // result.json copied there as models-<heldout|open-set>-<dev|test|all>.json). A pure function of those files: edit the runs, not the tables.
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceMarked } from './lib/doc-section.js';
 
 type Any = any;
 const DIR = 'train/results';
@@ -183,10 +184,6 @@ export function renderSection(): string {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve('train/accuracy-tables.ts')) {
-  const doc = fs.readFileSync(DOC, 'utf8');
-  const a = doc.indexOf(BEGIN),
-    b = doc.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`${DOC} has no generated:models markers`);
-  fs.writeFileSync(DOC, doc.slice(0, a) + renderSection() + doc.slice(b + END.length));
+  fs.writeFileSync(DOC, replaceMarked(fs.readFileSync(DOC, 'utf8'), BEGIN, END, renderSection(), DOC));
   process.stdout.write(`wrote the generated section of ${DOC} from ${DIR}\n`);
 }

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { replaceMarked } from './lib/doc-section.js';
 
 type Any = any;
 const DOC = 'docs/accuracy.md';
@@ -50,8 +51,5 @@ const section = [
   END,
 ].join('\n');
 
-const doc = fs.readFileSync(DOC, 'utf8');
-const [i, j] = [doc.indexOf(BEGIN), doc.indexOf(END)];
-if (i < 0 || j < 0) throw new Error(`${DOC} has no crop-fill markers`);
-fs.writeFileSync(DOC, doc.slice(0, i) + section + doc.slice(j + END.length));
+fs.writeFileSync(DOC, replaceMarked(fs.readFileSync(DOC, 'utf8'), BEGIN, END, section, DOC));
 process.stdout.write(`wrote the crop-fill section of ${DOC}\n`);

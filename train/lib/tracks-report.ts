@@ -1,6 +1,7 @@
 // docs/accuracy.md's "Per-track decisions" section, generated from train/results/open-set-tracks.json, which is itself
 // cut from two `npm run eval -- --open-set` result.json files (threshold and bars chosen on the clean photos, and on
 // every condition pooled) by train/tracks-report.ts. Edit the runs or this renderer, not the section.
+import { replaceMarked } from './doc-section.js';
 
 export const BEGIN = '<!-- tracks:begin (train/tracks-report.ts from train/results/open-set-tracks.json; do not edit by hand) -->';
 export const END = '<!-- tracks:end -->';
@@ -140,8 +141,5 @@ export function tracksSection(v: TracksResultsView): string {
 }
 
 export function replaceTracksSection(doc: string, section: string): string {
-  const a = doc.indexOf(BEGIN),
-    b = doc.indexOf(END);
-  if (a < 0 || b < a) throw new Error('docs/accuracy.md has no tracks:begin/end markers');
-  return doc.slice(0, a) + section + doc.slice(b + END.length);
+  return replaceMarked(doc, BEGIN, END, section, 'docs/accuracy.md');
 }

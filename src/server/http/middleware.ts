@@ -15,8 +15,9 @@ import { ApiError, errorResponse } from './errors.js';
 /** Resolves the caller from the request's key (401 when keys are required and missing or unknown). */
 export function authenticate(auth: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const header = (n: string) => c.req.header(n);
     // A key sent with the request wins over the sign-in cookie: a script's explicit key is what it means to use.
-    const result = await auth.authenticate(keyFromRequest((n) => c.req.header(n)) ?? keyFromCookie((n) => c.req.header(n)), { remote: remoteAddress(c) });
+    const result = await auth.authenticate(keyFromRequest(header) ?? keyFromCookie(header), { remote: remoteAddress(c) });
     if (!result.ok && result.code === 'rate_limited')
       return errorResponse(c, 'rate_limited', result.message, { 'Retry-After': String(result.retryAfterSeconds) });
     if (!result.ok) return errorResponse(c, 'unauthenticated', result.message, { 'WWW-Authenticate': 'Bearer realm="facestream"' });
