@@ -1,7 +1,7 @@
 // The vision facade a session talks to: decode a frame once, detect faces, and embed only the faces asked for.
 // Sessions never see tensors. worker/worker-analyzer.ts offers the same interface with the models in a worker thread.
 import type { RgbImage } from './align.js';
-import { decodeImage } from './decode.js';
+import { decodeImage, IMAGE_DECODER } from './decode.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { loadOnnxFaceMesh } from './face-mesh-onnx.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
@@ -153,7 +153,8 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   async function analyze(bytes: Uint8Array, maxPixels: number, opts: AnalyzeOptions = {}): Promise<AnalyzeResult> {
     const liveness = opts.liveness ?? true;
     const t0 = now();
-    const decoded = await decodeImage(bytes, maxPixels);
+    // padRetry marks a still (embedAll): sharp's pixels, which the accuracy figures were measured on (decode.ts).
+    const decoded = await decodeImage(bytes, maxPixels, { cameraFrame: !opts.padRetry });
     if (!decoded.ok) return decoded;
     const t1 = now();
     if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: await liveFrame(live.detector, decoded.image, t1 - t0) };
@@ -312,6 +313,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         : [netDescription('resnet', onnx.nets), ...(fusion ? [netDescription('mobilefacenet', onnx.nets)] : [])]),
       live.note,
       spoofing.note,
+      IMAGE_DECODER,
     ],
     analyze,
     async embedAll(bytes, maxPixels) {
