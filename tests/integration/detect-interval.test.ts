@@ -1,5 +1,7 @@
 // DETECT_INTERVAL_MS over a real socket: frames between detections are answered with predicted boxes only once every
-// track is named, never while a name or an enrolment waits on a detection; their headers are still checked.
+// track is named, never while a name or an enrolment waits on a detection; their headers are still checked. A camera
+// showing no one skips detection only on frames whose picture has not changed, so a face is seen on the frame it enters.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
@@ -63,6 +65,36 @@ describe('detection interval (DETECT_INTERVAL_MS=300)', () => {
     const t = 1_000_000 + lastDetected * 100 + 50; // inside the interval, tracks settled
     const seq = client.sendFrame(new TextEncoder().encode('not a jpeg at all'), t);
     expect(await client.next((m) => m.type === 'error' && m.seq === seq)).toMatchObject({ code: 'bad_image' });
+    client.close();
+  });
+
+  it('an empty camera: unchanged frames are detected every interval, a face is detected on the frame it enters', async () => {
+    // An empty room (a wall, a door, a window) and the same room with a person in front of it.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="640" height="480" fill="#c9c2b0"/>
+      <rect x="60" y="90" width="150" height="390" fill="#7a5a3a"/><rect x="420" y="70" width="170" height="130" fill="#9fc4dc"/>
+      <rect x="0" y="430" width="640" height="50" fill="#5e5a52"/></svg>`;
+    const room = sharp(Buffer.from(svg)).removeAlpha();
+    const empty = new Uint8Array(await room.clone().jpeg({ quality: 85 }).toBuffer());
+    const person = await sharp(fixture('Guido_van_Rossum/3.jpg')).resize(200, 200).toBuffer();
+    const entered = new Uint8Array(
+      await room
+        .clone()
+        .composite([{ input: person, left: 220, top: 140 }])
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
+    const client = await TestClient.connect(server.url, { camera: 'hall' });
+    const overlays = await stream(client, empty, 12, 3_000_000);
+    for (const o of overlays) expect(o.tracks).toEqual([]);
+    const run = overlays.map((o) => (o.predicted ? 'p' : 'd')).join('');
+    expect(run).toMatch(/p/); // unchanged frames skip detection...
+    expect(run).not.toMatch(/ppp/); // ...but never for longer than the interval (300 ms at 100 ms a frame)
+    for (const o of overlays.filter((o) => o.predicted)) expect(o.timings).toMatchObject({ detect: 0, embed: 0 });
+    // The next frame would be skipped if unchanged (after a detected frame); with a person in it, it is detected.
+    const lastDetected = overlays.findLastIndex((o) => !o.predicted);
+    const next = await client.frame(entered, 3_000_000 + (lastDetected + 1) * 100 + 10);
+    expect(next.predicted ?? false).toBe(false);
+    expect(next.tracks).toHaveLength(1);
     client.close();
   });
 

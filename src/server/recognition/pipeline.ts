@@ -179,6 +179,11 @@ export class FramePipeline {
   private checking: Promise<void> | null = null;
   /** The gallery changed since the last frame: the tracks' votes are decided again before the next one is answered. */
   private revoteDue = false;
+  /**
+   * The last detected frame's picture while it showed no face and the tracker held none (motion.ts): a frame within the
+   * detection interval whose picture has not changed since is not detected.
+   */
+  private emptyPicture: { width: number; height: number; motion: Uint8Array } | null = null;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -237,11 +242,16 @@ export class FramePipeline {
     if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.deciding && this.tracker.settled()) return this.coast(frame, now);
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
+    // A camera showing no one is detected on every frame that changed, so a face is seen on the frame it enters; one
+    // whose picture has not changed since the last detected frame is detected only every DETECT_INTERVAL_MS.
+    const stillSince = this.emptyPicture && this.tracker.empty() && this.withinInterval(now, receivedAt, opts.enrolment) ? this.emptyPicture : undefined;
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
       liveness: this.wantsLiveness(opts.enrolment),
       mesh: opts.enrolment?.collecting ?? false,
+      ...(stillSince ? { stillSince } : {}),
     });
     if (!result.ok) return result;
+    if (result.frame.still) return this.unchangedPicture(result.frame, now);
     const analyzed = result.frame;
     const faceOfTrack = new Map<number, FaceDetection>();
     let embedMs = 0;
@@ -280,6 +290,8 @@ export class FramePipeline {
     this.spoofEvidence.retain(visible.map((t) => t.id)); // presentation-attack stage (issue 17)
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     this.coastedInRow = 0;
+    const { motion } = analyzed;
+    this.emptyPicture = motion && analyzed.faces.length === 0 && this.tracker.empty() ? { width: analyzed.width, height: analyzed.height, motion } : null;
     return {
       ok: true,
       width: analyzed.width,
@@ -379,6 +391,22 @@ export class FramePipeline {
       tracks: visible.map((t) => this.view(t)),
       visible,
       timings: { decode: 0, detect: 0, embed: 0 },
+      predicted: true,
+    };
+  }
+
+  /** A frame of an empty camera whose picture had not changed: answered like a prediction (there is nothing to predict). */
+  private unchangedPicture(frame: AnalyzedFrame, now: number): FrameOutcome {
+    frame.release();
+    const visible = this.tracker.coast({ now, trusted: true });
+    this.coastedInRow += 1;
+    return {
+      ok: true,
+      width: frame.width,
+      height: frame.height,
+      tracks: visible.map((t) => this.view(t)),
+      visible,
+      timings: { decode: frame.timings.decode, detect: 0, embed: 0 },
       predicted: true,
     };
   }

@@ -2,6 +2,7 @@
 // Sessions never see tensors. worker/worker-analyzer.ts offers the same interface with the models in a worker thread.
 import type { RgbImage } from './align.js';
 import { decodeImage, IMAGE_DECODER } from './decode.js';
+import { motionSignature, unchanged } from './motion.js';
 import { createDetector, type Box, type FaceDetection } from './detector.js';
 import { loadOnnxFaceMesh } from './face-mesh-onnx.js';
 import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck } from './embedder.js';
@@ -19,6 +20,10 @@ export interface AnalyzedFrame {
   height: number;
   faces: FaceDetection[];
   timings: { decode: number; detect: number };
+  /** A camera frame's picture signature (motion.ts): what the next frame's `stillSince` compares with. */
+  motion?: Uint8Array;
+  /** No detection ran (no faces): the picture had not changed since `AnalyzeOptions.stillSince`. */
+  still?: boolean;
   /** Embeds the given faces of this frame. Call before release(). */
   embed(indices: number[]): Promise<FaceEmbedding[]>;
   /**
@@ -66,6 +71,11 @@ export interface AnalyzeOptions {
    * with `liveness: true`, the frame takes the mesh path.
    */
   mesh?: boolean;
+  /**
+   * A camera frame that may skip detection if its picture has not changed (motion.ts) since the frame of this size
+   * and signature (the last detected one, which found no face): it then comes back `still`, with no faces.
+   */
+  stillSince?: { width: number; height: number; motion: Uint8Array };
 }
 
 function now() {
@@ -157,7 +167,11 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     const decoded = await decodeImage(bytes, maxPixels, { cameraFrame: !opts.padRetry });
     if (!decoded.ok) return decoded;
     const t1 = now();
-    if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: await liveFrame(live.detector, decoded.image, t1 - t0) };
+    const motion = opts.padRetry ? undefined : motionSignature(decoded.image);
+    const since = opts.stillSince;
+    if (motion && since && since.width === decoded.image.width && since.height === decoded.image.height && unchanged(since.motion, motion))
+      return { ok: true, frame: stillFrame(decoded.image, motion, t1 - t0) };
+    if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: { ...(await liveFrame(live.detector, decoded.image, t1 - t0)), motion } };
     let image = decoded.image;
     let { tensor, faces } = await detectOn(image);
     let pad = 0;
@@ -192,6 +206,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         // Callers always see boxes in the decoded image's coordinates; embedding works on the (maybe padded) image.
         faces: pad > 0 ? faces.map((f) => ({ ...f, box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad } })) : faces,
         timings: { decode: t1 - t0, detect: t2 - t1 },
+        motion,
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
@@ -250,6 +265,21 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     }
     const { tensor, faces: meshed } = await detectOn(image);
     return { tensor, checks: faces.map((f) => meshCheck(f, meshed)) };
+  }
+
+  /** A camera frame whose picture had not changed: no detection ran, so it has no faces to embed or score. */
+  function stillFrame(image: RgbImage, motion: Uint8Array, decodeMs: number): AnalyzedFrame {
+    return {
+      width: image.width,
+      height: image.height,
+      faces: [],
+      timings: { decode: decodeMs, detect: 0 },
+      motion,
+      still: true,
+      embed: async (indices) => (indices.length === 0 ? [] : Promise.reject(new Error('a still frame has no faces'))),
+      spoof: async (indices) => (indices.length === 0 ? [] : Promise.reject(new Error('a still frame has no faces'))),
+      release: () => {},
+    };
   }
 
   /** A frame analysed by the live detector: no tensor until embed() needs one; embed() runs the mesh for its faces. */

@@ -18,8 +18,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       if (!result.ok) return result;
       const frameId = nextFrameId++;
       frames.set(frameId, result.frame);
-      const { width, height, faces, timings } = result.frame;
-      return { ok: true, frame: { frameId, width, height, faces, timings } satisfies RemoteFrame };
+      const { width, height, faces, timings, motion, still } = result.frame;
+      return { ok: true, frame: { frameId, width, height, faces, timings, motion, still } satisfies RemoteFrame };
     }
     case 'embed': {
       const frame = frames.get(req.frameId);

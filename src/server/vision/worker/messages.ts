@@ -24,6 +24,8 @@ export interface RemoteFrame {
   height: number;
   faces: FaceDetection[];
   timings: { decode: number; detect: number };
+  motion?: Uint8Array;
+  still?: boolean;
 }
 
 export type AnalyzeReply = { ok: true; frame: RemoteFrame } | Extract<AnalyzeResult, { ok: false }>;
