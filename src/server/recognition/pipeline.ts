@@ -180,8 +180,9 @@ export class FramePipeline {
   /** The gallery changed since the last frame: the tracks' votes are decided again before the next one is answered. */
   private revoteDue = false;
   /**
-   * The last detected frame's picture while it showed no face and the tracker held none (motion.ts): a frame within the
-   * detection interval whose picture has not changed since is not detected.
+   * The last detected frame's picture when it showed no face (motion.ts): a frame within the detection interval whose
+   * picture has not changed since is not detected. Tracks missed on it (a face that left) can only come back by moving
+   * into the picture, which is a change.
    */
   private emptyPicture: { width: number; height: number; motion: Uint8Array } | null = null;
 
@@ -244,7 +245,7 @@ export class FramePipeline {
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     // A camera showing no one is detected on every frame that changed, so a face is seen on the frame it enters; one
     // whose picture has not changed since the last detected frame is detected only every DETECT_INTERVAL_MS.
-    const stillSince = this.emptyPicture && this.tracker.empty() && this.withinInterval(now, receivedAt, opts.enrolment) ? this.emptyPicture : undefined;
+    const stillSince = this.emptyPicture && this.withinInterval(now, receivedAt, opts.enrolment) ? this.emptyPicture : undefined;
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
       liveness: this.wantsLiveness(opts.enrolment),
       mesh: opts.enrolment?.collecting ?? false,
@@ -291,7 +292,7 @@ export class FramePipeline {
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     this.coastedInRow = 0;
     const { motion } = analyzed;
-    this.emptyPicture = motion && analyzed.faces.length === 0 && this.tracker.empty() ? { width: analyzed.width, height: analyzed.height, motion } : null;
+    this.emptyPicture = motion && analyzed.faces.length === 0 ? { width: analyzed.width, height: analyzed.height, motion } : null;
     return {
       ok: true,
       width: analyzed.width,

@@ -289,11 +289,6 @@ export class Tracker {
    * faces about to meet: the pipeline then detects every frame, as a crossing at a fifth of a second between detections
    * is where tracks swap ids.
    */
-  /** No track at all, not even one missed for a moment that may come back. */
-  empty(): boolean {
-    return this.tracks.length === 0;
-  }
-
   settled(): boolean {
     const visible = this.tracks.filter((t) => t.misses === 0 && !t.notAFace);
     // Prediction covers faces that exist: a camera showing none is detected on every frame, so one that enters is seen
