@@ -241,11 +241,11 @@ export class FramePipeline {
     if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) return this.coast(frame, now);
     await this.idle();
     if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.deciding && this.tracker.settled()) return this.coast(frame, now);
-    // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
-    // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     // A camera showing no one is detected on every frame that changed, so a face is seen on the frame it enters; one
     // whose picture has not changed since the last detected frame is detected only every DETECT_INTERVAL_MS.
     const stillSince = this.emptyPicture && this.withinInterval(now, receivedAt, opts.enrolment) ? this.emptyPicture : undefined;
+    // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
+    // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
       liveness: this.wantsLiveness(opts.enrolment),
       mesh: opts.enrolment?.collecting ?? false,
