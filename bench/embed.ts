@@ -20,6 +20,14 @@ import { FIXTURES, HEIGHT, WIDTH } from './lib/frames.js';
 import { spread } from './lib/stats.js';
 import type { SuiteContext, SuiteOutput } from './lib/suite.js';
 
+/**
+ * The embedding networks, with their runtime, from the analyzer's model list: not the detectors, the landmark net, the
+ * presentation-attack models or the image decoder, which every model shares.
+ */
+function embeddingNetworks(models: readonly string[]): string[] {
+  return models.filter((m) => !/^(human:|live faces:|live detector:|presentation attack:|image decoder:|face-api:face_landmark_68)/.test(m));
+}
+
 /** The default first, then the other shipped models worth comparing. */
 export const EMBED_MODELS = [
   DEFAULT_EMBEDDING_MODEL,
@@ -170,7 +178,7 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
       runtime,
       dims: analyzer.dims,
       default: id === DEFAULT_EMBEDDING_MODEL && runtime === 'auto',
-      networks: analyzer.models.slice(4, -2), // the landmark net and the embedding networks, with their runtime
+      networks: embeddingNetworks(analyzer.models),
       ...(await measure(analyzer, shots, twos, rounds)),
     });
   }
