@@ -13,11 +13,16 @@ import { MEMORY } from '../store/db.js';
 import type { Store } from '../store/types.js';
 import type { FaceAnalyzer, ModelAnalyzer } from '../vision/analyzer.js';
 
-/** Where the gallery index is saved; null when it is not (GALLERY_INDEX_DIR=off, or an in-memory database). */
+/**
+ * Where the gallery index is saved; null when it is not (GALLERY_INDEX_DIR=off, or an in-memory database). Absolute,
+ * resolved at start: Node's recursive mkdir of a relative path never settles once the working directory has been
+ * deleted, and spins a core (measured: a server whose checkout was removed under it ran its main thread at 100% and
+ * could not shut down, waiting on the index save).
+ */
 export function galleryIndexDir(config: Config): string | null {
   if (config.GALLERY_INDEX_DIR === 'off') return null;
-  if (config.GALLERY_INDEX_DIR) return config.GALLERY_INDEX_DIR;
-  return config.DATA_DIR === MEMORY ? null : path.join(config.DATA_DIR, 'gallery-index');
+  if (config.GALLERY_INDEX_DIR) return path.resolve(config.GALLERY_INDEX_DIR);
+  return config.DATA_DIR === MEMORY ? null : path.resolve(config.DATA_DIR, 'gallery-index');
 }
 
 export interface GalleryDeps {
