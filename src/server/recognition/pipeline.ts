@@ -382,32 +382,26 @@ export class FramePipeline {
   /** The tracks at their predicted boxes; the frame's pixels are never decoded, its header is still checked. */
   private async coast(frame: FrameInput, now: number): Promise<FrameOutcome> {
     const header = await readImageHeader(frame.jpeg, this.settings.maxFramePixels);
-    if (!header.ok) return header;
-    const visible = this.tracker.coast({ now, trusted: true });
-    this.coastedInRow += 1;
-    return {
-      ok: true,
-      width: header.width,
-      height: header.height,
-      tracks: visible.map((t) => this.view(t)),
-      visible,
-      timings: { decode: 0, detect: 0, embed: 0 },
-      predicted: true,
-    };
+    return header.ok ? this.predicted(header, now, 0) : header;
   }
 
   /** A frame of an empty camera whose picture had not changed: answered like a prediction (there is nothing to predict). */
   private unchangedPicture(frame: AnalyzedFrame, now: number): FrameOutcome {
     frame.release();
+    return this.predicted(frame, now, frame.timings.decode);
+  }
+
+  /** A frame answered without detection: the tracks at their predicted boxes for `now`. */
+  private predicted(size: { width: number; height: number }, now: number, decodeMs: number): FrameOutcome {
     const visible = this.tracker.coast({ now, trusted: true });
     this.coastedInRow += 1;
     return {
       ok: true,
-      width: frame.width,
-      height: frame.height,
+      width: size.width,
+      height: size.height,
       tracks: visible.map((t) => this.view(t)),
       visible,
-      timings: { decode: frame.timings.decode, detect: 0, embed: 0 },
+      timings: { decode: decodeMs, detect: 0, embed: 0 },
       predicted: true,
     };
   }

@@ -167,11 +167,16 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     const decoded = await decodeImage(bytes, maxPixels, { cameraFrame: !opts.padRetry });
     if (!decoded.ok) return decoded;
     const t1 = now();
-    const motion = opts.padRetry ? undefined : motionSignature(decoded.image);
-    const since = opts.stillSince;
-    if (motion && since && since.width === decoded.image.width && since.height === decoded.image.height && unchanged(since.motion, motion))
-      return { ok: true, frame: stillFrame(decoded.image, motion, t1 - t0) };
-    if (opts.mesh === false && !liveness && live.detector) return { ok: true, frame: { ...(await liveFrame(live.detector, decoded.image, t1 - t0)), motion } };
+    // The picture's signature (motion.ts) is read only where it is used: to compare with `stillSince`, and on a camera
+    // frame that found no face (the next frame's reference); a frame with faces never pays for it.
+    const since = opts.padRetry ? undefined : opts.stillSince;
+    const compared = since && since.width === decoded.image.width && since.height === decoded.image.height ? motionSignature(decoded.image) : undefined;
+    if (compared && unchanged(since!.motion, compared)) return { ok: true, frame: stillFrame(decoded.image, compared, t1 - t0) };
+    const signature = (found: FaceDetection[]) => compared ?? (!opts.padRetry && found.length === 0 ? motionSignature(decoded.image) : undefined);
+    if (opts.mesh === false && !liveness && live.detector) {
+      const frame = await liveFrame(live.detector, decoded.image, t1 - t0);
+      return { ok: true, frame: { ...frame, motion: signature(frame.faces) } };
+    }
     let image = decoded.image;
     let { tensor, faces } = await detectOn(image);
     let pad = 0;
@@ -206,7 +211,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         // Callers always see boxes in the decoded image's coordinates; embedding works on the (maybe padded) image.
         faces: pad > 0 ? faces.map((f) => ({ ...f, box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad } })) : faces,
         timings: { decode: t1 - t0, detect: t2 - t1 },
-        motion,
+        motion: signature(faces),
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
