@@ -320,6 +320,8 @@ export class FramePipeline {
       // The quick detector's box held no face by the mesh (a false detection): not shown, named, counted or embedded
       // again while its track lasts (dropping it would make the same box a new track, embedded, on the next frame).
       if (embedded.mesh?.confirmed === false) return this.tracker.reject(trackId);
+      // ...and a box the mesh confirms is a face from now on, whether or not it votes on this frame (below).
+      this.tracker.meshConfirmed(trackId);
       const face = embedded.mesh ? { ...analyzed.faces[faceIndex]!, box: embedded.mesh.box, pose: embedded.mesh.pose } : analyzed.faces[faceIndex]!;
       // Presentation-attack stage (issue 17): a track still gathering evidence, or withheld by a short run of attack
       // frames, does not vote yet (it is embedded and checked again on the next frame); a refused one votes as nobody.

@@ -318,6 +318,16 @@ export class Tracker {
     t.notAFace = { rejections, box: t.box, at: now, retryAt: now + delay };
   }
 
+  /**
+   * The face mesh found a face in the track's box after all: shown, and embedded again on its own schedule from now on.
+   * Apart from vote(), because a track may be embedded without voting (its presentation-attack evidence still short),
+   * and such a track must not stay hidden, checked only at the rejection's retry times.
+   */
+  meshConfirmed(trackId: number): void {
+    const t = this.tracks.find((x) => x.id === trackId);
+    if (t) t.notAFace = undefined;
+  }
+
   /** Records the gallery's answer for a track's new embedding. */
   vote(trackId: number, vote: Vote): Identity {
     const t = this.tracks.find((x) => x.id === trackId);
