@@ -200,6 +200,8 @@ for (const minReal of [0.5, 0.7, 0.8, 0.9]) for (const realRun of [1, 3, 5, 8]) 
 for (const attackRun of [1, 3]) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, attackRun });
 const RECOVER_GRID = [10, 15, 20, 30, 45, 60];
 for (const recoverRun of RECOVER_GRID) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, recoverRun });
+// The rule before: a refusal lifted by a recovery run, like a withholding.
+evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, refusalFinal: false });
 // 1: the spread cue off.
 for (const maxSpread of [1, 0.1, 0.15, 0.25]) evidenceGrid.push({ ...DEFAULT_LIVENESS_EVIDENCE, maxSpread });
 /** MiniFASNet's score and the run rules alone: the base each cue's held-out measurement adds one cue to. */
@@ -242,12 +244,22 @@ const videoTracks = cueTrackVideos.map((v) => ({
 /** What evidence refuses a track (an event): runs of frames scored below a threshold, from the rule before (2 below 0.7). */
 const REFUSAL_GRID = [2, 3, 5, 8, 10, 15, 20].flatMap((refuseRun) => [0.7, 0.5, 0.3, 0.1].map((refuseBelow) => ({ refuseRun, refuseBelow })));
 /** The rule before: refused after 2 attack frames, the spread cue's included (refuseBelow 0.7 leaves those out). */
-const REFUSAL_BEFORE = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal };
+const REFUSAL_BEFORE = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal, refusalFinal: false };
 const slidingTracks = slidingVideos.map((v) => ({ name: v.name, tracks: v.windows.map((frames) => ({ source: v.name, kind: v.kind, fps, frames })) }));
 /** Each real replay and live video as one track, from its first frame: a presentation followed as the tracker would. */
 const wholeVideos: TrackObs[] = realPairs.map((o) => ({ source: o.source.name, kind: o.source.kind, fps, frames: o.frames }));
-/** Real frames that lift a refusal; the last one never does within a video (a refusal final for its track). */
-const WHOLE_RECOVER = [10, 30, 60, 1_000_000];
+/**
+ * Whether a refusal is final, and the real frames that lift a refusal (or withholding) when it is not: the rule before
+ * (refusals lifted after `recoverRun`), the default (a refusal final for its track, withholding lifted after
+ * `recoverRun`), and neither ever lifted within a video.
+ */
+const WHOLE_RULES = [
+  { recoverRun: 10, refusalFinal: false },
+  { recoverRun: 30, refusalFinal: false },
+  { recoverRun: 60, refusalFinal: false },
+  { recoverRun: DEFAULT_LIVENESS_EVIDENCE.recoverRun, refusalFinal: true },
+  { recoverRun: 1_000_000, refusalFinal: true },
+];
 const cues: MotionCue[] = [0.01, 0.02, 0.03, 0.05].map((minResidual) => ({ lag: 5, window: 5, minResidual }));
 
 const stats = (xs: number[]) => {
@@ -281,9 +293,10 @@ const results = {
     evidence: evidenceGrid.map((cfg) => ({ cfg, rates: trackRates(tracks, cfg, undefined) })),
     motionCueBase: DEFAULT_LIVENESS_EVIDENCE,
     motionCue: cues.map((cue) => ({ cue, rates: trackRates(tracks, DEFAULT_LIVENESS_EVIDENCE, cue) })),
-    recoverHeldOut: recoverRunHeldOut(videoTracks, { ...TEXTURE_ONLY, recoverRun: 10 }, RECOVER_GRID),
+    // How long a run lifts a refusal: measured where it does (refusals not final), as when it was chosen.
+    recoverHeldOut: recoverRunHeldOut(videoTracks, { ...TEXTURE_ONLY, recoverRun: 10, refusalFinal: false }, RECOVER_GRID),
   },
-  wholeVideo: WHOLE_RECOVER.map((recoverRun) => ({ recoverRun, rates: trackRates(wholeVideos, { ...DEFAULT_LIVENESS_EVIDENCE, recoverRun }, undefined) })),
+  wholeVideo: WHOLE_RULES.map((rule) => ({ ...rule, rates: trackRates(wholeVideos, { ...DEFAULT_LIVENESS_EVIDENCE, ...rule }, undefined) })),
   refusal: {
     grid: REFUSAL_GRID.map((g) => {
       const cfg = { ...DEFAULT_LIVENESS_EVIDENCE, ...g };

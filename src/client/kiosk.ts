@@ -98,7 +98,8 @@ function startKiosk(session: Session, api: Api): void {
 
   /**
    * The presentation-attack stage refused a face in view (`liveOk: false`, a camera that requires liveness): a photo
-   * or a screen. Said plainly, so nobody waits for a check-in that will not come ("step closer" would not help).
+   * or a screen. Said plainly, so nobody waits for a check-in that will not come ("step closer" would not help). A
+   * refusal lasts as long as its track, so a real person refused in error is told how to start a new one.
    */
   const notLive = (): void => {
     const now = performance.now();
@@ -107,7 +108,7 @@ function startKiosk(session: Session, api: Api): void {
       card.dataset.kind = 'not-live';
       delete card.dataset.personId;
       titleEl.textContent = 'Not live';
-      detailEl.textContent = 'A photo or a screen cannot check in. Please stand in front of the camera yourself.';
+      detailEl.textContent = 'A photo or a screen cannot check in. Please stand in front of the camera yourself: step out of view, then come back.';
       photo.hidden = true;
       card.hidden = false;
       shownFor = null;

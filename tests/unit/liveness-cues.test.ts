@@ -100,7 +100,7 @@ describe('leave-one-video-out', () => {
       fps: 10,
       windows: [Array.from({ length: 10 }, () => obs(0.9, border))],
     });
-    const cfg = { minReal: 0.7, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.7, maxSpread: 1, spreadWindow: 15 };
+    const cfg = { minReal: 0.7, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.7, maxSpread: 1, spreadWindow: 15, refusalFinal: false };
     const r = cueTracksHeldOut(
       [vid('a1', 'phone replay', 50), vid('a2', 'phone replay', 60), vid('r1', 'bona-fide', 1), vid('r2', 'bona-fide', 1)],
       'border',
@@ -128,7 +128,7 @@ describe('leave-one-video-out', () => {
         ],
       },
     ];
-    const cfg = { minReal: 0.7, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.7, maxSpread: 1, spreadWindow: 15 };
+    const cfg = { minReal: 0.7, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.7, maxSpread: 1, spreadWindow: 15, refusalFinal: false };
     const r = recoverRunHeldOut(videos, cfg, [10, 30]);
     expect(r.picks.map((p) => p.recoverRun)).toEqual([30, 30, 30]);
     expect(r.base.attacksAccepted).toMatchObject({ errors: 2, n: 2 });

@@ -15,6 +15,7 @@ const CFG: LivenessEvidenceSettings = {
   refuseBelow: 0.5,
   maxSpread: 1,
   spreadWindow: 15,
+  refusalFinal: false,
 };
 /** Refusal on decisive evidence only: 5 frames in a row below 0.2; a shorter run of attack frames withholds. */
 const DECISIVE: LivenessEvidenceSettings = { ...CFG, refuseRun: 5, refuseBelow: 0.2 };
@@ -39,6 +40,29 @@ describe('LivenessEvidence', () => {
     feed(e, 1, [0.1, 0.1]);
     expect(feed(e, 1, [0.9, 0.9, 0.9, 0.9, 0.1])).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
     expect(feed(e, 1, [0.9, 0.9, 0.9, 0.9, 0.9])).toEqual(['refused', 'refused', 'refused', 'refused', 'live']);
+  });
+
+  it('with refusalFinal, keeps a refusal for as long as the track lasts, and says checking it again is no use', () => {
+    const e = new LivenessEvidence({ ...DECISIVE, refusalFinal: true });
+    // A phone brought up to the camera: refused while its bezel is in view, then its screen fills the view.
+    expect(feed(e, 1, [0.05, 0.05, 0.05, 0.05, 0.05]).at(-1)).toBe('refused');
+    expect(e.settled(1)).toBe(true);
+    expect(feed(e, 1, Array.from({ length: 60 }, () => 0.95)).every((v) => v === 'refused')).toBe(true);
+    expect(e.get(1)).toMatchObject({ verdict: 'refused', checked: 65, attacks: 5 });
+    // Only a refusal is final: a withheld track still recovers, and a new track (the person back in view) starts afresh.
+    expect(feed(e, 2, [0.05, 0.05, ...Array.from({ length: CFG.recoverRun }, () => 0.95)]).at(-1)).toBe('live');
+    expect(e.settled(2)).toBe(false);
+    e.retain([2]);
+    expect(e.settled(1)).toBe(false);
+    expect(feed(e, 1, [0.95, 0.95, 0.95]).at(-1)).toBe('live');
+    // Without it (the rule before) the same track recovers after a run of real frames.
+    const before = new LivenessEvidence({ ...DECISIVE, refusalFinal: false });
+    expect(feed(before, 1, [0.05, 0.05, 0.05, 0.05, 0.05, ...Array.from({ length: CFG.recoverRun }, () => 0.95)]).at(-1)).toBe('live');
+    expect(before.settled(1)).toBe(false);
+  });
+
+  it('ships with refusals final', () => {
+    expect(DEFAULT_LIVENESS_EVIDENCE.refusalFinal).toBe(true);
   });
 
   it('takes the threshold as inclusive, keeps tracks apart, and forgets tracks that left', () => {
@@ -158,7 +182,7 @@ const run = (w: RecordedWindow, cfg: LivenessEvidenceSettings) =>
     w.scores.filter((s): s is number => s !== null),
   );
 /** The rule before refusals needed decisive evidence: 2 attack frames (below 0.7) refused a track. */
-const BEFORE: LivenessEvidenceSettings = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal };
+const BEFORE: LivenessEvidenceSettings = { ...DEFAULT_LIVENESS_EVIDENCE, refuseRun: 2, refuseBelow: DEFAULT_LIVENESS_EVIDENCE.minReal, refusalFinal: false };
 
 describe('LivenessEvidence on recorded development-set scores', () => {
   const real = recorded.filter((w) => w.kind === 'bona-fide');

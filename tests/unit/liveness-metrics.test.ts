@@ -12,7 +12,7 @@ const FACE = [
   { x: 180, y: 120 },
 ];
 /** Refused after 2 attack frames (any frame below 0.5 decisive), the spread cue off. */
-const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.5, maxSpread: 1, spreadWindow: 15 };
+const CFG = { minReal: 0.5, realRun: 3, attackRun: 2, recoverRun: 10, refuseRun: 2, refuseBelow: 0.5, maxSpread: 1, spreadWindow: 15, refusalFinal: false };
 const obs = (real: number, keypoints = FACE): FrameObs => ({ real, keypoints });
 const track = (kind: string, reals: (number | null)[]): TrackObs => ({ source: 't', kind, fps: 10, frames: reals.map((r) => (r === null ? null : obs(r))) });
 

@@ -29,7 +29,7 @@ export interface LivenessResultsView {
     recoverHeldOut?: RecoverHeldOut;
   };
   /** Each real replay and live video as one track, by recovery run; absent in results files written before it was measured. */
-  wholeVideo?: { recoverRun: number; rates: TrackRates }[];
+  wholeVideo?: { recoverRun: number; refusalFinal?: boolean; rates: TrackRates }[];
   /** What evidence refuses a track (a presentation-attack event); absent in results files written before it was measured. */
   refusal?: {
     grid: { cfg: LivenessEvidenceSettings; tiled: TrackRates; sliding: TrackRates }[];
@@ -54,6 +54,9 @@ const attackKinds = (v: LivenessResultsView) => [...new Set(v.sources.map((s) =>
 
 /** A spread limit of 0.5 or more never flags (scores in 0..1 spread at most 0.5); absent in older results files. */
 const spreadLabel = (maxSpread: number | undefined) => ((maxSpread ?? 1) >= 0.5 ? 'off' : String(maxSpread));
+
+/** A refusal final for its track, or lifted by a recovery run like a withholding (absent in older results files: lifted). */
+const refusalLabel = (cfg: { refusalFinal?: boolean }) => (cfg.refusalFinal ? 'final' : 'lifted');
 
 function trackRow(label: string, r: TrackRates, kinds: string[]): string {
   const med = Number.isFinite(r.medianLiveAfter) ? `${r.medianLiveAfter.toFixed(2)} s` : '–';
@@ -101,7 +104,7 @@ export function livenessSection(v: LivenessResultsView): string {
     `frames in a row below ${v.perTrack.default.refuseBelow ?? v.perTrack.default.minReal}, the refusal rule below; a run of "attack run" attack frames only withholds a track). "max spread": a frame also counts as an attack`,
     "when the standard deviation of the track's last 15 scores is above it (the score-spread cue, held out below).",
     '',
-    `| evidence (min real / real run / attack run / recover run / max spread) | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
+    `| evidence (min real / real run / attack run / recover run / max spread / refusal) | BPCER (never live) | delayed > 1 s | refused at some frame | median time to live | ${trackKinds.map((k) => `APCER ${k}`).join(' | ')} |`,
     `|---|---|---|---|---|${trackKinds.map(() => '---|').join('')}`,
   );
   const d = v.perTrack.default;
@@ -111,10 +114,11 @@ export function livenessSection(v: LivenessResultsView): string {
       cfg.realRun === d.realRun &&
       cfg.attackRun === d.attackRun &&
       cfg.recoverRun === d.recoverRun &&
-      cfg.maxSpread === d.maxSpread;
+      cfg.maxSpread === d.maxSpread &&
+      !!cfg.refusalFinal === !!d.refusalFinal;
     lines.push(
       trackRow(
-        `${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun} / ${cfg.recoverRun} / ${spreadLabel(cfg.maxSpread)}${isDefault ? ' **(default)**' : ''}`,
+        `${cfg.minReal} / ${cfg.realRun} / ${cfg.attackRun} / ${cfg.recoverRun} / ${spreadLabel(cfg.maxSpread)} / ${refusalLabel(cfg)}${isDefault ? ' **(default)**' : ''}`,
         rates,
         trackKinds,
       ),
@@ -219,15 +223,16 @@ function wholeVideoLines(rows: NonNullable<LivenessResultsView['wholeVideo']>, d
     '',
     "Each of the development set's 4 real replays and 10 live videos run as one track from its first frame, as a tracker",
     'that keeps the face would see it: the phone comes into view (and is refused), then its screen fills the view.',
-    '`recover run`: consecutive real frames that lift a refusal; "never" keeps a refusal for as long as the track lasts.',
+    '`refusal`: final for the track, or lifted like a withholding; `recover run`: consecutive real frames that lift a',
+    'withholding (and a refusal that is not final); "never": nothing is lifted within a video.',
     'Only 4 attacks: a direction, not a rate. A replay presented with its screen already filling the view starts a new',
     'track, which no recovery rule can stop.',
     '',
-    '| recover run | phone replays that reach "live" | live videos refused | live videos delayed > 1 s |',
+    '| refusal / recover run | phone replays that reach "live" | live videos refused | live videos delayed > 1 s |',
     '|---|---|---|---|',
     ...rows.map(
-      ({ recoverRun, rates }) =>
-        `| ${recoverRun >= 100_000 ? 'never' : recoverRun}${recoverRun === d.recoverRun ? ' **(default)**' : ''} | ${pct(rates.apcer['phone replay'])} | ${pct(rates.everRefused)} | ${pct(rates.delayed)} |`,
+      (r) =>
+        `| ${refusalLabel(r)} / ${r.recoverRun >= 100_000 ? 'never' : r.recoverRun}${r.recoverRun === d.recoverRun && !!r.refusalFinal === !!d.refusalFinal ? ' **(default)**' : ''} | ${pct(r.rates.apcer['phone replay'])} | ${pct(r.rates.everRefused)} | ${pct(r.rates.delayed)} |`,
     ),
   ];
 }

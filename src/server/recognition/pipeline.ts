@@ -429,12 +429,16 @@ export class FramePipeline {
   /** RECOGNITION_REQUIRE_LIVE: MiniFASNet on the faces about to vote, folded into their tracks' evidence; else null. */
   private async spoofVerdicts(analyzed: AnalyzedFrame, faces: number[], trackIds: number[]): Promise<Map<number, LivenessVerdict> | null> {
     if (!this.deps.policy.requireLive || faces.length === 0) return null;
+    // A track refused for good is not scored again: nothing its frames show can change its verdict.
+    const toScore = faces.filter((f) => !this.spoofEvidence.settled(trackIds[f]!));
     // Models that cannot run never pass a face, nor accuse one (no evidence is no attack): the tracks are withheld.
-    const scores = await analyzed.spoof(faces).catch(() => null);
+    const scores = toScore.length > 0 ? await analyzed.spoof(toScore).catch(() => null) : [];
     return new Map(
-      faces.map((f, i): [number, LivenessVerdict] => {
+      faces.map((f): [number, LivenessVerdict] => {
         const id = trackIds[f]!;
-        return [id, scores ? this.spoofEvidence.record(id, scores[i]!.real).verdict : 'pending'];
+        const k = toScore.indexOf(f);
+        if (k < 0) return [id, this.spoofEvidence.get(id).verdict];
+        return [id, scores ? this.spoofEvidence.record(id, scores[k]!.real).verdict : 'pending'];
       }),
     );
   }

@@ -25,8 +25,13 @@ export interface LivenessEvidenceSettings {
    * pending again, and live only after `recoverRun` real frames. Not an accusation: see `refuseRun`.
    */
   attackRun: number;
-  /** Consecutive real frames that make a withheld or refused track live (longer than `realRun`). */
+  /** Consecutive real frames that make a withheld track live (longer than `realRun`), and a refused one unless `refusalFinal`. */
   recoverRun: number;
+  /**
+   * A refused track stays refused for as long as it lasts: no run of real frames lifts it. A phone brought up to the
+   * camera is refused while its bezel is in view and would otherwise recover once its screen fills the view.
+   */
+  refusalFinal: boolean;
   /**
    * Consecutive decisive attack frames (scored below `refuseBelow`) after which a track is refused: a presentation-attack
    * event on a door camera, "not live" on its overlay. At least `attackRun`.
@@ -49,6 +54,10 @@ export interface LivenessEvidenceSettings {
  * refusal, 5 frames in a row below 0.5 (the models' own "attack" verdict, 1/3 s at 15 fps), refuses none of the
  * development set's real tracks where 2 attack frames refused 5 of 22 (16 of 73 starting every second), and still
  * refuses every phone-replay track of 5 s but one of 28; chosen leave one video out it was the pick of 12 of 14 folds.
+ * A refusal is final for its track: followed from their first frame, the development set's phone replays are refused
+ * while the phone comes into view, and one of 4 recovered after 4.9 s once its screen filled the view; no live video
+ * is refused at any frame, so none pays for it (docs/accuracy.md, "Whole presentations"). A real person refused in
+ * error steps out of view (TRACK_MAX_MISS_MS) and comes back as a new track.
  */
 export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = {
   minReal: 0.7,
@@ -59,6 +68,7 @@ export const DEFAULT_LIVENESS_EVIDENCE: LivenessEvidenceSettings = {
   refuseBelow: 0.5,
   maxSpread: 0.18,
   spreadWindow: 15,
+  refusalFinal: true,
 };
 
 export interface TrackLiveness {
@@ -94,7 +104,9 @@ export function foldLiveness(s: TrackState, real: number, cfg: LivenessEvidenceS
   const attackRun = isReal ? 0 : s.attackRun + 1;
   const decisiveRun = real < cfg.refuseBelow ? s.decisiveRun + 1 : 0;
   let { verdict, withheld } = s;
-  if (decisiveRun >= cfg.refuseRun) {
+  if (s.verdict === 'refused' && cfg.refusalFinal) {
+    // Final: the track's frames are still counted, its verdict no longer moves.
+  } else if (decisiveRun >= cfg.refuseRun) {
     verdict = 'refused';
     withheld = true;
   } else if (attackRun >= cfg.attackRun) {
@@ -147,6 +159,11 @@ export class LivenessEvidence {
     const next = foldLiveness(this.byTrack.get(trackId) ?? initialLiveness(), real, this.cfg);
     this.byTrack.set(trackId, next);
     return view(next);
+  }
+
+  /** The track is refused for good (`refusalFinal`): checking its frames again cannot change its verdict. */
+  settled(trackId: number): boolean {
+    return this.cfg.refusalFinal && this.byTrack.get(trackId)?.verdict === 'refused';
   }
 
   /** The track's state; a track never checked is pending. */
