@@ -47,7 +47,13 @@ describe('LivenessEvidence', () => {
     // A phone brought up to the camera: refused while its bezel is in view, then its screen fills the view.
     expect(feed(e, 1, [0.05, 0.05, 0.05, 0.05, 0.05]).at(-1)).toBe('refused');
     expect(e.settled(1)).toBe(true);
-    expect(feed(e, 1, Array.from({ length: 60 }, () => 0.95)).every((v) => v === 'refused')).toBe(true);
+    expect(
+      feed(
+        e,
+        1,
+        Array.from({ length: 60 }, () => 0.95),
+      ).every((v) => v === 'refused'),
+    ).toBe(true);
     expect(e.get(1)).toMatchObject({ verdict: 'refused', checked: 65, attacks: 5 });
     // Only a refusal is final: a withheld track still recovers, and a new track (the person back in view) starts afresh.
     expect(feed(e, 2, [0.05, 0.05, ...Array.from({ length: CFG.recoverRun }, () => 0.95)]).at(-1)).toBe('live');
