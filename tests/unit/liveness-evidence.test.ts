@@ -46,7 +46,7 @@ describe('LivenessEvidence', () => {
     const e = new LivenessEvidence({ ...DECISIVE, refusalFinal: true });
     // A phone brought up to the camera: refused while its bezel is in view, then its screen fills the view.
     expect(feed(e, 1, [0.05, 0.05, 0.05, 0.05, 0.05]).at(-1)).toBe('refused');
-    expect(e.settled(1)).toBe(true);
+    expect(e.refusedForGood(1)).toBe(true);
     expect(
       feed(
         e,
@@ -57,14 +57,14 @@ describe('LivenessEvidence', () => {
     expect(e.get(1)).toMatchObject({ verdict: 'refused', checked: 65, attacks: 5 });
     // Only a refusal is final: a withheld track still recovers, and a new track (the person back in view) starts afresh.
     expect(feed(e, 2, [0.05, 0.05, ...Array.from({ length: CFG.recoverRun }, () => 0.95)]).at(-1)).toBe('live');
-    expect(e.settled(2)).toBe(false);
+    expect(e.refusedForGood(2)).toBe(false);
     e.retain([2]);
-    expect(e.settled(1)).toBe(false);
+    expect(e.refusedForGood(1)).toBe(false);
     expect(feed(e, 1, [0.95, 0.95, 0.95]).at(-1)).toBe('live');
     // Without it (the rule before) the same track recovers after a run of real frames.
     const before = new LivenessEvidence({ ...DECISIVE, refusalFinal: false });
     expect(feed(before, 1, [0.05, 0.05, 0.05, 0.05, 0.05, ...Array.from({ length: CFG.recoverRun }, () => 0.95)]).at(-1)).toBe('live');
-    expect(before.settled(1)).toBe(false);
+    expect(before.refusedForGood(1)).toBe(false);
   });
 
   it('ships with refusals final', () => {

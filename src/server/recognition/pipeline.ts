@@ -430,7 +430,7 @@ export class FramePipeline {
   private async spoofVerdicts(analyzed: AnalyzedFrame, faces: number[], trackIds: number[]): Promise<Map<number, LivenessVerdict> | null> {
     if (!this.deps.policy.requireLive || faces.length === 0) return null;
     // A track refused for good is not scored again: nothing its frames show can change its verdict.
-    const toScore = faces.filter((f) => !this.spoofEvidence.settled(trackIds[f]!));
+    const toScore = faces.filter((f) => !this.spoofEvidence.refusedForGood(trackIds[f]!));
     // Models that cannot run never pass a face, nor accuse one (no evidence is no attack): the tracks are withheld.
     const scores = toScore.length > 0 ? await analyzed.spoof(toScore).catch(() => null) : [];
     return new Map(

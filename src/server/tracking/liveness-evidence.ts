@@ -162,7 +162,7 @@ export class LivenessEvidence {
   }
 
   /** The track is refused for good (`refusalFinal`): checking its frames again cannot change its verdict. */
-  settled(trackId: number): boolean {
+  refusedForGood(trackId: number): boolean {
     return this.cfg.refusalFinal && this.byTrack.get(trackId)?.verdict === 'refused';
   }
 
