@@ -6,7 +6,8 @@
 // when "not live" was first shown. docs/accuracy.md's "Whole presentations" table replays the evidence rule on one
 // track's per-frame scores; this runs the live path itself (detector, tracker, which frames get checked, voting).
 // The set carries no licence, so it is read from a path and never committed.
-// Usage: npx tsx bench/liveness-replays.ts --root ../shared/antispoof [--out bench/results/liveness-replays.json]
+// Results go to train/results/ with the other evaluations on a data set: bench/results/ holds BENCHMARKS.md's suites.
+// Usage: npx tsx bench/liveness-replays.ts --root ../shared/antispoof [--out train/results/liveness-replays.json]
 //   [--env K=V ...] [--docs docs/accuracy.md (rewrites its liveness-replays section from the results)]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { startServerProcess } from './lib/server-process.js';
 const { values } = parseArgs({
   options: {
     root: { type: 'string' },
-    out: { type: 'string', default: 'bench/results/liveness-replays.json' },
+    out: { type: 'string', default: 'train/results/liveness-replays.json' },
     env: { type: 'string', multiple: true, default: [] },
     fps: { type: 'string', default: '15' },
     window: { type: 'string', default: '5' },
