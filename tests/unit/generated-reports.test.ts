@@ -4,6 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  heldoutClientKey,
+  heldoutClientMarkers,
+  heldoutClientSection,
+  LIVENESS_REPLAYS_MARKERS,
+  livenessReplaysSection,
+  replaceMarked,
+  type HeldoutClientResults,
+  type LivenessReplaysResults,
+} from '../../bench/lib/eval-sections.js';
 import { renderReport } from '../../bench/report.js';
 import { livenessSection, replaceSection, type LivenessResultsView } from '../../train/lib/liveness-report.js';
 import { beatsVoting, replaceTracksSection, tracksSection, type TracksResultsView } from '../../train/lib/tracks-report.js';
@@ -23,6 +33,22 @@ describe('generated reports', () => {
     expect(section).toMatch(/### Per track/);
     expect(section).toMatch(/APCER phone replay/);
     expect(section).toMatch(/BPCER/);
+  });
+
+  it("docs/accuracy.md's live-path sections are generated from the held-out client's and the replays' results files", () => {
+    const doc = read('docs/accuracy.md');
+    const runs = ['heldout-client-test', 'heldout-client-test-realtime-15fps', 'heldout-client-test-realtime-3fps', 'heldout-client-all'];
+    for (const name of runs) {
+      const file = `train/results/${name}.json`;
+      const r = JSON.parse(read(file)) as HeldoutClientResults;
+      const { begin, end } = heldoutClientMarkers(heldoutClientKey(r));
+      expect(replaceMarked(doc, heldoutClientSection(r, 'docs/accuracy.md', file), begin, end)).toBe(doc);
+      // Each run counts strangers and wrong names beside the enrolled people named, per scene kind.
+      expect(Object.keys(r.rows)).toEqual(expect.arrayContaining(['all', 'news', 'tight112', 'two side by side', 'sliding in']));
+    }
+    const replays = JSON.parse(read('train/results/liveness-replays.json')) as LivenessReplaysResults;
+    const { begin, end } = LIVENESS_REPLAYS_MARKERS;
+    expect(replaceMarked(doc, livenessReplaysSection(replays, 'docs/accuracy.md', 'train/results/liveness-replays.json'), begin, end)).toBe(doc);
   });
 
   it("docs/accuracy.md's per-track section is generated from train/results/open-set-tracks.json (train/tracks-report.ts)", () => {
