@@ -17,6 +17,7 @@ import { walkDataset, type Person } from '../train/lib/dataset.js';
 import { degrade, type FaceBox } from '../train/lib/degrade.js';
 import { identityFolds } from '../train/lib/heldout.js';
 import { connectCamera } from './lib/camera.js';
+import { callJson as call } from './lib/rest.js';
 import { heldoutClientKey, heldoutClientMarkers, heldoutClientSection, replaceMarked, type HeldoutClientRow } from './lib/eval-sections.js';
 import { sampleLoad } from './lib/machine.js';
 import { startServerProcess } from './lib/server-process.js';
@@ -79,17 +80,6 @@ interface Placed {
   y: number;
   slides: boolean;
   side: 'left' | 'right';
-}
-
-async function call(url: string, method: string, route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
 }
 
 /** The largest face the server finds in a photo (POST /api/v1/identify), for the tight crop. */

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Overlay } from '../src/shared/protocol.js';
 import { connectCamera } from './lib/camera.js';
+import { callJson as call } from './lib/rest.js';
 import { LIVENESS_REPLAYS_MARKERS, livenessReplaysSection, replaceMarked } from './lib/eval-sections.js';
 import { sampleLoad } from './lib/machine.js';
 import { startServerProcess } from './lib/server-process.js';
@@ -85,17 +86,6 @@ function frames(file: string): Uint8Array<ArrayBuffer>[] {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function call(url: string, method: string, route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
 }
 
 /** Enrols `name` from frames at 30%, 50% and 70% of the video; returns how many the enrolment gates accepted. */

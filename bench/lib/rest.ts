@@ -9,6 +9,18 @@ async function json<T>(res: Response, what: string): Promise<T> {
   return JSON.parse(body) as T;
 }
 
+/** A JSON call to the server's REST API: the parsed answer (null when empty); throws with the status and body on an error. */
+export async function callJson(url: string, method: string, route: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
 /** Creates `name` and adds the photos as their faces; returns how many the enrolment gates accepted. */
 export async function enrolFromPhotos(url: string, name: string, photos: string[]): Promise<number> {
   const person = await json<{ id: string }>(
