@@ -21,6 +21,25 @@ export interface GallerySearch {
 
 /** One frame of a 15 fps camera (ms): the pace the detection interval's frame cap assumes. */
 const FRAME_MS_AT_15_FPS = 1000 / 15;
+/** Weight of the newest gap in the client's average frame gap. */
+const GAP_SMOOTHING = 0.2;
+/** Share of the client's frame gap a frame waits for its embedding (answerBudgetMs; measured in BENCHMARKS.md, cameras). */
+const ANSWER_BUDGET_OF_GAP = 0.75;
+
+/**
+ * Waits for `work` for at most `budgetMs` (null: as long as it takes). `done: false` when the budget ran out first; the
+ * work goes on, and the caller owns its result and errors from then on.
+ */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number | null): Promise<{ done: true; value: T } | { done: false }> {
+  if (budgetMs === null) return { done: true, value: await work };
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<{ done: false }>((resolve) => (timer = setTimeout(() => resolve({ done: false }), budgetMs)));
+  try {
+    return await Promise.race([work.then((value) => ({ done: true as const, value })), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 type TrackerConfig = Pick<
   Config,
@@ -185,6 +204,9 @@ export class FramePipeline {
    * into the picture, which is a change.
    */
   private emptyPicture: { width: number; height: number; motion: Uint8Array } | null = null;
+  /** The client's frame gap on the server's receive clock (moving average, ms); null until two frames arrived. */
+  private frameGapMs: number | null = null;
+  private lastReceivedAt: number | null = null;
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -234,11 +256,18 @@ export class FramePipeline {
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer } = this.deps;
     const receivedAt = frame.receivedAt ?? performance.now();
+    this.noteGap(receivedAt);
     const now = this.clock.tick(frame.captureTime, receivedAt).now;
     if (this.revoteDue) await this.revote();
-    // While a re-check embeds, the inference thread is busy anyway: frames within the detection interval are answered
-    // by prediction meanwhile; a later one waits for the check, so a check never holds detection back for longer.
-    if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) return this.coast(frame, now);
+    // While an embedding of an answered frame runs, the inference thread is busy anyway: frames within the detection
+    // interval are answered by prediction meanwhile, after waiting for it as long as a frame would (answerBudgetMs), so
+    // its votes show on this frame when it finishes in time; a later frame waits for it, so it never holds detection
+    // back for longer.
+    if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) {
+      const budget = this.answerBudgetMs(false);
+      if (budget !== null) await withinBudget(this.checking, budget);
+      return this.coast(frame, now);
+    }
     await this.idle();
     if (this.withinInterval(now, receivedAt, opts.enrolment) && !this.deciding && this.tracker.settled()) return this.coast(frame, now);
     // A camera showing no one is detected on every frame that changed, so a face is seen on the frame it enters; one
@@ -269,11 +298,19 @@ export class FramePipeline {
       const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
       // Only the periodic "still the same person?" checks of settled tracks: one vote among a full window changes no
       // name, so the frame is answered now and the vote lands when the embedding is done. Naming a new track, and
-      // checking one that jumped, came back or disagreed, stay inline: their overlay carries the vote.
+      // checking one that jumped, came back or disagreed, wait for their vote within the answer budget; past it the
+      // frame shows what the tracker shows without that vote: a new track pending, a doubted one withheld
+      // (tracker.ts shownIdentity), a named one whose votes so far agree by its name.
       deferred = !check && needEmbedding.length > 0 && needEmbedding.every((i) => this.tracker.routineCheck(trackIds[i]!));
       const job = { analyzed, toEmbed, needEmbedding, trackIds, check, seq: frame.seq };
+      const voting = this.embedAndVote(job, opts);
+      if (!deferred) {
+        const waited = await withinBudget(voting, this.answerBudgetMs(check !== null));
+        if (waited.done) embedMs = waited.value;
+        else deferred = true;
+      }
       if (deferred) {
-        this.checking = this.embedAndVote(job, opts)
+        this.checking = voting
           .then(
             () => undefined,
             (err) => this.deps.onBackgroundError?.(err),
@@ -282,7 +319,7 @@ export class FramePipeline {
             analyzed.release();
             this.checking = null;
           });
-      } else embedMs = await this.embedAndVote(job, opts);
+      }
     } finally {
       if (!deferred) analyzed.release();
     }
@@ -302,6 +339,29 @@ export class FramePipeline {
       timings: { decode: analyzed.timings.decode, detect: analyzed.timings.detect, embed: embedMs },
       predicted: false,
     };
+  }
+
+  /**
+   * How long a frame waits for its embedding before it is answered without it (issue 20), or null to wait for it. A
+   * camera's next frames queue behind a frame that waits, so one whose embedding outlasts most of the client's frame
+   * gap (another camera's embedding ahead of it on a busy inference thread) is answered with what the earlier votes
+   * showed: a new track pending, a named one as before. Its votes land when the embedding is done, as a routine
+   * check's do, and the next frames are predicted meanwhile. An enrolment view waits (its overlay carries the gates'
+   * verdict), and so does a camera that requires liveness: the presentation-attack evidence counts checked frames, and
+   * predicted ones would slow it down. A slow client's gap is long, so its frames still wait in practice.
+   */
+  private answerBudgetMs(enrolmentView: boolean): number | null {
+    if (enrolmentView || this.deps.policy.requireLive || this.frameGapMs === null) return null;
+    return ANSWER_BUDGET_OF_GAP * this.frameGapMs;
+  }
+
+  /** Keeps the client's frame gap on the receive clock: a moving average, so one late frame does not move it much. */
+  private noteGap(receivedAt: number): void {
+    const last = this.lastReceivedAt;
+    this.lastReceivedAt = receivedAt;
+    if (last === null || receivedAt < last) return;
+    const gap = receivedAt - last;
+    this.frameGapMs = this.frameGapMs === null ? gap : this.frameGapMs + GAP_SMOOTHING * (gap - this.frameGapMs);
   }
 
   /** Embeds the faces, searches the gallery, votes and reports; returns the embedding time (ms). Does not release the frame. */
