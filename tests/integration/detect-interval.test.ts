@@ -143,8 +143,10 @@ describe('re-checks of a named track (REEMBED_EVERY=2, DETECT_INTERVAL_MS=0)', (
   it('answer their frame before the embedding: no detected frame of a named track waits for one', async () => {
     const client = await TestClient.connect(server.url, { camera: 'door' });
     const overlays = await stream(client, fixture('Guido_van_Rossum/3.jpg'), 20);
-    // The vote window (VOTE_WINDOW, 5) fills inline, one embedding a frame: each of those overlays carries its vote.
-    expect(overlays.slice(0, 5).every((o) => o.timings.embed > 0)).toBe(true);
+    // The vote window (VOTE_WINDOW, 5) fills on the first 5 frames, one embedding a frame, each waited for within the
+    // answer budget (3/4 of the client's frame gap, pipeline.ts answerBudgetMs) and otherwise landing before the next
+    // frame is detected. The socket's first frame always waits: no frame gap is known yet.
+    expect(overlays[0]!.timings.embed).toBeGreaterThan(0);
     const named = 4;
     expect(overlays[named]!.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
     // Every frame after that, the periodic re-checks (one every 2 detected frames) included, is answered with no
