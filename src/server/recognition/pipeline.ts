@@ -25,6 +25,12 @@ const FRAME_MS_AT_15_FPS = 1000 / 15;
 const GAP_SMOOTHING = 0.2;
 /** Share of the client's frame gap a frame waits for its embedding (answerBudgetMs; measured in BENCHMARKS.md, cameras). */
 const ANSWER_BUDGET_OF_GAP = 0.75;
+/**
+ * The least a frame waits for its embedding: what a 15 fps camera's frame waits. A client that sends each frame once
+ * the last is answered has a frame gap that measures the server's answers, not a camera: predicted answers take a few
+ * ms, and a budget that small left a track continued in doubt (two faces side by side) withheld on every detected frame.
+ */
+const MIN_ANSWER_BUDGET_MS = ANSWER_BUDGET_OF_GAP * FRAME_MS_AT_15_FPS;
 
 /**
  * Waits for `work` for at most `budgetMs` (null: as long as it takes). `done: false` when the budget ran out first; the
@@ -352,7 +358,7 @@ export class FramePipeline {
    */
   private answerBudgetMs(enrolmentView: boolean): number | null {
     if (enrolmentView || this.deps.policy.requireLive || this.frameGapMs === null) return null;
-    return ANSWER_BUDGET_OF_GAP * this.frameGapMs;
+    return Math.max(MIN_ANSWER_BUDGET_MS, ANSWER_BUDGET_OF_GAP * this.frameGapMs);
   }
 
   /** Keeps the client's frame gap on the receive clock: a moving average, so one late frame does not move it much. */
