@@ -101,14 +101,19 @@ describe('names stay with faces (real models, frozen captureTime)', () => {
         .sort(),
     ).toEqual(['Barack Obama', 'Guido van Rossum']);
     await send(empty, 3, null, null);
-    const last = await send(after, 6, 'Guido van Rossum', 'Barack Obama');
+    // And the names come back, each on its own face. On a busy machine a frame is answered before its embedding once
+    // it has waited 3/4 of the client's frame gap (at least 50 ms, pipeline.ts answerBudgetMs), and a track continued
+    // in doubt shows its name only once that vote has landed: so within a few frames, not on a fixed one.
+    const bothBack = (o: Overlay) =>
+      o.tracks
+        .filter((t) => t.name)
+        .map((t) => [t.name, t.box[0] + t.box[2] / 2 < W / 2 ? 'left' : 'right'])
+        .sort()
+        .join(';') === 'Barack Obama,right;Guido van Rossum,left';
+    let back = -1;
+    for (let i = 0; i < 30 && back < 0; i++) if (bothBack((await send(after, 1, 'Guido van Rossum', 'Barack Obama'))[0]!)) back = i;
     expect(wrong).toEqual([]);
-    // And the names come back, each on its own face.
-    const named = last.at(-1)!.tracks.filter((t) => t.name);
-    expect(named.map((t) => [t.name, t.box[0] + t.box[2] / 2 < W / 2 ? 'left' : 'right']).sort()).toEqual([
-      ['Barack Obama', 'right'],
-      ['Guido van Rossum', 'left'],
-    ]);
+    expect(back, 'frames until both names were back on their own faces').toBeGreaterThanOrEqual(0);
     client.close();
   });
 
