@@ -13,24 +13,12 @@ import type { FaceDetection } from '../vision/detector.js';
 import type { FaceEmbedding } from '../vision/embedder.js';
 import { readImageHeader } from '../vision/decode.js';
 import type { LivenessScores, MatchPolicy } from './match-policy.js';
+import { AnswerBudget, FRAME_MS_AT_15_FPS } from './answer-budget.js';
 
 /** The gallery as the pipeline reads it: a synchronous or off-thread search both fit. */
 export interface GallerySearch {
   search(embedding: Float32Array, k: number): Match[] | Promise<Match[]>;
 }
-
-/** One frame of a 15 fps camera (ms): the pace the detection interval's frame cap assumes. */
-const FRAME_MS_AT_15_FPS = 1000 / 15;
-/** Weight of the newest gap in the client's average frame gap. */
-const GAP_SMOOTHING = 0.2;
-/** Share of the client's frame gap a frame waits for its embedding (answerBudgetMs; measured in BENCHMARKS.md, cameras). */
-const ANSWER_BUDGET_OF_GAP = 0.75;
-/**
- * The least a frame waits for its embedding: what a 15 fps camera's frame waits. A client that sends each frame once
- * the last is answered has a frame gap that measures the server's answers, not a camera: predicted answers take a few
- * ms, and a budget that small left a track continued in doubt (two faces side by side) withheld on every detected frame.
- */
-const MIN_ANSWER_BUDGET_MS = ANSWER_BUDGET_OF_GAP * FRAME_MS_AT_15_FPS;
 
 /**
  * Waits for `work` for at most `budgetMs` (null: as long as it takes). `done: false` when the budget ran out first; the
@@ -210,9 +198,8 @@ export class FramePipeline {
    * into the picture, which is a change.
    */
   private emptyPicture: { width: number; height: number; motion: Uint8Array } | null = null;
-  /** The client's frame gap on the server's receive clock (moving average, ms); null until two frames arrived. */
-  private frameGapMs: number | null = null;
-  private lastReceivedAt: number | null = null;
+  /** The client's frame gap, and how long a frame may wait for its embedding (answerBudgetMs). */
+  private readonly budget = new AnswerBudget();
 
   constructor(
     private readonly deps: PipelineDeps,
@@ -262,7 +249,7 @@ export class FramePipeline {
   async process<C extends { ok: boolean }>(frame: FrameInput, opts: FrameOptions<C> = {}): Promise<FrameOutcome> {
     const { analyzer } = this.deps;
     const receivedAt = frame.receivedAt ?? performance.now();
-    this.noteGap(receivedAt);
+    this.budget.noteArrival(receivedAt);
     const now = this.clock.tick(frame.captureTime, receivedAt).now;
     if (this.revoteDue) await this.revote();
     // While an embedding of an answered frame runs, the inference thread is busy anyway: frames within the detection
@@ -357,17 +344,7 @@ export class FramePipeline {
    * predicted ones would slow it down. A slow client's gap is long, so its frames still wait in practice.
    */
   private answerBudgetMs(enrolmentView: boolean): number | null {
-    if (enrolmentView || this.deps.policy.requireLive || this.frameGapMs === null) return null;
-    return Math.max(MIN_ANSWER_BUDGET_MS, ANSWER_BUDGET_OF_GAP * this.frameGapMs);
-  }
-
-  /** Keeps the client's frame gap on the receive clock: a moving average, so one late frame does not move it much. */
-  private noteGap(receivedAt: number): void {
-    const last = this.lastReceivedAt;
-    this.lastReceivedAt = receivedAt;
-    if (last === null || receivedAt < last) return;
-    const gap = receivedAt - last;
-    this.frameGapMs = this.frameGapMs === null ? gap : this.frameGapMs + GAP_SMOOTHING * (gap - this.frameGapMs);
+    return this.budget.budgetMs(enrolmentView || this.deps.policy.requireLive);
   }
 
   /** Embeds the faces, searches the gallery, votes and reports; returns the embedding time (ms). Does not release the frame. */
