@@ -2,7 +2,11 @@
 // drives them (src/server/recognition/pipeline.ts), on seeded scenes (bench/tracking-scenes.ts), with clients that stamp
 // captureTime at capture, at send time, with jitter, or not at all (frozen). Embeddings are simulated from the truth
 // with realistic misses (below the threshold, or closest to someone else) but never a false match: what is counted is
-// every name the tracking around the model puts on the wrong face. Shared by bench/naming.ts and its unit test.
+// every name the tracking around the model puts on the wrong face. The answer budget runs as the pipeline runs it
+// (src/server/recognition/answer-budget.ts): on a quiet server every embedding lands within it; on a loaded one an
+// embedding takes as long as EMBED_WAIT_LOADED says, and one past the budget votes after its frame was answered, while
+// the frames after it are predicted. Shared by bench/naming.ts and its unit test.
+import { AnswerBudget, FRAME_MS_AT_15_FPS } from '../src/server/recognition/answer-budget.js';
 import { FrameClock } from '../src/server/tracking/clock.js';
 import { Tracker, type TrackSnapshot } from '../src/server/tracking/tracker.js';
 import type { Vote } from '../src/server/tracking/voting.js';
@@ -12,6 +16,18 @@ import { detectFrames, HEIGHT, makeScene, NATIVE_FPS, rng, WIDTH, type Rng, type
 
 export type ClientClock = 'capture' | 'send' | 'jitter' | 'frozen';
 export const CLIENT_CLOCKS: ClientClock[] = ['capture', 'send', 'jitter', 'frozen'];
+
+/**
+ * How long a frame's embedding takes, from the frame's arrival to its votes (queue and inference): `quiet`, always within
+ * the answer budget; `loaded`, EMBED_WAIT_LOADED.
+ */
+export type ServerLoad = 'quiet' | 'loaded';
+export const SERVER_LOADS: ServerLoad[] = ['quiet', 'loaded'];
+/**
+ * A loaded server's embedding wait: 30 ms plus an exponential tail of mean 70 ms (p50 ~80 ms, p95 ~240 ms), capped at
+ * 1.5 s. Harsher than measured: six busy cameras on two cores waited 52 ms (queue p95) plus 90 ms (embed p95).
+ */
+export const EMBED_WAIT_LOADED = { minMs: 30, meanTailMs: 70, maxMs: 1500 };
 
 /** The server's defaults (src/server/config.ts): DETECT_INTERVAL_MS, TRACK_MIN_IOU, TRACK_MAX_MISSES, VOTE_WINDOW, REEMBED_EVERY. */
 const DETECT_INTERVAL_MS = 200;
@@ -106,8 +122,18 @@ function fullyInView(scene: Scene, faceId: number, f: number): boolean {
   });
 }
 
-export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, seed: number): NamingCount {
+/** Votes cast on a frame's embeddings, landing at `doneAt` (receive clock, ms). */
+interface PendingVotes {
+  doneAt: number;
+  votes: { trackId: number; vote: Vote }[];
+}
+
+export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, seed: number, load: ServerLoad = 'quiet'): NamingCount {
   const r = rng(seed ^ 0x5bd1e995);
+  // Its own stream, so the scenes, stamps and votes are the same under either load.
+  const waits = rng(seed ^ 0x2545f491);
+  const embedWait = () =>
+    load === 'quiet' ? 0 : Math.min(EMBED_WAIT_LOADED.maxMs, EMBED_WAIT_LOADED.minMs - EMBED_WAIT_LOADED.meanTailMs * Math.log(1 - waits.uniform()));
   const frames = detectFrames(scene, fps, seed);
   const times = stamps(
     clock,
@@ -125,19 +151,39 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
   const inViewSince = new Map<number, number>();
   const found = new Set<number>();
   const checkedIn = new Set<string>();
+  const budget = new AnswerBudget();
+  // An answered frame's embedding still running (the pipeline's `checking`).
+  let pending: PendingVotes | null = null;
+  const land = (p: PendingVotes) => {
+    for (const { trackId, vote } of p.votes) tracker.vote(trackId, vote);
+    pending = null;
+  };
 
   frames.forEach((frame, i) => {
     const { captureTime, receivedAt } = times[i]!;
     count.frames += 1;
+    budget.noteArrival(receivedAt);
     const now = frameClock.tick(captureTime, receivedAt).now;
     // As the pipeline's withinInterval(): both clocks must place the frame inside the detection interval.
     const since =
-      lastDetected === null || receivedAt - lastDetected.receivedAt >= DETECT_INTERVAL_MS || coastedInRow >= Math.round(DETECT_INTERVAL_MS / (1000 / 15)) - 1
+      lastDetected === null ||
+      receivedAt - lastDetected.receivedAt >= DETECT_INTERVAL_MS ||
+      coastedInRow >= Math.max(1, Math.round(DETECT_INTERVAL_MS / FRAME_MS_AT_15_FPS) - 1)
         ? NaN
         : now - lastDetected.at;
+    const withinInterval = since > 0 && since < DETECT_INTERVAL_MS;
+    // As process(): while an answered frame's embedding runs, a frame within the interval waits for it up to the budget
+    // and is predicted; any other frame waits until its votes are in.
+    let predict = false;
+    if (pending !== null) {
+      const p: PendingVotes = pending;
+      const wait = withinInterval ? budget.budgetMs(false) : null;
+      if (wait === null || p.doneAt <= receivedAt + wait) land(p);
+      predict = withinInterval;
+    }
     // Which true face each shown track is on: by detection on a detected frame, by overlap on a predicted one.
     const shown: { track: TrackSnapshot; face: number }[] = [];
-    if (since > 0 && since < DETECT_INTERVAL_MS && !livenessDue && tracker.settled()) {
+    if (predict || (withinInterval && !livenessDue && tracker.settled())) {
       const present = scene.faces.filter((t) => frame.index >= t.first && frame.index < t.first + t.boxes.length);
       coastedInRow += 1;
       // A predicted box is on the face it overlaps most (two boxes may both be on one face: each is counted).
@@ -157,18 +203,19 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
       livenessDue = needEmbedding.length > 0;
       count.detectedFrames += 1;
       count.embeddings += needEmbedding.length;
-      for (const d of needEmbedding) {
+      const votes = needEmbedding.map((d) => {
         const face = frame.truth[d]!;
         const person = face < 0 ? null : who[face]!;
-        tracker.vote(
-          trackIds[d]!,
-          simulateVote(
-            person,
-            enrolled.filter((p) => p !== person),
-            r,
-          ),
-        );
-      }
+        const others = enrolled.filter((p) => p !== person);
+        return { trackId: trackIds[d]!, vote: simulateVote(person, others, r) };
+      });
+      // As process(): routine checks of settled tracks land after the frame is answered; any other vote is waited for
+      // within the answer budget (always on the socket's first frame), and past it lands after the frame too.
+      const routine = votes.length > 0 && votes.every((v) => tracker.routineCheck(v.trackId));
+      const doneAt = receivedAt + (votes.length > 0 ? embedWait() : 0);
+      const wait = budget.budgetMs(false);
+      if (!routine && (wait === null || doneAt <= receivedAt + wait)) land({ doneAt, votes });
+      else if (votes.length > 0) pending = { doneAt, votes };
       const faceOfTrack = new Map(trackIds.map((id, d) => [id, frame.truth[d]!]));
       for (const track of tracker.visible()) shown.push({ track, face: faceOfTrack.get(track.id) ?? -1 });
     }
@@ -220,13 +267,13 @@ export interface NamingEvaluation extends Omit<NamingCount, 'detectMs'> {
 const p95 = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.95 * xs.length))]! : null);
 
 /** Sums `scenes` seeded scenes of each kind, processed at `fps`, with the given client clock. */
-export function evaluateNaming(kinds: SceneKind[], fps: number, clock: ClientClock, o: { scenes: number; seed: number }): NamingEvaluation {
+export function evaluateNaming(kinds: SceneKind[], fps: number, clock: ClientClock, o: { scenes: number; seed: number; load?: ServerLoad }): NamingEvaluation {
   const total = emptyCount();
   let n = 0;
   for (const kind of kinds)
     for (let i = 0; i < o.scenes; i++) {
       const seed = o.seed * 100_003 + i * 7_919 + kinds.indexOf(kind) * 104_729;
-      const c = simulateNaming(makeScene(kind, seed), fps, clock, seed);
+      const c = simulateNaming(makeScene(kind, seed), fps, clock, seed, o.load);
       n += 1;
       for (const k of Object.keys(total) as (keyof NamingCount)[]) {
         if (k === 'detectMs') total.detectMs.push(...c.detectMs);

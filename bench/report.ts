@@ -59,11 +59,12 @@ export function targetRows(r: ResultsByName): string[][] {
     verdict(typeof perHundred === 'number' ? perHundred <= 1 : null),
   ]);
   const naming = r.naming?.results as Record<string, Record<string, Any>> | undefined;
-  const namingRuns = naming ? Object.values(naming).flatMap((byFps) => Object.values(byFps)) : [];
+  const loaded = r.naming?.loaded?.results as Record<string, Record<string, Any>> | undefined;
+  const namingRuns = [naming, loaded].flatMap((runs) => (runs ? Object.values(runs).flatMap((byFps) => Object.values(byFps)) : []));
   const wrong = namingRuns.reduce((n, e) => n + e.wrongName, 0);
   const faceFrames = namingRuns.reduce((n, e) => n + e.enrolledFaceFrames + e.strangerFaceFrames, 0);
   rows.push([
-    'no face-frame with a wrong name: captureTime at capture, send time, jittered, frozen; 1, 3, 15 fps; side by side, crossing, handover (simulated embeddings)',
+    `no face-frame with a wrong name: captureTime at capture, send time, jittered, frozen; 1, 3, 15 fps; side by side, crossing, handover (simulated embeddings)${loaded ? '; on a quiet and a loaded server' : ''}`,
     naming ? `${wrong} of ${faceFrames} face-frames` : 'n/a',
     verdict(naming ? wrong === 0 : null),
   ]);

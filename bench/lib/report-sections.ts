@@ -189,32 +189,41 @@ export function trackingSection(f: Any): string {
 
 export function namingSection(f: Any): string {
   const title = '## Names on the right faces: `npm run bench -- --only naming` (bench/naming.ts)';
-  const results = (f.results ?? {}) as Record<string, Record<string, Any>>;
-  const fpsList = Object.keys(Object.values(results)[0] ?? {}).sort((a, b) => Number(a) - Number(b));
-  const rows = Object.entries(results).flatMap(([clock, byFps]) =>
-    fpsList.map((fps) => {
-      const e = byFps[fps];
-      if (!e) return [clock, fps, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-      return [
-        clock,
-        fps,
-        `${e.wrongName} of ${e.enrolledFaceFrames + e.strangerFaceFrames}`,
-        `${e.wrongCheckins} of ${e.checkins}`,
-        `${e.namedGhosts}`,
-        pctOf(e.namedShare),
-        `${pctOf(e.newFaceRecall300)} (p95 ${fmt(e.detectP95Ms, ' ms', 0)})`,
-        // Older results files did not count the work.
-        e.frames ? `${pctOf(e.detectedFrames / e.frames)} / ${(e.embeddings / (e.enrolledFaceFrames + e.strangerFaceFrames)).toFixed(3)}` : 'n/a',
-      ];
-    }),
+  // Older results files have the quiet server's runs only.
+  const loads: [string, Record<string, Record<string, Any>>][] = [
+    ['quiet', (f.results ?? {}) as Record<string, Record<string, Any>>],
+    ...(f.loaded?.results ? [['loaded', f.loaded.results] as [string, Record<string, Record<string, Any>>]] : []),
+  ];
+  const fpsList = Object.keys(Object.values(loads[0]![1])[0] ?? {}).sort((a, b) => Number(a) - Number(b));
+  const rows = loads.flatMap(([load, results]) =>
+    Object.entries(results).flatMap(([clock, byFps]) =>
+      fpsList.map((fps) => {
+        const e = byFps[fps];
+        if (!e) return [load, clock, fps, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+        return [
+          load,
+          clock,
+          fps,
+          `${e.wrongName} of ${e.enrolledFaceFrames + e.strangerFaceFrames}`,
+          `${e.wrongCheckins} of ${e.checkins}`,
+          `${e.namedGhosts}`,
+          pctOf(e.namedShare),
+          `${pctOf(e.newFaceRecall300)} (p95 ${fmt(e.detectP95Ms, ' ms', 0)})`,
+          // Older results files did not count the work.
+          e.frames ? `${pctOf(e.detectedFrames / e.frames)} / ${(e.embeddings / (e.enrolledFaceFrames + e.strangerFaceFrames)).toFixed(3)}` : 'n/a',
+        ];
+      }),
+    ),
   );
+  const loadNote = f.loads ? ` Server: quiet, ${f.loads.quiet}; loaded, ${f.loads.loaded}.` : '';
   return [
     title,
     '',
-    `${f.metric ? `${f.metric}. ` : ''}Synthetic scenes (no models): ${JSON.stringify(f.scenes ?? {})}.`,
+    `${f.metric ? `${f.metric}. ` : ''}Synthetic scenes (no models): ${JSON.stringify(f.scenes ?? {})}.${loadNote}`,
     '',
     table(
       [
+        'server',
         'client clock',
         'fps processed',
         'wrong-name face-frames',

@@ -19,6 +19,19 @@ describe('names stay on their faces (simulated scenes, seed 5)', () => {
         expect(e.namedShare).toBeGreaterThan(0.75);
       });
 
+  // A loaded server: embeddings past the answer budget vote after their frame was answered, and the frames meanwhile are
+  // predicted whatever the tracker's state (bench/naming-eval.ts EMBED_WAIT_LOADED). Names are withheld more; none moves.
+  for (const clock of CLIENT_CLOCKS)
+    it(`${clock} clock at 15 fps on a loaded server: no wrong name, no wrong check-in`, () => {
+      const e = evaluateNaming(NAMING_KINDS, 15, clock, { scenes: 3, seed: 5, load: 'loaded' });
+      expect(e.enrolledFaceFrames).toBeGreaterThan(500);
+      expect(e.wrongName).toBe(0);
+      expect(e.wrongCheckins).toBe(0);
+      expect(e.checkins).toBeGreaterThan(0);
+      // Fewer frames are detected: embeddings past the budget leave the next frames predicted.
+      expect(e.detectedFrames / e.frames).toBeLessThan(evaluateNaming(NAMING_KINDS, 15, clock, { scenes: 3, seed: 5 }).detectedFrames / e.frames);
+    });
+
   it('shows a face entering a settled 15 fps scene within 300 ms of being fully in view', () => {
     const e = evaluateNaming(NAMING_KINDS, 15, 'capture', { scenes: 3, seed: 5 });
     expect(e.entered).toBeGreaterThan(20);

@@ -102,8 +102,9 @@ describe('a frame is answered within the client’s frame gap', () => {
     expect(shown(f1 as FrameOutcome).predicted).toBe(false);
     expect(slow.waiting()).toBe(1); // still embedding
     // The next frame, within DETECT_INTERVAL_MS of the last detection, is answered by prediction once it has waited as
-    // long for that embedding.
-    expect(shown(await pipeline.process(frame(2)))).toEqual({ predicted: true, names: ['Guido van Rossum'] });
+    // long for that embedding. The track is still gathering its votes, so its predicted box shows no name (tracker.ts
+    // coast(): a prediction the tracker would not have chosen to make carries no name).
+    expect(shown(await pipeline.process(frame(2)))).toEqual({ predicted: true, names: [null] });
     slow.finish();
     await pipeline.idle();
     // Detection resumes once the embedding is done; the votes it cast count.

@@ -1,7 +1,7 @@
 // Pairs this frame's detections with tracks by where each track is predicted to be, not where it was last seen.
 // Pure functions on plain boxes.
 import type { Box } from '../vision/detector.js';
-import { iou } from './geometry.js';
+import { iou, nearAny } from './geometry.js';
 import { sizeOf, type Prediction } from './motion.js';
 
 export interface TrackCandidate {
@@ -33,6 +33,9 @@ export function predictionDistance(p: Prediction, d: Box): number {
   const ds = Math.log(sizeOf(d) / sizeOf(p.box)) / p.sigmaSize;
   return Math.sqrt(dx * dx + dy * dy + ds * ds);
 }
+
+/** An unpaired track's prediction this near a paired detection (centres within this many times their summed sizes) contests it. */
+const CONTEST_NEAR = 1;
 
 const centreDistance = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
 
@@ -94,6 +97,12 @@ export function associate(tracks: TrackCandidate[], detections: Box[], o: Associ
   const contested: Contested = { detections: new Set<number>(), keys: new Set<number>() };
   keysOfDetection.forEach((keys, d) => keys.size > 1 && contested.detections.add(d));
   for (const [key, ds] of detectionsOfKey) if (ds.size > 1) contested.keys.add(key);
+  // A face seen on the last frame that finds no detection now, next to a detection another track took: perhaps that
+  // track took this face (the clock said less time passed than did, and this face's gate was too tight to reach it).
+  tracks.forEach((track, t) => {
+    if (track.misses > 0 || used.has(track.key ?? t)) return;
+    assignment.forEach((owner, d) => owner >= 0 && nearAny(track.prediction.box, [detections[d]!], CONTEST_NEAR) && contested.detections.add(d));
+  });
   return { assignment, contested };
 }
 

@@ -36,9 +36,17 @@ export function associate(tracks: Box[], detections: Box[], minIou: number): num
   return result;
 }
 
+const size = (b: Box) => Math.max(b.width, b.height);
+const gap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
+/** Centres closer than `factor` times the sum of the two boxes' sizes (longer sides). */
+const near = (a: Box, b: Box, factor: number) => gap(a, b) < factor * (size(a) + size(b));
+
 /** Some two of these boxes have centres closer than `factor` times the sum of their sizes (longer sides). */
 export function anyNear(boxes: Box[], factor: number): boolean {
-  const size = (b: Box) => Math.max(b.width, b.height);
-  const gap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
-  return boxes.some((a, i) => boxes.slice(i + 1).some((b) => gap(a, b) < factor * (size(a) + size(b))));
+  return boxes.some((a, i) => boxes.slice(i + 1).some((b) => near(a, b, factor)));
+}
+
+/** Whether `box` is near (as anyNear) any of `others`. */
+export function nearAny(box: Box, others: Box[], factor: number): boolean {
+  return others.some((b) => near(box, b, factor));
 }

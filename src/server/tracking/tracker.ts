@@ -1,7 +1,7 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { anyNear, iou } from './geometry.js';
+import { anyNear, iou, nearAny } from './geometry.js';
 import { associate, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
@@ -106,6 +106,12 @@ interface TrackState {
   /** Tracker time the track was first missed in its current run of misses (null while seen). */
   missedSince: number | null;
   /**
+   * The track came back after a miss or jumped, and the embedding that checks it has not voted yet: its name is withheld
+   * meanwhile. The pipeline waits for that vote only within its answer budget (issue 20), and a stranger's face taking
+   * a named track's place for a frame must not be answered with the name.
+   */
+  recheckDue?: boolean;
+  /**
    * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
    * then the face itself shows up where this state predicts, and the track goes back to it.
    */
@@ -135,6 +141,11 @@ export class Tracker {
   private lastCaptured: number | null = null;
   /** The latest update came with a usable capture time. */
   private timed = false;
+  /**
+   * Tracks predicted near another face since the last detection (coast()): the two may have crossed unseen, so the next
+   * detection that continues them could have swapped them, and their names wait for their embeddings.
+   */
+  private predictedNear = new Set<number>();
 
   constructor(private readonly opts: TrackerOptions) {}
 
@@ -202,9 +213,13 @@ export class Tracker {
         // A detector's one-frame miss is no handover: nobody leaves and is replaced at the same spot in a quarter second.
         const longMiss = existing.missedSince !== null && now - existing.missedSince >= HANDOVER_MS;
         const longGap = now - existing.lastSeen > (this.opts.confirmGapMs ?? DEFAULT_CONFIRM_GAP_MS);
-        if (inContest || longMiss || longGap) existing.unconfirmed = true;
-        // Back after any miss, or jumped: re-check now, keeping the name unless this face's embedding disagrees.
-        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
+        if (inContest || longMiss || longGap || this.predictedNear.has(existing.id)) existing.unconfirmed = true;
+        // Back after any miss, or jumped: re-check now, keeping the name unless this face's embedding disagrees. Until that
+        // embedding has voted the name is withheld: on a busy server the frame may be answered before it lands.
+        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) {
+          existing.framesSinceEmbedding = Infinity;
+          existing.recheckDue = true;
+        }
         if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
           existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
@@ -223,6 +238,7 @@ export class Tracker {
       trackIds.push(track.id);
       if (this.wantsEmbedding(track, now)) needEmbedding.push(d);
     });
+    this.predictedNear.clear();
     for (const t of this.tracks) {
       if (!seen.has(t)) {
         t.misses += 1;
@@ -281,7 +297,18 @@ export class Tracker {
    */
   coast(options: UpdateOptions = {}): TrackSnapshot[] {
     const now = this.advance(options.now, options.trusted);
-    return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.motion.predict(now).box, age: t.age, ...shownIdentity(t) }));
+    const shown = this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ t, box: t.motion.predict(now).box }));
+    const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1).map((t) => t.motion.predict(now).box);
+    return shown.map(({ t, box }, i) => {
+      const near = nearAny(box, [...shown.filter((_, j) => j !== i).map((o) => o.box), ...hidden], CROSSING_NEAR);
+      if (near) this.predictedNear.add(t.id);
+      // The tracker predicts only settled tracks apart from other faces (settled()), but the pipeline also predicts
+      // frames while an answered frame's embedding holds the inference thread (its answer budget). Then a name shows on
+      // a predicted box only where the prediction is sound: a track seen more than once (one sighting has no motion, so
+      // its prediction is where the face was), with its votes complete, and no other face near it.
+      const sound = t.age > 1 && t.votes.length >= this.opts.voteWindow && !near;
+      return { id: t.id, box, age: t.age, ...(sound || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD) };
+    });
   }
 
   /**
@@ -335,6 +362,7 @@ export class Tracker {
     // The mesh found a face here after all: the track is shown and decided from now on.
     t.notAFace = undefined;
     t.framesSinceEmbedding = 0;
+    t.recheckDue = false;
     if (t.unconfirmed && t.identity.state !== 'pending') {
       const same = vote.personId === t.identity.personId;
       const closeToSame = vote.personId === null && t.identity.personId !== null && vote.bestPersonId === t.identity.personId;
@@ -398,7 +426,7 @@ const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score
  */
 function shownIdentity(t: TrackState): Identity {
   if (t.identity.state !== 'recognized') return t.identity;
-  if (t.unconfirmed) return WITHHELD;
+  if (t.unconfirmed || t.recheckDue) return WITHHELD;
   // Below the threshold counts as disagreeing, even when this person is the closest: a stranger who resembles them most
   // looks exactly like that to the gallery, and a wrong name at a door is a breach where a withheld one is a nuisance.
   const last = t.votes.at(-1);
