@@ -302,12 +302,8 @@ export class Tracker {
     return shown.map(({ t, box }, i) => {
       const near = nearAny(box, [...shown.filter((_, j) => j !== i).map((o) => o.box), ...hidden], CROSSING_NEAR);
       if (near) this.predictedNear.add(t.id);
-      // The tracker predicts only settled tracks apart from other faces (settled()), but the pipeline also predicts
-      // frames while an answered frame's embedding holds the inference thread (its answer budget). Then a name shows on
-      // a predicted box only where the prediction is sound: a track seen more than once (one sighting has no motion, so
-      // its prediction is where the face was), with its votes complete, and no other face near it.
-      const sound = t.age > 1 && t.votes.length >= this.opts.voteWindow && !near;
-      return { id: t.id, box, age: t.age, ...(sound || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD) };
+      const identity = soundPrediction(t, near, this.opts.voteWindow) || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD;
+      return { id: t.id, box, age: t.age, ...identity };
     });
   }
 
@@ -418,6 +414,16 @@ export class Tracker {
 }
 
 const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score: null };
+
+/**
+ * The tracker predicts only settled tracks apart from other faces (settled()), but the pipeline also predicts frames
+ * while an answered frame's embedding holds the inference thread (its answer budget). A name shows on a predicted box
+ * only where the prediction is sound: a track seen more than once (one sighting has no motion, so its prediction is
+ * where the face was), with its votes complete, and no other face near it.
+ */
+function soundPrediction(t: TrackState, near: boolean, voteWindow: number): boolean {
+  return t.age > 1 && t.votes.length >= voteWindow && !near;
+}
 
 /**
  * The identity a track shows, on the overlay and to attendance. A name is shown only while the evidence of this face
