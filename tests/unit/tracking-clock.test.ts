@@ -72,6 +72,18 @@ describe('FrameClock', () => {
     expect(r.map((x) => x.now)).toEqual([0, 66, 133, 200, 234]);
   });
 
+  it('takes frames that arrive together, stamped as they were sent, as at least a 60 fps frame apart', () => {
+    // A client that queues frames and stamps them on sending drains its queue in a burst: 1 ms apart by both clocks.
+    // Believing 1 ms made the motion model's velocities tens of times too high (bench/naming.ts, send clock).
+    const r = run([
+      [5000, 0],
+      [5001, 1],
+      [5002, 2],
+    ]);
+    expect(r.map((x) => x.now)).toEqual([0, 1000 / 60, 2000 / 60].map((v) => expect.closeTo(v, 5)));
+    expect(r.slice(1).every((x) => !x.capture)).toBe(true);
+  });
+
   it('never stands still or goes backwards, whatever the clocks say', () => {
     const r = run([
       [5, 100],

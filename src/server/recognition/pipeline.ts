@@ -256,7 +256,8 @@ export class FramePipeline {
     // interval are answered by prediction meanwhile, after waiting for it as long as a frame would (answerBudgetMs), so
     // its votes count on this frame when it finishes in time; a later frame waits for it, so it never holds detection
     // back for longer. (Detecting a frame whose wait ended in time instead cost six busy cameras 0.3-0.6 fps and 67-80 ms
-    // of detected-frame p95, for names at most 23 ms sooner at p95: docs/scaling.md.)
+    // of detected-frame p95, for names at most 23 ms sooner at p95; so did detecting every frame of faces close
+    // together: docs/scaling.md.)
     if (this.checking && this.withinInterval(now, receivedAt, opts.enrolment)) {
       const budget = this.answerBudgetMs(false);
       if (budget !== null) await withinBudget(this.checking, budget);

@@ -9,8 +9,13 @@
 export const CLOCK_TOLERANCE_MS = 100;
 /** ...plus this fraction of the receive step: a client whose frames queue a little still counts as a capture clock. */
 const RECEIVE_SLACK = 0.25;
-/** Receive-clock steps shorter than this are taken as this long: two frames never arrive at one instant in camera time. */
-const MIN_STEP_MS = 1;
+/**
+ * Receive-clock steps shorter than this are taken as this long (one frame of a 60 fps camera). Frames that arrive
+ * together were queued on the way, not captured together: a client that stamps frames when it sends them drains its
+ * queue in bursts, and a step of 1 ms gave the motion model velocities tens of times too high, so two faces that were
+ * crossing were paired crosswise (bench/naming.ts, send clock, loaded server).
+ */
+const MIN_STEP_MS = 1000 / 60;
 /**
  * No camera captures two frames less than this apart (200 fps): a shorter capture step is a clock in other units (seconds
  * from Python's time.time(), a frame counter), and believing it would make the tracker's time crawl.
