@@ -1,7 +1,7 @@
 // Pairs this frame's detections with tracks by where each track is predicted to be, not where it was last seen.
 // Pure functions on plain boxes.
 import type { Box } from '../vision/detector.js';
-import { iou, nearAny } from './geometry.js';
+import { centreGap, iou, nearAny } from './geometry.js';
 import { sizeOf, type Prediction } from './motion.js';
 
 export interface TrackCandidate {
@@ -37,8 +37,6 @@ export function predictionDistance(p: Prediction, d: Box): number {
 /** An unpaired track's prediction this near a paired detection (centres within this many times their summed sizes) contests it. */
 const CONTEST_NEAR = 1;
 
-const centreDistance = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
-
 /**
  * How unlikely a detection is as the next sighting of a track: the negative log-likelihood of a Gaussian prediction,
  * in box-size units. Unlike the distance alone it charges a wide prediction for its width, so a stale track, whose
@@ -54,7 +52,7 @@ export function pairCost(p: Prediction, d: Box): number {
 function allowed(track: TrackCandidate, det: Box, o: AssociationOptions): boolean {
   const overlap = iou(track.prediction.box, det);
   if (overlap < o.minIou && !(predictionDistance(track.prediction, det) <= o.gate)) return false;
-  return o.maxSpeed === undefined || centreDistance(track.last, det) <= sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS);
+  return o.maxSpeed === undefined || centreGap(track.last, det) <= sizeOf(track.last) * (0.5 + o.maxSpeed * track.gapS);
 }
 
 /** Detections and track keys where motion alone cannot decide (see associate()). */

@@ -37,9 +37,10 @@ export function associate(tracks: Box[], detections: Box[], minIou: number): num
 }
 
 const size = (b: Box) => Math.max(b.width, b.height);
-const gap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
+/** Distance between the two boxes' centres. */
+export const centreGap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
 /** Centres closer than `factor` times the sum of the two boxes' sizes (longer sides). */
-const near = (a: Box, b: Box, factor: number) => gap(a, b) < factor * (size(a) + size(b));
+const near = (a: Box, b: Box, factor: number) => centreGap(a, b) < factor * (size(a) + size(b));
 
 /** Some two of these boxes have centres closer than `factor` times the sum of their sizes (longer sides). */
 export function anyNear(boxes: Box[], factor: number): boolean {

@@ -1,7 +1,7 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { anyNear, iou, nearAny } from './geometry.js';
+import { anyNear, centreGap, iou, nearAny } from './geometry.js';
 import { associate, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
@@ -428,8 +428,6 @@ export class Tracker {
     return this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ id: t.id, box: t.box, age: t.age, ...shownIdentity(t) }));
   }
 }
-
-const centreGap = (a: Box, b: Box) => Math.hypot(a.x + a.width / 2 - b.x - b.width / 2, a.y + a.height / 2 - b.y - b.height / 2);
 
 const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score: null };
 
