@@ -108,12 +108,6 @@ interface TrackState {
   /** Tracker time the track was first missed in its current run of misses (null while seen). */
   missedSince: number | null;
   /**
-   * The track came back after a miss or jumped, and the embedding that checks it has not voted yet: its name is withheld
-   * meanwhile. The pipeline waits for that vote only within its answer budget (issue 20), and a stranger's face taking
-   * a named track's place for a frame must not be answered with the name.
-   */
-  recheckDue?: boolean;
-  /**
    * The track as it was before a detection re-acquired it after misses. A false detection may have taken the lost track;
    * then the face itself shows up where this state predicts, and the track goes back to it.
    */
@@ -147,7 +141,7 @@ export class Tracker {
    * Tracks predicted closing in on another face since the last detection (coast()): the two may have crossed unseen, so
    * the next detection that continues them could have swapped them, and their names wait for their embeddings.
    */
-  private predictedNear = new Set<number>();
+  private closingUnseen = new Set<number>();
 
   constructor(private readonly opts: TrackerOptions) {}
 
@@ -215,13 +209,10 @@ export class Tracker {
         // A detector's one-frame miss is no handover: nobody leaves and is replaced at the same spot in a quarter second.
         const longMiss = existing.missedSince !== null && now - existing.missedSince >= HANDOVER_MS;
         const longGap = now - existing.lastSeen > (this.opts.confirmGapMs ?? DEFAULT_CONFIRM_GAP_MS);
-        if (inContest || longMiss || longGap || this.predictedNear.has(existing.id)) existing.unconfirmed = true;
+        if (inContest || longMiss || longGap || this.closingUnseen.has(existing.id)) existing.unconfirmed = true;
         // Back after any miss, or jumped: re-check now, keeping the name unless this face's embedding disagrees. Until that
-        // embedding has voted the name is withheld: on a busy server the frame may be answered before it lands.
-        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) {
-          existing.framesSinceEmbedding = Infinity;
-          existing.recheckDue = true;
-        }
+        // embedding has voted the name is withheld (awaitingCheck): on a busy server the frame may be answered before it lands.
+        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
         if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
           existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
@@ -240,7 +231,7 @@ export class Tracker {
       trackIds.push(track.id);
       if (this.wantsEmbedding(track, now)) needEmbedding.push(d);
     });
-    this.predictedNear.clear();
+    this.closingUnseen.clear();
     for (const t of this.tracks) {
       if (!seen.has(t)) {
         t.misses += 1;
@@ -276,7 +267,7 @@ export class Tracker {
    */
   routineCheck(trackId: number): boolean {
     const t = this.tracks.find((x) => x.id === trackId);
-    if (!t || t.unconfirmed || t.notAFace || t.votes.length < this.opts.voteWindow || !Number.isFinite(t.framesSinceEmbedding)) return false;
+    if (!t || t.unconfirmed || t.notAFace || t.votes.length < this.opts.voteWindow || awaitingCheck(t)) return false;
     return t.identity.state !== 'pending' && t.votes.at(-1)!.personId === t.identity.personId;
   }
 
@@ -302,19 +293,16 @@ export class Tracker {
     const shown = this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ t, box: t.motion.predict(now).box }));
     const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1).map((t) => ({ t, box: t.motion.predict(now).box }));
     return shown.map(({ t, box }, i) => {
-      const others = [...shown.filter((_, j) => j !== i), ...hidden];
-      const near = others.some((o) => nearAny(box, [o.box], CROSSING_NEAR));
+      const near = [...shown.filter((_, j) => j !== i), ...hidden].filter((o) => nearAny(box, [o.box], CROSSING_NEAR));
       // Two faces predicted near each other that were apart at the last detection, or are predicted closer than they
       // were, may cross unseen: their next detection re-confirms both. Two faces that stay side by side do not (they
       // cannot have swapped), or every detection would embed them again, outlast the answer budget, and leave the next
       // frames predicted once more: two people side by side then lost their names (bench/heldout-client.ts).
-      const closing = others.some(
-        (o) =>
-          nearAny(box, [o.box], CROSSING_NEAR) &&
-          (!nearAny(t.box, [o.t.box], CROSSING_NEAR) || centreGap(box, o.box) < centreGap(t.box, o.t.box) - CLOSING * Math.max(box.width, o.box.width)),
+      const closing = near.some(
+        (o) => !nearAny(t.box, [o.t.box], CROSSING_NEAR) || centreGap(box, o.box) < centreGap(t.box, o.t.box) - CLOSING * Math.max(box.width, o.box.width),
       );
-      if (closing) this.predictedNear.add(t.id);
-      const identity = soundPrediction(t, near, this.opts.voteWindow) || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD;
+      if (closing) this.closingUnseen.add(t.id);
+      const identity = soundPrediction(t, near.length > 0, this.opts.voteWindow) || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD;
       return { id: t.id, box, age: t.age, ...identity };
     });
   }
@@ -374,7 +362,6 @@ export class Tracker {
     // The mesh found a face here after all: the track is shown and decided from now on.
     t.notAFace = undefined;
     t.framesSinceEmbedding = 0;
-    t.recheckDue = false;
     if (t.unconfirmed && t.identity.state !== 'pending') {
       const same = vote.personId === t.identity.personId;
       const closeToSame = vote.personId === null && t.identity.personId !== null && vote.bestPersonId === t.identity.personId;
@@ -432,6 +419,15 @@ export class Tracker {
 const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score: null };
 
 /**
+ * The track's check is due and has not voted yet (it came back after a miss or jumped, or its continuity is in doubt):
+ * the pipeline waits for that vote only within its answer budget (issue 20), and a stranger's face taking a named
+ * track's place must not be answered with the name meanwhile.
+ */
+function awaitingCheck(t: TrackState): boolean {
+  return !Number.isFinite(t.framesSinceEmbedding);
+}
+
+/**
  * The tracker predicts only settled tracks apart from other faces (settled()), but the pipeline also predicts frames
  * while an answered frame's embedding holds the inference thread (its answer budget). A name shows on a predicted box
  * only where the prediction is sound: a track seen more than once (one sighting has no motion, so its prediction is
@@ -448,7 +444,7 @@ function soundPrediction(t: TrackState, near: boolean, voteWindow: number): bool
  */
 function shownIdentity(t: TrackState): Identity {
   if (t.identity.state !== 'recognized') return t.identity;
-  if (t.unconfirmed || t.recheckDue) return WITHHELD;
+  if (t.unconfirmed || awaitingCheck(t)) return WITHHELD;
   // Below the threshold counts as disagreeing, even when this person is the closest: a stranger who resembles them most
   // looks exactly like that to the gallery, and a wrong name at a door is a breach where a withheld one is a nuisance.
   const last = t.votes.at(-1);
