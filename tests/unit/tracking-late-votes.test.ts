@@ -102,4 +102,47 @@ describe('names while a vote is late', () => {
     apart.t.update([box(100, 100), box(600, 100)], { now: apart.now + 2 * FRAME });
     expect(apart.t.visible().map((s) => s.name)).toEqual(['ann', 'bob']);
   });
+
+  it('a face found far from its last box but where its motion predicted keeps its name while the check it triggers runs', () => {
+    // Ann walks right 30 px a frame; two frames are predicted while a busy server embeds, and the next detection is 90 px
+    // from her last box (no overlap), where her motion said. A jump would withhold her name until the check votes; on a
+    // loaded server that cost a walking face its name on most detected frames (bench/naming.ts, loaded rows).
+    const t = new Tracker(opts);
+    let id = 0;
+    for (let i = 0; i < 5; i++) {
+      id = t.update([box(30 * i, 100)], { now: i * FRAME }).trackIds[0]!;
+      t.vote(id, vote('ann'));
+    }
+    t.coast({ now: 5 * FRAME });
+    t.coast({ now: 6 * FRAME });
+    const f = t.update([box(30 * 7, 100)], { now: 7 * FRAME });
+    expect(f).toEqual({ trackIds: [id], needEmbedding: [0] });
+    expect(t.routineCheck(id)).toBe(false); // waited for within the answer budget, like any check that is not routine
+    expect(t.visible()[0]).toMatchObject({ state: 'recognized', name: 'ann' });
+    expect(t.settled()).toBe(false); // the check is due: the next frame is detected, not predicted
+    t.vote(id, vote('ann'));
+    expect(t.routineCheck(id)).toBe(true);
+    // A stranger's embedding there takes the name off at once, as for any check that disagrees.
+    t.update([box(30 * 8, 100)], { now: 8 * FRAME });
+    t.vote(id, { personId: null, name: null, score: 0.3, bestPersonId: 'ann' } as never);
+    expect(t.visible()[0]).toMatchObject({ state: 'pending', name: null });
+  });
+
+  it('a face found as far from a still track, or much larger where it was, shows no name until its check has voted', () => {
+    // Ann stood still: a face 90 px away is not where she was going.
+    const still = named([box(100, 100)], ['ann']);
+    still.t.coast({ now: still.now + FRAME });
+    const f = still.t.update([box(190, 100)], { now: still.now + 2 * FRAME });
+    expect(f.needEmbedding).toEqual([0]);
+    expect(still.t.visible()[0]).toMatchObject({ state: 'pending', name: null });
+    // A face 1.375x wider on her box, same centre (overlap 0.53, enough by itself): someone in front of her.
+    const grown = named([box(100, 100)], ['ann']);
+    const g = grown.t.update([box(85, 85, 110)], { now: grown.now + FRAME });
+    expect(g.needEmbedding).toEqual([0]);
+    expect(grown.t.visible()[0]).toMatchObject({ state: 'pending', name: null });
+    // 1.2x wider, same centre: a face coming closer keeps its name.
+    const closer = named([box(100, 100)], ['ann']);
+    closer.t.update([box(92, 92, 96)], { now: closer.now + FRAME });
+    expect(closer.t.visible()[0]).toMatchObject({ state: 'recognized', name: 'ann' });
+  });
 });

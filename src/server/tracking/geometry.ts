@@ -51,3 +51,8 @@ export function anyNear(boxes: Box[], factor: number): boolean {
 export function nearAny(box: Box, others: Box[], factor: number): boolean {
   return others.some((b) => near(box, b, factor));
 }
+
+/** How many times larger the wider of two boxes is than the other (1: the same width). */
+export function scaleChange(a: Box, b: Box): number {
+  return Math.max(a.width / b.width, b.width / a.width);
+}

@@ -1,7 +1,7 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { anyNear, centreGap, iou, nearAny } from './geometry.js';
+import { anyNear, centreGap, iou, nearAny, scaleChange } from './geometry.js';
 import { associate, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
@@ -25,6 +25,16 @@ const CROSSING_NEAR = 1;
 const CLOSING = 0.1;
 /** Below this overlap with its last box a continued track is re-checked (someone else may have stepped in). */
 const RECHECK_IOU = 0.5;
+/**
+ * A box whose width changed by more than this factor since the last detection has jumped too, whatever the overlap: a
+ * face seen once at the picture's edge, then a larger face where it was (another person in front of it).
+ */
+const RECHECK_SCALE = 1.3;
+/**
+ * A face that moved from its last box but landed where its motion predicted (this overlap with the predicted box, seen
+ * on the previous detected frame, seen more than twice) keeps its name while its check runs (TrackState.checkDue).
+ */
+const FOLLOWS_PREDICTION_IOU = 0.6;
 /**
  * A track found again after this long unseen (tracker clock) shows its name only once an embedding confirms it: over a
  * long gap (a loaded server answering 1 frame a second) motion alone cannot tell two nearby faces apart.
@@ -105,6 +115,13 @@ interface TrackState {
    * stranger's) starts the vote afresh, so the old name never passes to a new face.
    */
   unconfirmed: boolean;
+  /**
+   * The face moved far from its last box, but to where its motion predicted: an embedding checks it on this frame, as
+   * after a jump, but the name stays shown meanwhile. A face that moves steadily between two detections (frames predicted
+   * while a busy server embeds) otherwise lost its name on every detected frame until the check voted
+   * (bench/naming.ts, loaded server).
+   */
+  checkDue: boolean;
   /** Tracker time the track was first missed in its current run of misses (null while seen). */
   missedSince: number | null;
   /**
@@ -200,6 +217,7 @@ export class Tracker {
         votes: [],
         identity: { ...PENDING },
         unconfirmed: false,
+        checkDue: false,
         missedSince: null,
       };
       if (existing) {
@@ -212,7 +230,11 @@ export class Tracker {
         if (inContest || longMiss || longGap || this.closingUnseen.has(existing.id)) existing.unconfirmed = true;
         // Back after any miss, or jumped: re-check now, keeping the name unless this face's embedding disagrees. Until that
         // embedding has voted the name is withheld (awaitingCheck): on a busy server the frame may be answered before it lands.
-        if (existing.unconfirmed || existing.misses > 0 || iou(existing.box, box) < RECHECK_IOU) existing.framesSinceEmbedding = Infinity;
+        // A face that moved to where its motion predicted is checked too, with its name shown meanwhile (checkDue).
+        const moved = iou(existing.box, box) < RECHECK_IOU || scaleChange(existing.box, box) > RECHECK_SCALE;
+        const followsPrediction = existing.misses === 0 && existing.age > 2 && iou(existing.prediction!.box, box) >= FOLLOWS_PREDICTION_IOU;
+        if (existing.unconfirmed || existing.misses > 0 || (moved && !followsPrediction)) existing.framesSinceEmbedding = Infinity;
+        else if (moved) existing.checkDue = true;
         if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
           existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
@@ -267,14 +289,14 @@ export class Tracker {
    */
   routineCheck(trackId: number): boolean {
     const t = this.tracks.find((x) => x.id === trackId);
-    if (!t || t.unconfirmed || t.notAFace || t.votes.length < this.opts.voteWindow || awaitingCheck(t)) return false;
+    if (!t || t.unconfirmed || t.checkDue || t.notAFace || t.votes.length < this.opts.voteWindow || awaitingCheck(t)) return false;
     return t.identity.state !== 'pending' && t.votes.at(-1)!.personId === t.identity.personId;
   }
 
   private wantsEmbedding(t: TrackState, now: number): boolean {
     if (t.notAFace) return now >= t.notAFace.retryAt;
-    // A withheld name is decided by this face's own embedding, on this frame.
-    if (t.unconfirmed) return true;
+    // A withheld name is decided by this face's own embedding, on this frame; so is a due check.
+    if (t.unconfirmed || t.checkDue) return true;
     // Until the vote window is full every frame counts; after that only a periodic check that it is still the same person.
     if (t.votes.length < this.opts.voteWindow) return true;
     // The last check disagreed with the track's name: embed every frame until the majority settles it either way, so a
@@ -362,6 +384,7 @@ export class Tracker {
     // The mesh found a face here after all: the track is shown and decided from now on.
     t.notAFace = undefined;
     t.framesSinceEmbedding = 0;
+    t.checkDue = false;
     if (t.unconfirmed && t.identity.state !== 'pending') {
       const same = vote.personId === t.identity.personId;
       const closeToSame = vote.personId === null && t.identity.personId !== null && vote.bestPersonId === t.identity.personId;
