@@ -124,7 +124,7 @@ describe('names while a vote is late', () => {
     expect(t.routineCheck(id)).toBe(true);
     // A stranger's embedding there takes the name off at once, as for any check that disagrees.
     t.update([box(30 * 8, 100)], { now: 8 * FRAME });
-    t.vote(id, { personId: null, name: null, score: 0.3, bestPersonId: 'ann' } as never);
+    t.vote(id, { personId: null, name: null, score: 0.3, bestPersonId: 'ann' });
     expect(t.visible()[0]).toMatchObject({ state: 'pending', name: null });
   });
 
