@@ -1,6 +1,7 @@
 // Enrolment that always ends and never takes attendance, on a real socket with real models: the time limit (saved with
 // enough views, else `timeout` naming the gate to fix), pose skipping, one steady hint, welcome's gallery size, and the
 // enrolment session recording neither check-ins nor unknown sightings. Also "already checked in" on a return visit.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -74,7 +75,12 @@ describe('enrolment flow', () => {
     const skipped = c.messages.flatMap((m) => (m.type === 'enrol.progress' ? (m.poses?.skipped ?? []) : []));
     expect(skipped).toContain('left');
     // The skipped pose's slot went to a second frontal view; the time limit then saved the two views it had.
-    expect(c.messages.find((m) => m.type === 'enrol.done')).toMatchObject({ name: 'Guido van Rossum', created: true, faces: 2 });
+    const done = c.messages.find((m) => m.type === 'enrol.done');
+    expect(done).toMatchObject({ name: 'Guido van Rossum', created: true, faces: 2 });
+    // Each view is stored as the wide chip (vision/chip-geometry.ts), so the face can be re-embedded for any model.
+    const faces = await server.store.faces.listForPerson((done as { personId: string }).personId);
+    expect(faces).toHaveLength(2);
+    for (const f of faces) expect((await sharp((await server.store.faces.crop(f.id))!).metadata()).width).toBe(220);
     c.close();
   }, 40_000);
 

@@ -55,6 +55,11 @@ describe('fused ResNet + MobileFaceNet model', () => {
     expect(dot(live.resnet, chip.resnet)).toBeGreaterThan(0.9999);
     expect(dot(live.mobilefacenet, chip.mobilefacenet)).toBeGreaterThan(0.6);
     expect(dot(f.embedding, again!)).toBeGreaterThanOrEqual(fused.threshold);
+    // The wide chip an enrolment stores holds MobileFaceNet's ArcFace crop whole: its route comes closer to the photo's.
+    const [wide] = await fused.embedChips([f.wideChip!]);
+    const fromWide = splitParts(w, wide!);
+    expect(dot(live.resnet, fromWide.resnet)).toBeGreaterThan(0.9999);
+    expect(dot(live.mobilefacenet, fromWide.mobilefacenet)).toBeGreaterThan(dot(live.mobilefacenet, chip.mobilefacenet));
   });
 
   it('moves a gallery enrolled with the ResNet model onto the fused model, and the moved face is still found', { timeout: 60_000 }, async () => {

@@ -104,7 +104,8 @@ describeEachDatabase('REST API on $name', (target) => {
     expect(faces.items[0]!.embedding).toBeUndefined();
     const crop = await http.get(faces.items[0]!.cropUrl);
     expect(crop.headers.get('content-type')).toBe('image/jpeg');
-    expect((await sharp(Buffer.from(await crop.arrayBuffer())).metadata()).width).toBe(150);
+    // The stored crop is the wide chip (220 px, vision/chip-geometry.ts): re-embeddable for any model, forehead included.
+    expect((await sharp(Buffer.from(await crop.arrayBuffer())).metadata()).width).toBe(220);
   });
 
   it('identifies every face in an image and compares two images', async () => {

@@ -51,6 +51,8 @@ export type ViewVerdict = { ok: true; pose: Pose; overridden?: Overridden[] } | 
 export interface CapturedView {
   embedding: Float32Array;
   chip: Uint8Array;
+  /** The wide chip `chip` is the centre of (vision/chip-geometry.ts): what the gallery stores, where the embedder made one. */
+  wideChip?: Uint8Array;
   /** 0..1: detector confidence, kept with the face for operators. */
   quality: number;
   pose: Pose;
@@ -156,7 +158,15 @@ export class EnrolmentCapture {
       clipped: Math.round(quality.clipped * 1000) / 1000,
       sharpness: Math.round(quality.sharpness * 10) / 10,
     };
-    this.views.push({ embedding: embedded.embedding, chip: embedded.chip, quality: Math.min(1, Math.max(0, face.score)), pose, measures, overridden });
+    this.views.push({
+      embedding: embedded.embedding,
+      chip: embedded.chip,
+      ...(embedded.wideChip ? { wideChip: embedded.wideChip } : {}),
+      quality: Math.min(1, Math.max(0, face.score)),
+      pose,
+      measures,
+      overridden,
+    });
     this.plan.record(pose);
     return { ok: true, pose, ...(overridden.length ? { overridden } : {}) };
   }

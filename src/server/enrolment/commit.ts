@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import type { GalleryService } from '../gallery/service.js';
 import type { EnrolmentResult } from '../store/types.js';
-import { CHIP_SIZE } from '../vision/embedder.js';
+import { CHIP_SIZE, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
 import type { CapturedView } from './capture.js';
 
 export interface EnrolmentDeps {
@@ -19,13 +19,15 @@ export async function commitViews(
   views: CapturedView[],
   sourceHashes: (string | undefined)[] = [],
 ): Promise<EnrolmentResult> {
-  // The aligned chip is kept as a small JPEG so the gallery can be re-embedded when the model changes.
+  // The aligned chip is kept as a small JPEG so the gallery can be re-embedded when the model changes: the wide chip
+  // where there is one (vision/chip-geometry.ts: it holds the ArcFace crop whole), else the 150 px chip.
   const crops = await Promise.all(
-    views.map((v) =>
-      sharp(Buffer.from(v.chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } })
+    views.map((v) => {
+      const side = v.wideChip ? WIDE_CHIP_SIZE : CHIP_SIZE;
+      return sharp(Buffer.from(v.wideChip ?? v.chip), { raw: { width: side, height: side, channels: 3 } })
         .jpeg({ quality: 90 })
-        .toBuffer(),
-    ),
+        .toBuffer();
+    }),
   );
   const faces = views.map((v, i) => ({
     embedding: v.embedding,

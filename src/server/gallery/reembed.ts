@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
-import { CHIP_SIZE } from '../vision/embedder.js';
+import { CHIP_SIZE, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
 import { reembedCompatibility, type ModelManifest } from '../vision/models.js';
 
 export interface ReembedResult {
@@ -12,15 +12,17 @@ export interface ReembedResult {
   refused: { modelId: string; faces: number; reason: string }[];
 }
 
-/** Decodes a stored JPEG crop to the packed RGB chip the embedder takes; null when it is not a decodable chip. */
+/**
+ * Decodes a stored JPEG crop to the packed RGB chip the embedder takes; null when it is not a decodable chip. A wide
+ * chip (220 px, stored since issue 21) stays as it is, so a model on the ArcFace crop gets it whole; any other crop is
+ * taken as a 150 px chip (what was stored before, or an imported crop), resized if it is not one.
+ */
 async function chipFromCrop(crop: Buffer): Promise<Uint8Array | null> {
   try {
-    const { data, info } = await sharp(crop)
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(CHIP_SIZE, CHIP_SIZE, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const image = sharp(crop).removeAlpha().toColourspace('srgb');
+    const { width, height } = await image.metadata();
+    const side = width === WIDE_CHIP_SIZE && height === WIDE_CHIP_SIZE ? WIDE_CHIP_SIZE : CHIP_SIZE;
+    const { data, info } = await image.resize(side, side, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
     return info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
   } catch {
     return null;

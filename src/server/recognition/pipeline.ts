@@ -273,6 +273,8 @@ export class FramePipeline {
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
       liveness: this.wantsLiveness(opts.enrolment),
       mesh: opts.enrolment?.collecting ?? false,
+      // An enrolment view's crop is stored: its wide chip holds the ArcFace crop whole (vision/chip-geometry.ts).
+      wideChips: opts.enrolment?.collecting ?? false,
       ...(stillSince ? { stillSince } : {}),
     });
     if (!result.ok) return result;

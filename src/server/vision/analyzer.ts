@@ -76,6 +76,11 @@ export interface AnalyzeOptions {
    * and signature (the last detected one, which found no face): it then comes back `still`, with no faces.
    */
   stillSince?: { width: number; height: number; motion: Uint8Array };
+  /**
+   * The faces embedded from this frame may be stored (enrolment views, still images): embed() also returns each face's
+   * wide chip (chip-geometry.ts), the crop a gallery keeps. Live frames do not ask: it is a larger warp (~0.7 ms a face).
+   */
+  wideChips?: boolean;
 }
 
 function now() {
@@ -174,7 +179,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     if (compared && unchanged(since!.motion, compared)) return { ok: true, frame: stillFrame(decoded.image, compared, t1 - t0) };
     const signature = (found: FaceDetection[]) => compared ?? (!opts.padRetry && found.length === 0 ? motionSignature(decoded.image) : undefined);
     if (opts.mesh === false && !liveness && live.detector) {
-      const frame = await liveFrame(live.detector, decoded.image, t1 - t0);
+      const frame = await liveFrame(live.detector, decoded.image, t1 - t0, opts.wideChips ?? false);
       return { ok: true, frame: { ...frame, motion: signature(frame.faces) } };
     }
     let image = decoded.image;
@@ -215,7 +220,9 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         embed: (indices) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
-          return embedder.embed(embedImage, tensor, boxes).then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
+          return embedder
+            .embed(embedImage, tensor, boxes, { wideChips: opts.wideChips ?? false })
+            .then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
         },
         spoof: (indices) => {
           if (released) throw new Error('frame already released');
@@ -288,7 +295,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   }
 
   /** A frame analysed by the live detector: no tensor until embed() needs one; embed() runs the mesh for its faces. */
-  async function liveFrame(detector: LiveDetector, image: RgbImage, decodeMs: number): Promise<AnalyzedFrame> {
+  async function liveFrame(detector: LiveDetector, image: RgbImage, decodeMs: number, wideChips: boolean): Promise<AnalyzedFrame> {
     const t = now();
     const faces = await detector.detect(image);
     const detectMs = now() - t;
@@ -311,6 +318,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
             image,
             tensor,
             checks.map((c) => c.box),
+            { wideChips },
           );
           return es.map((e, k) => ({ ...e, embedding: model.project(e.embedding), mesh: checks[k]! }));
         } finally {
@@ -352,7 +360,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     ],
     analyze,
     async embedAll(bytes, maxPixels) {
-      const result = await analyze(bytes, maxPixels, { padRetry: true });
+      const result = await analyze(bytes, maxPixels, { padRetry: true, wideChips: true });
       if (!result.ok) return result;
       const { frame } = result;
       try {

@@ -2,14 +2,15 @@
 // and dlib's ResNet (face-api's recognition net) embeds the chip (and, by default, its mirror image). Output: one L2-normalised 128-d vector.
 // Both nets run on onnxruntime-node when the embedding's ONNX files loaded (embed-onnx.ts), else on TF.js.
 import { mendChip } from './exposure.js';
-import { chipToImageTransform, warpToChip, type Point, type RgbImage } from './align.js';
+import type { Point, RgbImage } from './align.js';
+import { CHIP_SIZE, modelChip, warpChips } from './chip-geometry.js';
 import type { Box } from './detector.js';
 import { packBatch, type EmbedNets } from './embed-onnx.js';
 import { createLandmarker } from './landmarks.js';
 import type { Runtime } from './runtime.js';
 
 export const EMBEDDING_DIMS = 128;
-export const CHIP_SIZE = 150;
+export { CHIP_SIZE };
 
 /** The knobs of the alignment + embedding pipeline that change embeddings; each setting has its own model id. */
 export interface EmbedderOptions {
@@ -45,6 +46,12 @@ export interface FaceEmbedding {
   embedding: Float32Array;
   /** The aligned 150x150 RGB chip the embedding was computed from. */
   chip: Uint8Array;
+  /**
+   * The wider chip (chip-geometry.ts, 220 px) that `chip` is the centre of: what an enrolment stores, so that the face
+   * can be re-embedded for a model on the ArcFace crop without losing its forehead. Absent for a chip padding it does
+   * not contain (experimental model variants).
+   */
+  wideChip?: Uint8Array;
   landmarks: Point[];
   /** Set on faces of frames analysed with `mesh: false` (analyzer.ts): what the face mesh found for this face. */
   mesh?: MeshCheck;
@@ -64,9 +71,15 @@ export interface Embedder {
   readonly modelId: string;
   readonly dims: number;
   readonly options: EmbedderOptions;
-  /** Embeds each box of one frame. `frame` is the [h, w, 3] tensor of `image` (analyzer.ts frameTensor); neither is disposed here. */
-  embed(image: RgbImage, frame: unknown, boxes: Box[]): Promise<FaceEmbedding[]>;
-  /** Embeds already aligned 150x150 RGB chips (stored gallery crops), with the same mirror averaging as embed(). */
+  /**
+   * Embeds each box of one frame. `frame` is the [h, w, 3] tensor of `image` (analyzer.ts frameTensor); neither is
+   * disposed here. `wideChips`: return each face's wide chip too (faces that may be stored).
+   */
+  embed(image: RgbImage, frame: unknown, boxes: Box[], opts?: { wideChips?: boolean }): Promise<FaceEmbedding[]>;
+  /**
+   * Embeds already aligned chips (stored gallery crops: 150x150 chips, or the 220 px wide chips stored since issue 21,
+   * told apart by length), with the same mirror averaging as embed().
+   */
   embedChips(chips: Uint8Array[]): Promise<Float32Array[]>;
 }
 
@@ -131,13 +144,13 @@ export async function createEmbedder(rt: Runtime, options: EmbedderOptions = DEF
     modelId: embedderModelId(options),
     dims: EMBEDDING_DIMS,
     options,
-    async embed(image, frame, boxes) {
+    async embed(image, frame, boxes, opts) {
       if (boxes.length === 0) return [];
       const landmarks = await landmarker.locate(image, frame, boxes);
-      const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
-      const embeddings = await describe(chips);
-      return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));
+      const warped = landmarks.map((lm) => warpChips(image, lm, options.chipPadding, opts?.wideChips ?? false));
+      const embeddings = await describe(warped.map((w) => w.chip));
+      return warped.map(({ chip, wideChip }, i) => ({ embedding: embeddings[i]!, chip, ...(wideChip ? { wideChip } : {}), landmarks: landmarks[i]! }));
     },
-    embedChips: describe,
+    embedChips: (chips) => describe(chips.map(modelChip)),
   };
 }

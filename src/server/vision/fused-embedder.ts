@@ -1,8 +1,9 @@
 // The fused embedder: dlib ResNet (128-d, on the dlib chip) and MobileFaceNet (192-d, on an ArcFace 112x112 crop) from
 // the same 68 landmarks, joined into one unit vector whose inner product is the z-score-normalised fused score.
 import { mendCropsLikeChips } from './exposure.js';
-import { warpToChip, type Affine, type RgbImage } from './align.js';
-import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
+import { warpToChip, type RgbImage } from './align.js';
+import { ARCFACE_SIZE, arcfaceToImageTransform } from './align-arcface.js';
+import { arcfaceFromChip, modelChip } from './chip-geometry.js';
 import type { EmbedNets } from './embed-onnx.js';
 import { CHIP_SIZE, createEmbedder, type Embedder, type EmbedderOptions } from './embedder.js';
 import { createMobileFaceNet, createMobileFaceNetOnnx, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
@@ -67,8 +68,6 @@ export async function createFusedEmbedder(
   const resnet = await createEmbedder(rt, options, nets);
   const mfn = nets ? createMobileFaceNetOnnx(nets.mobilefacenet) : createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
   const w = fusionWeights(fusion);
-  // Stored gallery crops are dlib chips: their ArcFace crop comes from where the mean face puts the five points.
-  const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);
   const fuse = async (parts: Float32Array[], crops: Uint8Array[], chips: Uint8Array[]) => {
     // The ResNet mends its chips itself (embedder.ts); each crop follows its chip's decision (exposure.ts).
     const seen = options.mend === false ? crops : mendCropsLikeChips(chips, crops, CHIP_SIZE);
@@ -79,8 +78,8 @@ export async function createFusedEmbedder(
     modelId,
     dims: resnet.dims + MOBILEFACENET_DIMS,
     options,
-    async embed(image: RgbImage, frame: unknown, boxes) {
-      const faces = await resnet.embed(image, frame, boxes);
+    async embed(image: RgbImage, frame: unknown, boxes, opts) {
+      const faces = await resnet.embed(image, frame, boxes, opts);
       const crops = faces.map((f) => warpToChip(image, arcfaceToImageTransform(f.landmarks), ARCFACE_SIZE));
       const fused = await fuse(
         faces.map((f) => f.embedding),
@@ -91,11 +90,11 @@ export async function createFusedEmbedder(
     },
     async embedChips(chips) {
       const parts = await resnet.embedChips(chips);
-      const chipImage = (c: Uint8Array): RgbImage => ({ data: c, width: CHIP_SIZE, height: CHIP_SIZE });
+      // Stored crops are dlib chips: their ArcFace crop comes from where the mean face puts the five points.
       return fuse(
         parts,
-        chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)),
-        chips,
+        chips.map((c) => arcfaceFromChip(c, options.chipPadding)),
+        chips.map(modelChip),
       );
     },
   };

@@ -164,10 +164,11 @@ export function embedderOf(modelId: string, dir = MODELS_DIR): EmbedderOptions |
 
 /**
  * Whether faces stored by model `fromId` can be re-embedded for `to` from their crops. The stored crop is the aligned
- * 150x150 chip of the model that enrolled it; it is valid input for any model whose chip has the same geometry
- * (dlib template, same padding). Landmarks and detector settings only decide where a chip comes from, not what it is.
- * Models on the ArcFace crop (MobileFaceNet, EdgeFace) cut it from the chip; above a padding-0.25 chip (the forehead)
- * that part of the crop is black (warpToChip), which docs/accuracy.md measures ("re-embedded gallery") and accepts.
+ * chip of the model that enrolled it: the 220 px wide chip since issue 21 (chip-geometry.ts), the 150x150 chip before.
+ * Either is valid input for any model whose chip has the same geometry (dlib template, same padding). Landmarks and
+ * detector settings only decide where a chip comes from, not what it is. Models on the ArcFace crop (MobileFaceNet,
+ * EdgeFace) cut it from the chip: whole from a wide chip; from a 150 px chip of padding 0.25 the part above it (the
+ * forehead) is black (warpToChip), which docs/accuracy.md measures ("re-embedded gallery") and accepts.
  */
 export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MODELS_DIR): { ok: true } | { ok: false; reason: string } {
   const from = embedderOf(fromId, dir);

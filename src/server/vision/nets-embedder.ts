@@ -2,8 +2,9 @@
 // and EdgeFace on the ArcFace 112x112 crop. One network: its own unit vector. Several: each network's unit vector
 // weighted so that the joined vector is unit-length and its inner product with another is an increasing affine map of
 // the mean of the networks' z-scored cosines (the same construction as fused-embedder.ts, for any number of parts).
-import { chipToImageTransform, warpToChip, type Affine, type RgbImage } from './align.js';
-import { ARCFACE_SIZE, arcfaceToChipTransform, arcfaceToImageTransform } from './align-arcface.js';
+import { warpToChip, type RgbImage } from './align.js';
+import { ARCFACE_SIZE, arcfaceToImageTransform } from './align-arcface.js';
+import { arcfaceFromChip, modelChip, warpChips } from './chip-geometry.js';
 import { EDGEFACE_DIMS, EDGEFACE_NETS, loadEdgeFace, type EdgeFaceNet } from './edgeface.js';
 import type { EmbedNets } from './embed-onnx.js';
 import { CHIP_SIZE, createEmbedder, EMBEDDING_DIMS, type Embedder, type EmbedderOptions } from './embedder.js';
@@ -116,8 +117,6 @@ export async function createNetsEmbedder(
   for (const p of parts) runners.push(await partRunner(rt, options, p, modelsDir, nets));
   const weights = partWeights(parts);
   const needsCrop = parts.some((p) => p.net !== 'resnet');
-  // Stored gallery crops are dlib chips: their ArcFace crop comes from where dlib's mean face puts the five points.
-  const fromChip: Affine = arcfaceToChipTransform(CHIP_SIZE, options.chipPadding);
 
   async function run(chips: Uint8Array[], asCapturedCrops: Uint8Array[]): Promise<Float32Array[]> {
     // The ResNet mends its chips itself (embedder.ts); each crop follows its chip's decision (exposure.ts).
@@ -136,20 +135,23 @@ export async function createNetsEmbedder(
     modelId,
     dims: parts.reduce((s, p) => s + NET_DIMS[p.net], 0),
     options,
-    async embed(image: RgbImage, frame: unknown, boxes) {
+    async embed(image: RgbImage, frame: unknown, boxes, opts) {
       if (boxes.length === 0) return [];
       const landmarks = await landmarker.locate(image, frame, boxes);
-      // The dlib chip is what the gallery stores (and the ResNet's input); the ArcFace crop comes from the photo itself.
-      const chips = landmarks.map((lm) => warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, options.chipPadding), CHIP_SIZE));
+      // The wide chip is what the gallery stores, its centre the ResNet's input; the ArcFace crop comes from the photo itself.
+      const warped = landmarks.map((lm) => warpChips(image, lm, options.chipPadding, opts?.wideChips ?? false));
       const crops = needsCrop ? landmarks.map((lm) => warpToChip(image, arcfaceToImageTransform(lm), ARCFACE_SIZE)) : [];
-      const embeddings = await run(chips, crops);
-      return chips.map((chip, i) => ({ embedding: embeddings[i]!, chip, landmarks: landmarks[i]! }));
+      const embeddings = await run(
+        warped.map((w) => w.chip),
+        crops,
+      );
+      return warped.map(({ chip, wideChip }, i) => ({ embedding: embeddings[i]!, chip, ...(wideChip ? { wideChip } : {}), landmarks: landmarks[i]! }));
     },
     async embedChips(chips) {
       if (chips.length === 0) return [];
-      const chipImage = (c: Uint8Array): RgbImage => ({ data: c, width: CHIP_SIZE, height: CHIP_SIZE });
-      const crops = needsCrop ? chips.map((c) => warpToChip(chipImage(c), fromChip, ARCFACE_SIZE)) : [];
-      return run(chips, crops);
+      // Stored crops are dlib chips: their ArcFace crop comes from where dlib's mean face puts the five points.
+      const crops = needsCrop ? chips.map((c) => arcfaceFromChip(c, options.chipPadding)) : [];
+      return run(chips.map(modelChip), crops);
     },
   };
 }

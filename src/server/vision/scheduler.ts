@@ -176,7 +176,7 @@ export function createScheduler(analyzers: FaceAnalyzer[], limits?: QueueLimits)
     // Both steps in one slot, chosen once: a thread added between them must not take the second.
     const i = slotOf(p);
     const a = pool[i]!;
-    const result = await slots[i]!.run(p, () => a.analyze(bytes, maxPixels, { padRetry: true }));
+    const result = await slots[i]!.run(p, () => a.analyze(bytes, maxPixels, { padRetry: true, wideChips: true }));
     if (!result.ok) return result;
     const { frame } = result;
     try {
