@@ -92,7 +92,7 @@ export interface ModelAnalyzer extends FaceAnalyzer {
   /** The model manifest's calibrated cosine threshold (MATCH_THRESHOLD overrides it when set). */
   readonly threshold: number;
   readonly manifest: ModelManifest;
-  /** Re-embeds stored, already aligned 150x150 RGB chips with this model (gallery migration between models). */
+  /** Re-embeds stored, already aligned RGB chips (150 px, or 220 px wide chips: chip-geometry.ts) with this model (gallery migration between models). */
   embedChips(chips: Uint8Array[]): Promise<Float32Array[]>;
 }
 
