@@ -18,6 +18,8 @@ interface PersonOverview {
 }
 interface Face {
   id: string;
+  /** The embedding model the face was embedded with. */
+  modelId: string;
   quality: number | null;
   createdAt: string;
   cropUrl: string | null;
@@ -122,7 +124,13 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
       `${person.faces} ${person.faces === 1 ? 'face' : 'faces'} · ${lastSeen(person)} · added ${whenText(Date.parse(person.createdAt))}`;
     byId('person-thumb').replaceChildren(thumb(api, person.thumbnailUrl, person.name));
     byId<HTMLInputElement>('rename-input').value = person.name;
-    const faces = (await api.get<{ items: Face[] }>(`/api/v1/people/${id}/faces`)).items;
+    const [faces, serverModel] = await Promise.all([
+      api.get<{ items: Face[] }>(`/api/v1/people/${id}/faces`).then((r) => r.items),
+      api.get<{ modelId: string }>('/api/v1/index').then(
+        (r) => r.modelId,
+        () => null,
+      ),
+    ]);
     byId('face-count').textContent = String(faces.length);
     facesEl.replaceChildren(
       ...faces.map((f) =>
@@ -131,6 +139,16 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
           { class: 'face', 'data-face-id': f.id },
           f.cropUrl ? api.img(f.cropUrl, `face of ${person.name}`) : h('span', { class: 'initials' }, '?'),
           h('span', { class: 'muted' }, `${f.quality === null ? '' : `quality ${f.quality.toFixed(2)} · `}${whenText(Date.parse(f.createdAt))}`),
+          h('span', { class: 'muted face-model', title: 'The embedding model this face was embedded with' }, f.modelId),
+          // The server re-embeds faces of another model from their stored crops when it starts; one still under another
+          // model could not be (no crop, or one that does not fit): it is not searched until the person is enrolled again.
+          serverModel && f.modelId !== serverModel
+            ? h(
+                'span',
+                { class: 'warn stale-face' },
+                `Not searched: made by another model, and its stored crop cannot be re-embedded for ${serverModel}. Add a new photo or enrol them at the camera again.`,
+              )
+            : null,
           f.overridden?.length
             ? h(
                 'span',

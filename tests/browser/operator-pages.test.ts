@@ -80,6 +80,10 @@ describe('operator pages', () => {
       ['rejected', 'multiple_faces'],
     ]);
     await expect.poll(() => page.locator('#faces li.face').count(), { timeout: 10_000 }).toBe(2);
+    // Each face says which model embedded it: the server's own, so none is marked as not searched.
+    const model = server.gallery.stats().modelId;
+    await expect.poll(() => page.locator('#faces li.face .face-model').allTextContents()).toEqual([model, model]);
+    expect(await page.locator('#faces .stale-face').count()).toBe(0);
     const wrongFace = await page.locator('#upload-results li:nth-child(2)').getAttribute('data-face-id');
     expect(wrongFace).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -208,6 +212,23 @@ describe('operator pages', () => {
     const at0859 = String.raw`\d{4}-\d\d-\d\dT08:59:00[+-]\d\d:\d\d`;
     expect(csv.filter((l) => l.includes('Paul Allen'))).toEqual([expect.stringMatching(new RegExp(`,Paul Allen,${at0859},${at0859},1,door$`))]);
     expect(csv.filter(Boolean)).toHaveLength(4);
+    expect(errors).toEqual([]);
+  });
+
+  it("a person's page marks a face another model made, which the server could not re-embed, and says to enrol again", async () => {
+    // A face left from a server that ran another model, with no stored crop: start-up could not re-embed it.
+    const { personId } = await server.store.commitEnrolment({
+      name: 'Old Gallery',
+      modelId: 'dlib-resnet128.chip150.v1',
+      faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)) }],
+    });
+    await page.goto(`${server.url}/people.html?id=${personId}`);
+    await page.locator('#person-name').filter({ hasText: 'Old Gallery' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('#faces li.face .face-model').allTextContents()).toEqual(['dlib-resnet128.chip150.v1']);
+    const warning = await page.locator('#faces .stale-face').textContent();
+    expect(warning).toMatch(/^Not searched: made by another model/);
+    expect(warning).toContain(`re-embedded for ${server.gallery.stats().modelId}`);
+    expect(warning).toMatch(/enrol them at the camera again/);
     expect(errors).toEqual([]);
   });
 });
