@@ -2,14 +2,10 @@
 // the faces of a frame embedded together exactly as alone, the stored-chip route, a gallery moved from the ResNet
 // model, no tensor leaks.
 import fs from 'node:fs';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reembedGallery } from '../../src/server/gallery/reembed.js';
-import { silentLogger } from '../../src/server/log.js';
-import { MEMORY, openStore } from '../../src/server/store/db.js';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
-import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 import { resolveModel } from '../../src/server/vision/models.js';
+import { reembedStoredChip } from '../helpers/reembed.js';
 import { testConfig } from '../helpers/server.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
@@ -65,27 +61,13 @@ describe.each(['edgeface-xs.v1', 'edgeface-xxs.v1'])('%s', (id) => {
     // The chip route cuts the ArcFace crop from the 150x150 dlib chip (forehead filled from its edge): close, not equal.
     expect(dot(enrolled.embedding, again!)).toBeGreaterThan(0.6);
     expect(dot(enrolled.embedding, again!)).toBeLessThan(0.9999);
-    const crop = await sharp(Buffer.from(enrolled.chip), { raw: { width: 150, height: 150, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    const store = await openStore({ dataDir: MEMORY });
-    try {
-      await store.commitEnrolment({
-        name: 'Barack',
-        modelId: EMBEDDING_MODEL_ID,
-        faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)), crop }],
-      });
-      const res = await reembedGallery({ store, model: model.manifest, embedChips: (c) => model.embedChips(c), log: silentLogger });
-      expect(res).toEqual({ reembedded: 1, refused: [] });
-      const [t] = await store.listFaceTemplates(id);
-      expect(t!.embedding).toHaveLength(512);
-      const probe = await face('Barack_Obama/2.jpg'),
-        stranger = await face('Joe_Biden/1.jpg');
-      expect(dot(t!.embedding, probe.embedding)).toBeGreaterThanOrEqual(model.threshold);
-      expect(dot(t!.embedding, stranger.embedding)).toBeLessThan(model.threshold);
-    } finally {
-      await store.close();
-    }
+    const { result, template } = await reembedStoredChip(model, enrolled.chip, 150);
+    expect(result).toEqual({ reembedded: 1, refused: [] });
+    expect(template).toHaveLength(512);
+    const probe = await face('Barack_Obama/2.jpg'),
+      stranger = await face('Joe_Biden/1.jpg');
+    expect(dot(template, probe.embedding)).toBeGreaterThanOrEqual(model.threshold);
+    expect(dot(template, stranger.embedding)).toBeLessThan(model.threshold);
   });
 
   it('re-embeds the wide chip an enrolment stores (the ArcFace crop whole) closer to the photo route than the 150 px chip', { timeout: 60_000 }, async () => {
@@ -96,25 +78,9 @@ describe.each(['edgeface-xs.v1', 'edgeface-xxs.v1'])('%s', (id) => {
     expect(dot(enrolled.embedding, fromWide!)).toBeGreaterThan(0.98);
     expect(dot(enrolled.embedding, fromWide!)).toBeGreaterThan(dot(enrolled.embedding, fromChip!) + 0.02);
     // Through the gallery: stored as the JPEG crop an enrolment writes, and re-embedded from it at start.
-    const crop = await sharp(Buffer.from(enrolled.wideChip!), { raw: { width: 220, height: 220, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    const store = await openStore({ dataDir: MEMORY });
-    try {
-      await store.commitEnrolment({
-        name: 'Barack',
-        modelId: EMBEDDING_MODEL_ID,
-        faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)), crop }],
-      });
-      expect(await reembedGallery({ store, model: model.manifest, embedChips: (c) => model.embedChips(c), log: silentLogger })).toEqual({
-        reembedded: 1,
-        refused: [],
-      });
-      const [t] = await store.listFaceTemplates(id);
-      expect(dot(t!.embedding, enrolled.embedding)).toBeGreaterThan(0.97); // the JPEG costs a little
-    } finally {
-      await store.close();
-    }
+    const { result, template } = await reembedStoredChip(model, enrolled.wideChip!, 220);
+    expect(result).toEqual({ reembedded: 1, refused: [] });
+    expect(dot(template, enrolled.embedding)).toBeGreaterThan(0.97); // the JPEG costs a little
   });
 
   it('frees the tensors of each frame', { timeout: 60_000 }, async () => {

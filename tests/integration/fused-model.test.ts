@@ -1,15 +1,11 @@
 // The fused model end to end on real photos: one 320-d unit vector per face whose inner product separates people at
 // the manifest's threshold, the stored-chip route for re-embedding, a gallery moved from the ResNet model, no leaks.
 import fs from 'node:fs';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reembedGallery } from '../../src/server/gallery/reembed.js';
-import { silentLogger } from '../../src/server/log.js';
-import { MEMORY, openStore } from '../../src/server/store/db.js';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
-import { EMBEDDING_MODEL_ID } from '../../src/server/vision/embedder.js';
 import { FUSED_MODEL_ID, fusionWeights, splitParts } from '../../src/server/vision/fused-embedder.js';
 import { resolveModel } from '../../src/server/vision/models.js';
+import { reembedStoredChip } from '../helpers/reembed.js';
 import { testConfig } from '../helpers/server.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
@@ -64,27 +60,14 @@ describe('fused ResNet + MobileFaceNet model', () => {
 
   it('moves a gallery enrolled with the ResNet model onto the fused model, and the moved face is still found', { timeout: 60_000 }, async () => {
     const enrolled = await face('Barack_Obama/1.jpg');
-    const crop = await sharp(Buffer.from(enrolled.chip), { raw: { width: 150, height: 150, channels: 3 } })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    const store = await openStore({ dataDir: MEMORY });
-    try {
-      await store.commitEnrolment({
-        name: 'Barack',
-        modelId: EMBEDDING_MODEL_ID,
-        faces: [{ embedding: Float32Array.from({ length: 128 }, (_, i) => (i ? 0 : 1)), crop }],
-      });
-      const res = await reembedGallery({ store, model: fused.manifest, embedChips: (c) => fused.embedChips(c), log: silentLogger });
-      expect(res).toEqual({ reembedded: 1, refused: [] });
-      const [t] = await store.listFaceTemplates(FUSED_MODEL_ID);
-      expect(t!.embedding).toHaveLength(320);
-      const probe = await face('Barack_Obama/2.jpg'),
-        stranger = await face('Joe_Biden/1.jpg');
-      expect(dot(t!.embedding, probe.embedding)).toBeGreaterThanOrEqual(fused.threshold);
-      expect(dot(t!.embedding, stranger.embedding)).toBeLessThan(fused.threshold);
-    } finally {
-      await store.close();
-    }
+    const { result, template } = await reembedStoredChip(fused, enrolled.chip, 150);
+    expect(result).toEqual({ reembedded: 1, refused: [] });
+    expect(fused.manifest.id).toBe(FUSED_MODEL_ID);
+    expect(template).toHaveLength(320);
+    const probe = await face('Barack_Obama/2.jpg'),
+      stranger = await face('Joe_Biden/1.jpg');
+    expect(dot(template, probe.embedding)).toBeGreaterThanOrEqual(fused.threshold);
+    expect(dot(template, stranger.embedding)).toBeLessThan(fused.threshold);
   });
 
   it('frees the tensors of each frame', { timeout: 60_000 }, async () => {

@@ -17,7 +17,7 @@ export const WIDE_CHIP_SIZE = Math.round((CHIP_SIZE * (1 + 2 * WIDE_CHIP_PADDING
 const WIDE_OFFSET = (WIDE_CHIP_SIZE - CHIP_SIZE) / 2; // 35
 
 /** Whether a model's chip is the centre of the wide chip (its padding is dlib's 0.25, as every shipped model's is). */
-export const wideChipFits = (chipPadding: number): boolean => chipPadding === BASE_PADDING;
+const wideChipFits = (chipPadding: number): boolean => chipPadding === BASE_PADDING;
 
 /** A packed RGB chip of the wide size (by length: chips carry no header). */
 export const isWideChip = (chip: Uint8Array): boolean => chip.length === WIDE_CHIP_SIZE * WIDE_CHIP_SIZE * 3;
