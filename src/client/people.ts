@@ -24,6 +24,8 @@ interface Face {
   createdAt: string;
   cropUrl: string | null;
   overridden: { code: string; reason: string }[] | null;
+  /** Why the face should be enrolled again (moved to this model from a stored crop too small for it), or null. */
+  reenrol: string | null;
 }
 
 const show = (el: HTMLElement, message: string): void => {
@@ -147,6 +149,13 @@ async function personView(api: Api, session: Session, id: string): Promise<void>
                 'span',
                 { class: 'warn stale-face' },
                 `Not searched: made by another model, and its stored crop cannot be re-embedded for ${serverModel}. Add a new photo or enrol them at the camera again.`,
+              )
+            : null,
+          f.reenrol
+            ? h(
+                'span',
+                { class: 'warn reenrol-face', title: f.reenrol },
+                'Enrol again for full accuracy: this face moved to the new model from a small stored crop. It still matches, less reliably. Add a new photo or enrol them at the camera, then remove this face.',
               )
             : null,
           f.overridden?.length

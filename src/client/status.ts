@@ -103,7 +103,9 @@ function startStatus(api: Api): void {
     const [health, ready, index, cameras, metrics] = await Promise.all([
       fetch('/health').then((r) => r.json() as Promise<Health>),
       fetch('/ready').then((r) => r.json() as Promise<{ ready: boolean; reason?: string }>),
-      api.get<{ threshold: number; staleFaces: number }>('/api/v1/index').catch(() => null),
+      api
+        .get<{ threshold: number; staleFaces: number; reenrolFaces: number; facesByModel: { modelId: string; faces: number }[] }>('/api/v1/index')
+        .catch(() => null),
       api.get<{ items: Camera[] }>('/api/v1/cameras').catch(() => ({ items: [] as Camera[] })),
       api
         .blob('/metrics')
@@ -174,6 +176,8 @@ function startStatus(api: Api): void {
           ['Faces', String(health.gallery.faces)],
           ['Index', `${health.gallery.backend}, ${health.gallery.dims} dimensions`],
           ['Faces of another model', index ? String(index.staleFaces) : '—'],
+          ['Faces to enrol again', index ? String(index.reenrolFaces) : '—'],
+          ['Faces by model', index ? index.facesByModel.map((m) => `${m.modelId}: ${m.faces}`).join(', ') || 'none' : '—'],
         ]),
       ),
       card(

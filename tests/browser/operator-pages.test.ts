@@ -231,4 +231,21 @@ describe('operator pages', () => {
     expect(warning).toMatch(/enrol them at the camera again/);
     expect(errors).toEqual([]);
   });
+
+  it("a person's page asks to enrol again a face moved to the running model from a small stored crop", async () => {
+    const model = server.gallery.stats().modelId;
+    const embedding = Float32Array.from({ length: server.analyzer.dims }, (_, i) => (i === 1 ? 1 : 0));
+    const { personId, faceIds } = await server.store.commitEnrolment({ name: 'Moved Gallery', modelId: model, faces: [{ embedding }, { embedding }] });
+    // What start-up's re-embedding records for a face whose stored crop was the old 150 px chip (gallery/reembed.ts).
+    await server.store.reembed.setEmbedding(faceIds[0]!, model, embedding, 150);
+    await page.goto(`${server.url}/people.html?id=${personId}`);
+    await page.locator('#person-name').filter({ hasText: 'Moved Gallery' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('#faces li.face').count()).toBe(2);
+    const marked = page.locator('#faces li.face').filter({ has: page.locator('.reenrol-face') });
+    expect(await marked.getAttribute('data-face-id')).toBe(faceIds[0]);
+    expect(await marked.locator('.reenrol-face').textContent()).toMatch(/^Enrol again for full accuracy/);
+    expect(await marked.locator('.reenrol-face').getAttribute('title')).toMatch(/from a 150 px stored crop/);
+    expect(await page.locator('#faces .stale-face').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ARCFACE_SIZE, arcfaceToImageTransform } from '../../src/server/vision/align-arcface.js';
 import { chipToImageTransform, meanFaceLandmark, warpToChip, type Point, type RgbImage } from '../../src/server/vision/align.js';
+import { embedsArcfaceCrop, readManifest, reenrolReason } from '../../src/server/vision/models.js';
 import { arcfaceFromChip, CHIP_SIZE, centreChip, isWideChip, modelChip, WIDE_CHIP_SIZE, warpChips } from '../../src/server/vision/chip-geometry.js';
 
 /** A 480x480 picture with detail everywhere (no flat area where two crops could agree by chance). */
@@ -67,5 +68,22 @@ describe('stored chip geometry', () => {
     const { chip, wideChip } = warpChips(image, lm, 0.3);
     expect(wideChip).toBeUndefined();
     expect(chip).toEqual(warpToChip(image, chipToImageTransform(lm, CHIP_SIZE, 0.3), CHIP_SIZE));
+  });
+
+  it('asks to re-enrol a face re-embedded from a 150 px chip only for models that read the ArcFace crop', () => {
+    const small = (modelId: string) => ({ modelId, embeddedFromCropPx: CHIP_SIZE });
+    for (const id of ['fusion-resnet128-mobilefacenet192.v1', 'edgeface-xs.v1', 'edgeface-xxs.v1']) {
+      const model = readManifest(id)!;
+      expect(embedsArcfaceCrop(model), id).toBe(true);
+      expect(reenrolReason(model, small(id)), id).toMatch(/from a 150 px stored crop/);
+      expect(reenrolReason(model, { modelId: id, embeddedFromCropPx: WIDE_CHIP_SIZE }), id).toBeNull();
+      expect(reenrolReason(model, { modelId: id, embeddedFromCropPx: null }), id).toBeNull();
+      // A face still under another model is not searched at all: the page says that instead.
+      expect(reenrolReason(model, small('dlib-resnet128.chip150.v1')), id).toBeNull();
+    }
+    // The ResNet embeds the 150 px chip itself: nothing is cut off.
+    const resnet = readManifest('dlib-resnet128.chip150.crop1.25.flip.v1')!;
+    expect(embedsArcfaceCrop(resnet)).toBe(false);
+    expect(reenrolReason(resnet, small(resnet.id))).toBeNull();
   });
 });

@@ -17,13 +17,13 @@ export interface ReembedResult {
  * chip (220 px, stored since issue 21) stays as it is, so a model on the ArcFace crop gets it whole; any other crop is
  * taken as a 150 px chip (what was stored before, or an imported crop), resized if it is not one.
  */
-async function chipFromCrop(crop: Buffer): Promise<Uint8Array | null> {
+async function chipFromCrop(crop: Buffer): Promise<{ chip: Uint8Array; side: number } | null> {
   try {
     const image = sharp(crop).removeAlpha().toColourspace('srgb');
     const { width, height } = await image.metadata();
     const side = width === WIDE_CHIP_SIZE && height === WIDE_CHIP_SIZE ? WIDE_CHIP_SIZE : CHIP_SIZE;
     const { data, info } = await image.resize(side, side, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    return info.channels === 3 ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    return info.channels === 3 ? { chip: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), side } : null;
   } catch {
     return null;
   }
@@ -51,12 +51,12 @@ export async function reembedGallery(opts: {
     for (let i = 0; i < rows.length; i += size) {
       const part = rows.slice(i, i + size);
       const chips = await Promise.all(part.map((r) => (r.crop ? chipFromCrop(r.crop) : Promise.resolve(null))));
-      const ok = part.filter((_, k) => chips[k]);
+      const decoded = part.flatMap((r, k) => (chips[k] ? [{ id: r.id, ...chips[k] }] : []));
       noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
-      const embeddings = await embedChips(chips.filter((c): c is Uint8Array => c !== null));
+      const embeddings = await embedChips(decoded.map((d) => d.chip));
       // One face at a time: a crash half way leaves every face either fully old or fully new, and the next start continues.
-      for (let k = 0; k < ok.length; k++) await store.reembed.setEmbedding(ok[k]!.id, model.id, embeddings[k]!);
-      result.reembedded += ok.length;
+      for (let k = 0; k < decoded.length; k++) await store.reembed.setEmbedding(decoded[k]!.id, model.id, embeddings[k]!, decoded[k]!.side);
+      result.reembedded += decoded.length;
     }
     if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });
     log.info(`re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops`, {

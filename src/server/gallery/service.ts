@@ -39,7 +39,7 @@ export class GalleryImportError extends Error {
 
 export interface ImportedPerson {
   name: string;
-  faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[];
+  faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null; embeddedFromCropPx?: number | null }[];
 }
 
 export interface GalleryService {

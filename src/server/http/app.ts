@@ -72,6 +72,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...deps,
     database: store,
     authMode,
+    faceModels: () => store.faces.countByModel(),
     operatingPoint: () => operatingPoint(manifest, config.MATCH_THRESHOLD ?? manifest?.threshold ?? NaN, gallery.stats().people),
   });
   // One sub-app per resource, each given only what it uses.
@@ -89,6 +90,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
           describeFaces: true,
         }),
       config,
+      model: manifest,
     }),
   );
   mountRecognition(app, deps);
@@ -96,7 +98,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', galleryTransferRoutes({ transfer: store.transfer, galleryService, model: deps.analyzer, config, log: deps.log }));
   app.route('/', eventsRoutes({ events: store.events, log: deps.log }));
   app.route('/', sightingActionsRoutes({ galleryService }));
-  app.route('/', indexRoutes({ gallery, galleryService, faces: store.faces, config }));
+  app.route('/', indexRoutes({ gallery, galleryService, faces: store.faces, config, model: manifest }));
   app.route('/', keysRoutes({ keys: store.keys }));
   app.route('/', whoAmIRoutes({ authMode }));
   app.route('/', mergeRoutes({ galleryService }));

@@ -6,6 +6,7 @@ import type { GalleryService } from '../gallery/service.js';
 import type { FacesRepo } from '../store/faces-repo.js';
 import type { PeopleRepo } from '../store/people-repo.js';
 import type { EnrolmentResult } from '../store/types.js';
+import { reenrolReason, type ModelManifest } from '../vision/models.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { Box, Files, IdParam, formRequest, iso, json, secured } from './schemas.js';
@@ -35,6 +36,14 @@ const Face = z
       .openapi({ description: 'Soft gates an operator overruled to store this face ("use anyway"); null when it passed every gate.' }),
     createdAt: z.string().datetime(),
     cropUrl: z.string().nullable().openapi({ description: 'The aligned face crop as image/jpeg, when stored.' }),
+    embeddedFromCropPx: z.number().int().nullable().openapi({
+      description:
+        "null: the embedding was made from the enrolment's own picture. A number: the server re-embedded it from the stored crop when the embedding model changed, reading the crop as a chip this many px a side (150 for faces stored before 2026-12-06, 220 since).",
+    }),
+    reenrol: z.string().nullable().openapi({
+      description:
+        'Why this face should be enrolled again, or null. Set when the running model reads a face crop that the stored crop it was re-embedded from cuts off: the face still matches, less reliably. Add a new photo or enrol the person at a camera again, then remove this face.',
+    }),
   })
   .openapi('Face');
 
@@ -111,6 +120,8 @@ export interface FacesDeps {
   /** Checks uploaded images with the enrolment gates and commits the accepted ones to the person called `name`. */
   enrolImages: (name: string, images: ImageInput[], choices: UploadChoices) => Promise<{ result: EnrolmentResult | null; verdicts: ImageVerdict[] }>;
   config: Pick<Config, 'MAX_UPLOAD_BYTES'>;
+  /** The running embedding model (null: the built-in fallback), to say which faces want enrolling again. */
+  model: Pick<ModelManifest, 'id' | 'fusion' | 'nets'> | null;
 }
 
 export function facesRoutes(deps: FacesDeps): App {
@@ -133,6 +144,7 @@ export function facesRoutes(deps: FacesDeps): App {
         ...f,
         createdAt: iso(createdAt),
         cropUrl: hasCrop ? `/api/v1/faces/${f.id}/crop` : null,
+        reenrol: reenrolReason(deps.model, f),
       }));
       return c.json({ items }, 200);
     },

@@ -41,6 +41,7 @@ function personLine(p: TransferPerson) {
       embedding: f.embedding.toString('base64'),
       crop: f.crop?.toString('base64') ?? null,
       quality: f.quality,
+      embeddedFromCropPx: f.embeddedFromCropPx,
       createdAt: f.createdAt.toISOString(),
     })),
   };

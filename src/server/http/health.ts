@@ -28,6 +28,30 @@ export interface HealthDeps {
   galleryService?: Pick<GalleryService, 'syncStats'>;
   /** The threshold and the estimated stranger rate for the gallery as it is now (recognition/operating-point.ts). */
   operatingPoint: () => OperatingPointValue;
+  /** Stored faces by the model that made their embedding (store/faces-repo.ts countByModel); absent in tests. */
+  faceModels?: () => Promise<{ modelId: string; faces: number }[]>;
+}
+
+/** /health is a liveness probe, so it never waits on the database longer than this for the faces by model... */
+const FACE_MODELS_WAIT_MS = 250;
+/** ...and reads them at most this often; older counts are not shown (null) when the database does not answer. */
+const FACE_MODELS_MAX_AGE_MS = 5000;
+
+function cachedFaceModels(read: () => Promise<{ modelId: string; faces: number }[]>) {
+  let last: { at: number; value: { modelId: string; faces: number }[] } | null = null;
+  let pending: Promise<void> | null = null;
+  const fresh = () => (last && Date.now() - last.at < FACE_MODELS_MAX_AGE_MS ? last.value : null);
+  return async () => {
+    if (fresh()) return fresh();
+    pending ??= read()
+      .then((value) => void (last = { at: Date.now(), value }))
+      .catch(() => {}) // the database is down: /ready says so; /health stays alive and shows null
+      .finally(() => (pending = null));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, FACE_MODELS_WAIT_MS)))]);
+    clearTimeout(timer);
+    return fresh();
+  };
 }
 
 const ConditionRate = z.object({
@@ -60,6 +84,7 @@ const OperatingPoint = z
 
 /** On the root app: its request counter sees every request, not only this module's routes. */
 export function mountHealth(app: App, deps: HealthDeps): void {
+  const faceModels = deps.faceModels ? cachedFaceModels(deps.faceModels) : null;
   const { metrics: registry, gallery, scheduler } = deps;
   registry.add(new Gauge('facestream_sessions', 'Open camera WebSocket sessions.', () => deps.sessions()));
   registry.add(new Gauge('facestream_gallery_people', 'People in the search index.', () => gallery.stats().people));
@@ -114,7 +139,7 @@ export function mountHealth(app: App, deps: HealthDeps): void {
       tags: ['ops'],
       summary: 'Liveness and what is running',
       description:
-        'Public. Backend, models, gallery size and index backend, database kind, sessions, and the operating point: the match threshold with the share of strangers it is estimated to name at the current gallery size.',
+        "Public. Backend, models, gallery size and index backend, the stored faces by the model that embedded them (`gallery.facesByModel`, null when the database does not answer within 250 ms; only `inference.embeddingModel`'s are searched), database kind, sessions, and the operating point: the match threshold with the share of strangers it is estimated to name at the current gallery size.",
       responses: {
         200: {
           description: 'Alive',
@@ -122,7 +147,7 @@ export function mountHealth(app: App, deps: HealthDeps): void {
         },
       },
     }),
-    (c) =>
+    async (c) =>
       c.json(
         {
           status: 'ok' as const,
@@ -137,7 +162,7 @@ export function mountHealth(app: App, deps: HealthDeps): void {
             stepsPerWorker: scheduler.steps(),
             threads: deps.inferenceThreads?.() ?? null,
           },
-          gallery: deps.gallery.stats(),
+          gallery: { ...deps.gallery.stats(), facesByModel: faceModels ? await faceModels() : null },
           operatingPoint: deps.operatingPoint(),
           database: deps.database.kind,
           auth: deps.authMode,

@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryService } from '../gallery/service.js';
 import type { FacesRepo } from '../store/faces-repo.js';
+import { WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
+import { embedsArcfaceCrop, type ModelManifest } from '../vision/models.js';
 import { resource, type App } from './context.js';
 import { json, secured } from './schemas.js';
 
@@ -15,6 +17,13 @@ const IndexStats = z
     modelId: z.string(),
     backend: z.string().openapi({ description: 'faiss or the exact JavaScript index' }),
     staleFaces: z.number().int().openapi({ description: 'Stored faces made by another model: not searched until re-enrolled.' }),
+    facesByModel: z
+      .array(z.object({ modelId: z.string(), faces: z.number().int() }))
+      .openapi({ description: "Every stored face, by the model that made its embedding (most first); only `modelId`'s are searched." }),
+    reenrolFaces: z.number().int().openapi({
+      description:
+        "Faces of the running model re-embedded from a stored crop too small for the face crop it reads (see the Face's `reenrol`): searched, less reliably than re-enrolled.",
+    }),
     threshold: z.number(),
   })
   .openapi('IndexStats');
@@ -22,8 +31,10 @@ const IndexStats = z
 export interface IndexDeps {
   gallery: Pick<Gallery, 'stats'>;
   galleryService: Pick<GalleryService, 'rebuild' | 'modelId'>;
-  faces: Pick<FacesRepo, 'countNotFromModel'>;
+  faces: Pick<FacesRepo, 'countNotFromModel' | 'countByModel' | 'countReembeddedFromCropsUnder'>;
   config: Pick<Config, 'MATCH_THRESHOLD'>;
+  /** The running embedding model (null: the built-in fallback). */
+  model: Pick<ModelManifest, 'id' | 'fusion' | 'nets'> | null;
 }
 
 export function indexRoutes(deps: IndexDeps): App {
@@ -31,6 +42,8 @@ export function indexRoutes(deps: IndexDeps): App {
   const stats = async () => ({
     ...deps.gallery.stats(),
     staleFaces: await deps.faces.countNotFromModel(deps.galleryService.modelId),
+    facesByModel: await deps.faces.countByModel(),
+    reenrolFaces: deps.model && embedsArcfaceCrop(deps.model) ? await deps.faces.countReembeddedFromCropsUnder(deps.galleryService.modelId, WIDE_CHIP_SIZE) : 0,
     threshold: deps.config.MATCH_THRESHOLD,
   });
 

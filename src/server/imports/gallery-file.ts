@@ -35,6 +35,8 @@ export interface ImportedFace {
   embedding: Float32Array;
   crop: Buffer | null;
   quality: number | null;
+  /** Null (or absent in older files): embedded from the enrolment's picture; else re-embedded from a crop this many px a side. */
+  embeddedFromCropPx: number | null;
 }
 
 export interface ImportedPerson {
@@ -66,7 +68,16 @@ const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 const PersonLine = z.object({
   type: z.literal('person'),
   name: text({ max: 100 }),
-  faces: z.array(z.object({ embedding: b64, crop: b64.nullable(), quality: z.number().min(0).max(1).nullable() })).min(1),
+  faces: z
+    .array(
+      z.object({
+        embedding: b64,
+        crop: b64.nullable(),
+        quality: z.number().min(0).max(1).nullable(),
+        embeddedFromCropPx: z.number().int().positive().max(MAX_CROP_SIDE).nullable().optional(),
+      }),
+    )
+    .min(1),
 });
 
 const zodLine = (e: z.ZodError) =>
@@ -192,6 +203,7 @@ export async function* galleryLines(
         embedding: checkEmbedding(Buffer.from(f.embedding, 'base64'), expect.dims, at),
         crop: f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at),
         quality: f.quality,
+        embeddedFromCropPx: f.embeddedFromCropPx ?? null,
       });
     }
     yield { no, person: { name: p.data.name, faces } };

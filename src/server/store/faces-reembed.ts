@@ -15,8 +15,12 @@ export function reembedRepo(db: StoreDb) {
     /** Distinct other model ids with their face counts. */
     foreignModels: (modelId: string) => foreignModels(db, modelId),
     listOfModel: (modelId: string) => listFacesOfModel(db, modelId),
-    /** Replaces a face's embedding and model id together; the crop stays, so the face can move again later. */
-    setEmbedding: (faceId: string, modelId: string, embedding: Float32Array) => setFaceEmbedding(db, faceId, modelId, embedding),
+    /**
+     * Replaces a face's embedding and model id together, and records the side of the stored crop it was made from; the
+     * crop stays, so the face can move again later.
+     */
+    setEmbedding: (faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number) =>
+      setFaceEmbedding(db, faceId, modelId, embedding, fromCropPx),
   };
 }
 
@@ -37,9 +41,9 @@ async function listFacesOfModel(db: StoreDb, modelId: string): Promise<ForeignFa
     .orderBy(asc(faces.createdAt), asc(faces.id));
 }
 
-async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array): Promise<void> {
+async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number): Promise<void> {
   await db
     .update(faces)
-    .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding) })
+    .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding), embeddedFromCropPx: fromCropPx })
     .where(eq(faces.id, faceId));
 }

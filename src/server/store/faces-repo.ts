@@ -1,6 +1,6 @@
 // Face rows (table faces): the gallery's templates, a person's faces without embedding bytes, one face's crop, one face
 // added (a promoted sighting) or deleted.
-import { and, asc, count, eq, gt, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { yieldToLive } from '../live-work.js';
 import type { StoreDb } from './drizzle-db.js';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
@@ -18,6 +18,8 @@ export interface FaceInfo {
   measures: Record<string, number> | null;
   overridden: { code: string; reason: string }[] | null;
   hasCrop: boolean;
+  /** Null: embedded from the enrolment's picture; else re-embedded from the stored crop, read as a chip this many px a side. */
+  embeddedFromCropPx: number | null;
   createdAt: Date;
 }
 
@@ -72,6 +74,21 @@ export function facesRepo(db: StoreDb) {
       return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
     },
 
+    /** Faces by the model that made their embedding, most first. */
+    async countByModel(): Promise<{ modelId: string; faces: number }[]> {
+      const rows = await db.select({ modelId: faces.modelId, faces: count() }).from(faces).groupBy(faces.modelId);
+      return rows.sort((a, b) => b.faces - a.faces || a.modelId.localeCompare(b.modelId));
+    },
+
+    /** Faces of `modelId` re-embedded from a stored crop read as a chip smaller than `px` a side. */
+    async countReembeddedFromCropsUnder(modelId: string, px: number): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(faces)
+        .where(and(eq(faces.modelId, modelId), lt(faces.embeddedFromCropPx, px)));
+      return row?.n ?? 0;
+    },
+
     /** Count of faces stored under other model ids (a gallery that needs re-embedding). */
     async countNotFromModel(modelId: string): Promise<number> {
       const [row] = await db.select({ n: count() }).from(faces).where(ne(faces.modelId, modelId));
@@ -90,6 +107,7 @@ export function facesRepo(db: StoreDb) {
           measures: faces.measures,
           overridden: faces.overridden,
           hasCrop: sql<boolean>`${faces.crop} is not null`,
+          embeddedFromCropPx: faces.embeddedFromCropPx,
           createdAt: faces.createdAt,
         })
         .from(faces)

@@ -12,6 +12,8 @@ export interface TransferFace {
   embedding: Buffer;
   crop: Buffer | null;
   quality: number | null;
+  /** faces.embedded_from_crop_px: null when embedded from the enrolment's picture. */
+  embeddedFromCropPx: number | null;
   createdAt: Date;
 }
 
@@ -24,7 +26,7 @@ export interface TransferPerson {
 /** One person of an import file, checked (imports/gallery-file.ts). */
 export interface ImportedPersonRow {
   name: string;
-  faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null }[];
+  faces: { embedding: Float32Array; crop: Buffer | null; quality: number | null; embeddedFromCropPx?: number | null }[];
 }
 
 /** Faces per INSERT statement of an import batch. */
@@ -119,7 +121,15 @@ export function galleryRepo(db: StoreDb) {
           continue;
         }
         have.add(k);
-        rows.push({ personId: id, modelId, dims: f.embedding.length, embedding: bytes, crop: f.crop, quality: f.quality });
+        rows.push({
+          personId: id,
+          modelId,
+          dims: f.embedding.length,
+          embedding: bytes,
+          crop: f.crop,
+          quality: f.quality,
+          embeddedFromCropPx: f.embeddedFromCropPx ?? null,
+        });
         templates.push({ personId: id, personName: name, embedding: f.embedding });
       }
     });
@@ -170,7 +180,14 @@ export function galleryRepo(db: StoreDb) {
           .limit(pageSize);
         if (page.length === 0) return;
         const rows = await db
-          .select({ personId: faces.personId, embedding: faces.embedding, crop: faces.crop, quality: faces.quality, createdAt: faces.createdAt })
+          .select({
+            personId: faces.personId,
+            embedding: faces.embedding,
+            crop: faces.crop,
+            quality: faces.quality,
+            embeddedFromCropPx: faces.embeddedFromCropPx,
+            createdAt: faces.createdAt,
+          })
           .from(faces)
           .where(
             and(
@@ -183,7 +200,7 @@ export function galleryRepo(db: StoreDb) {
           )
           .orderBy(asc(faces.createdAt), asc(faces.id));
         const byId = new Map(page.map((p) => [p.id, { name: p.name, createdAt: p.createdAt, faces: [] as TransferFace[] }]));
-        for (const r of rows) byId.get(r.personId)?.faces.push({ embedding: r.embedding, crop: r.crop, quality: r.quality, createdAt: r.createdAt });
+        for (const { personId, ...face } of rows) byId.get(personId)?.faces.push(face);
         // While cameras stream, the export takes a third of the machine (live-work.ts): reading a page and writing
         // its lines cost the database, this thread and gzip's; at 1M faces a full-speed export held a camera's p95 at
         // 2.15x idle. The step is timed to the consumer's next pull, so the lines it wrote and gzipped count as well.

@@ -45,6 +45,11 @@ export const faces = pgTable(
     embedding: bytea('embedding').notNull(),
     /** Aligned JPEG crop, so the gallery can be re-embedded when the model changes. */
     crop: bytea('crop'),
+    /**
+     * Null: the embedding was made from the enrolment's own picture. A number: it was re-embedded at a model change from
+     * the stored crop, this many px a side (150: a dlib chip, which cuts off the top of an ArcFace model's face crop).
+     */
+    embeddedFromCropPx: integer('embedded_from_crop_px'),
     quality: real('quality'),
     /** SHA-256 (hex) of the image file the face came from, when enrolled from a file: re-imports skip it. */
     sourceHash: text('source_hash'),

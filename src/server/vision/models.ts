@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { WIDE_CHIP_SIZE } from './chip-geometry.js';
 import { NET_NAMES } from './nets-embedder.js';
 import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId, l2normalize, type EmbedderOptions } from './embedder.js';
 
@@ -176,4 +177,27 @@ export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MO
   if (from.chipPadding !== to.embedder.chipPadding)
     return { ok: false, reason: `its crops are chips with padding ${from.chipPadding}, ${to.id} needs padding ${to.embedder.chipPadding}` };
   return { ok: true };
+}
+
+/**
+ * Whether the model embeds the 112x112 ArcFace crop (MobileFaceNet in the fusion, EdgeFace): a stored 150 px dlib chip
+ * cuts off that crop's top, so a face re-embedded from one matches less reliably than it would re-enrolled
+ * (docs/accuracy.md, "@regallery"); a wide stored chip (vision/chip-geometry.ts) holds it whole.
+ */
+export function embedsArcfaceCrop(m: Pick<ModelManifest, 'fusion' | 'nets'>): boolean {
+  return m.fusion !== undefined || (m.nets ?? []).some((p) => p.net !== 'resnet');
+}
+
+/**
+ * Why a face should be enrolled again, or null: its embedding for the running model was re-embedded from a stored
+ * crop too small for the face crop this model reads (faces stored before 2026-12-06 keep a 150 px chip). It still
+ * matches, less reliably than a new enrolment would (docs/accuracy.md, the "@regallery" columns).
+ */
+export function reenrolReason(
+  model: Pick<ModelManifest, 'id' | 'fusion' | 'nets'> | null,
+  face: { modelId: string; embeddedFromCropPx: number | null },
+): string | null {
+  if (!model || face.modelId !== model.id || face.embeddedFromCropPx === null) return null;
+  if (!embedsArcfaceCrop(model) || face.embeddedFromCropPx >= WIDE_CHIP_SIZE) return null;
+  return `re-embedded for ${model.id} from a ${face.embeddedFromCropPx} px stored crop, which cuts off the top of the face crop this model reads`;
 }

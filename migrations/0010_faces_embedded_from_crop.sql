@@ -1,0 +1,1 @@
+ALTER TABLE "faces" ADD COLUMN "embedded_from_crop_px" integer;
