@@ -1,10 +1,12 @@
 // Unknown sightings: a face unknown for UNKNOWN_SIGHTING_AFTER_MS is stored once per track with a JPEG crop and its
 // embedding; an operator can promote it to a new person or attach it to one; retention prunes old and excess rows.
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { createGalleryService, SightingError, type GalleryService } from '../../src/server/gallery/service.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import { WIDE_CHIP_SIZE } from '../../src/server/vision/chip-geometry.js';
 import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 import { describeEachDatabase, sharedAnalyzer, testConfig } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
@@ -50,6 +52,8 @@ describeEachDatabase('unknown sightings on $name', (target) => {
     expect(s.embedding).toHaveLength(server.analyzer.dims);
     expect([...s.crop!.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(s.crop!.byteLength).toBeLessThan(20_000);
+    // The wide chip an enrolment stores (issue 21): promoted to a face, it moves to any model whole.
+    expect(await sharp(s.crop!).metadata()).toMatchObject({ width: WIDE_CHIP_SIZE, height: WIDE_CHIP_SIZE });
     cam.close();
   });
 
@@ -58,6 +62,7 @@ describeEachDatabase('unknown sightings on $name', (target) => {
     await expect(deps.promoteSighting('00000000-0000-0000-0000-000000000000', 'X')).rejects.toMatchObject({ code: 'sighting_not_found' });
     const r = await deps.promoteSighting(s!.id, 'Paul Allen');
     expect(r).toMatchObject({ name: 'Paul Allen', created: true });
+    expect(await sharp((await server.store.faces.crop(r.faceId))!).metadata()).toMatchObject({ width: WIDE_CHIP_SIZE, height: WIDE_CHIP_SIZE });
     expect(await server.store.sightings.count()).toBe(0);
     expect(await server.store.listPeople()).toMatchObject([{ name: 'Paul Allen', faces: 1 }]);
     const viewer = await TestClient.connect(server.url);

@@ -1,7 +1,9 @@
 // Recognition history on a real server with the real models: a recognized track's face (from a real photo) is kept once
 // per track; REST lists it by person and camera with its crop; "not them" removes it without touching the gallery, and
 // "add to them" makes it a face the gallery searches. Retention deletes old records.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WIDE_CHIP_SIZE } from '../../src/server/vision/chip-geometry.js';
 import { CameraAttendance } from '../../src/server/attendance/camera-attendance.js';
 import { RecognitionRecorder } from '../../src/server/attendance/recognition-history.js';
 import { silentLogger } from '../../src/server/log.js';
@@ -12,7 +14,8 @@ import { rawDrizzle } from '../../src/server/store/db.js';
 import { recognitions } from '../../src/server/store/schema.js';
 import { eq } from 'drizzle-orm';
 import { startTestServer } from '../helpers/server.js';
-import { fixture } from '../helpers/ws-client.js';
+import { fixture, TestClient } from '../helpers/ws-client.js';
+import { PROTOCOL_VERSION } from '../../src/shared/protocol.js';
 
 type Item = { id: string; personId: string; personName: string; camera: string; score: number; cropUrl: string | null };
 
@@ -124,5 +127,17 @@ describe('recognition history', () => {
     await server.store.recognitions.insert({ ...base, seenAt: new Date() });
     expect(await server.store.recognitions.prune({ now: new Date(), retentionDays: 7, maxRows: 0 })).toBe(1);
     expect((await list()).total).toBe(1);
+  });
+  it('a camera socket records its recognition with the wide crop an enrolment stores, so it can become a face', { timeout: 60_000 }, async () => {
+    const cam = await TestClient.connect(server.url, { hello: false });
+    cam.sendJson({ type: 'hello', protocol: PROTOCOL_VERSION, camera: 'lobby' });
+    await cam.next((m) => m.type === 'welcome');
+    for (let i = 0; i < 8 && (await cam.frame(fixture('Guido_van_Rossum/2.jpg'))).tracks[0]?.state !== 'recognized'; i++);
+    cam.close();
+    await expect.poll(async () => (await list('?camera=lobby')).total, { timeout: 20_000 }).toBe(1);
+    const [rec] = (await list('?camera=lobby')).items;
+    const jpeg = Buffer.from(await (await http.get(rec!.cropUrl!)).arrayBuffer());
+    // Issue 21: added to the person later, the face moves to any model whole.
+    expect(await sharp(jpeg).metadata()).toMatchObject({ width: WIDE_CHIP_SIZE, height: WIDE_CHIP_SIZE });
   });
 });

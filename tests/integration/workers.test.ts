@@ -1,6 +1,8 @@
 // Inference in worker threads (INFERENCE_WORKERS=2): the same live recognition as in-process, and a bulk import that
 // runs on the second worker while live frames keep being answered.
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WIDE_CHIP_SIZE } from '../../src/server/vision/chip-geometry.js';
 import { silentLogger } from '../../src/server/log.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import type { WorkerAnalyzer } from '../../src/server/vision/worker/worker-analyzer.js';
@@ -41,8 +43,15 @@ describe('inference in worker threads', () => {
     const stranger = await TestClient.connect(server.url);
     const probe = await stranger.frame(fixture('Guido_van_Rossum/5.jpg'));
     expect(probe.tracks[0]).toMatchObject({ state: 'recognized', name: 'Guido van Rossum' });
+    for (let i = 0; i < 3; i++) await stranger.frame(fixture('Guido_van_Rossum/5.jpg'));
     client.close();
     stranger.close();
+    // The recognition is recorded with the wide crop (issue 21), asked for across the thread boundary.
+    const http = api(server);
+    const recognitions = async () => ((await (await http.get('/api/v1/recognitions')).json()) as { items: { cropUrl: string | null }[] }).items;
+    await expect.poll(async () => (await recognitions()).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const crop = Buffer.from(await (await http.get((await recognitions())[0]!.cropUrl!)).arrayBuffer());
+    expect(await sharp(crop).metadata()).toMatchObject({ width: WIDE_CHIP_SIZE, height: WIDE_CHIP_SIZE });
   });
 
   it('imports a folder on the bulk worker while live frames keep being answered', async () => {

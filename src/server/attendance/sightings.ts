@@ -4,12 +4,13 @@ import sharp from 'sharp';
 import type { Logger } from '../log.js';
 import type { RecognitionsPruneOptions } from '../store/recognitions-repo.js';
 import type { NewSighting, SightingsRepo } from '../store/sightings-repo.js';
-import { CHIP_SIZE } from '../vision/embedder.js';
+import { CHIP_SIZE, isWideChip, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
 import type { Clock } from './checkins.js';
 
-/** The aligned 150x150 RGB chip as a small JPEG. */
+/** An aligned RGB chip (150 px, or the 220 px wide chip of a face that may be enrolled later) as a small JPEG. */
 export async function chipToJpeg(chip: Uint8Array, quality = 80): Promise<Uint8Array> {
-  const buf = await sharp(Buffer.from(chip), { raw: { width: CHIP_SIZE, height: CHIP_SIZE, channels: 3 } })
+  const side = isWideChip(chip) ? WIDE_CHIP_SIZE : CHIP_SIZE;
+  const buf = await sharp(Buffer.from(chip), { raw: { width: side, height: side, channels: 3 } })
     .jpeg({ quality })
     .toBuffer();
   return new Uint8Array(buf);

@@ -356,7 +356,11 @@ export class FramePipeline {
     const { analyzed, toEmbed, needEmbedding, trackIds, check } = job;
     const { policy } = this.deps;
     const t0 = performance.now();
-    const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed) : [];
+    // A face that may be stored (an unknown sighting, a recognition) can become an enrolled face later (promoted, added
+    // to a person): it keeps the wide chip, which holds every model's crop (vision/chip-geometry.ts), for about 0.7 ms
+    // more a face embedded. Attack crops (onRefused) are never enrolled and keep the plain chip.
+    const keep = opts.onUnmatched !== undefined || opts.onMatched !== undefined;
+    const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed, keep ? { wideChips: true } : undefined) : [];
     const embedMs = performance.now() - t0;
     const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
     const verdicts = await this.spoofVerdicts(analyzed, needEmbedding, trackIds); // presentation-attack stage (issue 17)
@@ -383,7 +387,7 @@ export class FramePipeline {
           personId: match.personId,
           score: match.score,
           embedding: embedded.embedding,
-          chip: embedded.chip,
+          chip: embedded.wideChip ?? embedded.chip,
           quality: sightingQuality(face),
         });
       }
@@ -398,7 +402,7 @@ export class FramePipeline {
         opts.onUnmatched({
           trackId,
           embedding: embedded.embedding,
-          chip: embedded.chip,
+          chip: embedded.wideChip ?? embedded.chip,
           quality: sightingQuality(face),
           bestScore: best?.score ?? null,
           bestPersonId: best?.personId ?? null,

@@ -24,8 +24,11 @@ export interface AnalyzedFrame {
   motion?: Uint8Array;
   /** No detection ran (no faces): the picture had not changed since `AnalyzeOptions.stillSince`. */
   still?: boolean;
-  /** Embeds the given faces of this frame. Call before release(). */
-  embed(indices: number[]): Promise<FaceEmbedding[]>;
+  /**
+   * Embeds the given faces of this frame. Call before release(). `wideChips` (default: the analyze call's): return each
+   * face's wide chip too, for faces that may be stored (an unknown face may become an enrolled one).
+   */
+  embed(indices: number[], opts?: { wideChips?: boolean }): Promise<FaceEmbedding[]>;
   /**
    * Presentation-attack scores (MiniFASNet) of the given faces of this frame, on the decoded pixels. Call before
    * release(). Rejects when the models are not loaded: a check that cannot run never passes a face.
@@ -217,11 +220,11 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
         faces: pad > 0 ? faces.map((f) => ({ ...f, box: { ...f.box, x: f.box.x - pad, y: f.box.y - pad } })) : faces,
         timings: { decode: t1 - t0, detect: t2 - t1 },
         motion: signature(faces),
-        embed: (indices) => {
+        embed: (indices, eo) => {
           if (released) throw new Error('frame already released');
           const boxes: Box[] = indices.map((i) => faces[i]!.box);
           return embedder
-            .embed(embedImage, tensor, boxes, { wideChips: opts.wideChips ?? false })
+            .embed(embedImage, tensor, boxes, { wideChips: eo?.wideChips ?? opts.wideChips ?? false })
             .then((es) => es.map((e) => ({ ...e, embedding: model.project(e.embedding) })));
         },
         spoof: (indices) => {
@@ -305,7 +308,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       height: image.height,
       faces,
       timings: { decode: decodeMs, detect: detectMs },
-      embed: async (indices) => {
+      embed: async (indices, eo) => {
         if (released) throw new Error('frame already released');
         if (indices.length === 0) return [];
         const { tensor, checks } = await meshChecks(
@@ -318,7 +321,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
             image,
             tensor,
             checks.map((c) => c.box),
-            { wideChips },
+            { wideChips: eo?.wideChips ?? wideChips },
           );
           return es.map((e, k) => ({ ...e, embedding: model.project(e.embedding), mesh: checks[k]! }));
         } finally {

@@ -153,7 +153,7 @@ function liveAnalyzer(analyzer: FaceAnalyzer, run: <T>(fn: () => Promise<T>) => 
       const result = await run(() => analyzer.analyze(bytes, maxPixels, opts));
       if (!result.ok) return result;
       const frame = result.frame;
-      return { ok: true, frame: { ...frame, embed: (indices) => run(() => frame.embed(indices)), spoof: (indices) => run(() => frame.spoof(indices)) } };
+      return { ok: true, frame: { ...frame, embed: (indices, o) => run(() => frame.embed(indices, o)), spoof: (indices) => run(() => frame.spoof(indices)) } };
     },
   };
 }

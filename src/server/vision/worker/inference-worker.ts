@@ -24,7 +24,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'embed': {
       const frame = frames.get(req.frameId);
       if (!frame) throw new Error(`frame ${req.frameId} was released`);
-      return frame.embed(req.indices);
+      return frame.embed(req.indices, req.wideChips === undefined ? undefined : { wideChips: req.wideChips });
     }
     case 'spoof': {
       const frame = frames.get(req.frameId);

@@ -11,7 +11,7 @@ export interface WorkerInit extends Omit<VisionSettings, 'EMBEDDING_MODEL'> {
 
 export type WorkerRequest =
   | { op: 'analyze'; bytes: Uint8Array; maxPixels: number; opts?: AnalyzeOptions }
-  | { op: 'embed'; frameId: number; indices: number[] }
+  | { op: 'embed'; frameId: number; indices: number[]; wideChips?: boolean }
   | { op: 'spoof'; frameId: number; indices: number[] }
   | { op: 'release'; frameId: number }
   | { op: 'embedAll'; bytes: Uint8Array; maxPixels: number }

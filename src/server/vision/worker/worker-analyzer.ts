@@ -127,7 +127,8 @@ export async function createWorkerAnalyzer(init: WorkerInit, log: (msg: string) 
         ok: true,
         frame: {
           ...frame,
-          embed: (indices) => (released ? Promise.reject(new Error('frame already released')) : call<Embeddings>({ op: 'embed', frameId, indices })),
+          embed: (indices, o) =>
+            released ? Promise.reject(new Error('frame already released')) : call<Embeddings>({ op: 'embed', frameId, indices, wideChips: o?.wideChips }),
           spoof: (indices) => (released ? Promise.reject(new Error('frame already released')) : call<SpoofScore[]>({ op: 'spoof', frameId, indices })),
           release: () => {
             if (released) return;
