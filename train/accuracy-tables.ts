@@ -30,6 +30,9 @@ export const COLUMNS = [
   'edgeface-xs@regallery',
   'edgeface-xxs@regallery',
   'resnet+mobilefacenet@regallery',
+  'edgeface-xs@regallery220',
+  'edgeface-xxs@regallery220',
+  'resnet+mobilefacenet@regallery220',
 ];
 
 function verificationTable(r: Any, chosen: string): string {

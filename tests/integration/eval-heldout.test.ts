@@ -10,7 +10,16 @@ import { DEFAULT_EMBEDDING_MODEL } from '../../src/server/config.js';
 const FIXTURES = path.resolve('tests/fixtures/faces');
 const tsx = path.resolve('node_modules/.bin/tsx');
 const evalCli = (args: string[]) => execFileSync(tsx, ['train/eval.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
-const METHODS = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs', 'resnet+mobilefacenet', 'edgeface-xs+mobilefacenet', 'edgeface-xs@regallery'];
+const METHODS = [
+  'resnet',
+  'mobilefacenet',
+  'edgeface-xs',
+  'edgeface-xxs',
+  'resnet+mobilefacenet',
+  'edgeface-xs+mobilefacenet',
+  'edgeface-xs@regallery',
+  'edgeface-xs@regallery220',
+];
 
 describe('held-out and open-set evaluation', () => {
   it('k-fold by identity per degradation, and open set with thresholds from the other half', { timeout: 500_000 }, () => {

@@ -101,7 +101,13 @@ function toyData(): { people: { name: string; images: string[] }[]; vec: Map<str
   };
   const part = (resnet: number[], mfn: number[]): PartsResult => ({
     ok: true,
-    parts: { nets: { resnet, mobilefacenet: mfn }, chip: { mobilefacenet: mfn }, box: { x: 0, y: 0, width: 1, height: 1 }, ms: 0 },
+    parts: {
+      nets: { resnet, mobilefacenet: mfn },
+      chip: { mobilefacenet: mfn },
+      wideChip: { mobilefacenet: mfn },
+      box: { x: 0, y: 0, width: 1, height: 1 },
+      ms: 0,
+    },
   });
   const people = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, images: [`${n}/1`, `${n}/2`] }));
   const vec = new Map<string, PartsResult>();

@@ -9,7 +9,8 @@ import { NET_NAMES, type NetName } from '../../src/server/vision/nets-embedder.j
 /**
  * How a pair is scored: one network's cosine, or the mean z-score of several networks (constants from the training
  * people), named by the networks joined with '+'. '@regallery': the gallery side's ArcFace networks come from its stored
- * dlib chip (a gallery migrated from another model by re-embedding its crops).
+ * 150 px dlib chip (a gallery migrated from another model by re-embedding its crops, as stored before 2026-12-06);
+ * '@regallery220': from the 220 px wide chip stored since (vision/chip-geometry.ts).
  */
 export const METHODS = [
   'resnet',
@@ -24,6 +25,9 @@ export const METHODS = [
   'resnet+mobilefacenet@regallery',
   'edgeface-xs@regallery',
   'edgeface-xxs@regallery',
+  'resnet+mobilefacenet@regallery220',
+  'edgeface-xs@regallery220',
+  'edgeface-xxs@regallery220',
 ] as const;
 export type Method = string;
 
@@ -34,18 +38,23 @@ const NET_HELP: Record<NetName, string> = {
   'edgeface-xxs': 'EdgeFace-XXS (ArcFace crop + mirror)',
 };
 
-export function parseMethod(m: Method): { nets: NetName[]; regallery: boolean } {
+/** Where the gallery side's ArcFace vectors come from: the photo, or a stored chip of this side (re-embedded). */
+export type GalleryRoute = 'photo' | 'chip150' | 'chip220';
+const ROUTE_OF_TAG: Record<string, GalleryRoute> = { regallery: 'chip150', regallery220: 'chip220' };
+
+export function parseMethod(m: Method): { nets: NetName[]; regallery: GalleryRoute } {
   const [body, tag] = m.split('@');
   const nets = body!.split('+') as NetName[];
   const bad = nets.filter((n) => !NET_NAMES.includes(n));
-  if (bad.length > 0 || (tag !== undefined && tag !== 'regallery')) throw new Error(`unknown method ${JSON.stringify(m)}; networks: ${NET_NAMES.join(', ')}`);
-  return { nets, regallery: tag === 'regallery' };
+  if (bad.length > 0 || (tag !== undefined && !ROUTE_OF_TAG[tag])) throw new Error(`unknown method ${JSON.stringify(m)}; networks: ${NET_NAMES.join(', ')}`);
+  return { nets, regallery: tag === undefined ? 'photo' : ROUTE_OF_TAG[tag]! };
 }
 
 export function methodHelp(m: Method): string {
   const { nets, regallery } = parseMethod(m);
   const what = nets.length === 1 ? `${NET_HELP[nets[0]!]} alone` : `${nets.map((n) => NET_HELP[n]).join(' + ')}: z-scored cosines averaged`;
-  return regallery ? `${what}; gallery side re-embedded from its stored 150x150 dlib chip` : what;
+  if (regallery === 'photo') return what;
+  return `${what}; gallery side re-embedded from its stored ${regallery === 'chip150' ? '150x150 dlib chip' : '220x220 wide chip'}`;
 }
 
 /** The method that scores like a shipped model: its networks, in the manifest's order. */
@@ -86,8 +95,9 @@ export function fitZParams(vec: Map<string, PartsResult>, people: Person[]): ZPa
 }
 
 /** One network's unit vector of an image, from the photo or (gallery side of a re-embedded gallery) its stored chip. */
-export function netVector(r: ImageParts, net: NetName, fromChip: boolean): number[] {
-  const v = fromChip && net !== 'resnet' ? r.chip[net] : r.nets[net];
+export function netVector(r: ImageParts, net: NetName, route: GalleryRoute): number[] {
+  // The ResNet reads the 150 px chip both ways (the wide chip's centre is that chip): its photo vector stands for both.
+  const v = route === 'photo' || net === 'resnet' ? r.nets[net] : route === 'chip150' ? r.chip[net] : r.wideChip?.[net];
   if (!v) throw new Error(`no ${net} vector in the evaluation cache`);
   return v;
 }
@@ -96,7 +106,7 @@ export function netVector(r: ImageParts, net: NetName, fromChip: boolean): numbe
 export function scorePair(method: Method, a: PartsResult | undefined, b: PartsResult | undefined, z: ZParams): number | null {
   if (!a?.ok || !b?.ok) return null;
   const { nets, regallery } = parseMethod(method);
-  const cos = nets.map((n) => dot(netVector(a.parts, n, false), netVector(b.parts, n, regallery)));
+  const cos = nets.map((n) => dot(netVector(a.parts, n, 'photo'), netVector(b.parts, n, regallery)));
   if (nets.length === 1) return cos[0]!;
   return cos.reduce((s, c, i) => s + (c - z[nets[i]!].mean) / z[nets[i]!].std, 0) / nets.length;
 }

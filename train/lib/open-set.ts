@@ -65,7 +65,7 @@ export interface Probe {
 export function vectorFor(method: Method, r: PartsResult | undefined, z: ZParams, gallerySide: boolean): Float32Array | null {
   if (!r?.ok) return null;
   const { nets, regallery } = parseMethod(method);
-  const parts = nets.map((n) => Float32Array.from(netVector(r.parts, n, regallery && gallerySide)));
+  const parts = nets.map((n) => Float32Array.from(netVector(r.parts, n, gallerySide ? regallery : 'photo')));
   if (nets.length === 1) return parts[0]!;
   return joinNets(partWeights(nets.map((n) => z[n])), parts);
 }

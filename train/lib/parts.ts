@@ -1,7 +1,7 @@
 // One embedding pass over a dataset and its degraded copies with every network the server can run, from the same
 // detector, landmarks and crops: dlib ResNet (128-d), MobileFaceNet (192-d), EdgeFace-XS and -XXS (512-d each), each
-// kept as its own unit vector, plus each ArcFace network from the stored-chip route (what a gallery re-embedded from its
-// crops holds). Any single model or z-score fusion of them is scored from these (heldout.ts, open-set.ts). Cached per
+// kept as its own unit vector, plus each ArcFace network from the stored-chip routes (what a gallery re-embedded from its
+// crops holds: the 150 px dlib chip stored before 2026-12-06, and the 220 px wide chip stored since). Any single model or z-score fusion of them is scored from these (heldout.ts, open-set.ts). Cached per
 // condition, so reruns and other settings reuse it.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,8 @@ export interface ImageParts {
   nets: NetVectors;
   /** Each ArcFace network's unit vector from the ArcFace crop cut out of the 150x150 dlib chip (the re-embedding route). */
   chip: NetVectors;
+  /** The same from the 220x220 wide chip (vision/chip-geometry.ts), which holds the ArcFace crop whole. */
+  wideChip: NetVectors;
   box: FaceBox;
   ms: number;
 }
@@ -47,7 +49,7 @@ export function evalModel(): ResolvedModel {
 }
 
 /** Bump when what a cached entry means changes. */
-const CACHE_VERSION = 'nets-v1';
+const CACHE_VERSION = 'nets-v2'; // v2: the wide-chip route
 
 export async function embedParts(opts: {
   analyzer: ModelAnalyzer;
@@ -100,12 +102,17 @@ export async function embedParts(opts: {
     if (r.faces.length === 0) return { ok: false, reason: 'no face detected' };
     const f = r.faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
     const live = splitNets(nets!, w, f.embedding);
-    const [fromChip] = await analyzer.embedChips([f.chip]);
+    if (!f.wideChip) throw new Error('embedAll returned no wide chip');
+    const [fromChip, fromWide] = await analyzer.embedChips([f.chip, f.wideChip]);
     const chipParts = splitNets(nets!, w, fromChip!);
-    const parts: ImageParts = { nets: {}, chip: {}, box: f.box, ms };
+    const wideParts = splitNets(nets!, w, fromWide!);
+    const parts: ImageParts = { nets: {}, chip: {}, wideChip: {}, box: f.box, ms };
     nets!.forEach((p, i) => {
       parts.nets[p.net] = live[i]!;
-      if (p.net !== 'resnet') parts.chip[p.net] = chipParts[i]!;
+      if (p.net !== 'resnet') {
+        parts.chip[p.net] = chipParts[i]!;
+        parts.wideChip[p.net] = wideParts[i]!;
+      }
     });
     return { ok: true, parts };
   }
