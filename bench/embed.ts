@@ -49,6 +49,25 @@ function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
   ].filter((v) => !only || only.includes(v.model));
 }
 
+/**
+ * A fixed workload of plain JavaScript arithmetic, CPU ms (median of 5): the same on every run, so it says how fast the
+ * machine was during this one. This shared machine's speed moves by hours (the same code measured 14.7 and 25.8 ms a
+ * face on one day, the load average low both times), which the load average does not show.
+ */
+function machineReferenceMs(): number {
+  const times: number[] = [];
+  const a = new Float64Array(4096).map((_, i) => (i % 97) / 97);
+  for (let k = 0; k < 5; k++) {
+    const c = process.cpuUsage();
+    let s = 0;
+    for (let r = 0; r < 5000; r++) for (let i = 0; i < a.length; i++) s = s * 0.999 + a[i]! * a[(i * 7) & 4095]!;
+    const d = process.cpuUsage(c);
+    if (s === -1) console.log(s); // keeps the loop from being optimised away
+    times.push((d.user + d.system) / 1000);
+  }
+  return times.sort((x, y) => x - y)[2]!;
+}
+
 const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const c0 = process.cpuUsage();
   const out = await f();
@@ -101,17 +120,48 @@ async function pairFrames(photos: string[]): Promise<{ name: string; jpeg: Uint8
   );
 }
 
-/** CPU ms of embedding both faces of a two-face frame in one call (still-image path and live path), where two faces are found. */
-async function measureTwo(analyzer: ModelAnalyzer, s: { jpeg: Uint8Array }): Promise<{ embed: number | null; live: number | null }> {
+/**
+ * CPU ms of embedding both faces of a two-face frame in one call (still-image path and live path), where two faces are
+ * found; and, for the ratio, one face of the same frame alone (each face in turn), so both costs are of the same faces.
+ */
+async function measureTwo(
+  analyzer: ModelAnalyzer,
+  s: { jpeg: Uint8Array },
+  round: number,
+): Promise<{ embed: number | null; live: number | null; ratio: number | null }> {
   let embed: number | null = null,
-    live: number | null = null;
+    live: number | null = null,
+    ratio: number | null = null;
   const r = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false });
-  if (r.ok && r.frame.faces.length >= 2) [, embed] = await cpuMs(() => r.frame.embed([0, 1]));
+  if (r.ok && r.frame.faces.length >= 2) {
+    // Alternate which comes first, so neither always runs on warmer caches.
+    const both = async () => (await cpuMs(() => r.frame.embed([0, 1])))[1];
+    const one = async (i: number) => (await cpuMs(() => r.frame.embed([i])))[1];
+    let b: number, o0: number, o1: number;
+    if (round % 2) {
+      b = await both();
+      o0 = await one(0);
+      o1 = await one(1);
+    } else {
+      o0 = await one(0);
+      o1 = await one(1);
+      b = await both();
+    }
+    embed = b;
+    ratio = b / ((o0 + o1) / 2);
+  }
   if (r.ok) r.frame.release();
   const l = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false, mesh: false });
   if (l.ok && l.frame.faces.length >= 2) [, live] = await cpuMs(() => l.frame.embed([0, 1]));
   if (l.ok) l.frame.release();
-  return { embed, live };
+  return { embed, live, ratio };
+}
+
+/** p50 / p95 of ratios, to 3 decimals (spread() rounds to 0.1). */
+function ratioSpread(xs: number[]): { p50: number; p95: number; n: number } {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN).toFixed(3);
+  return { p50: at(0.5), p95: at(0.95), n: xs.length };
 }
 
 async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uint8Array }[], twos: { jpeg: Uint8Array }[], rounds: number) {
@@ -120,15 +170,17 @@ async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uin
     network: number[] = [],
     live: number[] = [],
     embedTwo: number[] = [],
-    liveTwo: number[] = [];
+    liveTwo: number[] = [],
+    twoToOne: number[] = [];
   // Round 0 warms kernels and caches and is not counted. A two-face frame comes between every two one-face frames, so
   // both kinds see the process in the same state (measured one block after the other, the later block came out slower).
   for (let round = 0; round <= rounds; round++) {
     for (const [k, s] of shots.entries()) {
       const t = k % 2 === 0 ? twos[k / 2] : undefined;
       if (t) {
-        const m = await measureTwo(analyzer, t);
+        const m = await measureTwo(analyzer, t, round);
         if (round > 0 && m.embed !== null) embedTwo.push(m.embed);
+        if (round > 0 && m.ratio !== null) twoToOne.push(m.ratio);
         if (round > 0 && m.live !== null) liveTwo.push(m.live);
       }
       const [r, d] = await cpuMs(() => analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false }));
@@ -158,6 +210,8 @@ async function measure(analyzer: ModelAnalyzer, shots: { name: string; jpeg: Uin
     live: spread(live),
     embedTwo: spread(embedTwo),
     liveTwo: spread(liveTwo),
+    /** Per two-face frame: both faces in one call over the mean of each face alone, on the same frame. */
+    twoToOne: ratioSpread(twoToOne),
   };
 }
 
@@ -167,6 +221,7 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
   const photos = fixturePhotos();
   const shots = await frames(photos);
   const twos = await pairFrames(photos);
+  const referenceBefore = machineReferenceMs();
   const rounds = ctx.quick ? 1 : 3;
   const models: Record<string, unknown>[] = [];
   for (const { model: id, runtime } of variants()) {
@@ -182,8 +237,14 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
       ...(await measure(analyzer, shots, twos, rounds)),
     });
   }
+  const reference = { beforeMs: referenceBefore, afterMs: machineReferenceMs() };
+  ctx.log(`embed: machine reference ${reference.beforeMs.toFixed(1)} ms before, ${reference.afterMs.toFixed(1)} ms after`);
   return {
     settings: {
+      machineReference: {
+        ...reference,
+        what: 'CPU ms of a fixed JavaScript float loop (bench/embed.ts machineReferenceMs), median of 5: lower is a faster machine',
+      },
       backend: 'wasm (in this process)',
       ortThreads: 1,
       frames: `${shots.length} fixture photos letterboxed to ${WIDTH}x${HEIGHT}`,

@@ -29,10 +29,13 @@ export function fusedTargetRow(f: Any): string[] {
   const one = d.embed?.p50,
     two = d.embedTwo?.p50;
   const before = (f?.results?.models as Any[]).find((m) => m.model === d.model && m.runtime === 'tfjs');
-  const ratio = typeof one === 'number' && typeof two === 'number' && one > 0 ? two / one : NaN;
+  // The same frames' faces embedded alone and together (bench/embed.ts measureTwo), where measured; older runs compared
+  // two-face frames with the one-face photos.
+  const sameFrames = typeof d.twoToOne?.p50 === 'number';
+  const ratio = sameFrames ? d.twoToOne.p50 : typeof one === 'number' && typeof two === 'number' && one > 0 ? two / one : NaN;
   return [
     target,
-    `${d.model}: ${fmt(one)} ms a face (landmarks + alignment ${fmt(d.landmarksAndAlign?.p50)}, network ${fmt(d.network?.p50)}), two faces ${fmt(two)} ms (${fmt(ratio, 2)}x one)` +
+    `${d.model}: ${fmt(one)} ms a face (landmarks + alignment ${fmt(d.landmarksAndAlign?.p50)}, network ${fmt(d.network?.p50)}), two faces ${fmt(two)} ms (${fmt(ratio, 2)}x one${sameFrames ? `, p50 over ${d.twoToOne.n} frames of the two faces together against each alone; p95 ${fmt(d.twoToOne.p95, 2)}x` : ''})` +
       (before ? `; on TF.js (EMBED_RUNTIME=tfjs) ${fmt(before.embed?.p50)} ms a face, two ${fmt(before.embedTwo?.p50)} ms` : ''),
     one <= 35 && ratio < 2 ? '**met**' : '**not met**',
   ];
@@ -47,8 +50,11 @@ export function embedSection(f: Any): string {
     '**embed** = face-api 68 landmarks + alignment + the network(s), after detection: the embedding stage of an enrolment or a still image.',
     '**network** = the network(s) on a stored chip (ArcFace crop cut from it), so landmarks + alignment ≈ embed − network.',
     "**detect** = Human's detector + face mesh over the frame. **live** = `embed()` of a face the live detector (BlazeFace) found: the face mesh runs over the frame again for the faces embedded, then landmarks, alignment, network(s).",
-    `**two faces** = \`embed([0, 1])\` of a frame showing two people (${f.settings?.twoFaceFrames ?? 'two fixture photos side by side'}), both faces in one call (one batch per network), CPU ms for the frame: still-image path / live path.`,
+    `**two faces** = \`embed([0, 1])\` of a frame showing two people (${f.settings?.twoFaceFrames ?? 'two fixture photos side by side'}), both faces in one call (one batch per network), CPU ms for the frame: still-image path / live path; **two faces / one** = the same frame's two faces in one call over each of them alone (mean), p50 / p95 over the frames (still-image path).`,
     '**runtime** = `EMBED_RUNTIME`: `auto` runs the landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads (same embeddings as TF.js: tests/unit/embedding-onnx.test.ts); `tfjs` is the TF.js path, for comparison.',
+    f.settings?.machineReference
+      ? `**Machine speed** during this run: a fixed JavaScript loop took ${fmt(f.settings.machineReference.beforeMs)} ms of CPU before and ${fmt(f.settings.machineReference.afterMs)} ms after (lower is faster). This shared machine's speed moves by hours, unseen by the load average: compare runs by this figure, and ratios within one run.`
+      : '**Machine speed**: not recorded by this run.',
     '',
     table(
       [
@@ -62,6 +68,7 @@ export function embedSection(f: Any): string {
         'detect (frame)',
         'live embed a face',
         'two faces: embed / live (frame)',
+        'two faces / one, same frame',
       ],
       models.map((m) => [
         m.default ? `**${m.model}** (default)` : m.model,
@@ -74,6 +81,7 @@ export function embedSection(f: Any): string {
         p(m.detect),
         p(m.live),
         `${p(m.embedTwo)} / ${p(m.liveTwo)}`,
+        m.twoToOne ? `${fmt(m.twoToOne.p50, 2)}x / ${fmt(m.twoToOne.p95, 2)}x` : 'n/a',
       ]),
     ),
   ].join('\n');
