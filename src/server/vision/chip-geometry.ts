@@ -1,5 +1,6 @@
 // The aligned face chips: the 150 px dlib chip the ResNet embeds, and the wider chip the gallery stores with each
-// enrolled face so that it can be re-embedded when the model changes (gallery/reembed.ts).
+// enrolled face (and each unknown sighting and recognition, which may become one) so that it can be re-embedded when
+// the model changes (gallery/reembed.ts).
 //
 // The stored chip has the dlib chip's geometry at the same scale (100 px per unit of dlib's mean face), with padding 0.6
 // instead of 0.25: 220 px. Its centre 150 px is exactly the ResNet's chip, and it holds the whole 112x112 ArcFace crop
