@@ -15,6 +15,8 @@ interface PersonOverview {
   createdAt: string;
   thumbnailUrl: string | null;
   lastSeenAt: string | null;
+  /** Faces that want the person enrolled again (another model's, or moved from a small stored crop). */
+  enrolAgain: number;
 }
 interface Face {
   id: string;
@@ -54,16 +56,21 @@ async function libraryView(api: Api, session: Session): Promise<void> {
   const grid = byId('people-grid');
   const search = byId<HTMLInputElement>('search');
   const errorEl = byId('library-error');
+  // The Status page links here to list only the people whose faces want them enrolled again.
+  const onlyEnrolAgain = new URLSearchParams(location.search).get('enrolAgain') === '1';
+  byId('enrol-again-filter').hidden = !onlyEnrolAgain;
   let seq = 0;
   const load = async (): Promise<void> => {
     const mine = ++seq;
     const q = search.value.trim();
     try {
-      const r = await api.get<{ items: PersonOverview[]; total: number }>(`/api/v1/library?limit=1000${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+      const r = await api.get<{ items: PersonOverview[]; total: number }>(
+        `/api/v1/library?limit=1000${q ? `&q=${encodeURIComponent(q)}` : ''}${onlyEnrolAgain ? '&enrolAgain=true' : ''}`,
+      );
       if (mine !== seq) return; // a newer search is on its way
       show(errorEl, '');
       byId('people-total').textContent = String(r.total);
-      byId('people-empty').hidden = r.total > 0 || q !== '';
+      byId('people-empty').hidden = r.total > 0 || q !== '' || onlyEnrolAgain;
       grid.replaceChildren(
         ...r.items.map((p) =>
           h(
@@ -71,6 +78,13 @@ async function libraryView(api: Api, session: Session): Promise<void> {
             { class: 'person-card', 'data-person-id': p.id },
             h('a', { href: `/people.html?id=${p.id}` }, h('div', { class: 'thumb' }, thumb(api, p.thumbnailUrl, p.name)), h('span', { class: 'name' }, p.name)),
             h('span', { class: 'muted' }, `${p.faces} ${p.faces === 1 ? 'face' : 'faces'} · ${lastSeen(p)}`),
+            p.enrolAgain > 0
+              ? h(
+                  'span',
+                  { class: 'warn enrol-again', title: 'Faces made by another model, or moved to this one from a small stored crop: see their page' },
+                  `Enrol again: ${p.enrolAgain} ${p.enrolAgain === 1 ? 'face' : 'faces'}`,
+                )
+              : null,
           ),
         ),
       );

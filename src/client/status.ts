@@ -176,7 +176,14 @@ function startStatus(api: Api): void {
           ['Faces', String(health.gallery.faces)],
           ['Index', `${health.gallery.backend}, ${health.gallery.dims} dimensions`],
           ['Faces of another model', index ? String(index.staleFaces) : '—'],
-          ['Faces to enrol again', index ? String(index.reenrolFaces) : '—'],
+          [
+            'Faces to enrol again',
+            !index
+              ? '—'
+              : index.reenrolFaces + index.staleFaces > 0
+                ? h('a', { href: '/people.html?enrolAgain=1', id: 'enrol-again-link' }, `${index.reenrolFaces + index.staleFaces} · see who`)
+                : '0',
+          ],
           ['Faces by model', index ? index.facesByModel.map((m) => `${m.modelId}: ${m.faces}`).join(', ') || 'none' : '—'],
         ]),
       ),

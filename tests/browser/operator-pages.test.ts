@@ -246,6 +246,12 @@ describe('operator pages', () => {
     expect(await marked.locator('.reenrol-face').textContent()).toMatch(/^Enrol again for full accuracy/);
     expect(await marked.locator('.reenrol-face').getAttribute('title')).toMatch(/from a 150 px stored crop/);
     expect(await page.locator('#faces .stale-face').count()).toBe(0);
+    // The Status page's count links to the people to enrol again: this one and the earlier test's "Old Gallery" (a face of
+    // another model), each marked; the people with nothing to redo are not listed.
+    await page.goto(`${server.url}/people.html?enrolAgain=1`);
+    await page.locator('#enrol-again-filter').waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('#people-grid .person-card .name').allTextContents()).toEqual(['Moved Gallery', 'Old Gallery']);
+    expect(await page.locator('#people-grid .enrol-again').allTextContents()).toEqual(['Enrol again: 1 face', 'Enrol again: 1 face']);
     expect(errors).toEqual([]);
   });
 });

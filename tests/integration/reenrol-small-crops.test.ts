@@ -49,6 +49,8 @@ describe('re-enrolment offered where a stored crop is too small for the model', 
     ids.small = (
       await store.commitEnrolment({ name: 'Small crop', modelId: OLD_MODEL, faces: [{ embedding: wrong, crop: await jpeg(face.chip, CHIP_SIZE) }] })
     ).personId;
+    // And one with no crop at all: start-up cannot move it, so it stays under the old model, not searched.
+    ids.stale = (await store.commitEnrolment({ name: 'No crop', modelId: OLD_MODEL, faces: [{ embedding: wrong }] })).personId;
     ids.wide = (
       await store.commitEnrolment({ name: 'Wide crop', modelId: OLD_MODEL, faces: [{ embedding: wrong, crop: await jpeg(face.wideChip!, WIDE_CHIP_SIZE) }] })
     ).personId;
@@ -75,12 +77,33 @@ describe('re-enrolment offered where a stored crop is too small for the model', 
     expect(await facesOf(server, ids.fresh!)).toEqual([expect.objectContaining({ modelId: model, embeddedFromCropPx: null, reenrol: null })]);
     // All three are searched: the re-embedded ones are in the index under the running model.
     const index = await (await api(server).get('/api/v1/index')).json();
-    expect(index).toMatchObject({ faces: 3, staleFaces: 0, reenrolFaces: 1, facesByModel: [{ modelId: model, faces: 3 }] });
+    expect(index).toMatchObject({
+      faces: 3,
+      staleFaces: 1,
+      reenrolFaces: 1,
+      facesByModel: [
+        { modelId: model, faces: 3 },
+        { modelId: OLD_MODEL, faces: 1 },
+      ],
+    });
+  });
+
+  it('lists the people to enrol again: a face moved from a small crop, or one another model made', async () => {
+    type Entry = { name: string; enrolAgain: number };
+    const library = async (q = '') => (await (await api(server).get(`/api/v1/library?limit=10${q}`)).json()) as { items: Entry[]; total: number };
+    const all = await library();
+    expect(Object.fromEntries(all.items.map((p) => [p.name, p.enrolAgain]))).toEqual({ 'Enrolled now': 0, 'No crop': 1, 'Small crop': 1, 'Wide crop': 0 });
+    const only = await library('&enrolAgain=true');
+    expect([only.total, only.items.map((p) => p.name)]).toEqual([2, ['No crop', 'Small crop']]);
+    expect((await library('&enrolAgain=true&q=small')).items.map((p) => p.name)).toEqual(['Small crop']);
   });
 
   it('says on /health which model the stored faces were embedded with', async () => {
     const health = (await (await api(server).get('/health')).json()) as { gallery: { facesByModel: unknown }; inference: { embeddingModel: string } };
-    expect(health.gallery.facesByModel).toEqual([{ modelId: health.inference.embeddingModel, faces: 3 }]);
+    expect(health.gallery.facesByModel).toEqual([
+      { modelId: health.inference.embeddingModel, faces: 3 },
+      { modelId: OLD_MODEL, faces: 1 },
+    ]);
   });
 
   it('keeps the mark through a gallery export and import', { timeout: 60_000 }, async () => {

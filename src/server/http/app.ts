@@ -102,7 +102,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', keysRoutes({ keys: store.keys }));
   app.route('/', whoAmIRoutes({ authMode }));
   app.route('/', mergeRoutes({ galleryService }));
-  app.route('/', peopleOverviewRoutes({ people: store.people }));
+  app.route('/', peopleOverviewRoutes({ people: store.people, model: manifest }));
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
   const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
   app.route('/', webhooksRoutes(outbound));

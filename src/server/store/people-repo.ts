@@ -188,7 +188,7 @@ export function peopleRepo(db: StoreDb) {
     /** Everything of `fromId` moves to `intoId`, then `fromId` goes: one transaction. */
     merge: (intoId: string, fromId: string) => mergePeople(db, intoId, fromId),
     /** The people library's page: face count, thumbnail face, last check-in. */
-    overview: (opts: { q?: string; limit: number; offset: number }) => listPeopleOverview(db, opts),
+    overview: (opts: Parameters<typeof listPeopleOverview>[1]) => listPeopleOverview(db, opts),
 
     async exists(id: string): Promise<boolean> {
       if (!isUuid(id)) return false;
