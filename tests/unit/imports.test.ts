@@ -212,4 +212,23 @@ describe('gallery file reader', () => {
     expect(await refusal(file(header.replace('"m"', '"other"')))).toEqual(['model_mismatch', expect.any(String)]);
     expect((await refusal(new Uint8Array([0x1f, 0x8b, 1, 2, 3])))[0]).toBe('bad_export');
   });
+
+  it("takes a face's embeddedFromCropPx only where it matches the face's own crop", async () => {
+    const crop = async (side: number) =>
+      (
+        await sharp({ create: { width: side, height: side, channels: 3, background: '#888' } })
+          .jpeg()
+          .toBuffer()
+      ).toString('base64');
+    const face = (c: string | null, embeddedFromCropPx?: number | null) =>
+      JSON.stringify({ type: 'person', name: 'A', faces: [{ embedding: vec(1, 0, 0, 0), crop: c, quality: null, embeddedFromCropPx }] });
+    const read = async (line: string) => (await readGalleryFile(file(header, line), expectModel, limits))[0]!.faces[0]!.embeddedFromCropPx;
+    expect(await read(face(await crop(150), 150))).toBe(150);
+    expect(await read(face(await crop(220), 220))).toBe(220);
+    expect(await read(face(await crop(150)))).toBeNull(); // an older file: the field absent
+    expect(await read(face(null, null))).toBeNull();
+    // A file that would hide a face's re-enrolment mark (a 150 px crop said to be 220), or invent one, is refused.
+    expect(await refusal(file(header, face(await crop(150), 220)))).toEqual(['bad_export', expect.stringContaining('does not match its 150 px crop')]);
+    expect((await refusal(file(header, face(null, 150))))[1]).toContain('a face without a crop');
+  });
 });

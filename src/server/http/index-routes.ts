@@ -4,8 +4,7 @@ import type { Config } from '../config.js';
 import type { Gallery } from '../gallery/gallery.js';
 import type { GalleryService } from '../gallery/service.js';
 import type { FacesRepo } from '../store/faces-repo.js';
-import { WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
-import { embedsArcfaceCrop, type ModelManifest } from '../vision/models.js';
+import { smallestWholeCropPx, type ModelManifest } from '../vision/models.js';
 import { resource, type App } from './context.js';
 import { json, secured } from './schemas.js';
 
@@ -39,11 +38,12 @@ export interface IndexDeps {
 
 export function indexRoutes(deps: IndexDeps): App {
   const app = resource();
+  const smallest = deps.model ? smallestWholeCropPx(deps.model) : null;
   const stats = async () => ({
     ...deps.gallery.stats(),
     staleFaces: await deps.faces.countNotFromModel(deps.galleryService.modelId),
     facesByModel: await deps.faces.countByModel(),
-    reenrolFaces: deps.model && embedsArcfaceCrop(deps.model) ? await deps.faces.countReembeddedFromCropsUnder(deps.galleryService.modelId, WIDE_CHIP_SIZE) : 0,
+    reenrolFaces: smallest === null ? 0 : await deps.faces.countReembeddedFromCropsUnder(deps.galleryService.modelId, smallest),
     threshold: deps.config.MATCH_THRESHOLD,
   });
 

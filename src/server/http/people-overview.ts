@@ -1,8 +1,7 @@
 // GET /api/v1/library: the people library page's list (face count, thumbnail crop URL, last check-in), searchable by name.
 import { z } from '@hono/zod-openapi';
 import type { PeopleRepo } from '../store/people-repo.js';
-import { WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
-import { embedsArcfaceCrop, type ModelManifest } from '../vision/models.js';
+import { smallestWholeCropPx, type ModelManifest } from '../vision/models.js';
 import { resource, type App } from './context.js';
 import { Page, iso, json, secured } from './schemas.js';
 
@@ -33,7 +32,7 @@ export interface PeopleOverviewDeps {
 
 export function peopleOverviewRoutes(deps: PeopleOverviewDeps): App {
   const app = resource();
-  const rule = deps.model ? { modelId: deps.model.id, minCropPx: embedsArcfaceCrop(deps.model) ? WIDE_CHIP_SIZE : null } : undefined;
+  const rule = deps.model ? { modelId: deps.model.id, minCropPx: smallestWholeCropPx(deps.model) } : undefined;
   app.openapi(
     secured('viewer', {
       method: 'get',

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { text } from '../../shared/text.js';
 import { pacer } from '../live-work.js';
 import { bytesToEmbedding } from '../store/embedding-bytes.js';
+import { CHIP_SIZE, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
 
 export const FORMAT = 'facestream-gallery';
 export const FORMAT_VERSION = 1;
@@ -199,11 +200,12 @@ export async function* galleryLines(
     const faces: ImportedFace[] = [];
     for (const [k, f] of p.data.faces.entries()) {
       const at = `line ${no}, face ${k + 1}`;
+      const crop = f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at);
       faces.push({
         embedding: checkEmbedding(Buffer.from(f.embedding, 'base64'), expect.dims, at),
-        crop: f.crop === null ? null : await checkCrop(Buffer.from(f.crop, 'base64'), at),
+        crop: crop?.crop ?? null,
         quality: f.quality,
-        embeddedFromCropPx: f.embeddedFromCropPx ?? null,
+        embeddedFromCropPx: checkEmbeddedFrom(f.embeddedFromCropPx, crop, at),
       });
     }
     yield { no, person: { name: p.data.name, faces } };
@@ -242,18 +244,34 @@ export function checkEmbedding(raw: Buffer, dims: number, at: string): Float32Ar
   return e.map((v) => v / norm);
 }
 
-/** A JPEG that decodes whole, of a chip's size, or the import is refused. */
-async function checkCrop(crop: Buffer, at: string): Promise<Buffer> {
+/** A JPEG that decodes whole, of a chip's size, or the import is refused; with the side a re-embedding reads it as. */
+async function checkCrop(crop: Buffer, at: string): Promise<{ crop: Buffer; readAsPx: number }> {
+  let readAsPx: number;
   try {
     const meta = await sharp(crop, { limitInputPixels: MAX_CROP_SIDE * MAX_CROP_SIDE }).metadata();
     if (meta.format !== 'jpeg') throw new Error(`it is ${meta.format ?? 'not an image'}, not JPEG`);
     if (!meta.width || !meta.height || meta.width > MAX_CROP_SIDE || meta.height > MAX_CROP_SIDE)
       throw new Error(`${meta.width}x${meta.height} is not a face crop's size`);
+    readAsPx = meta.width === WIDE_CHIP_SIZE && meta.height === WIDE_CHIP_SIZE ? WIDE_CHIP_SIZE : CHIP_SIZE; // gallery/reembed.ts
     await sharp(crop, { failOn: 'truncated', limitInputPixels: MAX_CROP_SIDE * MAX_CROP_SIDE })
       .raw()
       .toBuffer();
   } catch (err) {
     throw new GalleryFileError('bad_export', `${at}: crop is not a JPEG image: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return crop;
+  return { crop, readAsPx };
+}
+
+/**
+ * `embeddedFromCropPx` as the file says it, checked against the face's own crop: a face is only ever re-embedded from
+ * the crop it keeps, so the value is null or the side that crop is read as. A file claiming otherwise (which would hide
+ * or invent a face's re-enrolment mark) is refused.
+ */
+function checkEmbeddedFrom(claimed: number | null | undefined, crop: { readAsPx: number } | null, at: string): number | null {
+  if (claimed === undefined || claimed === null) return null;
+  if (crop?.readAsPx === claimed) return claimed;
+  throw new GalleryFileError(
+    'bad_export',
+    `${at}: embeddedFromCropPx ${claimed} does not match ${crop ? `its ${crop.readAsPx} px crop` : 'a face without a crop'}`,
+  );
 }

@@ -189,6 +189,14 @@ export function embedsArcfaceCrop(m: Pick<ModelManifest, 'fusion' | 'nets'>): bo
 }
 
 /**
+ * The smallest stored crop (px a side) a face can be re-embedded from for this model without losing part of the face
+ * it reads: the wide chip for a model on the ArcFace crop, null (any stored chip) for the ResNet alone.
+ */
+export function smallestWholeCropPx(m: Pick<ModelManifest, 'fusion' | 'nets'>): number | null {
+  return embedsArcfaceCrop(m) ? WIDE_CHIP_SIZE : null;
+}
+
+/**
  * Why a face should be enrolled again, or null: its embedding for the running model was re-embedded from a stored
  * crop too small for the face crop this model reads (faces stored before 2026-12-06 keep a 150 px chip). It still
  * matches, less reliably than a new enrolment would (docs/accuracy.md, the "@regallery" columns).
@@ -198,6 +206,7 @@ export function reenrolReason(
   face: { modelId: string; embeddedFromCropPx: number | null },
 ): string | null {
   if (!model || face.modelId !== model.id || face.embeddedFromCropPx === null) return null;
-  if (!embedsArcfaceCrop(model) || face.embeddedFromCropPx >= WIDE_CHIP_SIZE) return null;
+  const smallest = smallestWholeCropPx(model);
+  if (smallest === null || face.embeddedFromCropPx >= smallest) return null;
   return `re-embedded for ${model.id} from a ${face.embeddedFromCropPx} px stored crop, which cuts off the top of the face crop this model reads`;
 }
