@@ -17,6 +17,7 @@ import { parseConfig } from '../src/server/load-config.js';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../src/server/vision/analyzer.js';
 import { resolveModel } from '../src/server/vision/models.js';
 import { FIXTURES, HEIGHT, WIDTH } from './lib/frames.js';
+import { machineReferenceMs } from './lib/machine.js';
 import { spread } from './lib/stats.js';
 import type { SuiteContext, SuiteOutput } from './lib/suite.js';
 
@@ -47,25 +48,6 @@ function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
     ...[...new Set(EMBED_MODELS)].map((model) => ({ model, runtime: 'auto' as const })),
     { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' as const },
   ].filter((v) => !only || only.includes(v.model));
-}
-
-/**
- * A fixed workload of plain JavaScript arithmetic, CPU ms (median of 5): the same on every run, so it says how fast the
- * machine was during this one. This shared machine's speed moves by hours (the same code measured 14.7 and 25.8 ms a
- * face on one day, the load average low both times), which the load average does not show.
- */
-function machineReferenceMs(): number {
-  const times: number[] = [];
-  const a = new Float64Array(4096).map((_, i) => (i % 97) / 97);
-  for (let k = 0; k < 5; k++) {
-    const c = process.cpuUsage();
-    let s = 0;
-    for (let r = 0; r < 5000; r++) for (let i = 0; i < a.length; i++) s = s * 0.999 + a[i]! * a[(i * 7) & 4095]!;
-    const d = process.cpuUsage(c);
-    if (s === -1) console.log(s); // keeps the loop from being optimised away
-    times.push((d.user + d.system) / 1000);
-  }
-  return times.sort((x, y) => x - y)[2]!;
 }
 
 const cpuMs = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
@@ -243,7 +225,7 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
     settings: {
       machineReference: {
         ...reference,
-        what: 'CPU ms of a fixed JavaScript float loop (bench/embed.ts machineReferenceMs), median of 5: lower is a faster machine',
+        what: 'CPU ms of a fixed JavaScript float loop (bench/lib/machine.ts machineReferenceMs), median of 5: lower is a faster machine',
       },
       backend: 'wasm (in this process)',
       ortThreads: 1,

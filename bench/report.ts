@@ -175,10 +175,12 @@ export function renderReport(r: ResultsByName): string {
     'The machine is shared with other agents building this project at the same time, so absolute times are noisy and',
     'slower than on a quiet machine: compare figures from one run, and read the CPU time a frame, which the load changes',
     'much less than wall-clock times. The 1-minute load average during each suite (the machine has',
-    `${m.cpus ?? '?'} cores: a load above that means processes waited for a core):`,
+    `${m.cpus ?? '?'} cores: a load above that means processes waited for a core), and the CPU time of a fixed JavaScript loop`,
+    "before and after it (bench/lib/machine.ts): the host's speed moves by hours without the load average showing it",
+    '(on 2026-12-06 to 07 the same embedding code took 14.7 and 24.9 ms a face), so compare runs whose loop times agree:',
     '',
     table(
-      ['suite', 'run at (UTC)', 'took', 'load average min / mean / max'],
+      ['suite', 'run at (UTC)', 'took', 'load average min / mean / max', 'reference loop ms, before / after'],
       names.map((n) => {
         const f = r[n];
         const load = f.machine?.load;
@@ -191,6 +193,11 @@ export function renderReport(r: ResultsByName): string {
             .slice(0, 16),
           f.durationS !== undefined ? `${Math.round(f.durationS)} s` : f.wallMs ? `${Math.round(f.wallMs / 1000)} s` : '?',
           loadText,
+          f.machine?.referenceMs
+            ? `${f.machine.referenceMs.before} / ${f.machine.referenceMs.after}`
+            : f.settings?.machineReference
+              ? `${f.settings.machineReference.beforeMs} / ${f.settings.machineReference.afterMs}`
+              : 'not recorded',
         ];
       }),
     ),

@@ -13,7 +13,7 @@ import { runCameras } from './cameras.js';
 import { runEmbed } from './embed.js';
 import { runIpCameras } from './ipcameras.js';
 import { runImport } from './import.js';
-import { describeMachine, sampleLoad } from './lib/machine.js';
+import { describeMachine, machineReferenceMs, sampleLoad } from './lib/machine.js';
 import { benchPaths, type BenchPaths } from './lib/report-path.js';
 import { startBenchServer, type BenchServer, type ResultsFile, type SuiteContext, type SuiteOutput } from './lib/suite.js';
 import { runLive } from './live.js';
@@ -155,6 +155,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.includes(s))) {
   if (!['live', 'liveness', 'cameras', 'ipcameras', 'baseline'].includes(name)) await stopShared();
   const started = new Date();
+  // The machine's speed before and after the suite (a fixed loop's CPU time): the load average does not show it.
+  const speedBefore = machineReferenceMs();
+  const speed = () => ({ referenceMs: { before: speedBefore, after: machineReferenceMs() } });
   const load = sampleLoad();
   log(`${name}: starting`);
   try {
@@ -167,12 +170,15 @@ for (const name of values['report-only'] ? [] : ORDER.filter((s) => only.include
         suite: name,
         date: started.toISOString(),
         durationS: +((Date.now() - started.getTime()) / 1000).toFixed(1),
-        machine: { ...describeMachine(backend), load: load.stop() },
+        machine: { ...describeMachine(backend), load: load.stop(), ...speed() },
         ...output,
       };
       file = f as unknown as Record<string, unknown>;
       if (output.skipped) log(`${name}: skipped: ${output.skipped}`);
-    } else file = await runScriptSuite(name, started, load);
+    } else {
+      file = await runScriptSuite(name, started, load);
+      if (file) file.machine = { ...(file.machine as object), ...speed() };
+    }
     if (file) fs.writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(file, null, 2)}\n`);
     log(`${name}: done in ${Math.round((Date.now() - started.getTime()) / 1000)} s`);
   } catch (err) {

@@ -38,6 +38,25 @@ export interface LoadSummary {
   samples: number;
 }
 
+/**
+ * A fixed workload of plain JavaScript arithmetic, CPU ms (median of 5): the same on every run, so it says how fast the
+ * machine was during this one. This shared machine's speed moves by hours (the same code measured 14.7 and 25.8 ms a
+ * face on one day, the load average low both times), which the load average does not show.
+ */
+export function machineReferenceMs(): number {
+  const times: number[] = [];
+  const a = new Float64Array(4096).map((_, i) => (i % 97) / 97);
+  for (let k = 0; k < 5; k++) {
+    const c = process.cpuUsage();
+    let s = 0;
+    for (let r = 0; r < 5000; r++) for (let i = 0; i < a.length; i++) s = s * 0.999 + a[i]! * a[(i * 7) & 4095]!;
+    const d = process.cpuUsage(c);
+    if (s === -1) console.log(s); // keeps the loop from being optimised away
+    times.push((d.user + d.system) / 1000);
+  }
+  return +times.sort((x, y) => x - y)[2]!.toFixed(1);
+}
+
 /** Samples the 1-minute load average every `everyMs` until stopped: the machine is shared, so the figures need it. */
 export function sampleLoad(everyMs = 2000): { stop(): LoadSummary } {
   const xs = [os.loadavg()[0]!];
