@@ -196,7 +196,7 @@ export function renderReport(r: ResultsByName): string {
           f.machine?.referenceMs
             ? `${f.machine.referenceMs.before} / ${f.machine.referenceMs.after}`
             : f.settings?.machineReference
-              ? `${f.settings.machineReference.beforeMs} / ${f.settings.machineReference.afterMs}`
+              ? `${+f.settings.machineReference.beforeMs.toFixed(1)} / ${+f.settings.machineReference.afterMs.toFixed(1)}`
               : 'not recorded',
         ];
       }),
