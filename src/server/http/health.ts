@@ -34,8 +34,11 @@ export interface HealthDeps {
 
 /** /health is a liveness probe, so it never waits on the database longer than this for the faces by model... */
 const FACE_MODELS_WAIT_MS = 250;
-/** ...and reads them at most this often; older counts are not shown (null) when the database does not answer. */
-const FACE_MODELS_MAX_AGE_MS = 5000;
+/**
+ * ...and reads them at most this often (a count over every face: at a million faces, not on every poll of a status
+ * page); older counts are not shown (null) when the database does not answer.
+ */
+const FACE_MODELS_MAX_AGE_MS = 30_000;
 
 function cachedFaceModels(read: () => Promise<{ modelId: string; faces: number }[]>) {
   let last: { at: number; value: { modelId: string; faces: number }[] } | null = null;

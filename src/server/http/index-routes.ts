@@ -30,7 +30,7 @@ const IndexStats = z
 export interface IndexDeps {
   gallery: Pick<Gallery, 'stats'>;
   galleryService: Pick<GalleryService, 'rebuild' | 'modelId'>;
-  faces: Pick<FacesRepo, 'countNotFromModel' | 'countByModel' | 'countReembeddedFromCropsUnder'>;
+  faces: Pick<FacesRepo, 'countByModel' | 'countReembeddedFromCropsUnder'>;
   config: Pick<Config, 'MATCH_THRESHOLD'>;
   /** The running embedding model (null: the built-in fallback). */
   model: Pick<ModelManifest, 'id' | 'fusion' | 'nets'> | null;
@@ -39,10 +39,15 @@ export interface IndexDeps {
 export function indexRoutes(deps: IndexDeps): App {
   const app = resource();
   const smallest = deps.model ? smallestWholeCropPx(deps.model) : null;
+  /** Every stored face by model, one query; the faces of other models are the stale ones. */
+  const byModel = async () => {
+    const facesByModel = await deps.faces.countByModel();
+    const staleFaces = facesByModel.filter((m) => m.modelId !== deps.galleryService.modelId).reduce((n, m) => n + m.faces, 0);
+    return { staleFaces, facesByModel };
+  };
   const stats = async () => ({
     ...deps.gallery.stats(),
-    staleFaces: await deps.faces.countNotFromModel(deps.galleryService.modelId),
-    facesByModel: await deps.faces.countByModel(),
+    ...(await byModel()),
     reenrolFaces: smallest === null ? 0 : await deps.faces.countReembeddedFromCropsUnder(deps.galleryService.modelId, smallest),
     threshold: deps.config.MATCH_THRESHOLD,
   });

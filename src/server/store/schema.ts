@@ -63,6 +63,11 @@ export const faces = pgTable(
     index('faces_model_id_idx').on(t.modelId),
     index('faces_person_id_idx').on(t.personId),
     index('faces_person_source_hash_idx').on(t.personId, t.sourceHash),
+    // The few faces re-embedded from a stored crop, by model: /api/v1/index and the library count them on every call,
+    // which must not read every face of a million-face gallery.
+    index('faces_reembedded_model_idx')
+      .on(t.modelId, t.embeddedFromCropPx)
+      .where(sql`${t.embeddedFromCropPx} IS NOT NULL`),
     // The database, not only the application, guarantees an embedding is exactly `dims` float32 values,
     // so a reader never has to guess how to decode it.
     check('faces_embedding_dims_check', sql`${t.dims} > 0 AND octet_length(${t.embedding}) = ${t.dims} * 4`),

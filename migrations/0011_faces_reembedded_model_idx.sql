@@ -1,0 +1,1 @@
+CREATE INDEX "faces_reembedded_model_idx" ON "faces" USING btree ("model_id","embedded_from_crop_px") WHERE "faces"."embedded_from_crop_px" IS NOT NULL;
