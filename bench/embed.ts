@@ -17,7 +17,6 @@ import { parseConfig } from '../src/server/load-config.js';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../src/server/vision/analyzer.js';
 import { resolveModel } from '../src/server/vision/models.js';
 import { FIXTURES, HEIGHT, WIDTH } from './lib/frames.js';
-import { machineReferenceMs } from './lib/machine.js';
 import { spread } from './lib/stats.js';
 import type { SuiteContext, SuiteOutput } from './lib/suite.js';
 
@@ -203,7 +202,6 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
   const photos = fixturePhotos();
   const shots = await frames(photos);
   const twos = await pairFrames(photos);
-  const referenceBefore = machineReferenceMs();
   const rounds = ctx.quick ? 1 : 3;
   const models: Record<string, unknown>[] = [];
   for (const { model: id, runtime } of variants()) {
@@ -219,14 +217,9 @@ export async function runEmbed(ctx: SuiteContext): Promise<SuiteOutput> {
       ...(await measure(analyzer, shots, twos, rounds)),
     });
   }
-  const reference = { beforeMs: referenceBefore, afterMs: machineReferenceMs() };
-  ctx.log(`embed: machine reference ${reference.beforeMs.toFixed(1)} ms before, ${reference.afterMs.toFixed(1)} ms after`);
+  // The machine's speed during the run is recorded by bench/run.ts for every suite (machine.referenceMs).
   return {
     settings: {
-      machineReference: {
-        ...reference,
-        what: 'CPU ms of a fixed JavaScript float loop (bench/lib/machine.ts machineReferenceMs), median of 5: lower is a faster machine',
-      },
       backend: 'wasm (in this process)',
       ortThreads: 1,
       frames: `${shots.length} fixture photos letterboxed to ${WIDTH}x${HEIGHT}`,

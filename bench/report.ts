@@ -19,6 +19,7 @@ import { exportSection, soakSection, soakTargetRow } from './lib/soak-section.js
 import { syncSection, syncTargetRows } from './lib/sync-section.js';
 import { galleryImportJobSection, serviceImportSection } from './lib/import-job-section.js';
 import { stallsSection, stallsTargetRows } from './lib/stalls-section.js';
+import { recordedReference } from './lib/machine.js';
 import { idleBaseline } from './lib/stats.js';
 
 export type ResultsByName = Record<string, Any>;
@@ -186,6 +187,7 @@ export function renderReport(r: ResultsByName): string {
         const load = f.machine?.load;
         const avg = f.machine?.loadavg;
         const loadText = load ? `${load.min} / ${load.mean} / ${load.max}` : Array.isArray(avg) ? `${avg[0]} at its end (its own run)` : 'not recorded';
+        const ref = recordedReference(f);
         return [
           n,
           String(f.date ?? f.generatedAt ?? '?')
@@ -193,11 +195,7 @@ export function renderReport(r: ResultsByName): string {
             .slice(0, 16),
           f.durationS !== undefined ? `${Math.round(f.durationS)} s` : f.wallMs ? `${Math.round(f.wallMs / 1000)} s` : '?',
           loadText,
-          f.machine?.referenceMs
-            ? `${f.machine.referenceMs.before} / ${f.machine.referenceMs.after}`
-            : f.settings?.machineReference
-              ? `${+f.settings.machineReference.beforeMs.toFixed(1)} / ${+f.settings.machineReference.afterMs.toFixed(1)}`
-              : 'not recorded',
+          ref ? `${ref.before} / ${ref.after}` : 'not recorded',
         ];
       }),
     ),

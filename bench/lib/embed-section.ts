@@ -1,4 +1,5 @@
 // BENCHMARKS.md's embedding-cost section and target row, from bench/results/embed.json (bench/embed.ts).
+import { recordedReference } from './machine.js';
 import type { Any } from './report-sections.js';
 
 const fmt = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? `${+x.toFixed(digits)}` : 'n/a');
@@ -42,6 +43,7 @@ export function fusedTargetRow(f: Any): string[] {
 }
 
 export function embedSection(f: Any): string {
+  const ref = recordedReference(f);
   const models = (f.results?.models as Any[] | undefined) ?? [];
   return [
     '## Embedding cost per model: `npm run bench -- --only embed` (bench/embed.ts)',
@@ -52,8 +54,8 @@ export function embedSection(f: Any): string {
     "**detect** = Human's detector + face mesh over the frame. **live** = `embed()` of a face the live detector (BlazeFace) found: the face mesh runs over the frame again for the faces embedded, then landmarks, alignment, network(s).",
     `**two faces** = \`embed([0, 1])\` of a frame showing two people (${f.settings?.twoFaceFrames ?? 'two fixture photos side by side'}), both faces in one call (one batch per network), CPU ms for the frame: still-image path / live path; **two faces / one** = the same frame's two faces in one call over each of them alone (mean), p50 / p95 over the frames (still-image path).`,
     '**runtime** = `EMBED_RUNTIME`: `auto` runs the landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads (same embeddings as TF.js: tests/unit/embedding-onnx.test.ts); `tfjs` is the TF.js path, for comparison.',
-    f.settings?.machineReference
-      ? `**Machine speed** during this run: a fixed JavaScript loop took ${fmt(f.settings.machineReference.beforeMs)} ms of CPU before and ${fmt(f.settings.machineReference.afterMs)} ms after (lower is faster). This shared machine's speed moves by hours, unseen by the load average: compare runs by this figure, and ratios within one run.`
+    ref
+      ? `**Machine speed** during this run: a fixed JavaScript loop took ${fmt(ref.before)} ms of CPU before and ${fmt(ref.after)} ms after (lower is faster). This shared machine's speed moves by hours, unseen by the load average: compare runs by this figure, and ratios within one run.`
       : '**Machine speed**: not recorded by this run.',
     '',
     table(

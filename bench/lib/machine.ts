@@ -1,6 +1,7 @@
 // What the results were measured on: the machine, and the load other processes put on it while a suite ran.
 import fs from 'node:fs';
 import os from 'node:os';
+import type { Any } from './report-sections.js';
 import { round } from './stats.js';
 
 export interface Machine {
@@ -82,4 +83,15 @@ export function flushToDisk(file: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A results file's reference-loop times, before and after its suite: `machine.referenceMs` (bench/run.ts, every suite),
+ * or `settings.machineReference` in embed files written before run.ts recorded it. Null when not recorded.
+ */
+export function recordedReference(f: Any): { before: number; after: number } | null {
+  const r = f?.machine?.referenceMs;
+  if (r) return { before: r.before, after: r.after };
+  const old = f?.settings?.machineReference;
+  return old ? { before: +old.beforeMs.toFixed(1), after: +old.afterMs.toFixed(1) } : null;
 }
