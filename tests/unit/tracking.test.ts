@@ -433,4 +433,33 @@ describe('Tracker.reject (a false detection)', () => {
     t.vote(retry.trackIds[0]!, { personId: 'p', name: 'Pat', score: 0.9, bestPersonId: 'p' });
     expect(t.visible()).toMatchObject([{ id: first.trackIds[0], name: 'Pat', state: 'recognized' }]);
   });
+
+  it('hides a track a tentative detection starts until the mesh confirms it, and asks for that check at once', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    // A small face beside a larger one: BlazeFace is sure of the large one, unsure of the small one.
+    const first = t.update([box(400, 150, 120, 140), box(120, 200, 80, 90)], { now: 0, tentative: [false, true] });
+    expect(first.needEmbedding).toEqual([0, 1]);
+    const [large, small] = first.trackIds as [number, number];
+    expect(t.visible().map((v) => v.id)).toEqual([large]);
+    expect(t.settled()).toBe(false);
+    t.meshConfirmed(small);
+    expect(t.visible().map((v) => v.id)).toEqual([large, small]);
+    t.vote(small, { personId: 'h', name: 'Howard', score: 0.9, bestPersonId: 'h' });
+    // Later detections of it, sure or not, continue the shown track.
+    const next = t.update([box(402, 150, 120, 140), box(121, 200, 80, 90)], { now: 100, tentative: [false, true] });
+    expect(next.trackIds).toEqual([large, small]);
+    expect(t.visible().map((v) => v.id)).toEqual([large, small]);
+  });
+
+  it('keeps a tentative detection the mesh rejects hidden, checked again only on the rejection schedule', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    const first = t.update([box(300, 100, 60, 60)], { now: 0, tentative: [true] });
+    expect(first.needEmbedding).toEqual([0]);
+    t.reject(first.trackIds[0]!);
+    expect(t.update([box(300, 100, 60, 60)], { now: 100, tentative: [true] }).needEmbedding).toEqual([]);
+    expect(t.visible()).toEqual([]);
+    expect(t.coast({ now: 150 })).toEqual([]);
+    // The first rejection's retry: 250 ms later, as for a sure detection the mesh rejected.
+    expect(t.update([box(300, 100, 60, 60)], { now: 250, tentative: [true] }).needEmbedding).toEqual([0]);
+  });
 });

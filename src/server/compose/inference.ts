@@ -110,6 +110,7 @@ function openWorker(config: Config, log: Logger): Promise<WorkerAnalyzer> {
   const init = {
     TF_BACKEND: config.TF_BACKEND,
     DETECT_MIN_CONFIDENCE: config.DETECT_MIN_CONFIDENCE,
+    LIVE_DETECT_FLOOR: config.LIVE_DETECT_FLOOR,
     MAX_FACES: config.MAX_FACES,
     LIVE_DETECTOR: config.LIVE_DETECTOR,
     EMBED_RUNTIME: config.EMBED_RUNTIME,

@@ -286,7 +286,7 @@ export class FramePipeline {
     try {
       const { trackIds, needEmbedding } = this.tracker.update(
         analyzed.faces.map((f) => f.box),
-        { now, trusted: true },
+        { now, trusted: true, tentative: analyzed.faces.map((f) => f.tentative === true) },
       );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.deciding = needEmbedding.length > 0;
@@ -362,7 +362,8 @@ export class FramePipeline {
     const keep = opts.onUnmatched !== undefined || opts.onMatched !== undefined;
     const embeddings = toEmbed.length > 0 ? await analyzed.embed(toEmbed, keep ? { wideChips: true } : undefined) : [];
     const embedMs = performance.now() - t0;
-    const candidates = await Promise.all(embeddings.map(async (e) => this.deps.gallery.search(e.embedding, 2)));
+    // A face the mesh did not confirm has no embedding (analyzer.ts): nothing to search.
+    const candidates = await Promise.all(embeddings.map(async (e) => (e.mesh?.confirmed === false ? [] : this.deps.gallery.search(e.embedding, 2))));
     const verdicts = await this.spoofVerdicts(analyzed, needEmbedding, trackIds); // presentation-attack stage (issue 17)
     toEmbed.forEach((faceIndex, k) => {
       if (!needEmbedding.includes(faceIndex)) return;

@@ -82,6 +82,12 @@ export interface UpdateOptions {
    * however long. Without it, a step backwards or of more than 10 s is taken as a clock change and one frame passes.
    */
   trusted?: boolean;
+  /**
+   * Per detection: the detector was unsure it is a face (vision/detector.ts `tentative`). A track such a detection
+   * starts is hidden, as a rejected one is, and asks for its embedding at once: the face mesh run with it confirms the
+   * face (meshConfirmed) or rejects it. A detection that continues a track changes nothing.
+   */
+  tentative?: readonly boolean[];
 }
 
 export interface TrackSnapshot extends Identity {
@@ -106,6 +112,7 @@ interface TrackState {
   /**
    * The face mesh found no face in this track's box (a false detection, or a face only partly in view): kept, so it does
    * not come back as a new track, and not shown; tried again from `retryAt`, so a face that slides into view is found.
+   * A track started by a tentative detection begins so, with no rejection yet and its check due at once.
    */
   notAFace?: { rejections: number; box: Box; at: number; retryAt: number };
   /**
@@ -219,6 +226,7 @@ export class Tracker {
         unconfirmed: false,
         checkDue: false,
         missedSince: null,
+        ...(options.tentative?.[d] ? { notAFace: { rejections: 0, box, at: now, retryAt: now } } : {}),
       };
       if (existing) {
         // Back after a miss, a jump, a long gap, or a detection another track could also have taken: perhaps someone else

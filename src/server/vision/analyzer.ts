@@ -9,7 +9,7 @@ import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck 
 import { createFusedEmbedder } from './fused-embedder.js';
 import { loadEmbedNets } from './embed-onnx.js';
 import { createNetsEmbedder, netDescription } from './nets-embedder.js';
-import { loadLiveDetector, type LiveDetector } from './live-detector.js';
+import { HUMAN_NMS_IOU, loadLiveDetector, type LiveDetector } from './live-detector.js';
 import { loadSpoofScorer, type SpoofScore } from './minifasnet.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
@@ -135,6 +135,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const runtime = onnx.nets ? `onnx (${onnx.nets.runtime})` : onnx.note;
   const live = await loadLiveDetector(config.LIVE_DETECTOR ?? 'auto', {
     minConfidence: config.DETECT_MIN_CONFIDENCE,
+    floor: config.LIVE_DETECT_FLOOR ?? config.DETECT_MIN_CONFIDENCE,
     maxFaces: config.MAX_FACES,
     modelsDir: MODELS_DIR,
   });
@@ -317,13 +318,21 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
           faces,
         );
         try {
-          const es = await embedder.embed(
-            image,
-            tensor,
-            checks.map((c) => c.box),
-            { wideChips: eo?.wideChips ?? wideChips },
-          );
-          return es.map((e, k) => ({ ...e, embedding: model.project(e.embedding), mesh: checks[k]! }));
+          // A box the mesh found no face in is not embedded: the caller drops it (a false or tentative detection), and
+          // its embedding would cost as much as a face's.
+          const confirmed = checks.flatMap((c, k) => (c.confirmed ? [k] : []));
+          const es =
+            confirmed.length === 0
+              ? []
+              : await embedder.embed(
+                  image,
+                  tensor,
+                  confirmed.map((k) => checks[k]!.box),
+                  { wideChips: eo?.wideChips ?? wideChips },
+                );
+          const out: FaceEmbedding[] = checks.map((mesh) => ({ embedding: new Float32Array(0), chip: new Uint8Array(0), landmarks: [], mesh }));
+          confirmed.forEach((k, j) => (out[k] = { ...es[j]!, embedding: model.project(es[j]!.embedding), mesh: checks[k]! }));
+          return out;
         } finally {
           tensor?.dispose();
         }
@@ -380,9 +389,6 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
 
 /** The mesh face overlapping a live detection at least this much (IoU) is taken to be the same face. */
 const MESH_MATCH_IOU = 0.3;
-/** Human's face.detector.iouThreshold: of two detector boxes overlapping more than this, it keeps the likelier face. */
-const HUMAN_NMS_IOU = 0.1;
-
 function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));

@@ -22,6 +22,11 @@ export interface FaceDetection {
   spoof?: number | null;
   /** The live detector's own box (BlazeFace's, before it is mapped onto the mesh's geometry): where the mesh looks. */
   detectorBox?: Box;
+  /**
+   * The live detector scored this face between LIVE_DETECT_FLOOR and DETECT_MIN_CONFIDENCE: perhaps a face, perhaps
+   * not. A track it starts stays hidden until the face mesh finds a face in its box (tracking/tracker.ts).
+   */
+  tentative?: boolean;
 }
 
 export interface DetectorOptions {

@@ -53,7 +53,10 @@ export interface FaceEmbedding {
    */
   wideChip?: Uint8Array;
   landmarks: Point[];
-  /** Set on faces of frames analysed with `mesh: false` (analyzer.ts): what the face mesh found for this face. */
+  /**
+   * Set on faces of frames analysed with `mesh: false` (analyzer.ts): what the face mesh found for this face. Where it
+   * found none (`confirmed: false`) the face is not embedded: `embedding` and `chip` are empty, `landmarks` too.
+   */
   mesh?: MeshCheck;
 }
 

@@ -32,6 +32,38 @@ export function toMeshBox(b: Box): Box {
   return { x: cx - width / 2, y: cy - height / 2, width, height };
 }
 
+/** Human's face.detector.iouThreshold: of two detector boxes overlapping more than this, it keeps the likelier face. */
+export const HUMAN_NMS_IOU = 0.1;
+
+/**
+ * The tentative detections (below `minConfidence`) worth a face-mesh check. Not one that overlaps a better detection by
+ * more than HUMAN_NMS_IOU (BlazeFace often scores a second, shifted box on a small face at 0.3-0.4, and weighted NMS
+ * merges only above IoU 0.3: as a track of its own it would contest the face's own track); not one whose box crosses
+ * the frame's edge (a face walking in scores 0.3-0.5 while partly out of view, and is found once whole); not one beside
+ * a sure face (below). Each such box became a hidden track checked by the mesh, kept the camera from coasting between
+ * detections, and cost the cameras bench's entering scenes about 40% more CPU (docs/accuracy.md). Detections at or
+ * above `minConfidence` are all kept, as before. `ds` comes sorted by score, best first.
+ */
+export function tentativeWorthChecking(ds: BlazeFaceDetection[], minConfidence: number, width: number, height: number): BlazeFaceDetection[] {
+  return ds.filter((d, i) => {
+    if (d.score >= minConfidence) return true;
+    const b = d.box;
+    if (b.x < 0 || b.y < 0 || b.x + b.width > width || b.y + b.height > height) return false;
+    if (ds.slice(0, i).some((better) => boxIou(better.box, b) > HUMAN_NMS_IOU)) return false;
+    // Within its own width of a sure face: an ear, a hand or hair beside that face far more often than another person's
+    // face (BlazeFace scored three such boxes beside one face in the cameras bench's scenes; the mesh rejected them all).
+    const near = { x: b.x - b.width, y: b.y - b.width, width: 3 * b.width, height: b.height + 2 * b.width };
+    return !ds.some((sure) => sure.score >= minConfidence && boxIou(sure.box, near) > 0);
+  });
+}
+
+function boxIou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  return inter / (a.width * a.height + b.width * b.height - inter || 1);
+}
+
 /** Yaw and roll from the eyes and nose tip; pitch is not estimated from six points (0). */
 export function keypointPose(k: BlazeFaceDetection['keypoints']): FaceDetection['pose'] {
   const [re, le, nose] = [k[0]!, k[1]!, k[2]!];
@@ -45,21 +77,29 @@ export function keypointPose(k: BlazeFaceDetection['keypoints']): FaceDetection[
  */
 export async function loadLiveDetector(
   choice: LiveDetectorChoice,
-  opts: { minConfidence: number; maxFaces: number; modelsDir: string },
+  opts: { minConfidence: number; floor?: number; maxFaces: number; modelsDir: string },
 ): Promise<{ detector: LiveDetector | null; note: string }> {
   if (choice === 'human') return { detector: null, note: 'live detector: human (LIVE_DETECTOR=human)' };
   const loaded = loadOrt();
   let failure: string;
   if ('ort' in loaded) {
     try {
-      const model = await loadBlazeFaceOnnx(loaded.ort, path.join(opts.modelsDir, BLAZEFACE_MODEL), opts);
+      // Faces from `floor` up to minConfidence come back marked tentative: shown only once the face mesh confirms them.
+      const floor = Math.min(opts.floor ?? opts.minConfidence, opts.minConfidence);
+      const model = await loadBlazeFaceOnnx(loaded.ort, path.join(opts.modelsDir, BLAZEFACE_MODEL), { minConfidence: floor, maxFaces: opts.maxFaces });
       const description = `live detector: onnx:blazeface-back-${model.inputSize} (onnxruntime-node ${loaded.version}, 1 thread)`;
       return {
         note: description,
         detector: {
           description,
           async detect(image) {
-            return (await model.detect(image)).map((d) => ({ box: toMeshBox(d.box), score: d.score, pose: keypointPose(d.keypoints), detectorBox: d.box }));
+            return tentativeWorthChecking(await model.detect(image), opts.minConfidence, image.width, image.height).map((d) => ({
+              box: toMeshBox(d.box),
+              score: d.score,
+              pose: keypointPose(d.keypoints),
+              detectorBox: d.box,
+              ...(d.score < opts.minConfidence ? { tentative: true } : {}),
+            }));
           },
         },
       };

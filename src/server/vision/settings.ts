@@ -11,6 +11,11 @@ export interface VisionSettings {
   DETECT_MIN_CONFIDENCE: number;
   /** Faces detected per frame at most. */
   MAX_FACES: number;
+  /**
+   * The live detector also reports faces it scores from this up to DETECT_MIN_CONFIDENCE, marked `tentative`: a small
+   * face beside a larger one can score 0.3-0.5. Absent or not below DETECT_MIN_CONFIDENCE: no tentative faces.
+   */
+  LIVE_DETECT_FLOOR?: number;
   /** Embedding model id (a folder of models/); default the base pipeline. */
   EMBEDDING_MODEL?: string;
   /**
