@@ -39,12 +39,15 @@ export const EMBED_MODELS = [
 
 /**
  * Each model on the default runtime (onnx where it loads), and the default model on TF.js too: the runtime's cost
- * alone. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all).
+ * alone. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all), any
+ * model of models/ among them.
  */
 function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
   const only = process.env.BENCH_EMBED_MODELS?.split(',').map((s) => s.trim());
+  // A model of models/ that is not among the shipped ones is measured when named (a candidate's cost before shipping it).
+  const extra = (only ?? []).filter((m) => !EMBED_MODELS.includes(m));
   return [
-    ...[...new Set(EMBED_MODELS)].map((model) => ({ model, runtime: 'auto' as const })),
+    ...[...new Set([...EMBED_MODELS, ...extra])].map((model) => ({ model, runtime: 'auto' as const })),
     { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' as const },
   ].filter((v) => !only || only.includes(v.model));
 }
