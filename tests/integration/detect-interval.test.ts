@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
-import { startTestServer, tempDir } from '../helpers/server.js';
+import { sharedAnalyzer, startTestServer, tempDir } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 async function enrolGuido(server: RunningServer): Promise<void> {
@@ -95,6 +95,33 @@ describe('detection interval (DETECT_INTERVAL_MS=300)', () => {
     const next = await client.frame(entered, 3_000_000 + (lastDetected + 1) * 100 + 10);
     expect(next.predicted ?? false).toBe(false);
     expect(next.tracks).toHaveLength(1);
+    client.close();
+  });
+
+  // A box the face mesh finds no face in is hidden (a poster, a lamp, a face too small for the mesh): the picture shows
+  // no one, so unchanged frames skip detection as an empty room's do. Before, such a box cost a detection every frame.
+  it('an unchanged picture whose only detection the mesh rejects skips detection as an empty one does', async () => {
+    // Barack_Obama/1.jpg shrunk into 60 px on grey: BlazeFace finds a box there (0.56), the mesh finds no face in it.
+    const tiny = await sharp(fixture('Barack_Obama/1.jpg')).resize(60, 60, { fit: 'inside' }).toBuffer();
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 124, g: 124, b: 124 } } })
+        .composite([{ input: tiny, left: 120, top: 200 }])
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
+    const analyzer = await sharedAnalyzer();
+    const seen = await analyzer.analyze(jpeg, 640 * 480, { liveness: false, mesh: false });
+    if (!seen.ok) throw new Error('not analysed');
+    expect(seen.frame.faces).toHaveLength(1);
+    expect((await seen.frame.embed([0]))[0]!.mesh?.confirmed).toBe(false);
+    seen.frame.release();
+
+    const client = await TestClient.connect(server.url, { camera: 'lobby' });
+    const overlays = await stream(client, jpeg, 12, 5_000_000);
+    for (const o of overlays) expect(o.tracks).toEqual([]);
+    const run = overlays.map((o) => (o.predicted ? 'p' : 'd')).join('');
+    expect(run).toMatch(/p/);
+    expect(run).not.toMatch(/ppp/);
     client.close();
   });
 

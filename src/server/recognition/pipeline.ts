@@ -193,11 +193,13 @@ export class FramePipeline {
   /** The gallery changed since the last frame: the tracks' votes are decided again before the next one is answered. */
   private revoteDue = false;
   /**
-   * The last detected frame's picture when it showed no face (motion.ts): a frame within the detection interval whose
+   * The last detected frame's picture when it showed no one (motion.ts): a frame within the detection interval whose
    * picture has not changed since is not detected. Tracks missed on it (a face that left) can only come back by moving
    * into the picture, which is a change.
    */
   private emptyPicture: { width: number; height: number; motion: Uint8Array } | null = null;
+  /** The last detected frame showed no one: the next one's signature is wanted even if it has (perhaps hidden) boxes. */
+  private showedNoOne = true;
   /** The client's frame gap, and how long a frame may wait for its embedding (answerBudgetMs). */
   private readonly budget = new AnswerBudget();
 
@@ -276,6 +278,7 @@ export class FramePipeline {
       // An enrolment view's crop is stored: its wide chip holds the ArcFace crop whole (vision/chip-geometry.ts).
       wideChips: opts.enrolment?.collecting ?? false,
       ...(stillSince ? { stillSince } : {}),
+      ...(this.showedNoOne ? { signature: true } : {}),
     });
     if (!result.ok) return result;
     if (result.frame.still) return this.unchangedPicture(result.frame, now);
@@ -326,7 +329,12 @@ export class FramePipeline {
     this.lastDetected = { at: now, receivedAt, width: analyzed.width, height: analyzed.height };
     this.coastedInRow = 0;
     const { motion } = analyzed;
-    this.emptyPicture = motion && analyzed.faces.length === 0 ? { width: analyzed.width, height: analyzed.height, motion } : null;
+    // A picture that shows no one: no detection, or only boxes kept hidden (the mesh rejected them, or has yet to confirm
+    // a tentative one). Unchanged, the next frames skip detection as an empty room's do; detection still runs every
+    // DETECT_INTERVAL_MS (withinInterval), which is when a hidden box's retry or confirmation lands. A poster or a lamp
+    // the detector takes for a face otherwise cost a detection on every frame of an empty room.
+    this.showedNoOne = visible.length === 0;
+    this.emptyPicture = motion && this.showedNoOne ? { width: analyzed.width, height: analyzed.height, motion } : null;
     return {
       ok: true,
       width: analyzed.width,

@@ -80,6 +80,12 @@ export interface AnalyzeOptions {
    */
   stillSince?: { width: number; height: number; motion: Uint8Array };
   /**
+   * Return the picture's signature (`motion`) even when faces are found: the caller may yet find that the frame shows no
+   * one (the face mesh rejected every box) and compare the next frames with it. Otherwise only a frame with no face
+   * pays for it (~0.25 ms).
+   */
+  signature?: boolean;
+  /**
    * The faces embedded from this frame may be stored (enrolment views, still images): embed() also returns each face's
    * wide chip (chip-geometry.ts), the crop a gallery keeps. Live frames do not ask: it is a larger warp (~0.7 ms a face).
    */
@@ -181,7 +187,8 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
     const since = opts.padRetry ? undefined : opts.stillSince;
     const compared = since && since.width === decoded.image.width && since.height === decoded.image.height ? motionSignature(decoded.image) : undefined;
     if (compared && unchanged(since!.motion, compared)) return { ok: true, frame: stillFrame(decoded.image, compared, t1 - t0) };
-    const signature = (found: FaceDetection[]) => compared ?? (!opts.padRetry && found.length === 0 ? motionSignature(decoded.image) : undefined);
+    const signature = (found: FaceDetection[]) =>
+      compared ?? (!opts.padRetry && (found.length === 0 || opts.signature) ? motionSignature(decoded.image) : undefined);
     if (opts.mesh === false && !liveness && live.detector) {
       const frame = await liveFrame(live.detector, decoded.image, t1 - t0, opts.wideChips ?? false);
       return { ok: true, frame: { ...frame, motion: signature(frame.faces) } };
