@@ -169,7 +169,9 @@ describe.skipIf(missing !== null)('MQTT with mosquitto', () => {
     expect(outbound.mqtt.status().connected).toBe(true);
     expect(new Set(tracks().map((t) => t.id)).size).toBe(4);
     expect(tracks().map((t) => t.trackId)).toEqual([1, 2, 3, 4]);
-    expect(await store.outbox.pendingCount()).toBe(0);
+    // The subscriber can see the last message before the publisher's PUBACK has marked its delivery done (seen in CI
+    // under load: 1 pending for a moment); what must hold is that every delivery gets marked, none left behind.
+    await until(async () => (await store.outbox.pendingCount()) === 0, 10_000, 'every delivery marked done');
     // Announced again after the reconnect.
     await until(() => last('facestream/availability') === 'online', 10_000, 'online again');
   });
