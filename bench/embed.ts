@@ -136,7 +136,9 @@ async function measureTwo(
   }
   if (r.ok) r.frame.release();
   const l = await analyzer.analyze(s.jpeg, WIDTH * HEIGHT, { liveness: false, mesh: false });
-  if (l.ok && l.frame.faces.length >= 2) [, live] = await cpuMs(() => l.frame.embed([0, 1]));
+  // The two people's faces: not a tentative box (LIVE_DETECT_FLOOR) the mesh may reject and leave unembedded.
+  const sure = l.ok ? l.frame.faces.flatMap((f, i) => (f.tentative ? [] : [i])) : [];
+  if (l.ok && sure.length >= 2) [, live] = await cpuMs(() => l.frame.embed(sure.slice(0, 2)));
   if (l.ok) l.frame.release();
   return { embed, live, ratio };
 }

@@ -180,8 +180,9 @@ export const ConfigSchema = z.object({
   /**
    * Live frames: a face BlazeFace scores from this up to DETECT_MIN_CONFIDENCE is tracked but not shown until the face
    * mesh finds a face in its box (small faces beside a larger one score 0.3-0.5). At or above DETECT_MIN_CONFIDENCE: off.
+   * At least 0.1: below it nearly every anchor is a candidate.
    */
-  LIVE_DETECT_FLOOR: num(0.3, 0, 1),
+  LIVE_DETECT_FLOOR: num(0.3, 0.1, 1),
   /** Detector for live frames that need boxes only (no face mesh): auto (BlazeFace on onnxruntime-node when it loads, else human), onnx, human. */
   LIVE_DETECTOR: z.enum(['auto', 'onnx', 'human']).default('auto'),
   /** Where the embedding's landmark net, ResNet and MobileFaceNet run: auto (onnxruntime-node when it loads them, else tfjs), onnx, tfjs. Same embeddings either way. */

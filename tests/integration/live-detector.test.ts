@@ -163,6 +163,19 @@ describe('live detector (mesh: false)', () => {
     if (!none.ok) throw new Error('not analysed');
     expect(none.frame.faces).toEqual([]);
     none.frame.release();
+
+    // The sure faces come out exactly as without the floor: unsure candidates are never averaged into their boxes.
+    for (const rel of PHOTOS) {
+      const a = await analyzer.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false, mesh: false });
+      const b = await floorOff.analyze(frames.get(rel)!, MAX_PIXELS, { liveness: false, mesh: false });
+      if (!a.ok || !b.ok) throw new Error(`${rel}: not analysed`);
+      expect(
+        a.frame.faces.filter((f) => !f.tentative),
+        rel,
+      ).toEqual(b.frame.faces);
+      a.frame.release();
+      b.frame.release();
+    }
   });
 
   it('reports a box the mesh finds no face in as not confirmed, with the detection own box', () => {

@@ -2,10 +2,11 @@
 // LIVE_DETECT_FLOOR and DETECT_MIN_CONFIDENCE is tracked hidden until the face mesh confirms it, then boxed like any
 // other. The fixture is an 80 px tight crop on a grey 640x480 frame that BlazeFace scores 0.39
 // (tests/fixtures/faces/SOURCES.md, `_scenes/small-face.jpg`).
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
-import { startTestServer, tempDir } from '../helpers/server.js';
+import { sharedAnalyzer, startTestServer, tempDir } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 /** The tile's square in the frame. */
@@ -42,5 +43,26 @@ describe('a small face the detector is unsure of', () => {
     for (const o of overlays) expect(o.tracks.every((t) => inTile(t.box))).toBe(true);
     // One track throughout, not a new one per frame.
     expect(new Set(overlays.flatMap((o) => o.tracks.map((t) => t.id))).size).toBe(1);
+  });
+
+  it('never shows an unsure box the face mesh finds no face in', { timeout: 60_000 }, async () => {
+    // Barack_Obama/1.jpg shrunk into 40 px on grey: BlazeFace gives it 0.34, the mesh finds no face in the box.
+    const tiny = await sharp(fixture('Barack_Obama/1.jpg')).resize(40, 40, { fit: 'inside' }).toBuffer();
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 124, g: 124, b: 124 } } })
+        .composite([{ input: tiny, left: 120, top: 200 }])
+        .jpeg({ quality: 85 })
+        .toBuffer(),
+    );
+    const analyzer = await sharedAnalyzer();
+    const seen = await analyzer.analyze(jpeg, 640 * 480, { liveness: false, mesh: false });
+    if (!seen.ok) throw new Error('not analysed');
+    expect(seen.frame.faces.map((f) => f.tentative)).toEqual([true]);
+    expect((await seen.frame.embed([0]))[0]!.mesh?.confirmed).toBe(false);
+    seen.frame.release();
+
+    const client = await TestClient.connect(server.url, { camera: 'hall' });
+    for (let i = 0; i < 8; i++) expect((await client.frame(jpeg, 2_000_000 + i * 66)).tracks).toEqual([]);
+    client.close();
   });
 });

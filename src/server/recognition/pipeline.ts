@@ -272,11 +272,14 @@ export class FramePipeline {
     const stillSince = this.emptyPicture && this.withinInterval(now, receivedAt, opts.enrolment) ? this.emptyPicture : undefined;
     // Live frames skip Human's face mesh unless an enrolment reads its head pose on every frame (analyzer.ts `mesh`);
     // the faces that get embedded are still cropped from the mesh, so embeddings are the same.
+    // Read once: an enrolment that starts while this frame is analysed gates the next one, not this live-path frame
+    // (its faces have no head pose, and may be tentative boxes the mesh rejects).
+    const collecting = opts.enrolment?.collecting ?? false;
     const result = await analyzer.analyze(frame.jpeg, this.settings.maxFramePixels, {
-      liveness: this.wantsLiveness(opts.enrolment),
-      mesh: opts.enrolment?.collecting ?? false,
+      liveness: this.wantsLiveness({ collecting }),
+      mesh: collecting,
       // An enrolment view's crop is stored: its wide chip holds the ArcFace crop whole (vision/chip-geometry.ts).
-      wideChips: opts.enrolment?.collecting ?? false,
+      wideChips: collecting,
       ...(stillSince ? { stillSince } : {}),
       ...(this.showedNoOne ? { signature: true } : {}),
     });
@@ -293,7 +296,7 @@ export class FramePipeline {
       );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.deciding = needEmbedding.length > 0;
-      const check = opts.enrolment?.check(analyzed.faces) ?? null;
+      const check = collecting ? (opts.enrolment?.check(analyzed.faces) ?? null) : null;
       // An enrolment view is face 0 (its gates allow exactly one face): embed it even if its track needs no vote.
       const toEmbed = check?.ok && !needEmbedding.includes(0) ? [...needEmbedding, 0] : needEmbedding;
       // Only the periodic "still the same person?" checks of settled tracks: one vote among a full window changes no
@@ -372,7 +375,9 @@ export class FramePipeline {
     const embedMs = performance.now() - t0;
     // A face the mesh did not confirm has no embedding (analyzer.ts): nothing to search.
     const candidates = await Promise.all(embeddings.map(async (e) => (e.mesh?.confirmed === false ? [] : this.deps.gallery.search(e.embedding, 2))));
-    const verdicts = await this.spoofVerdicts(analyzed, needEmbedding, trackIds); // presentation-attack stage (issue 17)
+    // Presentation-attack stage (issue 17), on the faces the mesh confirmed: a box it rejected is dropped below anyway.
+    const meshFaces = needEmbedding.filter((f) => embeddings[toEmbed.indexOf(f)]?.mesh?.confirmed !== false);
+    const verdicts = await this.spoofVerdicts(analyzed, meshFaces, trackIds);
     toEmbed.forEach((faceIndex, k) => {
       if (!needEmbedding.includes(faceIndex)) return;
       const trackId = trackIds[faceIndex]!;
@@ -420,7 +425,10 @@ export class FramePipeline {
     });
     if (check && opts.enrolment) {
       const k = toEmbed.indexOf(0);
-      opts.enrolment.report(job.seq, analyzed.faces, check, check.ok ? embeddings[k] : undefined, k >= 0 ? candidates[k]! : []);
+      // A view whose face the mesh rejected has no embedding (a live frame analysed before the enrolment began to
+      // collect, whose gates read it once it had): reported as not embedded.
+      const embedded = check.ok && embeddings[k]?.mesh?.confirmed !== false ? embeddings[k] : undefined;
+      opts.enrolment.report(job.seq, analyzed.faces, check, embedded, k >= 0 ? candidates[k]! : []);
     }
     return embedMs;
   }

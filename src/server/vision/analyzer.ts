@@ -149,6 +149,9 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   // The mesh for the faces live frames embed: on onnxruntime when it loads, else Human's TF.js model (with the reason).
   const onnxMesh = live.detector ? await loadOnnxFaceMesh(MODELS_DIR) : null;
   if (onnxMesh && !onnxMesh.mesh) log(`${onnxMesh.note}: live faces run the TF.js face mesh`);
+  // Tentative faces need the mesh run on their own box to be confirmed; Human's whole detect (the fallback in
+  // meshChecks) keeps only faces above DETECT_MIN_CONFIDENCE, so it would reject them all, at a whole detect each.
+  const meshOnBox = Boolean(onnxMesh?.mesh || detector.meshAt);
   const spoofing = await loadSpoofScorer(MODELS_DIR);
   if (!spoofing.scorer) log(spoofing.note);
   const spoofOn = (image: RgbImage, boxes: Box[]): Promise<SpoofScore[]> =>
@@ -308,7 +311,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   /** A frame analysed by the live detector: no tensor until embed() needs one; embed() runs the mesh for its faces. */
   async function liveFrame(detector: LiveDetector, image: RgbImage, decodeMs: number, wideChips: boolean): Promise<AnalyzedFrame> {
     const t = now();
-    const faces = await detector.detect(image);
+    const faces = (await detector.detect(image)).filter((f) => meshOnBox || !f.tentative);
     const detectMs = now() - t;
     let released = false;
     return {

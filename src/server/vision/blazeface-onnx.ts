@@ -113,7 +113,16 @@ export function letterbox(image: RgbImage, size: number, w: number, h: number, l
   return out;
 }
 
-export async function loadBlazeFaceOnnx(ort: OrtModule, modelFile: string, opts: { minConfidence: number; maxFaces: number }): Promise<BlazeFaceOnnx> {
+/**
+ * `floor` (below `minConfidence`): also return the faces scored from it, after the sure ones. The sure faces come out
+ * exactly as without it: their clusters are formed from the sure candidates alone, and an unsure candidate inside one
+ * (overlapping it above the suppression threshold) is dropped, not averaged in.
+ */
+export async function loadBlazeFaceOnnx(
+  ort: OrtModule,
+  modelFile: string,
+  opts: { minConfidence: number; maxFaces: number; floor?: number },
+): Promise<BlazeFaceOnnx> {
   if (!fs.existsSync(modelFile)) throw new Error(`BlazeFace model ${modelFile} is missing`);
   const session = await ort.InferenceSession.create(modelFile, ORT_SESSION_OPTIONS);
   const inputName: string = session.inputNames[0];
@@ -123,7 +132,8 @@ export async function loadBlazeFaceOnnx(ort: OrtModule, modelFile: string, opts:
     { scores: 'Identity:0', boxes: 'Identity_2:0', anchors: anchors(16, 2) },
     { scores: 'Identity_1:0', boxes: 'Identity_3:0', anchors: anchors(8, 6) },
   ];
-  const logitMin = Math.log(opts.minConfidence / (1 - opts.minConfidence));
+  const floor = Math.min(opts.floor ?? opts.minConfidence, opts.minConfidence);
+  const logitMin = Math.log(floor / (1 - floor));
 
   return {
     inputSize: size,
@@ -161,7 +171,12 @@ export async function loadBlazeFaceOnnx(ort: OrtModule, modelFile: string, opts:
       // From letterboxed input fractions back to image pixels.
       const toX = (f: number) => (f * size - left) / scale,
         toY = (f: number) => (f * size - top) / scale;
-      return weightedNms(cands, opts.maxFaces).map(({ score, v }) => {
+      const sure = weightedNms(
+        cands.filter((c) => c.score >= opts.minConfidence),
+        opts.maxFaces,
+      );
+      const unsure = cands.filter((c) => c.score < opts.minConfidence && !sure.some((f) => iou(f.v, c.v) > SUPPRESSION_IOU));
+      return [...sure, ...weightedNms(unsure, opts.maxFaces)].map(({ score, v }) => {
         const x0 = toX(v[0]! - v[2]! / 2),
           y0 = toY(v[1]! - v[3]! / 2);
         return {

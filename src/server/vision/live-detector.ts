@@ -85,15 +85,19 @@ export async function loadLiveDetector(
   if ('ort' in loaded) {
     try {
       // Faces from `floor` up to minConfidence come back marked tentative: shown only once the face mesh confirms them.
-      const floor = Math.min(opts.floor ?? opts.minConfidence, opts.minConfidence);
-      const model = await loadBlazeFaceOnnx(loaded.ort, path.join(opts.modelsDir, BLAZEFACE_MODEL), { minConfidence: floor, maxFaces: opts.maxFaces });
+      const model = await loadBlazeFaceOnnx(loaded.ort, path.join(opts.modelsDir, BLAZEFACE_MODEL), {
+        minConfidence: opts.minConfidence,
+        maxFaces: opts.maxFaces,
+        ...(opts.floor !== undefined ? { floor: opts.floor } : {}),
+      });
       const description = `live detector: onnx:blazeface-back-${model.inputSize} (onnxruntime-node ${loaded.version}, 1 thread)`;
       return {
         note: description,
         detector: {
           description,
           async detect(image) {
-            return tentativeWorthChecking(await model.detect(image), opts.minConfidence, image.width, image.height).map((d) => ({
+            const found = tentativeWorthChecking(await model.detect(image), opts.minConfidence, image.width, image.height).slice(0, opts.maxFaces);
+            return found.map((d) => ({
               box: toMeshBox(d.box),
               score: d.score,
               pose: keypointPose(d.keypoints),
