@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
-import { sharedAnalyzer, startTestServer, tempDir } from '../helpers/server.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
+import { liveVerdicts, shrunkOnGrey } from '../helpers/small-frames.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 async function enrolGuido(server: RunningServer): Promise<void> {
@@ -102,20 +103,11 @@ describe('detection interval (DETECT_INTERVAL_MS=300)', () => {
   // no one, so unchanged frames skip detection as an empty room's do. Before, such a box cost a detection every frame.
   it('an unchanged picture whose only detection the mesh rejects skips detection as an empty one does', async () => {
     // Barack_Obama/2.jpg shrunk into 60 px on grey: BlazeFace is sure of a box there (0.77), the mesh finds no face in it.
-    const tiny = await sharp(fixture('Barack_Obama/2.jpg')).resize(60, 60, { fit: 'inside' }).toBuffer();
-    const jpeg = new Uint8Array(
-      await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 124, g: 124, b: 124 } } })
-        .composite([{ input: tiny, left: 120, top: 200 }])
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-    const analyzer = await sharedAnalyzer();
-    const seen = await analyzer.analyze(jpeg, 640 * 480, { liveness: false, mesh: false });
-    if (!seen.ok) throw new Error('not analysed');
-    expect(seen.frame.faces).toHaveLength(1);
-    expect(seen.frame.faces[0]!.tentative).toBeUndefined();
-    expect((await seen.frame.embed([0]))[0]!.mesh?.confirmed).toBe(false);
-    seen.frame.release();
+    const jpeg = await shrunkOnGrey('Barack_Obama/2.jpg', 60);
+    const { faces, confirmed } = await liveVerdicts(jpeg);
+    expect(faces).toHaveLength(1);
+    expect(faces[0]!.tentative).toBeUndefined();
+    expect(confirmed[0]).toBe(false);
 
     const client = await TestClient.connect(server.url, { camera: 'lobby' });
     const overlays = await stream(client, jpeg, 12, 5_000_000);

@@ -2,11 +2,11 @@
 // LIVE_DETECT_FLOOR and DETECT_MIN_CONFIDENCE is tracked hidden until the face mesh confirms it, then boxed like any
 // other. The fixture is an 80 px tight crop on a grey 640x480 frame that BlazeFace scores 0.39
 // (tests/fixtures/faces/SOURCES.md, `_scenes/small-face.jpg`).
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Overlay } from '../../src/shared/protocol.js';
-import { sharedAnalyzer, startTestServer, tempDir } from '../helpers/server.js';
+import { startTestServer, tempDir } from '../helpers/server.js';
+import { liveVerdicts, shrunkOnGrey } from '../helpers/small-frames.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 /** The tile's square in the frame. */
@@ -47,19 +47,10 @@ describe('a small face the detector is unsure of', () => {
 
   it('never shows an unsure box the face mesh finds no face in', { timeout: 60_000 }, async () => {
     // Barack_Obama/1.jpg shrunk into 40 px on grey: BlazeFace gives it 0.34, the mesh finds no face in the box.
-    const tiny = await sharp(fixture('Barack_Obama/1.jpg')).resize(40, 40, { fit: 'inside' }).toBuffer();
-    const jpeg = new Uint8Array(
-      await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 124, g: 124, b: 124 } } })
-        .composite([{ input: tiny, left: 120, top: 200 }])
-        .jpeg({ quality: 85 })
-        .toBuffer(),
-    );
-    const analyzer = await sharedAnalyzer();
-    const seen = await analyzer.analyze(jpeg, 640 * 480, { liveness: false, mesh: false });
-    if (!seen.ok) throw new Error('not analysed');
-    expect(seen.frame.faces.map((f) => f.tentative)).toEqual([true]);
-    expect((await seen.frame.embed([0]))[0]!.mesh?.confirmed).toBe(false);
-    seen.frame.release();
+    const jpeg = await shrunkOnGrey('Barack_Obama/1.jpg', 40);
+    const { faces, confirmed } = await liveVerdicts(jpeg);
+    expect(faces.map((f) => f.tentative)).toEqual([true]);
+    expect(confirmed[0]).toBe(false);
 
     const client = await TestClient.connect(server.url, { camera: 'hall' });
     for (let i = 0; i < 8; i++) expect((await client.frame(jpeg, 2_000_000 + i * 66)).tracks).toEqual([]);

@@ -9,7 +9,7 @@ import { createEmbedder, EMBEDDING_MODEL_ID, type FaceEmbedding, type MeshCheck 
 import { createFusedEmbedder } from './fused-embedder.js';
 import { loadEmbedNets } from './embed-onnx.js';
 import { createNetsEmbedder, netDescription } from './nets-embedder.js';
-import { HUMAN_NMS_IOU, loadLiveDetector, type LiveDetector } from './live-detector.js';
+import { boxIou, HUMAN_NMS_IOU, loadLiveDetector, type LiveDetector } from './live-detector.js';
 import { loadSpoofScorer, type SpoofScore } from './minifasnet.js';
 import { MODELS_DIR, resolveModel, type ModelManifest, type ResolvedModel } from './models.js';
 import { loadRuntime, type Runtime } from './runtime.js';
@@ -271,7 +271,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
       // suppresses only at 0.3, and the mesh of a box over half a face still finds that face. Such a box is what the
       // mesh path would not have found: not confirmed.
       const suppressed = faces.map((f) =>
-        frameFaces.some((g) => g !== f && g.score > f.score && g.detectorBox !== undefined && iou(g.detectorBox, f.detectorBox!) > HUMAN_NMS_IOU),
+        frameFaces.some((g) => g !== f && g.score > f.score && g.detectorBox !== undefined && boxIou(g.detectorBox, f.detectorBox!) > HUMAN_NMS_IOU),
       );
       const scores = faces.map((f) => f.score);
       const tensor = meshOnnx && onnx.nets ? null : frameTensor(image);
@@ -399,19 +399,13 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
 
 /** The mesh face overlapping a live detection at least this much (IoU) is taken to be the same face. */
 const MESH_MATCH_IOU = 0.3;
-function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  return inter / (a.width * a.height + b.width * b.height - inter || 1);
-}
 
 /** The mesh's box and pose for a live detection, or the detection's own when the mesh found no face there. */
 export function meshCheck(face: FaceDetection, meshed: FaceDetection[]): MeshCheck {
   let best: FaceDetection | null = null,
     bestIou = MESH_MATCH_IOU;
   for (const m of meshed) {
-    const o = iou(face.box, m.box);
+    const o = boxIou(face.box, m.box);
     if (o >= bestIou) [best, bestIou] = [m, o];
   }
   return best ? { confirmed: true, box: best.box, pose: best.pose } : { confirmed: false, box: face.box, pose: face.pose };

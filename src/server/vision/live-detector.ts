@@ -57,7 +57,8 @@ export function tentativeWorthChecking(ds: BlazeFaceDetection[], minConfidence: 
   });
 }
 
-function boxIou(a: Box, b: Box): number {
+/** Intersection over union of two boxes (0 for two empty ones). vision/ cannot import tracking/geometry.ts's. */
+export function boxIou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
   const inter = ix * iy;
