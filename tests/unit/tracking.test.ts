@@ -426,12 +426,37 @@ describe('Tracker.reject (a false detection)', () => {
     t.reject(first.trackIds[0]!);
     t.update([box(0, 100, 42, 80)], { now: 300 });
     t.reject(first.trackIds[0]!);
-    // It slides in and stops, whole: tried again 250 ms after the last rejection, not 500.
-    expect(t.update([box(10, 100, 80, 80)], { now: 400 }).needEmbedding).toEqual([]);
-    const retry = t.update([box(12, 100, 80, 80)], { now: 600 });
+    // It slides in, whole: its box is twice as wide as the rejected half, so it is checked on this very frame.
+    const retry = t.update([box(10, 100, 80, 80)], { now: 400 });
     expect(retry.needEmbedding).toEqual([0]);
+    t.meshConfirmed(retry.trackIds[0]!);
     t.vote(retry.trackIds[0]!, { personId: 'p', name: 'Pat', score: 0.9, bestPersonId: 'p' });
     expect(t.visible()).toMatchObject([{ id: first.trackIds[0], name: 'Pat', state: 'recognized' }]);
+  });
+
+  it('tries a rejected box that moved but kept its size again at the first delay, not at once', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    // A false detection that wanders (a hand, a pattern on a shirt): rejected twice, so its delay has grown to 500 ms.
+    const first = t.update([box(100, 100, 60, 60)], { now: 0 });
+    t.reject(first.trackIds[0]!);
+    t.update([box(102, 100, 60, 60)], { now: 300 });
+    t.reject(first.trackIds[0]!);
+    // It moves by most of its width at the same size: tried again 250 ms after the last rejection, not 500, nor at once.
+    expect(t.update([box(140, 100, 62, 62)], { now: 400 }).needEmbedding).toEqual([]);
+    expect(t.update([box(150, 100, 62, 62)], { now: 550 }).needEmbedding).toEqual([0]);
+    expect(t.visible()).toEqual([]);
+  });
+
+  it('checks a tentative half-face the mesh rejected again at once when the whole face follows it', () => {
+    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    // A face walking in from the right: first a narrow, unsure box of its visible part (as tall as the face), which the
+    // mesh rejects...
+    const first = t.update([box(544, 176, 47, 118)], { now: 0, tentative: [true] });
+    t.reject(first.trackIds[0]!);
+    // ...then, one frame later, the whole face where it was: the same track, checked now rather than 250 ms later.
+    const whole = t.update([box(515, 175, 103, 122)], { now: 67 });
+    expect(whole.trackIds).toEqual(first.trackIds);
+    expect(whole.needEmbedding).toEqual([0]);
   });
 
   it('hides a track a tentative detection starts until the mesh confirms it, and asks for that check at once', () => {

@@ -45,7 +45,10 @@ const HANDOVER_MS = 250;
 /** A box the face mesh rejected as no face is tried again after this long, doubling per rejection up to REJECT_RETRY_MAX_MS. */
 const REJECT_RETRY_MS = 250;
 const REJECT_RETRY_MAX_MS = 2000;
-/** ...and at the first delay again once its box has moved this far from the rejected one (a face sliding into view). */
+/**
+ * ...and at the first delay again once its box has moved this far from the rejected one (a face sliding into view), or at
+ * once where the box has grown by more than RECHECK_SCALE (more of a face in view than was rejected).
+ */
 const REJECT_MOVED_IOU = 0.6;
 
 /** Time between processed frames assumed when update() is given no timestamp: one frame of a 15 fps camera. */
@@ -243,8 +246,14 @@ export class Tracker {
         const followsPrediction = existing.misses === 0 && existing.age > 2 && iou(existing.prediction!.box, box) >= FOLLOWS_PREDICTION_IOU;
         if (existing.unconfirmed || existing.misses > 0 || (moved && !followsPrediction)) existing.framesSinceEmbedding = Infinity;
         else if (moved) existing.checkDue = true;
-        if (existing.notAFace && iou(existing.notAFace.box, box) < REJECT_MOVED_IOU)
-          existing.notAFace.retryAt = Math.min(existing.notAFace.retryAt, existing.notAFace.at + REJECT_RETRY_MS);
+        if (existing.notAFace) {
+          const rejected = existing.notAFace;
+          // Wider than the box the mesh turned down: more of a face is in view (one sliding in past the picture's edge,
+          // half of it rejected on the frame before, or one coming closer). Checked on this frame: waiting out the
+          // rejection's delay hid a whole face for 250 ms (bench/cameras.ts, a face entering from the right).
+          if (box.width > rejected.box.width * RECHECK_SCALE) rejected.retryAt = Math.min(rejected.retryAt, now);
+          else if (iou(rejected.box, box) < REJECT_MOVED_IOU) rejected.retryAt = Math.min(rejected.retryAt, rejected.at + REJECT_RETRY_MS);
+        }
         // Found again far from where it was expected: its old velocity took it elsewhere, and folding this detection in
         // would leave a velocity made of the jump. Start its motion afresh here, as a new track's.
         if (existing.misses > 0 && predictionDistance(existing.prediction!, box) > RESTART_DISTANCE)
