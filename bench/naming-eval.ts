@@ -187,7 +187,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
       const present = scene.faces.filter((t) => frame.index >= t.first && frame.index < t.first + t.boxes.length);
       coastedInRow += 1;
       // A predicted box is on the face it overlaps most (two boxes may both be on one face: each is counted).
-      for (const track of tracker.coast({ now, trusted: true })) {
+      for (const track of tracker.coast({ now, trusted: true, picture: { width: WIDTH, height: HEIGHT } })) {
         let best = -1;
         let bestIou = 0.2;
         for (const t of present) {

@@ -382,6 +382,22 @@ describe('Tracker.coast (frames between detections)', () => {
     expect(next.trackIds).toEqual([id]);
   });
 
+  it('does not show a named face whose predicted box has left the picture (it walked out between detections)', () => {
+    const t = new Tracker(opts);
+    const picture = { width: 640, height: 480 };
+    // A named face walking out to the left at 60 px a frame of 67 ms, last detected at x = 10.
+    let id = 0;
+    for (let i = 0; i < 5; i++) {
+      id = t.update([box(250 - 60 * i, 180, 100, 120)], { now: 67 * i }).trackIds[0]!;
+      t.vote(id, vote);
+    }
+    // One frame on it is still mostly in the picture, and keeps its name...
+    expect(t.coast({ now: 67 * 5, picture })).toMatchObject([{ id, name: 'Ada' }]);
+    // ...two frames on, its predicted box is mostly outside: not shown, named or not. Without the picture's size it would be.
+    expect(t.coast({ now: 67 * 6, picture })).toEqual([]);
+    expect(t.coast({ now: 67 * 6 })).toMatchObject([{ id, name: 'Ada' }]);
+  });
+
   it('is settled only when every visible track has its votes and no check is due', () => {
     const t = new Tracker(opts);
     const { trackIds } = t.update([box(0, 0, 50, 50)], { now: 0 });

@@ -463,7 +463,7 @@ export class FramePipeline {
 
   /** A frame answered without detection: the tracks at their predicted boxes for `now`. */
   private predicted(size: { width: number; height: number }, now: number, decodeMs: number): FrameOutcome {
-    const visible = this.tracker.coast({ now, trusted: true });
+    const visible = this.tracker.coast({ now, trusted: true, picture: size });
     this.coastedInRow += 1;
     return {
       ok: true,

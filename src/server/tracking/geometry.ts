@@ -56,3 +56,11 @@ export function nearAny(box: Box, others: Box[], factor: number): boolean {
 export function scaleChange(a: Box, b: Box): number {
   return Math.max(a.width / b.width, b.width / a.width);
 }
+
+/** Share of the box's area inside a picture of this size (0: wholly outside). */
+export function shareInside(b: Box, picture: { width: number; height: number }): number {
+  const w = Math.max(0, Math.min(b.x + b.width, picture.width) - Math.max(b.x, 0));
+  const h = Math.max(0, Math.min(b.y + b.height, picture.height) - Math.max(b.y, 0));
+  const area = b.width * b.height;
+  return area > 0 ? (w * h) / area : 0;
+}

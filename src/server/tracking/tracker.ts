@@ -1,7 +1,7 @@
 // Per-camera face tracker: keeps track ids across frames, decides which tracks need a fresh embedding,
 // and turns each track's recent matches into a stable identity. Pure state, no TensorFlow: unit-testable.
 import type { Box } from '../vision/detector.js';
-import { anyNear, centreGap, iou, nearAny, scaleChange } from './geometry.js';
+import { anyNear, centreGap, iou, nearAny, scaleChange, shareInside } from './geometry.js';
 import { associate, predictionDistance } from './association.js';
 import { kalmanMotion, type Motion, type Prediction } from './motion.js';
 import { decideIdentity, PENDING, type Identity, type Vote } from './voting.js';
@@ -51,6 +51,12 @@ const REJECT_RETRY_MAX_MS = 2000;
  */
 const REJECT_MOVED_IOU = 0.6;
 
+/**
+ * A predicted box with less of its area than this inside the picture is a face that left between two detections (or is
+ * leaving): coast() does not show it, so no name hangs off the picture's edge after its face walked out.
+ */
+const MIN_SHARE_IN_PICTURE = 0.5;
+
 /** Time between processed frames assumed when update() is given no timestamp: one frame of a 15 fps camera. */
 export const DEFAULT_FRAME_MS = 1000 / 15;
 /** A gap between capture times longer than this is a clock change, not time passing. */
@@ -91,6 +97,8 @@ export interface UpdateOptions {
    * face (meshConfirmed) or rejects it. A detection that continues a track changes nothing.
    */
   tentative?: readonly boolean[];
+  /** The frame's size (coast()): a track predicted mostly outside it is not shown. */
+  picture?: { width: number; height: number };
 }
 
 export interface TrackSnapshot extends Identity {
@@ -325,25 +333,28 @@ export class Tracker {
 
   /**
    * A frame without detection (the pipeline detects every DETECT_INTERVAL_MS): the tracks seen in the last detected
-   * frame, at their predicted boxes at this frame's time. Nothing is counted as seen or missed.
+   * frame, at their predicted boxes at this frame's time, less those predicted mostly outside `options.picture`.
+   * Nothing is counted as seen or missed.
    */
   coast(options: UpdateOptions = {}): TrackSnapshot[] {
     const now = this.advance(options.now, options.trusted);
     const shown = this.tracks.filter((t) => t.misses === 0 && !t.notAFace).map((t) => ({ t, box: t.motion.predict(now).box }));
     const hidden = this.tracks.filter((t) => t.misses > 0 && t.age > 1).map((t) => ({ t, box: t.motion.predict(now).box }));
-    return shown.map(({ t, box }, i) => {
-      const near = [...shown.filter((_, j) => j !== i), ...hidden].filter((o) => nearAny(box, [o.box], CROSSING_NEAR));
-      // Two faces predicted near each other that were apart at the last detection, or are predicted closer than they
-      // were, may cross unseen: their next detection re-confirms both. Two faces that stay side by side do not (they
-      // cannot have swapped), or every detection would embed them again, outlast the answer budget, and leave the next
-      // frames predicted once more: two people side by side then lost their names (bench/heldout-client.ts).
-      const closing = near.some(
-        (o) => !nearAny(t.box, [o.t.box], CROSSING_NEAR) || centreGap(box, o.box) < centreGap(t.box, o.t.box) - CLOSING * Math.max(box.width, o.box.width),
-      );
-      if (closing) this.closingUnseen.add(t.id);
-      const identity = soundPrediction(t, near.length > 0, this.opts.voteWindow) || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD;
-      return { id: t.id, box, age: t.age, ...identity };
-    });
+    return shown
+      .map(({ t, box }, i) => {
+        const near = [...shown.filter((_, j) => j !== i), ...hidden].filter((o) => nearAny(box, [o.box], CROSSING_NEAR));
+        // Two faces predicted near each other that were apart at the last detection, or are predicted closer than they
+        // were, may cross unseen: their next detection re-confirms both. Two faces that stay side by side do not (they
+        // cannot have swapped), or every detection would embed them again, outlast the answer budget, and leave the next
+        // frames predicted once more: two people side by side then lost their names (bench/heldout-client.ts).
+        const closing = near.some(
+          (o) => !nearAny(t.box, [o.t.box], CROSSING_NEAR) || centreGap(box, o.box) < centreGap(t.box, o.t.box) - CLOSING * Math.max(box.width, o.box.width),
+        );
+        if (closing) this.closingUnseen.add(t.id);
+        const identity = soundPrediction(t, near.length > 0, this.opts.voteWindow) || t.identity.state !== 'recognized' ? shownIdentity(t) : WITHHELD;
+        return { id: t.id, box, age: t.age, ...identity };
+      })
+      .filter((t) => !options.picture || shareInside(t.box, options.picture) >= MIN_SHARE_IN_PICTURE);
   }
 
   /**
