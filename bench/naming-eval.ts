@@ -199,7 +199,7 @@ export function simulateNaming(scene: Scene, fps: number, clock: ClientClock, se
     } else {
       lastDetected = { at: now, receivedAt };
       coastedInRow = 0;
-      const { trackIds, needEmbedding } = tracker.update(frame.boxes, { now, trusted: true });
+      const { trackIds, needEmbedding } = tracker.update(frame.boxes, { now, trusted: true, picture: { width: WIDTH, height: HEIGHT } });
       livenessDue = needEmbedding.length > 0;
       count.detectedFrames += 1;
       count.embeddings += needEmbedding.length;

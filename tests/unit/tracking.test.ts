@@ -398,6 +398,34 @@ describe('Tracker.coast (frames between detections)', () => {
     expect(t.coast({ now: 67 * 6 })).toMatchObject([{ id, name: 'Ada' }]);
   });
 
+  it('retires tracks whose faces walked out of the picture, so they do not contest the next face to walk in', () => {
+    // The cameras suite's two-face scene, as traced on a six-camera server (detections every other frame of 15 fps): two
+    // people walk out, one to each side; 0.6 s later a third walks in from the left and stands.
+    const FRAME = 1000 / 15;
+    const run = (withPicture: boolean) => {
+      const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 10 });
+      const at = (frame: number) => ({ now: frame * FRAME, trusted: true, ...(withPicture ? { picture: { width: 640, height: 480 } } : {}) });
+      const vote = (name: string): Vote => ({ personId: name, name, score: 0.95 });
+      [113, 76, 1].forEach((x, i) => {
+        const f = t.update([box(x, 180, 104, 124), box(430 + 40 * i, 180, 104, 124)], at(2 * i));
+        f.needEmbedding.forEach((d) => t.vote(f.trackIds[d]!, vote(d === 0 ? 'Guido' : 'Joe')));
+      });
+      for (let k = 3; k < 8; k++) t.update([], at(2 * k));
+      // Barack walks in; at each detection: is his name shown before that detection's embedding has voted?
+      return [-13, 68, 105, 110, 112, 114].map((x, i) => {
+        const f = t.update([box(x, 175, 122, 144)], at(16 + 2 * i));
+        const before = t.visible()[0]!.name;
+        f.needEmbedding.forEach((d) => t.vote(f.trackIds[d]!, vote('Barack')));
+        return before;
+      });
+    };
+    // Retired: from his third detection his name stays on while each check runs (and is needed less and less).
+    expect(run(true)).toEqual([null, null, 'Barack', 'Barack', 'Barack', 'Barack']);
+    // Kept for TRACK_MAX_MISS_MS: one stale track takes his detections and the other could have produced them, so every
+    // detection withholds his name until its check has voted; on a busy server the check lands after the answer.
+    expect(run(false)).toEqual([null, null, null, null, null, null]);
+  });
+
   it('is settled only when every visible track has its votes and no check is due', () => {
     const t = new Tracker(opts);
     const { trackIds } = t.update([box(0, 0, 50, 50)], { now: 0 });

@@ -292,7 +292,7 @@ export class FramePipeline {
     try {
       const { trackIds, needEmbedding } = this.tracker.update(
         analyzed.faces.map((f) => f.box),
-        { now, trusted: true, tentative: analyzed.faces.map((f) => f.tentative === true) },
+        { now, trusted: true, tentative: analyzed.faces.map((f) => f.tentative === true), picture: { width: analyzed.width, height: analyzed.height } },
       );
       trackIds.forEach((id, i) => faceOfTrack.set(id, analyzed.faces[i]!));
       this.deciding = needEmbedding.length > 0;

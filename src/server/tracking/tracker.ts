@@ -97,7 +97,10 @@ export interface UpdateOptions {
    * face (meshConfirmed) or rejects it. A detection that continues a track changes nothing.
    */
   tentative?: readonly boolean[];
-  /** The frame's size (coast()): a track predicted mostly outside it is not shown. */
+  /**
+   * The frame's size. coast(): a track predicted mostly outside it is not shown. update(): a track that walked out of it
+   * is retired (leftThePicture).
+   */
   picture?: { width: number; height: number };
 }
 
@@ -289,7 +292,9 @@ export class Tracker {
     const maxMissMs = this.opts.maxMissMs ?? DEFAULT_MAX_MISS_MS;
     // Time-based survival only for tracks seen more than once: a one-frame false detection must not linger and catch
     // the next face to enter near it.
-    this.tracks = this.tracks.filter((t) => t.misses <= this.opts.maxMisses || (t.age > 1 && now - t.lastSeen <= maxMissMs));
+    this.tracks = this.tracks.filter(
+      (t) => (t.misses <= this.opts.maxMisses || (t.age > 1 && now - t.lastSeen <= maxMissMs)) && !leftThePicture(t, now, options.picture),
+    );
     return { trackIds, needEmbedding };
   }
 
@@ -468,6 +473,24 @@ export class Tracker {
 }
 
 const WITHHELD: Identity = { state: 'pending', personId: null, name: null, score: null };
+
+/** A box within this share of its width of the picture's border was at the edge: a face there may have walked out. */
+const AT_EDGE = 0.25;
+
+/**
+ * The track's face walked out of the picture: last seen at its edge, missed since for HANDOVER_MS, and predicted mostly
+ * outside it now. Kept, it would stay a candidate for every face that enters in the next TRACK_MAX_MISS_MS (a missed
+ * track's reach grows by MAX_FACE_SPEED sizes a second), contesting each one's detections so that its name waited for a
+ * check on every detected frame (bench/cameras.ts: the next person walking in). Retired, a face coming back in is a new
+ * track, named by its own embeddings like any other.
+ */
+function leftThePicture(t: TrackState, now: number, picture: { width: number; height: number } | undefined): boolean {
+  if (!picture || t.misses === 0 || now - t.lastSeen < HANDOVER_MS || !t.prediction) return false;
+  const margin = AT_EDGE * t.box.width;
+  const b = t.box;
+  const atEdge = b.x <= margin || b.y <= margin || b.x + b.width >= picture.width - margin || b.y + b.height >= picture.height - margin;
+  return atEdge && shareInside(t.prediction.box, picture) < MIN_SHARE_IN_PICTURE;
+}
 
 /**
  * The track's check is due and has not voted yet (it came back after a miss or jumped, or its continuity is in doubt):
