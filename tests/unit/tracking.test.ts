@@ -463,13 +463,19 @@ describe('Tracker.reject (a false detection)', () => {
     expect(t.coast({ now: 3050 })).toEqual([]);
   });
 
-  it('finds a face that slides into view: a moved box is tried again soon, and shown once the mesh confirms it', () => {
+  /** A track whose box the mesh rejected at 0 ms and again at 300 ms (`a`, then `b`): its retry delay is now 500 ms. */
+  const rejectedTwice = (a: Box, b: Box) => {
     const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
+    const first = t.update([a], { now: 0 });
+    t.reject(first.trackIds[0]!);
+    t.update([b], { now: 300 });
+    t.reject(first.trackIds[0]!);
+    return { t, first };
+  };
+
+  it('finds a face that slides into view: a moved box is tried again soon, and shown once the mesh confirms it', () => {
     // Half a face at the picture's edge: the mesh finds none, twice, so the retry delay has grown to 500 ms.
-    const first = t.update([box(0, 100, 40, 80)], { now: 0 });
-    t.reject(first.trackIds[0]!);
-    t.update([box(0, 100, 42, 80)], { now: 300 });
-    t.reject(first.trackIds[0]!);
+    const { t, first } = rejectedTwice(box(0, 100, 40, 80), box(0, 100, 42, 80));
     // It slides in, whole: its box is twice as wide as the rejected half, so it is checked on this very frame.
     const retry = t.update([box(10, 100, 80, 80)], { now: 400 });
     expect(retry.needEmbedding).toEqual([0]);
@@ -479,12 +485,8 @@ describe('Tracker.reject (a false detection)', () => {
   });
 
   it('tries a rejected box that moved but kept its size again at the first delay, not at once', () => {
-    const t = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 0 });
     // A false detection that wanders (a hand, a pattern on a shirt): rejected twice, so its delay has grown to 500 ms.
-    const first = t.update([box(100, 100, 60, 60)], { now: 0 });
-    t.reject(first.trackIds[0]!);
-    t.update([box(102, 100, 60, 60)], { now: 300 });
-    t.reject(first.trackIds[0]!);
+    const { t } = rejectedTwice(box(100, 100, 60, 60), box(102, 100, 60, 60));
     // It moves by most of its width at the same size: tried again 250 ms after the last rejection, not 500, nor at once.
     expect(t.update([box(140, 100, 62, 62)], { now: 400 }).needEmbedding).toEqual([]);
     expect(t.update([box(150, 100, 62, 62)], { now: 550 }).needEmbedding).toEqual([0]);
