@@ -3,7 +3,10 @@
 import { associate } from '../src/server/tracking/geometry.js';
 import { Tracker, type TrackerOptions } from '../src/server/tracking/tracker.js';
 import type { Box } from '../src/server/vision/detector.js';
-import { detectFrames, makeScene, SCENE_KINDS, type DetectionNoise, type SceneKind, type SimFrame } from './tracking-scenes.js';
+import { detectFrames, HEIGHT, makeScene, SCENE_KINDS, WIDTH, type DetectionNoise, type SceneKind, type SimFrame } from './tracking-scenes.js';
+
+/** The scenes' frame, passed as the server passes each frame's size (pipeline.ts): tracks that left it end early. */
+const PICTURE = { width: WIDTH, height: HEIGHT };
 
 /**
  * Gives each detection of a frame a track id, or null when the frame was not detected (the server answered it with the
@@ -42,7 +45,7 @@ export function legacyTracker(minIou = 0.3, maxMisses = 5): EveryFrameTracker {
 /** The project's Tracker, given each frame's capture time unless `timestamps` is false (then one frame is assumed). */
 export function projectTracker(over: Partial<TrackerOptions> = {}, timestamps = true): EveryFrameTracker {
   const tracker = new Tracker({ minIou: 0.3, maxMisses: 5, voteWindow: 5, reembedEvery: 15, ...over });
-  return (boxes, now) => tracker.update(boxes, timestamps ? { now } : {}).trackIds;
+  return (boxes, now) => tracker.update(boxes, timestamps ? { now, picture: PICTURE } : { picture: PICTURE }).trackIds;
 }
 
 /** What the server detects by default (DETECT_INTERVAL_MS, src/server/config.ts). */
@@ -59,11 +62,11 @@ export function serverTracker(intervalMs = SERVER_DETECT_INTERVAL_MS, over: Part
   return (boxes, now, truth) => {
     const since = lastDetected === null ? NaN : now - lastDetected;
     if (since > 0 && since < intervalMs && tracker.settled()) {
-      tracker.coast({ now });
+      tracker.coast({ now, picture: PICTURE });
       return null;
     }
     lastDetected = now;
-    const { trackIds, needEmbedding } = tracker.update(boxes, { now });
+    const { trackIds, needEmbedding } = tracker.update(boxes, { now, picture: PICTURE });
     for (const d of needEmbedding) {
       const face = truth?.[d] ?? -1;
       tracker.vote(trackIds[d]!, face < 0 ? { personId: null, name: null, score: 0.2 } : { personId: `p${face}`, name: `face ${face}`, score: 0.8 });
