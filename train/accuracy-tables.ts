@@ -17,9 +17,13 @@ const pct = (x: unknown, d = 2) => (typeof x === 'number' ? `${(100 * x).toFixed
 const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-/** Columns of the tables: today's default first, then the candidates from cheapest up, then the re-embedded galleries. */
+/**
+ * Columns of the tables: the default's networks first (float, then with the ResNet in int8, as the server runs them),
+ * then the candidates from cheapest up, then the re-embedded galleries.
+ */
 export const COLUMNS = [
   'resnet+mobilefacenet',
+  'resnet-int8+mobilefacenet',
   'edgeface-xxs',
   'edgeface-xs',
   'edgeface-xxs+mobilefacenet',
@@ -69,6 +73,8 @@ function openSetTable(r: Any, chosen: string): string {
 }
 
 /** Candidates from the cheapest up (CPU a face: bench/results/embed.json), and the model they must not be worse than. */
+// Networks only: resnet-int8+mobilefacenet is not a candidate here but the default's networks run with the ResNet
+// quantised, judged by how far its embeddings and decisions are from the float ones (docs/accuracy.md, "int8").
 export const BY_COST = ['edgeface-xxs', 'edgeface-xs', 'edgeface-xxs+mobilefacenet', 'edgeface-xs+mobilefacenet', 'edgeface-xxs+resnet', 'edgeface-xs+resnet'];
 export const BASELINE = 'resnet+mobilefacenet';
 /**

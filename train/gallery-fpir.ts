@@ -1,17 +1,21 @@
 // How often a stranger is named as the gallery grows: the person-level impostor rate q at the model's threshold (a
 // stranger's photo against one enrolled person's best of up to 3 photos), and the stranger rate it implies for a
 // gallery of N people, 1 - (1 - q)^N (impostor comparisons taken as independent). Reads the embeddings cached by
-// `npm run eval -- --heldout --cache` (data/heldout-cache/eval-all-nets.v1.nets-v1.<condition>.json) and scores them
-// with the default fused model's construction (src/server/vision/fused-embedder.ts).
-// Usage: npx tsx train/gallery-fpir.ts [--cache data/heldout-cache] [--sizes 16,100,1000] [--out train/results/gallery-fpir.json]
+// `npm run eval -- --heldout` (data/heldout-cache, train/lib/parts.ts) and scores them with the model's construction:
+// its networks' unit vectors weighted by their z constants (src/server/vision/nets-embedder.ts), as the gallery holds them.
+// Usage: npx tsx train/gallery-fpir.ts [--model models/<id>/manifest.json] [--cache data/heldout-cache] [--sizes 16,100,1000]
+//        [--out train/results/gallery-fpir.json]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
+import { partWeights, type NetName } from '../src/server/vision/nets-embedder.js';
+import { EVAL_MODEL_ID, partsCacheFile } from './lib/parts.js';
 
 const { values } = parseArgs({
   options: {
     cache: { type: 'string', default: 'data/heldout-cache' },
-    model: { type: 'string', default: 'models/fusion-resnet128-mobilefacenet192.v1/manifest.json' },
+    model: { type: 'string', default: `models/${DEFAULT_EMBEDDING_MODEL}/manifest.json` },
     sizes: { type: 'string', default: '16,100,1000' },
     out: { type: 'string', default: 'train/results/gallery-fpir.json' },
   },
@@ -21,12 +25,19 @@ const TEMPLATES = 3;
 const manifest = JSON.parse(fs.readFileSync(values.model, 'utf8')) as {
   id: string;
   threshold: number;
-  fusion: { resnet: { std: number }; mobilefacenet: { std: number } };
+  fusion?: { resnet: { std: number }; mobilefacenet: { std: number } };
+  nets?: { net: NetName; std?: number }[];
 };
-const { std: sr } = manifest.fusion.resnet;
-const { std: sm } = manifest.fusion.mobilefacenet;
-const k = 1 / (1 / sr + 1 / sm);
-const [wr, wm] = [Math.sqrt(k / sr), Math.sqrt(k / sm)];
+// The networks and their z-score spreads: a `nets` manifest lists them; the float fusion's names its two.
+const parts: { net: NetName; std?: number }[] =
+  manifest.nets ??
+  (manifest.fusion
+    ? [
+        { net: 'resnet', std: manifest.fusion.resnet.std },
+        { net: 'mobilefacenet', std: manifest.fusion.mobilefacenet.std },
+      ]
+    : [{ net: 'resnet' }]);
+const weights = partWeights(parts);
 const sizes = values.sizes.split(',').map(Number);
 
 const unit = (v: number[]) => {
@@ -37,7 +48,7 @@ type Cached = Record<string, { ok: boolean; parts?: { nets?: Record<string, numb
 
 const results: Record<string, unknown> = {};
 for (const condition of CONDITIONS) {
-  const file = path.join(values.cache, `eval-all-nets.v1.nets-v1.${condition}.json`);
+  const file = partsCacheFile(values.cache, EVAL_MODEL_ID, condition);
   if (!fs.existsSync(file)) {
     console.log(`${condition}: ${file} missing (run npm run eval -- --heldout --cache --root DIR first)`);
     continue;
@@ -46,8 +57,8 @@ for (const condition of CONDITIONS) {
   const photos: { person: string; v: number[] }[] = [];
   for (const [name, e] of Object.entries(cached)) {
     const nets = e.ok ? e.parts?.nets : undefined;
-    if (!nets?.resnet || !nets.mobilefacenet) continue;
-    photos.push({ person: name.split('/')[0]!, v: [...unit(nets.resnet).map((x) => wr * x), ...unit(nets.mobilefacenet).map((x) => wm * x)] });
+    if (!nets || parts.some((p) => !nets[p.net])) continue;
+    photos.push({ person: name.split('/')[0]!, v: parts.flatMap((p, i) => unit(nets[p.net]!).map((x) => weights[i]! * x)) });
   }
   const byPerson = new Map<string, number[][]>();
   for (const p of photos) byPerson.set(p.person, [...(byPerson.get(p.person) ?? []), p.v].slice(0, TEMPLATES));

@@ -4,7 +4,7 @@ import { auc, bestThreshold, tarAtFar, type ScoredPair } from './metrics.js';
 import type { Person } from './dataset.js';
 import { prng, shuffle } from './pairs.js';
 import type { ImageParts, PartsResult } from './parts.js';
-import { NET_NAMES, type NetName } from '../../src/server/vision/nets-embedder.js';
+import { isResnet, NET_NAMES, type NetName } from '../../src/server/vision/nets-embedder.js';
 
 /**
  * How a pair is scored: one network's cosine, or the mean z-score of several networks (constants from the training
@@ -18,6 +18,8 @@ export const METHODS = [
   'edgeface-xs',
   'edgeface-xxs',
   'resnet+mobilefacenet',
+  'resnet-int8',
+  'resnet-int8+mobilefacenet',
   'edgeface-xs+mobilefacenet',
   'edgeface-xs+resnet',
   'edgeface-xxs+mobilefacenet',
@@ -36,6 +38,7 @@ const NET_HELP: Record<NetName, string> = {
   mobilefacenet: 'MobileFaceNet (ArcFace crop, no mirror)',
   'edgeface-xs': 'EdgeFace-XS (ArcFace crop + mirror)',
   'edgeface-xxs': 'EdgeFace-XXS (ArcFace crop + mirror)',
+  'resnet-int8': 'dlib ResNet quantised to int8 (dlib chip 150, chip + mirror)',
 };
 
 /** Where the gallery side's ArcFace vectors come from: the photo, or a stored chip of this side (re-embedded). */
@@ -97,7 +100,7 @@ export function fitZParams(vec: Map<string, PartsResult>, people: Person[]): ZPa
 /** One network's unit vector of an image, from the photo or (gallery side of a re-embedded gallery) its stored chip. */
 export function netVector(r: ImageParts, net: NetName, route: GalleryRoute): number[] {
   // The ResNet reads the 150 px chip both ways (the wide chip's centre is that chip): its photo vector stands for both.
-  const v = route === 'photo' || net === 'resnet' ? r.nets[net] : route === 'chip150' ? r.chip[net] : r.wideChip?.[net];
+  const v = route === 'photo' || isResnet(net) ? r.nets[net] : route === 'chip150' ? r.chip[net] : r.wideChip?.[net];
   if (!v) throw new Error(`no ${net} vector in the evaluation cache`);
   return v;
 }

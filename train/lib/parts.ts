@@ -1,5 +1,5 @@
 // One embedding pass over a dataset and its degraded copies with every network the server can run, from the same
-// detector, landmarks and crops: dlib ResNet (128-d), MobileFaceNet (192-d), EdgeFace-XS and -XXS (512-d each), each
+// detector, landmarks and crops: dlib ResNet (128-d; float and int8), MobileFaceNet (192-d), EdgeFace-XS and -XXS (512-d each), each
 // kept as its own unit vector, plus each ArcFace network from the stored-chip routes (what a gallery re-embedded from its
 // crops holds: the 150 px dlib chip stored before 2026-12-06, and the 220 px wide chip stored since). Any single model or z-score fusion of them is scored from these (heldout.ts, open-set.ts). Cached per
 // condition, so reruns and other settings reuse it.
@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ModelAnalyzer } from '../../src/server/vision/analyzer.js';
 import { DEFAULT_EMBEDDER_OPTIONS } from '../../src/server/vision/embedder.js';
 import type { ResolvedModel } from '../../src/server/vision/models.js';
-import { NET_NAMES, partWeights, splitNets, type NetName, type NetPart } from '../../src/server/vision/nets-embedder.js';
+import { isResnet, NET_DIMS, NET_NAMES, partWeights, splitNets, type NetName, type NetPart } from '../../src/server/vision/nets-embedder.js';
 import { readImageFile } from './dataset.js';
 import { degrade, type Condition, type FaceBox } from './degrade.js';
 import { progress } from './progress.js';
@@ -40,7 +40,7 @@ export function evalModel(): ResolvedModel {
     id: EVAL_MODEL_ID,
     base: EVAL_MODEL_ID,
     embedder: DEFAULT_EMBEDDER_OPTIONS,
-    dims: EVAL_NETS.reduce((s, p) => s + (p.net === 'resnet' ? 128 : p.net === 'mobilefacenet' ? 192 : 512), 0),
+    dims: EVAL_NETS.reduce((s, p) => s + NET_DIMS[p.net], 0),
     threshold: 0,
     created: '',
     nets: EVAL_NETS,
@@ -49,7 +49,10 @@ export function evalModel(): ResolvedModel {
 }
 
 /** Bump when what a cached entry means changes. */
-const CACHE_VERSION = 'nets-v2'; // v2: the wide-chip route
+const CACHE_VERSION = 'nets-v3'; // v2: the wide-chip route; v3: the int8 ResNet
+
+/** Where one condition's cached parts of a model's pass lie (train/gallery-fpir.ts and train/int8-resnet.ts read them). */
+export const partsCacheFile = (dir: string, modelId: string, condition: string) => path.join(dir, `${modelId}.${CACHE_VERSION}.${condition}.json`);
 
 export async function embedParts(opts: {
   analyzer: ModelAnalyzer;
@@ -64,7 +67,7 @@ export async function embedParts(opts: {
   const nets = analyzer.manifest.nets;
   if (!nets) throw new Error(`model ${analyzer.modelId} is not a networks model (no "nets" in its manifest)`);
   const w = partWeights(nets);
-  const cacheFile = opts.cacheDir ? path.join(opts.cacheDir, `${analyzer.modelId}.${CACHE_VERSION}.${condition}.json`) : null;
+  const cacheFile = opts.cacheDir ? partsCacheFile(opts.cacheDir, analyzer.modelId, condition) : null;
   const cached: Record<string, PartsResult> = cacheFile && fs.existsSync(cacheFile) ? JSON.parse(fs.readFileSync(cacheFile, 'utf8')) : {};
   const out = new Map<string, PartsResult>();
   const bar = progress(`embed ${condition}`, opts.rels.length);
@@ -109,7 +112,7 @@ export async function embedParts(opts: {
     const parts: ImageParts = { nets: {}, chip: {}, wideChip: {}, box: f.box, ms };
     nets!.forEach((p, i) => {
       parts.nets[p.net] = live[i]!;
-      if (p.net !== 'resnet') {
+      if (!isResnet(p.net)) {
         parts.chip[p.net] = chipParts[i]!;
         parts.wideChip[p.net] = wideParts[i]!;
       }

@@ -130,7 +130,7 @@ export async function createFaceAnalyzer(config: VisionSettings, log: (msg: stri
   const onnx = await loadEmbedNets(
     config.EMBED_RUNTIME ?? 'auto',
     MODELS_DIR,
-    (['landmarks', 'resnet', 'mobilefacenet'] as const).filter((n) => n === 'landmarks' || uses.includes(n)),
+    (['landmarks', 'resnet', 'mobilefacenet', 'resnet-int8'] as const).filter((n) => n === 'landmarks' || uses.includes(n)),
   );
   if (!onnx.nets && config.EMBED_RUNTIME !== 'tfjs') log(`embedding networks on ${onnx.note}`);
   const embedder = nets

@@ -11,11 +11,14 @@ export const EMBED_ONNX_FILES = {
   resnet: { file: 'faceapi/face_recognition_resnet34.onnx', sha256: '6ade409242d9dbdb0bf4a4a98feadadd01c8c4156e7d2dc241711316b7f8a694' },
   landmarks: { file: 'faceapi/face_landmark_68.onnx', sha256: 'cf2337f43508375ea3f5e8188712b44377fca77e2e82c3db4ff42f20f189693a' },
   mobilefacenet: { file: 'mobilefacenet/MobileFaceNet.onnx', sha256: '4610525107ed526c9728916bb24216bd82bf59ff74139d04800f957b87a1d1d3' },
+  // The ResNet quantised to int8 by train/quantize-int8.py (models/faceapi/SOURCE.md): not the same embeddings, so
+  // only models that name the network `resnet-int8` run it.
+  'resnet-int8': { file: 'faceapi/face_recognition_resnet34.int8.onnx', sha256: 'bfcf92f760bd79c5643aacfd5ae63855524d2435cd153621a282e2832d61541d' },
 } as const;
 export type EmbedOnnxNet = keyof typeof EMBED_ONNX_FILES;
 
 /** Input side of each network (square, RGB, NHWC). */
-export const ONNX_INPUT_SIZE: Record<EmbedOnnxNet, number> = { resnet: 150, landmarks: 112, mobilefacenet: 112 };
+export const ONNX_INPUT_SIZE: Record<EmbedOnnxNet, number> = { resnet: 150, landmarks: 112, mobilefacenet: 112, 'resnet-int8': 150 };
 
 export interface OrtNet {
   /** Raw outputs of a batch of n inputs, each `dims` long. */
@@ -26,6 +29,7 @@ export interface EmbedNets {
   resnet: OrtNet;
   landmarks: OrtNet;
   mobilefacenet: OrtNet;
+  'resnet-int8': OrtNet;
   /** For /health: the runtime these run on. */
   runtime: string;
 }
@@ -85,11 +89,11 @@ export async function loadEmbedNets(
   if ('ort' in loaded) {
     try {
       // Only the networks the model uses get a session (each holds its weights; the ResNet's takes ~1 s to build).
-      const [resnet, landmarks, mobilefacenet] = await Promise.all(
-        (['resnet', 'landmarks', 'mobilefacenet'] as const).map((n) => (needed.includes(n) ? loadNet(loaded.ort, n, modelsDir) : notLoaded(n))),
+      const [resnet, landmarks, mobilefacenet, resnetInt8] = await Promise.all(
+        (['resnet', 'landmarks', 'mobilefacenet', 'resnet-int8'] as const).map((n) => (needed.includes(n) ? loadNet(loaded.ort, n, modelsDir) : notLoaded(n))),
       );
       const runtime = `onnxruntime-node ${loaded.version}, 1 thread`;
-      return { nets: { resnet: resnet!, landmarks: landmarks!, mobilefacenet: mobilefacenet!, runtime }, note: runtime };
+      return { nets: { resnet: resnet!, landmarks: landmarks!, mobilefacenet: mobilefacenet!, 'resnet-int8': resnetInt8!, runtime }, note: runtime };
     } catch (err) {
       failure = `the embedding's ONNX files did not load: ${err instanceof Error ? err.message : String(err)}`;
     }

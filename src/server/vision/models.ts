@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { WIDE_CHIP_SIZE } from './chip-geometry.js';
-import { NET_NAMES } from './nets-embedder.js';
+import { isResnet, NET_NAMES } from './nets-embedder.js';
 import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId, l2normalize, type EmbedderOptions } from './embedder.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -179,13 +179,19 @@ export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MO
   return { ok: true };
 }
 
+/** Networks with no TF.js twin: a model naming one runs only where onnxruntime-node loads. */
+const ONNX_ONLY_NETS: readonly string[] = ['resnet-int8', 'edgeface-xs', 'edgeface-xxs'];
+export function needsOnnxRuntime(m: Pick<ModelManifest, 'nets'>): boolean {
+  return (m.nets ?? []).some((p) => ONNX_ONLY_NETS.includes(p.net));
+}
+
 /**
  * Whether the model embeds the 112x112 ArcFace crop (MobileFaceNet in the fusion, EdgeFace): a stored 150 px dlib chip
  * cuts off that crop's top, so a face re-embedded from one matches less reliably than it would re-enrolled
  * (docs/accuracy.md, "@regallery"); a wide stored chip (vision/chip-geometry.ts) holds it whole.
  */
 export function embedsArcfaceCrop(m: Pick<ModelManifest, 'fusion' | 'nets'>): boolean {
-  return m.fusion !== undefined || (m.nets ?? []).some((p) => p.net !== 'resnet');
+  return m.fusion !== undefined || (m.nets ?? []).some((p) => !isResnet(p.net));
 }
 
 /**

