@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { CRASH_POINTS } from './crash-points.js';
 
 /**
- * The default embedding model: the dlib ResNet fused with MobileFaceNet. Held out by identity it beats the ResNet alone
- * on every degradation but blur (docs/accuracy.md); `EMBEDDING_MODEL=dlib-resnet128.chip150.crop1.25.flip.v1` keeps the
- * ResNet alone.
+ * The default embedding model: the dlib ResNet fused with MobileFaceNet, the ResNet in int8 on onnxruntime-node (half
+ * its CPU; embeddings within cosine 0.999 of the float ones, docs/accuracy.md "The ResNet in int8"). Held out by
+ * identity the fusion beats the ResNet alone on every degradation but blur; `EMBEDDING_MODEL=
+ * dlib-resnet128.chip150.crop1.25.flip.v1` keeps the ResNet alone.
  */
-export const DEFAULT_EMBEDDING_MODEL = 'fusion-resnet128-mobilefacenet192.v1';
+export const DEFAULT_EMBEDDING_MODEL = 'fusion-resnet128int8-mobilefacenet192.v1';
+/** The same networks in float, on either runtime: the default where onnxruntime-node cannot run (load-config.ts). */
+export const FLOAT_DEFAULT_MODEL = 'fusion-resnet128-mobilefacenet192.v1';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const num = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
@@ -279,7 +282,8 @@ export type EnvConfig = z.infer<typeof ConfigSchema>;
 export type Config = Omit<EnvConfig, 'MATCH_THRESHOLD'> & { MATCH_THRESHOLD: number };
 
 export type EnvResult = { ok: true; config: EnvConfig } | { ok: false; errors: string[] };
-export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+/** `notes`: what the server should log at start about how the settings were completed (load-config.ts). */
+export type ConfigResult = { ok: true; config: Config; notes?: string[] } | { ok: false; errors: string[] };
 
 /** Variables whose empty value means "none" rather than "unset, use the default". */
 const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['ENROL_POSES']);

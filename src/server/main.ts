@@ -12,6 +12,7 @@ if (!parsed.ok) {
 }
 const config = parsed.config;
 const log = createLogger(config.LOG_LEVEL);
+for (const note of parsed.notes ?? []) log.warn(note);
 installProcessGuards(log);
 const t0 = performance.now();
 

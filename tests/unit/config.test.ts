@@ -1,7 +1,8 @@
 // Server configuration from the environment: defaults, coercion, and all errors reported at once.
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema, type Config } from '../../src/server/config.js';
+import { ConfigSchema, DEFAULT_EMBEDDING_MODEL, FLOAT_DEFAULT_MODEL, type Config } from '../../src/server/config.js';
 import { parseConfig } from '../../src/server/load-config.js';
+import { readManifest } from '../../src/server/vision/models.js';
 
 function ok(env: Record<string, string | undefined>): Config {
   const r = parseConfig(env);
@@ -77,6 +78,29 @@ describe('parseConfig defaults', () => {
 
   it('an undefined value means the default too', () => {
     expect(ok({ PORT: undefined }).PORT).toBe(8090);
+  });
+});
+
+describe('the default model where onnxruntime-node cannot run it', () => {
+  it('runs the int8 default where onnxruntime-node loads, with its own threshold', () => {
+    const r = parseConfig({});
+    expect(r.ok && r.config.EMBEDDING_MODEL).toBe(DEFAULT_EMBEDDING_MODEL);
+    expect(r.ok && r.config.MATCH_THRESHOLD).toBe(readManifest(DEFAULT_EMBEDDING_MODEL)!.threshold);
+    expect(r.ok && r.notes).toEqual([]);
+  });
+
+  it('falls back to the same networks in float, and says so, when EMBED_RUNTIME is tfjs and no model was named', () => {
+    const r = parseConfig({ EMBED_RUNTIME: 'tfjs' });
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.config.EMBEDDING_MODEL).toBe(FLOAT_DEFAULT_MODEL);
+    expect(r.config.MATCH_THRESHOLD).toBe(readManifest(FLOAT_DEFAULT_MODEL)!.threshold);
+    expect(r.notes).toEqual([expect.stringMatching(/needs onnxruntime-node \(EMBED_RUNTIME is tfjs\): using fusion-resnet128-mobilefacenet192\.v1/)]);
+  });
+
+  it('never swaps a model the operator named', () => {
+    const r = parseConfig({ EMBED_RUNTIME: 'tfjs', EMBEDDING_MODEL: DEFAULT_EMBEDDING_MODEL });
+    expect(r.ok && r.config.EMBEDDING_MODEL).toBe(DEFAULT_EMBEDDING_MODEL);
+    expect(r.ok && r.notes).toEqual([]);
   });
 });
 
