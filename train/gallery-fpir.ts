@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
-import { partWeights, type NetName } from '../src/server/vision/nets-embedder.js';
+import { ManifestSchema, manifestParts } from '../src/server/vision/models.js';
+import { partWeights } from '../src/server/vision/nets-embedder.js';
 import { EVAL_MODEL_ID, partsCacheFile } from './lib/parts.js';
 
 const { values } = parseArgs({
@@ -22,21 +23,8 @@ const { values } = parseArgs({
 });
 const CONDITIONS = ['clean', 'tight', 'tight112', 'tight80', 'jpeg50', 'blur'];
 const TEMPLATES = 3;
-const manifest = JSON.parse(fs.readFileSync(values.model, 'utf8')) as {
-  id: string;
-  threshold: number;
-  fusion?: { resnet: { std: number }; mobilefacenet: { std: number } };
-  nets?: { net: NetName; std?: number }[];
-};
-// The networks and their z-score spreads: a `nets` manifest lists them; the float fusion's names its two.
-const parts: { net: NetName; std?: number }[] =
-  manifest.nets ??
-  (manifest.fusion
-    ? [
-        { net: 'resnet', std: manifest.fusion.resnet.std },
-        { net: 'mobilefacenet', std: manifest.fusion.mobilefacenet.std },
-      ]
-    : [{ net: 'resnet' }]);
+const manifest = ManifestSchema.parse(JSON.parse(fs.readFileSync(values.model, 'utf8')));
+const parts = manifestParts(manifest);
 const weights = partWeights(parts);
 const sizes = values.sizes.split(',').map(Number);
 

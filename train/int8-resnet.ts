@@ -18,9 +18,9 @@ import { CHIP_SIZE } from '../src/server/vision/chip-geometry.js';
 import { EMBED_ONNX_FILES } from '../src/server/vision/embed-onnx.js';
 import { mirrorChip } from '../src/server/vision/embedder.js';
 import { mendChip } from '../src/server/vision/exposure.js';
-import { MODELS_DIR, resolveModel } from '../src/server/vision/models.js';
+import { manifestParts, MODELS_DIR, resolveModel } from '../src/server/vision/models.js';
 import { loadOrt, ORT_SESSION_OPTIONS, type OrtModule } from '../src/server/vision/ort.js';
-import { partWeights, type NetName } from '../src/server/vision/nets-embedder.js';
+import { partWeights } from '../src/server/vision/nets-embedder.js';
 import { cli } from './lib/args.js';
 import { readImageFile, walkDataset } from './lib/dataset.js';
 import { degrade, type Condition, type FaceBox } from './lib/degrade.js';
@@ -146,14 +146,7 @@ async function check() {
 /** A model's fused score of two photos from the cached unit vectors of its networks. */
 function scorer(modelId: string): { threshold: number; score: (a: Record<string, number[]>, b: Record<string, number[]>) => number } {
   const m = resolveModel(modelId).manifest;
-  const parts: { net: NetName; std?: number }[] =
-    m.nets ??
-    (m.fusion
-      ? [
-          { net: 'resnet', std: m.fusion.resnet.std },
-          { net: 'mobilefacenet', std: m.fusion.mobilefacenet.std },
-        ]
-      : [{ net: 'resnet' }]);
+  const parts = manifestParts(m);
   const w = partWeights(parts);
   const cos = (x: number[], y: number[]) => x.reduce((s, v, k) => s + v * y[k]!, 0);
   return { threshold: m.threshold, score: (a, b) => parts.reduce((s, p, i) => s + w[i]! ** 2 * cos(a[p.net]!, b[p.net]!), 0) };

@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { CHIP_SIZE, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
-import { reembedCompatibility, type ModelManifest } from '../vision/models.js';
+import { readManifest, reembedCompatibility, type ModelManifest } from '../vision/models.js';
+import { carryPlan } from './reembed-plan.js';
 
 export interface ReembedResult {
   reembedded: number;
@@ -45,23 +46,33 @@ export async function reembedGallery(opts: {
       continue;
     }
     const t0 = performance.now();
+    // Parts the old model shares with the new one stay as they were (reembed-plan.ts); the rest come from the crop.
+    const fromManifest = readManifest(fromId);
+    const plan = fromManifest ? carryPlan(fromManifest, model) : null;
     const rows = await store.reembed.listOfModel(fromId);
     const noCrop: string[] = [];
     const size = opts.batch ?? 16;
     for (let i = 0; i < rows.length; i += size) {
       const part = rows.slice(i, i + size);
       const chips = await Promise.all(part.map((r) => (r.crop ? chipFromCrop(r.crop) : Promise.resolve(null))));
-      const decoded = part.flatMap((r, k) => (chips[k] ? [{ id: r.id, ...chips[k] }] : []));
+      const decoded = part.flatMap((r, k) => (chips[k] ? [{ row: r, ...chips[k] }] : []));
       noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
       const embeddings = await embedChips(decoded.map((d) => d.chip));
       // One face at a time: a crash half way leaves every face either fully old or fully new, and the next start continues.
-      for (let k = 0; k < decoded.length; k++) await store.reembed.setEmbedding(decoded[k]!.id, model.id, embeddings[k]!, decoded[k]!.side);
+      for (let k = 0; k < decoded.length; k++) {
+        const { row, side } = decoded[k]!;
+        const carried = plan !== null && row.embedding.length === fromManifest!.dims;
+        const embedding = carried ? plan.merge(row.embedding, embeddings[k]!) : embeddings[k]!;
+        await store.reembed.setEmbedding(row.id, model.id, embedding, carried && plan.keepsQuality ? row.embeddedFromCropPx : side);
+      }
       result.reembedded += decoded.length;
     }
     if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });
-    log.info(`re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops`, {
-      ms: Math.round(performance.now() - t0),
-    });
+    log.info(
+      `re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops` +
+        (plan ? ` (${plan.recomputed.join(', ')} from the crop; ${plan.carried.join(', ')} kept from the stored embedding)` : ''),
+      { ms: Math.round(performance.now() - t0) },
+    );
   }
   for (const r of result.refused) {
     log.warn(

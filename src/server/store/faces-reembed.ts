@@ -1,6 +1,6 @@
 // Store queries for moving a gallery between embedding models: faces of other models with their crops, and in-place updates.
 import { asc, eq, ne } from 'drizzle-orm';
-import { embeddingToBytes } from './embedding-bytes.js';
+import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
 import { faces } from './schema.js';
 
@@ -8,6 +8,10 @@ export interface ForeignFace {
   id: string;
   modelId: string;
   crop: Buffer | null;
+  /** Its embedding under `modelId`: parts a new model shares with it are carried over (gallery/reembed-plan.ts). */
+  embedding: Float32Array;
+  /** The side of the stored crop it was made from; null: from the enrolment's own picture. */
+  embeddedFromCropPx: number | null;
 }
 
 export function reembedRepo(db: StoreDb) {
@@ -16,10 +20,10 @@ export function reembedRepo(db: StoreDb) {
     foreignModels: (modelId: string) => foreignModels(db, modelId),
     listOfModel: (modelId: string) => listFacesOfModel(db, modelId),
     /**
-     * Replaces a face's embedding and model id together, and records the side of the stored crop it was made from; the
-     * crop stays, so the face can move again later.
+     * Replaces a face's embedding and model id together, and records the side of the stored crop it was made from (null:
+     * as good as made from the picture); the crop stays, so the face can move again later.
      */
-    setEmbedding: (faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number) =>
+    setEmbedding: (faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number | null) =>
       setFaceEmbedding(db, faceId, modelId, embedding, fromCropPx),
   };
 }
@@ -34,14 +38,15 @@ async function foreignModels(db: StoreDb, modelId: string): Promise<Map<string, 
 }
 
 async function listFacesOfModel(db: StoreDb, modelId: string): Promise<ForeignFace[]> {
-  return db
-    .select({ id: faces.id, modelId: faces.modelId, crop: faces.crop })
+  const rows = await db
+    .select({ id: faces.id, modelId: faces.modelId, crop: faces.crop, embedding: faces.embedding, embeddedFromCropPx: faces.embeddedFromCropPx })
     .from(faces)
     .where(eq(faces.modelId, modelId))
     .orderBy(asc(faces.createdAt), asc(faces.id));
+  return rows.map((r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }));
 }
 
-async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number): Promise<void> {
+async function setFaceEmbedding(db: StoreDb, faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number | null): Promise<void> {
   await db
     .update(faces)
     .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding), embeddedFromCropPx: fromCropPx })

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { WIDE_CHIP_SIZE } from './chip-geometry.js';
-import { isResnet, NET_NAMES } from './nets-embedder.js';
+import { isResnet, NET_NAMES, type NetName } from './nets-embedder.js';
 import { DEFAULT_EMBEDDER_OPTIONS, EMBEDDING_MODEL_ID, embedderModelId, l2normalize, type EmbedderOptions } from './embedder.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -177,6 +177,20 @@ export function reembedCompatibility(fromId: string, to: ModelManifest, dir = MO
   if (from.chipPadding !== to.embedder.chipPadding)
     return { ok: false, reason: `its crops are chips with padding ${from.chipPadding}, ${to.id} needs padding ${to.embedder.chipPadding}` };
   return { ok: true };
+}
+
+/**
+ * The networks a model joins, each with its mirror setting and z-score spread, in the order of its vector: a `nets`
+ * manifest lists them; the float fusion is the ResNet then MobileFaceNet; any other model is the ResNet alone.
+ */
+export function manifestParts(m: Pick<ModelManifest, 'nets' | 'fusion' | 'embedder'>): { net: NetName; flip: boolean; std?: number }[] {
+  if (m.nets) return m.nets.map((p) => ({ net: p.net, flip: p.flip, ...(p.std !== undefined ? { std: p.std } : {}) }));
+  if (m.fusion)
+    return [
+      { net: 'resnet', flip: m.embedder.flip, std: m.fusion.resnet.std },
+      { net: 'mobilefacenet', flip: m.fusion.mobilefacenet.flip, std: m.fusion.mobilefacenet.std },
+    ];
+  return [{ net: 'resnet', flip: m.embedder.flip }];
 }
 
 /** Networks with no TF.js twin: a model naming one runs only where onnxruntime-node loads. */
