@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DEFAULT_EMBEDDING_MODEL } from '../src/server/config.js';
+import { DEFAULT_EMBEDDING_MODEL, FLOAT_DEFAULT_MODEL } from '../src/server/config.js';
 import { parseConfig } from '../src/server/load-config.js';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../src/server/vision/analyzer.js';
 import { resolveModel } from '../src/server/vision/models.js';
@@ -38,8 +38,8 @@ export const EMBED_MODELS = [
 ];
 
 /**
- * Each model on the default runtime (onnx where it loads), and the default model on TF.js too: the runtime's cost
- * alone. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all), any
+ * Each model on the default runtime (onnx where it loads), and the default's networks in float on TF.js too (where
+ * onnxruntime-node does not load, the server runs that): the runtime's cost. BENCH_EMBED_MODELS=id,id measures only those models (to look at one closely; the report wants them all), any
  * model of models/ among them.
  */
 function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
@@ -48,7 +48,8 @@ function variants(): { model: string; runtime: 'auto' | 'tfjs' }[] {
   const extra = (only ?? []).filter((m) => !EMBED_MODELS.includes(m));
   return [
     ...[...new Set([...EMBED_MODELS, ...extra])].map((model) => ({ model, runtime: 'auto' as const })),
-    { model: DEFAULT_EMBEDDING_MODEL, runtime: 'tfjs' as const },
+    // TF.js has no int8 twin: the default's networks in float are what runs there.
+    { model: FLOAT_DEFAULT_MODEL, runtime: 'tfjs' as const },
   ].filter((v) => !only || only.includes(v.model));
 }
 

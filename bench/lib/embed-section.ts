@@ -29,7 +29,8 @@ export function fusedTargetRow(f: Any): string[] {
   if (!d) return [target, 'n/a', 'not measured'];
   const one = d.embed?.p50,
     two = d.embedTwo?.p50;
-  const before = (f?.results?.models as Any[]).find((m) => m.model === d.model && m.runtime === 'tfjs');
+  // The TF.js row: the default's networks in float (the int8 default has no TF.js twin), or the default itself in older runs.
+  const before = (f?.results?.models as Any[]).find((m) => m.runtime === 'tfjs');
   // The same frames' faces embedded alone and together (bench/embed.ts measureTwo), where measured; older runs compared
   // two-face frames with the one-face photos.
   const sameFrames = typeof d.twoToOne?.p50 === 'number';
@@ -37,7 +38,7 @@ export function fusedTargetRow(f: Any): string[] {
   return [
     target,
     `${d.model}: ${fmt(one)} ms a face (landmarks + alignment ${fmt(d.landmarksAndAlign?.p50)}, network ${fmt(d.network?.p50)}), two faces ${fmt(two)} ms (${fmt(ratio, 2)}x one${sameFrames ? `, p50 over ${d.twoToOne.n} frames of the two faces together against each alone; p95 ${fmt(d.twoToOne.p95, 2)}x` : ''})` +
-      (before ? `; on TF.js (EMBED_RUNTIME=tfjs) ${fmt(before.embed?.p50)} ms a face, two ${fmt(before.embedTwo?.p50)} ms` : ''),
+      (before ? `; on TF.js (EMBED_RUNTIME=tfjs, ${before.model}) ${fmt(before.embed?.p50)} ms a face, two ${fmt(before.embedTwo?.p50)} ms` : ''),
     one <= 35 && ratio < 2 ? '**met**' : '**not met**',
   ];
 }
@@ -53,7 +54,7 @@ export function embedSection(f: Any): string {
     '**network** = the network(s) on a stored chip (ArcFace crop cut from it), so landmarks + alignment ≈ embed − network.',
     "**detect** = Human's detector + face mesh over the frame. **live** = `embed()` of a face the live detector (BlazeFace) found: the face mesh runs over the frame again for the faces embedded, then landmarks, alignment, network(s).",
     `**two faces** = \`embed([0, 1])\` of a frame showing two people (${f.settings?.twoFaceFrames ?? 'two fixture photos side by side'}), both faces in one call (one batch per network), CPU ms for the frame: still-image path / live path; **two faces / one** = the same frame's two faces in one call over each of them alone (mean), p50 / p95 over the frames (still-image path).`,
-    '**runtime** = `EMBED_RUNTIME`: `auto` runs the landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads (same embeddings as TF.js: tests/unit/embedding-onnx.test.ts); `tfjs` is the TF.js path, for comparison.',
+    '**runtime** = `EMBED_RUNTIME`: `auto` runs the landmark net, ResNet and MobileFaceNet on onnxruntime-node when it loads (same embeddings as TF.js: tests/unit/embedding-onnx.test.ts; the int8 ResNet runs there only); `tfjs` is the TF.js path, for comparison, with the float fusion (what the server runs where onnxruntime-node does not load).',
     ref
       ? `**Machine speed** during this run: a fixed JavaScript loop took ${fmt(ref.before)} ms of CPU before and ${fmt(ref.after)} ms after (lower is faster). This shared machine's speed moves by hours, unseen by the load average: compare runs by this figure, and ratios within one run.`
       : '**Machine speed**: not recorded by this run.',
