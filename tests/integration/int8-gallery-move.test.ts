@@ -1,7 +1,8 @@
 // A gallery enrolled under the float default moves to the int8 default at start without losing anything: the ResNet
 // part is computed again from the stored crop (it reads even a 150 px one whole), MobileFaceNet's is kept from the
 // stored embedding (gallery/reembed-plan.ts), so a face enrolled from its picture is not marked for re-enrolment though
-// it kept only a 150 px crop, and the person is still named, on one photo and on another.
+// it kept only a 150 px crop, and the person is still named, on one photo and on another. Unknown sightings and
+// recognitions stored before move too, so they can still be made faces (else: 409 model_mismatch).
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,10 @@ describe('a float-default gallery moved to the int8 default', () => {
   let server: RunningServer | undefined;
   let dir: string;
   let personId: string;
+  let faceId: string;
   let stored: Float32Array;
+  let sightingId: string;
+  let recognitionId: string;
 
   beforeAll(async () => {
     const float = await createFaceAnalyzer(testConfig({ EMBEDDING_MODEL: FLOAT_DEFAULT_MODEL }), () => {}, { model: resolveModel(FLOAT_DEFAULT_MODEL) });
@@ -46,7 +50,36 @@ describe('a float-default gallery moved to the int8 default', () => {
       .toBuffer();
     dir = tempDir();
     const store = await openStore({ dataDir: dir });
-    personId = (await store.commitEnrolment({ name: 'Barack', modelId: FLOAT_DEFAULT_MODEL, faces: [{ embedding: stored, crop }] })).personId;
+    const enrolled = await store.commitEnrolment({ name: 'Barack', modelId: FLOAT_DEFAULT_MODEL, faces: [{ embedding: stored, crop }] });
+    [personId, faceId] = [enrolled.personId, enrolled.faceIds[0]!];
+    // A stranger seen at a camera, and Barack recognized there, under the float model, each with its wide chip.
+    const joe = await float.embedAll(fs.readFileSync('tests/fixtures/faces/Joe_Biden/1.jpg'), 4096 * 4096);
+    const barack2 = await float.embedAll(fs.readFileSync('tests/fixtures/faces/Barack_Obama/4.jpg'), 4096 * 4096);
+    if (!joe.ok || !joe.faces[0]?.wideChip || !barack2.ok || !barack2.faces[0]?.wideChip) throw new Error('fixture faces not found');
+    const wide = (chip: Uint8Array) =>
+      sharp(Buffer.from(chip), { raw: { width: 220, height: 220, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+    const now = new Date();
+    sightingId = await store.sightings.insert({
+      firstSeenAt: now,
+      lastSeenAt: now,
+      camera: 'door',
+      modelId: FLOAT_DEFAULT_MODEL,
+      embedding: joe.faces[0].embedding,
+      crop: await wide(joe.faces[0].wideChip),
+      bestScore: null,
+      bestPersonId: null,
+    });
+    recognitionId = await store.recognitions.insert({
+      personId,
+      camera: 'door',
+      seenAt: now,
+      score: 0.9,
+      modelId: FLOAT_DEFAULT_MODEL,
+      embedding: barack2.faces[0].embedding,
+      crop: await wide(barack2.faces[0].wideChip),
+    });
     await store.close();
     server = await startTestServer({ DATA_DIR: dir });
   }, 240_000);
@@ -71,12 +104,25 @@ describe('a float-default gallery moved to the int8 default', () => {
     }
   });
 
+  it('lets the operator make faces of a sighting and a recognition stored before the move', async () => {
+    const http = api(server!);
+    const promoted = await http.json('POST', `/api/v1/sightings/${sightingId}/promote`, { name: 'Joe' });
+    expect(promoted.status, await promoted.clone().text()).toBe(201);
+    const added = await http.json('POST', `/api/v1/recognitions/${recognitionId}/add-to-person`, {});
+    expect(added.status, await added.clone().text()).toBe(201);
+    const faces = ((await (await http.get(`/api/v1/people/${personId}/faces`)).json()) as { items: Face[] }).items;
+    expect(faces.map((f) => f.modelId)).toEqual([DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL]);
+    // The promoted stranger is named on another photo of him.
+    const who = (await (await http.upload('/api/v1/identify', [photo('Joe_Biden/2.jpg', 'image')])).json()) as { faces: { person: { name: string } | null }[] };
+    expect(who.faces.map((f) => f.person?.name)).toContain('Joe');
+  });
+
   it("carries MobileFaceNet's part over exactly, and makes the ResNet part close to the float one", async () => {
     await server!.close();
     server = undefined;
     const store = await openStore({ dataDir: dir });
     try {
-      const [t] = await store.listFaceTemplates(DEFAULT_EMBEDDING_MODEL);
+      const t = (await store.listFaceTemplates(DEFAULT_EMBEDDING_MODEL)).find((f) => f.faceId === faceId);
       const [wf, wq] = [partWeights(Object.values(readManifest(FLOAT_DEFAULT_MODEL)!.fusion!)), partWeights(readManifest(DEFAULT_EMBEDDING_MODEL)!.nets!)];
       const part = (v: Float32Array, from: number, to: number, w: number) => Array.from(v.slice(from, to), (x) => x / w);
       expect(cosine(part(t!.embedding, 128, 320, wq[1]!), part(stored, 128, 320, wf[1]!))).toBeGreaterThan(0.99999);

@@ -66,10 +66,12 @@ export function openGallery({ config, store, log, indexFactory }: GalleryDeps, m
  */
 export async function reembedStaleFaces(store: Store, analyzer: FaceAnalyzer, log: Logger): Promise<boolean> {
   const stale = await store.countFacesNotFromModel(analyzer.modelId);
+  // Unknown sightings and recognitions of another model: moved with the faces, so they can still be made faces.
+  const keptStale = (await Promise.all(Object.values(store.reembed.kept).map((r) => r.foreignModels(analyzer.modelId)))).some((m) => m.size > 0);
   const embedChips = (analyzer as Partial<ModelAnalyzer>).embedChips;
-  if (stale > 0 && embedChips !== undefined) {
+  if ((stale > 0 || keptStale) && embedChips !== undefined) {
     await reembedGallery({ store, model: (analyzer as ModelAnalyzer).manifest, embedChips, log });
-    return true;
+    return stale > 0;
   }
   if (stale > 0) log.warn(`${stale} stored faces were embedded by another model and are not searched; re-enrol them`, { model: analyzer.modelId });
   return false;

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { CHIP_SIZE, WIDE_CHIP_SIZE } from '../vision/chip-geometry.js';
 import { readManifest, reembedCompatibility, type ModelManifest } from '../vision/models.js';
-import { carryPlan } from './reembed-plan.js';
+import { carryPlan, type CarryPlan } from './reembed-plan.js';
 
 export interface ReembedResult {
   reembedded: number;
@@ -30,6 +30,44 @@ async function chipFromCrop(crop: Buffer): Promise<{ chip: Uint8Array; side: num
   }
 }
 
+/** A stored view of a face to move: its id, crop and embedding under the old model. */
+interface StoredView {
+  id: string;
+  crop: Buffer | null;
+  embedding: Float32Array;
+}
+
+/**
+ * Re-embeds `rows` (all of model `from`) for `model` from their crops, a batch at a time, carrying over the parts the
+ * two models share (reembed-plan.ts); `save` writes one, so a crash half way leaves each row whole under one model.
+ * Returns the ids with no decodable crop, which stay as they were.
+ */
+async function moveViews<R extends StoredView>(
+  rows: R[],
+  from: ModelManifest | null,
+  model: ModelManifest,
+  embedChips: (chips: Uint8Array[]) => Promise<Float32Array[]>,
+  batch: number,
+  save: (row: R, embedding: Float32Array, side: number, carried: CarryPlan | null) => Promise<void>,
+): Promise<string[]> {
+  const plan = from ? carryPlan(from, model) : null;
+  const noCrop: string[] = [];
+  for (let i = 0; i < rows.length; i += batch) {
+    const part = rows.slice(i, i + batch);
+    const chips = await Promise.all(part.map((r) => (r.crop ? chipFromCrop(r.crop) : Promise.resolve(null))));
+    const decoded = part.flatMap((r, k) => (chips[k] ? [{ row: r, ...chips[k] }] : []));
+    noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
+    const embeddings = await embedChips(decoded.map((d) => d.chip));
+    for (let k = 0; k < decoded.length; k++) {
+      const { row, side } = decoded[k]!;
+      // A stored vector of another length is not what the old model's manifest says: computed afresh, nothing carried.
+      const carried = plan !== null && row.embedding.length === from!.dims ? plan : null;
+      await save(row, carried ? carried.merge(row.embedding, embeddings[k]!) : embeddings[k]!, side, carried);
+    }
+  }
+  return noCrop;
+}
+
 export async function reembedGallery(opts: {
   store: Pick<Store, 'reembed'>;
   model: ModelManifest;
@@ -38,6 +76,7 @@ export async function reembedGallery(opts: {
   batch?: number;
 }): Promise<ReembedResult> {
   const { store, model, embedChips, log } = opts;
+  const size = opts.batch ?? 16;
   const result: ReembedResult = { reembedded: 0, refused: [] };
   for (const [fromId, count] of await store.reembed.foreignModels(model.id)) {
     const compat = reembedCompatibility(fromId, model);
@@ -47,26 +86,14 @@ export async function reembedGallery(opts: {
     }
     const t0 = performance.now();
     // Parts the old model shares with the new one stay as they were (reembed-plan.ts); the rest come from the crop.
-    const fromManifest = readManifest(fromId);
-    const plan = fromManifest ? carryPlan(fromManifest, model) : null;
+    const from = readManifest(fromId);
+    const plan = from ? carryPlan(from, model) : null;
     const rows = await store.reembed.listOfModel(fromId);
-    const noCrop: string[] = [];
-    const size = opts.batch ?? 16;
-    for (let i = 0; i < rows.length; i += size) {
-      const part = rows.slice(i, i + size);
-      const chips = await Promise.all(part.map((r) => (r.crop ? chipFromCrop(r.crop) : Promise.resolve(null))));
-      const decoded = part.flatMap((r, k) => (chips[k] ? [{ row: r, ...chips[k] }] : []));
-      noCrop.push(...part.filter((_, k) => !chips[k]).map((r) => r.id));
-      const embeddings = await embedChips(decoded.map((d) => d.chip));
-      // One face at a time: a crash half way leaves every face either fully old or fully new, and the next start continues.
-      for (let k = 0; k < decoded.length; k++) {
-        const { row, side } = decoded[k]!;
-        const carried = plan !== null && row.embedding.length === fromManifest!.dims;
-        const embedding = carried ? plan.merge(row.embedding, embeddings[k]!) : embeddings[k]!;
-        await store.reembed.setEmbedding(row.id, model.id, embedding, carried && plan.keepsQuality ? row.embeddedFromCropPx : side);
-      }
-      result.reembedded += decoded.length;
-    }
+    const noCrop = await moveViews(rows, from, model, embedChips, size, (row, embedding, side, carried) =>
+      // Only ResNets recomputed (they read any stored chip whole): the face is as good as it was, and says so.
+      store.reembed.setEmbedding(row.id, model.id, embedding, carried?.keepsQuality ? row.embeddedFromCropPx : side),
+    );
+    result.reembedded += rows.length - noCrop.length;
     if (noCrop.length > 0) result.refused.push({ modelId: fromId, faces: noCrop.length, reason: 'no stored crop (or it does not decode)' });
     log.info(
       `re-embedded ${rows.length - noCrop.length} faces from ${fromId} to ${model.id} using their stored crops` +
@@ -78,6 +105,18 @@ export async function reembedGallery(opts: {
     log.warn(
       `${r.faces} faces enrolled with model ${r.modelId} cannot be re-embedded for ${model.id}: ${r.reason}. They are not searched; re-enrol those people, or start with EMBEDDING_MODEL=${r.modelId}`,
     );
+  }
+  // Unknown sightings and recognitions move too, so an operator can still make faces of them after the change.
+  for (const [what, repo] of Object.entries(store.reembed.kept)) {
+    for (const [fromId, count] of await repo.foreignModels(model.id)) {
+      if (!reembedCompatibility(fromId, model).ok) {
+        log.warn(`${count} ${what} of model ${fromId} cannot be moved to ${model.id}; they cannot be made faces of anyone`);
+        continue;
+      }
+      const rows = await repo.listOfModel(fromId);
+      const noCrop = await moveViews(rows, readManifest(fromId), model, embedChips, size, (row, embedding) => repo.setEmbedding(row.id, model.id, embedding));
+      log.info(`re-embedded ${rows.length - noCrop.length} ${what} from ${fromId} to ${model.id}`, noCrop.length ? { withoutCrop: noCrop.length } : {});
+    }
   }
   return result;
 }

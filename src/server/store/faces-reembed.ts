@@ -1,8 +1,9 @@
-// Store queries for moving a gallery between embedding models: faces of other models with their crops, and in-place updates.
+// Store queries for moving a gallery between embedding models: faces of other models with their crops, and in-place
+// updates; the same for the unknown sightings and recognitions an operator may still make faces of.
 import { asc, eq, ne } from 'drizzle-orm';
 import { bytesToEmbedding, embeddingToBytes } from './embedding-bytes.js';
 import type { StoreDb } from './drizzle-db.js';
-import { faces } from './schema.js';
+import { faces, recognitions, unknownSightings } from './schema.js';
 
 export interface ForeignFace {
   id: string;
@@ -25,6 +26,40 @@ export function reembedRepo(db: StoreDb) {
      */
     setEmbedding: (faceId: string, modelId: string, embedding: Float32Array, fromCropPx: number | null) =>
       setFaceEmbedding(db, faceId, modelId, embedding, fromCropPx),
+    /** Unknown sightings and recognitions: promoted or added to a person, they become faces of the running model. */
+    kept: { sightings: keptRepo(db, unknownSightings), recognitions: keptRepo(db, recognitions) },
+  };
+}
+
+/** A stored view with an embedding and a crop that is not a face yet (no crop record: it becomes one when promoted). */
+export interface KeptView {
+  id: string;
+  modelId: string;
+  crop: Buffer | null;
+  embedding: Float32Array;
+}
+
+// The two tables share these columns; drizzle's builders take one table type at a time.
+type KeptTable = typeof unknownSightings;
+
+function keptRepo(db: StoreDb, table: typeof unknownSightings | typeof recognitions) {
+  const t = table as KeptTable;
+  return {
+    foreignModels: async (modelId: string): Promise<Map<string, number>> => {
+      const out = new Map<string, number>();
+      for (const r of await db.select({ modelId: t.modelId }).from(t).where(ne(t.modelId, modelId))) out.set(r.modelId, (out.get(r.modelId) ?? 0) + 1);
+      return out;
+    },
+    listOfModel: async (modelId: string): Promise<KeptView[]> =>
+      (await db.select({ id: t.id, modelId: t.modelId, crop: t.crop, embedding: t.embedding }).from(t).where(eq(t.modelId, modelId)).orderBy(asc(t.id))).map(
+        (r) => ({ ...r, embedding: bytesToEmbedding(r.embedding) }),
+      ),
+    setEmbedding: async (id: string, modelId: string, embedding: Float32Array): Promise<void> => {
+      await db
+        .update(t)
+        .set({ modelId, dims: embedding.length, embedding: embeddingToBytes(embedding) })
+        .where(eq(t.id, id));
+    },
   };
 }
 
