@@ -38,19 +38,18 @@ interface StoredView {
 }
 
 /**
- * Re-embeds `rows` (all of model `from`) for `model` from their crops, a batch at a time, carrying over the parts the
- * two models share (reembed-plan.ts); `save` writes one, so a crash half way leaves each row whole under one model.
+ * Re-embeds `rows` (all of model `from`) from their crops, a batch at a time, carrying over the parts the new model
+ * shares with `from` (reembed-plan.ts); `save` writes one, so a crash half way leaves each row whole under one model.
  * Returns the ids with no decodable crop, which stay as they were.
  */
 async function moveViews<R extends StoredView>(
   rows: R[],
-  from: ModelManifest | null,
-  model: ModelManifest,
+  from: { manifest: ModelManifest | null; plan: CarryPlan | null },
   embedChips: (chips: Uint8Array[]) => Promise<Float32Array[]>,
   batch: number,
   save: (row: R, embedding: Float32Array, side: number, carried: CarryPlan | null) => Promise<void>,
 ): Promise<string[]> {
-  const plan = from ? carryPlan(from, model) : null;
+  const { plan } = from;
   const noCrop: string[] = [];
   for (let i = 0; i < rows.length; i += batch) {
     const part = rows.slice(i, i + batch);
@@ -61,11 +60,17 @@ async function moveViews<R extends StoredView>(
     for (let k = 0; k < decoded.length; k++) {
       const { row, side } = decoded[k]!;
       // A stored vector of another length is not what the old model's manifest says: computed afresh, nothing carried.
-      const carried = plan !== null && row.embedding.length === from!.dims ? plan : null;
+      const carried = plan !== null && row.embedding.length === from.manifest?.dims ? plan : null;
       await save(row, carried ? carried.merge(row.embedding, embeddings[k]!) : embeddings[k]!, side, carried);
     }
   }
   return noCrop;
+}
+
+/** The old model's manifest and what of its vectors the new model keeps. */
+function planFrom(fromId: string, model: ModelManifest): { manifest: ModelManifest | null; plan: CarryPlan | null } {
+  const manifest = readManifest(fromId);
+  return { manifest, plan: manifest ? carryPlan(manifest, model) : null };
 }
 
 export async function reembedGallery(opts: {
@@ -86,10 +91,10 @@ export async function reembedGallery(opts: {
     }
     const t0 = performance.now();
     // Parts the old model shares with the new one stay as they were (reembed-plan.ts); the rest come from the crop.
-    const from = readManifest(fromId);
-    const plan = from ? carryPlan(from, model) : null;
+    const from = planFrom(fromId, model);
+    const { plan } = from;
     const rows = await store.reembed.listOfModel(fromId);
-    const noCrop = await moveViews(rows, from, model, embedChips, size, (row, embedding, side, carried) =>
+    const noCrop = await moveViews(rows, from, embedChips, size, (row, embedding, side, carried) =>
       // Only ResNets recomputed (they read any stored chip whole): the face is as good as it was, and says so.
       store.reembed.setEmbedding(row.id, model.id, embedding, carried?.keepsQuality ? row.embeddedFromCropPx : side),
     );
@@ -114,7 +119,7 @@ export async function reembedGallery(opts: {
         continue;
       }
       const rows = await repo.listOfModel(fromId);
-      const noCrop = await moveViews(rows, readManifest(fromId), model, embedChips, size, (row, embedding) => repo.setEmbedding(row.id, model.id, embedding));
+      const noCrop = await moveViews(rows, planFrom(fromId, model), embedChips, size, (row, embedding) => repo.setEmbedding(row.id, model.id, embedding));
       log.info(`re-embedded ${rows.length - noCrop.length} ${what} from ${fromId} to ${model.id}`, noCrop.length ? { withoutCrop: noCrop.length } : {});
     }
   }

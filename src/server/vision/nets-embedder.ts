@@ -1,7 +1,8 @@
 // An embedding made of one or more networks on the same 68 landmarks: the dlib ResNet (float, or int8 on
-// onnxruntime-node) on the dlib chip, MobileFaceNet and EdgeFace on the ArcFace 112x112 crop. One network: its own unit vector. Several: each network's unit vector
-// weighted so that the joined vector is unit-length and its inner product with another is an increasing affine map of
-// the mean of the networks' z-scored cosines (the same construction as fused-embedder.ts, for any number of parts).
+// onnxruntime-node) on the dlib chip, MobileFaceNet and EdgeFace on the ArcFace 112x112 crop. One network: its own
+// unit vector. Several: each network's unit vector weighted so that the joined vector is unit-length and its inner
+// product with another is an increasing affine map of the mean of the networks' z-scored cosines (the same
+// construction as fused-embedder.ts, for any number of parts).
 import { warpToChip, type RgbImage } from './align.js';
 import { ARCFACE_SIZE, arcfaceToImageTransform } from './align-arcface.js';
 import { arcfaceFromChip, modelChip, warpChips } from './chip-geometry.js';
