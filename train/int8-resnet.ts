@@ -16,7 +16,7 @@ import { parseConfig } from '../src/server/load-config.js';
 import { createFaceAnalyzer } from '../src/server/vision/analyzer.js';
 import { CHIP_SIZE } from '../src/server/vision/chip-geometry.js';
 import { EMBED_ONNX_FILES } from '../src/server/vision/embed-onnx.js';
-import { mirrorChip } from '../src/server/vision/embedder.js';
+import { l2normalize, mirrorChip } from '../src/server/vision/embedder.js';
 import { mendChip } from '../src/server/vision/exposure.js';
 import { manifestParts, MODELS_DIR, resolveModel } from '../src/server/vision/models.js';
 import { loadOrt, ORT_SESSION_OPTIONS, type OrtModule } from '../src/server/vision/ort.js';
@@ -98,10 +98,6 @@ async function ranges() {
   console.log(`${Object.keys(found).length} activations over ${chips.length} faces (and mirrors) of the ${values.half} half -> ${values.out}`);
 }
 
-const unit = (v: Float32Array) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, k) => s + x * b[k]!, 0);
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
@@ -114,7 +110,7 @@ async function check() {
   const embed = async (session: unknown, views: Uint8Array[]) => {
     const d = Object.values(await run(o, session, views))[0]!;
     const n = d.length / 2;
-    return unit(Float32Array.from({ length: n }, (_, k) => (d[k]! + d[n + k]!) / 2));
+    return l2normalize(Float32Array.from({ length: n }, (_, k) => (d[k]! + d[n + k]!) / 2));
   };
   const vf: Float32Array[] = [];
   const vq: Float32Array[] = [];

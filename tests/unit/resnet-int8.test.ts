@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFaceAnalyzer, type ModelAnalyzer } from '../../src/server/vision/analyzer.js';
 import { EMBED_ONNX_FILES, loadEmbedNets, packBatch, type EmbedNets } from '../../src/server/vision/embed-onnx.js';
-import { DEFAULT_EMBEDDER_OPTIONS, mirrorChip } from '../../src/server/vision/embedder.js';
+import { DEFAULT_EMBEDDER_OPTIONS, l2normalize, mirrorChip } from '../../src/server/vision/embedder.js';
 import { mendChip } from '../../src/server/vision/exposure.js';
 import { MODELS_DIR, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
 import { testConfig } from '../helpers/server.js';
@@ -25,10 +25,6 @@ const PHOTOS = [
 ];
 const photo = (rel: string) => fs.readFileSync(path.join('tests/fixtures/faces', rel));
 
-const unit = (v: Float32Array) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, k) => s + x * b[k]!, 0);
 
 /** A model of the int8 ResNet alone, as a manifest would name it. */
@@ -61,7 +57,7 @@ describe('the int8 ResNet', () => {
       for (const f of r.faces) {
         const chip = mendChip(f.chip, 150);
         const batch = packBatch([chip, mirrorChip(chip)], 150);
-        const mean = (d: Float32Array[]) => unit(d[0]!.map((x, k) => (x + d[1]![k]!) / 2));
+        const mean = (d: Float32Array[]) => l2normalize(d[0]!.map((x, k) => (x + d[1]![k]!) / 2));
         float.push(mean(await nets.resnet.run(batch, 2)));
         int8.push(mean(await nets['resnet-int8'].run(batch, 2)));
       }
