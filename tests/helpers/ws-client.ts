@@ -7,6 +7,17 @@ import { PROTOCOL_VERSION, ServerMessage, encodeFrame, wsSubprotocols, type Over
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
 export const fixture = (rel: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(FIXTURES, rel)));
+/** A photo of each fixture person (two of Barack Obama) and the two-face group: what the network-equivalence tests embed. */
+export const NETWORK_CHECK_PHOTOS = [
+  'Amy/1.jpg',
+  'Barack_Obama/1.jpg',
+  'Barack_Obama/4.jpg',
+  'Guido_van_Rossum/2.jpg',
+  'Joe_Biden/1.jpg',
+  'Lin-Manuel_Miranda/1.jpg',
+  'Paul_Allen/3.jpg',
+  '_group/obama_and_biden.jpg',
+];
 
 type Msg = ServerMessage;
 

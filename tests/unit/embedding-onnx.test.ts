@@ -15,6 +15,7 @@ import { cropAndResize } from '../../src/server/vision/landmarks.js';
 import { MODELS_DIR, resolveModel } from '../../src/server/vision/models.js';
 import { loadRuntime } from '../../src/server/vision/runtime.js';
 import { testConfig } from '../helpers/server.js';
+import { fixture, NETWORK_CHECK_PHOTOS } from '../helpers/ws-client.js';
 
 function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let ab = 0,
@@ -28,17 +29,8 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return ab / Math.sqrt(aa * bb);
 }
 
-const PHOTOS = [
-  'Amy/1.jpg',
-  'Barack_Obama/1.jpg',
-  'Barack_Obama/4.jpg',
-  'Guido_van_Rossum/2.jpg',
-  'Joe_Biden/1.jpg',
-  'Lin-Manuel_Miranda/1.jpg',
-  'Paul_Allen/3.jpg',
-  '_group/obama_and_biden.jpg',
-];
-const photo = (rel: string) => fs.readFileSync(path.join('tests/fixtures/faces', rel));
+const PHOTOS = NETWORK_CHECK_PHOTOS;
+const photo = fixture;
 const MFN_DIR = 'tests/fixtures/mobilefacenet';
 
 describe('embedding networks on onnxruntime-node', () => {

@@ -12,18 +12,11 @@ import { EMBED_ONNX_FILES, loadEmbedNets, packBatch, type EmbedNets } from '../.
 import { DEFAULT_EMBEDDER_OPTIONS, l2normalize, mirrorChip } from '../../src/server/vision/embedder.js';
 import { mendChip } from '../../src/server/vision/exposure.js';
 import { MODELS_DIR, resolveModel, type ResolvedModel } from '../../src/server/vision/models.js';
-import { testConfig } from '../helpers/server.js';
+import { tempDir, testConfig } from '../helpers/server.js';
+import { fixture, NETWORK_CHECK_PHOTOS } from '../helpers/ws-client.js';
 
-const PHOTOS = [
-  'Amy/1.jpg',
-  'Barack_Obama/1.jpg',
-  'Guido_van_Rossum/2.jpg',
-  'Joe_Biden/1.jpg',
-  'Lin-Manuel_Miranda/1.jpg',
-  'Paul_Allen/3.jpg',
-  '_group/obama_and_biden.jpg',
-];
-const photo = (rel: string) => fs.readFileSync(path.join('tests/fixtures/faces', rel));
+const PHOTOS = NETWORK_CHECK_PHOTOS;
+const photo = fixture;
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, k) => s + x * b[k]!, 0);
 
@@ -73,7 +66,7 @@ describe('the int8 ResNet', () => {
   });
 
   it('loads only the committed file: another one under its name is refused by its sha256', async () => {
-    const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'int8-'));
+    const dir = tempDir('int8-');
     const rel = EMBED_ONNX_FILES['resnet-int8'].file;
     fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
     fs.copyFileSync(path.join(MODELS_DIR, EMBED_ONNX_FILES.resnet.file), path.join(dir, rel));
