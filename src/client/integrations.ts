@@ -16,6 +16,7 @@ interface Webhook {
   url: string;
   secretHint: string;
   eventTypes: string[];
+  format: string;
   enabled: boolean;
   deliveries: Counts;
 }
@@ -39,6 +40,36 @@ interface Mqtt {
   status: { connected: boolean; lastError: string | null; connectedAt: string | null };
   deliveries: Counts;
 }
+
+/** Per format: where its URL comes from, what the URL looks like, and the events a new one of it starts with. */
+const FORMATS: Record<string, { help: string; placeholder: string; events: string[] }> = {
+  json: {
+    help: 'Each event as signed JSON (docs/api.md, "Webhooks"), for a program of your own or a door lock.',
+    placeholder: 'https://example.com/hooks/facestream',
+    events: ['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down'],
+  },
+  slack: {
+    help: 'A message a line. In Slack: Apps, "Incoming Webhooks", add one to a channel and paste its URL (Mattermost, Rocket.Chat and Google Chat incoming webhooks work too).',
+    placeholder: 'https://hooks.slack.com/services/…',
+    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+  },
+  discord: {
+    help: 'A message a line. In Discord: the channel\'s settings, Integrations, Webhooks, "New Webhook", "Copy Webhook URL".',
+    placeholder: 'https://discord.com/api/webhooks/…',
+    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+  },
+  telegram: {
+    help: "A message a line. Make a bot with @BotFather, add it to the chat, and give its token and the chat's id in the URL.",
+    placeholder: 'https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat id>',
+    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+  },
+  ntfy: {
+    help: 'A notification on the phones subscribed to an ntfy topic (ntfy.sh or your own server; user:password@ in the URL if it needs one).',
+    placeholder: 'https://ntfy.sh/<topic>',
+    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+  },
+};
+const FORMAT_LABELS: Record<string, string> = { json: 'JSON', slack: 'Slack', discord: 'Discord', telegram: 'Telegram', ntfy: 'ntfy' };
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const input = (id: string) => byId<HTMLInputElement>(id);
@@ -85,7 +116,12 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
       'tr',
       { 'data-id': w.id },
       h('td', {}, w.name, w.enabled ? '' : h('span', { class: 'muted' }, ' (disabled)')),
-      h('td', { class: 'url', title: `secret ${w.secretHint}` }, w.url),
+      h(
+        'td',
+        { class: 'url', title: w.format === 'json' ? `secret ${w.secretHint}` : '' },
+        w.format === 'json' ? '' : `${FORMAT_LABELS[w.format] ?? w.format}: `,
+        w.url,
+      ),
       h('td', {}, w.eventTypes.join(', ')),
       h('td', { class: 'num' }, w.deliveries.delivered),
       h('td', { class: 'num' }, w.deliveries.pending),
@@ -164,19 +200,35 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
     byId<HTMLButtonElement>('mqtt-test').disabled = !mqtt.enabled;
   };
 
+  const formatSelect = byId<HTMLSelectElement>('webhook-format');
+  const showFormat = (): void => {
+    const f = FORMATS[formatSelect.value] ?? FORMATS.json!;
+    byId('webhook-format-help').textContent = f.help;
+    input('webhook-url').placeholder = f.placeholder;
+    byId('webhook-secret-label').hidden = formatSelect.value !== 'json'; // chat services do not check a signature
+    for (const box of byId('webhook-types').querySelectorAll<HTMLInputElement>('input')) box.checked = f.events.includes(box.value);
+  };
+  formatSelect.addEventListener('change', showFormat);
+  showFormat();
+
   byId('webhook-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const eventTypes = [...byId('webhook-types').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
-    const secret = input('webhook-secret').value.trim();
+    const format = formatSelect.value;
+    const secret = format === 'json' ? input('webhook-secret').value.trim() : '';
     void act(async () => {
       const made = await api.send<{ name: string; secret: string }>('POST', '/api/v1/webhooks', {
         name: input('webhook-name').value,
         url: input('webhook-url').value.trim(),
+        format,
         eventTypes,
         ...(secret ? { secret } : {}),
       });
       (byId('webhook-form') as HTMLFormElement).reset();
-      return `${made!.name} added. Its signing secret, shown only now: ${made!.secret}`;
+      showFormat();
+      return format === 'json'
+        ? `${made!.name} added. Its signing secret, shown only now: ${made!.secret}`
+        : `${made!.name} added. "Send test event" posts a test message there.`;
     });
   });
 

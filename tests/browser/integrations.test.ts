@@ -49,7 +49,7 @@ describe('integrations page', () => {
     secret = /shown only now: (\S+)/.exec((await notice.textContent()) ?? '')![1]!;
     expect(secret).toMatch(/^whsec_/);
     const row = page.locator('#webhooks tbody tr', { hasText: 'Door lock' });
-    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, camera.down');
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, presentation_attack, camera.down');
     // The list never shows the secret again.
     expect(await page.locator('#webhooks').innerText()).not.toContain(secret);
     await row.locator('button.test').click();
@@ -58,6 +58,30 @@ describe('integrations page', () => {
     await expect.poll(() => row.locator('td').nth(3).textContent(), { timeout: 10_000 }).toBe('1');
     await row.getByRole('button', { name: 'Deliveries' }).click();
     await expect.poll(() => page.locator('#deliveries-table tbody tr').first().getAttribute('data-state')).toBe('delivered');
+  });
+
+  it('adds a Telegram chat: no secret asked, chat events ticked, the bot token hidden, a test message in its format', async () => {
+    await page.selectOption('#webhook-format', 'telegram');
+    expect(await page.locator('#webhook-secret-label').isHidden()).toBe(true);
+    expect(await page.locator('#webhook-format-help').textContent()).toContain('@BotFather');
+    const ticked = await page.locator('#webhook-types input:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(ticked).toEqual(['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up']);
+    await page.fill('#webhook-name', 'Office chat');
+    await page.fill('#webhook-url', `http://127.0.0.1:${receiver.port}/bot42:SECRETTOKEN/sendMessage?chat_id=-1001`);
+    await page.click('#webhook-add');
+    const row = page.locator('#webhooks tbody tr', { hasText: 'Office chat' });
+    await expect.poll(() => row.locator('td').nth(1).textContent()).toBe(`Telegram: http://127.0.0.1:${receiver.port}/bot***/sendMessage?chat_id=-1001`);
+    expect(await page.locator('#webhooks').innerText()).not.toContain('SECRETTOKEN');
+    // The form is back to JSON for the next one.
+    expect(await page.locator('#webhook-format').inputValue()).toBe('json');
+    const before = receiver.received.length;
+    await row.locator('button.test').click();
+    await until(() => receiver.received.length === before + 1, 15_000, 'the Telegram test message');
+    expect(receiver.received.at(-1)!.body).toEqual({
+      chat_id: '-1001',
+      text: expect.stringMatching(/^Facestream test message: /),
+      disable_web_page_preview: true,
+    });
   });
 
   it.skipIf(missing !== null)('connects to an MQTT broker and publishes a test event', async () => {

@@ -10,6 +10,10 @@ export interface Received {
   body: Record<string, unknown>;
   idempotencyKey: string;
   signatureOk: boolean;
+  /** The request's path and query, its Authorization header and Content-Type. */
+  path: string;
+  authorization: string | null;
+  contentType: string;
 }
 
 export interface Receiver {
@@ -52,6 +56,9 @@ export async function startReceiver(secret: () => string, port = 0): Promise<Rec
               idempotencyKey: String(req.headers['idempotency-key']),
               body: JSON.parse(raw) as Record<string, unknown>,
               signatureOk: verify(secret(), ts, raw, sig),
+              path: req.url ?? '',
+              authorization: req.headers.authorization ?? null,
+              contentType: String(req.headers['content-type'] ?? ''),
             });
           }
           res.writeHead(r.status).end();

@@ -1,6 +1,7 @@
-// /api/v1/webhooks: endpoints that get events as signed JSON POSTs (admin writes, operators watch and test), their
-// deliveries from the outbox, and a test event. The secret is shown once, when it is set; afterwards only its end.
+// /api/v1/webhooks: endpoints that get events as signed JSON POSTs or chat messages (chat-formats.ts; admin writes,
+// operators watch and test), their deliveries from the outbox, and a test event. The secret is shown once, when it is set.
 import { z } from '@hono/zod-openapi';
+import { CHAT_DEFAULT_EVENT_TYPES, WEBHOOK_FORMATS, formatUrlProblem, maskedUrl, type WebhookFormat } from '../outbound/chat-formats.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../outbound/event-types.js';
 import type { Outbound } from '../outbound/outbound.js';
 import { maskSecret, newSecret } from '../outbound/signature.js';
@@ -19,14 +20,23 @@ const HttpUrl = z
   .openapi({ example: 'https://example.com/hooks/facestream' });
 const Secret = z.string().min(16).max(200).openapi({ description: 'HMAC-SHA256 key; at least 16 characters. Left out: the server makes one.' });
 const Types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
+const Format = z.enum(WEBHOOK_FORMATS).openapi({
+  description:
+    "What is POSTed: `json`, the signed event (default); or a chat message in the service's own format: `slack` (also Mattermost, " +
+    'Rocket.Chat, Google Chat), `discord`, `telegram` (url `https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat>`), ' +
+    '`ntfy` (url `https://ntfy.sh/<topic>`).',
+});
 
 const Webhook = z
   .object({
     id: z.string(),
     name: z.string(),
-    url: z.string().openapi({ description: 'A password in the URL is shown as ***.' }),
+    url: z.string().openapi({
+      description: "A password in the URL is shown as ***, and so is a chat format's token (Slack's and Discord's last path segment, Telegram's bot token).",
+    }),
     secretHint: z.string().openapi({ description: 'The last characters of the secret.' }),
     eventTypes: z.array(z.string()),
+    format: Format,
     enabled: z.boolean(),
     createdAt: z.string(),
     deliveries: DeliveryCounts,
@@ -34,26 +44,35 @@ const Webhook = z
   .openapi('Webhook');
 const WithSecret = Webhook.extend({ secret: z.string().openapi({ description: 'Shown only in this response.' }) }).openapi('WebhookWithSecret');
 
-const Create = z.object({ name: Name, url: HttpUrl, secret: Secret.optional(), eventTypes: Types.optional(), enabled: z.boolean().default(true) }).strict();
+const Create = z
+  .object({
+    name: Name,
+    url: HttpUrl,
+    format: Format.default('json'),
+    secret: Secret.optional(),
+    eventTypes: Types.optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
 const Patch = z
-  .object({ name: Name, url: HttpUrl, secret: Secret, eventTypes: Types, enabled: z.boolean(), rotateSecret: z.literal(true) })
+  .object({ name: Name, url: HttpUrl, format: Format, secret: Secret, eventTypes: Types, enabled: z.boolean(), rotateSecret: z.literal(true) })
   .partial()
   .strict()
   .refine((p) => !(p.secret && p.rotateSecret), 'give a secret or rotateSecret, not both');
 
-function masked(url: string): string {
-  const u = new URL(url);
-  if (!u.password) return url;
-  u.password = '***';
-  return u.toString();
+/** A URL that cannot carry its format is refused before it is stored (a Telegram URL without its chat, ...). */
+function checkFormat(format: WebhookFormat, url: string): void {
+  const problem = formatUrlProblem(format, url);
+  if (problem) throw new ApiError('validation_failed', `url: ${problem}`);
 }
 
 const hookJson = (w: WebhookRow, counts = noCounts()) => ({
   id: w.id,
   name: w.name,
-  url: masked(w.url),
+  url: maskedUrl(w.format, w.url),
   secretHint: maskSecret(w.secret),
   eventTypes: w.eventTypes,
+  format: w.format,
   enabled: w.enabled,
   createdAt: w.createdAt.toISOString(),
   deliveries: counts,
@@ -94,17 +113,21 @@ export function webhooksRoutes(deps: WebhooksDeps): App {
       path: '/api/v1/webhooks',
       tags: ['webhooks'],
       summary: 'Add a webhook',
-      description: `Events of \`eventTypes\` (default ${DEFAULT_EVENT_TYPES.join(', ')}) are POSTed to \`url\` from now on. The secret is in this response only.`,
+      description:
+        `Events of \`eventTypes\` are POSTed to \`url\` from now on, as \`format\` says (default: ${DEFAULT_EVENT_TYPES.join(', ')} for \`json\`; ` +
+        `${CHAT_DEFAULT_EVENT_TYPES.join(', ')} for a chat format). The secret is in this response only.`,
       request: jsonRequest(Create),
       responses: { 201: json(WithSecret, 'Created') },
     }),
     async (c) => {
       const b = c.req.valid('json');
+      checkFormat(b.format, b.url);
       const w = await repo.createWebhook({
         name: b.name,
         url: b.url,
+        format: b.format,
         secret: b.secret ?? newSecret(),
-        eventTypes: b.eventTypes ?? DEFAULT_EVENT_TYPES,
+        eventTypes: b.eventTypes ?? (b.format === 'json' ? DEFAULT_EVENT_TYPES : CHAT_DEFAULT_EVENT_TYPES),
         enabled: b.enabled,
       });
       await outbound.webhookChanged(w.id, w);
@@ -125,6 +148,10 @@ export function webhooksRoutes(deps: WebhooksDeps): App {
     async (c) => {
       const { id } = c.req.valid('param');
       const { rotateSecret, ...patch } = c.req.valid('json');
+      if (patch.url !== undefined || patch.format !== undefined) {
+        const before = await get(id);
+        checkFormat(patch.format ?? before.format, patch.url ?? before.url);
+      }
       const secret = rotateSecret ? newSecret() : patch.secret;
       const w = await repo.updateWebhook(id, { ...patch, ...(secret ? { secret } : {}) });
       if (!w) throw new ApiError('not_found', `no webhook ${id}`);

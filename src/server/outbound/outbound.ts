@@ -8,6 +8,7 @@ import type { IntegrationsRepo, MqttSettings, Webhook } from '../store/integrati
 import type { EnqueueOutcome, OutboxEvent, OutboxRepo, Targets } from '../store/outbox-repo.js';
 import { Dispatcher, type DispatchLimits } from './dispatcher.js';
 import { cameraEvent, checkinEvent, presentationAttackEvent, recognitionEvent, testEvent, unknownEvent, wireBody } from './event-types.js';
+import { formatRequest, type OutgoingRequest } from './chat-formats.js';
 import { MqttLink } from './mqtt-link.js';
 import type { KnownPerson } from './mqtt-topics.js';
 import { sendWebhook, type SendResult } from './webhook-sender.js';
@@ -174,9 +175,16 @@ export class Outbound {
     const hook = d.webhookId ? await this.webhook(d.webhookId) : null;
     if (!hook) return { ok: false, status: null, error: 'webhook deleted', permanent: true };
     if (!hook.enabled) return { ok: false, status: null, error: 'webhook disabled', permanent: true };
+    let request: OutgoingRequest;
+    try {
+      request = formatRequest(hook.format, hook.url, { type: d.type, payload: d.payload, json: wireBody(d) });
+    } catch (err) {
+      // The API checks each URL against its format, so only a row written around it gets here: no retry mends it.
+      return { ok: false, status: null, error: err instanceof Error ? err.message : String(err), permanent: true };
+    }
     return sendWebhook(
       hook,
-      { eventId: d.eventId, type: d.type, body: wireBody(d) },
+      { eventId: d.eventId, type: d.type, request },
       { timeoutMs: this.deps.limits.sendTimeoutMs, now: this.deps.clock(), userAgent: `Facestream/${this.deps.version}` },
     );
   }

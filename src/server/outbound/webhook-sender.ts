@@ -1,5 +1,7 @@
-// One webhook POST: signed JSON with the event id as idempotency key, a timeout, and what the answer means.
+// One webhook POST: the body its format makes (chat-formats.ts), signed, with the event id as idempotency key, a timeout,
+// and what the answer means.
 import type { Webhook } from '../store/integrations-repo.js';
+import type { OutgoingRequest } from './chat-formats.js';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signature.js';
 
 export type SendResult = { ok: true; status: number | null } | { ok: false; status: number | null; error: string; permanent: boolean };
@@ -14,27 +16,43 @@ export function classify(status: number): 'ok' | 'retry' | 'permanent' {
   return 'retry';
 }
 
+/**
+ * fetch() refuses a URL with a user and password in it, so they travel as Basic authentication (what a browser does
+ * with such a URL). Returns the URL without them and the header, if any.
+ */
+export function splitCredentials(url: string): { url: string; authorization: string | null } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, authorization: null };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
+}
+
 export async function sendWebhook(
-  hook: Pick<Webhook, 'url' | 'secret'>,
-  d: { eventId: string; type: string; body: string },
+  hook: Pick<Webhook, 'secret'>,
+  d: { eventId: string; type: string; request: OutgoingRequest },
   opts: { timeoutMs: number; now: number; userAgent: string },
 ): Promise<SendResult> {
   const timestamp = Math.floor(opts.now / 1000);
+  const { url, authorization } = splitCredentials(d.request.url);
+  const body = d.request.body;
   try {
-    const res = await fetch(hook.url, {
+    const res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs),
       headers: {
-        'Content-Type': 'application/json',
+        'Content-Type': d.request.contentType,
+        ...(authorization ? { Authorization: authorization } : {}),
         'User-Agent': opts.userAgent,
         'Idempotency-Key': d.eventId,
         [EVENT_ID_HEADER]: d.eventId,
         [EVENT_TYPE_HEADER]: d.type,
         [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: sign(hook.secret, timestamp, d.body),
+        [SIGNATURE_HEADER]: sign(hook.secret, timestamp, body),
       },
-      body: d.body,
+      body,
     });
     await res.body?.cancel().catch(() => {});
     const kind = classify(res.status);

@@ -1,7 +1,7 @@
 // Where events go (tables webhooks and mqtt_settings): webhook endpoints and the one MQTT connection.
 import { asc, eq } from 'drizzle-orm';
 import type { StoreDb } from './drizzle-db.js';
-import { mqttSettings, webhooks } from './schema.js';
+import { mqttSettings, webhooks, type WEBHOOK_FORMATS } from './schema.js';
 import { isUuid } from './sql-guards.js';
 
 export interface Webhook {
@@ -10,11 +10,13 @@ export interface Webhook {
   url: string;
   secret: string;
   eventTypes: string[];
+  format: (typeof WEBHOOK_FORMATS)[number];
   enabled: boolean;
   createdAt: Date;
 }
 
-export type WebhookInput = Omit<Webhook, 'id' | 'createdAt'>;
+/** `format` left out: `json`. */
+export type WebhookInput = Omit<Webhook, 'id' | 'createdAt' | 'format'> & { format?: Webhook['format'] };
 
 export interface MqttSettings {
   enabled: boolean;

@@ -192,6 +192,8 @@ export const importJobResults = pgTable(
 );
 
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+/** What a webhook POSTs: the signed JSON event, or a chat service's message (src/server/outbound/chat-formats.ts). */
+export const WEBHOOK_FORMATS = ['json', 'slack', 'discord', 'telegram', 'ntfy'] as const;
 
 /** Webhook endpoints: every event of a type in `eventTypes` is POSTed to `url`, signed with `secret` (HMAC-SHA256). */
 export const webhooks = pgTable('webhooks', {
@@ -201,6 +203,7 @@ export const webhooks = pgTable('webhooks', {
   /** Kept in the clear: the server needs it to sign. The REST API never returns it whole. */
   secret: text('secret').notNull(),
   eventTypes: jsonb('event_types').$type<string[]>().notNull(),
+  format: text('format', { enum: WEBHOOK_FORMATS }).notNull().default('json'),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
