@@ -44,9 +44,11 @@ export async function startReceiver(secret: () => string, port = 0): Promise<Rec
       server = createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
+        req.on('end', async () => {
           r.requests += 1;
-          const raw = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const raw = bytes.toString('utf8');
+          const contentType = String(req.headers['content-type'] ?? '');
           if (r.status >= 200 && r.status < 300) {
             const ts = Number(req.headers['x-facestream-timestamp']);
             const sig = String(req.headers['x-facestream-signature'] ?? '');
@@ -54,11 +56,11 @@ export async function startReceiver(secret: () => string, port = 0): Promise<Rec
               eventId: String(req.headers['x-facestream-event-id']),
               type: String(req.headers['x-facestream-event']),
               idempotencyKey: String(req.headers['idempotency-key']),
-              body: JSON.parse(raw) as Record<string, unknown>,
+              body: contentType.startsWith('multipart/form-data') ? await formFields(bytes, contentType) : (JSON.parse(raw) as Record<string, unknown>),
               signatureOk: verify(secret(), ts, raw, sig),
               path: req.url ?? '',
               authorization: req.headers.authorization ?? null,
-              contentType: String(req.headers['content-type'] ?? ''),
+              contentType,
             });
           }
           res.writeHead(r.status).end();
@@ -79,6 +81,20 @@ export async function startReceiver(secret: () => string, port = 0): Promise<Rec
   };
   await r.up();
   return r;
+}
+
+export interface ReceivedFile {
+  filename: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+/** A multipart body's fields: text as text, files as ReceivedFile. */
+async function formFields(bytes: Buffer, contentType: string): Promise<Record<string, string | ReceivedFile>> {
+  const form = await new Response(new Uint8Array(bytes), { headers: { 'content-type': contentType } }).formData();
+  const out: Record<string, string | ReceivedFile> = {};
+  for (const [k, v] of form) out[k] = typeof v === 'string' ? v : { filename: v.name, type: v.type, bytes: new Uint8Array(await v.arrayBuffer()) };
+  return out;
 }
 
 /** Polls `check` until it is true or `ms` pass. */

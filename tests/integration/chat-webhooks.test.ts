@@ -1,13 +1,14 @@
 // Chat messages out (webhook `format`), on a real server with the real models: a known face on a camera socket becomes
 // one line in each chat format, posted in the body each service documents (Slack and Discord incoming webhooks,
-// Telegram's sendMessage, ntfy's JSON publishing), to a local receiver standing in for the services (this machine
+// Telegram's sendMessage, ntfy's JSON publishing), and an unknown face the same line with its photo where the service
+// takes one (Telegram's sendPhoto, a Discord file), to a local receiver standing in for the services (this machine
 // cannot reach them). Also: URLs that cannot carry their format are refused, chat tokens are hidden, and a user and
 // password in any webhook URL travel as Basic authentication (fetch() refuses them in the URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { api, errorCode, photo } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
-import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
+import { startReceiver, until, type Receiver, type ReceivedFile } from '../helpers/webhook-receiver.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 type Made = { id: string; url: string; format: string; eventTypes: string[] };
@@ -20,7 +21,7 @@ describe('chat messages out', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver(() => '');
-    server = await startTestServer({ OUTBOX_POLL_MS: '100' });
+    server = await startTestServer({ OUTBOX_POLL_MS: '100', UNKNOWN_SIGHTING_AFTER_MS: '300' });
     http = api(server);
     const base = `http://127.0.0.1:${receiver.port}`;
     const urls: Record<string, string> = {
@@ -104,6 +105,33 @@ describe('chat messages out', () => {
     ).toEqual([expect.stringMatching(/^Camera gate is sending frames again/)]);
     // No recognition lines: a chat webhook is not subscribed to them.
     expect(receiver.received.filter((r) => r.type === 'recognition')).toEqual([]);
+  });
+
+  it('posts an unknown face with its photo to Telegram and Discord, and the line alone where a photo cannot go', async () => {
+    const cam = await TestClient.connect(server.url, { camera: 'yard' });
+    for (let i = 0; i < 40 && (await server.store.sightings.count()) === 0; i++) await cam.frame(fixture('Paul_Allen/1.jpg'));
+    cam.close();
+    const unknown = (path: string) => at(path).filter((r) => r.type === 'unknown');
+    await until(
+      () => ['/services/', '/api/webhooks/', '/bot', '/ntfy/'].every((p) => unknown(p).length === 1),
+      20_000,
+      () => `an unknown face in every chat (got ${receiver.received.map((r) => `${r.path} ${r.type}`).join('; ')})`,
+    );
+    const [sighting] = (await (await http.get('/api/v1/sightings')).json()).items as { id: string }[];
+    const crop = new Uint8Array(await (await http.get(`/api/v1/sightings/${sighting!.id}/crop`)).arrayBuffer());
+    const line = /^An unknown face was seen at yard at \d\d:\d\d\.$/;
+    const telegram = unknown('/bot')[0]!;
+    expect(telegram.path).toBe('/bot123456:TELEGRAMtoken/sendPhoto?chat_id=-100777');
+    expect(telegram.contentType).toMatch(/^multipart\/form-data; boundary=/);
+    expect(telegram.body).toMatchObject({ chat_id: '-100777', caption: expect.stringMatching(line) });
+    const photo = telegram.body.photo as ReceivedFile;
+    expect([photo.filename, photo.type]).toEqual(['face.jpg', 'image/jpeg']);
+    expect(Buffer.from(photo.bytes).equals(Buffer.from(crop))).toBe(true);
+    const discord = unknown('/api/webhooks/')[0]!;
+    expect(JSON.parse(discord.body.payload_json as string)).toEqual({ content: expect.stringMatching(line), allowed_mentions: { parse: [] } });
+    expect(Buffer.from((discord.body['files[0]'] as ReceivedFile).bytes).equals(Buffer.from(crop))).toBe(true);
+    expect(unknown('/services/')[0]!.body).toEqual({ text: expect.stringMatching(line) });
+    expect(unknown('/ntfy/')[0]!.body).toMatchObject({ topic: 'front-door', message: expect.stringMatching(line) });
   });
 
   it('sends a test message, and a JSON webhook with a password in its URL is delivered with Basic authentication', async () => {

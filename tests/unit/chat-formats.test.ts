@@ -1,7 +1,7 @@
 // The chat formats of a webhook: the line each event becomes, the body each service takes, names that cannot ping or
 // format anything, URLs checked against their format, tokens hidden, credentials moved out of the URL.
 import { describe, expect, it } from 'vitest';
-import { clockTime, eventText, formatRequest, formatUrlProblem, maskedUrl } from '../../src/server/outbound/chat-formats.js';
+import { clockTime, eventText, formatRequest, formatUrlProblem, maskedUrl, photoOf, photoRequest } from '../../src/server/outbound/chat-formats.js';
 import { EVENT_TYPES } from '../../src/server/outbound/event-types.js';
 import { splitCredentials } from '../../src/server/outbound/webhook-sender.js';
 
@@ -79,6 +79,34 @@ describe('formatRequest', () => {
     expect(formatUrlProblem('ntfy', 'https://ntfy.sh/a%20b')).toMatch(/topic/);
     expect(formatUrlProblem('slack', 'https://example.com/anything')).toBeNull();
     expect(() => formatRequest('telegram', 'https://example.com/', checkin('A'), UTC)).toThrow(/Telegram URL/);
+  });
+});
+
+describe('photos', () => {
+  const unknown = { type: 'unknown', payload: { at: AT, camera: 'yard', sightingId: 's1' } };
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+
+  it('attaches the stored face of an unknown or refused face, where the format can post a file', () => {
+    expect(photoOf('telegram', 'unknown', unknown.payload)).toEqual({ kind: 'sighting', id: 's1' });
+    expect(photoOf('discord', 'presentation_attack', { securityEventId: 'e1' })).toEqual({ kind: 'security', id: 'e1' });
+    expect(photoOf('slack', 'unknown', unknown.payload)).toBeNull();
+    expect(photoOf('ntfy', 'unknown', unknown.payload)).toBeNull();
+    expect(photoOf('json', 'unknown', unknown.payload)).toBeNull();
+    expect(photoOf('telegram', 'checkin', { person: { name: 'A' } })).toBeNull();
+  });
+
+  it("posts Telegram's sendPhoto with the line as caption, and a Discord message with the file", async () => {
+    const t = photoRequest('telegram', 'https://api.telegram.org/bot1:abc/sendMessage?chat_id=9', unknown, jpeg, UTC);
+    expect(t.url).toBe('https://api.telegram.org/bot1:abc/sendPhoto?chat_id=9');
+    expect(t.contentType).toBeNull();
+    const tf = t.body as FormData;
+    expect([tf.get('chat_id'), tf.get('caption')]).toEqual(['9', 'An unknown face was seen at yard at 08:59.']);
+    const photo = tf.get('photo') as File;
+    expect([photo.name, photo.type, new Uint8Array(await photo.arrayBuffer())]).toEqual(['face.jpg', 'image/jpeg', jpeg]);
+    const d = photoRequest('discord', 'https://discord.com/api/webhooks/1/t', unknown, jpeg, UTC);
+    const df = d.body as FormData;
+    expect(JSON.parse(df.get('payload_json') as string)).toEqual({ content: 'An unknown face was seen at yard at 08:59.', allowed_mentions: { parse: [] } });
+    expect((df.get('files[0]') as File).name).toBe('face.jpg');
   });
 });
 

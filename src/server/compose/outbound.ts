@@ -48,6 +48,7 @@ export async function openOutbound({ config, store, bus, log, clock, metrics, ve
     },
     onResult: (target, result) => outboundMetrics.deliveries.inc({ target, result }),
     onRefused: () => outboundMetrics.refused.inc(),
+    crop: (kind, id) => (kind === 'sighting' ? store.events.sightingCrop(id) : store.securityEvents.crop(id)),
   });
   try {
     await outbound.start();

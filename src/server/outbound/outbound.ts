@@ -8,7 +8,7 @@ import type { IntegrationsRepo, MqttSettings, Webhook } from '../store/integrati
 import type { EnqueueOutcome, OutboxEvent, OutboxRepo, Targets } from '../store/outbox-repo.js';
 import { Dispatcher, type DispatchLimits } from './dispatcher.js';
 import { cameraEvent, checkinEvent, presentationAttackEvent, recognitionEvent, testEvent, unknownEvent, wireBody } from './event-types.js';
-import { formatRequest, type OutgoingRequest } from './chat-formats.js';
+import { formatRequest, photoOf, photoRequest, type OutgoingRequest } from './chat-formats.js';
 import { MqttLink } from './mqtt-link.js';
 import type { KnownPerson } from './mqtt-topics.js';
 import { sendWebhook, type SendResult } from './webhook-sender.js';
@@ -36,6 +36,8 @@ export interface OutboundDeps {
   singleProcess: boolean;
   onResult?: (target: 'webhook' | 'mqtt', result: 'delivered' | 'retry' | 'failed') => void;
   onRefused?: () => void;
+  /** A stored face's JPEG (an unknown sighting's or a refused face's), for chats that post photos; null when gone. */
+  crop?: (kind: 'sighting' | 'security', id: string) => Promise<Uint8Array | null>;
 }
 
 /** How long a webhook read from the database is trusted before it is read again (another server may change it). */
@@ -177,7 +179,11 @@ export class Outbound {
     if (!hook.enabled) return { ok: false, status: null, error: 'webhook disabled', permanent: true };
     let request: OutgoingRequest;
     try {
-      request = formatRequest(hook.format, hook.url, { type: d.type, payload: d.payload, json: wireBody(d) });
+      const jpeg = await this.photo(hook.format, d.type, d.payload);
+      request =
+        jpeg && (hook.format === 'telegram' || hook.format === 'discord')
+          ? photoRequest(hook.format, hook.url, d, jpeg)
+          : formatRequest(hook.format, hook.url, { type: d.type, payload: d.payload, json: wireBody(d) });
     } catch (err) {
       // The API checks each URL against its format, so only a row written around it gets here: no retry mends it.
       return { ok: false, status: null, error: err instanceof Error ? err.message : String(err), permanent: true };
@@ -187,6 +193,18 @@ export class Outbound {
       { eventId: d.eventId, type: d.type, request },
       { timeoutMs: this.deps.limits.sendTimeoutMs, now: this.deps.clock(), userAgent: `Facestream/${this.deps.version}` },
     );
+  }
+
+  /** The face a chat message shows, when its format posts photos and the face is still stored; else the line alone. */
+  private async photo(format: Webhook['format'], type: string, payload: Record<string, unknown>): Promise<Uint8Array | null> {
+    const which = photoOf(format, type, payload);
+    if (!which || !this.deps.crop) return null;
+    try {
+      return await this.deps.crop(which.kind, which.id);
+    } catch (err) {
+      this.deps.log.warn('outbound: a face for a chat message could not be read; the line goes alone', { error: String(err) });
+      return null;
+    }
   }
 
   private async prune(): Promise<void> {

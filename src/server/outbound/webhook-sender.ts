@@ -43,14 +43,15 @@ export async function sendWebhook(
       redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs),
       headers: {
-        'Content-Type': d.request.contentType,
+        ...(d.request.contentType ? { 'Content-Type': d.request.contentType } : {}),
         ...(authorization ? { Authorization: authorization } : {}),
         'User-Agent': opts.userAgent,
         'Idempotency-Key': d.eventId,
         [EVENT_ID_HEADER]: d.eventId,
         [EVENT_TYPE_HEADER]: d.type,
         [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: sign(hook.secret, timestamp, body),
+        // A multipart body (a chat photo) is not signed: its bytes are fetch()'s to lay out, and chats do not check.
+        ...(typeof body === 'string' ? { [SIGNATURE_HEADER]: sign(hook.secret, timestamp, body) } : {}),
       },
       body,
     });
