@@ -6,6 +6,7 @@
 //   ntfy      an ntfy topic (ntfy.sh or self-hosted): https://ntfy.sh/<topic>, published as JSON to the server's root
 // Names come from operators and cameras, so every format sends them as plain text: escaped where the service reads
 // markup (Slack), mentions disabled where a name could ping a channel (Discord), no parse mode (Telegram, ntfy).
+// Telegram and Discord also take a file: an unknown or refused face goes with its photo there (photoRequest).
 
 import { WEBHOOK_FORMATS } from '../store/schema.js';
 
