@@ -25,13 +25,14 @@ describe('eventText', () => {
     );
     expect(eventText('camera.up', { at: AT, camera: 'gate' }, UTC)).toBe('Camera gate is sending frames again at 08:59.');
     expect(eventText('test', { at: AT, camera: 'test', message: 'A test event sent by admin' }, UTC)).toBe(
-      'Facestream test message: A test event sent by admin.',
+      'Facestream test message: A test event sent by admin. Times in these messages are UTC.',
     );
     for (const type of EVENT_TYPES) expect(eventText(type, { at: AT, camera: 'c', person: ada }, UTC)).not.toMatch(/undefined|null|NaN/);
   });
 
   it('uses the given time zone, and leaves out a time it cannot read', () => {
     expect(clockTime(AT, 'Asia/Shanghai')).toBe('16:59');
+    expect(eventText('test', { message: 'hi' }, 'Asia/Shanghai')).toBe('Facestream test message: hi. Times in these messages are Asia/Shanghai.');
     expect(eventText('checkin', { at: 'yesterday', camera: 'door', person: ada }, UTC)).toBe('Ada Lovelace checked in at door.');
     expect(eventText('checkin', {}, UTC)).toBe('Someone checked in at a camera.');
   });

@@ -79,6 +79,11 @@ export function clockTime(iso: unknown, timeZone?: string): string {
   return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(ms);
 }
 
+/** The zone `clockTime` uses, by its IANA name ("UTC", "Asia/Shanghai"). */
+export function zoneName(timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone }).resolvedOptions().timeZone;
+}
+
 /** The line a person reads for an event; `timeZone` defaults to the server's own. */
 export function eventText(type: string, p: Payload, timeZone?: string): string {
   const camera = str(p.camera) || 'a camera';
@@ -102,7 +107,8 @@ export function eventText(type: string, p: Payload, timeZone?: string): string {
     case 'camera.up':
       return `Camera ${camera} is sending frames again${when}.`;
     case 'test':
-      return `Facestream test message: ${str(p.message) || 'it works'}.`;
+      // Says the zone: a server left on UTC shows a door's 08:59 as 00:59, and TZ is the one fix (README).
+      return `Facestream test message: ${str(p.message) || 'it works'}. Times in these messages are ${zoneName(timeZone)}.`;
     default:
       return `Facestream event ${type} at ${camera}${when}.`;
   }
