@@ -41,7 +41,10 @@ interface Mqtt {
   deliveries: Counts;
 }
 
-/** Per format: where its URL comes from, what the URL looks like, and the events a new one of it starts with. */
+/**
+ * Per format: where its URL comes from, what the URL looks like, and the events a new one of it starts with (the server's
+ * defaults for a webhook added without them: DEFAULT_EVENT_TYPES in event-types.ts, CHAT_DEFAULT_EVENT_TYPES in chat-formats.ts).
+ */
 const FORMATS: Record<string, { help: string; placeholder: string; events: string[] }> = {
   json: {
     help: 'Each event as signed JSON (docs/api.md, "Webhooks"), for a program of your own or a door lock.',

@@ -26,46 +26,6 @@ export interface OutgoingRequest {
 /** A JSON body. */
 export type TextRequest = OutgoingRequest & { contentType: string; body: string };
 
-/** Telegram refuses a photo caption over 1024 characters. */
-const TELEGRAM_CAPTION_MAX = 1024;
-
-/** The stored face an event shows (a sighting's or a refused face's crop), for the formats that can post a photo. */
-export function photoOf(format: WebhookFormat, type: string, p: Payload): { kind: 'sighting' | 'security'; id: string } | null {
-  if (format !== 'telegram' && format !== 'discord') return null;
-  if (type === 'unknown' && typeof p.sightingId === 'string') return { kind: 'sighting', id: p.sightingId };
-  if (type === 'presentation_attack' && typeof p.securityEventId === 'string') return { kind: 'security', id: p.securityEventId };
-  return null;
-}
-
-/**
- * The line of `formatRequest` with the face's JPEG attached: Telegram's sendPhoto (the line as its caption) or a Discord
- * message with the file. Formats that cannot post a file (Slack's incoming webhooks, ntfy's JSON) never get here.
- */
-export function photoRequest(
-  format: 'telegram' | 'discord',
-  url: string,
-  e: { type: string; payload: Payload },
-  jpeg: Uint8Array,
-  timeZone?: string,
-): OutgoingRequest {
-  const problem = formatUrlProblem(format, url);
-  if (problem) throw new Error(problem);
-  const text = eventText(e.type, e.payload, timeZone);
-  const form = new FormData();
-  const file = new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' });
-  if (format === 'telegram') {
-    const u = new URL(url);
-    form.set('chat_id', u.searchParams.get('chat_id')!);
-    form.set('caption', text.slice(0, TELEGRAM_CAPTION_MAX));
-    form.set('photo', file, 'face.jpg');
-    u.pathname = u.pathname.replace(/\/sendMessage$/, '/sendPhoto');
-    return { url: u.toString(), contentType: null, body: form };
-  }
-  form.set('payload_json', JSON.stringify({ content: text, allowed_mentions: { parse: [] } }));
-  form.set('files[0]', file, 'face.jpg');
-  return { url, contentType: null, body: form };
-}
-
 type Payload = Record<string, unknown>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -175,6 +135,46 @@ const NTFY_TAGS: Record<string, string> = {
   'camera.up': 'movie_camera',
   test: 'wave',
 };
+
+/** Telegram refuses a photo caption over 1024 characters. */
+const TELEGRAM_CAPTION_MAX = 1024;
+
+/** The stored face an event shows (a sighting's or a refused face's crop), for the formats that can post a photo. */
+export function photoOf(format: WebhookFormat, type: string, p: Payload): { kind: 'sighting' | 'security'; id: string } | null {
+  if (format !== 'telegram' && format !== 'discord') return null;
+  if (type === 'unknown' && typeof p.sightingId === 'string') return { kind: 'sighting', id: p.sightingId };
+  if (type === 'presentation_attack' && typeof p.securityEventId === 'string') return { kind: 'security', id: p.securityEventId };
+  return null;
+}
+
+/**
+ * The line of `formatRequest` with the face's JPEG attached: Telegram's sendPhoto (the line as its caption) or a Discord
+ * message with the file. Formats that cannot post a file (Slack's incoming webhooks, ntfy's JSON) never get here.
+ */
+export function photoRequest(
+  format: 'telegram' | 'discord',
+  url: string,
+  e: { type: string; payload: Payload },
+  jpeg: Uint8Array,
+  timeZone?: string,
+): OutgoingRequest {
+  const problem = formatUrlProblem(format, url);
+  if (problem) throw new Error(problem);
+  const text = eventText(e.type, e.payload, timeZone);
+  const form = new FormData();
+  const file = new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' });
+  if (format === 'telegram') {
+    const u = new URL(url);
+    form.set('chat_id', u.searchParams.get('chat_id')!);
+    form.set('caption', text.slice(0, TELEGRAM_CAPTION_MAX));
+    form.set('photo', file, 'face.jpg');
+    u.pathname = u.pathname.replace(/\/sendMessage$/, '/sendPhoto');
+    return { url: u.toString(), contentType: null, body: form };
+  }
+  form.set('payload_json', JSON.stringify({ content: text, allowed_mentions: { parse: [] } }));
+  form.set('files[0]', file, 'face.jpg');
+  return { url, contentType: null, body: form };
+}
 
 /**
  * The URL as the API shows it. A password is always hidden; for the chat formats the URL itself is the credential
