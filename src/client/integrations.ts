@@ -17,6 +17,7 @@ interface Webhook {
   secretHint: string;
   eventTypes: string[];
   format: string;
+  cameras: string[] | null;
   enabled: boolean;
   deliveries: Counts;
 }
@@ -125,7 +126,7 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
         w.format === 'json' ? '' : `${FORMAT_LABELS[w.format] ?? w.format}: `,
         w.url,
       ),
-      h('td', {}, w.eventTypes.join(', ')),
+      h('td', {}, w.eventTypes.join(', '), w.cameras ? h('span', { class: 'muted' }, ` (only ${w.cameras.join(', ')})`) : ''),
       h('td', { class: 'num' }, w.deliveries.delivered),
       h('td', { class: 'num' }, w.deliveries.pending),
       h('td', { class: 'num' }, w.deliveries.failed),
@@ -180,7 +181,13 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
     );
 
   const load = async (): Promise<void> => {
-    const [hooks, mqtt] = await Promise.all([api.get<{ items: Webhook[] }>('/api/v1/webhooks'), api.get<Mqtt>('/api/v1/mqtt')]);
+    const [hooks, mqtt, policies] = await Promise.all([
+      api.get<{ items: Webhook[] }>('/api/v1/webhooks'),
+      api.get<Mqtt>('/api/v1/mqtt'),
+      api.get<{ items: { camera: string }[] }>('/api/v1/camera-policies'),
+    ]);
+    // The cameras the server knows (its own and those seen sending frames) as suggestions for "Only from cameras".
+    byId('webhook-camera-names').replaceChildren(...policies.items.filter((p) => p.camera !== '').map((p) => h('option', { value: p.camera })));
     byId('webhooks')
       .querySelector('tbody')!
       .replaceChildren(...hooks.items.map(row));
@@ -218,6 +225,11 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
     e.preventDefault();
     const eventTypes = [...byId('webhook-types').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
     const format = formatSelect.value;
+    // "Front door, Gate": labels as typed, without the spaces around the commas.
+    const cameras = input('webhook-cameras')
+      .value.split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
     const secret = format === 'json' ? input('webhook-secret').value.trim() : '';
     void act(async () => {
       const made = await api.send<{ name: string; secret: string }>('POST', '/api/v1/webhooks', {
@@ -225,6 +237,7 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
         url: input('webhook-url').value.trim(),
         format,
         eventTypes,
+        ...(cameras.length > 0 ? { cameras } : {}),
         ...(secret ? { secret } : {}),
       });
       (byId('webhook-form') as HTMLFormElement).reset();

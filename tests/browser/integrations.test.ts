@@ -60,7 +60,7 @@ describe('integrations page', () => {
     await expect.poll(() => page.locator('#deliveries-table tbody tr').first().getAttribute('data-state')).toBe('delivered');
   });
 
-  it('adds a Telegram chat: no secret asked, chat events ticked, the bot token hidden, a test message in its format', async () => {
+  it('adds a Telegram chat for two cameras: no secret asked, chat events ticked, the bot token hidden, a test message in its format', async () => {
     await page.selectOption('#webhook-format', 'telegram');
     expect(await page.locator('#webhook-secret-label').isHidden()).toBe(true);
     expect(await page.locator('#webhook-format-help').textContent()).toContain('@BotFather');
@@ -68,8 +68,12 @@ describe('integrations page', () => {
     expect(ticked).toEqual(['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up']);
     await page.fill('#webhook-name', 'Office chat');
     await page.fill('#webhook-url', `http://127.0.0.1:${receiver.port}/bot42:SECRETTOKEN/sendMessage?chat_id=-1001`);
+    await page.fill('#webhook-cameras', ' Front door ,Gate, ');
     await page.click('#webhook-add');
     const row = page.locator('#webhooks tbody tr', { hasText: 'Office chat' });
+    await expect
+      .poll(() => row.locator('td').nth(2).textContent())
+      .toBe('checkin, unknown, presentation_attack, camera.down, camera.up (only Front door, Gate)');
     await expect.poll(() => row.locator('td').nth(1).textContent()).toBe(`Telegram: http://127.0.0.1:${receiver.port}/bot***/sendMessage?chat_id=-1001`);
     expect(await page.locator('#webhooks').innerText()).not.toContain('SECRETTOKEN');
     // The form is back to JSON for the next one.

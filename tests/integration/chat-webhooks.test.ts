@@ -57,6 +57,8 @@ describe('chat messages out', () => {
       { name: 'x', format: 'telegram', url: 'https://example.com/hook?chat_id=1' },
       { name: 'x', format: 'ntfy', url: 'https://ntfy.sh/' },
       { name: 'x', format: 'teams', url: 'https://example.com/hook' },
+      { name: 'x', format: 'slack', url: 'https://example.com/hook', cameras: [] },
+      { name: 'x', format: 'slack', url: 'https://example.com/hook', cameras: [''] },
     ];
     for (const body of bad) {
       const res = await http.json('POST', '/api/v1/webhooks', body);
@@ -71,6 +73,15 @@ describe('chat messages out', () => {
   });
 
   it('posts a check-in from a live camera to every chat, in each service’s own body', async () => {
+    // A chat for one camera only (the yard's), which the gate's events must not reach.
+    const yardOnly = await http.json('POST', '/api/v1/webhooks', {
+      name: 'yard only',
+      format: 'slack',
+      url: `http://127.0.0.1:${receiver.port}/yard/T/B/tok`,
+      cameras: ['yard', 'yard'],
+    });
+    expect(yardOnly.status).toBe(201);
+    expect(((await yardOnly.json()) as { cameras: string[] }).cameras).toEqual(['yard']);
     const guido = ((await (await http.json('POST', '/api/v1/people', { name: 'Guido van Rossum' })).json()) as { id: string }).id;
     expect((await http.upload(`/api/v1/people/${guido}/faces`, [photo('Guido_van_Rossum/1.jpg'), photo('Guido_van_Rossum/3.jpg')])).status).toBe(200);
     const cam = await TestClient.connect(server.url, { camera: 'gate' });
@@ -132,6 +143,8 @@ describe('chat messages out', () => {
     expect(Buffer.from((discord.body['files[0]'] as ReceivedFile).bytes).equals(Buffer.from(crop))).toBe(true);
     expect(unknown('/services/')[0]!.body).toEqual({ text: expect.stringMatching(line) });
     expect(unknown('/ntfy/')[0]!.body).toMatchObject({ topic: 'front-door', message: expect.stringMatching(line) });
+    // The yard's own chat got the yard's events, and none of the gate's (its check-in, its camera.up).
+    expect(at('/yard/').map((r) => r.type)).toEqual(['camera.up', 'unknown']);
   });
 
   it('sends a test message, and a JSON webhook with a password in its URL is delivered with Basic authentication', async () => {

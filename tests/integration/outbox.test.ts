@@ -75,6 +75,30 @@ describeEachDatabase('outbox on $name', (target) => {
     expect(stats).toEqual([expect.objectContaining({ webhookId: a.id, state: 'pending', n: 1 })]);
   });
 
+  it('queues an event for a webhook that names cameras only when it comes from one of them', async () => {
+    const now = new Date();
+    const every = await store.integrations.createWebhook({ name: 'all', url: receiver.url, secret: SECRET, eventTypes: ['checkin'], enabled: true });
+    const door = await store.integrations.createWebhook({
+      name: 'door',
+      url: receiver.url,
+      secret: SECRET,
+      eventTypes: ['checkin'],
+      cameras: ['Front door', 'Gate'],
+      enabled: true,
+    });
+    const from = async (camera: unknown) => {
+      const o = await store.outbox.enqueue({ type: 'checkin', payload: { at: now.toISOString(), camera } }, { maxPending: 100, now });
+      const targets: string[] = [];
+      for (const hook of [every, door]) if ((await store.outbox.recent(hook.id, { limit: 50 })).some((x) => x.eventId === o.id)) targets.push(hook.id);
+      return targets.sort();
+    };
+    expect(await from('Front door')).toEqual([every.id, door.id].sort());
+    expect(await from('Gate')).toEqual([every.id, door.id].sort());
+    expect(await from('front door')).toEqual([every.id]); // labels compare exactly
+    expect(await from('Yard')).toEqual([every.id]);
+    expect(await from(undefined)).toEqual([every.id]);
+  });
+
   it('refuses new events when OUTBOX_MAX_PENDING deliveries wait, and writes nothing of them', async () => {
     await store.integrations.createWebhook({ name: 'a', url: receiver.url, secret: SECRET, eventTypes: ['test'], enabled: true });
     const now = new Date();

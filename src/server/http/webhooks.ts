@@ -10,6 +10,7 @@ import type { OutboxRepo } from '../store/outbox-repo.js';
 import { resource, type App } from './context.js';
 import { ApiError, errorDocs } from './errors.js';
 import { DeliveriesQuery, Delivery, DeliveryCounts, Queued, countsByTarget, deliveryJson, noCounts } from './outbound-schemas.js';
+import { text } from '../../shared/text.js';
 import { IdParam, Name, json, jsonRequest, secured } from './schemas.js';
 
 const HttpUrl = z
@@ -20,6 +21,18 @@ const HttpUrl = z
   .openapi({ example: 'https://example.com/hooks/facestream' });
 const Secret = z.string().min(16).max(200).openapi({ description: 'HMAC-SHA256 key; at least 16 characters. Left out: the server makes one.' });
 const Types = z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length);
+/** Most cameras one webhook can name. */
+const MAX_WEBHOOK_CAMERAS = 100;
+const Cameras = z
+  .array(text({ min: 1, max: 100 }))
+  .min(1)
+  .max(MAX_WEBHOOK_CAMERAS)
+  .nullable()
+  .openapi({
+    description:
+      "Only events from these camera labels (a server camera's name, a socket camera's hello `camera`), compared exactly; null or left out: every camera.",
+    example: ['Front door'],
+  });
 const Format = z.enum(WEBHOOK_FORMATS).openapi({
   description:
     "What is POSTed: `json`, the signed event (default); or a chat message in the service's own format: `slack` (also Mattermost, " +
@@ -37,6 +50,7 @@ const Webhook = z
     secretHint: z.string().openapi({ description: 'The last characters of the secret.' }),
     eventTypes: z.array(z.string()),
     format: Format,
+    cameras: z.array(z.string()).nullable().openapi({ description: 'Only events from these cameras; null: every camera.' }),
     enabled: z.boolean(),
     createdAt: z.string(),
     deliveries: DeliveryCounts,
@@ -49,13 +63,23 @@ const Create = z
     name: Name,
     url: HttpUrl,
     format: Format.default('json'),
+    cameras: Cameras.optional(),
     secret: Secret.optional(),
     eventTypes: Types.optional(),
     enabled: z.boolean().default(true),
   })
   .strict();
 const Patch = z
-  .object({ name: Name, url: HttpUrl, format: Format, secret: Secret, eventTypes: Types, enabled: z.boolean(), rotateSecret: z.literal(true) })
+  .object({
+    name: Name,
+    url: HttpUrl,
+    format: Format,
+    cameras: Cameras,
+    secret: Secret,
+    eventTypes: Types,
+    enabled: z.boolean(),
+    rotateSecret: z.literal(true),
+  })
   .partial()
   .strict()
   .refine((p) => !(p.secret && p.rotateSecret), 'give a secret or rotateSecret, not both');
@@ -73,6 +97,7 @@ const hookJson = (w: WebhookRow, counts = noCounts()) => ({
   secretHint: maskSecret(w.secret),
   eventTypes: w.eventTypes,
   format: w.format,
+  cameras: w.cameras,
   enabled: w.enabled,
   createdAt: w.createdAt.toISOString(),
   deliveries: counts,
@@ -126,6 +151,7 @@ export function webhooksRoutes(deps: WebhooksDeps): App {
         name: b.name,
         url: b.url,
         format: b.format,
+        cameras: b.cameras ? [...new Set(b.cameras)] : null,
         secret: b.secret ?? newSecret(),
         eventTypes: b.eventTypes ?? (b.format === 'json' ? DEFAULT_EVENT_TYPES : CHAT_DEFAULT_EVENT_TYPES),
         enabled: b.enabled,
@@ -153,7 +179,8 @@ export function webhooksRoutes(deps: WebhooksDeps): App {
         checkFormat(patch.format ?? before.format, patch.url ?? before.url);
       }
       const secret = rotateSecret ? newSecret() : patch.secret;
-      const w = await repo.updateWebhook(id, { ...patch, ...(secret ? { secret } : {}) });
+      const cameras = patch.cameras ? { cameras: [...new Set(patch.cameras)] } : {};
+      const w = await repo.updateWebhook(id, { ...patch, ...cameras, ...(secret ? { secret } : {}) });
       if (!w) throw new ApiError('not_found', `no webhook ${id}`);
       await outbound.webhookChanged(id, w);
       return c.json({ ...hookJson(w), ...(secret ? { secret } : {}) }, 200);

@@ -11,12 +11,14 @@ export interface Webhook {
   secret: string;
   eventTypes: string[];
   format: (typeof WEBHOOK_FORMATS)[number];
+  /** Only events from these cameras; null: every camera. */
+  cameras: string[] | null;
   enabled: boolean;
   createdAt: Date;
 }
 
-/** `format` left out: `json`. */
-export type WebhookInput = Omit<Webhook, 'id' | 'createdAt' | 'format'> & { format?: Webhook['format'] };
+/** `format` left out: `json`; `cameras` left out: every camera. */
+export type WebhookInput = Omit<Webhook, 'id' | 'createdAt' | 'format' | 'cameras'> & { format?: Webhook['format']; cameras?: string[] | null };
 
 export interface MqttSettings {
   enabled: boolean;

@@ -50,12 +50,20 @@ export interface DeliveryRow {
 
 const d = outboxDeliveries;
 
-async function targetsFor(db: StoreDb, type: string, t: Targets | undefined) {
+/** The enabled webhooks subscribed to the event's type and, where they name cameras, to its camera; and MQTT. */
+async function targetsFor(db: StoreDb, ev: OutboxEvent, t: Targets | undefined) {
   if (t) return { webhookIds: t.webhookIds ?? [], mqtt: t.mqtt ?? false };
+  const camera = typeof ev.payload.camera === 'string' ? ev.payload.camera : null;
   const hooks = await db
     .select({ id: webhooks.id })
     .from(webhooks)
-    .where(and(eq(webhooks.enabled, true), sql`${webhooks.eventTypes} @> ${JSON.stringify([type])}::jsonb`));
+    .where(
+      and(
+        eq(webhooks.enabled, true),
+        sql`${webhooks.eventTypes} @> ${JSON.stringify([ev.type])}::jsonb`,
+        camera === null ? isNull(webhooks.cameras) : or(isNull(webhooks.cameras), sql`${webhooks.cameras} @> ${JSON.stringify([camera])}::jsonb`),
+      ),
+    );
   const [m] = await db.select({ enabled: mqttSettings.enabled }).from(mqttSettings).where(eq(mqttSettings.id, 1));
   return { webhookIds: hooks.map((h) => h.id), mqtt: m?.enabled ?? false };
 }
@@ -65,7 +73,7 @@ async function targetsFor(db: StoreDb, type: string, t: Targets | undefined) {
  * deliveries are already waiting: the caller counts and logs it. Runs on a transaction handle too (check-ins).
  */
 async function enqueue(db: StoreDb, ev: OutboxEvent, opts: { maxPending: number; now: Date; targets?: Targets }): Promise<EnqueueOutcome> {
-  const { webhookIds, mqtt } = await targetsFor(db, ev.type, opts.targets);
+  const { webhookIds, mqtt } = await targetsFor(db, ev, opts.targets);
   const n = webhookIds.length + (mqtt ? 1 : 0);
   if (n === 0) return { id: null, deliveries: 0 };
   const [pending] = await db.select({ n: count() }).from(d).where(eq(d.state, 'pending'));

@@ -204,6 +204,8 @@ export const webhooks = pgTable('webhooks', {
   secret: text('secret').notNull(),
   eventTypes: jsonb('event_types').$type<string[]>().notNull(),
   format: text('format', { enum: WEBHOOK_FORMATS }).notNull().default('json'),
+  /** Only events from these camera labels; null: every camera. */
+  cameras: jsonb('cameras').$type<string[]>(),
   enabled: boolean('enabled').notNull().default(true),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
