@@ -148,6 +148,7 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
           { type: 'button', class: 'small secondary', onclick: () => void showDeliveries(w).catch((e) => say(byId('integrations-error'), messageOf(e))) },
           'Deliveries',
         ),
+        admin && h('button', { type: 'button', class: 'small secondary', onclick: () => startEdit(w) }, 'Edit'),
         admin &&
           h(
             'button',
@@ -221,6 +222,31 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
   formatSelect.addEventListener('change', showFormat);
   showFormat();
 
+  // Editing fills the same form. The URL is shown masked (a chat's URL is its password), so it stays as it is unless a
+  // new one is typed; the format goes with the URL and is not changed here.
+  let editing: Webhook | null = null;
+  const setEditing = (w: Webhook | null): void => {
+    editing = w;
+    const form = byId('webhook-form') as HTMLFormElement;
+    form.reset();
+    formatSelect.value = w?.format ?? 'json';
+    showFormat();
+    formatSelect.disabled = w !== null;
+    input('webhook-url').required = w === null;
+    byId('webhook-form-title').textContent = w ? `Change ${w.name}` : 'Add a chat or a webhook';
+    byId('webhook-add').textContent = w ? 'Save changes' : 'Add webhook';
+    byId('webhook-cancel').hidden = w === null;
+    if (!w) return;
+    input('webhook-name').value = w.name;
+    input('webhook-url').placeholder = `unchanged: ${w.url}`;
+    input('webhook-cameras').value = (w.cameras ?? []).join(', ');
+    byId('webhook-secret-label').hidden = true; // "Rotate" is the API's (rotateSecret); the page never shows a secret again
+    for (const box of byId('webhook-types').querySelectorAll<HTMLInputElement>('input')) box.checked = w.eventTypes.includes(box.value);
+    form.scrollIntoView({ block: 'nearest' });
+  };
+  const startEdit = (w: Webhook): void => setEditing(w);
+  byId('webhook-cancel').addEventListener('click', () => setEditing(null));
+
   byId('webhook-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const eventTypes = [...byId('webhook-types').querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
@@ -231,10 +257,25 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
       .map((c) => c.trim())
       .filter((c) => c !== '');
     const secret = format === 'json' ? input('webhook-secret').value.trim() : '';
+    const url = input('webhook-url').value.trim();
+    const changing = editing;
+    if (changing) {
+      void act(async () => {
+        await api.send('PATCH', `/api/v1/webhooks/${changing.id}`, {
+          name: input('webhook-name').value,
+          eventTypes,
+          cameras: cameras.length > 0 ? cameras : null,
+          ...(url ? { url } : {}),
+        });
+        setEditing(null);
+        return `${changing.name} saved.`;
+      });
+      return;
+    }
     void act(async () => {
       const made = await api.send<{ name: string; secret: string }>('POST', '/api/v1/webhooks', {
         name: input('webhook-name').value,
-        url: input('webhook-url').value.trim(),
+        url,
         format,
         eventTypes,
         ...(cameras.length > 0 ? { cameras } : {}),

@@ -88,6 +88,26 @@ describe('integrations page', () => {
     });
   });
 
+  it('changes a chat in place: its cameras and events, the URL kept when none is typed', async () => {
+    const row = page.locator('#webhooks tbody tr', { hasText: 'Office chat' });
+    const urlBefore = await row.locator('td').nth(1).textContent();
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.locator('#webhook-form-title').textContent()).toBe('Change Office chat');
+    expect(await page.locator('#webhook-format').isDisabled()).toBe(true);
+    expect(await page.locator('#webhook-cameras').inputValue()).toBe('Front door, Gate');
+    await page.fill('#webhook-cameras', 'Gate');
+    await page.uncheck('#webhook-types input[value="camera.up"]');
+    await page.click('#webhook-add');
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, presentation_attack, camera.down (only Gate)');
+    expect(await row.locator('td').nth(1).textContent()).toBe(urlBefore);
+    expect(await page.locator('#webhook-add').textContent()).toBe('Add webhook');
+    const hooks = (await (await fetch(`${server.url}/api/v1/webhooks`)).json()) as { items: { id: string; name: string }[] };
+    const hook = hooks.items.find((w) => w.name === 'Office chat')!;
+    expect(hook).toMatchObject({ cameras: ['Gate'], format: 'telegram', eventTypes: ['checkin', 'unknown', 'presentation_attack', 'camera.down'] });
+    // The stored URL is the one given at first, not the masked one shown.
+    expect((await server.store.integrations.getWebhook(hook.id))!.url).toContain('SECRETTOKEN');
+  });
+
   it.skipIf(missing !== null)('connects to an MQTT broker and publishes a test event', async () => {
     const broker: Broker = await startMosquitto();
     const sub: MqttClient = mqtt.connect(broker.url);
