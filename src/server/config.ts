@@ -134,6 +134,11 @@ export const ConfigSchema = z.object({
   ALREADY_CHECKED_IN_NOTICE_MS: int(30_000, 0),
   /** Check-ins that could not be written (database down) are tried again this often, keeping the time they were seen. */
   CHECKIN_RETRY_MS: int(5000, 100),
+  /** When the day's attendance summary goes to the webhooks, chats and MQTT that take `attendance.summary`: HH:MM, server time (TZ). */
+  ATTENDANCE_SUMMARY_AT: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour)')
+    .default('18:00'),
   /** A track unknown this long (ms) is stored once as an unknown sighting; 0 = never store sightings. */
   UNKNOWN_SIGHTING_AFTER_MS: int(5000, 0),
   /** Unknown sightings older than this many days are deleted (0 = no age limit). */

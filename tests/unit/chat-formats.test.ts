@@ -30,6 +30,19 @@ describe('eventText', () => {
     for (const type of EVENT_TYPES) expect(eventText(type, { at: AT, camera: 'c', person: ada }, UTC)).not.toMatch(/undefined|null|NaN/);
   });
 
+  it("sums up the day's attendance: who did not check in, a long list cut short, everyone, nobody enrolled", () => {
+    const day = (people: number, checkedInCount: number, notCheckedIn: string[], notCheckedInCount = notCheckedIn.length) =>
+      eventText(
+        'attendance.summary',
+        { at: AT, date: '2026-12-07', people, checkedInCount, notCheckedInCount, notCheckedIn: notCheckedIn.map((name, i) => ({ id: String(i), name })) },
+        UTC,
+      );
+    expect(day(25, 23, ['Ada Lovelace', 'Bob Smith'])).toBe('Attendance on 2026-12-07 at 08:59: 23 of 25 checked in. Not checked in: Ada Lovelace, Bob Smith.');
+    expect(day(100, 40, ['A', 'B'], 60)).toBe('Attendance on 2026-12-07 at 08:59: 40 of 100 checked in. Not checked in: A, B, and 58 more.');
+    expect(day(3, 3, [])).toBe('Attendance on 2026-12-07 at 08:59: all 3 checked in.');
+    expect(day(0, 0, [])).toBe('Attendance on 2026-12-07 at 08:59: nobody is enrolled yet.');
+  });
+
   it('uses the given time zone, and leaves out a time it cannot read', () => {
     expect(clockTime(AT, 'Asia/Shanghai')).toBe('16:59');
     expect(eventText('test', { message: 'hi' }, 'Asia/Shanghai')).toBe('Facestream test message: hi. Times in these messages are Asia/Shanghai.');

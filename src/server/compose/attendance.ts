@@ -1,8 +1,10 @@
 // Steps: which cameras are sending frames, and what the cameras record (check-ins, unknown sightings, recognitions,
-// presentation attacks) with the retention of each. Closing the records waits for their writes: they are stored
-// before the database goes away, and check-ins are in the outbox before the outbound closes.
+// presentation attacks) with the retention of each, and the day's attendance summary. Closing the records waits for
+// their writes: they are stored before the database goes away, and check-ins are in the outbox before the outbound
+// closes.
 import { CameraWatch } from '../attendance/camera-watch.js';
 import { CheckInService, type Clock } from '../attendance/checkins.js';
+import { DailySummary } from '../attendance/daily-summary.js';
 import { RecognitionRecorder } from '../attendance/recognition-history.js';
 import { SecurityEventRecorder } from '../attendance/security-events.js';
 import { SightingRecorder, startSightingRetention } from '../attendance/sightings.js';
@@ -97,6 +99,11 @@ export function openAttendance({ config, store, bus, outbound, metrics, clock, l
     log,
     what: 'recognition history',
   });
+  // The day's summary only means something where check-ins are recorded.
+  const summary = config.CHECKINS_ENABLED
+    ? new DailySummary({ repo: store.attendanceSummary, enqueue: (ev) => outbound.enqueue(ev), clock, at: config.ATTENDANCE_SUMMARY_AT, log })
+    : null;
+  summary?.start();
   return {
     checkins,
     sightings,
@@ -112,6 +119,7 @@ export function openAttendance({ config, store, bus, outbound, metrics, clock, l
         historyRetention.stop(),
         security.whenIdle(),
         securityRetention.stop(),
+        summary?.stop(),
       ]);
       checkins?.stop();
     },

@@ -66,12 +66,30 @@ export function eventText(type: string, p: Payload, timeZone?: string): string {
     }
     case 'camera.up':
       return `Camera ${camera} is sending frames again${when}.`;
+    case 'attendance.summary':
+      return summaryText(p, at);
     case 'test':
       // Says the zone: a server left on UTC shows a door's 08:59 as 00:59, and TZ is the one fix (README).
       return `Facestream test message: ${str(p.message) || 'it works'}. Times in these messages are ${zoneName(timeZone)}.`;
     default:
       return `Facestream event ${type} at ${camera}${when}.`;
   }
+}
+
+const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(personName).filter((n) => n !== '') : []);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** "Attendance on 2026-12-07 at 18:00: 23 of 25 checked in. Not checked in: Ada Lovelace, Bob Smith, and 2 more." */
+function summaryText(p: Payload, at: string): string {
+  const head = `Attendance on ${str(p.date) || 'today'}${at ? ` at ${at}` : ''}:`;
+  const total = num(p.people);
+  const inCount = num(p.checkedInCount);
+  if (total === 0) return `${head} nobody is enrolled yet.`;
+  if (inCount >= total) return `${head} all ${total} checked in.`;
+  const missing = names(p.notCheckedIn);
+  const more = num(p.notCheckedInCount) - missing.length;
+  const list = missing.length > 0 ? ` Not checked in: ${missing.join(', ')}${more > 0 ? `, and ${more} more` : ''}.` : '';
+  return `${head} ${inCount} of ${total} checked in.${list}`;
 }
 
 /** Slack's mrkdwn reads &, < and > as markup (<!channel> pings a channel): sent as entities, they show as typed. */
@@ -133,6 +151,7 @@ const NTFY_TAGS: Record<string, string> = {
   presentation_attack: 'no_entry',
   'camera.down': 'warning',
   'camera.up': 'movie_camera',
+  'attendance.summary': 'clipboard',
   test: 'wave',
 };
 

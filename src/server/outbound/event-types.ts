@@ -3,7 +3,7 @@ import type { EventOf } from '../events/bus.js';
 import type { CheckInRow } from '../store/checkins-repo.js';
 import type { OutboxEvent } from '../store/outbox-repo.js';
 
-export const EVENT_TYPES = ['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down', 'camera.up', 'test'] as const;
+export const EVENT_TYPES = ['checkin', 'recognition', 'unknown', 'presentation_attack', 'camera.down', 'camera.up', 'attendance.summary', 'test'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What a new webhook subscribes to when it names no types: everything but `test` (which is sent to it by name). */

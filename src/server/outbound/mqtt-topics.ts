@@ -5,6 +5,7 @@
 //   <prefix>/camera/<camera>/state             online | offline (retained; from camera.up / camera.down)
 //   <prefix>/person/<person>/<event type>      each event about that person, JSON (QoS 1)
 //   <prefix>/person/<person>/state             ON | OFF: recognised within MQTT_PRESENCE_MS (retained)
+//   <prefix>/attendance/summary                the day's attendance summary (ATTENDANCE_SUMMARY_AT), JSON (QoS 1)
 //   <prefix>/test                              test events
 import type { MqttSettings } from '../store/integrations-repo.js';
 import { slug } from './event-types.js';
@@ -33,6 +34,7 @@ export const personStateTopic = (s: Settings, person: KnownPerson) => `${s.topic
 export function eventTopics(s: Settings, d: { type: string; payload: Record<string, unknown> }): string[] {
   const t = topicsOf(s);
   if (d.type === 'test') return [`${s.topicPrefix}/test`];
+  if (d.type === 'attendance.summary') return [`${s.topicPrefix}/attendance/summary`];
   const out: string[] = [];
   if (typeof d.payload.camera === 'string') out.push(t.cameraEvent(d.payload.camera, d.type));
   const person = d.payload.person as KnownPerson | undefined;

@@ -1,5 +1,6 @@
 // Builds every repository over one drizzle handle: the database, or a transaction on it (Store.tx).
 import { noCrash, type CrashAt } from '../crash-points.js';
+import { attendanceSummaryRepo } from './attendance-summary-repo.js';
 import { camerasRepo } from './cameras-repo.js';
 import { checkInsRepo } from './checkins-repo.js';
 import type { StoreDb } from './drizzle-db.js';
@@ -44,6 +45,7 @@ export function createRepositories(db: StoreDb, crash: CrashAt = noCrash): Repos
     cameras: camerasRepo(db),
     cameraPolicies: cameraPoliciesRepo(db),
     securityEvents: securityEventsRepo(db),
+    attendanceSummary: attendanceSummaryRepo(db),
     listFaceTemplates: (modelId) => faces.templates(modelId),
     countFacesNotFromModel: (modelId) => faces.countNotFromModel(modelId),
     commitEnrolment: (input) => enrolments.commit(input),

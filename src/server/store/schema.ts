@@ -210,6 +210,13 @@ export const webhooks = pgTable('webhooks', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Days whose attendance summary was sent: the one server that inserts a day's row sends it (src/server/attendance/daily-summary.ts). */
+export const attendanceSummaries = pgTable('attendance_summaries', {
+  /** The server's local date, YYYY-MM-DD. */
+  day: text('day').primaryKey(),
+  sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
+});
+
 /** The MQTT connection: one row (id 1), written over REST. */
 export const mqttSettings = pgTable(
   'mqtt_settings',

@@ -1,5 +1,6 @@
 // The storage port: what the rest of the server gets from the database, as repositories. Implemented with drizzle
 // over PGlite or PostgreSQL (db.ts); nothing outside store/ sees drizzle.
+import type { AttendanceSummaryRepo } from './attendance-summary-repo.js';
 import type { CameraPoliciesRepo } from './camera-policies-repo.js';
 import type { CamerasRepo } from './cameras-repo.js';
 import type { CheckInsRepo } from './checkins-repo.js';
@@ -53,6 +54,8 @@ export interface Repositories {
   cameraPolicies: CameraPoliciesRepo;
   /** Presentation attacks refused on the live path, with their faces. */
   securityEvents: SecurityEventsRepo;
+  /** A day's attendance for its summary, and which days' summaries were sent. */
+  attendanceSummary: AttendanceSummaryRepo;
 
   /** Every face embedding made by `modelId`, with its person (faces.templates). */
   listFaceTemplates(modelId: string): Promise<FaceTemplate[]>;
