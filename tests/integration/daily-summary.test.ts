@@ -42,8 +42,16 @@ describeEachDatabase('daily attendance summary on $name', (target) => {
   });
   afterEach(() => receiver.close());
 
+  let reads = 0;
   const summary = (clock: () => number, sent: OutboxEvent[]) =>
-    new DailySummary({ repo: store.attendanceSummary, enqueue: async (ev) => sent.push(ev), clock, at: '17:30', log: silentLogger });
+    new DailySummary({
+      // Counts the day's reads (they scan the people): once the day is sent, no server reads it again.
+      repo: { ...store.attendanceSummary, day: (...args) => (reads++, store.attendanceSummary.day(...args)) },
+      enqueue: async (ev) => sent.push(ev),
+      clock,
+      at: '17:30',
+      log: silentLogger,
+    });
 
   it('sends nothing before its time, then one summary of the day, once, whichever server ticks', async () => {
     let now = local(17, 29);
@@ -55,7 +63,10 @@ describeEachDatabase('daily attendance summary on $name', (target) => {
     expect(await Promise.all([a.tick(), b.tick()])).toEqual(expect.arrayContaining([true, false]));
     expect(await a.tick()).toBe(false);
     now = local(23, 59);
+    const readsWhenSent = reads;
     expect(await b.tick()).toBe(false);
+    expect(await summary(() => now, sent).tick()).toBe(false); // a server started after it went out
+    expect(reads).toBe(readsWhenSent);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toEqual({
       type: 'attendance.summary',

@@ -23,7 +23,7 @@ export function localDay(ms: number): { day: string; start: Date; end: Date; min
 }
 
 export interface DailySummaryDeps {
-  repo: Pick<AttendanceSummaryRepo, 'claimDay' | 'day'>;
+  repo: Pick<AttendanceSummaryRepo, 'claimDay' | 'claimed' | 'day'>;
   /** Writes the event to the outbox (Outbound.enqueue: never throws). */
   enqueue: (ev: OutboxEvent) => Promise<unknown>;
   clock: Clock;
@@ -35,6 +35,8 @@ export interface DailySummaryDeps {
 export class DailySummary {
   private timer: ReturnType<typeof setInterval> | null = null;
   private running: Promise<boolean> | null = null;
+  /** The last day this server saw sent (by itself or another): nothing more to do until the next. */
+  private doneDay: string | null = null;
   private readonly atMinutes: number;
 
   constructor(private readonly deps: DailySummaryDeps) {
@@ -60,11 +62,18 @@ export class DailySummary {
     const { repo, clock, log } = this.deps;
     const now = clock();
     const { day, start, minutes } = localDay(now);
-    if (minutes < this.atMinutes) return false;
+    if (minutes < this.atMinutes || this.doneDay === day) return false;
     try {
-      // Read first, then claim: a failed read leaves the day to the next tick, not lost.
+      // A cheap look first: the day's reads scan the people, and another server may have sent it already.
+      if (await repo.claimed(day)) {
+        this.doneDay = day;
+        return false;
+      }
+      // Read, then claim: a failed read leaves the day to the next tick, not lost.
       const d = await repo.day(start, new Date(now + 1), SUMMARY_LISTED);
-      if (!(await repo.claimDay(day, new Date(now)))) return false;
+      const mine = await repo.claimDay(day, new Date(now));
+      this.doneDay = day;
+      if (!mine) return false;
       await this.deps.enqueue({
         type: 'attendance.summary',
         payload: {

@@ -24,6 +24,12 @@ export function attendanceSummaryRepo(db: StoreDb) {
       return rows.length > 0;
     },
 
+    /** Whether `day`'s summary was sent (by any server). */
+    async claimed(day: string): Promise<boolean> {
+      const rows = await db.select({ day: attendanceSummaries.day }).from(attendanceSummaries).where(eq(attendanceSummaries.day, day));
+      return rows.length > 0;
+    },
+
     /** Check-ins in [since, until), against everyone enrolled. */
     async day(since: Date, until: Date, listed: number): Promise<DayAttendance> {
       const inDay = and(gte(checkIns.at, since), lt(checkIns.at, until));
