@@ -8,12 +8,12 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { openStore } from '../../src/server/store/db.js';
+import { freePort } from '../helpers/camera-streams.js';
 import { startPgFaultProxy } from '../helpers/pg-fault-proxy.js';
 import { startTestServer, tempDir } from '../helpers/server.js';
 import { TestClient, fixture } from '../helpers/ws-client.js';
 
 const SCRIPT = path.resolve('scripts/pg-test-cluster.sh');
-const PORT = Number(process.env.DB_RESTART_TEST_PORT ?? 55480);
 
 function cluster(...args: string[]): string {
   return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
@@ -24,10 +24,24 @@ function cluster(...args: string[]): string {
 
 let dir: string;
 let url: string;
-beforeAll(() => {
+let PORT: number;
+beforeAll(async () => {
   dir = tempDir('facestream-pgrestart-');
   fs.chmodSync(dir, 0o755); // the cluster runs as the postgres user
-  url = cluster('start', path.join(dir, 'pg'), String(PORT));
+  // A port free now, not a fixed one: on a busy machine a fixed port in the ephemeral range can be some client's local
+  // port at that moment, and PostgreSQL then cannot listen there (seen once in a full run). A start that fails anyway
+  // is tried on another port, and the last failure carries PostgreSQL's own log.
+  for (let attempt = 1; ; attempt++) {
+    PORT = process.env.DB_RESTART_TEST_PORT ? Number(process.env.DB_RESTART_TEST_PORT) : await freePort();
+    try {
+      url = cluster('start', path.join(dir, 'pg'), String(PORT));
+      return;
+    } catch (err) {
+      const log = path.join(dir, 'pg', 'server.log');
+      const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '(no server.log)';
+      if (attempt >= 3 || process.env.DB_RESTART_TEST_PORT) throw new Error(`${String(err)}\nserver.log:\n${tail}`, { cause: err });
+    }
+  }
 });
 afterAll(() => {
   cluster('stop', path.join(dir, 'pg'));
