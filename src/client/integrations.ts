@@ -143,6 +143,17 @@ async function startIntegrationsPage(api: Api, session: Session): Promise<void> 
           },
           'Send test event',
         ),
+        w.eventTypes.includes('attendance.summary') &&
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small secondary summary',
+              disabled: !w.enabled,
+              onclick: () => void act(async () => (await api.send('POST', `/api/v1/webhooks/${w.id}/summary`), `Today's summary so far queued for ${w.name}.`)),
+            },
+            "Send today's summary",
+          ),
         h(
           'button',
           { type: 'button', class: 'small secondary', onclick: () => void showDeliveries(w).catch((e) => say(byId('integrations-error'), messageOf(e))) },

@@ -97,15 +97,25 @@ describe('integrations page', () => {
     expect(await page.locator('#webhook-cameras').inputValue()).toBe('Front door, Gate');
     await page.fill('#webhook-cameras', 'Gate');
     await page.uncheck('#webhook-types input[value="camera.up"]');
+    await page.check('#webhook-types input[value="attendance.summary"]');
     await page.click('#webhook-add');
-    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, presentation_attack, camera.down (only Gate)');
+    await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('checkin, unknown, presentation_attack, camera.down, attendance.summary (only Gate)');
     expect(await row.locator('td').nth(1).textContent()).toBe(urlBefore);
     expect(await page.locator('#webhook-add').textContent()).toBe('Add webhook');
     const hooks = (await (await fetch(`${server.url}/api/v1/webhooks`)).json()) as { items: { id: string; name: string }[] };
     const hook = hooks.items.find((w) => w.name === 'Office chat')!;
-    expect(hook).toMatchObject({ cameras: ['Gate'], format: 'telegram', eventTypes: ['checkin', 'unknown', 'presentation_attack', 'camera.down'] });
+    expect(hook).toMatchObject({
+      cameras: ['Gate'],
+      format: 'telegram',
+      eventTypes: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'attendance.summary'],
+    });
     // The stored URL is the one given at first, not the masked one shown.
     expect((await server.store.integrations.getWebhook(hook.id))!.url).toContain('SECRETTOKEN');
+    // A chat that takes the daily summary can be sent today's so far, to see what it will look like.
+    const before = receiver.received.length;
+    await row.getByRole('button', { name: "Send today's summary" }).click();
+    await until(() => receiver.received.length === before + 1, 15_000, "today's summary");
+    expect(receiver.received.at(-1)!.body.text).toMatch(/^Attendance on \d{4}-\d\d-\d\d at \d\d:\d\d: nobody is enrolled yet\.$/);
   });
 
   it.skipIf(missing !== null)('connects to an MQTT broker and publishes a test event', async () => {

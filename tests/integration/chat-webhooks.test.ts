@@ -147,6 +147,18 @@ describe('chat messages out', () => {
     expect(at('/yard/').map((r) => r.type)).toEqual(['camera.up', 'unknown']);
   });
 
+  it("sends today's attendance summary so far to a chat on request", async () => {
+    const before = at('/services/').length;
+    const res = await http.raw('POST', `/api/v1/webhooks/${hooks.slack!.id}/summary`);
+    expect(res.status).toBe(202);
+    await until(() => at('/services/').length === before + 1, 10_000, 'the summary');
+    const got = at('/services/').at(-1)!;
+    expect(got.type).toBe('attendance.summary');
+    // Guido van Rossum, the one person enrolled, checked in at the gate above.
+    expect(got.body.text).toMatch(/^Attendance on \d{4}-\d\d-\d\d at \d\d:\d\d: all 1 checked in\.$/);
+    expect((await http.raw('POST', '/api/v1/webhooks/00000000-0000-4000-8000-000000000000/summary')).status).toBe(404);
+  });
+
   it('sends a test message, and a JSON webhook with a password in its URL is delivered with Basic authentication', async () => {
     const before = receiver.received.length;
     expect((await http.raw('POST', `/api/v1/webhooks/${hooks.telegram!.id}/test`)).status).toBe(202);

@@ -22,6 +22,28 @@ export function localDay(ms: number): { day: string; start: Date; end: Date; min
   return { day: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`, start, end, minutes: d.getHours() * 60 + d.getMinutes() };
 }
 
+/** The `attendance.summary` event of `now`'s day so far (the daily send, and "send it now" on a webhook). */
+export async function summaryEvent(
+  repo: Pick<AttendanceSummaryRepo, 'day'>,
+  now: number,
+): Promise<OutboxEvent & { payload: { checkedInCount: number; people: number } }> {
+  const { day, start } = localDay(now);
+  const d = await repo.day(start, new Date(now + 1), SUMMARY_LISTED);
+  return {
+    type: 'attendance.summary',
+    payload: {
+      at: new Date(now).toISOString(),
+      date: day,
+      people: d.people,
+      checkedInCount: d.checkedInCount,
+      notCheckedInCount: d.notCheckedInCount,
+      checkedIn: d.checkedIn.map((c) => ({ id: c.personId, name: c.name, firstAt: c.firstAt.toISOString() })),
+      notCheckedIn: d.notCheckedIn.map((c) => ({ id: c.personId, name: c.name })),
+      listed: SUMMARY_LISTED,
+    },
+  };
+}
+
 export interface DailySummaryDeps {
   repo: Pick<AttendanceSummaryRepo, 'claimDay' | 'claimed' | 'day'>;
   /** Writes the event to the outbox (Outbound.enqueue: never throws). */
@@ -61,7 +83,7 @@ export class DailySummary {
   private async sendIfDue(): Promise<boolean> {
     const { repo, clock, log } = this.deps;
     const now = clock();
-    const { day, start, minutes } = localDay(now);
+    const { day, minutes } = localDay(now);
     if (minutes < this.atMinutes || this.doneDay === day) return false;
     try {
       // A cheap look first: the day's reads scan the people, and another server may have sent it already.
@@ -70,24 +92,12 @@ export class DailySummary {
         return false;
       }
       // Read, then claim: a failed read leaves the day to the next tick, not lost.
-      const d = await repo.day(start, new Date(now + 1), SUMMARY_LISTED);
+      const ev = await summaryEvent(repo, now);
       const mine = await repo.claimDay(day, new Date(now));
       this.doneDay = day;
       if (!mine) return false;
-      await this.deps.enqueue({
-        type: 'attendance.summary',
-        payload: {
-          at: new Date(now).toISOString(),
-          date: day,
-          people: d.people,
-          checkedInCount: d.checkedInCount,
-          notCheckedInCount: d.notCheckedInCount,
-          checkedIn: d.checkedIn.map((c) => ({ id: c.personId, name: c.name, firstAt: c.firstAt.toISOString() })),
-          notCheckedIn: d.notCheckedIn.map((c) => ({ id: c.personId, name: c.name })),
-          listed: SUMMARY_LISTED,
-        },
-      });
-      log.info('attendance summary sent', { day, checkedIn: d.checkedInCount, people: d.people });
+      await this.deps.enqueue(ev);
+      log.info('attendance summary sent', { day, checkedIn: ev.payload.checkedInCount, people: ev.payload.people });
       return true;
     } catch (err) {
       log.warn('attendance summary: could not be made; tried again on the next tick', { day, error: String(err) });

@@ -105,7 +105,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.route('/', peopleOverviewRoutes({ people: store.people, model: manifest }));
   app.route('/', sightingReviewRoutes({ sightings: store.sightings, config }));
   const outbound = { integrations: store.integrations, outbox: store.outbox, outbound: deps.outbound };
-  app.route('/', webhooksRoutes(outbound));
+  app.route('/', webhooksRoutes({ ...outbound, attendance: store.attendanceSummary }));
   app.route('/', mqttRoutes(outbound));
   app.route('/', recognitionHistoryRoutes({ recognitions: store.recognitions, galleryService, undoMs: config.RECOGNITIONS_UNDO_MS }));
   if (deps.cameras) app.route('/', camerasRoutes({ cameras: store.cameras, control: deps.cameras, policies: deps.cameraPolicies }));

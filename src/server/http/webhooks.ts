@@ -1,10 +1,12 @@
 // /api/v1/webhooks: endpoints that get events as signed JSON POSTs or chat messages (chat-formats.ts; admin writes,
 // operators watch and test), their deliveries from the outbox, and a test event. The secret is shown once, when it is set.
 import { z } from '@hono/zod-openapi';
+import { summaryEvent } from '../attendance/daily-summary.js';
 import { CHAT_DEFAULT_EVENT_TYPES, WEBHOOK_FORMATS, formatUrlProblem, maskedUrl, type WebhookFormat } from '../outbound/chat-formats.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../outbound/event-types.js';
 import type { Outbound } from '../outbound/outbound.js';
 import { maskSecret, newSecret } from '../outbound/signature.js';
+import type { AttendanceSummaryRepo } from '../store/attendance-summary-repo.js';
 import type { IntegrationsRepo, Webhook as WebhookRow } from '../store/integrations-repo.js';
 import type { OutboxRepo } from '../store/outbox-repo.js';
 import { resource, type App } from './context.js';
@@ -106,7 +108,9 @@ const hookJson = (w: WebhookRow, counts = noCounts()) => ({
 export interface WebhooksDeps {
   integrations: IntegrationsRepo;
   outbox: OutboxRepo;
-  outbound: Pick<Outbound, 'webhookChanged' | 'sendTest'>;
+  outbound: Pick<Outbound, 'webhookChanged' | 'sendTest' | 'enqueue'>;
+  /** Today's attendance so far, for "send the summary now". */
+  attendance: Pick<AttendanceSummaryRepo, 'day'>;
 }
 
 export function webhooksRoutes(deps: WebhooksDeps): App {
@@ -234,6 +238,27 @@ export function webhooksRoutes(deps: WebhooksDeps): App {
       const w = await get(c.req.valid('param').id);
       if (!w.enabled) throw new ApiError('bad_request', 'the webhook is disabled');
       const o = await outbound.sendTest({ webhookId: w.id }, c.var.principal.name);
+      if (!o.id) throw new ApiError('rate_limited', 'the outbox is full (OUTBOX_MAX_PENDING); try again when deliveries have caught up');
+      return c.json({ eventId: o.id, deliveries: o.deliveries }, 202);
+    },
+  );
+
+  app.openapi(
+    secured('operator', {
+      method: 'post',
+      path: '/api/v1/webhooks/{id}/summary',
+      tags: ['webhooks'],
+      summary: "Send today's attendance summary so far to a webhook now",
+      description:
+        'The `attendance.summary` event as of now (what ATTENDANCE_SUMMARY_AT sends once a day), to this webhook only, through the outbox: to see it ' +
+        "before the day's is due. The daily one is still sent at its time.",
+      request: { params: IdParam },
+      responses: { 202: json(Queued, 'Queued'), ...errorDocs('not_found', 'bad_request') },
+    }),
+    async (c) => {
+      const w = await get(c.req.valid('param').id);
+      if (!w.enabled) throw new ApiError('bad_request', 'the webhook is disabled');
+      const o = await outbound.enqueue(await summaryEvent(deps.attendance, Date.now()), { webhookIds: [w.id] });
       if (!o.id) throw new ApiError('rate_limited', 'the outbox is full (OUTBOX_MAX_PENDING); try again when deliveries have caught up');
       return c.json({ eventId: o.id, deliveries: o.deliveries }, 202);
     },
