@@ -46,6 +46,7 @@ interface Mqtt {
  * Per format: where its URL comes from, what the URL looks like, and the events a new one of it starts with (the server's
  * defaults for a webhook added without them: DEFAULT_EVENT_TYPES in event-types.ts, CHAT_DEFAULT_EVENT_TYPES in chat-formats.ts).
  */
+const CHAT_EVENTS = ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'];
 const FORMATS: Record<string, { help: string; placeholder: string; events: string[] }> = {
   json: {
     help: 'Each event as signed JSON (docs/api.md, "Webhooks"), for a program of your own or a door lock.',
@@ -55,22 +56,22 @@ const FORMATS: Record<string, { help: string; placeholder: string; events: strin
   slack: {
     help: 'A message a line. In Slack: Apps, "Incoming Webhooks", add one to a channel and paste its URL (Mattermost, Rocket.Chat and Google Chat incoming webhooks work too).',
     placeholder: 'https://hooks.slack.com/services/…',
-    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+    events: CHAT_EVENTS,
   },
   discord: {
     help: 'A message a line. In Discord: the channel\'s settings, Integrations, Webhooks, "New Webhook", "Copy Webhook URL".',
     placeholder: 'https://discord.com/api/webhooks/…',
-    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+    events: CHAT_EVENTS,
   },
   telegram: {
     help: "A message a line. Make a bot with @BotFather, add it to the chat, and give its token and the chat's id in the URL.",
     placeholder: 'https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat id>',
-    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+    events: CHAT_EVENTS,
   },
   ntfy: {
     help: 'A notification on the phones subscribed to an ntfy topic (ntfy.sh or your own server; user:password@ in the URL if it needs one).',
     placeholder: 'https://ntfy.sh/<topic>',
-    events: ['checkin', 'unknown', 'presentation_attack', 'camera.down', 'camera.up'],
+    events: CHAT_EVENTS,
   },
 };
 const FORMAT_LABELS: Record<string, string> = { json: 'JSON', slack: 'Slack', discord: 'Discord', telegram: 'Telegram', ntfy: 'ntfy' };

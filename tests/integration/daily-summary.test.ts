@@ -3,12 +3,11 @@
 // it ticks and however many servers share the database; and through a real outbox to a chat receiver as one line.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { DailySummary, SUMMARY_LISTED } from '../../src/server/attendance/daily-summary.js';
-import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { silentLogger } from '../../src/server/log.js';
-import { Outbound } from '../../src/server/outbound/outbound.js';
 import { MEMORY, openStore, rawDrizzle } from '../../src/server/store/db.js';
 import type { OutboxEvent } from '../../src/server/store/outbox-repo.js';
 import type { Store } from '../../src/server/store/types.js';
+import { testOutbound } from '../helpers/outbound.js';
 import { describeEachDatabase } from '../helpers/server.js';
 import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
 
@@ -92,48 +91,20 @@ describeEachDatabase('daily attendance summary on $name', (target) => {
 
   it('reaches a chat that takes it as one line, and a webhook that names cameras not at all', async () => {
     const base = `http://127.0.0.1:${receiver.port}`;
-    await store.integrations.createWebhook({
-      name: 'office',
-      url: `${base}/office/T/B/x`,
-      format: 'slack',
-      secret: 'x'.repeat(16),
-      eventTypes: ['attendance.summary'],
-      enabled: true,
-    });
-    await store.integrations.createWebhook({
-      name: 'door only',
-      url: `${base}/door/T/B/x`,
-      format: 'slack',
-      secret: 'x'.repeat(16),
-      eventTypes: ['attendance.summary'],
-      cameras: ['door'],
-      enabled: true,
-    });
+    const summaryChat = (name: string, path: string, cameras?: string[]) =>
+      store.integrations.createWebhook({
+        name,
+        url: `${base}${path}`,
+        format: 'slack',
+        secret: 'x'.repeat(16),
+        eventTypes: ['attendance.summary'],
+        cameras,
+        enabled: true,
+      });
+    await summaryChat('office', '/office/T/B/x');
+    await summaryChat('door only', '/door/T/B/x', ['door']);
     const now = local(18, 0);
-    const outbound = new Outbound({
-      outbox: store.outbox,
-      integrations: store.integrations,
-      people: async () => [],
-      cameras: () => [],
-      bus: createLocalBus(silentLogger),
-      log: silentLogger,
-      clock: () => now,
-      version: 'test',
-      singleProcess: store.kind === 'pglite',
-      limits: {
-        maxPending: 100,
-        maxAttempts: 5,
-        maxAgeMs: 60_000,
-        retryBaseMs: 50,
-        retryMaxMs: 200,
-        batch: 10,
-        pollMs: 50,
-        sendTimeoutMs: 2000,
-        keepMs: 60_000,
-        presenceMs: 60_000,
-        reconnectMs: 500,
-      },
-    });
+    const outbound = testOutbound(store, { clock: () => now, limits: { maxPending: 100, maxAttempts: 5 } });
     await outbound.start();
     try {
       const daily = new DailySummary({

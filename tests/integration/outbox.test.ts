@@ -6,27 +6,14 @@ import { CheckInService } from '../../src/server/attendance/checkins.js';
 import { createLocalBus } from '../../src/server/events/local-bus.js';
 import { silentLogger } from '../../src/server/log.js';
 import { testEvent } from '../../src/server/outbound/event-types.js';
-import { Outbound, type OutboundLimits } from '../../src/server/outbound/outbound.js';
+import type { Outbound, OutboundLimits } from '../../src/server/outbound/outbound.js';
 import { MEMORY, openStore, rawDrizzle } from '../../src/server/store/db.js';
 import type { Store } from '../../src/server/store/types.js';
+import { testOutbound } from '../helpers/outbound.js';
 import { describeEachDatabase } from '../helpers/server.js';
 import { startReceiver, until, type Receiver } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'test-secret-0123456789';
-const limits: OutboundLimits = {
-  maxPending: 1000,
-  maxAttempts: 50,
-  maxAgeMs: 60_000,
-  retryBaseMs: 50,
-  retryMaxMs: 200,
-  batch: 10,
-  pollMs: 50,
-  sendTimeoutMs: 2000,
-  keepMs: 60_000,
-  presenceMs: 60_000,
-  reconnectMs: 500,
-};
-
 describeEachDatabase('outbox on $name', (target) => {
   let store: Store;
   let receiver: Receiver;
@@ -49,19 +36,7 @@ describeEachDatabase('outbox on $name', (target) => {
     await receiver.close();
   });
 
-  const makeOutbound = (l: Partial<OutboundLimits> = {}) =>
-    new Outbound({
-      outbox: store.outbox,
-      integrations: store.integrations,
-      people: async () => [],
-      cameras: () => [],
-      bus,
-      log: silentLogger,
-      clock: Date.now,
-      version: 'test',
-      singleProcess: store.kind === 'pglite',
-      limits: { ...limits, ...l },
-    });
+  const makeOutbound = (limits: Partial<OutboundLimits> = {}) => testOutbound(store, { limits, bus });
 
   it('queues an event only for the webhooks subscribed to its type, and nothing when nobody is', async () => {
     const now = new Date();
@@ -185,18 +160,7 @@ describeEachDatabase('outbox on $name', (target) => {
   it.skipIf(target.name !== 'postgres')('shares the work between two servers on one database: each event delivered once', async () => {
     await store.integrations.createWebhook({ name: 'a', url: receiver.url, secret: SECRET, eventTypes: ['test'], enabled: true });
     const other = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR! });
-    const second = new Outbound({
-      outbox: other.outbox,
-      integrations: other.integrations,
-      people: async () => [],
-      cameras: () => [],
-      bus: createLocalBus(silentLogger),
-      log: silentLogger,
-      clock: Date.now,
-      version: 'test',
-      singleProcess: false,
-      limits: { ...limits, batch: 3 },
-    });
+    const second = testOutbound(other, { limits: { batch: 3 } }); // PostgreSQL: not single-process
     try {
       outbound = makeOutbound({ batch: 3 });
       for (let i = 0; i < 60; i++) await (i % 2 ? outbound : second).enqueue(testEvent(Date.now(), `n${i}`));
